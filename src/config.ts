@@ -1,0 +1,139 @@
+/**
+ * The only module that reads process.env. Everything else receives a Config.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { LogLevel } from './log.js';
+
+export const DEFAULT_MODEL = 'Xenova/all-MiniLM-L6-v2';
+
+export interface Config {
+  /** Root of the user's data: libraries/, index/, models/, cache/. */
+  home: string;
+  /** The user's own libraries: $CODEDISTILL_HOME/libraries. New libraries are written here. */
+  userLibrariesDir: string;
+  /** Libraries shipped with codedistill (the repo's libraries/), read-only. */
+  shippedLibrariesDir: string;
+  /** Extra read-only library folders (CODEDISTILL_LIBRARY_PATH, colon-separated). */
+  extraLibraryDirs: string[];
+  indexDir: string;
+  modelCacheDir: string;
+  /** Local folder of models laid out as <org>/<name>/...; when set, no remote download is tried. */
+  modelDir: string | null;
+  /** Sentence-embedding model id; "none" disables neural embeddings. */
+  model: string;
+  /** Allow downloading models from the hub. */
+  allowRemoteModels: boolean;
+  cacheDir: string;
+  python: string;
+  /** auto: bubblewrap when present, else refuse to run repository code unless allowUnsandboxed. */
+  sandbox: 'auto' | 'bwrap' | 'none';
+  allowUnsandboxed: boolean;
+  timeoutMs: number;
+  maxTimeoutMs: number;
+  memoryLimitMb: number;
+  outputCapBytes: number;
+  workers: number;
+  maxFileBytes: number;
+  githubToken: string | null;
+  githubApiUrl: string;
+  gitBin: string;
+  llm: { baseUrl: string; apiKey: string | null; model: string } | null;
+  logLevel: LogLevel;
+  /** Environment passed to child processes: the parent's, less secrets. */
+  childEnv: Record<string, string>;
+  version: string;
+}
+
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE)/i;
+
+/** Drop anything that looks like a secret (GitHub token, provider keys) before handing env to a child. */
+export function scrubEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (SECRET_NAME.test(k)) continue;
+    if (k.startsWith('CODEDISTILL_LLM')) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+const intFrom = (v: string | undefined, dflt: number, name: string, min = 1): number => {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got "${v}"`);
+  return Math.floor(n);
+};
+
+const boolFrom = (v: string | undefined, dflt: boolean): boolean => {
+  if (v === undefined || v === '') return dflt;
+  return /^(1|true|yes|on)$/i.test(v);
+};
+
+function defaultHome(env: NodeJS.ProcessEnv): string {
+  if (env.XDG_DATA_HOME) return path.join(env.XDG_DATA_HOME, 'codedistill');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'codedistill');
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'codedistill');
+  return path.join(os.homedir(), '.local', 'share', 'codedistill');
+}
+
+/** The folder codedistill is installed in (holds package.json and libraries/). */
+export function packageRoot(): string {
+  // dist/config.js or src/config.ts: one level below the root either way.
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error', 'silent']);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const home = path.resolve(env.CODEDISTILL_HOME || defaultHome(env));
+  const root = packageRoot();
+  const sandbox = (env.CODEDISTILL_SANDBOX || 'auto').toLowerCase();
+  if (!['auto', 'bwrap', 'none'].includes(sandbox)) {
+    throw new Error(`CODEDISTILL_SANDBOX must be auto, bwrap or none, got "${sandbox}"`);
+  }
+  const logLevel = LogLevelSchema.safeParse(env.CODEDISTILL_LOG_LEVEL || 'info');
+  const llmBase = env.CODEDISTILL_LLM_BASE_URL || null;
+  return {
+    home,
+    userLibrariesDir: path.join(home, 'libraries'),
+    shippedLibrariesDir: path.join(root, 'libraries'),
+    extraLibraryDirs: (env.CODEDISTILL_LIBRARY_PATH || '').split(path.delimiter).filter(Boolean).map((p) => path.resolve(p)),
+    indexDir: path.join(home, 'index'),
+    modelCacheDir: path.join(home, 'models'),
+    modelDir: env.CODEDISTILL_MODEL_DIR ? path.resolve(env.CODEDISTILL_MODEL_DIR) : null,
+    model: env.CODEDISTILL_MODEL || DEFAULT_MODEL,
+    allowRemoteModels: boolFrom(env.CODEDISTILL_ALLOW_REMOTE_MODELS, !env.CODEDISTILL_MODEL_DIR),
+    cacheDir: path.join(home, 'cache'),
+    python: env.CODEDISTILL_PYTHON || 'python3',
+    sandbox: sandbox as Config['sandbox'],
+    allowUnsandboxed: boolFrom(env.CODEDISTILL_ALLOW_UNSANDBOXED, false),
+    timeoutMs: intFrom(env.CODEDISTILL_TIMEOUT_MS, 20_000, 'CODEDISTILL_TIMEOUT_MS', 100),
+    maxTimeoutMs: intFrom(env.CODEDISTILL_MAX_TIMEOUT_MS, 120_000, 'CODEDISTILL_MAX_TIMEOUT_MS', 100),
+    memoryLimitMb: intFrom(env.CODEDISTILL_MEMORY_MB, 2048, 'CODEDISTILL_MEMORY_MB', 64),
+    outputCapBytes: intFrom(env.CODEDISTILL_OUTPUT_CAP, 64 * 1024, 'CODEDISTILL_OUTPUT_CAP', 256),
+    workers: intFrom(env.CODEDISTILL_WORKERS, Math.max(1, Math.min(4, os.availableParallelism())), 'CODEDISTILL_WORKERS'),
+    maxFileBytes: intFrom(env.CODEDISTILL_MAX_FILE_BYTES, 1024 * 1024, 'CODEDISTILL_MAX_FILE_BYTES', 1024),
+    githubToken: env.GITHUB_TOKEN || env.GH_TOKEN || null,
+    githubApiUrl: env.CODEDISTILL_GITHUB_API_URL || 'https://api.github.com/graphql',
+    gitBin: env.CODEDISTILL_GIT || 'git',
+    llm: llmBase
+      ? { baseUrl: llmBase, apiKey: env.CODEDISTILL_LLM_API_KEY || null, model: env.CODEDISTILL_LLM_MODEL || 'gpt-4o-mini' }
+      : null,
+    logLevel: logLevel.success ? logLevel.data : 'info',
+    childEnv: scrubEnv(env),
+    version: readVersion(root),
+  };
+}
+
+import { readFileSync } from 'node:fs';
+function readVersion(root: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

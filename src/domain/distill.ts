@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { DistillCounts, LibraryName, SkippedFile } from './library.js';
+
+export const DistillRequest = z.object({
+  source: z
+    .string()
+    .trim()
+    .min(1, 'source is empty: give a local folder, a GitHub URL or owner/name')
+    .describe('A local folder path, a GitHub URL (https://github.com/owner/name[/tree/ref]) or owner/name.'),
+  name: LibraryName.optional().describe('Library name; defaults to the repository name, lowercased.'),
+  ref: z.string().trim().min(1).optional().describe('Branch, tag or commit for a GitHub source; default branch if omitted.'),
+  validate: z.boolean().default(true).describe('Run the mined examples in the sandbox and keep a run record on each block.'),
+  force: z.boolean().default(false).describe('Distill again even when this commit is already in the library.'),
+});
+export type DistillRequest = z.input<typeof DistillRequest>;
+export type DistillRequestParsed = z.output<typeof DistillRequest>;
+
+export const DistillReport = z.object({
+  library: z.string(),
+  libraryPath: z.string().describe('Folder holding manifest.json and blocks.jsonl.'),
+  repo: z.string(),
+  commit: z.string(),
+  licence: z.string(),
+  counts: DistillCounts,
+  skipped: z.array(SkippedFile).describe('Skipped or failed files with reasons (first 50).'),
+  durationMs: z.number(),
+  warnings: z.array(z.string()),
+  unchanged: z.boolean().describe('True when this commit was already distilled and nothing was redone.'),
+});
+export type DistillReport = z.infer<typeof DistillReport>;
+
+/** Progress reported by long stages; the server turns it into MCP progress notifications. */
+export interface Progress {
+  stage: string;
+  done: number;
+  total?: number;
+  message?: string;
+}
+export interface JobOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+export const LIBRARY_SCHEMA_VERSION = 1;
+
+export const LibraryName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64')
+  .describe('Library name: lowercase letters, digits, ".", "_" and "-".');
+
+export const SkippedFile = z.object({
+  path: z.string(),
+  reason: z.string().describe('Why it was skipped or failed: too large, binary, syntax error, ...'),
+});
+export type SkippedFile = z.infer<typeof SkippedFile>;
+
+export const DistillCounts = z.object({
+  filesSeen: z.number().int(),
+  filesParsed: z.number().int(),
+  filesSkipped: z.number().int(),
+  parseErrors: z.number().int(),
+  blocks: z.number().int(),
+  examples: z.number().int(),
+  validated: z.number().int().describe('Blocks with a passing run record.'),
+});
+export type DistillCounts = z.infer<typeof DistillCounts>;
+
+export const LibrarySource = z.object({
+  kind: z.enum(['local', 'github']),
+  location: z.string().describe('The folder or URL as given.'),
+  repo: z.string().describe('owner/name for GitHub, else the folder name.'),
+  ref: z.string().nullable(),
+  commit: z.string(),
+  url: z.string().nullable().describe('Web address of the repository, when known.'),
+});
+export type LibrarySource = z.infer<typeof LibrarySource>;
+
+/** manifest.json of a library folder. */
+export const LibraryManifest = z.object({
+  schemaVersion: z.literal(LIBRARY_SCHEMA_VERSION),
+  name: LibraryName,
+  source: LibrarySource,
+  licence: z.string(),
+  citation: z.string().nullable(),
+  description: z.string().nullable(),
+  languages: z.array(z.string()),
+  importRoots: z.array(z.string()).describe('Folders under source/ to put on the import path (flat or src/ layout).'),
+  requirements: z.array(z.string()).describe('Third-party distributions the repository declares or imports.'),
+  counts: DistillCounts,
+  skipped: z.array(SkippedFile).describe('Files skipped or failed, with reasons (capped).'),
+  createdAt: z.string(),
+  generator: z.string().describe('codedistill version that wrote the library.'),
+});
+export type LibraryManifest = z.infer<typeof LibraryManifest>;

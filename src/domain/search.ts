@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { BlockKind, Language } from './block.js';
+import { RunStatus } from './validation.js';
+
+export const SearchFilters = z.object({
+  library: z.string().optional().describe('Only this library (see the libraries listed by search results or distill_repo).'),
+  language: Language.optional(),
+  kind: BlockKind.optional(),
+  validatedOnly: z.boolean().optional().describe('Only blocks whose examples ran and passed in the sandbox.'),
+  licence: z.string().optional().describe('Only this SPDX licence id, e.g. MIT.'),
+  gpu: z.boolean().optional().describe('true: only blocks that need a GPU; false: only blocks that do not.'),
+  network: z.boolean().optional().describe('true: only blocks that reach the network; false: only those that do not.'),
+});
+export type SearchFilters = z.infer<typeof SearchFilters>;
+
+export const SearchQuery = SearchFilters.extend({
+  query: z.string().trim().min(1, 'query is empty: describe what the code should do, or paste code').max(2000),
+  limit: z.number().int().min(1).max(50).default(10).describe('How many results (1-50).'),
+});
+export type SearchQuery = z.infer<typeof SearchQuery>;
+
+export const SearchHit = z.object({
+  id: z.string().describe('Pass to get_pattern for the whole block.'),
+  qualifiedName: z.string(),
+  kind: BlockKind,
+  library: z.string(),
+  language: Language,
+  path: z.string(),
+  signature: z.string(),
+  summary: z.string(),
+  score: z.number().describe('Relevance in [0, 1]; higher is better.'),
+  confidence: z.enum(['high', 'medium', 'low']).describe('low means probably not what was asked for.'),
+  validation: RunStatus.describe('Status of the block\'s best run record.'),
+  matched: z.array(z.string()).describe('Which fields matched the query (name, docstring, signature, ..., vector).'),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const SearchResult = z.object({
+  results: z.array(SearchHit),
+  mode: z.enum(['hybrid', 'lexical']).describe('hybrid: neural vectors and full text; lexical: no neural model was loaded.'),
+  embedder: z.string().describe('The embedding model that made the vectors, or the fallback used.'),
+  libraries: z.array(z.string()).describe('Libraries searched.'),
+  tookMs: z.number(),
+});
+export type SearchResult = z.infer<typeof SearchResult>;

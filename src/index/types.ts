@@ -1,0 +1,30 @@
+import type { Block } from '../domain/block.js';
+import type { LibraryManifest } from '../domain/library.js';
+import type { SearchQuery, SearchResult } from '../domain/search.js';
+
+export interface Embedder {
+  /** Model id, or "hashing-<dim>" for the offline fallback; recorded in the index. */
+  readonly id: string;
+  readonly dim: number;
+  /** False for the lexical fallback. */
+  readonly neural: boolean;
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+/** A library as read from its folder (the source of truth). */
+export interface LoadedLibrary {
+  name: string;
+  dir: string;
+  readonly: boolean;
+  manifest: LibraryManifest;
+  blocks: Block[];
+  /** Hash of manifest.json and blocks.jsonl: the index is stale when this changes. */
+  fingerprint: string;
+}
+
+export interface BlockIndex {
+  /** Make the index match these libraries: add new or changed ones, drop the ones gone. */
+  sync(libraries: LoadedLibrary[]): Promise<{ indexed: string[]; removed: string[]; unchanged: string[] }>;
+  search(q: SearchQuery): Promise<SearchResult>;
+  close(): Promise<void>;
+}
