@@ -1,6 +1,7 @@
 /**
  * The only module that reads process.env. Everything else receives a Config.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,11 +130,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-import { readFileSync } from 'node:fs';
 function readVersion(root: string): string {
   try {
     return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
+}
+
+/**
+ * Process-wide settings of native dependencies that must be in place before they load: LanceDB logs
+ * deprecation warnings unless told otherwise, and they would clutter the server's stderr.
+ */
+export function prepareProcessEnv(env: NodeJS.ProcessEnv = process.env): void {
+  env.LANCEDB_LOG ??= 'error';
 }

@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+/**
+ * codedistill's command line: `serve` runs the MCP server over stdio; the other commands call the same
+ * core services as the tools, for people and scripts.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
+import { describeError } from '../errors.js';
+import { createLogger } from '../log.js';
+
+const USAGE = `codedistill: distill scientific repositories into validated building blocks for coding agents
+
+Usage:
+  codedistill serve                         MCP server over stdio (what mcp.json starts)
+  codedistill distill <source> [options]    folder, GitHub URL or owner/name -> a library
+      --name <name>   library name          --ref <ref>     branch, tag or commit (GitHub)
+      --no-validate   do not run examples   --force         redo an already distilled commit
+      --out <dir>     write the library under <dir> instead of $CODEDISTILL_HOME/libraries
+  codedistill search <query> [--limit N] [--library L] [--validated]
+  codedistill get <id>
+  codedistill validate <file|-> [--library L] [--timeout MS]
+  codedistill libraries
+Add --json to any command for machine-readable output. Environment variables: see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      ref: { type: 'string' },
+      'no-validate': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      limit: { type: 'string' },
+      library: { type: 'string' },
+      validated: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  prepareProcessEnv();
+  let config: Config = loadConfig();
+  if (values.version) {
+    console.log(config.version);
+    return 0;
+  }
+  if (values.help || !cmd) {
+    (cmd ? console.log : console.error)(USAGE);
+    return cmd || values.help ? 0 : 2;
+  }
+  if (values.out) {
+    const { resolve } = await import('node:path');
+    config = { ...config, userLibrariesDir: resolve(values.out) };
+  }
+  const logger = createLogger(config.logLevel);
+  const { createApp } = await import('../app.js');
+  const app = createApp(config, logger);
+  const print = (data: unknown, text: string) => console.log(values.json ? JSON.stringify(data, null, 2) : text);
+
+  try {
+    switch (cmd) {
+      case 'serve': {
+        const { serveStdio } = await import('../server/server.js');
+        await serveStdio({ app, logger }, config.version);
+        return 0;
+      }
+      case 'distill': {
+        if (!rest[0]) throw usage('distill needs a source: a folder, a GitHub URL or owner/name');
+        const report = await app.distill(
+          { source: rest[0], name: values.name, ref: values.ref, validate: !values['no-validate'], force: values.force },
+          {
+            onProgress: (p) =>
+              logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`),
+          },
+        );
+        const c = report.counts;
+        print(
+          report,
+          `${report.unchanged ? 'unchanged' : 'distilled'} ${report.repo}@${report.commit.slice(0, 12)} -> ${report.libraryPath}\n` +
+            `blocks ${c.blocks}, examples ${c.examples}, validated ${c.validated}; files ${c.filesParsed}/${c.filesSeen} parsed, ` +
+            `${c.filesSkipped} skipped, ${c.parseErrors} with syntax errors; licence ${report.licence}; ${(report.durationMs / 1000).toFixed(1)} s` +
+            (report.warnings.length ? `\nwarnings:\n  ${report.warnings.join('\n  ')}` : ''),
+        );
+        return 0;
+      }
+      case 'search': {
+        const query = rest.join(' ');
+        const res = await app.search({
+          query,
+          limit: values.limit ? Number(values.limit) : undefined,
+          library: values.library,
+          validatedOnly: values.validated || undefined,
+        });
+        print(
+          res,
+          res.results.length
+            ? res.results
+                .map((r, i) => `${i + 1}. ${r.id}  [${r.validation}, ${r.confidence}, ${r.score.toFixed(2)}]\n   ${r.signature}\n   ${r.summary}`)
+                .join('\n')
+            : 'no results',
+        );
+        return 0;
+      }
+      case 'get': {
+        if (!rest[0]) throw usage('get needs a block id (from search)');
+        const res = await app.getPattern(rest[0]);
+        const p = res.block.provenance;
+        print(res, `${res.block.qualifiedName}  ${p.repo}@${p.commit.slice(0, 12)} ${p.path}:${p.startLine}-${p.endLine}  licence ${res.block.licence}\n\n${res.block.code}\n\nUsage:\n${res.usage}`);
+        return 0;
+      }
+      case 'validate': {
+        if (!rest[0]) throw usage('validate needs a file, or - for standard input');
+        const code = readFileSync(rest[0] === '-' ? 0 : rest[0], 'utf8');
+        const res = await app.validateSnippet({
+          code,
+          library: values.library,
+          timeoutMs: values.timeout ? Number(values.timeout) : undefined,
+        });
+        print(res, `${res.status}: ${res.message}${res.stdout ? `\n${res.stdout}` : ''}${res.status !== 'passed' && res.stderr ? `\n${res.stderr}` : ''}`);
+        return res.status === 'passed' ? 0 : 1;
+      }
+      case 'libraries': {
+        const libs = await app.libraries();
+        print(libs, libs.map((l) => `${l.name}\t${l.blocks} blocks\t${l.validated} validated\t${l.licence}\t${l.source.repo}`).join('\n') || 'no libraries');
+        return 0;
+      }
+      default:
+        throw usage(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e && typeof e === 'object' && 'issues' in e) {
+      const issues = (e as { issues: { path: PropertyKey[]; message: string }[] }).issues;
+      console.error(`invalid input: ${issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+      return 2;
+    }
+    console.error(describeError(e));
+    return 1;
+  } finally {
+    if (cmd !== 'serve') await app.close();
+  }
+}
+
+class UsageError extends Error {}
+const usage = (m: string) => new UsageError(m);
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(describeError(e));
+    process.exitCode = 1;
+  },
+);

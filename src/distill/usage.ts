@@ -1,0 +1,35 @@
+import type { Block } from '../domain/block.js';
+
+/** The import a user writes for this block: methods come through their class. */
+export function importLineFor(block: Block): string {
+  if (block.language !== 'python') return '';
+  if (block.kind === 'method') {
+    const cls = block.qualifiedName.slice(0, block.qualifiedName.lastIndexOf('.'));
+    const clsName = cls.slice(cls.lastIndexOf('.') + 1);
+    return `from ${block.module} import ${clsName}`;
+  }
+  if (block.kind === 'workflow') return '';
+  return `from ${block.module} import ${block.name}`;
+}
+
+/**
+ * Ready-to-run code for get_pattern: the best example that passed, else the best example, else the import
+ * and a call skeleton built from the signature.
+ */
+export function usageFor(block: Block): string {
+  const passed = block.examples.find((e) => e.run?.status === 'passed' && e.source !== 'import');
+  const any = passed ?? block.examples.find((e) => e.source !== 'import');
+  if (any) return any.code.trimEnd();
+  if (block.kind === 'workflow') return block.code.trimEnd();
+  const imp = importLineFor(block);
+  const args = block.parameters
+    .filter((p) => p.default === null && (p.kind === 'positional' || p.kind === 'positional_only' || p.kind === 'keyword_only'))
+    .map((p) => (p.kind === 'keyword_only' ? `${p.name}=...` : '...'));
+  if (block.language !== 'python') return block.signature;
+  if (block.kind === 'method') {
+    const cls = block.qualifiedName.split('.').slice(-2, -1)[0] ?? 'obj';
+    return `${imp}\n\nobj = ${cls}(...)  # see the class's own entry for its arguments\nresult = obj.${block.name}(${args.join(', ')})`;
+  }
+  if (block.kind === 'class') return `${imp}\n\nobj = ${block.name}(${args.join(', ')})`;
+  return `${imp}\n\nresult = ${block.name}(${args.join(', ')})`;
+}

@@ -1,0 +1,176 @@
+/**
+ * Library folders are the source of truth: manifest.json, blocks.jsonl (one Block per line, sorted by id,
+ * so a re-distill reads as a diff) and source/ (a snapshot of the repository's library code, so examples and
+ * snippets can import it long after the checkout is gone). The LanceDB index is derived from these files.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Block } from '../domain/block.js';
+import { LibraryManifest } from '../domain/library.js';
+import { CodedistillError } from '../errors.js';
+import type { LoadedLibrary } from '../index/types.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const BLOCKS_FILE = 'blocks.jsonl';
+export const SOURCE_DIR = 'source';
+
+export interface LibraryLocation {
+  dir: string;
+  readonly: boolean;
+}
+
+export interface SourceFileCopy {
+  /** Path relative to the repository root (and to source/). */
+  path: string;
+  absPath: string;
+}
+
+/** Write a library folder atomically: build it beside the target, then swap it in with renames. */
+export async function writeLibrary(
+  parentDir: string,
+  manifest: LibraryManifest,
+  blocks: Block[],
+  sourceFiles: SourceFileCopy[],
+): Promise<string> {
+  const checked = LibraryManifest.parse(manifest);
+  await fs.mkdir(parentDir, { recursive: true });
+  const target = path.join(parentDir, checked.name);
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = path.join(parentDir, `.${checked.name}.tmp-${tag}`);
+  await fs.mkdir(tmp, { recursive: true });
+  try {
+    await fs.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(checked, null, 2) + '\n');
+    const sorted = [...blocks].map((b) => Block.parse(b)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    await fs.writeFile(path.join(tmp, BLOCKS_FILE), sorted.map((b) => JSON.stringify(b)).join('\n') + (sorted.length ? '\n' : ''));
+    for (const f of sourceFiles) {
+      const rel = f.path.split('/').filter((p) => p && p !== '..').join(path.sep);
+      const dest = path.join(tmp, SOURCE_DIR, rel);
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      await fs.copyFile(f.absPath, dest);
+    }
+    let old: string | null = null;
+    if (await exists(target)) {
+      old = path.join(parentDir, `.${checked.name}.old-${tag}`);
+      await fs.rename(target, old);
+    }
+    await fs.rename(tmp, target);
+    if (old) await fs.rm(old, { recursive: true, force: true });
+    return target;
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function readManifest(dir: string): Promise<LibraryManifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  let raw: string;
+  try {
+    raw = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new CodedistillError('unknown_library', `No library at ${dir}.`, 'Run distill_repo to create it.');
+  }
+  const parsed = LibraryManifest.safeParse(safeJson(raw));
+  if (!parsed.success) {
+    throw new CodedistillError(
+      'invalid_input',
+      `${file} is not a valid manifest: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`,
+      'Distill the repository again to rewrite it.',
+    );
+  }
+  return parsed.data;
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+export async function readBlocks(dir: string): Promise<Block[]> {
+  const file = path.join(dir, BLOCKS_FILE);
+  const blocks: Block[] = [];
+  const rl = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    if (!line.trim()) continue;
+    const parsed = Block.safeParse(safeJson(line));
+    if (!parsed.success) {
+      throw new CodedistillError(
+        'invalid_input',
+        `${file} line ${n} is not a valid block: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`,
+        'Distill the repository again to rewrite it.',
+      );
+    }
+    blocks.push(parsed.data);
+  }
+  return blocks;
+}
+
+export async function fingerprint(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of [MANIFEST_FILE, BLOCKS_FILE]) {
+    h.update(f);
+    h.update(await fs.readFile(path.join(dir, f)));
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+export async function loadLibrary(dir: string, readonly: boolean): Promise<LoadedLibrary> {
+  const manifest = await readManifest(dir);
+  const blocks = await readBlocks(dir);
+  return { name: manifest.name, dir, readonly, manifest, blocks, fingerprint: await fingerprint(dir) };
+}
+
+/**
+ * Every library under the given folders. A later location overrides an earlier one with the same name,
+ * so a user's own library shadows a shipped one. Broken folders are reported, not fatal.
+ */
+export async function discoverLibraries(
+  locations: LibraryLocation[],
+): Promise<{ libraries: LoadedLibrary[]; problems: string[] }> {
+  const byName = new Map<string, LoadedLibrary>();
+  const problems: string[] = [];
+  for (const loc of locations) {
+    let entries: string[];
+    try {
+      entries = (await fs.readdir(loc.dir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+        .map((d) => d.name)
+        .sort();
+    } catch {
+      continue;
+    }
+    for (const name of entries) {
+      const dir = path.join(loc.dir, name);
+      if (!(await exists(path.join(dir, MANIFEST_FILE)))) continue;
+      try {
+        const lib = await loadLibrary(dir, loc.readonly);
+        byName.set(lib.name, lib);
+      } catch (e) {
+        problems.push(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  return { libraries: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), problems };
+}
+
+/** Folders on the import path for a library's snapshot (flat or src/ layout). */
+export function importRootsOf(lib: { dir: string; manifest: LibraryManifest }): string[] {
+  const roots = lib.manifest.importRoots.length ? lib.manifest.importRoots : [''];
+  return roots.map((r) => path.join(lib.dir, SOURCE_DIR, r));
+}

@@ -1,0 +1,8 @@
+import type { App } from '../app.js';
+import type { Logger } from '../log.js';
+
+/** What every tool receives: the core services and a stderr logger. */
+export interface ToolDeps {
+  app: App;
+  logger: Logger;
+}

@@ -1,0 +1,31 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { GetPatternInput, PatternResult } from '../domain/pattern.js';
+import type { ToolDeps } from './deps.js';
+import { guarded } from './errors.js';
+
+export function registerGetPatternTool(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    'get_pattern',
+    {
+      title: 'Get one building block whole',
+      description:
+        'Fetch one library entry by the id search_library returned: its full source, signature, docstring, ' +
+        'parameters, the imports and third-party packages it needs, usage examples with their run records, licence, ' +
+        'citation and provenance (repository, commit, path, lines). The "usage" field is ready-to-run Python. ' +
+        'Prefer importing the package over copying the code; respect the licence. Next: adapt the usage to your task ' +
+        'and check it with validate_snippet (pass the library name so the package is importable).',
+      inputSchema: GetPatternInput,
+      outputSchema: PatternResult,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    guarded(deps.logger, async ({ id }) => {
+      const res = await deps.app.getPattern(id);
+      const b = res.block;
+      const p = b.provenance;
+      const text =
+        `${b.qualifiedName} (${b.kind}, ${b.language}) from ${p.repo}@${p.commit.slice(0, 12)} ${p.path}:${p.startLine}-${p.endLine}, ` +
+        `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}\n\n${b.signature}\n${b.summary}\n\nUsage:\n${res.usage}`;
+      return { content: [{ type: 'text', text }], structuredContent: res };
+    }),
+  );
+}

@@ -1,0 +1,35 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SearchQuery, SearchResult } from '../domain/search.js';
+import type { ToolDeps } from './deps.js';
+import { guarded } from './errors.js';
+
+export function registerSearchLibraryTool(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    'search_library',
+    {
+      title: 'Search the library of validated building blocks',
+      description:
+        'Find functions, classes and worked examples from distilled scientific repositories that do what your task ' +
+        'needs, before writing that code from memory. Describe the task in words ("pressure loss through a packed ' +
+        'bed") or paste code; filters narrow by library, language, kind, licence, GPU or network need, or to blocks ' +
+        'whose examples ran and passed (validatedOnly). Each result has an id, signature, one-line summary, score, ' +
+        'confidence (low means probably not a match: say so rather than use it) and validation status. ' +
+        'Next: get_pattern with a result id for the code, example and provenance.',
+      inputSchema: SearchQuery,
+      outputSchema: SearchResult,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    guarded(deps.logger, async (args) => {
+      const res = await deps.app.search(args);
+      const lines = res.results.map(
+        (r, i) =>
+          `${i + 1}. ${r.id} [${r.kind}, ${r.validation}, ${r.confidence}, ${r.score.toFixed(2)}]\n   ${r.signature}\n   ${r.summary}`,
+      );
+      const text = res.results.length
+        ? `${res.results.length} results (${res.mode} search over ${res.libraries.join(', ') || 'no libraries'}):\n${lines.join('\n')}`
+        : `No blocks match in ${res.libraries.join(', ') || 'any library'} (${res.mode} search). ` +
+          'Rephrase the task, drop filters, or distill a repository that has this code with distill_repo.';
+      return { content: [{ type: 'text', text }], structuredContent: res };
+    }),
+  );
+}
