@@ -40,6 +40,8 @@ export interface Config {
   maxFileBytes: number;
   githubToken: string | null;
   githubApiUrl: string;
+  /** Base of git clone URLs (https://github.com); a file:// folder in tests. */
+  githubGitUrl: string;
   gitBin: string;
   llm: { baseUrl: string; apiKey: string | null; model: string } | null;
   logLevel: LogLevel;
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFileBytes: intFrom(env.CODEDISTILL_MAX_FILE_BYTES, 1024 * 1024, 'CODEDISTILL_MAX_FILE_BYTES', 1024),
     githubToken: env.GITHUB_TOKEN || env.GH_TOKEN || null,
     githubApiUrl: env.CODEDISTILL_GITHUB_API_URL || 'https://api.github.com/graphql',
+    githubGitUrl: (env.CODEDISTILL_GITHUB_GIT_URL || 'https://github.com').replace(/\/+$/, ''),
     gitBin: env.CODEDISTILL_GIT || 'git',
     llm: llmBase
       ? { baseUrl: llmBase, apiKey: env.CODEDISTILL_LLM_API_KEY || null, model: env.CODEDISTILL_LLM_MODEL || 'gpt-4o-mini' }

@@ -59,6 +59,12 @@ export interface LanguageSupport {
   moduleOf(relPath: string, importRoots: string[]): string;
   /** Extract symbols from a parsed tree; never executes the code. */
   extract(root: unknown, source: string, relPath: string, module: string): Omit<ParsedFile, 'path' | 'language' | 'module'>;
+  /**
+   * Optional. Rows in [from, to] (0-based) where a new top-level statement begins. When a file has syntax errors,
+   * the parser re-parses these pieces alone and blanks the broken ones, so intact definitions after an error
+   * are still extracted (tree-sitter's own recovery often swallows the rest of the file).
+   */
+  splitTopLevel?(lines: string[], from: number, to: number): number[];
 }
 
 export interface CodeParser {

@@ -1,0 +1,379 @@
+/**
+ * distill_repo's pipeline: resolve the source, walk and classify files, parse, select building blocks, mine
+ * examples, capture dependencies/licence/citation, run the examples in the sandbox, write the library files.
+ * Each stage is its own module; this file only moves data between them.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { blockId, type Block, type Example } from '../domain/block.js';
+import type { DistillReport, DistillRequestParsed, JobOptions } from '../domain/distill.js';
+import { LIBRARY_SCHEMA_VERSION, type LibraryManifest, type SkippedFile } from '../domain/library.js';
+import type { RunRecord } from '../domain/validation.js';
+import { CodedistillError, throwIfAborted } from '../errors.js';
+import type { LoadedLibrary } from '../index/types.js';
+import { detectCitation, detectLicence } from '../ingest/licence.js';
+import { parseSourceSpec, resolveSource } from '../ingest/source.js';
+import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
+import { walkRepo } from '../ingest/walk.js';
+import { writeLibrary, type SourceFileCopy } from '../library/files.js';
+import type { Logger } from '../log.js';
+import type { CodeParser, ParsedFile } from '../parse/types.js';
+import type { Runner } from '../validate/types.js';
+import { detectCompute } from './compute.js';
+import { distributionForImport, isStdlibModule, readDeclaredDependencies, requirementsForImports } from './deps.js';
+import { mineExamples, mineWorkflows, readNotebook } from './examples.js';
+import { rankSymbols, selectSymbols } from './select.js';
+import { repoPurpose, summarize } from './summary.js';
+
+export interface PipelineDeps {
+  config: Config;
+  logger: Logger;
+  parser: CodeParser;
+  runner: Runner;
+  existingLibrary: (name: string) => LoadedLibrary | null;
+  libraryParentDir: string;
+}
+
+const PARSE_ROLES: FileRole[] = ['library', 'test', 'example'];
+const MAX_SKIPPED_LISTED = 200;
+const MAX_EXAMPLES_RUN_PER_BLOCK = 2;
+
+export function libraryNameFor(repo: string): string {
+  const last = repo.split('/').filter(Boolean).pop() ?? 'library';
+  const slug = last.toLowerCase().replace(/\.git$/, '').replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  return (slug || 'library').slice(0, 64);
+}
+
+export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps, opts: JobOptions = {}): Promise<DistillReport> {
+  const { config, logger, parser, runner } = deps;
+  const { signal } = opts;
+  const progress = opts.onProgress ?? (() => {});
+  const started = Date.now();
+  const warnings: string[] = [];
+
+  progress({ stage: 'resolve', done: 0, message: req.source });
+  const spec = parseSourceSpec(req.source, req.ref);
+  const src: ResolvedSource = await resolveSource(spec, {
+    token: config.githubToken,
+    apiUrl: config.githubApiUrl,
+    gitBaseUrl: config.githubGitUrl,
+    gitBin: config.gitBin,
+    cacheDir: config.cacheDir,
+    signal,
+    logger,
+  });
+  const name = req.name ?? libraryNameFor(src.repo);
+  const existing = deps.existingLibrary(name);
+  if (existing && !existing.readonly && existing.manifest.source.repo !== src.repo && !req.force) {
+    throw new CodedistillError(
+      'invalid_input',
+      `Library "${name}" already holds ${existing.manifest.source.repo}, not ${src.repo}.`,
+      'Pass another name, or force: true to replace it.',
+    );
+  }
+  if (existing && existing.manifest.source.commit === src.commit && existing.manifest.source.repo === src.repo && !req.force) {
+    return {
+      library: name,
+      libraryPath: existing.dir,
+      repo: src.repo,
+      commit: src.commit,
+      licence: existing.manifest.licence,
+      counts: existing.manifest.counts,
+      skipped: existing.manifest.skipped.slice(0, 50),
+      durationMs: Date.now() - started,
+      warnings: [],
+      unchanged: true,
+    };
+  }
+  throwIfAborted(signal);
+
+  // Walk and classify.
+  progress({ stage: 'walk', done: 0, message: src.root });
+  const walk = await walkRepo(src.root, {
+    maxFileBytes: config.maxFileBytes,
+    signal,
+    languageOf: (p) => parser.languageOf(p),
+  });
+  const skipped: SkippedFile[] = [...walk.skipped];
+  const roles = new Map<string, FileRole>(walk.files.map((f) => [f.path, f.role]));
+  const byPath = new Map<string, RepoFile>(walk.files.map((f) => [f.path, f]));
+
+  // Parse every source file that can hold blocks or examples; a syntax error is counted and named, never fatal.
+  const toParse = walk.files.filter((f) => f.language && PARSE_ROLES.includes(f.role));
+  const parsed: ParsedFile[] = [];
+  let parseErrors = 0;
+  for (const [i, f] of toParse.entries()) {
+    throwIfAborted(signal);
+    if (i % 25 === 0) progress({ stage: 'parse', done: i, total: toParse.length });
+    try {
+      const text = await fs.readFile(f.absPath, 'utf8');
+      const pf = parser.parse(f.path, text, walk.importRoots);
+      if (pf.errors.length) {
+        parseErrors++;
+        const e = pf.errors[0]!;
+        skipped.push({ path: f.path, reason: `syntax error at line ${e.line}: ${e.message} (the valid parts were kept)` });
+      }
+      parsed.push(pf);
+    } catch (e) {
+      parseErrors++;
+      skipped.push({ path: f.path, reason: `could not be parsed: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+  progress({ stage: 'parse', done: toParse.length, total: toParse.length });
+
+  // Notebooks are example sources; a broken one is counted and named.
+  const notebooks: { path: string; code: string }[] = [];
+  for (const f of walk.files.filter((x) => x.role === 'notebook')) {
+    try {
+      const cells = readNotebook(await fs.readFile(f.absPath, 'utf8'));
+      notebooks.push({ path: f.path, code: cells.join('\n\n') });
+    } catch (e) {
+      parseErrors++;
+      skipped.push({ path: f.path, reason: `broken notebook: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  // Select and rank the building blocks.
+  progress({ stage: 'select', done: 0 });
+  const libraryFiles = parsed.filter((p) => roles.get(p.path) === 'library');
+  const selected = selectSymbols(parsed, roles);
+  const ranks = rankSymbols(selected, parsed, roles, notebooks);
+
+  const readText = async (p: string) => fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8');
+  const packageNames = topLevelPackages(libraryFiles);
+  progress({ stage: 'examples', done: 0, total: selected.length });
+  const mined = await mineExamples({
+    blocks: selected.map((s) => ({
+      qualifiedName: s.qualifiedName,
+      name: s.symbol.name,
+      module: s.module,
+      publicImport: s.publicImport,
+      kind: s.symbol.kind,
+      parent: s.symbol.parent,
+    })),
+    parsedFiles: parsed,
+    files: walk.files,
+    notebooks,
+    readText,
+    packageNames,
+  });
+
+  // Licence, citation, purpose, dependencies.
+  const licence = await detectLicence(src.root, walk.files.map((f) => f.path));
+  const licenceId = licence.spdx !== 'NOASSERTION' ? licence.spdx : (src.licenceHint ?? 'NOASSERTION');
+  if (licenceId === 'NOASSERTION') warnings.push('no licence found: every block says NOASSERTION; check the repository before reusing its code');
+  const citation = await detectCitation(src.root);
+  const declared = await readDeclaredDependencies(src.root);
+  const readme = walk.files.find((f) => /^readme(\.(md|rst|txt))?$/i.test(f.path));
+  const pkgInit = libraryFiles.find((p) => packageNames.includes(p.module));
+  const purpose = repoPurpose(readme ? await readText(readme.path).catch(() => null) : null, src.description, pkgInit?.moduleDocstring ?? null);
+
+  // Build the blocks.
+  const seen = new Set<string>();
+  const blocks: Block[] = [];
+  for (const s of selected) {
+    const sym = s.symbol;
+    const file = s.file;
+    let qn = s.qualifiedName;
+    for (let n = 2; seen.has(qn); n++) qn = `${s.qualifiedName}~${n}`;
+    seen.add(qn);
+    const used = new Set(sym.identifiers);
+    const imports = file.imports.filter((im) => im.names.some((n) => n === '*' || used.has(n))).map((im) => im.text);
+    const topModules = file.imports
+      .filter((im) => im.names.some((n) => n === '*' || used.has(n)) && !im.module.startsWith('.'))
+      .map((im) => im.module.split('.')[0]!)
+      .filter((m) => m && !isStdlibModule(m) && !packageNames.includes(m));
+    const requirements = file.language === 'python' ? requirementsForImports(topModules, declared, packageNames) : [];
+    blocks.push({
+      id: blockId(name, qn),
+      library: name,
+      language: file.language,
+      kind: sym.kind,
+      name: sym.name,
+      qualifiedName: qn,
+      module: s.publicImport ?? s.module,
+      signature: sym.signature,
+      docstring: sym.docstring,
+      summary: summarize(sym.docstring, sym.name, sym.kind),
+      code: sym.code,
+      decorators: sym.decorators,
+      parameters: sym.parameters,
+      returns: sym.returns,
+      imports,
+      calls: sym.calls,
+      requirements,
+      licence: licenceId,
+      citation,
+      provenance: provenanceFor(src, file.path, sym.startLine, sym.endLine),
+      examples: mined.get(s.qualifiedName) ?? [],
+      validation: null,
+      compute: detectCompute(sym.code, imports, sym.calls),
+      rank: ranks.get(s.qualifiedName) ?? 0,
+      tags: [roles.get(file.path) ?? 'library', ...(sym.parent ? [sym.parent] : []), ...(purpose ? [] : [])],
+    });
+  }
+
+  // Workflows: the repository's own example scripts and notebooks, linked to the blocks they use.
+  const byQn = new Map(blocks.map((b) => [b.qualifiedName, b]));
+  for (const w of await mineWorkflows({ parsedFiles: parsed, files: walk.files, notebooks, blocks: selected.map((s) => s.qualifiedName), packageNames, readText })) {
+    let qn = `workflow.${w.path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9]+/g, '_')}`;
+    for (let n = 2; seen.has(qn); n++) qn = `${qn}~${n}`;
+    seen.add(qn);
+    const lines = w.code.split('\n').length;
+    blocks.push({
+      id: blockId(name, qn),
+      library: name,
+      language: 'python',
+      kind: 'workflow',
+      name: path.posix.basename(w.path),
+      qualifiedName: qn,
+      module: '',
+      signature: `# workflow: ${w.path}`,
+      docstring: w.summary,
+      summary: w.summary ?? `Example workflow ${w.path}`,
+      code: w.code,
+      decorators: [],
+      parameters: [],
+      returns: null,
+      imports: [],
+      calls: w.callsBlocks,
+      requirements: [],
+      licence: licenceId,
+      citation,
+      provenance: provenanceFor(src, w.path, 1, lines),
+      examples: [{ code: w.code, source: w.path.endsWith('.ipynb') ? 'notebook' : 'script', path: w.path, startLine: 1, expectedOutput: null, run: null }],
+      validation: null,
+      compute: detectCompute(w.code, [], []),
+      rank: 0,
+      tags: ['workflow', ...w.callsBlocks.map((c) => byQn.get(c)?.name ?? c)],
+    });
+  }
+  for (const b of blocks) b.requirements = b.requirements.length ? b.requirements : b.kind === 'workflow' ? workflowRequirements(b.code, declared, packageNames) : [];
+
+  // Run the examples in the sandbox.
+  const absImportRoots = (walk.importRoots.length ? walk.importRoots : ['']).map((r) => path.join(src.root, r));
+  if (req.validate) {
+    await validateExamples(blocks, runner, absImportRoots, config, signal, progress, warnings);
+  }
+
+  const counts = {
+    filesSeen: walk.files.length + walk.skipped.length,
+    filesParsed: parsed.length,
+    filesSkipped: walk.skipped.length,
+    parseErrors,
+    blocks: blocks.length,
+    examples: blocks.reduce((n, b) => n + b.examples.filter((e) => e.source !== 'import').length, 0),
+    validated: blocks.filter((b) => b.validation?.status === 'passed').length,
+  };
+  const manifest: LibraryManifest = {
+    schemaVersion: LIBRARY_SCHEMA_VERSION,
+    name,
+    source: { kind: src.kind, location: src.kind === 'local' ? src.root : src.location, repo: src.repo, ref: src.ref, commit: src.commit, url: src.url },
+    licence: licenceId,
+    citation,
+    description: purpose,
+    languages: [...new Set(parsed.filter((p) => roles.get(p.path) === 'library').map((p) => p.language))].sort(),
+    importRoots: walk.importRoots.length ? walk.importRoots : [''],
+    requirements: [...new Set([...declared.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])].sort(),
+    counts,
+    skipped: skipped.slice(0, MAX_SKIPPED_LISTED),
+    createdAt: new Date().toISOString(),
+    generator: `codedistill ${config.version}`,
+  };
+
+  progress({ stage: 'write', done: 0 });
+  throwIfAborted(signal);
+  const libraryPath = await writeLibrary(deps.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, walk.importRoots, packageNames));
+  logger.info(`distilled ${src.repo}@${src.commit.slice(0, 12)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
+  return {
+    library: name,
+    libraryPath,
+    repo: src.repo,
+    commit: src.commit,
+    licence: licenceId,
+    counts,
+    skipped: skipped.slice(0, 50),
+    durationMs: Date.now() - started,
+    warnings,
+    unchanged: false,
+  };
+}
+
+function provenanceFor(src: ResolvedSource, file: string, startLine: number, endLine: number) {
+  const url =
+    src.kind === 'github' && src.url && !src.commit.startsWith('sha256:')
+      ? `${src.url.replace(/\/$/, '')}/blob/${src.commit}/${file}#L${startLine}-L${endLine}`
+      : null;
+  return { repo: src.repo, url, commit: src.commit, path: file, startLine, endLine };
+}
+
+/** Top-level importable packages/modules defined by the repository itself. */
+function topLevelPackages(files: ParsedFile[]): string[] {
+  return [...new Set(files.filter((f) => f.language === 'python' && f.module).map((f) => f.module.split('.')[0]!))].sort();
+}
+
+function workflowRequirements(code: string, declared: Awaited<ReturnType<typeof readDeclaredDependencies>>, own: string[]): string[] {
+  const mods = [...code.matchAll(/^\s*(?:from\s+([A-Za-z_][\w]*)|import\s+([A-Za-z_][\w]*))/gm)].map((m) => (m[1] ?? m[2])!);
+  const third = mods.filter((m) => !isStdlibModule(m) && !own.includes(m));
+  return requirementsForImports([...new Set(third)], declared, own).length
+    ? requirementsForImports([...new Set(third)], declared, own)
+    : [...new Set(third.map(distributionForImport))];
+}
+
+/** The repository code a library keeps so its examples stay importable: everything inside its packages. */
+function snapshotFiles(files: RepoFile[], importRoots: string[], packages: string[]): SourceFileCopy[] {
+  const roots = importRoots.length ? importRoots : [''];
+  const prefixes = roots.flatMap((r) => packages.map((p) => (r ? `${r}/${p}` : p)));
+  return files
+    .filter((f) => f.role !== 'notebook' && prefixes.some((pre) => f.path === `${pre}.py` || f.path.startsWith(`${pre}/`)))
+    .map((f) => ({ path: f.path, absPath: f.absPath }));
+}
+
+const STATUS_ORDER: Record<RunRecord['status'], number> = { passed: 0, skipped: 1, failed: 2, timeout: 3, error: 4, not_run: 5 };
+
+async function validateExamples(
+  blocks: Block[],
+  runner: Runner,
+  importRoots: string[],
+  config: Config,
+  signal: AbortSignal | undefined,
+  progress: NonNullable<JobOptions['onProgress']>,
+  warnings: string[],
+): Promise<void> {
+  const info = await runner.info();
+  if (!info.available) {
+    warnings.push(`examples were not run: ${info.reason ?? 'the sandbox is unavailable'}`);
+    return;
+  }
+  // Identical example code (a script shared by several blocks) runs once.
+  const jobs = new Map<string, { code: string; expected: string | null; targets: Example[] }>();
+  for (const b of blocks) {
+    for (const ex of b.examples.slice(0, MAX_EXAMPLES_RUN_PER_BLOCK)) {
+      const key = `${ex.code}\u0000${ex.expectedOutput ?? ''}`;
+      const job = jobs.get(key) ?? { code: ex.code, expected: ex.expectedOutput, targets: [] };
+      job.targets.push(ex);
+      jobs.set(key, job);
+    }
+  }
+  const queue = [...jobs.values()];
+  let done = 0;
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      if (signal?.aborted) return;
+      const rec = await runner.run({ code: job.code, importRoots, timeoutMs: config.timeoutMs, expectedOutput: job.expected, signal });
+      for (const t of job.targets) t.run = rec;
+      done++;
+      if (done % 5 === 0 || done === jobs.size) progress({ stage: 'validate', done, total: jobs.size });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, config.workers) }, worker));
+  throwIfAborted(signal);
+  for (const b of blocks) {
+    const runs = b.examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run!);
+    runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
+    b.validation = runs[0] ?? null;
+  }
+  const failed = blocks.filter((b) => b.validation && b.validation.status !== 'passed' && b.validation.status !== 'skipped').length;
+  if (failed) warnings.push(`${failed} blocks have examples that did not pass; their run records say why`);
+}

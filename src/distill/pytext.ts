@@ -1,0 +1,544 @@
+/**
+ * Static, text-level helpers for reading Python source without running it.
+ *
+ * The tree-sitter parser gives symbols and imports; the miners also need finer things (statement
+ * boundaries inside a test body, the names a snippet reads or binds, top-level constants). These
+ * helpers work on a "masked" copy of the code where string contents and comments are blanked, so
+ * brackets, keywords and identifiers inside literals never confuse the scans. They are heuristics:
+ * good enough for mining examples, never used to decide anything about safety.
+ */
+
+export interface Scanned {
+  /** Same length as the input; string contents and comments replaced by spaces (newlines kept). */
+  masked: string;
+  /** 1 at the index of every newline that lies inside a (triple-quoted) string. */
+  newlineInString: Uint8Array;
+}
+
+const IDENT_CHAR = /[A-Za-z0-9_]/;
+
+/**
+ * Blank string contents and comment text (the '#' stays). Quotes stay, so `"abc"` becomes `"   "`. For f-strings the
+ * `{expression}` parts are kept, since they read names the snippet needs.
+ */
+export function scanPython(code: string): Scanned {
+  const out = code.split('');
+  const nlIn = new Uint8Array(code.length);
+  let i = 0;
+  const n = code.length;
+  while (i < n) {
+    const c = code[i]!;
+    if (c === '#') {
+      // The '#' stays so comment starts can be found in the mask; the text after it is blanked.
+      i++;
+      while (i < n && code[i] !== '\n') out[i++] = ' ';
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      // String prefix (r, b, f, rb, fr, u ...) directly before the quote, not part of a longer name.
+      let p = i - 1;
+      let prefix = '';
+      while (p >= 0 && /[rRbBuUfF]/.test(code[p]!) && prefix.length < 2) {
+        prefix = code[p]! + prefix;
+        p--;
+      }
+      if (p >= 0 && IDENT_CHAR.test(code[p]!)) prefix = '';
+      const isF = /f/i.test(prefix);
+      const triple = code.startsWith(c.repeat(3), i);
+      const q = triple ? c.repeat(3) : c;
+      let j = i + q.length;
+      let depth = 0;
+      while (j < n) {
+        const d = code[j]!;
+        if (depth === 0) {
+          if (d === '\\') {
+            if (code[j + 1] !== '\n') out[j] = ' ';
+            if (j + 1 < n && code[j + 1] !== '\n') out[j + 1] = ' ';
+            else if (code[j + 1] === '\n') nlIn[j + 1] = 1;
+            j += 2;
+            continue;
+          }
+          if (code.startsWith(q, j)) break;
+          if (d === '\n') {
+            if (!triple) break; // unterminated single-quoted string: stop at end of line
+            nlIn[j] = 1;
+            j++;
+            continue;
+          }
+          if (isF && d === '{') {
+            if (code[j + 1] === '{') {
+              out[j] = ' ';
+              out[j + 1] = ' ';
+              j += 2;
+              continue;
+            }
+            depth = 1;
+            out[j] = ' ';
+            j++;
+            continue;
+          }
+          out[j] = ' ';
+          j++;
+        } else {
+          // Inside an f-string replacement field: keep the expression text.
+          if (d === '{') depth++;
+          else if (d === '}') {
+            depth--;
+            if (depth === 0) out[j] = ' ';
+          } else if (d === '\n') nlIn[j] = 1;
+          else if (d === '"' || d === "'") out[j] = ' ';
+          else if (d === ':' && depth === 1) {
+            // format spec: blank until the closing brace
+            let k = j;
+            while (k < n && code[k] !== '}' && code[k] !== '\n') out[k++] = ' ';
+            j = k;
+            continue;
+          }
+          j++;
+        }
+      }
+      i = code.startsWith(q, j) ? j + q.length : j;
+      continue;
+    }
+    i++;
+  }
+  return { masked: out.join(''), newlineInString: nlIn };
+}
+
+export function mask(code: string): string {
+  return scanPython(code).masked;
+}
+
+export interface LogicalLine {
+  /** 0-based index of the first and last physical line. */
+  start: number;
+  end: number;
+  /** The physical lines joined with "\n", as written. */
+  text: string;
+  masked: string;
+  indent: number;
+}
+
+function indentOf(line: string): number {
+  let k = 0;
+  while (k < line.length && (line[k] === ' ' || line[k] === '\t')) k++;
+  return k;
+}
+
+/**
+ * Split code into logical lines: a statement spanning lines inside brackets, after a backslash or
+ * inside a triple-quoted string is one entry. Blank and comment-only lines are left out.
+ */
+export function logicalLines(code: string): LogicalLine[] {
+  const { masked, newlineInString } = scanPython(code);
+  const lines = code.split('\n');
+  const mlines = masked.split('\n');
+  const result: LogicalLine[] = [];
+  let offset = 0;
+  let depth = 0;
+  let cur: { start: number; parts: string[]; mparts: string[] } | null = null;
+  for (let li = 0; li < lines.length; li++) {
+    const line = lines[li]!;
+    const mline = mlines[li] ?? '';
+    const nlIdx = offset + line.length;
+    offset = nlIdx + 1;
+    if (!cur) {
+      if (mline.trim() === '') continue;
+      cur = { start: li, parts: [], mparts: [] };
+    }
+    cur.parts.push(line);
+    cur.mparts.push(mline);
+    for (const ch of mline) {
+      if (ch === '(' || ch === '[' || ch === '{') depth++;
+      else if (ch === ')' || ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+    }
+    const continued = depth > 0 || newlineInString[nlIdx] === 1 || /\\\s*$/.test(mline);
+    if (!continued || li === lines.length - 1) {
+      const text = cur.parts.join('\n');
+      result.push({ start: cur.start, end: li, text, masked: cur.mparts.join('\n'), indent: indentOf(cur.parts[0]!) });
+      cur = null;
+      depth = 0;
+    }
+  }
+  return result;
+}
+
+export interface StatementGroup {
+  start: number;
+  end: number;
+  /** Source lines of the statement including its indented block and, for decorated defs, decorators. */
+  text: string;
+  /** Logical lines in the group (the first is the header, or the first decorator). */
+  lines: LogicalLine[];
+}
+
+const CONTINUATION_KEYWORDS = /^(elif\b|else\b|except\b|finally\b|case\b)/;
+
+/**
+ * Group logical lines into statements at the smallest indentation: a compound statement with its
+ * block, `else`/`except` clauses attached to their `if`/`try`, decorators attached to their def.
+ */
+export function statementGroups(code: string): StatementGroup[] {
+  const lls = logicalLines(code);
+  if (lls.length === 0) return [];
+  const base = Math.min(...lls.map((l) => l.indent));
+  const physical = code.split('\n');
+  const groups: { lines: LogicalLine[] }[] = [];
+  let pendingDecorators: LogicalLine[] = [];
+  for (const ll of lls) {
+    const head = ll.masked.trim();
+    if (ll.indent > base && groups.length > 0) {
+      groups[groups.length - 1]!.lines.push(ll);
+      continue;
+    }
+    if (head.startsWith('@')) {
+      pendingDecorators.push(ll);
+      continue;
+    }
+    if (CONTINUATION_KEYWORDS.test(head) && groups.length > 0 && pendingDecorators.length === 0) {
+      groups[groups.length - 1]!.lines.push(ll);
+      continue;
+    }
+    groups.push({ lines: [...pendingDecorators, ll] });
+    pendingDecorators = [];
+  }
+  if (pendingDecorators.length) groups.push({ lines: pendingDecorators });
+  return groups.map((g) => {
+    const start = g.lines[0]!.start;
+    const end = g.lines[g.lines.length - 1]!.end;
+    return { start, end, lines: g.lines, text: physical.slice(start, end + 1).join('\n') };
+  });
+}
+
+/** Remove the common leading whitespace of all non-blank lines. */
+export function dedent(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  let min = Infinity;
+  for (const l of lines) {
+    if (l.trim() === '') continue;
+    min = Math.min(min, indentOf(l));
+  }
+  if (!Number.isFinite(min) || min === 0) return lines.map((l) => (l.trim() === '' ? '' : l)).join('\n');
+  return lines.map((l) => (l.trim() === '' ? '' : l.slice(min))).join('\n');
+}
+
+/** Bracket depth before each character of masked code. */
+function depths(masked: string): Int32Array {
+  const d = new Int32Array(masked.length + 1);
+  let depth = 0;
+  for (let i = 0; i < masked.length; i++) {
+    d[i] = depth;
+    const ch = masked[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  d[masked.length] = depth;
+  return d;
+}
+
+/** Index of the first character in masked code that is `ch` at bracket depth 0, or -1. */
+export function topLevelIndex(masked: string, test: (masked: string, i: number) => boolean): number {
+  const d = depths(masked);
+  for (let i = 0; i < masked.length; i++) if (d[i] === 0 && test(masked, i)) return i;
+  return -1;
+}
+
+/** Split masked text at top-level occurrences of a single character; returns [start, end) ranges. */
+export function splitTopLevel(masked: string, sep: string): [number, number][] {
+  const d = depths(masked);
+  const out: [number, number][] = [];
+  let from = 0;
+  for (let i = 0; i < masked.length; i++) {
+    if (masked[i] === sep && d[i] === 0) {
+      out.push([from, i]);
+      from = i + 1;
+    }
+  }
+  out.push([from, masked.length]);
+  return out;
+}
+
+export const PY_KEYWORDS = new Set([
+  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif',
+  'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or',
+  'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+]);
+
+export const PY_BUILTINS = new Set([
+  'abs', 'all', 'any', 'ascii', 'bin', 'bool', 'breakpoint', 'bytearray', 'bytes', 'callable', 'chr', 'classmethod',
+  'compile', 'complex', 'delattr', 'dict', 'dir', 'divmod', 'enumerate', 'eval', 'exec', 'filter', 'float', 'format',
+  'frozenset', 'getattr', 'globals', 'hasattr', 'hash', 'help', 'hex', 'id', 'input', 'int', 'isinstance',
+  'issubclass', 'iter', 'len', 'list', 'locals', 'map', 'max', 'memoryview', 'min', 'next', 'object', 'oct', 'open',
+  'ord', 'pow', 'print', 'property', 'range', 'repr', 'reversed', 'round', 'set', 'setattr', 'slice', 'sorted',
+  'staticmethod', 'str', 'sum', 'super', 'tuple', 'type', 'vars', 'zip', '__import__', '__name__', '__file__',
+  'Exception', 'BaseException', 'ValueError', 'TypeError', 'KeyError', 'IndexError', 'RuntimeError',
+  'AssertionError', 'AttributeError', 'ZeroDivisionError', 'NotImplementedError', 'NotImplemented', 'StopIteration',
+  'ArithmeticError', 'OverflowError', 'FloatingPointError', 'ImportError', 'ModuleNotFoundError', 'OSError',
+  'IOError', 'FileNotFoundError', 'LookupError', 'NameError', 'UnboundLocalError', 'Warning', 'UserWarning',
+  'DeprecationWarning', 'RuntimeWarning', 'FutureWarning', 'Ellipsis', 'self', 'cls',
+]);
+
+const IDENT_RE = /[A-Za-z_][A-Za-z0-9_]*/g;
+
+/**
+ * Names the code reads: identifiers not preceded by a dot, minus keywords, builtins and keyword
+ * argument names (`f(x=1)` does not read `x`).
+ */
+export function identifiersIn(code: string): Set<string> {
+  const m = mask(code);
+  const d = depths(m);
+  const out = new Set<string>();
+  for (const match of m.matchAll(IDENT_RE)) {
+    const idx = match.index!;
+    const name = match[0];
+    if (idx > 0 && /[0-9]/.test(name[0]!)) continue;
+    let p = idx - 1;
+    while (p >= 0 && (m[p] === ' ' || m[p] === '\t')) p--;
+    if (p >= 0 && m[p] === '.') continue;
+    if (p >= 0 && /[0-9]/.test(m[p]!) && p === idx - 1) continue; // 1e5, 0x1f
+    if (PY_KEYWORDS.has(name) || PY_BUILTINS.has(name)) continue;
+    if (d[idx]! > 0) {
+      const rest = m.slice(idx + name.length);
+      if (/^\s*=(?!=)/.test(rest)) continue;
+    }
+    out.add(name);
+  }
+  return out;
+}
+
+/** Dotted names that are called: `f(`, `np.sum(`, `obj.method(`. Keywords excluded. */
+export function callsIn(code: string): string[] {
+  const m = mask(code);
+  const out: string[] = [];
+  const re = /([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\(/g;
+  for (const match of m.matchAll(re)) {
+    const idx = match.index!;
+    if (idx > 0 && /[A-Za-z0-9_.]/.test(m[idx - 1]!)) {
+      // `x.y(` where x is a call result or subscript: keep the attribute part, marked with a leading dot
+      if (m[idx - 1] === '.' || /[)\]]/.test(m[idx - 1]!)) out.push('.' + match[1]!.replace(/\s+/g, ''));
+      continue;
+    }
+    const name = match[1]!.replace(/\s+/g, '');
+    if (PY_KEYWORDS.has(name.split('.')[0]!)) continue;
+    out.push(name);
+  }
+  // `x[0].method(` and `f().method(`: attribute calls after a closing bracket
+  const re2 = /[)\]]\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+  for (const match of m.matchAll(re2)) out.push('.' + match[1]!);
+  return out;
+}
+
+/** One binding made by an import statement. */
+export interface ImportBinding {
+  /** Local name bound ("np", "solve"); "*" for a star import. */
+  local: string;
+  /** Module as written, possibly relative (".core"). */
+  module: string;
+  /** Imported attribute for `from m import a [as b]`; null for `import m [as b]`. */
+  name: string | null;
+  /** For `import a.b.c` without alias: the full dotted module (binds "a"). */
+  dotted: string | null;
+}
+
+/** Parse an import statement as written (one logical line) into its bindings. */
+export function parseImport(text: string): ImportBinding[] {
+  const src = stripComment(text).replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim();
+  const from = /^from\s+(\.*[\w.]*)\s+import\s+(.+)$/.exec(src);
+  if (from) {
+    const module = from[1]!;
+    const list = from[2]!.replace(/[()]/g, ' ').split(',').map((s) => s.trim()).filter(Boolean);
+    return list.map((item) => {
+      if (item === '*') return { local: '*', module, name: '*', dotted: null };
+      const m = /^([\w]+)(?:\s+as\s+(\w+))?$/.exec(item);
+      const name = m ? m[1]! : item;
+      return { local: m?.[2] ?? name, module, name, dotted: null };
+    });
+  }
+  const imp = /^import\s+(.+)$/.exec(src);
+  if (imp) {
+    return imp[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((item) => {
+        const m = /^([\w.]+)(?:\s+as\s+(\w+))?$/.exec(item);
+        const mod = m ? m[1]! : item;
+        if (m?.[2]) return { local: m[2], module: mod, name: null, dotted: null };
+        return { local: mod.split('.')[0]!, module: mod, name: null, dotted: mod };
+      });
+  }
+  return [];
+}
+
+/** Render one binding back as an import statement. */
+export function renderImport(b: { module: string; name: string | null; local: string; dotted?: string | null }): string {
+  if (b.name === null) {
+    if (b.dotted) return `import ${b.dotted}`;
+    const last = b.module.split('.').pop();
+    return b.local === b.module || (b.module.indexOf('.') < 0 && b.local === last) ? `import ${b.module}` : `import ${b.module} as ${b.local}`;
+  }
+  if (b.name === '*') return `from ${b.module} import *`;
+  return b.local === b.name ? `from ${b.module} import ${b.name}` : `from ${b.module} import ${b.name} as ${b.local}`;
+}
+
+/**
+ * Absolute module for a possibly relative one, seen from `fromModule`. `isPackage` is true when the
+ * importing file is an `__init__.py` (then "." is the module itself).
+ */
+export function resolveRelative(module: string, fromModule: string, isPackage: boolean): string {
+  const m = /^(\.*)(.*)$/.exec(module)!;
+  const level = m[1]!.length;
+  if (level === 0) return module;
+  const parts = fromModule ? fromModule.split('.') : [];
+  const pkg = isPackage ? parts : parts.slice(0, -1);
+  const up = pkg.slice(0, Math.max(0, pkg.length - (level - 1)));
+  const rest = m[2]!;
+  return [...up, ...(rest ? [rest] : [])].filter(Boolean).join('.');
+}
+
+/**
+ * Names a snippet binds anywhere (assignment targets, loop and comprehension variables, `as`
+ * names, defs, classes, imports, parameters of nested defs and lambdas). Over-approximates on
+ * purpose: a name wrongly thought bound only costs a missing import that the run will reveal.
+ */
+export function boundNames(code: string): Set<string> {
+  const out = new Set<string>();
+  const addTargets = (s: string) => {
+    for (const part of s.split(',')) {
+      const t = part.replace(/[()[\]*\s]/g, '');
+      if (/^[A-Za-z_]\w*$/.test(t)) out.add(t);
+    }
+  };
+  for (const ll of logicalLines(code)) {
+    const m = ll.masked;
+    const head = m.trim();
+    if (/^(import|from)\s/.test(head)) {
+      for (const b of parseImport(ll.text.trim())) if (b.local !== '*') out.add(b.local);
+      continue;
+    }
+    const def = /^(?:async\s+)?(def|class)\s+(\w+)\s*(\(([^]*)\))?/.exec(head);
+    if (def) {
+      out.add(def[2]!);
+      if (def[1] === 'def' && def[4]) {
+        for (const p of def[4].split(',')) {
+          const name = /^\s*\**\s*(\w+)/.exec(p);
+          if (name) out.add(name[1]!);
+        }
+      }
+    }
+    // assignments: every top-level "=" that is not a comparison splits off a target list
+    const pieces = splitTopLevel(m, '=');
+    if (pieces.length > 1) {
+      for (let k = 0; k < pieces.length - 1; k++) {
+        const [a, b] = pieces[k]!;
+        const next = m[b + 1];
+        const prev = m[b - 1];
+        if (next === '=' || prev === '=' || prev === '!' || prev === '<' || prev === '>') continue;
+        let target = m.slice(a, b);
+        target = target.replace(/[+\-*/%&|^@:]+$/, '').replace(/:\s*[^,]*$/, '');
+        addTargets(target.trim());
+      }
+    }
+    for (const fm of m.matchAll(/\bfor\s+([\w\s,()[\]*]+?)\s+in\b/g)) addTargets(fm[1]!);
+    for (const am of m.matchAll(/\bas\s+(\w+)/g)) out.add(am[1]!);
+    for (const wm of m.matchAll(/(\w+)\s*:=/g)) out.add(wm[1]!);
+    for (const lm of m.matchAll(/\blambda\s+([^:]*):/g)) addTargets(lm[1]!.replace(/=[^,]*/g, ''));
+    const glob = /^(global|nonlocal)\s+(.+)$/.exec(head);
+    if (glob) addTargets(glob[2]!);
+  }
+  return out;
+}
+
+/** Names a snippet reads but never binds itself (and that are not builtins). */
+export function freeNames(code: string): Set<string> {
+  const bound = boundNames(code);
+  const out = new Set<string>();
+  for (const n of identifiersIn(code)) if (!bound.has(n)) out.add(n);
+  return out;
+}
+
+const STMT_KEYWORDS =
+  /^(for|while|if|elif|else|def|class|with|try|except|finally|import|from|return|raise|assert|del|pass|break|continue|global|nonlocal|async|yield|print\s+[^(]|@)\b/;
+
+/**
+ * True when the statement is a bare expression (doctest would echo its value): no top-level
+ * assignment, not a compound or simple statement keyword.
+ */
+export function isExpressionStatement(stmt: string): boolean {
+  const m = mask(stmt).trim();
+  if (m === '') return false;
+  if (STMT_KEYWORDS.test(m)) return false;
+  if (/^lambda\b/.test(m)) return true;
+  const d = depths(m);
+  for (let i = 0; i < m.length; i++) {
+    if (d[i] !== 0) continue;
+    const ch = m[i];
+    if (ch === ';') return false;
+    if (ch === ':' && m[i + 1] !== '=') return false; // annotation or compound header
+    if (ch === '=') {
+      const prev = m[i - 1] ?? '';
+      const next = m[i + 1] ?? '';
+      if (next === '=' || prev === '=' || prev === '!' || prev === '<' || prev === '>' || prev === ':') {
+        if (next === '=') i++;
+        continue;
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Cut comments from code (string-aware), line by line; trailing spaces go too. */
+export function stripComment(code: string): string {
+  const m = mask(code).split('\n');
+  return code
+    .split('\n')
+    .map((line, k) => {
+      const idx = (m[k] ?? '').indexOf('#');
+      return (idx >= 0 ? line.slice(0, idx) : line).replace(/\s+$/, '');
+    })
+    .join('\n');
+}
+
+/**
+ * The body of a def or class as written in `code` (decorators and header removed), dedented,
+ * with its docstring left in place. Handles one-line bodies (`def f(): return 1`).
+ */
+export function bodyOf(code: string): { body: string; headerEndLine: number } {
+  const lls = logicalLines(code);
+  const lines = code.split('\n');
+  for (const ll of lls) {
+    const head = ll.masked.trim();
+    if (!/^(async\s+def|def|class)\b/.test(head)) continue;
+    const colon = topLevelIndex(ll.masked, (s, i) => s[i] === ':' && s[i + 1] !== '=');
+    if (colon >= 0) {
+      const after = ll.text.slice(colon + 1);
+      const inline = stripComment(after).trim();
+      const rest = lines.slice(ll.end + 1).join('\n');
+      if (inline) return { body: dedent(inline + (rest.trim() ? '\n' + dedent(rest) : '')), headerEndLine: ll.end };
+      return { body: dedent(rest), headerEndLine: ll.end };
+    }
+  }
+  return { body: dedent(code), headerEndLine: -1 };
+}
+
+/** Split a body into its docstring (if the first statement is a string) and the rest. */
+export function splitDocstring(body: string): { docstring: string | null; rest: string } {
+  const groups = statementGroups(body);
+  const first = groups[0];
+  if (!first) return { docstring: null, rest: body };
+  const m = first.lines[0]!.masked.trim();
+  // Contents are blanked in the mask, so a lone string literal is prefix + quotes + spaces only.
+  if (/^[rRuUbB]{0,2}["']/.test(m) && !/[^"'\s]/.test(m.replace(/^[rRuUbB]{0,2}/, ''))) {
+    const lines = body.split('\n');
+    return { docstring: first.text, rest: lines.slice(first.end + 1).join('\n') };
+  }
+  return { docstring: null, rest: body };
+}
+
+/** Non-blank, non-comment statements (logical lines) of a body without its docstring. */
+export function bodyStatements(code: string): LogicalLine[] {
+  const { body } = bodyOf(code);
+  const { rest } = splitDocstring(body);
+  return logicalLines(rest);
+}

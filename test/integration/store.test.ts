@@ -1,0 +1,433 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as lancedb from '@lancedb/lancedb';
+import { Block } from '../../src/domain/block.js';
+import { LibraryManifest } from '../../src/domain/library.js';
+import { SearchQuery, SearchResult, type SearchFilters } from '../../src/domain/search.js';
+import { CodedistillError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { HashingEmbedder } from '../../src/index/hashing.js';
+import { buildWhere, openIndex, TABLE_NAME } from '../../src/index/store.js';
+import type { BlockIndex, Embedder, LoadedLibrary } from '../../src/index/types.js';
+import { tempDir } from '../helpers/tmp.js';
+
+interface Spec {
+  name: string;
+  kind?: Block['kind'];
+  qualifiedName?: string;
+  signature?: string;
+  docstring: string;
+  summary: string;
+  params?: [string, string | null][];
+  passed?: boolean;
+  gpu?: boolean;
+  network?: boolean;
+}
+
+function makeBlock(library: string, licence: string, s: Spec): Block {
+  const qn = s.qualifiedName ?? `${library}.core.${s.name}`;
+  const params = s.params ?? [];
+  return Block.parse({
+    id: `${library}:${qn}`,
+    library,
+    language: 'python',
+    kind: s.kind ?? 'function',
+    name: s.name,
+    qualifiedName: qn,
+    module: qn.split('.').slice(0, -1).join('.'),
+    signature: s.signature ?? `def ${s.name}(${params.map((p) => p[0]).join(', ')}):`,
+    docstring: s.docstring,
+    summary: s.summary,
+    code: `def ${s.name}():\n    pass\n`,
+    decorators: [],
+    parameters: params.map(([name, description]) => ({ name, annotation: null, default: null, kind: 'positional', description })),
+    returns: null,
+    imports: [],
+    calls: [],
+    requirements: [],
+    licence,
+    citation: null,
+    provenance: { repo: `example/${library}`, url: null, commit: 'c0ffee', path: `src/${library}/core.py`, startLine: 1, endLine: 2 },
+    examples: [],
+    validation: s.passed
+      ? {
+          status: 'passed',
+          exitCode: 0,
+          durationMs: 12,
+          stdout: '',
+          stderr: '',
+          error: null,
+          message: 'ran',
+          sandbox: 'none',
+          ranAt: '2024-01-01T00:00:00Z',
+        }
+      : null,
+    compute: { gpu: s.gpu ?? false, network: s.network ?? false },
+    rank: 1,
+    tags: [],
+  });
+}
+
+function makeLibrary(name: string, licence: string, specs: Spec[], fingerprint = `fp-${name}-1`): LoadedLibrary {
+  const blocks = specs.map((s) => makeBlock(name, licence, s));
+  const manifest = LibraryManifest.parse({
+    schemaVersion: 1,
+    name,
+    source: { kind: 'local', location: `/src/${name}`, repo: name, ref: null, commit: 'c0ffee', url: null },
+    licence,
+    citation: null,
+    description: null,
+    languages: ['python'],
+    importRoots: ['src'],
+    requirements: [],
+    counts: { filesSeen: 1, filesParsed: 1, filesSkipped: 0, parseErrors: 0, blocks: blocks.length, examples: 0, validated: 0 },
+    skipped: [],
+    createdAt: '2024-01-01T00:00:00Z',
+    generator: 'test',
+  });
+  return { name, dir: `/libs/${name}`, readonly: false, manifest, blocks, fingerprint };
+}
+
+const FLOW: Spec[] = [
+  {
+    name: 'ergun_pressure_drop',
+    summary: 'Pressure drop through a packed bed by the Ergun equation.',
+    docstring: 'Pressure gradient across a packed bed of spheres, combining viscous and inertial losses (Ergun 1952).',
+    params: [
+      ['d_p', 'Particle diameter in metres.'],
+      ['eps', 'Void fraction of the bed.'],
+      ['mu', 'Dynamic viscosity of the fluid.'],
+    ],
+    passed: true,
+  },
+  {
+    name: 'reynolds_number',
+    summary: 'Reynolds number of pipe flow.',
+    docstring: 'Ratio of inertial to viscous forces for flow in a circular pipe.',
+    params: [['velocity', 'Mean flow velocity.'], ['diameter', 'Pipe diameter.']],
+  },
+  {
+    name: 'FlowSolver',
+    kind: 'class',
+    qualifiedName: 'flowkit.solver.FlowSolver',
+    signature: 'class FlowSolver:',
+    summary: 'Finite-volume Navier-Stokes solver on a structured grid.',
+    docstring: 'Solves incompressible Navier-Stokes equations with a projection method; runs on CUDA devices.',
+    gpu: true,
+  },
+  {
+    name: 'step',
+    kind: 'method',
+    qualifiedName: 'flowkit.solver.FlowSolver.step',
+    signature: 'def step(self, dt):',
+    summary: 'Advance the flow field by one time step.',
+    docstring: 'Advance the velocity and pressure fields by dt seconds.',
+    params: [['dt', 'Time step in seconds.']],
+  },
+];
+
+const SIG: Spec[] = [
+  {
+    name: 'bandpass_filter',
+    summary: 'Butterworth band-pass filter for a 1-D signal.',
+    docstring: 'Apply a zero-phase Butterworth band-pass filter between low and high cut-off frequencies.',
+    params: [['signal', 'Samples.'], ['low', 'Low cut-off in Hz.'], ['high', 'High cut-off in Hz.']],
+  },
+  {
+    name: 'power_spectrum',
+    summary: "Power spectral density by Welch's method.",
+    docstring: 'Estimate the power spectral density of a signal by averaging windowed periodograms.',
+  },
+  {
+    name: 'download_dataset',
+    summary: 'Download a sample recording from the web.',
+    docstring: 'Fetch an example recording over HTTP and cache it locally.',
+    network: true,
+  },
+];
+
+const KIN: Spec[] = [
+  {
+    name: 'arrhenius_rate',
+    summary: 'Rate constant from the Arrhenius equation.',
+    docstring: 'Temperature dependence of a reaction rate constant: k = A exp(-Ea / (R T)).',
+  },
+  {
+    name: 'first_order_decay',
+    summary: 'Concentration after first-order decay.',
+    docstring: 'Exponential decay of a concentration with rate constant k over time t.',
+  },
+];
+
+const QUOTED_LICENCE = "O'Reilly-1.0";
+
+function libraries(): LoadedLibrary[] {
+  return [makeLibrary('flowkit', 'MIT', FLOW), makeLibrary('sigkit', 'BSD-3-Clause', SIG), makeLibrary('kinet', QUOTED_LICENCE, KIN)];
+}
+
+async function tableVersion(dir: string): Promise<number> {
+  const db = await lancedb.connect(dir);
+  try {
+    const t = await db.openTable(TABLE_NAME);
+    const v = await t.version();
+    t.close();
+    return v;
+  } finally {
+    db.close();
+  }
+}
+
+async function rowCount(dir: string, filter?: string): Promise<number> {
+  const db = await lancedb.connect(dir);
+  try {
+    const t = await db.openTable(TABLE_NAME);
+    const n = await t.countRows(filter);
+    t.close();
+    return n;
+  } finally {
+    db.close();
+  }
+}
+
+const query = (q: string, f: SearchFilters & { limit?: number } = {}): SearchQuery => SearchQuery.parse({ query: q, ...f });
+
+describe('block index on LanceDB', () => {
+  const dir = tempDir('codedistill-store-');
+  const embedder = new HashingEmbedder();
+  let index: BlockIndex;
+
+  before(async () => {
+    index = await openIndex({ dir, embedder, logger: silentLogger });
+  });
+  after(async () => {
+    await index.close();
+  });
+
+  test('first sync indexes every library', async () => {
+    const r = await index.sync(libraries());
+    assert.deepEqual(r.indexed.sort(), ['flowkit', 'kinet', 'sigkit']);
+    assert.deepEqual(r.removed, []);
+    assert.deepEqual(r.unchanged, []);
+    assert.equal(await rowCount(dir), FLOW.length + SIG.length + KIN.length);
+  });
+
+  test('finds a block by words from its docstring', async () => {
+    const res = await index.search(query('pressure gradient across a bed of spheres'));
+    SearchResult.parse(res);
+    assert.equal(res.results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+    assert.equal(res.results[0]?.confidence, 'high');
+    assert.ok(res.results[0]!.matched.includes('docstring'), res.results[0]!.matched.join());
+    assert.equal(res.results[0]?.validation, 'passed');
+    assert.equal(res.mode, 'lexical');
+    assert.equal(res.embedder, 'hashing-v1-384');
+    assert.deepEqual(res.libraries, ['flowkit', 'kinet', 'sigkit']);
+    for (const h of res.results) assert.ok(h.score >= 0 && h.score <= 1, String(h.score));
+    const scores = res.results.map((h) => h.score);
+    assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'sorted by score');
+  });
+
+  test('finds a block from a code-style query', async () => {
+    for (const q of ['ergun_pressure_drop(', 'dp = ergun_pressure_drop(d_p=1e-3, eps=0.4, mu=1e-3)', 'ergunPressureDrop']) {
+      const res = await index.search(query(q));
+      assert.equal(res.results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop', q);
+      assert.ok(res.results[0]!.matched.includes('name'), q);
+      assert.notEqual(res.results[0]!.confidence, 'low', q);
+    }
+  });
+
+  test('task words find blocks named otherwise', async () => {
+    const cases: [string, string][] = [
+      ['remove frequencies outside a band from a signal', 'sigkit:sigkit.core.bandpass_filter'],
+      ['how does a reaction rate depend on temperature', 'kinet:kinet.core.arrhenius_rate'],
+      ['ratio of inertial and viscous forces in a pipe', 'flowkit:flowkit.core.reynolds_number'],
+    ];
+    for (const [q, id] of cases) {
+      const res = await index.search(query(q, { limit: 3 }));
+      assert.equal(res.results[0]?.id, id, `${q} -> ${res.results.map((h) => h.id).join(', ')}`);
+    }
+  });
+
+  test('filters restrict both the full-text and the vector side', async () => {
+    const bySig = await index.search(query('pressure drop', { library: 'sigkit' }));
+    assert.ok(bySig.results.length > 0);
+    assert.ok(bySig.results.every((h) => h.library === 'sigkit'));
+    assert.deepEqual(bySig.libraries, ['sigkit']);
+
+    const validated = await index.search(query('flow', { validatedOnly: true }));
+    assert.deepEqual(validated.results.map((h) => h.id), ['flowkit:flowkit.core.ergun_pressure_drop']);
+
+    const methods = await index.search(query('flow solver', { kind: 'method' }));
+    assert.deepEqual(methods.results.map((h) => h.id), ['flowkit:flowkit.solver.FlowSolver.step']);
+
+    const gpu = await index.search(query('solver', { gpu: true }));
+    assert.deepEqual(gpu.results.map((h) => h.id), ['flowkit:flowkit.solver.FlowSolver']);
+    const noNet = await index.search(query('download recording', { network: false, limit: 50 }));
+    assert.ok(noNet.results.every((h) => h.id !== 'sigkit:sigkit.core.download_dataset'));
+    const net = await index.search(query('download recording', { network: true }));
+    assert.deepEqual(net.results.map((h) => h.id), ['sigkit:sigkit.core.download_dataset']);
+
+    const py = await index.search(query('decay', { language: 'python' }));
+    assert.ok(py.results.length > 0);
+    const r = await index.search(query('decay', { language: 'r' }));
+    assert.equal(r.results.length, 0);
+  });
+
+  test('quotes in filter values do not break the SQL', async () => {
+    assert.equal(buildWhere({ licence: "a'b" }), "licence = 'a''b'");
+    const quoted = await index.search(query('rate constant', { licence: QUOTED_LICENCE }));
+    assert.ok(quoted.results.length > 0);
+    assert.ok(quoted.results.every((h) => h.library === 'kinet'));
+    const injection = await index.search(query('rate constant', { licence: "x' OR '1'='1" }));
+    assert.equal(injection.results.length, 0);
+    const injection2 = await index.search(query('rate', { licence: "'); DELETE FROM blocks; --" }));
+    assert.equal(injection2.results.length, 0);
+    assert.equal(await rowCount(dir), FLOW.length + SIG.length + KIN.length);
+  });
+
+  test('a query of punctuation and query-syntax words is safe', async () => {
+    const res = await index.search(query('AND OR NOT ( ) " * ~ ^ : [ ] { } \\ / - +'));
+    SearchResult.parse(res);
+    assert.ok(res.results.every((h) => h.confidence === 'low'));
+  });
+
+  test('a nonsense query comes back with low confidence', async () => {
+    const res = await index.search(query('zorblax quintessential marmalade hovercraft'));
+    assert.ok(res.results.every((h) => h.confidence === 'low'), res.results.map((h) => `${h.id}:${h.confidence}`).join());
+    assert.ok(res.results.every((h) => h.score < 0.5), res.results.map((h) => h.score).join());
+  });
+
+  test('an empty query is rejected', async () => {
+    assert.equal(SearchQuery.safeParse({ query: '   ' }).success, false);
+    assert.equal(SearchQuery.safeParse({ query: '' }).success, false);
+    await assert.rejects(
+      index.search({ query: '  ', limit: 10 } as SearchQuery),
+      (e: unknown) => e instanceof CodedistillError && e.code === 'invalid_input',
+    );
+  });
+
+  test('an unknown library filter says which libraries exist', async () => {
+    await assert.rejects(
+      index.search(query('flow', { library: 'nope' })),
+      (e: unknown) => e instanceof CodedistillError && e.code === 'unknown_library' && e.hint.includes('flowkit'),
+    );
+  });
+
+  test('resync with unchanged fingerprints writes nothing', async () => {
+    const v0 = await tableVersion(dir);
+    const r = await index.sync(libraries());
+    assert.deepEqual(r.indexed, []);
+    assert.deepEqual(r.unchanged.sort(), ['flowkit', 'kinet', 'sigkit']);
+    assert.equal(await tableVersion(dir), v0);
+  });
+
+  test('a changed fingerprint re-indexes that library only', async () => {
+    const libs = libraries();
+    const changedFlow = FLOW.map((s) =>
+      s.name === 'reynolds_number' ? { ...s, docstring: 'Ratio of inertial to viscous forces in a zeolite column.' } : s,
+    );
+    libs[0] = makeLibrary('flowkit', 'MIT', changedFlow, 'fp-flowkit-2');
+    const r = await index.sync(libs);
+    assert.deepEqual(r.indexed, ['flowkit']);
+    assert.deepEqual(r.unchanged.sort(), ['kinet', 'sigkit']);
+    const res = await index.search(query('zeolite'));
+    assert.equal(res.results[0]?.id, 'flowkit:flowkit.core.reynolds_number');
+    assert.ok(res.results[0]!.matched.includes('docstring'));
+    // Old rows were replaced, not duplicated.
+    assert.equal(await rowCount(dir, "library = 'flowkit'"), FLOW.length);
+    assert.equal(await rowCount(dir), FLOW.length + SIG.length + KIN.length);
+  });
+
+  test('a library no longer given disappears', async () => {
+    const libs = libraries().filter((l) => l.name !== 'sigkit');
+    libs[0] = makeLibrary('flowkit', 'MIT', FLOW, 'fp-flowkit-2');
+    const r = await index.sync(libs);
+    assert.deepEqual(r.removed, ['sigkit']);
+    assert.deepEqual(r.indexed, []);
+    assert.equal(await rowCount(dir, "library = 'sigkit'"), 0);
+    const res = await index.search(query('band-pass filter for a signal'));
+    assert.ok(res.results.every((h) => h.library !== 'sigkit'));
+    assert.deepEqual(res.libraries, ['flowkit', 'kinet']);
+    await assert.rejects(index.search(query('filter', { library: 'sigkit' })), (e: unknown) => e instanceof CodedistillError);
+  });
+
+  test('the index survives a reopen and still searches', async () => {
+    await index.close();
+    index = await openIndex({ dir, embedder, logger: silentLogger });
+    const res = await index.search(query('Ergun'));
+    assert.equal(res.results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+  });
+
+  test('a different embedder triggers a full re-embed', async () => {
+    await index.close();
+    const other = new HashingEmbedder(256);
+    const idx2 = await openIndex({ dir, embedder: other, logger: silentLogger });
+    try {
+      // Before sync the old vectors (other dimension) must not be searched with the new embedder.
+      const stale = await idx2.search(query('Ergun'));
+      assert.equal(stale.results.length, 0);
+      const libs = libraries().filter((l) => l.name !== 'sigkit');
+      libs[0] = makeLibrary('flowkit', 'MIT', FLOW, 'fp-flowkit-2');
+      const r = await idx2.sync(libs);
+      assert.deepEqual(r.indexed.sort(), ['flowkit', 'kinet']);
+      const res = await idx2.search(query('Ergun'));
+      assert.equal(res.embedder, 'hashing-v1-256');
+      assert.equal(res.results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+      assert.equal(await rowCount(dir), FLOW.length + KIN.length);
+    } finally {
+      await idx2.close();
+    }
+    index = await openIndex({ dir, embedder, logger: silentLogger });
+  });
+});
+
+describe('edge cases', () => {
+  test('an empty index and libraries with no blocks', async () => {
+    const dir = tempDir('codedistill-store-empty-');
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      const before = await index.search(query('anything'));
+      assert.deepEqual(before.results, []);
+      assert.deepEqual(before.libraries, []);
+      const r = await index.sync([makeLibrary('hollow', 'MIT', [])]);
+      assert.deepEqual(r.indexed, ['hollow']);
+      const res = await index.search(query('anything', { library: 'hollow' }));
+      assert.deepEqual(res.results, []);
+      assert.deepEqual(res.libraries, ['hollow']);
+      // Going from some rows back to none must also work (FTS index over an empty table).
+      await index.sync([makeLibrary('tiny', 'MIT', KIN)]);
+      assert.equal((await index.search(query('decay'))).results[0]?.id, 'tiny:tiny.core.first_order_decay');
+      const gone = await index.sync([]);
+      assert.deepEqual(gone.removed, ['tiny']);
+      assert.deepEqual((await index.search(query('decay'))).results, []);
+    } finally {
+      await index.close();
+    }
+  });
+
+  test('duplicate library names are refused', async () => {
+    const dir = tempDir('codedistill-store-dup-');
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      await assert.rejects(index.sync([makeLibrary('a', 'MIT', KIN), makeLibrary('a', 'MIT', KIN)]), /given twice/);
+    } finally {
+      await index.close();
+    }
+  });
+
+  test('a neural embedder makes the mode hybrid', async () => {
+    const dir = tempDir('codedistill-store-neural-');
+    const base = new HashingEmbedder();
+    const neural: Embedder = { id: 'fake/neural', dim: base.dim, neural: true, embed: (t) => base.embed(t) };
+    const index = await openIndex({ dir, embedder: neural, logger: silentLogger });
+    try {
+      await index.sync([makeLibrary('flowkit', 'MIT', FLOW)]);
+      const res = await index.search(query('packed bed pressure drop'));
+      assert.equal(res.mode, 'hybrid');
+      assert.equal(res.embedder, 'fake/neural');
+      assert.equal(res.results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+      assert.ok(res.results[0]!.matched.includes('vector'));
+    } finally {
+      await index.close();
+    }
+  });
+});
