@@ -88,11 +88,27 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     for (const lib of list) for (const b of lib.blocks) blocks.set(b.id, { block: b, lib });
   };
 
+  // The catalogue (library files) and the index are separate: validating a snippet needs only the former,
+  // so it never waits for a model to load.
+  let catalogueReady: Promise<void> | null = null;
+  const loadCatalogue = async (): Promise<LoadedLibrary[]> => {
+    const { libraries, problems } = await discoverLibraries(locations);
+    for (const p of problems) logger.warn(`library skipped: ${p}`);
+    setCatalogue(libraries);
+    return libraries;
+  };
+  const catalogue = (): Promise<void> => {
+    if (!catalogueReady) {
+      catalogueReady = loadCatalogue().then(() => undefined);
+      catalogueReady.catch(() => (catalogueReady = null));
+    }
+    return catalogueReady;
+  };
+
   const refresh = (): Promise<void> => {
     const next = chain.then(async () => {
-      const { libraries, problems } = await discoverLibraries(locations);
-      for (const p of problems) logger.warn(`library skipped: ${p}`);
-      setCatalogue(libraries);
+      const libraries = await loadCatalogue();
+      catalogueReady = Promise.resolve();
       const index = await services.index();
       const res = await index.sync(libraries);
       if (res.indexed.length || res.removed.length) {
@@ -137,7 +153,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async distill(input, opts = {}) {
       const req = DistillRequest.parse(input);
-      await warmUp().catch(() => {});
+      await catalogue();
       const existing = (name: string) => libs.get(name) ?? null;
       const report = await distillRepo(req, {
         config,
@@ -166,7 +182,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async getPattern(rawId) {
       const id = rawId.trim();
-      await warmUp();
+      await catalogue();
       const hit = blocks.get(id);
       if (!hit) {
         const tail = id.includes(':') ? id.slice(id.indexOf(':') + 1) : id;
@@ -187,7 +203,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const req = SnippetRequest.parse(input);
       let importRoots: string[] = [];
       if (req.library) {
-        await warmUp();
+        await catalogue();
         const lib = libs.get(req.library);
         if (!lib) throw unknownLibrary(req.library);
         importRoots = importRootsOf(lib);
@@ -198,7 +214,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     },
 
     async libraries() {
-      await warmUp();
+      await catalogue();
       return [...libs.values()].map(info);
     },
 

@@ -3,6 +3,7 @@
  * codedistill's command line: `serve` runs the MCP server over stdio; the other commands call the same
  * core services as the tools, for people and scripts.
  */
+import { shortCommit } from '../domain/library.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         const c = report.counts;
         print(
           report,
-          `${report.unchanged ? 'unchanged' : 'distilled'} ${report.repo}@${report.commit.slice(0, 12)} -> ${report.libraryPath}\n` +
+          `${report.unchanged ? 'unchanged' : 'distilled'} ${report.repo}@${shortCommit(report.commit)} -> ${report.libraryPath}\n` +
             `blocks ${c.blocks}, examples ${c.examples}, validated ${c.validated}; files ${c.filesParsed}/${c.filesSeen} parsed, ` +
             `${c.filesSkipped} skipped, ${c.parseErrors} with syntax errors; licence ${report.licence}; ${(report.durationMs / 1000).toFixed(1)} s` +
             (report.warnings.length ? `\nwarnings:\n  ${report.warnings.join('\n  ')}` : ''),
@@ -110,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw usage('get needs a block id (from search)');
         const res = await app.getPattern(rest[0]);
         const p = res.block.provenance;
-        print(res, `${res.block.qualifiedName}  ${p.repo}@${p.commit.slice(0, 12)} ${p.path}:${p.startLine}-${p.endLine}  licence ${res.block.licence}\n\n${res.block.code}\n\nUsage:\n${res.usage}`);
+        print(res, `${res.block.qualifiedName}  ${p.repo}@${shortCommit(p.commit)} ${p.path}:${p.startLine}-${p.endLine}  licence ${res.block.licence}\n\n${res.block.code}\n\nUsage:\n${res.usage}`);
         return 0;
       }
       case 'validate': {

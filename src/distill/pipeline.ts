@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { blockId, type Block, type Example } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed, JobOptions } from '../domain/distill.js';
-import { LIBRARY_SCHEMA_VERSION, type LibraryManifest, type SkippedFile } from '../domain/library.js';
+import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type SkippedFile } from '../domain/library.js';
 import type { RunRecord } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../errors.js';
 import type { LoadedLibrary } from '../index/types.js';
@@ -285,7 +285,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
   const libraryPath = await writeLibrary(deps.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, walk.importRoots, packageNames));
-  logger.info(`distilled ${src.repo}@${src.commit.slice(0, 12)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
+  logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,
     libraryPath,

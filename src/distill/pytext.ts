@@ -280,12 +280,22 @@ export const PY_BUILTINS = new Set([
 
 const IDENT_RE = /[A-Za-z_][A-Za-z0-9_]*/g;
 
+/** Masked code with import statements blanked: module names in them are not names the code reads. */
+function withoutImports(code: string, masked: string): string {
+  const lines = masked.split('\n');
+  for (const ll of logicalLines(code)) {
+    if (!/^(import|from)\s/.test(ll.masked.trim())) continue;
+    for (let k = ll.start; k <= ll.end; k++) lines[k] = ' '.repeat(lines[k]!.length);
+  }
+  return lines.join('\n');
+}
+
 /**
  * Names the code reads: identifiers not preceded by a dot, minus keywords, builtins and keyword
  * argument names (`f(x=1)` does not read `x`).
  */
 export function identifiersIn(code: string): Set<string> {
-  const m = mask(code);
+  const m = withoutImports(code, mask(code));
   const d = depths(m);
   const out = new Set<string>();
   for (const match of m.matchAll(IDENT_RE)) {

@@ -35,7 +35,9 @@ export interface SelectedSymbol {
 
 const TEST_MODULE_SEGMENT = /^(tests?|testing|conftest|test_.*|.*_tests?)$/;
 
-function isPrivateName(name: string): boolean {
+/** Python hides names with a leading underscore; R with a leading dot (and the underscore habit is common too). */
+function isPrivateName(name: string, language: ParsedFile['language'] = 'python'): boolean {
+  if (language === 'r') return name.startsWith('.') || name.startsWith('_');
   return name.startsWith('_');
 }
 
@@ -138,7 +140,9 @@ function statements(sym: ExtractedSymbol): string[] {
 }
 
 /** Why a symbol is too trivial to be a block, or null when it is worth keeping. */
-export function trivialReason(sym: ExtractedSymbol): string | null {
+export function trivialReason(sym: ExtractedSymbol, language: ParsedFile['language'] = 'python'): string | null {
+  // The body checks below read Python; other languages only get the size test.
+  if (language !== 'python') return sym.bodyLines <= 1 && !sym.docstring ? 'one-line body without docstring' : null;
   const decos = sym.decorators.map(decoratorName);
   if (decos.some((d) => /\.(setter|deleter)$/.test(d))) return 'property setter/deleter';
   if (decos.some((d) => d === 'overload' || d === 'typing.overload')) return 'typing overload stub';
@@ -149,9 +153,6 @@ export function trivialReason(sym: ExtractedSymbol): string | null {
   if (stmts.length === 1 && /^return\s+NotImplemented\s*$/.test(stmts[0]!)) return 'abstract stub';
   const isProperty = decos.some((d) => /(^|\.)(property|cached_property)$/.test(d));
   if (isProperty && stmts.length === 1 && /^return\s+self\.[A-Za-z_]\w*\s*$/.test(stmts[0]!)) return 'property getter';
-  if (sym.kind === 'method' && stmts.length === 1 && /^return\s+self\.[A-Za-z_]\w*\s*$/.test(stmts[0]!) && !sym.docstring) {
-    return 'attribute getter';
-  }
   if (sym.bodyLines <= 1 && !sym.docstring) return 'one-line body without docstring';
   return null;
 }
@@ -175,11 +176,11 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
     const ordered = [...f.symbols].sort((a, b) => (a.kind === 'class' ? 0 : 1) - (b.kind === 'class' ? 0 : 1) || a.startLine - b.startLine);
     const picked: SelectedSymbol[] = [];
     for (const sym of ordered) {
-      if (isPrivateName(sym.name)) continue;
+      if (isPrivateName(sym.name, f.language)) continue;
       if (sym.kind !== 'class' && /^test($|_)/.test(sym.name)) continue;
       const parentPath = sym.parent ?? (sym.kind === 'method' ? sym.localName.split('.').slice(0, -1).join('.') : null);
       if (sym.kind === 'method') {
-        if (!parentPath || parentPath.split('.').some(isPrivateName)) continue;
+        if (!parentPath || parentPath.split('.').some((p) => isPrivateName(p, f.language))) continue;
       }
       const objectLocal = sym.kind === 'method' ? parentPath! : sym.localName;
       const qnObject = `${f.module}.${objectLocal}`;
@@ -191,19 +192,15 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
         // Nested classes are not selected on their own; their methods go too.
         continue;
       }
-      const trivial = trivialReason(sym);
+      const trivial = trivialReason(sym, f.language);
       const isClass = sym.kind === 'class';
-      if (trivial && !isClass) continue;
-      // A class is worth keeping when it has a body beyond pass, or public methods (seen later); an empty
-      // exception class with a docstring is kept only when documented.
-      if (trivial && isClass && !(trivial === 'one-line body without docstring' && sym.docstring)) {
-        if (trivial === 'empty class' || trivial === 'pass-only body' || trivial === 'docstring-only body') {
-          if (!hasPublicMethods(f, sym)) continue;
-        } else continue;
-      }
+      // A class whose own body is thin still earns a block when it carries public methods.
+      if (trivial && !(isClass && hasPublicMethods(f, sym))) continue;
       const objectName = objectLocal.split('.').pop()!;
       const publicImport = preferred.slice(0, preferred.length - objectName.length - 1);
-      const inAll = f.allExports?.includes(objectLocal.split('.')[0]!) ?? false;
+      const inAll =
+        (f.allExports?.includes(objectLocal.split('.')[0]!) ?? false) ||
+        (f.language === 'r' && /^@export\b/m.test(sym.docstring ?? ''));
       const sel: SelectedSymbol = {
         file: f,
         symbol: sym,
@@ -227,7 +224,7 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
 }
 
 function hasPublicMethods(f: ParsedFile, cls: ExtractedSymbol): boolean {
-  return f.symbols.some((s) => s.kind === 'method' && s.parent === cls.localName && !isPrivateName(s.name) && !trivialReason(s));
+  return f.symbols.some((s) => s.kind === 'method' && s.parent === cls.localName && !isPrivateName(s.name, f.language) && !trivialReason(s, f.language));
 }
 
 /** The inputs of the centrality score, exposed so a caller can explain a rank. */

@@ -51,3 +51,8 @@ export const LibraryManifest = z.object({
   generator: z.string().describe('codedistill version that wrote the library.'),
 });
 export type LibraryManifest = z.infer<typeof LibraryManifest>;
+
+/** A commit as people read it: 12 hex digits, keeping the "sha256:" marker of a content hash. */
+export function shortCommit(commit: string): string {
+  return commit.startsWith('sha256:') ? `sha256:${commit.slice(7, 19)}` : commit.slice(0, 12);
+}

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
 import { CodedistillError, throwIfAborted } from '../errors.js';
@@ -47,8 +48,11 @@ export interface ApiOptions {
 
 export interface GitOptions {
   gitBin: string;
-  /** Environment for git (Config.childEnv): secrets are already removed from it. */
-  env: Record<string, string>;
+  /**
+   * Environment for git: pass Config.childEnv (secrets removed; keeps PATH, HOME and proxy settings).
+   * Without it git gets a minimal PATH and HOME only.
+   */
+  env?: Record<string, string>;
   signal?: AbortSignal;
   /** Token for https://github.com only; sent as a header through git's environment, never argv or disk. */
   token?: string | null;
@@ -151,7 +155,8 @@ const GIT_LOCATION_VARS = [
 
 export interface RunGitOptions {
   gitBin: string;
-  env: Record<string, string>;
+  /** See GitOptions.env. */
+  env?: Record<string, string>;
   cwd?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -168,7 +173,7 @@ export interface RunGitOptions {
  */
 export function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> {
   throwIfAborted(opts.signal);
-  const env: Record<string, string> = { ...opts.env };
+  const env: Record<string, string> = { ...(opts.env ?? minimalEnv()) };
   for (const k of GIT_LOCATION_VARS) delete env[k];
   Object.assign(env, {
     GIT_TERMINAL_PROMPT: '0',
@@ -275,6 +280,11 @@ export function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> 
       reject(new GitCommandError(args, code, err, timedOut));
     });
   });
+}
+
+/** Only config.ts reads the process environment; without a given env git gets just enough to run. */
+function minimalEnv(): Record<string, string> {
+  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: os.homedir() };
 }
 
 function gitMissing(bin: string, cause: unknown): CodedistillError {
@@ -415,14 +425,14 @@ export async function fetchRepoMeta(spec: GithubSpec, opts: ApiOptions): Promise
   if (opts.token) headers.authorization = `bearer ${opts.token}`;
   let data: RepoQueryResult;
   try {
-    data = await graphql<RepoQueryResult>(REPO_QUERY, {
+    // The endpoint is a full URL (GitHub, Enterprise or a test server): set as the default, since
+    // per-call options named "url" are refused as GraphQL variables.
+    const gql = graphql.defaults({ url: opts.apiUrl, headers, request: { signal } });
+    data = await gql<RepoQueryResult>(REPO_QUERY, {
       owner: spec.owner,
       name: spec.name,
       expression: spec.ref ?? 'HEAD',
       hasRef: spec.ref !== null,
-      url: opts.apiUrl,
-      headers,
-      request: { signal },
     });
   } catch (e) {
     throw mapApiError(e, spec, opts);
@@ -665,6 +675,17 @@ async function isComplete(dir: string, commit: string): Promise<boolean> {
   }
 }
 
+/** Temp folders left by a job that was killed mid-fetch; a day old is surely not in use. */
+async function sweepStaleTemps(parent: string): Promise<void> {
+  const entries = await fsp.readdir(parent).catch(() => [] as string[]);
+  for (const e of entries) {
+    if (!e.startsWith('.tmp-') && !/\.stale-[0-9a-f]+$/.test(e)) continue;
+    const p = path.join(parent, e);
+    const st = await fsp.stat(p).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > 24 * 3600_000) await fsp.rm(p, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * The tree of `commit`, fetched shallowly into `<cacheDir>/repos/<owner>__<name>/<commit>`.
  * Built in a temporary sibling folder and renamed into place, so a folder at the final path is
@@ -684,6 +705,7 @@ export async function fetchRepoTree(repo: { owner: string; name: string }, commi
   }
   const parent = path.dirname(finalDir);
   await fsp.mkdir(parent, { recursive: true });
+  await sweepStaleTemps(parent);
   const tmp = path.join(parent, `.tmp-${sha.slice(0, 12)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   await fsp.mkdir(tmp);
   const url = repoGitUrl(opts.gitBaseUrl, repo.owner, repo.name);
@@ -739,13 +761,15 @@ export async function fetchRepoTree(repo: { owner: string; name: string }, commi
 // ---------------------------------------------------------------------------------------------
 
 export interface GithubSourceDeps {
-  githubToken: string | null;
-  githubApiUrl: string;
+  token: string | null;
+  /** Full GraphQL endpoint (Config.githubApiUrl). */
+  apiUrl: string;
+  /** https://github.com in production (Config.githubGitUrl); a file:// folder of bare repos in tests. */
+  gitBaseUrl: string;
   gitBin: string;
   cacheDir: string;
-  /** Environment for git (Config.childEnv). */
-  childEnv: Record<string, string>;
-  gitBaseUrl: string;
+  /** Environment for git: pass Config.childEnv (secrets removed). See GitOptions.env. */
+  env?: Record<string, string>;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -756,13 +780,13 @@ export async function resolveGithubSource(
   deps: GithubSourceDeps,
 ): Promise<ResolvedSource> {
   const log = deps.logger ?? silentLogger;
-  const gitOpts = { gitBin: deps.gitBin, env: deps.childEnv, signal: deps.signal, token: deps.githubToken, gitBaseUrl: deps.gitBaseUrl };
+  const gitOpts = { gitBin: deps.gitBin, env: deps.env, signal: deps.signal, token: deps.token, gitBaseUrl: deps.gitBaseUrl };
   let meta: RepoMeta | null = null;
   let commit: string;
   let ref: string | null;
-  if (deps.githubToken) {
+  if (deps.token) {
     try {
-      meta = await fetchRepoMeta(spec, { token: deps.githubToken, apiUrl: deps.githubApiUrl, signal: deps.signal });
+      meta = await fetchRepoMeta(spec, { token: deps.token, apiUrl: deps.apiUrl, signal: deps.signal });
     } catch (e) {
       // git has its own, separate limit: a public repository is still reachable.
       if (!(e instanceof CodedistillError && e.code === 'rate_limited')) throw e;

@@ -44,9 +44,18 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
     throw new CodedistillError('invalid_input', `"${givenRef}" is not a valid branch, tag or commit.`, 'Give a ref as git spells it, e.g. main, v1.2.0 or a commit sha.');
   }
 
-  const url = parseGithubUrl(location);
-  if (url) return githubSpec(url.owner, url.name, mergeRef(url.ref, givenRef, location), location);
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[\w.-]+@[\w.-]+:/.test(location);
+  if (isUrl) {
+    const url = parseGithubUrl(location);
+    if (url) return githubSpec(url.owner, url.name, mergeRef(url.ref, givenRef, location), location);
+    throw new CodedistillError(
+      'source_not_found',
+      `${location} is not a GitHub repository address.`,
+      'Only GitHub is fetched: for another host, clone the repository yourself and pass the folder path.',
+    );
+  }
 
+  // A folder wins over the GitHub reading of the same text ("owner/name", "github.com/o/n").
   const folder = localFolder(location, opts);
   if (folder) {
     if (givenRef !== null) {
@@ -58,6 +67,9 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
     }
     return { kind: 'local', path: folder, location };
   }
+
+  const url = parseGithubUrl(location);
+  if (url) return githubSpec(url.owner, url.name, mergeRef(url.ref, givenRef, location), location);
 
   const short = /^([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(location);
   if (short?.[1] && short[2] && isValidOwner(short[1]) && isValidRepoName(short[2]) && !location.startsWith('.')) {
@@ -168,7 +180,9 @@ function localFolder(s: string, opts: ParseOptions): string | null {
 
 // ---------------------------------------------------------------------------------------------
 
-export interface SourceDeps extends GithubSourceDeps {}
+export interface SourceDeps extends GithubSourceDeps {
+  hashLimits?: Partial<HashLimits>;
+}
 
 export async function resolveSource(spec: SourceSpec, deps: SourceDeps): Promise<ResolvedSource> {
   if (spec.kind === 'github') return resolveGithubSource(spec, deps);
@@ -177,7 +191,8 @@ export async function resolveSource(spec: SourceSpec, deps: SourceDeps): Promise
 
 export interface LocalDeps {
   gitBin: string;
-  childEnv: Record<string, string>;
+  /** Environment for git: pass Config.childEnv. */
+  env?: Record<string, string>;
   signal?: AbortSignal;
   logger?: Logger;
   hashLimits?: Partial<HashLimits>;
@@ -235,7 +250,16 @@ interface GitFacts {
 /** HEAD of the work tree holding `root`, or null when root is not tracked by git. */
 async function gitFacts(root: string, deps: LocalDeps): Promise<GitFacts | null> {
   const run = (args: string[], extra: Partial<Parameters<typeof runGit>[1]> = {}) =>
-    runGit(args, { gitBin: deps.gitBin, env: deps.childEnv, cwd: root, signal: deps.signal, timeoutMs: 60_000, ...extra });
+    runGit(args, {
+      gitBin: deps.gitBin,
+      env: deps.env,
+      cwd: root,
+      signal: deps.signal,
+      timeoutMs: 60_000,
+      // The folder's own .git/config is not ours to trust: an fsmonitor hook would run a command.
+      config: { 'core.fsmonitor': 'false' },
+      ...extra,
+    });
   let head: string;
   let prefix: string;
   try {
@@ -254,10 +278,24 @@ async function gitFacts(root: string, deps: LocalDeps): Promise<GitFacts | null>
     const tracked = (await run(['ls-tree', '--name-only', 'HEAD', '--', '.'], { maxStdoutBytes: 4096 })).stdout;
     if (!tracked.trim()) return null;
   }
+  // Comparing the work tree runs the folder's clean filters, which its own .git/config may name:
+  // blank every one of them (an empty command is no filter) so no command of the folder's runs.
+  const noFilters: Record<string, string> = { 'core.fsmonitor': 'false' };
+  try {
+    const listed = (await run(['config', '-z', '--get-regexp', '^filter\\.'])).stdout;
+    for (const entry of listed.split('\0')) {
+      const key = entry.split('\n')[0] ?? '';
+      const m = /^(filter\..+)\.(clean|smudge|process)$/i.exec(key);
+      if (m       if (m) noFilters[key] = '';      if (m) noFilters[key] = ''; false) noFilters[key] = '';
+    }
+  } catch {
+    // exit 1: no filter configured
+  }
   // Hash the diff rather than just flag it, so two different edits of the same HEAD differ.
   const diffHash = createHash('sha256');
   let diffBytes = 0;
   await run(['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', '--ignore-submodules', 'HEAD', '--', '.'], {
+    config: noFilters,
     timeoutMs: 5 * 60_000,
     onStdout: (c) => {
       diffBytes += c.length;

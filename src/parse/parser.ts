@@ -6,7 +6,7 @@ import { Language as Grammar, Parser, type Node, type Tree } from 'web-tree-sitt
 import type { Language } from '../domain/block.js';
 import { CodedistillError } from '../errors.js';
 import { languageSupports, supportForPath } from './languages.js';
-import { normaliseSource, syntaxErrors } from './text.js';
+import { lineCount, normaliseSource, syntaxErrors } from './text.js';
 import type { CodeParser, LanguageSupport, ParsedFile } from './types.js';
 
 let runtime: Promise<Map<Language, Grammar>> | null = null;
@@ -101,7 +101,7 @@ function parseWith(parser: Parser, support: LanguageSupport, relPath: string, so
   const tree = treeOf(parser, text, relPath);
   try {
     if (!tree.rootNode.hasError) return { ...head, ...extract(tree.rootNode, text) };
-    errors = syntaxErrors(tree.rootNode, text.split('\n').length);
+    errors = syntaxErrors(tree.rootNode, lineCount(text));
     repaired = support.splitTopLevel ? blankBrokenStatements(parser, tree.rootNode, text, support) : null;
     if (repaired === null) return { ...head, ...extract(tree.rootNode, text), errors };
   } finally {

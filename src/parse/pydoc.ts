@@ -105,6 +105,8 @@ function readNumpyParams(section: string[], params: Map<string, string>): void {
 
 // ---------------------------------------------------------------- Google
 
+// Section headers are capitalised ("Args:", "Returns:"); requiring that keeps a numpydoc entry such as
+// "returns : bool" (a parameter named returns) from reading as a Google section.
 const GOOGLE_HEADER = /^(\s*)([A-Z][A-Za-z ]*?)\s*:\s*(.*)$/;
 const GOOGLE_ENTRY = /^\s*([\\*]{0,4}[\p{L}_][\p{L}\p{N}_]*(?:\s*,\s*[\\*]{0,4}[\p{L}_][\p{L}\p{N}_]*)*)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$/u;
 

@@ -11,6 +11,7 @@ import {
   cleandoc,
   compactText,
   countCodeLines,
+  lineCount,
   pushUnique,
   syntaxErrors,
   type CompactOptions,
@@ -117,7 +118,7 @@ function extractPython(root: Node, source: string): Extracted {
     imports,
     allExports: all.unknown ? null : all.names,
     symbols: ctx.symbols,
-    errors: root.hasError ? syntaxErrors(root, lines.length) : [],
+    errors: root.hasError ? syntaxErrors(root, lineCount(source)) : [],
   };
 }
 

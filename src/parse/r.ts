@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Node } from 'web-tree-sitter';
 import type { Parameter } from '../domain/block.js';
-import { blockCode, compactText, countCodeLines, pushUnique, syntaxErrors, type CompactOptions } from './text.js';
+import { blockCode, compactText, countCodeLines, lineCount, pushUnique, syntaxErrors, type CompactOptions } from './text.js';
 import type { ExtractedSymbol, ImportStmt, LanguageSupport, ParsedFile } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -104,7 +104,7 @@ function extractR(root: Node, source: string): Extracted {
     imports: importsOf(root),
     allExports: null,
     symbols,
-    errors: root.hasError ? syntaxErrors(root, lines.length) : [],
+    errors: root.hasError ? syntaxErrors(root, lineCount(source)) : [],
   };
 }
 

@@ -35,25 +35,34 @@ export function syntaxErrors(root: Node, lineCount: number): SyntaxErrorInfo[] {
       return;
     }
     if (node.isError) {
-      add(node.startPosition.row, `syntax error near ${JSON.stringify(snippet(node.text))}`);
+      // Recovery often starts an ERROR node at intact statements before the real problem (a valid module
+      // docstring, say); the first piece that is not a whole clean line is where the problem shows.
+      const kids = node.children;
+      let i = 0;
+      while (
+        i < kids.length - 1 &&
+        kids[i]!.isNamed &&
+        !kids[i]!.hasError &&
+        kids[i + 1]!.startPosition.row > kids[i]!.endPosition.row
+      ) {
+        i++;
+      }
+      const at = kids[i] ?? node;
+      const text = node.text.slice(Math.max(0, at.startIndex - node.startIndex));
+      add(at.startPosition.row, `syntax error near ${JSON.stringify(snippet(text))}`);
       // Nested errors inside an ERROR node rarely add information; the outer one already points at the spot.
       return;
     }
     if (!node.hasError) return;
     for (const child of node.children) visit(child);
   };
-  if (root.isError) {
-    // The whole file failed to parse: report the first real problem inside rather than line 1.
-    for (const child of root.children) visit(child);
-    if (out.length === 0) add(root.startPosition.row, 'syntax error');
-  } else {
-    visit(root);
-  }
+  visit(root);
   return out;
 }
 
 function snippet(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  // An ERROR node can span the rest of the file; its first line is where the problem shows.
+  const oneLine = (text.split('\n')[0] ?? '').replace(/\s+/g, ' ').trim();
   return oneLine.length > 40 ? `${oneLine.slice(0, 40)}…` : oneLine;
 }
 
@@ -117,7 +126,8 @@ export function compactText(nodes: Node[], opts: CompactOptions): string {
 
 /** Like Python's inspect.cleandoc: strip the first line, remove the common indent of the rest, drop blank edges. */
 export function cleandoc(text: string): string {
-  const lines = text.replace(/\t/g, '        ').split('\n');
+  // Tabs in the indentation count as 8 columns, as in Python; tabs inside the text are content and stay.
+  const lines = text.split('\n').map((l) => l.replace(/^[ \t]+/, (ws) => ws.replace(/\t/g, '        ')));
   const first = (lines[0] ?? '').trim();
   const rest = lines.slice(1);
   let margin = Infinity;
@@ -189,6 +199,13 @@ export function pushUnique(list: string[], seen: Set<string>, value: string): vo
   if (seen.has(value)) return;
   seen.add(value);
   list.push(value);
+}
+
+/** Lines in a text, not counting the empty piece after a final newline. */
+export function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return text.endsWith('\n') ? n - 1 : n;
 }
 
 /** Split on newlines after folding CRLF and lone CR, so rows match what tree-sitter counts. */

@@ -1,3 +1,4 @@
+import { shortCommit } from '../domain/library.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { DistillReport, DistillRequest } from '../domain/distill.js';
 import type { ToolDeps } from './deps.js';
@@ -24,8 +25,8 @@ export function registerDistillRepoTool(server: McpServer, deps: ToolDeps): void
       const report = await deps.app.distill(args, { onProgress: progressReporter(extra), signal: extra.signal });
       const c = report.counts;
       const text = report.unchanged
-        ? `Library "${report.library}" is already distilled at ${report.commit.slice(0, 12)} (${c.blocks} blocks); pass force: true to redo it.`
-        : `Distilled ${report.repo} @ ${report.commit.slice(0, 12)} into library "${report.library}": ` +
+        ? `Library "${report.library}" is already distilled at ${shortCommit(report.commit)} (${c.blocks} blocks); pass force: true to redo it.`
+        : `Distilled ${report.repo} @ ${shortCommit(report.commit)} into library "${report.library}": ` +
           `${c.blocks} blocks, ${c.examples} examples, ${c.validated} validated; ${c.filesParsed}/${c.filesSeen} files parsed, ` +
           `${c.filesSkipped} skipped, ${c.parseErrors} with syntax errors; licence ${report.licence}; ${(report.durationMs / 1000).toFixed(1)} s.` +
           (report.warnings.length ? `\nWarnings:\n- ${report.warnings.slice(0, 10).join('\n- ')}` : '');

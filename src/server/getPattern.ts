@@ -1,3 +1,4 @@
+import { shortCommit } from '../domain/library.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GetPatternInput, PatternResult } from '../domain/pattern.js';
 import type { ToolDeps } from './deps.js';
@@ -23,7 +24,7 @@ export function registerGetPatternTool(server: McpServer, deps: ToolDeps): void 
       const b = res.block;
       const p = b.provenance;
       const text =
-        `${b.qualifiedName} (${b.kind}, ${b.language}) from ${p.repo}@${p.commit.slice(0, 12)} ${p.path}:${p.startLine}-${p.endLine}, ` +
+        `${b.qualifiedName} (${b.kind}, ${b.language}) from ${p.repo}@${shortCommit(p.commit)} ${p.path}:${p.startLine}-${p.endLine}, ` +
         `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}\n\n${b.signature}\n${b.summary}\n\nUsage:\n${res.usage}`;
       return { content: [{ type: 'text', text }], structuredContent: res };
     }),

@@ -1,0 +1,125 @@
+/**
+ * Does a block need a GPU or the network? Read from its code, imports and calls without running it.
+ * Docstrings and comments are ignored, so a URL to a paper or a note about CUDA in prose flags nothing.
+ */
+import type { Compute } from '../domain/block.js';
+import { scanPython } from './pytext.js';
+
+const GPU_MODULES = /^(cupy|cupyx|pycuda|numba\.cuda|jax\.dlpack|tensorflow\.config\.experimental|torch\.cuda|cudf|cuml|cugraph|rapids|pynvml|nvidia)\b/;
+const NETWORK_MODULES =
+  /^(requests|urllib\.request|urllib2|urllib3|http\.client|httplib|httpx|aiohttp|pooch|ftplib|wget|smtplib|websocket|websockets|paramiko|boto3|botocore|s3fs|gcsfs|google\.cloud|azure\.storage|huggingface_hub|socket|xmlrpc\.client|pycurl|mechanize|tweepy)\b/;
+
+const GPU_CALLS: RegExp[] = [
+  /(^|\.)cuda$/, // x.cuda(), torch.cuda
+  /^(torch|cp|cupy|jax|numba|tf|tensorflow)\.cuda\b/,
+  /^jax\.(local_)?devices$/,
+  /^jax\.device_put$/,
+  /(^|\.)list_physical_devices$/,
+  /^(tf|tensorflow)\.test\.is_gpu_available$/,
+  /^(cp|cupy)\./,
+  /(^|\.)is_built_with_cuda$/,
+];
+
+const NETWORK_CALLS: RegExp[] = [
+  /(^|\.)(urlopen|urlretrieve|build_opener)$/,
+  /^(requests|httpx|session|aiohttp|urllib3)\.(get|post|put|patch|delete|head|request|Session|Client|AsyncClient|ClientSession|PoolManager)$/i,
+  /(^|\.|_)download(_\w+)?$/i,
+  /^download/i,
+  /^pooch\./,
+  /^(ftplib\.)?FTP(_TLS)?$/,
+  /^(sklearn\.datasets|datasets)\.fetch_\w+$/,
+  /^fetch_(openml|california_housing|covtype|kddcup99|lfw_\w+|olivetti_faces|rcv1|species_distributions|20newsgroups\w*)$/,
+  /(^|\.)from_pretrained$/,
+  /^hf_hub_download$/,
+  /^wget\./,
+  /(^|\.)create_connection$/,
+];
+
+/** Module names out of import statements ("import numpy as np", "from a.b import c") or bare module names. */
+function modulesOf(imports: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of imports) {
+    const s = raw.trim();
+    const from = /^from\s+([\w.]+)\s+import\s+(.+)$/s.exec(s);
+    if (from) {
+      out.push(from[1]!);
+      for (const n of from[2]!.replace(/[()\s]/g, '').split(',')) {
+        const name = n.split(/as/)[0]!;
+        if (name && name !== '*') out.push(`${from[1]}.${name}`);
+      }
+      continue;
+    }
+    const imp = /^import\s+(.+)$/s.exec(s);
+    if (imp) {
+      for (const part of imp[1]!.split(',')) out.push(part.trim().split(/\s+as\s+/)[0]!.trim());
+      continue;
+    }
+    if (/^[\w.]+$/.test(s)) out.push(s);
+  }
+  return out;
+}
+
+/** Code outside docstrings and comments, with ordinary string literals kept (they hold URLs and devices). */
+function codeWithoutProse(code: string): string {
+  const { masked } = scanPython(code);
+  // Keep the text of single-line string literals; blank triple-quoted ones (docstrings) and comments.
+  let out = '';
+  let i = 0;
+  while (i < code.length) {
+    const c = code[i]!;
+    if (masked[i] === '#' && c === '#') {
+      while (i < code.length && code[i] !== '\n') {
+        out += ' ';
+        i++;
+      }
+      continue;
+    }
+    if ((c === '"' || c === "'") && code.startsWith(c.repeat(3), i)) {
+      const q = c.repeat(3);
+      const end = code.indexOf(q, i + 3);
+      const stop = end < 0 ? code.length : end + 3;
+      out += code.slice(i, stop).replace(/[^\n]/g, ' ');
+      i = stop;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+export function detectCompute(code: string, imports: string[], calls: string[]): Compute {
+  const mods = modulesOf(imports);
+  const text = codeWithoutProse(code);
+  const textImports = modulesOf(
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^(import|from)\s/.test(l)),
+  );
+  const allMods = [...mods, ...textImports];
+  const callList = calls.map((c) => c.trim()).filter(Boolean);
+
+  const gpu =
+    allMods.some((m) => GPU_MODULES.test(m)) ||
+    callList.some((c) => GPU_CALLS.some((re) => re.test(c))) ||
+    /\.cuda\s*\(/.test(text) ||
+    /\btorch\.cuda\b/.test(text) ||
+    /\bnumba\.cuda\b|\bfrom\s+numba\s+import\s+[^\n]*\bcuda\b/.test(text) ||
+    /\bjax\.(local_)?devices\s*\(/.test(text) ||
+    /\bdevice\s*=\s*(f?["']cuda|torch\.device\(\s*["']cuda)/.test(text) ||
+    /["']cuda(:\d+)?["']/.test(text) ||
+    /\.to\(\s*["']cuda/.test(text) ||
+    /["']\/?(device:)?GPU(:\d+)?["']/.test(text) ||
+    /\b(tf|tensorflow)\.config\.(experimental\.)?list_physical_devices\(\s*["']GPU/.test(text);
+
+  // Only `urllib.request`/`urllib2` reach the network; `urllib.parse` just splits strings.
+  const network =
+    allMods.some((m) => NETWORK_MODULES.test(m)) ||
+    callList.some((c) => NETWORK_CALLS.some((re) => re.test(c))) ||
+    /["'](https?|ftp|s3|gs):\/\/[^"'\s]+["']/.test(text) ||
+    /\burlopen\s*\(|\burlretrieve\s*\(/.test(text) ||
+    /\brequests\.(get|post|put|head|Session)\s*\(/.test(text);
+
+  return { gpu, network };
+}

@@ -1,0 +1,630 @@
+/**
+ * Runs Python snippets (repository code, user code: untrusted) in the sandbox and turns what happened into a
+ * RunRecord.
+ *
+ * Choices:
+ * - When no sandbox can be used and running without one is not allowed, run() returns a record with status
+ *   'error' (it does not throw): the caller gets the same shape for every outcome, and the message says to
+ *   install bubblewrap or set CODEDISTILL_ALLOW_UNSANDBOXED=1. info() reports the same reason up front.
+ * - Cancellation through req.signal kills the run and throws CodedistillError('cancelled'), like the rest of
+ *   the code base does for aborted jobs; it is not an outcome of the code.
+ * - Bad arguments (relative or missing import roots, file names escaping the scratch folder) throw
+ *   CodedistillError('invalid_input'): they are the caller's mistakes, not the code's.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import type { PythonError, RunRecord, RunStatus } from '../domain/validation.js';
+import { CodedistillError, throwIfAborted } from '../errors.js';
+import type { Logger } from '../log.js';
+import { describeMismatch, outputsMatch } from './compare.js';
+import { installNameFor } from './deps.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_PROCESSES,
+  SANDBOX_NS_UID,
+  SANDBOX_SCRATCH,
+  TIME_FORMAT,
+  TIME_MARKER,
+  acquireSandboxUid,
+  buildBwrapArgs,
+  detectBubblewrap,
+  findTool,
+  prlimitArgs,
+  type BwrapSupport,
+  type ResourceLimits,
+} from './sandbox.js';
+import { runCaptured, signalName, type CaptureResult } from './spawn.js';
+import { describePythonError, missingModuleOf, parseTraceback } from './traceback.js';
+import type { RunRequest, Runner } from './types.js';
+
+export type PythonRunnerConfig = Pick<
+  Config,
+  'python' | 'sandbox' | 'allowUnsandboxed' | 'timeoutMs' | 'maxTimeoutMs' | 'memoryLimitMb' | 'outputCapBytes' | 'childEnv' | 'cacheDir'
+>;
+
+const SNIPPET = 'snippet.py';
+const MIN_TIMEOUT_MS = 100;
+/** Output read past this point (per stream) stops the run; below it, output beyond the cap is discarded. */
+const KILL_AFTER_MIN_BYTES = 16 * 1024 * 1024;
+
+export interface InterpreterInfo {
+  executable: string;
+  version: string;
+  implementation: string;
+  /** Folders the interpreter needs (prefixes, sys.path entries outside them). */
+  mounts: string[];
+  stdlib: Set<string>;
+  /** Top-level modules importable without import roots. */
+  installed: Set<string>;
+  environmentHash: string;
+  /** "/path (3.11.7)" */
+  display: string;
+}
+
+type Isolation =
+  | { kind: 'bwrap'; support: BwrapSupport }
+  | { kind: 'none' }
+  | { kind: 'unavailable'; reason: string; message: string };
+
+// Our own code: lists what the interpreter is, where it lives and what is installed.
+const PROBE = `
+import sys, os, json, platform, pkgutil
+dists = set()
+try:
+    from importlib import metadata
+    for d in metadata.distributions():
+        try:
+            name = d.metadata["Name"]
+        except Exception:
+            name = None
+        if name:
+            dists.add(name + "==" + str(d.version))
+except Exception:
+    pass
+tops = set()
+try:
+    tops = {m.name for m in pkgutil.iter_modules()}
+except Exception:
+    pass
+print(json.dumps({
+    "executable": sys.executable,
+    "version": platform.python_version(),
+    "implementation": platform.python_implementation(),
+    "prefixes": sorted({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}),
+    "realExecutableDir": os.path.dirname(os.path.realpath(sys.executable)),
+    "path": [p for p in sys.path if p],
+    "stdlib": sorted(set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)),
+    "installed": sorted(tops),
+    "dists": sorted(dists),
+}))
+`;
+
+interface ProbeOutput {
+  executable: string;
+  version: string;
+  implementation: string;
+  prefixes: string[];
+  realExecutableDir: string;
+  path: string[];
+  stdlib: string[];
+  installed: string[];
+  dists: string[];
+}
+
+/** Environment variables that would steer the interpreter or point at host paths the sandbox hides. */
+function baseEnv(childEnv: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(childEnv)) {
+    if (k.startsWith('PYTHON') || k.startsWith('XDG_') || k === 'LD_PRELOAD' || k === 'MPLCONFIGDIR') continue;
+    if (['TMPDIR', 'TMP', 'TEMP', 'PWD', 'OLDPWD', 'HOME', 'USER', 'LOGNAME'].includes(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+function runEnv(
+  childEnv: Record<string, string>,
+  opts: { home: string; tmp: string; importRoots: string[]; exeDir: string },
+): Record<string, string> {
+  const env = baseEnv(childEnv);
+  const hostPath = env.PATH || '/usr/local/bin:/usr/bin:/bin';
+  return {
+    ...env,
+    // `python3` in a subprocess should be the same interpreter (a pyenv shim is not reachable inside).
+    PATH: `${opts.exeDir}:${hostPath}`,
+    ...(opts.importRoots.length ? { PYTHONPATH: opts.importRoots.join(path.delimiter) } : {}),
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    PYTHONHASHSEED: '0',
+    PYTHONIOENCODING: 'utf-8',
+    PYTHONNOUSERSITE: '1',
+    PYTHON_COLORS: '0',
+    MPLBACKEND: 'Agg',
+    OMP_NUM_THREADS: '1',
+    OPENBLAS_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+    NUMEXPR_NUM_THREADS: '1',
+    HOME: opts.home,
+    PWD: opts.home,
+    TMPDIR: opts.tmp,
+    USER: 'sandbox',
+    LOGNAME: 'sandbox',
+  };
+}
+
+function within(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
+}
+
+function invalid(message: string, hint: string): CodedistillError {
+  return new CodedistillError('invalid_input', message, hint);
+}
+
+async function checkImportRoots(roots: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const home = os.homedir();
+  const tmp = os.tmpdir();
+  for (const r of roots) {
+    if (typeof r !== 'string' || !path.isAbsolute(r) || r.includes('\0') || r.includes(path.delimiter)) {
+      throw invalid(`Import root "${String(r)}" is not an absolute path.`, 'Pass absolute folder paths without ":".');
+    }
+    const abs = path.resolve(r);
+    // A root is exposed whole: never the system root, the home folder or the folder holding other runs.
+    if (abs === '/' || (home !== '/' && within(home, abs)) || within(tmp, abs)) {
+      throw invalid(`Import root "${abs}" would expose too much to the sandbox.`, 'Pass the folder that holds the package.');
+    }
+    const st = await fsp.stat(abs).catch(() => null);
+    if (!st?.isDirectory()) {
+      throw invalid(`Import root "${abs}" is not an existing folder.`, 'Pass folders that exist on this machine.');
+    }
+    if (!out.includes(abs)) out.push(abs);
+  }
+  return out;
+}
+
+function checkFiles(files: Record<string, string>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, content] of Object.entries(files)) {
+    const norm = path.posix.normalize(name);
+    if (!name || name.includes('\0') || path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || norm === '.') {
+      throw invalid(`File name "${name}" must be a relative path inside the scratch folder.`, 'Use names like "data.csv".');
+    }
+    if (norm === SNIPPET) throw invalid(`File name "${SNIPPET}" is reserved for the code.`, 'Rename the file.');
+    if (typeof content !== 'string') throw invalid(`File "${name}" must have text content.`, 'Pass a string.');
+    out.push([norm, content]);
+  }
+  return out;
+}
+
+/** Remove GNU time's trailing report from stderr; return it parsed. */
+export function splitTimeReport(stderr: string): { stderr: string; peakKb: number | null; signal: number | null } {
+  const re = new RegExp(
+    `(?:^|(?<=\\n))(?:Command (?:exited with non-zero status \\d+|terminated by signal (\\d+))\\n)?${TIME_MARKER} peak_kb=(\\d+)\\n?$`,
+  );
+  const m = re.exec(stderr);
+  if (!m) return { stderr, peakKb: null, signal: null };
+  return {
+    stderr: stderr.slice(0, m.index),
+    peakKb: m[2] ? Number(m[2]) : null,
+    signal: m[1] ? Number(m[1]) : null,
+  };
+}
+
+const SANDBOX_TOOL_ERROR = /^(bwrap|setpriv|prlimit|\/usr\/bin\/time|time): /;
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const l = lines[lines.length - 1] ?? '';
+  return l.length > 200 ? `${l.slice(0, 197)}...` : l;
+}
+
+function signalHint(sig: string): string {
+  switch (sig) {
+    case 'SIGXCPU':
+      return ' (the CPU time limit was reached)';
+    case 'SIGKILL':
+      return ' (usually a resource limit: memory, CPU time or processes)';
+    case 'SIGSEGV':
+      return ' (a segmentation fault, often memory exhaustion in native code)';
+    case 'SIGXFSZ':
+      return ' (a file grew past the size limit)';
+    case 'SIGABRT':
+      return ' (aborted, often a failed allocation in native code)';
+    default:
+      return '';
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round(n / (1024 * 1024))} MiB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
+  return `${n} bytes`;
+}
+
+async function makeTreeRemovable(dir: string): Promise<void> {
+  await fsp.chmod(dir, 0o700).catch(() => undefined);
+  const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isDirectory()) await makeTreeRemovable(path.join(dir, e.name));
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await fsp.chown(dir, uid, uid);
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await chownTree(p, uid);
+    else await fsp.lchown(p, uid, uid);
+  }
+}
+
+export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Runner {
+  let interpreterPromise: Promise<InterpreterInfo | { error: string }> | null = null;
+  let isolationPromise: Promise<Isolation> | null = null;
+
+  const interpreter = (): Promise<InterpreterInfo | { error: string }> => {
+    if (!interpreterPromise) {
+      interpreterPromise = probeInterpreter().then((r) => {
+        // A failed probe is retried on the next call (the interpreter may be installed meanwhile).
+        if ('error' in r) interpreterPromise = null;
+        return r;
+      });
+    }
+    return interpreterPromise;
+  };
+
+  async function probeInterpreter(): Promise<InterpreterInfo | { error: string }> {
+    const env = baseEnv(cfg.childEnv);
+    const r = await runCaptured(cfg.python, ['-I', '-c', PROBE], {
+      env: { ...env, HOME: os.homedir() },
+      cwd: os.tmpdir(),
+      timeoutMs: 60_000,
+      capBytes: 16 * 1024 * 1024,
+    });
+    if (r.spawnError) {
+      return {
+        error:
+          r.spawnError.code === 'ENOENT'
+            ? `Python interpreter "${cfg.python}" was not found; install Python 3 or set CODEDISTILL_PYTHON to its path.`
+            : `Python interpreter "${cfg.python}" could not be started (${r.spawnError.message}); set CODEDISTILL_PYTHON to a working interpreter.`,
+      };
+    }
+    let data: ProbeOutput;
+    try {
+      if (r.exitCode !== 0) throw new Error(lastLine(r.stderr.toString()) || `exit ${r.exitCode ?? r.signal}`);
+      data = JSON.parse(r.stdout.toString()) as ProbeOutput;
+      if (!data.executable) throw new Error('it reports no executable path');
+    } catch (e) {
+      return {
+        error: `Python interpreter "${cfg.python}" did not describe itself (${(e as Error).message}); set CODEDISTILL_PYTHON to a working Python 3.`,
+      };
+    }
+    const home = os.homedir();
+    const mounts = new Set<string>([...data.prefixes, data.realExecutableDir, path.dirname(data.executable)]);
+    // sys.path entries outside the prefixes (.pth files, editable installs) are part of the environment,
+    // but never the whole system or home folder.
+    for (const p of data.path) {
+      if (!path.isAbsolute(p) || p === '/' || (home !== '/' && within(home, p)) || within(os.tmpdir(), p)) continue;
+      const st = await fsp.stat(p).catch(() => null);
+      if (st?.isDirectory()) mounts.add(p);
+    }
+    const environmentHash = createHash('sha256')
+      .update(`${data.implementation} ${data.version}\n${data.dists.join('\n')}`)
+      .digest('hex');
+    logger.debug(`python: ${data.executable} ${data.version}, ${data.dists.length} distributions`);
+    return {
+      executable: data.executable,
+      version: data.version,
+      implementation: data.implementation,
+      mounts: [...mounts].filter((m) => path.isAbsolute(m) && m !== '/'),
+      stdlib: new Set(data.stdlib),
+      installed: new Set(data.installed),
+      environmentHash,
+      display: `${data.executable} (${data.version})`,
+    };
+  }
+
+  const refuse = (reason: string): Isolation => ({
+    kind: 'unavailable',
+    reason,
+    message:
+      `Repository code is not run without a sandbox: ${reason}. Install bubblewrap (apt-get install bubblewrap) ` +
+      'or set CODEDISTILL_ALLOW_UNSANDBOXED=1 to run code without isolation.',
+  });
+
+  const isolation = (interp: InterpreterInfo): Promise<Isolation> => {
+    if (!isolationPromise) isolationPromise = resolveIsolation(interp);
+    return isolationPromise;
+  };
+
+  async function resolveIsolation(interp: InterpreterInfo): Promise<Isolation> {
+    if (cfg.sandbox === 'none') {
+      if (cfg.allowUnsandboxed) {
+        logger.warn('running code WITHOUT a sandbox (CODEDISTILL_SANDBOX=none, CODEDISTILL_ALLOW_UNSANDBOXED=1)');
+        return { kind: 'none' };
+      }
+      return refuse('CODEDISTILL_SANDBOX is none and CODEDISTILL_ALLOW_UNSANDBOXED is not set');
+    }
+    const support = await detectBubblewrap('bwrap', { PATH: cfg.childEnv.PATH ?? '/usr/bin:/bin' });
+    let reason = support.reason;
+    if (support.available) {
+      // The interpreter must also work inside (its prefix readable by the sandbox user, its libraries visible).
+      const check = await execute({ kind: 'bwrap', support }, interp, 'print("codedistill-ok")', [], [], 30_000);
+      if (check.capture.stdout.toString().includes('codedistill-ok')) {
+        logger.debug(`sandbox: bubblewrap ${support.version} (${support.mode} mode)`);
+        return { kind: 'bwrap', support };
+      }
+      reason = `the interpreter does not run inside bubblewrap: ${lastLine(check.stderr) || `exit ${check.capture.exitCode}`}`;
+    }
+    if (cfg.sandbox === 'auto' && cfg.allowUnsandboxed) {
+      logger.warn(`running code WITHOUT a sandbox (CODEDISTILL_ALLOW_UNSANDBOXED=1): ${reason}`);
+      return { kind: 'none' };
+    }
+    return refuse(reason ?? 'bubblewrap is unavailable');
+  }
+
+  interface Execution {
+    capture: CaptureResult;
+    /** stderr without GNU time's report. */
+    stderr: string;
+    stderrTail: string;
+    peakKb: number | null;
+    exitCode: number | null;
+    signal: string | null;
+    snippetPath: string;
+    sandboxFailure: string | null;
+  }
+
+  async function execute(
+    iso: { kind: 'bwrap'; support: BwrapSupport } | { kind: 'none' },
+    interp: InterpreterInfo,
+    code: string,
+    files: Array<[string, string]>,
+    importRoots: string[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Execution> {
+    const runDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'codedistill-run-'));
+    const scratch = path.join(runDir, 'scratch');
+    let lease: { uid: number; release: () => void } | null = null;
+    try {
+      await fsp.mkdir(scratch, { mode: 0o700 });
+      await fsp.writeFile(path.join(scratch, SNIPPET), code, { encoding: 'utf8', mode: 0o644 });
+      for (const [name, content] of files) {
+        const dest = path.join(scratch, name);
+        await fsp.mkdir(path.dirname(dest), { recursive: true });
+        await fsp.writeFile(dest, content, { encoding: 'utf8', mode: 0o644 });
+      }
+      const limits: ResourceLimits = {
+        cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
+        addressSpaceBytes: cfg.memoryLimitMb * 1024 * 1024,
+        maxProcesses: DEFAULT_MAX_PROCESSES,
+        fileSizeBytes: DEFAULT_MAX_FILE_BYTES,
+      };
+      const exeDir = path.dirname(interp.executable);
+      const capture = {
+        timeoutMs,
+        signal,
+        capBytes: cfg.outputCapBytes,
+        stderrTailBytes: Math.min(32 * 1024, Math.floor(cfg.outputCapBytes / 2)),
+        killAfterBytes: Math.max(KILL_AFTER_MIN_BYTES, 64 * cfg.outputCapBytes),
+      };
+
+      let result: CaptureResult;
+      let snippetPath: string;
+      let measured: boolean;
+      if (iso.kind === 'bwrap') {
+        const { support } = iso;
+        lease = support.mode === 'root' ? acquireSandboxUid() : null;
+        const uid = lease?.uid ?? SANDBOX_NS_UID;
+        if (lease) await chownTree(scratch, lease.uid);
+        const passwdFile = path.join(runDir, 'passwd');
+        const groupFile = path.join(runDir, 'group');
+        await fsp.writeFile(
+          passwdFile,
+          `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${uid}:sandbox:${SANDBOX_SCRATCH}:/bin/sh\n`,
+          { mode: 0o644 },
+        );
+        await fsp.writeFile(groupFile, `root:x:0:\nsandbox:x:${uid}:\n`, { mode: 0o644 });
+        snippetPath = `${SANDBOX_SCRATCH}/${SNIPPET}`;
+        measured = support.tools.time !== null;
+        const args = buildBwrapArgs(support, {
+          scratchHost: scratch,
+          readOnly: [...interp.mounts, ...importRoots],
+          passwdFile,
+          groupFile,
+          uid: lease?.uid ?? null,
+          limits,
+          command: [interp.executable, snippetPath],
+          measure: measured,
+        });
+        const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots, exeDir });
+        result = await runCaptured(support.bwrap ?? 'bwrap', args, { ...capture, env, cwd: runDir });
+      } else {
+        snippetPath = path.join(scratch, SNIPPET);
+        const prlimit = findTool('prlimit');
+        const time = findTool('time');
+        measured = time !== null;
+        // No process limit here: RLIMIT_NPROC counts every process of the user, not just this run's.
+        const cmd = [
+          ...(prlimit ? [prlimit, ...prlimitArgs({ ...limits, maxProcesses: null })] : []),
+          ...(time ? [time, '-f', TIME_FORMAT, '--'] : []),
+          interp.executable,
+          snippetPath,
+        ];
+        const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots, exeDir });
+        result = await runCaptured(cmd[0] as string, cmd.slice(1), { ...capture, env, cwd: scratch });
+      }
+
+      const full = measured ? splitTimeReport(result.stderr.toString('utf8')) : null;
+      const tail = measured ? splitTimeReport(result.stderrTail.toString('utf8')) : null;
+      const stderr = full ? full.stderr : result.stderr.toString('utf8');
+      const report = full && full.peakKb !== null ? full : tail;
+      let exitCode = result.exitCode;
+      let sig = result.signal;
+      if (report?.signal) {
+        sig = signalName(report.signal);
+        exitCode = null;
+      }
+      const sandboxFailure =
+        iso.kind === 'bwrap' && exitCode !== 0 && !report?.peakKb && SANDBOX_TOOL_ERROR.test(stderr.trimStart())
+          ? lastLine(stderr.split('\n')[0] ?? '')
+          : null;
+      return {
+        capture: result,
+        stderr,
+        stderrTail: tail ? tail.stderr : result.stderrTail.toString('utf8'),
+        peakKb: report?.peakKb ?? null,
+        exitCode,
+        signal: sig,
+        snippetPath,
+        sandboxFailure,
+      };
+    } finally {
+      // The process group is dead by now (runCaptured kills it), so the uid can serve another run.
+      lease?.release();
+      await fsp.rm(runDir, { recursive: true, force: true }).catch(async () => {
+        // The code may have made its own folders unreadable (possible when we are not root).
+        await makeTreeRemovable(runDir);
+        await fsp.rm(runDir, { recursive: true, force: true }).catch((e) => logger.warn(`could not remove ${runDir}: ${String(e)}`));
+      });
+    }
+  }
+
+  function isThirdParty(mod: string, interp: InterpreterInfo, importRoots: string[], files: Array<[string, string]>): boolean {
+    const top = mod.split('.')[0] ?? mod;
+    if (interp.stdlib.has(top) || interp.installed.has(top)) return false;
+    // Provided by the caller: then a missing submodule is a bug in the code, not a missing dependency.
+    if (files.some(([name]) => name.split('/')[0] === top || name === `${top}.py`)) return false;
+    return !importRoots.some((root) => existsSync(path.join(root, top)) || existsSync(path.join(root, `${top}.py`)));
+  }
+
+  const record = (
+    base: Omit<RunRecord, 'status' | 'message' | 'ranAt'>,
+    status: RunStatus,
+    message: string,
+    ranAt: string,
+  ): RunRecord => ({ ...base, status, message, ranAt });
+
+  return {
+    async info() {
+      const interp = await interpreter();
+      if ('error' in interp) return { sandbox: 'none', interpreter: null, available: false, reason: interp.error };
+      const iso = await isolation(interp);
+      if (iso.kind === 'unavailable') return { sandbox: 'none', interpreter: interp.display, available: false, reason: iso.message };
+      return { sandbox: iso.kind, interpreter: interp.display, available: true, reason: null };
+    },
+
+    async run(req: RunRequest): Promise<RunRecord> {
+      throwIfAborted(req.signal);
+      const ranAt = new Date().toISOString();
+      const importRoots = await checkImportRoots(req.importRoots ?? []);
+      const files = checkFiles(req.files ?? {});
+      const requested = req.timeoutMs ?? cfg.timeoutMs;
+      const timeoutMs = Math.max(MIN_TIMEOUT_MS, Math.min(Number.isFinite(requested) ? requested : cfg.timeoutMs, cfg.maxTimeoutMs));
+
+      const empty = {
+        exitCode: null,
+        signal: null,
+        durationMs: 0,
+        peakMemoryKb: null,
+        stdout: '',
+        stderr: '',
+        truncated: false,
+        error: null,
+        missingModule: null,
+        sandbox: 'none' as const,
+        interpreter: null,
+        environmentHash: null,
+      };
+      const interp = await interpreter();
+      if ('error' in interp) return record(empty, 'error', interp.error, ranAt);
+      const iso = await isolation(interp);
+      const withInterp = { ...empty, interpreter: interp.display, environmentHash: interp.environmentHash };
+      if (iso.kind === 'unavailable') return record(withInterp, 'error', iso.message, ranAt);
+      throwIfAborted(req.signal);
+
+      const ex = await execute(iso, interp, req.code, files, importRoots, timeoutMs, req.signal);
+      const cap = ex.capture;
+      if (cap.aborted && !cap.timedOut) {
+        throw new CodedistillError('cancelled', 'The run was cancelled.', 'Start it again when you need it.');
+      }
+      const stdout = cap.stdout.toString('utf8');
+      const truncated = cap.stdoutTruncated || cap.stderrTruncated;
+      const base = {
+        exitCode: ex.exitCode,
+        signal: ex.signal,
+        durationMs: Math.round(cap.durationMs),
+        peakMemoryKb: ex.peakKb,
+        stdout,
+        stderr: ex.stderr,
+        truncated,
+        error: null as PythonError | null,
+        missingModule: null as string | null,
+        sandbox: iso.kind,
+        interpreter: interp.display,
+        environmentHash: interp.environmentHash,
+      };
+      const truncNote = truncated ? ` Output was cut at ${formatBytes(cfg.outputCapBytes)} per stream.` : '';
+
+      if (cap.spawnError) {
+        return record(base, 'error', `The run could not start (${cap.spawnError.message}).`, ranAt);
+      }
+      if (ex.sandboxFailure) {
+        return record(base, 'error', `The sandbox failed to start: ${ex.sandboxFailure}`, ranAt);
+      }
+      if (cap.timedOut) {
+        return record(
+          { ...base, error: parseTraceback(ex.stderrTail, { snippetPath: ex.snippetPath }) },
+          'timeout',
+          `Timed out after ${timeoutMs} ms and was stopped; make the code faster or allow more time ` +
+            `(timeoutMs, at most ${cfg.maxTimeoutMs}).${truncNote}`,
+          ranAt,
+        );
+      }
+      if (cap.outputLimitHit) {
+        return record(
+          base,
+          'failed',
+          `Stopped after printing more than ${formatBytes(Math.max(KILL_AFTER_MIN_BYTES, 64 * cfg.outputCapBytes))}; ` +
+            `print less (output is kept up to ${formatBytes(cfg.outputCapBytes)} per stream).`,
+          ranAt,
+        );
+      }
+      if (ex.exitCode === 0 && !ex.signal) {
+        if (req.expectedOutput !== undefined && req.expectedOutput !== null) {
+          if (outputsMatch(req.expectedOutput, stdout)) {
+            return record(base, 'passed', `Ran successfully and printed the expected output.${truncNote}`, ranAt);
+          }
+          return record(
+            base,
+            'failed',
+            `Ran without error but the output did not match: ${describeMismatch(req.expectedOutput, stdout)}.${truncNote}`,
+            ranAt,
+          );
+        }
+        return record(base, 'passed', `Ran successfully.${truncNote}`, ranAt);
+      }
+
+      const error = parseTraceback(cap.stderrTruncated ? ex.stderrTail : ex.stderr, { snippetPath: ex.snippetPath });
+      const missing = missingModuleOf(error);
+      if (missing && isThirdParty(missing, interp, importRoots, files)) {
+        const top = missing.split('.')[0] ?? missing;
+        const install = installNameFor(missing);
+        return record(
+          { ...base, error, missingModule: top },
+          'skipped',
+          `missing dependency ${top} (install name ${install}); install it in ${interp.display} to run this code.`,
+          ranAt,
+        );
+      }
+      if (error) return record({ ...base, error }, 'failed', `${describePythonError(error)}${truncNote ? `.${truncNote}` : ''}`, ranAt);
+      if (ex.signal) {
+        return record(base, 'failed', `The process was killed by ${ex.signal}${signalHint(ex.signal)}.${truncNote}`, ranAt);
+      }
+      const last = lastLine(ex.stderr);
+      return record(base, 'failed', `Exited with code ${ex.exitCode}${last ? `: ${last}` : ''}.${truncNote}`, ranAt);
+    },
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * Start a child process in its own process group and collect its output with hard caps.
+ *
+ * execa's own `timeout` is not used: when a grandchild keeps a pipe open, waiting for the streams to end can
+ * hang long after the deadline. Here the deadline kills the whole group, and once the direct child has
+ * exited we wait only a short grace period for the pipes before destroying them.
+ */
+import { constants as osConstants } from 'node:os';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+
+export interface CaptureOptions {
+  env: Record<string, string>;
+  cwd?: string;
+  /** Wall-clock limit; the process group is killed when it is reached. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Bytes of each stream kept for the result. */
+  capBytes: number;
+  /** Bytes kept from the end of stderr beyond the cap (a traceback is printed last). */
+  stderrTailBytes?: number;
+  /**
+   * Bytes read from one stream after which the process group is killed. Output past capBytes is read and
+   * discarded so the child never blocks on a full pipe; this bound stops endless printers.
+   */
+  killAfterBytes?: number;
+  /** How long to wait for the pipes after the child exited (a detached grandchild may hold them). */
+  graceMs?: number;
+}
+
+export interface CaptureResult {
+  /** The process could not be started at all (ENOENT, EACCES): nothing else is meaningful. */
+  spawnError: NodeJS.ErrnoException | null;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  outputLimitHit: boolean;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** The last stderrTailBytes of stderr, even when the middle was dropped. */
+  stderrTail: Buffer;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  stdoutBytes: number;
+  stderrBytes: number;
+  durationMs: number;
+}
+
+/** Keeps the first `cap` bytes and the last `tail` bytes of a stream, counting the rest. */
+export class CappedBuffer {
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private tailBuf: Buffer = Buffer.alloc(0);
+  total = 0;
+  constructor(
+    private readonly cap: number,
+    private readonly tail = 0,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.headLen < this.cap) {
+      const take = chunk.subarray(0, this.cap - this.headLen);
+      this.head.push(take);
+      this.headLen += take.length;
+    }
+    if (this.tail > 0) {
+      const joined = this.tailBuf.length + chunk.length > this.tail * 2 ? Buffer.concat([this.tailBuf, chunk]) : null;
+      this.tailBuf = joined ? joined.subarray(joined.length - this.tail) : Buffer.concat([this.tailBuf, chunk]);
+    }
+  }
+
+  get truncated(): boolean {
+    return this.total > this.cap;
+  }
+
+  /** Everything read when it fit; otherwise the head and, if a tail is kept, the tail, within `cap` bytes. */
+  render(): Buffer {
+    const head = Buffer.concat(this.head);
+    if (!this.truncated) return head;
+    if (this.tail <= 0) return head;
+    const tail = this.lastBytes();
+    const marker = Buffer.from(`\n[... ${this.total - tail.length} bytes omitted ...]\n`);
+    const headRoom = Math.max(0, this.cap - tail.length - marker.length);
+    if (headRoom === 0) return tail.subarray(Math.max(0, tail.length - this.cap));
+    return Buffer.concat([head.subarray(0, headRoom), marker, tail]);
+  }
+
+  lastBytes(): Buffer {
+    if (this.tail <= 0) return Buffer.alloc(0);
+    if (!this.truncated) {
+      const all = Buffer.concat(this.head);
+      return all.subarray(Math.max(0, all.length - this.tail));
+    }
+    return this.tailBuf.subarray(Math.max(0, this.tailBuf.length - this.tail));
+  }
+}
+
+const signalNames = new Map<number, string>(Object.entries(osConstants.signals).map(([name, num]) => [num, name]));
+export function signalName(num: number): string {
+  return signalNames.get(num) ?? `signal ${num}`;
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+export async function runCaptured(file: string, args: string[], opts: CaptureOptions): Promise<CaptureResult> {
+  const started = performance.now();
+  const out = new CappedBuffer(opts.capBytes);
+  const err = new CappedBuffer(opts.capBytes, opts.stderrTailBytes ?? 0);
+  const killAfter = opts.killAfterBytes ?? Number.POSITIVE_INFINITY;
+  const graceMs = opts.graceMs ?? 300;
+
+  let timedOut = false;
+  let aborted = false;
+  let outputLimitHit = false;
+
+  const child = execa(file, args, {
+    env: opts.env,
+    extendEnv: false,
+    cwd: opts.cwd,
+    // A group of its own, so one kill reaches every process it started (unless they left the group).
+    detached: true,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    stripFinalNewline: false,
+  });
+  // Everything is read from the child's events; execa's own promise settles (or not) on its own terms.
+  child.then(
+    () => undefined,
+    () => undefined,
+  );
+
+  const pid = child.pid;
+
+  return await new Promise<CaptureResult>((resolve) => {
+    let exited = false;
+    let finished = false;
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    let spawnError: NodeJS.ErrnoException | null = null;
+    let openStreams = 0;
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(deadline);
+      clearTimeout(graceTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      for (const s of [child.stdout, child.stderr]) s?.destroy();
+      resolve({
+        spawnError,
+        exitCode,
+        signal: exitSignal,
+        timedOut,
+        aborted,
+        outputLimitHit,
+        stdout: out.render(),
+        stderr: err.render(),
+        stderrTail: err.lastBytes(),
+        stdoutTruncated: out.truncated,
+        stderrTruncated: err.truncated,
+        stdoutBytes: out.total,
+        stderrBytes: err.total,
+        durationMs: performance.now() - started,
+      });
+    };
+    const maybeFinish = () => {
+      if (exited && openStreams === 0) finish();
+    };
+
+    const attach = (stream: Readable | null, sink: CappedBuffer) => {
+      if (!stream) return;
+      openStreams++;
+      let done = false;
+      const end = () => {
+        if (done) return;
+        done = true;
+        openStreams--;
+        maybeFinish();
+      };
+      stream.on('data', (chunk: Buffer) => {
+        sink.push(chunk);
+        if (sink.total > killAfter && !outputLimitHit) {
+          outputLimitHit = true;
+          killGroup(pid);
+        }
+      });
+      stream.on('end', end);
+      stream.on('close', end);
+      stream.on('error', end);
+    };
+    attach(child.stdout, out);
+    attach(child.stderr, err);
+
+    const onAbort = () => {
+      aborted = true;
+      killGroup(pid);
+    };
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      killGroup(pid);
+    }, opts.timeoutMs);
+    if (opts.signal) {
+      if (opts.signal.aborted) onAbort();
+      else opts.signal.addEventListener('abort', onAbort, { once: true });
+    }
+
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      // Emitted for a failed spawn (no exit follows) and for a failed kill (harmless).
+      if (pid === undefined || e.syscall?.startsWith('spawn')) {
+        spawnError = e;
+        exited = true;
+        finish();
+      }
+    });
+    child.on('exit', (code, sig) => {
+      exited = true;
+      exitCode = code;
+      exitSignal = sig;
+      // Members of the group that outlived the leader are of no further use.
+      killGroup(pid);
+      if (openStreams === 0) return finish();
+      graceTimer = setTimeout(finish, graceMs);
+    });
+  });
+}

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { scrubEnv } from '../../src/config.js';
+import { isCodedistillError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { installNameFor } from '../../src/validate/deps.js';
+import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
+import { detectBubblewrap } from '../../src/validate/sandbox.js';
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-runner-test-'));
+after(() => rm(tmp, { recursive: true, force: true }));
+
+// These tests are about the runner's results, not isolation: without bubblewrap they run unsandboxed so
+// they still check parsing and statuses (the adversarial suite is the one that needs bubblewrap).
+const bwrap = await detectBubblewrap();
+if (!bwrap.available) console.log(`# bubblewrap unusable (${bwrap.reason}); runner tests run unsandboxed`);
+
+function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
+  return {
+    python: process.env.CODEDISTILL_PYTHON || 'python3',
+    sandbox: bwrap.available ? 'auto' : 'none',
+    allowUnsandboxed: !bwrap.available,
+    timeoutMs: 20_000,
+    maxTimeoutMs: 60_000,
+    memoryLimitMb: 1024,
+    outputCapBytes: 64 * 1024,
+    childEnv: scrubEnv(process.env),
+    cacheDir: path.join(tmp, 'cache'),
+    ...over,
+  };
+}
+
+const runner = createPythonRunner(config(), silentLogger);
+
+test('a passing snippet: output captured and the record filled in', async () => {
+  const rec = await runner.run({ code: 'x = 6 * 7\nprint("answer", x)\n' });
+  assert.equal(rec.status, 'passed', rec.message);
+  assert.equal(rec.stdout, 'answer 42\n');
+  assert.equal(rec.exitCode, 0);
+  assert.equal(rec.error, null);
+  assert.equal(rec.sandbox, bwrap.available ? 'bwrap' : 'none');
+  assert.match(rec.interpreter ?? '', /^\/\S+ \(\d+\.\d+\.\d+\)$/);
+  assert.match(rec.environmentHash ?? '', /^[0-9a-f]{64}$/);
+  assert.ok(!Number.isNaN(Date.parse(rec.ranAt)));
+  assert.ok(rec.durationMs >= 0);
+  if (rec.peakMemoryKb !== null && rec.peakMemoryKb !== undefined) assert.ok(rec.peakMemoryKb > 1000);
+  assert.equal(rec.stderr, '', 'the peak-memory report must not leak into stderr');
+});
+
+test('the environment hash is stable across runs of one runner', async () => {
+  const a = await runner.run({ code: 'pass' });
+  const b = await runner.run({ code: 'pass' });
+  assert.equal(a.environmentHash, b.environmentHash);
+});
+
+test('ZeroDivisionError: type, message and line', async () => {
+  const rec = await runner.run({ code: 'a = 1\nb = 0\nprint(a / b)\n' });
+  assert.equal(rec.status, 'failed');
+  assert.deepEqual(rec.error, { type: 'ZeroDivisionError', message: 'division by zero', line: 3 });
+  assert.equal(rec.exitCode, 1);
+  assert.equal(rec.message, 'ZeroDivisionError at line 3: division by zero');
+});
+
+test('SyntaxError: the line of the error', async () => {
+  const rec = await runner.run({ code: 'x = 1\nif x = 2:\n    pass\n' });
+  assert.equal(rec.status, 'failed');
+  assert.equal(rec.error?.type, 'SyntaxError');
+  assert.equal(rec.error?.line, 2);
+});
+
+test('a missing third-party module is skipped with the name to install', async () => {
+  // Whichever of these is absent from the interpreter shows the import-name to pip-name mapping.
+  const mapped: Array<[string, string]> = [
+    ['sklearn', 'scikit-learn'],
+    ['cv2', 'opencv-python'],
+    ['skimage', 'scikit-image'],
+    ['Bio', 'biopython'],
+  ];
+  let checked = 0;
+  for (const [mod, pip] of mapped) {
+    const rec = await runner.run({ code: `import os\nimport ${mod}\n` });
+    if (rec.status === 'passed') continue;
+    assert.equal(rec.status, 'skipped', rec.message);
+    assert.equal(rec.missingModule, mod);
+    assert.ok(rec.message.startsWith(`missing dependency ${mod} (install name ${pip})`), rec.message);
+    assert.equal(rec.error?.line, 2);
+    checked++;
+    break;
+  }
+  const rec = await runner.run({ code: 'from codedistill_surely_absent_pkg.sub import thing\n' });
+  assert.equal(rec.status, 'skipped');
+  assert.equal(rec.missingModule, 'codedistill_surely_absent_pkg');
+  assert.match(rec.message, /^missing dependency codedistill_surely_absent_pkg \(install name codedistill_surely_absent_pkg\)/);
+  if (checked === 0) console.log('# all mapped candidates are installed; mapping checked by installNameFor only');
+});
+
+test('a missing stdlib-looking or installed module is a failure, not a skip', async () => {
+  const rec = await runner.run({ code: 'import json.nonexistent_submodule\n' });
+  assert.equal(rec.status, 'failed');
+  assert.equal(rec.error?.type, 'ModuleNotFoundError');
+  assert.equal(rec.missingModule ?? null, null);
+});
+
+test('installNameFor maps import names to pip names', () => {
+  assert.equal(installNameFor('sklearn'), 'scikit-learn');
+  assert.equal(installNameFor('sklearn.linear_model'), 'scikit-learn');
+  assert.equal(installNameFor('cv2'), 'opencv-python');
+  assert.equal(installNameFor('PIL'), 'Pillow');
+  assert.equal(installNameFor('yaml'), 'PyYAML');
+  assert.equal(installNameFor('skimage'), 'scikit-image');
+  assert.equal(installNameFor('Bio.Seq'), 'biopython');
+  assert.equal(installNameFor('google.protobuf'), 'protobuf');
+  assert.equal(installNameFor('numpy'), 'numpy');
+});
+
+test('an import root holding a package is importable (even from a 0700 temp folder)', async () => {
+  // mkdtemp makes the folder 0700: the sandbox user (not root) must still be able to read it.
+  const root = await mkdtemp(path.join(tmp, 'root-'));
+  await mkdir(path.join(root, 'flowpkg'));
+  await writeFile(path.join(root, 'flowpkg', '__init__.py'), 'from .core import reynolds\n');
+  await writeFile(path.join(root, 'flowpkg', 'core.py'), 'def reynolds(rho, v, d, mu):\n    return rho * v * d / mu\n');
+  const rec = await runner.run({
+    code: 'from flowpkg import reynolds\nprint(round(reynolds(1000, 2, 0.05, 0.001)))\n',
+    importRoots: [root],
+  });
+  assert.equal(rec.status, 'passed', `${rec.message}\n${rec.stderr}`);
+  assert.equal(rec.stdout.trim(), '100000');
+
+  // A submodule missing from a package the caller provides is the code's bug, not a missing dependency.
+  const bad = await runner.run({ code: 'import flowpkg.nonexistent\n', importRoots: [root] });
+  assert.equal(bad.status, 'failed');
+  assert.equal(bad.error?.type, 'ModuleNotFoundError');
+});
+
+test('files beside the snippet are readable', async () => {
+  const rec = await runner.run({
+    code: 'import csv\nrows = list(csv.reader(open("data/values.csv")))\nprint(sum(float(r[1]) for r in rows))\n',
+    files: { 'data/values.csv': 'a,1.5\nb,2.5\n' },
+  });
+  assert.equal(rec.status, 'passed', rec.stderr);
+  assert.equal(rec.stdout.trim(), '4.0');
+});
+
+test('expectedOutput: float tolerance passes, a wrong value fails', async () => {
+  const ok = await runner.run({ code: 'print(0.1 + 0.2)\n', expectedOutput: '0.3\n' });
+  assert.equal(ok.status, 'passed', ok.message);
+  const wrong = await runner.run({ code: 'print(0.1 + 0.2)\n', expectedOutput: '0.4' });
+  assert.equal(wrong.status, 'failed');
+  assert.equal(wrong.error, null);
+  assert.match(wrong.message, /did not match/);
+});
+
+test('a busy loop past timeoutMs is stopped with status timeout', async () => {
+  const rec = await runner.run({ code: 'while True:\n    pass\n', timeoutMs: 1000 });
+  assert.equal(rec.status, 'timeout');
+  assert.equal(rec.exitCode, null);
+  assert.match(rec.message, /Timed out after 1000 ms/);
+});
+
+test('stdout beyond the cap is cut and marked truncated; the run still passes', async () => {
+  const small = createPythonRunner(config({ outputCapBytes: 4096 }), silentLogger);
+  const rec = await small.run({ code: 'for i in range(20000):\n    print(i)\n' });
+  assert.equal(rec.status, 'passed');
+  assert.equal(rec.truncated, true);
+  assert.ok(Buffer.byteLength(rec.stdout) <= 4096, `stdout is ${Buffer.byteLength(rec.stdout)} bytes`);
+  assert.ok(rec.stdout.startsWith('0\n1\n2\n'));
+});
+
+test('a traceback after a flood of stderr is still parsed', async () => {
+  const small = createPythonRunner(config({ outputCapBytes: 4096 }), silentLogger);
+  const rec = await small.run({ code: 'import sys\nsys.stderr.write("noise\\n" * 50000)\nraise ValueError("late failure")\n' });
+  assert.equal(rec.status, 'failed');
+  assert.deepEqual(rec.error, { type: 'ValueError', message: 'late failure', line: 3 });
+  assert.ok(Buffer.byteLength(rec.stderr) <= 4096);
+  assert.match(rec.stderr, /ValueError: late failure/);
+});
+
+test('runs in parallel do not mix up their outputs', async () => {
+  const recs = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => runner.run({ code: `import time\ntime.sleep(0.2)\nprint(${i})\n` })),
+  );
+  recs.forEach((rec, i) => {
+    assert.equal(rec.status, 'passed', rec.message);
+    assert.equal(rec.stdout.trim(), String(i));
+  });
+});
+
+test('an aborted run throws cancelled', async () => {
+  const ac = new AbortController();
+  const pending = runner.run({ code: 'import time\ntime.sleep(60)\n', signal: ac.signal });
+  setTimeout(() => ac.abort(), 300);
+  await assert.rejects(pending, (e: unknown) => isCodedistillError(e) && e.code === 'cancelled');
+});
+
+test('bad import roots and file names are rejected as invalid input', async () => {
+  const isInvalid = (e: unknown) => isCodedistillError(e) && e.code === 'invalid_input';
+  await assert.rejects(runner.run({ code: 'pass', importRoots: ['relative/path'] }), isInvalid);
+  await assert.rejects(runner.run({ code: 'pass', importRoots: ['/'] }), isInvalid);
+  await assert.rejects(runner.run({ code: 'pass', importRoots: [path.join(tmp, 'does-not-exist')] }), isInvalid);
+  await assert.rejects(runner.run({ code: 'pass', files: { '../escape.txt': 'x' } }), isInvalid);
+  await assert.rejects(runner.run({ code: 'pass', files: { '/etc/x': 'x' } }), isInvalid);
+});
+
+test('without a sandbox and without permission, code is not run and the message says what to do', async () => {
+  const refusing = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: false }), silentLogger);
+  const marker = path.join(tmp, 'must-not-exist');
+  const rec = await refusing.run({ code: `open(${JSON.stringify(marker)}, "w").write("ran")\n` });
+  assert.equal(rec.status, 'error');
+  assert.match(rec.message, /apt-get install bubblewrap/);
+  assert.match(rec.message, /CODEDISTILL_ALLOW_UNSANDBOXED=1/);
+  await assert.rejects(import('node:fs/promises').then((fs) => fs.access(marker)));
+  const info = await refusing.info();
+  assert.equal(info.available, false);
+  assert.match(info.reason ?? '', /bubblewrap/);
+});
+
+test('unsandboxed when explicitly allowed: runs and says so', async () => {
+  const open = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: true }), silentLogger);
+  const rec = await open.run({ code: 'print("hi")\n1/0\n' });
+  assert.equal(rec.sandbox, 'none');
+  assert.equal(rec.status, 'failed');
+  assert.equal(rec.stdout, 'hi\n');
+  assert.deepEqual(rec.error, { type: 'ZeroDivisionError', message: 'division by zero', line: 2 });
+});
+
+test('a missing interpreter is an error naming the setting to change', async () => {
+  const none = createPythonRunner(config({ python: path.join(tmp, 'no-such-python') }), silentLogger);
+  const rec = await none.run({ code: 'print(1)' });
+  assert.equal(rec.status, 'error');
+  assert.match(rec.message, /CODEDISTILL_PYTHON/);
+  assert.equal((await none.info()).available, false);
+});

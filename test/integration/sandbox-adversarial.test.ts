@@ -1,0 +1,328 @@
+/**
+ * Hostile snippets against the bubblewrap sandbox. Each test checks the status, that the attack had no effect
+ * on the host, and that a normal snippet still passes afterwards.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test, type TestContext } from 'node:test';
+import { execa } from 'execa';
+import { scrubEnv } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
+import { DEFAULT_MAX_PROCESSES } from '../../src/validate/sandbox.js';
+import type { Runner } from '../../src/validate/types.js';
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-adversarial-'));
+after(() => rm(tmp, { recursive: true, force: true }));
+
+// Secrets the sandbox must not see: in the environment handed to loadConfig (scrubbed into childEnv), in this
+// (the parent) process's own environment, and in a file outside the scratch folder.
+const FAKE_TOKEN = `ghp_fake${randomUUID().replace(/-/g, '')}`;
+const FAKE_KEY = `sk-fake-${randomUUID()}`;
+const PARENT_SECRET = `parent-secret-${randomUUID()}`;
+process.env.CD_ADVERSARIAL_TEST_API_KEY = PARENT_SECRET;
+const secretDir = await mkdtemp(path.join(os.tmpdir(), 'cd-secret-'));
+const secretFile = path.join(secretDir, 'credentials.txt');
+const FILE_SECRET = `file-secret-${randomUUID()}`;
+await writeFile(secretFile, FILE_SECRET);
+after(() => rm(secretDir, { recursive: true, force: true }));
+
+// A unique variable in the sandbox's environment lets the host find (and count) the sandbox's processes.
+const RUN_TAG = `cd-run-${randomUUID()}`;
+
+function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
+  const env = {
+    ...process.env,
+    GITHUB_TOKEN: FAKE_TOKEN,
+    CODEDISTILL_LLM_API_KEY: FAKE_KEY,
+    AWS_SECRET_ACCESS_KEY: FAKE_KEY,
+    CD_ADVERSARIAL_TAG: RUN_TAG,
+  };
+  return {
+    python: process.env.CODEDISTILL_PYTHON || 'python3',
+    sandbox: 'bwrap',
+    allowUnsandboxed: false,
+    timeoutMs: 20_000,
+    maxTimeoutMs: 60_000,
+    memoryLimitMb: 512,
+    outputCapBytes: 64 * 1024,
+    childEnv: scrubEnv(env),
+    cacheDir: path.join(tmp, 'cache'),
+    ...over,
+  };
+}
+
+const runner: Runner = createPythonRunner(config(), silentLogger);
+const info = await runner.info();
+const skipReason = info.available && info.sandbox === 'bwrap' ? null : `bubblewrap is not usable here: ${info.reason}`;
+
+function needSandbox(t: TestContext): boolean {
+  if (skipReason) {
+    t.skip(skipReason);
+    return false;
+  }
+  return true;
+}
+
+async function stillWorks(): Promise<void> {
+  const rec = await runner.run({ code: 'print(sum(range(10)))\n' });
+  assert.equal(rec.status, 'passed', `a normal snippet failed after the attack: ${rec.message}\n${rec.stderr}`);
+  assert.equal(rec.stdout.trim(), '45');
+}
+
+/** Host pids whose environment carries our tag: processes started inside the sandbox. */
+function taggedPids(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`).includes(RUN_TAG)) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Wait (bounded) until no tagged process is left; returns the ones still there. */
+async function waitUntilGone(): Promise<number[]> {
+  for (let i = 0; i < 100; i++) {
+    const left = taggedPids();
+    if (left.length === 0) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return taggedPids();
+}
+
+test('network: no connection to a server on the host loopback or interface, no DNS', async (t) => {
+  if (!needSandbox(t)) return;
+  let connections = 0;
+  const server = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const external = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  try {
+    const code = `
+import socket
+for host in ${JSON.stringify(['127.0.0.1', ...(external ? [external] : [])])}:
+    try:
+        socket.create_connection((host, ${port}), timeout=3).close()
+        print("CONNECTED", host)
+    except OSError as e:
+        print("BLOCKED", host, type(e).__name__)
+try:
+    socket.getaddrinfo("example.com", 80)
+    print("DNS-RESOLVED")
+except OSError as e:
+    print("DNS-BLOCKED", type(e).__name__)
+print("IFACES", sorted(l.split(":")[0].strip() for l in open("/proc/net/dev").read().splitlines()[2:]))
+`;
+    const rec = await runner.run({ code });
+    assert.equal(rec.status, 'passed', rec.stderr);
+    assert.doesNotMatch(rec.stdout, /CONNECTED/);
+    assert.match(rec.stdout, /BLOCKED 127\.0\.0\.1/);
+    assert.match(rec.stdout, /DNS-BLOCKED/);
+    assert.match(rec.stdout, /IFACES \['lo'\]/);
+    assert.equal(connections, 0);
+  } finally {
+    server.close();
+  }
+  await stillWorks();
+});
+
+test('writing outside the scratch folder fails; the scratch folder is writable', async (t) => {
+  if (!needSandbox(t)) return;
+  const hostTargets = ['/work/cd-escape.txt', '/etc/cd-escape.txt', '/root/cd-escape.txt', '/usr/cd-escape.txt', '/cd-escape.txt'];
+  const code = `
+import os
+for p in ${JSON.stringify(hostTargets)} + [os.path.join(${JSON.stringify(path.dirname(secretFile))}, "x.txt")]:
+    try:
+        with open(p, "w") as f:
+            f.write("escaped")
+        print("WROTE", p)
+    except OSError as e:
+        print("DENIED", p, type(e).__name__)
+open("/sandbox/ok.txt", "w").write("fine")
+print("SCRATCH", open("ok.txt").read(), os.getcwd(), os.environ["HOME"])
+`;
+  const rec = await runner.run({ code });
+  assert.equal(rec.status, 'passed', rec.stderr);
+  assert.doesNotMatch(rec.stdout, /WROTE/);
+  assert.match(rec.stdout, /SCRATCH fine \/sandbox \/sandbox/);
+  for (const p of hostTargets) assert.equal(existsSync(p), false, `${p} was created on the host`);
+  assert.equal(existsSync(path.join(secretDir, 'x.txt')), false);
+  await stillWorks();
+});
+
+test('host secrets: not in the environment, not in other processes, not on disk', async (t) => {
+  if (!needSandbox(t)) return;
+  const hostInit = readFileSync('/proc/1/cmdline', 'utf8');
+  const code = `
+import os, glob
+print("ENV", "\\n".join(f"{k}={v}" for k, v in os.environ.items()))
+for p in glob.glob("/proc/[0-9]*/environ") + glob.glob("/proc/[0-9]*/cmdline"):
+    try:
+        print("PROC", p, open(p, "rb").read().replace(b"\\0", b" ").decode(errors="replace"))
+    except OSError as e:
+        print("PROC-DENIED", p, type(e).__name__)
+for p in [${JSON.stringify(secretFile)}, "/root/.ssh/id_rsa", "/root/.bash_history", "/work/main/package.json", "/etc/shadow"]:
+    try:
+        print("READ", p, open(p).read())
+    except OSError as e:
+        print("NOFILE", p, type(e).__name__)
+for d in ["/root", "/home", "/work", "/var", "/run", "/opt", "/tmp"]:
+    try:
+        print("LS", d, os.listdir(d))
+    except OSError as e:
+        print("NODIR", d, type(e).__name__)
+try:
+    os.kill(${process.pid}, 9)
+    print("KILLED-PARENT")
+except OSError as e:
+    print("NOKILL", type(e).__name__)
+try:
+    os.setuid(0)
+    print("BECAME-ROOT")
+except OSError as e:
+    print("NOSETUID", type(e).__name__)
+`;
+  const rec = await runner.run({ code });
+  assert.equal(rec.status, 'passed', rec.stderr);
+  for (const secret of [FAKE_TOKEN, FAKE_KEY, PARENT_SECRET, FILE_SECRET]) {
+    assert.equal(rec.stdout.includes(secret), false, 'a host secret was visible inside the sandbox');
+  }
+  assert.match(rec.stdout, /ENV .*HOME=\/sandbox/s);
+  assert.doesNotMatch(rec.stdout, /^ENV.*GITHUB_TOKEN/m);
+  // The sandbox's pid 1 is bubblewrap's, not the host's init.
+  const inner = /^PROC \/proc\/1\/cmdline (.*)$/m.exec(rec.stdout)?.[1] ?? '';
+  assert.ok(inner.startsWith('bwrap'), `pid 1 inside is ${inner}`);
+  assert.notEqual(inner.trim(), hostInit.replace(/\0/g, ' ').trim());
+  assert.match(rec.stdout, new RegExp(`NOFILE ${secretFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(rec.stdout, /NOFILE \/work\/main\/package.json/);
+  assert.match(rec.stdout, /NOFILE \/etc\/shadow/);
+  assert.match(rec.stdout, /NODIR \/work/);
+  assert.match(rec.stdout, /NODIR \/home/);
+  assert.match(rec.stdout, /LS \/tmp \[\]/);
+  assert.doesNotMatch(rec.stdout, /KILLED-PARENT|BECAME-ROOT/);
+  await stillWorks();
+});
+
+test('fork bomb: the process count stays bounded, the host can still start processes', async (t) => {
+  if (!needSandbox(t)) return;
+  const code = `
+import os, time
+while True:
+    try:
+        os.fork()
+    except OSError:
+        time.sleep(0.05)
+`;
+  let maxSeen = 0;
+  let hostSpawnOk: boolean | null = null;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const n = taggedPids().length;
+      maxSeen = Math.max(maxSeen, n);
+      if (n >= 20 && hostSpawnOk === null) {
+        // While the bomb is at its limit the host must still be able to fork.
+        const r = await execa('/bin/sh', ['-c', 'echo alive'], { reject: false, timeout: 10_000 });
+        hostSpawnOk = r.exitCode === 0 && r.stdout === 'alive';
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const rec = await runner.run({ code, timeoutMs: 4000 });
+  sampling = false;
+  await sampler;
+  assert.ok(['timeout', 'failed'].includes(rec.status), `status ${rec.status}: ${rec.message}`);
+  assert.ok(maxSeen >= 20, `the bomb never got going (max ${maxSeen} processes)`);
+  assert.ok(maxSeen <= DEFAULT_MAX_PROCESSES + 2, `${maxSeen} processes: the limit did not hold`);
+  assert.equal(hostSpawnOk, true);
+  assert.deepEqual(await waitUntilGone(), [], 'fork bomb processes outlived the run');
+  await stillWorks();
+});
+
+test('memory bomb: a 50 GB allocation fails with MemoryError', async (t) => {
+  if (!needSandbox(t)) return;
+  const rec = await runner.run({ code: 'x = bytearray(50 * 1024 ** 3)\nprint("allocated")\n' });
+  assert.equal(rec.status, 'failed');
+  assert.equal(rec.error?.type, 'MemoryError');
+  assert.equal(rec.error?.line, 1);
+  assert.doesNotMatch(rec.stdout, /allocated/);
+
+  // Growing step by step hits the same wall at the configured limit (512 MB here).
+  const grow = await runner.run({ code: 'chunks = []\nwhile True:\n    chunks.append(bytearray(64 * 1024 * 1024))\n' });
+  assert.equal(grow.status, 'failed');
+  assert.equal(grow.error?.type, 'MemoryError');
+  if (grow.peakMemoryKb) assert.ok(grow.peakMemoryKb < 600 * 1024, `peak ${grow.peakMemoryKb} KB`);
+  await stillWorks();
+});
+
+test('endless output: capped, truncated, stopped', async (t) => {
+  if (!needSandbox(t)) return;
+  const rec = await runner.run({ code: 'while True:\n    print("x" * 1000)\n' });
+  assert.equal(rec.status, 'failed', rec.message);
+  assert.equal(rec.truncated, true);
+  assert.ok(Buffer.byteLength(rec.stdout) <= 64 * 1024, `stdout ${Buffer.byteLength(rec.stdout)} bytes`);
+  assert.match(rec.message, /Stopped after printing more than/);
+
+  const err = await runner.run({ code: 'import sys\nwhile True:\n    sys.stderr.write("e" * 1000 + "\\n")\n' });
+  assert.equal(err.status, 'failed');
+  assert.ok(Buffer.byteLength(err.stderr) <= 64 * 1024);
+  await stillWorks();
+});
+
+test('sleeping forever ends in timeout', async (t) => {
+  if (!needSandbox(t)) return;
+  const rec = await runner.run({ code: 'import time\ntime.sleep(10 ** 6)\n', timeoutMs: 1500 });
+  assert.equal(rec.status, 'timeout');
+  assert.deepEqual(await waitUntilGone(), []);
+  await stillWorks();
+});
+
+test('an orphaned grandchild holding the pipes does not hold up the run, and is gone afterwards', async (t) => {
+  if (!needSandbox(t)) return;
+  // If the runner waited for the grandchild's copy of stdout, this would end as a timeout, not passed.
+  const code = `
+import subprocess
+subprocess.Popen(["sleep", "1000"], start_new_session=True)
+print("parent done")
+`;
+  const rec = await runner.run({ code, timeoutMs: 15_000 });
+  assert.equal(rec.status, 'passed', `${rec.status}: ${rec.message}`);
+  assert.equal(rec.stdout.trim(), 'parent done');
+  assert.deepEqual(await waitUntilGone(), [], 'the grandchild survived the sandbox');
+  await stillWorks();
+});
+
+test('a runaway thread pool cannot raise its own limits', async (t) => {
+  if (!needSandbox(t)) return;
+  const code = `
+import resource
+for name in ["RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE"]:
+    r = getattr(resource, name)
+    soft, hard = resource.getrlimit(r)
+    try:
+        resource.setrlimit(r, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        print("RAISED", name)
+    except (ValueError, OSError):
+        print("KEPT", name, soft, hard)
+`;
+  const rec = await runner.run({ code });
+  assert.equal(rec.status, 'passed', rec.stderr);
+  assert.doesNotMatch(rec.stdout, /RAISED/);
+  assert.match(rec.stdout, new RegExp(`KEPT RLIMIT_NPROC ${DEFAULT_MAX_PROCESSES} ${DEFAULT_MAX_PROCESSES}`));
+  assert.match(rec.stdout, new RegExp(`KEPT RLIMIT_AS ${512 * 1024 * 1024} ${512 * 1024 * 1024}`));
+  await stillWorks();
+});

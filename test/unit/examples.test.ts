@@ -1,0 +1,384 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { FileRole, RepoFile } from '../../src/ingest/types.js';
+import { createParser } from '../../src/parse/parser.js';
+import type { CodeParser } from '../../src/parse/types.js';
+import { isCodedistillError } from '../../src/errors.js';
+import {
+  convertDoctest,
+  docCodeBlocks,
+  inlineParametrize,
+  mergeImports,
+  mineExamples,
+  mineWorkflows,
+  NotebookError,
+  readNotebook,
+  readNotebookContent,
+  rewriteUnittestAsserts,
+  stripMagics,
+  type MineInput,
+} from '../../src/distill/examples.js';
+import { selectSymbols } from '../../src/distill/select.js';
+
+let parser: CodeParser;
+before(async () => {
+  parser = await createParser();
+});
+
+/** An in-memory repository: parse the Python files, select blocks, and hand everything to the miners. */
+function repo(files: Record<string, [FileRole, string]>, importRoots = ['']): MineInput {
+  const repoFiles: RepoFile[] = Object.entries(files).map(([p, [role, text]]) => ({
+    path: p,
+    absPath: `/nowhere/${p}`,
+    size: text.length,
+    role,
+    roleReason: 'test',
+    language: p.endsWith('.py') ? 'python' : null,
+  }));
+  const parsed = repoFiles.filter((f) => f.language).map((f) => parser.parse(f.path, files[f.path]![1], importRoots));
+  const roles = new Map(repoFiles.map((f) => [f.path, f.role]));
+  const sel = selectSymbols(parsed, roles);
+  return {
+    blocks: sel.map((s) => ({ qualifiedName: s.qualifiedName, name: s.name, module: s.module, publicImport: s.publicImport, kind: s.kind, parent: s.parent })),
+    parsedFiles: parsed,
+    files: repoFiles,
+    readText: async (p) => {
+      const f = files[p];
+      if (!f) throw new Error(`no such file ${p}`);
+      return f[1];
+    },
+    packageNames: ['geom'],
+  };
+}
+
+describe('convertDoctest', () => {
+  test('expressions with output print their repr, print calls and assignments stay, outputs concatenate', () => {
+    const conv = convertDoctest(
+      [
+        'Area of a circle.',
+        '',
+        '>>> r = 2.0',
+        '>>> area(r)',
+        '12.566370614359172',
+        '>>> print(area(1.0))',
+        '3.141592653589793',
+        '>>> for k in range(2):',
+        '...     print(k)',
+        '0',
+        '1',
+        '>>> area(1.0), area(2.0)  # a tuple, not two arguments',
+        '(3.14..., 12.56...)',
+      ].join('\n'),
+    )!;
+    assert.equal(
+      conv.code,
+      ['r = 2.0', 'print(repr(area(r)))', 'print(area(1.0))', 'for k in range(2):', '    print(k)', 'print(repr((area(1.0), area(2.0))))'].join('\n'),
+    );
+    assert.equal(conv.expectedOutput, '12.566370614359172\n3.141592653589793\n0\n1\n(3.14..., 12.56...)\n');
+    assert.equal(conv.firstLine, 2);
+  });
+
+  test('+SKIP statements and expected tracebacks are dropped; ELLIPSIS and BLANKLINE handled', () => {
+    const conv = convertDoctest(
+      [
+        '>>> slow_download()  # doctest: +SKIP',
+        'lots of data',
+        '>>> area(-1)',
+        'Traceback (most recent call last):',
+        '    ...',
+        'ValueError: negative radius',
+        '>>> describe(1.0)  # doctest: +ELLIPSIS',
+        "'circle of radius 1.0 ...'",
+        ">>> print('a\\n\\nb')",
+        'a',
+        '<BLANKLINE>',
+        'b',
+      ].join('\n'),
+    )!;
+    assert.equal(conv.code, "print(repr(describe(1.0)))\nprint('a\\n\\nb')");
+    assert.equal(conv.expectedOutput, "'circle of radius 1.0 ...'\na\n\nb\n");
+    assert.equal(conv.statements, 2);
+  });
+
+  test('no prompts, no conversion; statements without output give no expected output', () => {
+    assert.equal(convertDoctest('Just prose.\n\nNo examples here.'), null);
+    const conv = convertDoctest('>>> x = 1\n>>> y = x + 1\n')!;
+    assert.equal(conv.code, 'x = 1\ny = x + 1');
+    assert.equal(conv.expectedOutput, null);
+  });
+});
+
+const GEOM_INIT = '"""Plane geometry."""\nfrom .shapes import area, Circle\n';
+const GEOM_SHAPES = `
+import math
+
+
+def area(radius):
+    """Area of a circle.
+
+    >>> area(1.0)
+    3.141592653589793
+    >>> round(area(2.0) / math.pi, 6)
+    4.0
+    """
+    if radius < 0:
+        raise ValueError("negative radius")
+    return math.pi * radius ** 2
+
+
+def perimeter(radius):
+    """Perimeter of a circle."""
+    if radius < 0:
+        raise ValueError("negative radius")
+    return 2 * math.pi * radius
+
+
+class Circle:
+    """A circle."""
+
+    def __init__(self, radius):
+        self.radius = radius
+
+    def scaled(self, factor):
+        """A circle scaled by factor."""
+        return Circle(self.radius * factor)
+`;
+
+describe('mineExamples', () => {
+  test('a doctest becomes a script importing from the public module, with names the module provides', async () => {
+    const input = repo({ 'geom/__init__.py': ['library', GEOM_INIT], 'geom/shapes.py': ['library', GEOM_SHAPES] });
+    const ex = (await mineExamples(input)).get('geom.shapes.area')!;
+    assert.equal(ex.length, 1);
+    assert.equal(ex[0]!.source, 'doctest');
+    // math comes from the module's own imports: doctest runs in the module's globals, a script does not.
+    assert.equal(ex[0]!.code, 'import math\nfrom geom import area\nprint(repr(area(1.0)))\nprint(repr(round(area(2.0) / math.pi, 6)))\n');
+    assert.equal(ex[0]!.expectedOutput, '3.141592653589793\n4.0\n');
+    assert.equal(ex[0]!.path, 'geom/shapes.py');
+    assert.equal(ex[0]!.startLine, 8);
+  });
+
+  test('a test with a conftest fixture, a module constant and a relative import becomes a standalone script', async () => {
+    const input = repo({
+      'geom/__init__.py': ['library', GEOM_INIT],
+      'geom/shapes.py': ['library', GEOM_SHAPES],
+      'geom/tests/__init__.py': ['test', ''],
+      'geom/tests/conftest.py': ['test', 'import pytest\n\n\n@pytest.fixture\ndef unit_radius():\n    return 1.0\n'],
+      'geom/tests/test_shapes.py': [
+        'test',
+        [
+          'import math',
+          'import sys',
+          'import pytest',
+          'from ..shapes import perimeter',
+          '',
+          'SCALE = 3.0',
+          'UNUSED = 99',
+          '',
+          '',
+          'def test_perimeter_scales(unit_radius):',
+          '    """Perimeter grows linearly."""',
+          '    p = perimeter(unit_radius * SCALE)',
+          '    assert math.isclose(p, 6 * math.pi)',
+          '',
+          '',
+          'def test_perimeter_writes(tmp_path):',
+          '    (tmp_path / "p.txt").write_text(str(perimeter(1.0)))',
+          '',
+          '',
+          'def test_negative_radius():',
+          '    with pytest.raises(ValueError):',
+          '        perimeter(-1.0)',
+          '',
+          '',
+          'def test_perimeter_approx():',
+          '    assert perimeter(0.5) == pytest.approx(math.pi)',
+        ].join('\n'),
+      ],
+    });
+    const ex = (await mineExamples(input)).get('geom.shapes.perimeter')!;
+    assert.deepEqual(
+      ex.map((e) => e.source),
+      ['test', 'test'],
+      'tmp_path and pytest.raises tests are left out',
+    );
+    assert.equal(
+      ex[0]!.code,
+      ['import math', 'from geom.shapes import perimeter', '', 'SCALE = 3.0', 'unit_radius = 1.0', '', 'p = perimeter(unit_radius * SCALE)', 'assert math.isclose(p, 6 * math.pi)', ''].join(
+        '\n',
+      ),
+    );
+    assert.equal(ex[0]!.path, 'geom/tests/test_shapes.py');
+    assert.equal(ex[0]!.startLine, 10);
+    // pytest.approx needs pytest: allowed, marked, and ranked after the plain test.
+    assert.match(ex[1]!.code, /^# needs pytest/);
+    assert.match(ex[1]!.code, /^import pytest$/m);
+    for (const e of ex) assert.doesNotMatch(e.code, /from \.|sys\.path|UNUSED/);
+  });
+
+  test('doctest with output ranks before a test, README, script and notebook; at most three per block', async () => {
+    const nb = JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { language: 'python' } },
+      cells: [{ cell_type: 'code', source: ['%matplotlib inline\n', 'from geom import area\n', 'print(area(3.0))\n'], metadata: {}, outputs: [] }],
+    });
+    const input = repo({
+      'geom/__init__.py': ['library', GEOM_INIT],
+      'geom/shapes.py': ['library', GEOM_SHAPES],
+      'tests/test_area.py': ['test', 'from geom import area\n\n\ndef test_unit():\n    assert area(0.0) == 0.0\n'],
+      'README.md': ['docs', '# geom\n\n```python\nfrom geom import area\nprint(area(2.0))\n```\n'],
+      'examples/demo.py': ['example', 'import sys\nsys.path.insert(0, "..")\nfrom geom import area\nprint(area(5.0))\n'],
+      'notebooks/tour.ipynb': ['notebook', nb],
+    });
+    const ex = (await mineExamples(input)).get('geom.shapes.area')!;
+    assert.deepEqual(
+      ex.map((e) => e.source),
+      ['doctest', 'test', 'readme'],
+    );
+    const wf = await mineWorkflows({ ...input });
+    const script = wf.find((w) => w.path === 'examples/demo.py')!;
+    assert.equal(script.code, 'from geom import area\nprint(area(5.0))\n', 'the sys.path hack is dropped');
+    assert.deepEqual(script.callsBlocks, ['geom.shapes.area']);
+    const notebook = wf.find((w) => w.path === 'notebooks/tour.ipynb')!;
+    assert.equal(notebook.code, 'from geom import area\nprint(area(3.0))\n', 'magics are dropped');
+    assert.equal(notebook.source, 'notebook');
+  });
+
+  test('README fences: only fences that import the package and call the block; pycon fences keep output', async () => {
+    const readme = [
+      '# geom',
+      '',
+      '[![ci](https://img.shields.io/badge/ci-passing-green.svg)](https://ci)',
+      '',
+      '```bash',
+      'pip install geom',
+      '```',
+      '',
+      '```python',
+      'from geom import Circle',
+      'c = Circle(2.0)',
+      '```',
+      '',
+      'Then scale it:',
+      '',
+      '```python',
+      'big = c.scaled(3.0)',
+      'print(big.radius)',
+      '```',
+      '',
+      '```pycon',
+      '>>> from geom import area',
+      '>>> area(0.0)',
+      '0.0',
+      '```',
+      '',
+      '```python',
+      'import math',
+      'print(math.pi)',
+      '```',
+    ].join('\n');
+    const input = repo({ 'geom/__init__.py': ['library', GEOM_INIT], 'geom/shapes.py': ['library', GEOM_SHAPES], 'README.md': ['docs', readme] });
+    const all = await mineExamples(input);
+    const scaled = all.get('geom.shapes.Circle.scaled')!;
+    assert.equal(scaled.length, 1);
+    assert.equal(scaled[0]!.source, 'readme');
+    // the second fence alone would not run: the fence that binds `c` is prepended
+    assert.equal(scaled[0]!.code, 'from geom import Circle\nc = Circle(2.0)\nbig = c.scaled(3.0)\nprint(big.radius)\n');
+    const area = all.get('geom.shapes.area')!.find((e) => e.source === 'readme')!;
+    assert.equal(area.code, 'from geom import area\nprint(repr(area(0.0)))\n');
+    assert.equal(area.expectedOutput, '0.0\n');
+    assert.equal(area.startLine, 22);
+  });
+
+  test('a broken notebook is reported with a typed error and the rest is still mined', async () => {
+    const input = repo({
+      'geom/__init__.py': ['library', GEOM_INIT],
+      'geom/shapes.py': ['library', GEOM_SHAPES],
+      'notebooks/broken.ipynb': ['notebook', '{"cells": [ {"cell_type": "code", '],
+    });
+    const errors: [string, unknown][] = [];
+    const ex = await mineExamples({ ...input, onFileError: (p, e) => errors.push([p, e]) });
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]![0], 'notebooks/broken.ipynb');
+    assert.ok(errors[0]![1] instanceof NotebookError);
+    assert.ok(ex.get('geom.shapes.area')!.length > 0);
+  });
+});
+
+describe('readNotebook', () => {
+  test('code cells in order, magics and shell lines removed, markdown kept apart', () => {
+    const text = JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 2,
+      metadata: { language_info: { name: 'python' } },
+      cells: [
+        { cell_type: 'markdown', source: '# Tour\n\nA short tour.', metadata: {} },
+        { cell_type: 'code', source: ['%load_ext autoreload\n', '!pip install geom\n', 'import geom\n'], metadata: {}, outputs: [] },
+        { cell_type: 'code', source: '%%bash\necho hi\n', metadata: {}, outputs: [] },
+        { cell_type: 'code', source: '%%time\nx = geom.area(1.0)\n', metadata: {}, outputs: [] },
+        { cell_type: 'code', source: 'for i in range(2):\n    %time geom.area(i)\ngeom.area?\n', metadata: {}, outputs: [] },
+        { cell_type: 'code', source: '', metadata: {}, outputs: [] },
+      ],
+    });
+    assert.deepEqual(readNotebook(text), ['import geom', 'x = geom.area(1.0)', 'for i in range(2):\n    pass']);
+    assert.deepEqual(readNotebookContent(text).markdownCells, ['# Tour\n\nA short tour.']);
+  });
+
+  test('invalid JSON, a non-notebook and an unknown nbformat throw NotebookError', () => {
+    for (const bad of ['{"cells": [', '[1, 2]', JSON.stringify({ nbformat: 5, cells: [] }), JSON.stringify({ cells: [] }), JSON.stringify({ nbformat: 4 })]) {
+      assert.throws(
+        () => readNotebook(bad, 'nb/x.ipynb'),
+        (e: unknown) => e instanceof NotebookError && isCodedistillError(e) && e.code === 'invalid_input' && e.path === 'nb/x.ipynb' && /x\.ipynb/.test(e.message),
+        bad,
+      );
+    }
+  });
+
+  test('nbformat 3 worksheets are read; a notebook with another kernel language gives no Python cells', () => {
+    const v3 = JSON.stringify({ nbformat: 3, metadata: {}, worksheets: [{ cells: [{ cell_type: 'code', input: 'import geom\n', language: 'python' }] }] });
+    assert.deepEqual(readNotebook(v3), ['import geom']);
+    const r = JSON.stringify({ nbformat: 4, metadata: { kernelspec: { language: 'R' } }, cells: [{ cell_type: 'code', source: 'library(x)', metadata: {} }] });
+    assert.deepEqual(readNotebook(r), []);
+  });
+
+  test('stripMagics drops non-Python cell magics entirely', () => {
+    assert.equal(stripMagics('%%writefile x.py\nprint(1)\n'), null);
+    assert.equal(stripMagics('files = !ls\nprint(files)'), 'print(files)');
+  });
+});
+
+describe('rewriting helpers', () => {
+  test('parametrize: the first case becomes an assignment', () => {
+    assert.equal(inlineParametrize('@pytest.mark.parametrize("r, expected", [(1.0, 3.14), (2.0, 12.56)])'), 'r, expected = (1.0, 3.14)');
+    assert.equal(inlineParametrize("@pytest.mark.parametrize('n', [3, 4, 5])"), 'n = 3');
+    assert.equal(inlineParametrize('@pytest.mark.parametrize(("a", "b"), CASES)'), 'a, b = CASES[0]');
+    assert.equal(inlineParametrize('@pytest.mark.parametrize("x", [pytest.param(1, id="one")])'), 'x = 1');
+    assert.equal(inlineParametrize('@pytest.mark.parametrize("x", [1], indirect=True)'), null);
+  });
+
+  test('unittest asserts become plain asserts; unknown ones refuse', () => {
+    assert.equal(
+      rewriteUnittestAsserts('x = f(1)\nself.assertEqual(x, 2)\nself.assertAlmostEqual(x, 2.0, places=3)\nself.assertTrue(x > 1)'),
+      'x = f(1)\nassert x == 2\nassert round(abs(x - 2.0), 3) == 0\nassert x > 1',
+    );
+    assert.equal(rewriteUnittestAsserts('self.assertRaisesRegex(ValueError, "x", f)'), null);
+  });
+
+  test('imports from one module merge; the package goes last', () => {
+    assert.deepEqual(mergeImports(['from geom import b', 'import math', 'from geom import a', 'from numpy import array as arr'], ['geom']), [
+      'from numpy import array as arr',
+      'import math',
+      'from geom import a, b',
+    ]);
+  });
+
+  test('docCodeBlocks reads Markdown fences and reStructuredText code blocks and doctest paragraphs', () => {
+    const md = docCodeBlocks('text\n\n```py\nimport geom\n```\n\n```js\nconsole.log(1)\n```\n', 'md');
+    assert.deepEqual(md.map((b) => b.code), ['import geom']);
+    const rst = docCodeBlocks('Usage\n=====\n\n.. code-block:: python\n\n   import geom\n   geom.area(1)\n\n>>> geom.area(0)\n0.0\n', 'rst');
+    assert.deepEqual(rst.map((b) => [b.code, b.expectedOutput]), [
+      ['import geom\ngeom.area(1)', null],
+      ['print(repr(geom.area(0)))', '0.0\n'],
+    ]);
+  });
+});

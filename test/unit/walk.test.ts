@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isCodedistillError } from '../../src/errors.js';
+import { classify, walkRepo } from '../../src/ingest/walk.js';
+import type { WalkResult } from '../../src/ingest/types.js';
+import { languageOfPath } from '../../src/parse/languages.js';
+
+const tmpDirs: string[] = [];
+
+async function makeRepo(files: Record<string, string | Buffer>): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'codedistill-walk-'));
+  tmpDirs.push(root);
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(root, rel);
+    await mkdir(path.dirname(abs), { recursive: true });
+    await writeFile(abs, content);
+  }
+  return root;
+}
+
+function walk(root: string, maxFileBytes = 10_000, signal?: AbortSignal): Promise<WalkResult> {
+  return walkRepo(root, { maxFileBytes, signal, languageOf: languageOfPath });
+}
+
+after(async () => {
+  for (const d of tmpDirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('walkRepo', () => {
+  let result: WalkResult;
+  let root: string;
+
+  before(async () => {
+    root = await makeRepo({
+      'src/flowkit/__init__.py': '',
+      'src/flowkit/beds.py': 'def f():\n    pass\n',
+      'src/flowkit/build/__init__.py': '',
+      'tests/test_beds.py': 'def test_f(): pass\n',
+      'tests/helpers.py': '',
+      'tests/data/ref.csv': 'a,b\n1,2\n',
+      'conftest.py': '',
+      'examples/demo.py': 'print(1)\n',
+      'notebooks/tour.ipynb': '{"cells": []}',
+      'docs/index.rst': 'Title\n=====\n',
+      'docs/conf.py': 'project = "x"\n',
+      'README.md': '# flowkit\n',
+      'pyproject.toml': '[project]\nname = "flowkit"\n',
+      'requirements-dev.txt': 'pytest\n',
+      'LICENSE': 'MIT\n',
+      'CITATION.cff': 'cff-version: 1.2.0\n',
+      'data/params.json': '{}',
+      'data/notes.txt': 'n\n',
+      'Makefile': 'all:\n',
+      'R/utils.R': 'f <- function() 1\n',
+      'tests/testthat/test-utils.R': 'test_that("x", {})\n',
+      'DESCRIPTION': 'Package: x\n',
+      'NAMESPACE': 'export(f)\n',
+      'ext/kernel.c': 'int x;\n',
+      // Left out: tool and environment folders.
+      '.git/config': '[core]\n',
+      'node_modules/x/index.js': '',
+      'src/flowkit/__pycache__/beds.cpython-311.pyc': Buffer.from([0, 1, 2]),
+      '.venv/lib/site.py': '',
+      'myenv/pyvenv.cfg': 'home = /usr\n',
+      'myenv/lib/python3.11/site-packages/six.py': '',
+      'env/bin/activate': '',
+      'env/lib/x.py': '',
+      'build/lib/flowkit/beds.py': '',
+      'dist/flowkit.tar.gz': Buffer.from([1]),
+      'flowkit.egg-info/PKG-INFO': '',
+      '.tox/py311/x.py': '',
+      // Left out with a reason.
+      'assets/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+      'weights.npy': Buffer.from([0x93, 0x4e]),
+      'sneaky.txt': Buffer.from('text then\0a NUL'),
+      'src/flowkit/huge.py': `x = "${'a'.repeat(20_000)}"\n`,
+    });
+    // A package folder named "env" (no virtualenv markers) is code and must be kept.
+    await mkdir(path.join(root, 'src/flowkit/env'), { recursive: true });
+    await writeFile(path.join(root, 'src/flowkit/env/__init__.py'), '');
+    await symlink(path.join(root, 'src/flowkit/beds.py'), path.join(root, 'linked.py'));
+    await symlink(path.join(root, 'src'), path.join(root, 'linked_dir'));
+    result = await walk(root);
+  });
+
+  test('skips tool, cache, environment and build folders entirely', () => {
+    const paths = result.files.map((f) => f.path);
+    for (const prefix of ['.git/', 'node_modules/', '.venv/', 'myenv/', 'env/', 'build/', 'dist/', 'flowkit.egg-info/', '.tox/', 'linked_dir/']) {
+      assert.ok(!paths.some((p) => p.startsWith(prefix)), `${prefix} was walked`);
+    }
+    assert.ok(!paths.some((p) => p.includes('__pycache__')), '__pycache__ was walked');
+    // Skipped folders are not listed one file at a time.
+    assert.ok(!result.skipped.some((s) => s.path.startsWith('.git/') || s.path.startsWith('myenv/')));
+  });
+
+  test('keeps packages that merely share a name with a skipped folder', () => {
+    const paths = result.files.map((f) => f.path);
+    assert.ok(paths.includes('src/flowkit/env/__init__.py'));
+    assert.ok(paths.includes('src/flowkit/build/__init__.py'));
+  });
+
+  test('skips binary, oversized and symlinked files with a reason', () => {
+    const reasons = new Map(result.skipped.map((s) => [s.path, s.reason]));
+    assert.equal(reasons.get('assets/logo.png'), 'binary (.png)');
+    assert.equal(reasons.get('weights.npy'), 'binary (.npy)');
+    assert.equal(reasons.get('sneaky.txt'), 'binary (NUL byte in the first 8 KiB)');
+    assert.equal(reasons.get('src/flowkit/huge.py'), 'too large: 20007 bytes > 10000');
+    assert.equal(reasons.get('linked.py'), 'symlink (not followed)');
+    assert.equal(reasons.has('linked_dir'), false);
+    assert.ok(!result.files.some((f) => reasons.has(f.path)));
+  });
+
+  test('classifies each kept file with a reason', () => {
+    const roles = Object.fromEntries(result.files.map((f) => [f.path, [f.role, f.roleReason]]));
+    assert.deepEqual(roles['src/flowkit/beds.py'], ['library', 'python source']);
+    assert.deepEqual(roles['tests/test_beds.py'], ['test', 'name test_*.py']);
+    assert.deepEqual(roles['tests/helpers.py'], ['test', 'under tests/']);
+    assert.deepEqual(roles['conftest.py'], ['test', 'name conftest.py']);
+    assert.deepEqual(roles['tests/data/ref.csv'], ['data', 'under data/']);
+    assert.deepEqual(roles['examples/demo.py'], ['example', 'under examples/']);
+    assert.deepEqual(roles['notebooks/tour.ipynb'], ['notebook', 'notebook (.ipynb)']);
+    assert.deepEqual(roles['docs/index.rst'], ['docs', 'under docs/']);
+    assert.deepEqual(roles['docs/conf.py'], ['docs', 'under docs/']);
+    assert.deepEqual(roles['README.md'], ['docs', 'readme']);
+    assert.deepEqual(roles['pyproject.toml'], ['config', 'config file pyproject.toml']);
+    assert.deepEqual(roles['requirements-dev.txt'], ['config', 'name requirements*.txt']);
+    assert.deepEqual(roles['LICENSE'], ['config', 'licence file']);
+    assert.deepEqual(roles['CITATION.cff'], ['config', 'config file CITATION.cff']);
+    assert.deepEqual(roles['DESCRIPTION'], ['config', 'config file DESCRIPTION']);
+    assert.deepEqual(roles['NAMESPACE'], ['config', 'config file NAMESPACE']);
+    assert.deepEqual(roles['data/params.json'], ['data', 'under data/']);
+    assert.deepEqual(roles['data/notes.txt'], ['data', 'under data/']);
+    assert.deepEqual(roles['Makefile'], ['build', 'build file Makefile']);
+    assert.deepEqual(roles['R/utils.R'], ['library', 'R source under R/']);
+    assert.deepEqual(roles['tests/testthat/test-utils.R'], ['test', 'name test-*.R']);
+    assert.equal(roles['ext/kernel.c']?.[0], 'other');
+  });
+
+  test('records language, size and absolute path, sorted by path', () => {
+    const beds = result.files.find((f) => f.path === 'src/flowkit/beds.py')!;
+    assert.equal(beds.language, 'python');
+    assert.equal(beds.size, 'def f():\n    pass\n'.length);
+    assert.equal(beds.absPath, path.join(root, 'src/flowkit/beds.py'));
+    assert.equal(result.files.find((f) => f.path === 'R/utils.R')?.language, 'r');
+    assert.equal(result.files.find((f) => f.path === 'README.md')?.language, null);
+    const paths = result.files.map((f) => f.path);
+    assert.deepEqual(paths, [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
+  test('detects a src layout (with a top-level conftest.py, which is not a package)', () => {
+    assert.deepEqual(result.importRoots, ['src']);
+  });
+});
+
+describe('walkRepo: import roots', () => {
+  test('flat layout', async () => {
+    const root = await makeRepo({ 'pkg/__init__.py': '', 'pkg/core.py': '', 'setup.py': '' });
+    assert.deepEqual((await walk(root)).importRoots, ['']);
+  });
+
+  test('both src and flat packages', async () => {
+    const root = await makeRepo({ 'src/a/__init__.py': '', 'b/__init__.py': '' });
+    assert.deepEqual((await walk(root)).importRoots, ['src', '']);
+  });
+
+  test('no Python at all falls back to the flat root', async () => {
+    const root = await makeRepo({ 'R/x.R': 'f <- function() 1\n', DESCRIPTION: 'Package: x\n' });
+    assert.deepEqual((await walk(root)).importRoots, ['']);
+  });
+});
+
+describe('walkRepo: cancellation and edge cases', () => {
+  test('an aborted signal stops the walk with a cancelled error', async () => {
+    const root = await makeRepo({ 'a.py': '' });
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(walk(root, 10_000, ac.signal), (e: unknown) => isCodedistillError(e) && e.code === 'cancelled');
+  });
+
+  test('an empty repository', async () => {
+    const root = await makeRepo({});
+    assert.deepEqual(await walk(root), { files: [], skipped: [], importRoots: [''] });
+  });
+
+  test('a missing root is an error, not an empty result', async () => {
+    await assert.rejects(
+      walk(path.join(os.tmpdir(), 'codedistill-does-not-exist-9f3a')),
+      (e: unknown) => isCodedistillError(e) && e.code === 'source_not_found',
+    );
+  });
+});
+
+describe('classify', () => {
+  test('role rules that depend on the language', () => {
+    assert.deepEqual(classify('scripts/run.py', 'python'), { role: 'example', reason: 'under scripts/' });
+    assert.deepEqual(classify('scripts/run.sh', null), { role: 'other', reason: 'source in a language not parsed (.sh)' });
+    assert.deepEqual(classify('pkg/solver_test.py', 'python'), { role: 'test', reason: 'name *_test.py' });
+    assert.deepEqual(classify('analysis/fit.R', 'r'), { role: 'library', reason: 'r source' });
+    assert.deepEqual(classify('results/table.csv', null), { role: 'data', reason: 'data file (.csv)' });
+    assert.deepEqual(classify('CHANGELOG.md', null), { role: 'docs', reason: 'documentation (.md)' });
+    assert.deepEqual(classify('environment-gpu.yml', null), { role: 'config', reason: 'name environment*.yml' });
+    assert.deepEqual(classify('.github/workflows/ci.yml', null), { role: 'build', reason: 'under .github/' });
+  });
+});
