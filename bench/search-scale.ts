@@ -3,7 +3,7 @@
  * hashing embedder, then timed queries. Prints build time, search p50/p95 with and without a filter, RSS, and
  * for sizes with an approximate vector index the recall of its top 10 against an exact scan.
  *
- *   node --import tsx bench/search-scale.ts [sizes...] [--queries=N] [--ann=ivf_pq|hnsw_sq] [--ann-threshold=N]
+ *   node --import tsx bench/search-scale.ts [sizes...] [--queries=N] [--ann=ivf_pq|hnsw_sq] [--ann-threshold=N] [--verbose]
  *   e.g. node --import tsx bench/search-scale.ts 1000 10000 100000
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Block } from '../src/domain/block.js';
 import { LibraryManifest } from '../src/domain/library.js';
 import { SearchQuery } from '../src/domain/search.js';
-import { silentLogger } from '../src/log.js';
+import { createLogger, silentLogger } from '../src/log.js';
 import { HashingEmbedder } from '../src/index/hashing.js';
 import { openIndex, TABLE_NAME, type AnnType } from '../src/index/store.js';
 import type { LoadedLibrary } from '../src/index/types.js';
@@ -191,13 +191,14 @@ async function annRecall(dir: string, qs: { text: string }[], k = 10): Promise<n
   }
 }
 
-async function run(n: number, nQueries: number, annType: AnnType, annThreshold: number) {
+async function run(n: number, nQueries: number, annType: AnnType, annThreshold: number, verbose: boolean) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `codedistill-bench-${n}-`));
   try {
     const tGen = performance.now();
     const { libs, synth } = corpus(n);
     const genMs = performance.now() - tGen;
-    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger, annType, annThreshold });
+    const logger = verbose ? createLogger('debug') : silentLogger;
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger, annType, annThreshold });
     const t0 = performance.now();
     await index.sync(libs);
     const buildMs = performance.now() - t0;
@@ -239,7 +240,7 @@ async function main() {
   const rows = [];
   for (const n of sizes.length ? sizes : [1000, 10_000]) {
     process.stderr.write(`indexing ${n} blocks...\n`);
-    const r = await run(n, nQueries, annType, annThreshold);
+    const r = await run(n, nQueries, annType, annThreshold, args.includes('--verbose'));
     rows.push(r);
     process.stderr.write(`  done: build ${(r.buildMs / 1000).toFixed(1)} s, p95 ${r.plain.p95.toFixed(1)} ms\n`);
   }

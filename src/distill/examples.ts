@@ -265,6 +265,26 @@ function directives(source: string): Set<string> {
   return out;
 }
 
+/**
+ * True when `expr` is one call to a function known to return nothing (it prints, and doctest shows only
+ * what it prints): wrapping it in print(repr()) would add a "None" line.
+ */
+function callsNothingReturning(expr: string, returnsNothing?: (callee: string) => boolean): boolean {
+  if (!returnsNothing) return false;
+  const m = mask(expr).trim();
+  const head = /^([A-Za-z_][\w.]*)\s*\(/.exec(m);
+  if (!head) return false;
+  let depth = 0;
+  for (let i = head[0].length - 1; i < m.length; i++) {
+    if (m[i] === '(') depth++;
+    else if (m[i] === ')') {
+      depth--;
+      if (depth === 0) return m.slice(i + 1).trim() === '' && returnsNothing(head[1]!);
+    }
+  }
+  return false;
+}
+
 /** True when `expr` is one call to print (its output is what doctest shows). */
 function isPrintCall(expr: string): boolean {
   const m = mask(expr).trim();
@@ -287,7 +307,7 @@ function isPrintCall(expr: string): boolean {
  * as written. `+SKIP` statements and statements expected to raise are dropped; `+ELLIPSIS` outputs keep
  * their `...` wildcards for the comparator.
  */
-export function convertDoctest(text: string): DoctestConversion | null {
+export function convertDoctest(text: string, opts: { returnsNothing?: (callee: string) => boolean } = {}): DoctestConversion | null {
   const parts = parseDoctestParts(text);
   if (parts.length === 0) return null;
   const code: string[] = [];
@@ -308,7 +328,7 @@ export function convertDoctest(text: string): DoctestConversion | null {
     const pieces = splitTopLevel(mask(src), ';');
     const last = pieces[pieces.length - 1]!;
     const lastSrc = src.slice(last[0], last[1]);
-    if (isExpressionStatement(lastSrc) && !isPrintCall(lastSrc)) {
+    if (isExpressionStatement(lastSrc) && !isPrintCall(lastSrc) && !callsNothingReturning(lastSrc, opts.returnsNothing)) {
       const head = src.slice(0, last[0]);
       const expr = lastSrc.trim();
       // `a, b` is a tuple to doctest but two arguments to repr().
@@ -327,12 +347,6 @@ export function convertDoctest(text: string): DoctestConversion | null {
 
 // ---------------------------------------------------------------------------------------------
 // Block resolution: which blocks a piece of code calls
-
-interface Resolved {
-  block: BlockRef;
-  /** Paths (dotted) the object can be reached at. */
-  paths: string[];
-}
 
 class BlockIndex {
   /** object path (function, class, or class path + ".method") -> blocks */
@@ -582,6 +596,8 @@ interface ModuleInfo {
   functions: Map<string, ExtractedSymbol>;
   fixtures: Map<string, ExtractedSymbol>;
   classes: Map<string, ExtractedSymbol>;
+  /** Absolute modules star-imported at top level. */
+  stars: string[];
 }
 
 function decoratorName(d: string): string {
@@ -595,9 +611,13 @@ function isFixture(sym: ExtractedSymbol): boolean {
 function buildModuleInfo(file: ParsedFile, role: FileRole, text: string | null): ModuleInfo {
   const isPackage = /(^|\/)__init__\.py$/.test(file.path);
   const bindings = new Map<string, ImportBinding & { relative: boolean }>();
+  const stars: string[] = [];
   for (const stmt of file.imports) {
     for (const b of parseImport(stmt.text)) {
-      if (b.local === '*') continue;
+      if (b.local === '*') {
+        stars.push(resolveRelative(b.module, file.module, isPackage));
+        continue;
+      }
       bindings.set(b.local, { ...b, module: resolveRelative(b.module, file.module, isPackage), relative: b.module.startsWith('.') });
     }
   }
@@ -607,7 +627,29 @@ function buildModuleInfo(file: ParsedFile, role: FileRole, text: string | null):
       const first = g.lines[0]!;
       if (first.indent !== 0) continue;
       const head = first.masked.trim();
-      if (/^(import|from|def|class|async|@|if|for|while|with|try)\b/.test(head)) continue;
+      if (/^try\s*:/.test(head)) {
+        // `try: import scipy / except ImportError: ...`: the import in the try body is the binding a test relies on.
+        for (const ll of g.lines.slice(1)) {
+          const h = ll.masked.trim();
+          if (ll.indent === 0) break; // the except clause
+          if (!/^(import|from)\s/.test(h)) continue;
+          for (const b of parseImport(ll.text.trim())) {
+            if (b.local === '*' || bindings.has(b.local)) continue;
+            bindings.set(b.local, { ...b, module: resolveRelative(b.module, file.module, isPackage), relative: b.module.startsWith('.') });
+          }
+        }
+        continue;
+      }
+      // `scipy = pytest.importorskip("scipy")` is an import for a snippet's purposes.
+      const skipImport = /^([A-Za-z_]\w*)\s*=\s*pytest\.importorskip\(/.exec(head);
+      if (skipImport) {
+        const mod = /importorskip\(\s*["']([\w.]+)["']/.exec(g.text)?.[1];
+        if (mod && !bindings.has(skipImport[1]!)) {
+          bindings.set(skipImport[1]!, { local: skipImport[1]!, module: mod, name: null, dotted: null, relative: false });
+        }
+        continue;
+      }
+      if (/^(import|from|def|class|async|@|if|for|while|with)\b/.test(head)) continue;
       const m = /^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?::[^=]*)?=(?!=)/.exec(head);
       if (!m) {
         // `X += 1`, `X[0] = ...`: a later change makes earlier definitions unsafe to inline alone
@@ -634,7 +676,7 @@ function buildModuleInfo(file: ParsedFile, role: FileRole, text: string | null):
       fixtures.set(nameArg ?? s.name, s);
     } else if (!/^test/.test(s.name)) functions.set(s.name, s);
   }
-  return { file, role, isPackage, bindings, constants, functions, fixtures, classes };
+  return { file, role, isPackage, bindings, constants, functions, fixtures, classes, stars };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,8 +702,8 @@ export function rewriteUnittestAsserts(body: string): string | null {
   for (const ll of logicalLines(body)) {
     const m = /^self\.(assert\w+)\s*\(/.exec(ll.masked.trim());
     if (!m) continue;
-    const text = ll.text.trim();
-    const mtext = ll.masked.trim();
+    const text = stripComment(ll.text).trim();
+    const mtext = mask(text);
     const open = mtext.indexOf('(');
     if (!mtext.endsWith(')')) return null;
     const innerMasked = mtext.slice(open + 1, -1);
@@ -849,6 +891,8 @@ function buildTestExample(test: ExtractedSymbol, ctx: ModuleInfo, env: TestEnv):
   }
   const maskedBody = mask(body);
   if (DISALLOWED_IN_TEST.test(maskedBody) || hasTopLevelReturn(body)) return null;
+  // Paths next to the test file do not exist beside a snippet run elsewhere.
+  if (/\b__file__\b/.test(maskedBody)) return null;
   if (body.trim() === '' || body.trim() === 'pass') return null;
 
   const params = test.parameters.map((p) => p.name).filter((n) => n !== 'self' && n !== 'cls');
@@ -897,7 +941,8 @@ function buildTestExample(test: ExtractedSymbol, ctx: ModuleInfo, env: TestEnv):
     return true;
   };
 
-  const needName = (n: string, where: ModuleInfo): boolean => {
+  // `required`: the name must be found in `where` (it was imported from there), not just possibly a local.
+  const needName = (n: string, where: ModuleInfo, required = false): boolean => {
     const key = `${where.file.path}:${n}`;
     if (done.has(key) || visiting.has(key)) return true;
     const b = where.bindings.get(n);
@@ -906,7 +951,7 @@ function buildTestExample(test: ExtractedSymbol, ctx: ModuleInfo, env: TestEnv):
       const local = env.localModule(b.module, where);
       if (local) {
         if (b.name === null) return false; // `import helpers` then helpers.x: too indirect to inline
-        return needName(b.name, local) && (b.local === b.name || aliasPiece(b.local, b.name));
+        return needName(b.name, local, true) && (b.local === b.name || aliasPiece(b.local, b.name));
       }
       if (b.relative && !env.index.isPackageModule(b.module)) return false;
       const { relative: _relative, ...plain } = b;
@@ -936,7 +981,16 @@ function buildTestExample(test: ExtractedSymbol, ctx: ModuleInfo, env: TestEnv):
       pieces.push({ key, code: dedent(fn.code), isDef: true });
       return true;
     }
-    return true; // a local of the body, a builtin, or an attribute: nothing to bring in
+    // `from pkg import *`: a name the package provides gets its own explicit import.
+    for (const star of where.stars) {
+      const hit = env.index.lookup(`${star}.${n}`).find((h) => h.kind !== 'method');
+      if (hit) {
+        done.add(key);
+        imports.push(`from ${hit.publicImport} import ${n}`);
+        return true;
+      }
+    }
+    return !required; // a local of the body, a builtin, or an attribute: nothing to bring in
   };
 
   const aliasPiece = (local: string, name: string): boolean => {
@@ -964,7 +1018,7 @@ function buildTestExample(test: ExtractedSymbol, ctx: ModuleInfo, env: TestEnv):
   let code = sections.join('\n\n') + '\n';
   const needsPytest = /\bpytest\./.test(mask(code));
   if (needsPytest && !importBlock.includes('import pytest')) code = `import pytest\n${code}`;
-  if (needsPytest) code = `# needs pytest (pytest.approx)\n${code}`;
+  if (needsPytest) code = `# needs pytest${/\bpytest\.approx\b/.test(code) ? ' (pytest.approx)' : ''}\n${code}`;
   if (!importsPackage(code, env.index.packageNames)) return null;
   if (code.split('\n').length > MAX_TEST_EXAMPLE_LINES) return null;
   const hasAsserts = /^\s*assert\b/m.test(mask(code)) || /\bassert_\w*\s*\(|\btesting\.assert/.test(mask(code));
@@ -1155,45 +1209,70 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
     return info;
   };
   const byModuleLib = new Map(libraryFiles.map((f) => [f.module, f]));
+  // Library functions and methods that never return a value, by bare name (all same-named ones must agree).
+  const nothingByName = new Map<string, boolean>();
+  for (const f of libraryFiles) {
+    for (const sym of f.symbols) {
+      if (sym.kind === 'class') {
+        nothingByName.set(sym.name, false);
+        continue;
+      }
+      const body = mask(splitDocstring(bodyOf(sym.code).body).rest);
+      const nothing = !/^\s*return\s+[^\s#]/m.test(body) && !/\byield\b/.test(body);
+      nothingByName.set(sym.name, (nothingByName.get(sym.name) ?? true) && nothing);
+    }
+  }
+  const returnsNothing = (callee: string) => nothingByName.get(callee.split('.').pop()!) === true;
+
+  // A construct the text scans do not understand costs that one source, never the whole mining run.
+  const guard = async (where: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      input.onFileError?.(where, new Error(`examples could not be mined from ${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    }
+  };
 
   // --- doctests
   for (const b of blocks) {
-    if (b.kind === 'workflow') continue;
-    const file = byModuleLib.get(b.module);
-    if (!file) continue;
-    const local = b.qualifiedName.slice(b.module.length + 1);
-    const sym = file.symbols.find((s) => s.localName === local);
-    if (!sym?.docstring || !/>>>/.test(sym.docstring)) continue;
-    const conv = convertDoctest(sym.docstring);
-    if (!conv) continue;
-    const info = await infoOf(file);
-    const objName = b.kind === 'method' ? (b.parent ?? local.split('.')[0]!).split('.').pop()! : b.name;
-    const own = scopeOf(conv.code, b.module, info.isPackage);
-    const header: string[] = [];
-    if (!own.bindings.has(objName)) header.push(`from ${b.publicImport} import ${objName}`);
-    for (const n of freeNames(conv.code)) {
-      if (n === objName || own.bindings.has(n)) continue;
-      const binding = info.bindings.get(n);
-      if (binding) {
-        header.push(renderImport(publicBinding(binding, index)));
-        continue;
+    await guard(b.qualifiedName, async () => {
+      if (b.kind === 'workflow') return;
+      const file = byModuleLib.get(b.module);
+      if (!file) return;
+      const local = b.qualifiedName.slice(b.module.length + 1);
+      const sym = file.symbols.find((s) => s.localName === local);
+      if (!sym?.docstring || !/>>>/.test(sym.docstring)) return;
+      const conv = convertDoctest(sym.docstring, { returnsNothing });
+      if (!conv) return;
+      const info = await infoOf(file);
+      const objName = b.kind === 'method' ? (b.parent ?? local.split('.')[0]!).split('.').pop()! : b.name;
+      const own = scopeOf(conv.code, b.module, info.isPackage);
+      const header: string[] = [];
+      if (!own.bindings.has(objName)) header.push(`from ${b.publicImport} import ${objName}`);
+      for (const n of freeNames(conv.code)) {
+        if (n === objName || own.bindings.has(n)) continue;
+        const binding = info.bindings.get(n);
+        if (binding) {
+          header.push(renderImport(publicBinding(binding, index)));
+          continue;
+        }
+        // A name the module defines at top level (doctest runs in the module's globals).
+        const defined = file.symbols.some((s) => s.kind !== 'method' && s.name === n) || info.constants.has(n);
+        if (defined) {
+          const hit = index.byPath.get(`${b.module}.${n}`)?.[0];
+          header.push(`from ${hit && hit.kind !== 'method' ? hit.publicImport : b.module} import ${n}`);
+        }
       }
-      // A name the module defines at top level (doctest runs in the module's globals).
-      const defined = file.symbols.some((s) => s.kind !== 'method' && s.name === n) || info.constants.has(n);
-      if (defined) {
-        const hit = index.byPath.get(`${b.module}.${n}`)?.[0];
-        header.push(`from ${hit && hit.kind !== 'method' ? hit.publicImport : b.module} import ${n}`);
-      }
-    }
-    const normalised = normaliseImports(conv.code, b.module, info.isPackage, index);
-    if (normalised === null) continue;
-    const code = `${mergeImports(header, input.packageNames).join('\n')}\n${normalised}`;
-    const codeLines = sym.code.split('\n');
-    const firstPrompt = sym.docstring.split('\n')[conv.firstLine]?.trim() ?? '';
-    const offset = firstPrompt ? codeLines.findIndex((l) => l.trim() === firstPrompt) : -1;
-    const ex = makeExample(code, 'doctest', file.path, offset >= 0 ? sym.startLine + offset : sym.startLine, conv.expectedOutput);
-    const called = index.calledBy(code, scopeOf(code, '', false)).filter((x) => x !== b);
-    candidates.push({ example: ex, tier: conv.expectedOutput ? TIER.doctestWithOutput! : TIER.doctest!, needsPytest: false, blocks: [b, ...called] });
+      const normalised = normaliseImports(conv.code, b.module, info.isPackage, index);
+      if (normalised === null) return;
+      const code = `${mergeImports(header, input.packageNames).join('\n')}\n${normalised}`;
+      const codeLines = sym.code.split('\n');
+      const firstPrompt = sym.docstring.split('\n')[conv.firstLine]?.trim() ?? '';
+      const offset = firstPrompt ? codeLines.findIndex((l) => l.trim() === firstPrompt) : -1;
+      const ex = makeExample(code, 'doctest', file.path, offset >= 0 ? sym.startLine + offset : sym.startLine, conv.expectedOutput);
+      const called = index.calledBy(code, scopeOf(code, '', false)).filter((x) => x !== b);
+      candidates.push({ example: ex, tier: conv.expectedOutput ? TIER.doctestWithOutput! : TIER.doctest!, needsPytest: false, blocks: [b, ...called] });
+    });
   }
 
   // --- tests
@@ -1260,39 +1339,43 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
   );
   docFiles.sort((a, b) => Number(!/readme/i.test(a.path)) - Number(!/readme/i.test(b.path)) || a.path.localeCompare(b.path));
   for (const f of docFiles) {
-    const text = await read(f.path);
-    if (text === null) continue;
-    const snippets = docCodeBlocks(text, /\.rst$/i.test(f.path) ? 'rst' : 'md');
-    for (let k = 0; k < snippets.length; k++) {
-      const s = snippets[k]!;
-      const code = standaloneDocCode(snippets, k);
-      if (code === null) continue;
-      const normalised = normaliseImports(code.code, '', false, index);
-      if (normalised === null || !importsPackage(normalised, input.packageNames)) continue;
-      // Blocks the snippet itself calls; earlier snippets only provide its context.
-      const own = new Set(callsIn(s.code).map((c) => c.split('.').pop()!));
-      const called = index.calledBy(normalised, scopeOf(normalised, '', false)).filter((b) => own.has(b.name));
-      if (called.length === 0) continue;
-      candidates.push({ example: makeExample(normalised, 'readme', f.path, s.line, code.expectedOutput), tier: TIER.readme!, needsPytest: false, blocks: called });
-    }
+    await guard(f.path, async () => {
+      const text = await read(f.path);
+      if (text === null) return;
+      const snippets = docCodeBlocks(text, /\.rst$/i.test(f.path) ? 'rst' : 'md');
+      for (let k = 0; k < snippets.length; k++) {
+        const s = snippets[k]!;
+        const code = standaloneDocCode(snippets, k);
+        if (code === null) continue;
+        const normalised = normaliseImports(code.code, '', false, index);
+        if (normalised === null || !importsPackage(normalised, input.packageNames)) continue;
+        // Blocks the snippet itself calls; earlier snippets only provide its context.
+        const own = new Set(callsIn(s.code).map((c) => c.split('.').pop()!));
+        const called = index.calledBy(normalised, scopeOf(normalised, '', false)).filter((b) => own.has(b.name));
+        if (called.length === 0) continue;
+        candidates.push({ example: makeExample(normalised, 'readme', f.path, s.line, code.expectedOutput), tier: TIER.readme!, needsPytest: false, blocks: called });
+      }
+    });
   }
 
   // --- example scripts
   for (const f of input.files.filter((x) => x.role === 'example' && /\.py$/.test(x.path))) {
-    const text = await read(f.path);
-    if (text === null) continue;
-    const pf = input.parsedFiles.find((p) => p.path === f.path);
-    const normalised = normaliseImports(text, pf?.module ?? '', false, index);
-    if (normalised === null || !importsPackage(normalised, input.packageNames)) continue;
-    const code = normalised.replace(/^#!.*\n/, '').replace(/^#.*coding[:=].*\n/, '').replace(/\s+$/, '') + '\n';
-    const called = index.calledBy(code, scopeOf(code, '', false));
-    if (called.length === 0) continue;
-    const lines = code.split('\n').length;
-    const summary = scriptSummary(pf?.moduleDocstring ?? null, code);
-    if (lines <= MAX_WORKFLOW_LINES) workflows.push({ path: f.path, code, callsBlocks: called.map((b) => b.qualifiedName), summary, source: 'script' });
-    if (lines <= MAX_SCRIPT_EXAMPLE_LINES && !needsCommandLine(code)) {
-      candidates.push({ example: makeExample(code, 'script', f.path, 1, null), tier: TIER.script!, needsPytest: false, blocks: called });
-    }
+    await guard(f.path, async () => {
+      const text = await read(f.path);
+      if (text === null) return;
+      const pf = input.parsedFiles.find((p) => p.path === f.path);
+      const normalised = normaliseImports(text, pf?.module ?? '', false, index);
+      if (normalised === null || !importsPackage(normalised, input.packageNames)) return;
+      const code = normalised.replace(/^#!.*\n/, '').replace(/^#.*coding[:=].*\n/, '').replace(/\s+$/, '') + '\n';
+      const called = index.calledBy(code, scopeOf(code, '', false));
+      if (called.length === 0) return;
+      const lines = code.split('\n').length;
+      const summary = scriptSummary(pf?.moduleDocstring ?? null, code);
+      if (lines <= MAX_WORKFLOW_LINES) workflows.push({ path: f.path, code, callsBlocks: called.map((b) => b.qualifiedName), summary, source: 'script' });
+      if (lines <= MAX_SCRIPT_EXAMPLE_LINES && !needsCommandLine(code)) {
+        candidates.push({ example: makeExample(code, 'script', f.path, 1, null), tier: TIER.script!, needsPytest: false, blocks: called });
+      }
+    });
   }
 
   // --- notebooks
@@ -1313,28 +1396,30 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
     }
   }
   for (const nb of notebooks) {
-    if (!nb.code.trim()) continue;
-    const normalised = normaliseImports(nb.code, '', false, index);
-    if (normalised === null || !importsPackage(normalised, input.packageNames)) continue;
-    const code = normalised.replace(/\s+$/, '') + '\n';
-    const called = index.calledBy(code, scopeOf(code, '', false));
-    if (called.length === 0) continue;
-    const lines = code.split('\n').length;
-    let summary = nb.summary;
-    if (summary === null && input.notebooks) {
-      const text = await read(nb.path);
-      if (text !== null) {
-        try {
-          summary = notebookSummary(readNotebookContent(text, nb.path).markdownCells);
-        } catch {
-          summary = null; // the caller already reported this notebook
+    await guard(nb.path, async () => {
+      if (!nb.code.trim()) return;
+      const normalised = normaliseImports(nb.code, '', false, index);
+      if (normalised === null || !importsPackage(normalised, input.packageNames)) return;
+      const code = normalised.replace(/\s+$/, '') + '\n';
+      const called = index.calledBy(code, scopeOf(code, '', false));
+      if (called.length === 0) return;
+      const lines = code.split('\n').length;
+      let summary = nb.summary;
+      if (summary === null && input.notebooks) {
+        const text = await read(nb.path);
+        if (text !== null) {
+          try {
+            summary = notebookSummary(readNotebookContent(text, nb.path).markdownCells);
+          } catch {
+            summary = null; // the caller already reported this notebook
+          }
         }
       }
-    }
-    if (lines <= MAX_WORKFLOW_LINES) workflows.push({ path: nb.path, code, callsBlocks: called.map((b) => b.qualifiedName), summary, source: 'notebook' });
-    if (lines <= MAX_SCRIPT_EXAMPLE_LINES) {
-      candidates.push({ example: makeExample(code, 'notebook', nb.path, null, null), tier: TIER.notebook!, needsPytest: false, blocks: called });
-    }
+      if (lines <= MAX_WORKFLOW_LINES) workflows.push({ path: nb.path, code, callsBlocks: called.map((b) => b.qualifiedName), summary, source: 'notebook' });
+      if (lines <= MAX_SCRIPT_EXAMPLE_LINES) {
+        candidates.push({ example: makeExample(code, 'notebook', nb.path, null, null), tier: TIER.notebook!, needsPytest: false, blocks: called });
+      }
+    });
   }
   return { candidates, workflows };
 }

@@ -60,6 +60,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     gitBaseUrl: config.githubGitUrl,
     gitBin: config.gitBin,
     cacheDir: config.cacheDir,
+    env: config.childEnv,
     signal,
     logger,
   });

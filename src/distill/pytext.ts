@@ -143,7 +143,8 @@ export function logicalLines(code: string): LogicalLine[] {
     const nlIdx = offset + line.length;
     offset = nlIdx + 1;
     if (!cur) {
-      if (mline.trim() === '') continue;
+      // Comment-only lines are not statements (and their indentation means nothing).
+      if (mline.trim() === '' || mline.trim().startsWith('#')) continue;
       cur = { start: li, parts: [], mparts: [] };
     }
     cur.parts.push(line);
@@ -324,17 +325,14 @@ export function callsIn(code: string): string[] {
   for (const match of m.matchAll(re)) {
     const idx = match.index!;
     if (idx > 0 && /[A-Za-z0-9_.]/.test(m[idx - 1]!)) {
-      // `x.y(` where x is a call result or subscript: keep the attribute part, marked with a leading dot
-      if (m[idx - 1] === '.' || /[)\]]/.test(m[idx - 1]!)) out.push('.' + match[1]!.replace(/\s+/g, ''));
+      // `f().y(` or `x[0].y(`: an attribute call on an expression, marked with a leading dot
+      if (m[idx - 1] === '.') out.push('.' + match[1]!.replace(/\s+/g, ''));
       continue;
     }
     const name = match[1]!.replace(/\s+/g, '');
     if (PY_KEYWORDS.has(name.split('.')[0]!)) continue;
     out.push(name);
   }
-  // `x[0].method(` and `f().method(`: attribute calls after a closing bracket
-  const re2 = /[)\]]\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
-  for (const match of m.matchAll(re2)) out.push('.' + match[1]!);
   return out;
 }
 

@@ -282,28 +282,53 @@ function referencesByText(sel: SelectedSymbol, text: string): boolean {
   return new RegExp(`\\b${escapeRe(top)}\\b`).test(text);
 }
 
-function referencesByParse(sel: SelectedSymbol, f: ParsedFile): boolean {
-  const objectName = sel.publicPath.split('.').pop()!;
-  const modules = new Set(sel.aliases.map((a) => a.slice(0, a.lastIndexOf('.'))));
+/** What a reference file imports and calls, computed once per file. */
+interface FileFacts {
+  bindings: { from: string; name: string | null; local: string }[];
+  calls: string[];
+  /** Last segments of every call, for a quick "could it call this at all" test. */
+  callNames: Set<string>;
+  importedNames: Set<string>;
+}
+
+function factsOf(f: ParsedFile): FileFacts {
   const isPkg = isInitFile(f);
+  const bindings: FileFacts['bindings'] = [];
+  for (const stmt of f.imports) {
+    for (const b of parseImport(stmt.text)) bindings.push({ from: resolveRelative(b.module, f.module, isPkg), name: b.name, local: b.local });
+  }
+  const calls = [...new Set(f.symbols.flatMap((s) => s.calls))];
+  return {
+    bindings,
+    calls,
+    callNames: new Set(calls.map((c) => c.split('.').pop()!)),
+    importedNames: new Set(bindings.map((b) => b.name ?? '')),
+  };
+}
+
+function referencesByParse(sel: SelectedSymbol, facts: FileFacts): boolean {
+  const objectName = sel.publicPath.split('.').pop()!;
+  // Cheap exits first: most files cannot mention most symbols.
+  if (sel.kind === 'method' && !facts.callNames.has(sel.name)) return false;
+  if (sel.kind !== 'method' && !facts.importedNames.has(objectName) && !facts.importedNames.has('*') && !facts.callNames.has(objectName)) return false;
+  const modules = new Set(sel.aliases.map((a) => a.slice(0, a.lastIndexOf('.'))));
   let bound = false;
   const moduleLocals: string[] = [];
-  for (const stmt of f.imports) {
-    for (const b of parseImport(stmt.text)) {
-      const from = resolveRelative(b.module, f.module, isPkg);
-      if (b.name === null) {
-        if ([...modules].some((m) => m === from || m.startsWith(from + '.'))) moduleLocals.push(b.local);
-      } else if (b.name === objectName && modules.has(from)) bound = true;
-      else if (b.name === '*' && modules.has(from)) bound = true;
-      else if (modules.has(`${from}.${b.name}`)) moduleLocals.push(b.local);
-    }
+  for (const b of facts.bindings) {
+    if (b.name === null) {
+      for (const m of modules) {
+        if (m === b.from || m.startsWith(b.from + '.')) {
+          moduleLocals.push(b.local);
+          break;
+        }
+      }
+    } else if ((b.name === objectName || b.name === '*') && modules.has(b.from)) bound = true;
+    else if (modules.has(`${b.from}.${b.name}`)) moduleLocals.push(b.local);
   }
-  const calls = f.symbols.flatMap((s) => s.calls);
-  if (sel.kind === 'method') {
-    return (bound || moduleLocals.length > 0) && calls.some((c) => c.endsWith(`.${sel.name}`));
-  }
+  if (sel.kind === 'method') return (bound || moduleLocals.length > 0) && facts.callNames.has(sel.name);
   if (bound) return true;
-  return moduleLocals.some((l) => calls.some((c) => c.startsWith(`${l}.`) && c.endsWith(`.${objectName}`)));
+  if (moduleLocals.length === 0 || !facts.callNames.has(objectName)) return false;
+  return moduleLocals.some((l) => facts.calls.some((c) => c.startsWith(`${l}.`) && c.endsWith(`.${objectName}`)));
 }
 
 /**
@@ -319,11 +344,12 @@ export function rankSymbols(
 ): Map<string, number> {
   const textByPath = new Map(texts.map((t) => [t.path, t.code]));
   const refFiles = parsedFiles.filter((f) => REFERENCE_ROLES.has(roles.get(f.path) ?? 'other') && !textByPath.has(f.path));
+  const facts = refFiles.map(factsOf);
   const callers = callerCounts(selected);
   const out = new Map<string, number>();
   for (const sel of selected) {
     let refs = 0;
-    for (const f of refFiles) if (referencesByParse(sel, f)) refs++;
+    for (const ff of facts) if (referencesByParse(sel, ff)) refs++;
     for (const [, code] of textByPath) if (referencesByText(sel, code)) refs++;
     const doc = sel.symbol.docstring ?? '';
     out.set(

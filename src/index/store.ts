@@ -382,8 +382,10 @@ class LanceBlockIndex implements BlockIndex {
     if (changed || (!hasFts && rowCount > 0)) {
       // Compaction merges the many small fragments written above; stale versions are kept a while for readers
       // in other processes that still hold an older snapshot.
+      this.logger.debug(`optimizing the blocks table (${rowCount} rows)`);
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - 10 * 60_000) });
       if (rowCount > 0) {
+        this.logger.debug('building the full-text index');
         await table.createIndex('text', {
           config: lancedb.Index.fts({
             // The text is already tokenised, lowercased and stemmed by text.ts; LanceDB must keep it as is.
@@ -434,6 +436,7 @@ class LanceBlockIndex implements BlockIndex {
     }
     if (ann && ann.type === this.annType && rows <= ann.rows * 2 && rows >= ann.rows / 2) return ann;
     const t0 = performance.now();
+    this.logger.debug(`building the ${this.annType} vector index over ${rows} rows`);
     const partitions = Math.max(16, Math.round(Math.sqrt(rows)));
     const config =
       this.annType === 'hnsw_sq'

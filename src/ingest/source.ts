@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp, statSync, type Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CodedistillError, throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import {
@@ -45,6 +46,18 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
   }
 
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[\w.-]+@[\w.-]+:/.test(location);
+  if (/^file:\/\//i.test(location)) {
+    let p: string;
+    try {
+      p = fileURLToPath(location);
+    } catch (e) {
+      throw new CodedistillError('invalid_input', `${location} is not a valid file URL.`, SOURCE_HINT, { cause: e });
+    }
+    const folder = localFolder(p, opts);
+    if (!folder) throw new CodedistillError('source_not_found', `No folder at ${p}.`, SOURCE_HINT);
+    if (givenRef !== null) throw refForFolder(givenRef, folder);
+    return { kind: 'local', path: folder, location };
+  }
   if (isUrl) {
     const url = parseGithubUrl(location);
     if (url) return githubSpec(url.owner, url.name, mergeRef(url.ref, givenRef, location), location);
@@ -58,13 +71,7 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
   // A folder wins over the GitHub reading of the same text ("owner/name", "github.com/o/n").
   const folder = localFolder(location, opts);
   if (folder) {
-    if (givenRef !== null) {
-      throw new CodedistillError(
-        'invalid_input',
-        `A ref ("${givenRef}") was given for the local folder ${folder}.`,
-        'Check the ref out in your clone and pass the folder without a ref, or pass owner/name to fetch that ref from GitHub.',
-      );
-    }
+    if (givenRef !== null) throw refForFolder(givenRef, folder);
     return { kind: 'local', path: folder, location };
   }
 
@@ -81,6 +88,14 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
     'source_not_found',
     looksLikePath(location) ? `No folder at ${abs}.` : `"${location}" is neither an existing folder nor a GitHub repository.`,
     SOURCE_HINT,
+  );
+}
+
+function refForFolder(ref: string, folder: string): CodedistillError {
+  return new CodedistillError(
+    'invalid_input',
+    `A ref ("${ref}") was given for the local folder ${folder}.`,
+    'Check the ref out in your clone and pass the folder without a ref, or pass owner/name to fetch that ref from GitHub.',
   );
 }
 
@@ -286,7 +301,7 @@ async function gitFacts(root: string, deps: LocalDeps): Promise<GitFacts | null>
     for (const entry of listed.split('\0')) {
       const key = entry.split('\n')[0] ?? '';
       const m = /^(filter\..+)\.(clean|smudge|process)$/i.exec(key);
-      if (m       if (m) noFilters[key] = '';      if (m) noFilters[key] = ''; false) noFilters[key] = '';
+      if (m) noFilters[key] = '';
     }
   } catch {
     // exit 1: no filter configured

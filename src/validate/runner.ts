@@ -166,14 +166,14 @@ function invalid(message: string, hint: string): CodedistillError {
 async function checkImportRoots(roots: string[]): Promise<string[]> {
   const out: string[] = [];
   const home = os.homedir();
-  const tmp = os.tmpdir();
   for (const r of roots) {
     if (typeof r !== 'string' || !path.isAbsolute(r) || r.includes('\0') || r.includes(path.delimiter)) {
       throw invalid(`Import root "${String(r)}" is not an absolute path.`, 'Pass absolute folder paths without ":".');
     }
     const abs = path.resolve(r);
-    // A root is exposed whole: never the system root, the home folder or the folder holding other runs.
-    if (abs === '/' || (home !== '/' && within(home, abs)) || within(tmp, abs)) {
+    // A root is exposed whole: never the system root or the home folder (~/.ssh, ~/.config). The folder
+    // holding the runs' scratch folders is hidden inside the sandbox if a root contains it.
+    if (abs === '/' || (home !== '/' && within(home, abs))) {
       throw invalid(`Import root "${abs}" would expose too much to the sandbox.`, 'Pass the folder that holds the package.');
     }
     const st = await fsp.stat(abs).catch(() => null);
@@ -302,13 +302,14 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
     }
     const home = os.homedir();
     const mounts = new Set<string>([...data.prefixes, data.realExecutableDir, path.dirname(data.executable)]);
-    // sys.path entries outside the prefixes (.pth files, editable installs) are part of the environment,
-    // but never the whole system or home folder.
+    // sys.path entries outside the prefixes (.pth files, editable installs) are part of the environment.
     for (const p of data.path) {
-      if (!path.isAbsolute(p) || p === '/' || (home !== '/' && within(home, p)) || within(os.tmpdir(), p)) continue;
-      const st = await fsp.stat(p).catch(() => null);
+      const st = path.isAbsolute(p) ? await fsp.stat(p).catch(() => null) : null;
       if (st?.isDirectory()) mounts.add(p);
     }
+    // Never the whole system or a folder holding the home folder, whatever the interpreter reports; if it
+    // needed one, the sandbox self-check says so.
+    const safeMounts = [...mounts].filter((m) => path.isAbsolute(m) && m !== '/' && !(home !== '/' && within(home, m)));
     const environmentHash = createHash('sha256')
       .update(`${data.implementation} ${data.version}\n${data.dists.join('\n')}`)
       .digest('hex');
@@ -317,7 +318,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       executable: data.executable,
       version: data.version,
       implementation: data.implementation,
-      mounts: [...mounts].filter((m) => path.isAbsolute(m) && m !== '/'),
+      mounts: safeMounts,
       stdlib: new Set(data.stdlib),
       installed: new Set(data.installed),
       environmentHash,
@@ -432,6 +433,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
         const args = buildBwrapArgs(support, {
           scratchHost: scratch,
           readOnly: [...interp.mounts, ...importRoots],
+          hide: [os.tmpdir()],
           passwdFile,
           groupFile,
           uid: lease?.uid ?? null,

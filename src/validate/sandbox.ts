@@ -21,7 +21,7 @@
  * makes a user namespace; the process count of a fresh namespace starts at zero, so the limit applies to
  * the sandbox alone.
  */
-import { constants as fsConstants, promises as fsp, statSync, lstatSync, readlinkSync, readdirSync } from 'node:fs';
+import { promises as fsp, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCaptured } from './spawn.js';
@@ -88,6 +88,8 @@ export interface SandboxPlan {
   scratchHost: string;
   /** Host paths mounted read-only at the same path: interpreter prefixes, import roots. */
   readOnly: string[];
+  /** Host folders covered by an empty tmpfs when a read-only tree contains them (the folder of all runs). */
+  hide?: string[];
   /** Host files shown as /etc/passwd and /etc/group. */
   passwdFile: string;
   groupFile: string;
@@ -228,6 +230,11 @@ export function buildBwrapArgs(support: BwrapSupport, plan: SandboxPlan): string
     mounted.push(root);
   }
 
+  for (const h of plan.hide ?? []) {
+    const abs = path.resolve(h);
+    if (abs !== '/tmp' && roots.some((r) => within(abs, r) && abs !== r)) a.push('--tmpfs', abs);
+  }
+
   a.push('--bind', plan.scratchHost, SANDBOX_SCRATCH, '--chdir', SANDBOX_SCRATCH);
   a.push('--remount-ro', '/');
 
@@ -337,6 +344,10 @@ async function probeBubblewrap(bwrap: string, env: Record<string, string>): Prom
   const mode: 'root' | 'userns' = isRoot ? 'root' : 'userns';
   const partial = { bwrap, version, mode, features, tools };
   if (!tools.prlimit) return unavailable('prlimit (util-linux) is not installed; it sets the resource limits', partial);
+  if (isRoot && !features.perms) {
+    // Without --perms the folders bwrap creates stay 0700 and the unprivileged sandbox user is locked out.
+    return unavailable(`bubblewrap ${version ?? ''} is too old (0.5 or later is needed for --perms)`, partial);
+  }
   if (isRoot && !tools.setpriv) {
     return unavailable('setpriv (util-linux) is not installed; running as root it is needed to limit processes', partial);
   }
@@ -384,14 +395,4 @@ async function probeBubblewrap(bwrap: string, env: Record<string, string>): Prom
   }
   if (failure) return unavailable(`a trial bubblewrap sandbox failed: ${failure.split('\n')[0]}`, partial);
   return support;
-}
-
-/** True when a path may be opened read-only by us (checked before mounting). */
-export async function canRead(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p, fsConstants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

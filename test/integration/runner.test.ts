@@ -7,7 +7,7 @@ import { scrubEnv } from '../../src/config.js';
 import { isCodedistillError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { installNameFor } from '../../src/validate/deps.js';
-import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
+import { createPythonRunner, splitTimeReport, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-runner-test-'));
@@ -114,6 +114,19 @@ test('installNameFor maps import names to pip names', () => {
   assert.equal(installNameFor('Bio.Seq'), 'biopython');
   assert.equal(installNameFor('google.protobuf'), 'protobuf');
   assert.equal(installNameFor('numpy'), 'numpy');
+});
+
+test('splitTimeReport strips GNU time\'s report and reads peak memory and signal', () => {
+  assert.deepEqual(splitTimeReport('__codedistill_rusage__ peak_kb=1234\n'), { stderr: '', peakKb: 1234, signal: null });
+  assert.deepEqual(splitTimeReport('Traceback...\nValueError: x\nCommand exited with non-zero status 1\n__codedistill_rusage__ peak_kb=99\n'), {
+    stderr: 'Traceback...\nValueError: x\n',
+    peakKb: 99,
+    signal: null,
+  });
+  assert.deepEqual(splitTimeReport('Command terminated by signal 9\n__codedistill_rusage__ peak_kb=5\n'), { stderr: '', peakKb: 5, signal: 9 });
+  // Only a report at the very end counts: the code printing the marker mid-stream is just output.
+  const fake = '__codedistill_rusage__ peak_kb=1\nmore output\n';
+  assert.deepEqual(splitTimeReport(fake), { stderr: fake, peakKb: null, signal: null });
 });
 
 test('an import root holding a package is importable (even from a 0700 temp folder)', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,6 +98,25 @@ async function waitUntilGone(): Promise<number[]> {
   }
   return taggedPids();
 }
+
+test('the sandbox is usable: user known, /etc readable, subprocesses and multiprocessing work', async (t) => {
+  if (!needSandbox(t)) return;
+  // Guards against locking the sandbox user out of what it needs (bwrap creates mount-point folders 0700).
+  const code = `
+import os, pwd, subprocess, multiprocessing
+print("USER", pwd.getpwuid(os.getuid()).pw_name)
+print("ETC", len(open("/etc/ld.so.cache", "rb").read()) > 0)
+print("SUB", subprocess.run(["python3", "-c", "print(7 * 6)"], capture_output=True, text=True).stdout.strip())
+with multiprocessing.Pool(2) as pool:
+    print("POOL", pool.map(abs, [-1, -2]))
+`;
+  const rec = await runner.run({ code });
+  assert.equal(rec.status, 'passed', rec.stderr);
+  assert.match(rec.stdout, /USER sandbox/);
+  assert.match(rec.stdout, /ETC True/);
+  assert.match(rec.stdout, /SUB 42/);
+  assert.match(rec.stdout, /POOL \[1, 2\]/);
+});
 
 test('network: no connection to a server on the host loopback or interface, no DNS', async (t) => {
   if (!needSandbox(t)) return;
@@ -214,6 +233,35 @@ except OSError as e:
   assert.match(rec.stdout, /NODIR \/home/);
   assert.match(rec.stdout, /LS \/tmp \[\]/);
   assert.doesNotMatch(rec.stdout, /KILLED-PARENT|BECAME-ROOT/);
+  await stillWorks();
+});
+
+test('an import root that contains the folder of all runs does not expose other runs', async (t) => {
+  if (!needSandbox(t)) return;
+  // Scratch folders live in os.tmpdir(); if an import root holds it, another run's files would be readable.
+  const root = await mkdtemp(path.join(tmp, 'repo-'));
+  const runs = path.join(root, 'tmp');
+  await mkdir(path.join(root, 'pkg'), { recursive: true });
+  await mkdir(runs);
+  await writeFile(path.join(root, 'pkg', '__init__.py'), 'VALUE = 5\n');
+  await writeFile(path.join(runs, 'other-run.txt'), FILE_SECRET);
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = runs;
+  try {
+    const code = `
+import os, pkg
+print("VALUE", pkg.VALUE)
+print("RUNS", os.listdir(${JSON.stringify(runs)}))
+`;
+    const rec = await runner.run({ code, importRoots: [root] });
+    assert.equal(rec.status, 'passed', rec.stderr);
+    assert.match(rec.stdout, /VALUE 5/);
+    assert.match(rec.stdout, /RUNS \[\]/);
+    assert.equal(rec.stdout.includes(FILE_SECRET), false);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
   await stillWorks();
 });
 

@@ -100,6 +100,12 @@ describe('convertDoctest', () => {
     assert.equal(conv.statements, 2);
   });
 
+  test('a call to a function known to return nothing is left as is: it prints, it has no repr to show', () => {
+    const conv = convertDoctest('>>> report(3)\nvalue: 3\n>>> area(1.0)\n3.14', { returnsNothing: (c) => c === 'report' })!;
+    assert.equal(conv.code, 'report(3)\nprint(repr(area(1.0)))');
+    assert.equal(conv.expectedOutput, 'value: 3\n3.14\n');
+  });
+
   test('no prompts, no conversion; statements without output give no expected output', () => {
     assert.equal(convertDoctest('Just prose.\n\nNo examples here.'), null);
     const conv = convertDoctest('>>> x = 1\n>>> y = x + 1\n')!;
@@ -155,6 +161,14 @@ describe('mineExamples', () => {
     assert.equal(ex[0]!.expectedOutput, '3.141592653589793\n4.0\n');
     assert.equal(ex[0]!.path, 'geom/shapes.py');
     assert.equal(ex[0]!.startLine, 8);
+  });
+
+  test('a doctest of a function that prints and returns nothing keeps the bare call', async () => {
+    const src = 'def report(x):\n    """Print a report.\n\n    >>> report(2)\n    x = 2\n    """\n    print(f"x = {x}")\n';
+    const input = repo({ 'geom/__init__.py': ['library', ''], 'geom/report.py': ['library', src] });
+    const ex = (await mineExamples(input)).get('geom.report.report')!;
+    assert.equal(ex[0]!.code, 'from geom.report import report\nreport(2)\n');
+    assert.equal(ex[0]!.expectedOutput, 'x = 2\n');
   });
 
   test('a test with a conftest fixture, a module constant and a relative import becomes a standalone script', async () => {
@@ -290,6 +304,111 @@ describe('mineExamples', () => {
     assert.equal(area.startLine, 22);
   });
 
+  test('parametrized, unittest-style and optional-import tests are inlined; yield fixtures and data files are not', async () => {
+    const input = repo({
+      'geom/__init__.py': ['library', GEOM_INIT],
+      'geom/shapes.py': ['library', GEOM_SHAPES],
+      'tests/test_more.py': [
+        'test',
+        [
+          'import unittest',
+          'import pytest',
+          'try:',
+          '    import numpy as np',
+          'except ImportError:',
+          '    np = None',
+          'scipy = pytest.importorskip("scipy")',
+          'from geom.shapes import perimeter, Circle',
+          '',
+          '',
+          '@pytest.fixture',
+          'def circle():',
+          '    c = Circle(1.0)',
+          '    yield c',
+          '',
+          '',
+          '@pytest.mark.slow',
+          '@pytest.mark.parametrize("r, expected", [(1.0, 6.283185307179586), (2.0, 12.566370614359172)])',
+          'def test_table(r, expected):',
+          '    assert perimeter(r) == expected',
+          '',
+          '',
+          'def test_uses_yield_fixture(circle):',
+          '    assert circle.scaled(2.0).radius == 2.0',
+          '',
+          '',
+          'def test_reads_data():',
+          '    import os',
+          '    path = os.path.join(os.path.dirname(__file__), "data.txt")',
+          '    assert perimeter(float(open(path).read())) > 0',
+          '',
+          '',
+          'def test_vector():',
+          '    assert np.allclose(scipy.constants.pi * 2, perimeter(1.0))',
+          '',
+          '',
+          'class TestCircle(unittest.TestCase):',
+          '    def test_scaled(self):',
+          '        c = Circle(2.0).scaled(0.5)',
+          '        self.assertAlmostEqual(c.radius, 1.0)',
+          '',
+          '    def test_uses_state(self):',
+          '        self.assertEqual(self.c.radius, 1.0)',
+        ].join('\n'),
+      ],
+    });
+    const all = await mineExamples(input);
+    const per = all.get('geom.shapes.perimeter')!.map((e) => e.code);
+    assert.equal(
+      per.find((c) => c.includes('expected'))!,
+      ['from geom.shapes import perimeter', '', 'r, expected = (1.0, 6.283185307179586)', '', 'assert perimeter(r) == expected', ''].join('\n'),
+    );
+    assert.ok(
+      per.some((c) => c === 'import numpy as np\nimport scipy\nfrom geom.shapes import perimeter\n\nassert np.allclose(scipy.constants.pi * 2, perimeter(1.0))\n'),
+      per.join('\n---\n'),
+    );
+    assert.ok(!per.some((c) => c.includes('__file__')));
+    const scaled = all.get('geom.shapes.Circle.scaled')!.map((e) => e.code);
+    // The test imports Circle from its module; the package re-exports it, so the example imports it from there.
+    assert.deepEqual(scaled, ['from geom import Circle\n\nc = Circle(2.0).scaled(0.5)\nassert round(abs(c.radius - 1.0), 7) == 0\n']);
+  });
+
+  test('star imports get explicit imports; helpers imported from conftest are inlined, unknown ones drop the test', async () => {
+    const input = repo({
+      'geom/__init__.py': ['library', GEOM_INIT],
+      'geom/shapes.py': ['library', GEOM_SHAPES],
+      'tests/conftest.py': ['test', 'from geom import Circle\n\nRADIUS = 2.0\n\n\ndef make_circle():\n    return Circle(RADIUS)\n'],
+      'tests/test_star.py': [
+        'test',
+        [
+          'from geom import *',
+          'from conftest import make_circle',
+          'from conftest import not_defined_anywhere',
+          '',
+          '',
+          'def test_area_star():',
+          '    assert area(0.0) == 0.0',
+          '',
+          '',
+          'def test_helper():',
+          '    c = make_circle()',
+          '    assert c.scaled(2.0).radius == 4.0',
+          '',
+          '',
+          'def test_unknown_helper():',
+          '    assert not_defined_anywhere(area(1.0))',
+        ].join('\n'),
+      ],
+    });
+    const all = await mineExamples(input);
+    const area = all.get('geom.shapes.area')!.filter((e) => e.source === 'test').map((e) => e.code);
+    assert.deepEqual(area, ['from geom import area\n\nassert area(0.0) == 0.0\n'], 'the test calling an unknown helper is dropped');
+    const scaled = all.get('geom.shapes.Circle.scaled')!.map((e) => e.code);
+    assert.deepEqual(scaled, [
+      'from geom import Circle\n\nRADIUS = 2.0\n\ndef make_circle():\n    return Circle(RADIUS)\n\nc = make_circle()\nassert c.scaled(2.0).radius == 4.0\n',
+    ]);
+  });
+
   test('a broken notebook is reported with a typed error and the rest is still mined', async () => {
     const input = repo({
       'geom/__init__.py': ['library', GEOM_INIT],
@@ -358,7 +477,7 @@ describe('rewriting helpers', () => {
 
   test('unittest asserts become plain asserts; unknown ones refuse', () => {
     assert.equal(
-      rewriteUnittestAsserts('x = f(1)\nself.assertEqual(x, 2)\nself.assertAlmostEqual(x, 2.0, places=3)\nself.assertTrue(x > 1)'),
+      rewriteUnittestAsserts('x = f(1)\nself.assertEqual(x, 2)  # exact\nself.assertAlmostEqual(x, 2.0, places=3)\nself.assertTrue(x > 1)'),
       'x = f(1)\nassert x == 2\nassert round(abs(x - 2.0), 3) == 0\nassert x > 1',
     );
     assert.equal(rewriteUnittestAsserts('self.assertRaisesRegex(ValueError, "x", f)'), null);

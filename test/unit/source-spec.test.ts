@@ -81,6 +81,11 @@ describe('parseSourceSpec: folders', () => {
     assert.deepEqual(parseSourceSpec(repo), { kind: 'local', path: repo, location: repo });
   });
 
+  test('file:// URL of a folder', () => {
+    const url = `file://${repo}`;
+    assert.deepEqual(parseSourceSpec(url), { kind: 'local', path: repo, location: url });
+  });
+
   test('relative folder against cwd', () => {
     const spec = parseSourceSpec('./proj', undefined, { cwd: tmp });
     assert.equal(spec.kind, 'local');

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  bodyOf,
+  callsIn,
+  freeNames,
+  isExpressionStatement,
+  logicalLines,
+  mask,
+  parseImport,
+  resolveRelative,
+  splitDocstring,
+  statementGroups,
+  stripComment,
+} from '../../src/distill/pytext.js';
+
+describe('pytext', () => {
+  test('mask blanks string contents and comments, keeps f-string expressions and lengths', () => {
+    const code = 'x = "a(b" + \'#\'  # c(\ny = f"{n:.2f} {{lit}}"\n';
+    const m = mask(code);
+    assert.equal(m.length, code.length);
+    assert.equal(m.split('\n')[0], 'x = "   " + \' \'  #   ');
+    assert.match(m.split('\n')[1]!, /\{?n\b/);
+    assert.doesNotMatch(m, /lit/);
+  });
+
+  test('logical lines join brackets, backslashes and triple-quoted strings', () => {
+    const code = 'a = f(1,\n      2)\nb = """x\ny"""\nc = 1 + \\\n    2\n\n# only a comment\nd = 4';
+    assert.deepEqual(
+      logicalLines(code).map((l) => [l.start, l.end]),
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+        [8, 8],
+      ],
+    );
+  });
+
+  test('statement groups keep compound statements, else clauses and decorators together', () => {
+    const code = '@dec\ndef f():\n    return 1\nif x:\n    y = 1\nelse:\n    y = 2\nz = 3';
+    assert.deepEqual(
+      statementGroups(code).map((g) => g.text.split('\n')[0]),
+      ['@dec', 'if x:', 'z = 3'],
+    );
+  });
+
+  test('free names: reads that nothing in the snippet binds; kwargs, attributes and builtins are not reads', () => {
+    const code = 'import numpy as np\nfrom m import g\nx = np.arange(n)\nfor i, v in enumerate(x):\n    total = g(v, scale=k)\nys = [w * 2 for w in x]\nf = lambda q: q + offset\nprint(obj.attr)';
+    assert.deepEqual([...freeNames(code)].sort(), ['k', 'n', 'obj', 'offset']);
+  });
+
+  test('expression statements vs assignments and compound headers', () => {
+    assert.equal(isExpressionStatement('f(x) == 2'), true);
+    assert.equal(isExpressionStatement('a, b'), true);
+    assert.equal(isExpressionStatement('f(x=1)'), true);
+    assert.equal(isExpressionStatement('x = f(1)'), false);
+    assert.equal(isExpressionStatement('x += 1'), false);
+    assert.equal(isExpressionStatement('x: int = 1'), false);
+    assert.equal(isExpressionStatement('for i in y:\n    print(i)'), false);
+    assert.equal(isExpressionStatement('import math'), false);
+    assert.equal(isExpressionStatement('"a=b"'), true);
+  });
+
+  test('imports parse into bindings; relative modules resolve against the importing module', () => {
+    assert.deepEqual(parseImport('from .core import (a,\n    b as c)  # note'), [
+      { local: 'a', module: '.core', name: 'a', dotted: null },
+      { local: 'c', module: '.core', name: 'b', dotted: null },
+    ]);
+    assert.deepEqual(parseImport('import os.path, numpy as np'), [
+      { local: 'os', module: 'os.path', name: null, dotted: 'os.path' },
+      { local: 'np', module: 'numpy', name: null, dotted: null },
+    ]);
+    assert.equal(resolveRelative('.core', 'pkg.tests.test_x', false), 'pkg.tests.core');
+    assert.equal(resolveRelative('..core', 'pkg.tests.test_x', false), 'pkg.core');
+    assert.equal(resolveRelative('.', 'pkg.sub', true), 'pkg.sub');
+    assert.equal(resolveRelative('.m', 'pkg', true), 'pkg.m');
+  });
+
+  test('bodies come without header and decorators; docstrings split off', () => {
+    const { body } = bodyOf('@pytest.fixture\ndef f(a,\n      b):\n    """Doc."""\n    return a + b\n');
+    assert.equal(body.trim(), '"""Doc."""\nreturn a + b');
+    assert.equal(splitDocstring(body.trim()).rest.trim(), 'return a + b');
+    assert.equal(bodyOf('def f(): return 1').body, 'return 1');
+  });
+
+  test('calls are dotted names before a paren; comments and strings do not count', () => {
+    assert.deepEqual(callsIn('np.sum(x)  # g(1)\ns = "h(2)"\nobj.m(1).n()'), ['np.sum', 'obj.m', '.n']);
+    assert.equal(stripComment('x = "#no"  # yes'), 'x = "#no"');
+  });
+});
