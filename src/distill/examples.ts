@@ -1126,7 +1126,8 @@ interface Candidate {
   blocks: BlockRef[];
 }
 
-const TIER: Record<string, number> = {
+/** Lower is better: the order examples are offered in, whatever their length. */
+const TIER = {
   doctestWithOutput: 0,
   testWithAsserts: 1,
   doctest: 2,
@@ -1134,7 +1135,7 @@ const TIER: Record<string, number> = {
   readme: 3,
   script: 4,
   notebook: 5,
-};
+} as const;
 
 function makeExample(code: string, source: ExampleSource, p: string | null, line: number | null, expected: string | null): Example {
   return { code: code.replace(/\s+$/, '') + '\n', source, path: p, startLine: line, expectedOutput: expected, run: null };
@@ -1145,12 +1146,14 @@ interface Mined {
   workflows: WorkflowCandidate[];
 }
 
+/** mineExamples and mineWorkflows called with the same input object share one mining pass. */
 const cache = new WeakMap<object, Promise<Mined>>();
 
 function roleMap(files: RepoFile[]): Map<string, FileRole> {
   return new Map(files.map((f) => [f.path, f.role]));
 }
 
+/** Block refs for bare qualified names, resolved against the parsed library files (public import included). */
 function refsFromNames(names: (BlockRef | string)[], parsedFiles: ParsedFile[], roles: Map<string, FileRole>): BlockRef[] {
   const libs = parsedFiles.filter((f) => roles.get(f.path) === 'library');
   const aliases = publicPaths(libs);
@@ -1271,7 +1274,7 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
       const offset = firstPrompt ? codeLines.findIndex((l) => l.trim() === firstPrompt) : -1;
       const ex = makeExample(code, 'doctest', file.path, offset >= 0 ? sym.startLine + offset : sym.startLine, conv.expectedOutput);
       const called = index.calledBy(code, scopeOf(code, '', false)).filter((x) => x !== b);
-      candidates.push({ example: ex, tier: conv.expectedOutput ? TIER.doctestWithOutput! : TIER.doctest!, needsPytest: false, blocks: [b, ...called] });
+      candidates.push({ example: ex, tier: conv.expectedOutput ? TIER.doctestWithOutput : TIER.doctest, needsPytest: false, blocks: [b, ...called] });
     });
   }
 
@@ -1326,7 +1329,7 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
       if (called.length === 0) continue;
       candidates.push({
         example: makeExample(built.code, 'test', built.path, built.line, null),
-        tier: built.hasAsserts ? TIER.testWithAsserts! : TIER.test!,
+        tier: built.hasAsserts ? TIER.testWithAsserts : TIER.test,
         needsPytest: built.needsPytest,
         blocks: called,
       });
@@ -1353,7 +1356,7 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
         const own = new Set(callsIn(s.code).map((c) => c.split('.').pop()!));
         const called = index.calledBy(normalised, scopeOf(normalised, '', false)).filter((b) => own.has(b.name));
         if (called.length === 0) continue;
-        candidates.push({ example: makeExample(normalised, 'readme', f.path, s.line, code.expectedOutput), tier: TIER.readme!, needsPytest: false, blocks: called });
+        candidates.push({ example: makeExample(normalised, 'readme', f.path, s.line, code.expectedOutput), tier: TIER.readme, needsPytest: false, blocks: called });
       }
     });
   }
@@ -1373,7 +1376,7 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
       const summary = scriptSummary(pf?.moduleDocstring ?? null, code);
       if (lines <= MAX_WORKFLOW_LINES) workflows.push({ path: f.path, code, callsBlocks: called.map((b) => b.qualifiedName), summary, source: 'script' });
       if (lines <= MAX_SCRIPT_EXAMPLE_LINES && !needsCommandLine(code)) {
-        candidates.push({ example: makeExample(code, 'script', f.path, 1, null), tier: TIER.script!, needsPytest: false, blocks: called });
+        candidates.push({ example: makeExample(code, 'script', f.path, 1, null), tier: TIER.script, needsPytest: false, blocks: called });
       }
     });
   }
@@ -1417,7 +1420,7 @@ async function mineEverything(input: WorkflowInput): Promise<Mined> {
       }
       if (lines <= MAX_WORKFLOW_LINES) workflows.push({ path: nb.path, code, callsBlocks: called.map((b) => b.qualifiedName), summary, source: 'notebook' });
       if (lines <= MAX_SCRIPT_EXAMPLE_LINES) {
-        candidates.push({ example: makeExample(code, 'notebook', nb.path, null, null), tier: TIER.notebook!, needsPytest: false, blocks: called });
+        candidates.push({ example: makeExample(code, 'notebook', nb.path, null, null), tier: TIER.notebook, needsPytest: false, blocks: called });
       }
     });
   }

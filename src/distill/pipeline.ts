@@ -22,7 +22,7 @@ import type { CodeParser, ParsedFile } from '../parse/types.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from './compute.js';
 import { distributionForImport, isStdlibModule, readDeclaredDependencies, requirementsForImports } from './deps.js';
-import { mineExamples, mineWorkflows, readNotebook } from './examples.js';
+import { mineExamples, mineWorkflows, readNotebook, type MineInput } from './examples.js';
 import { rankSymbols, selectSymbols } from './select.js';
 import { repoPurpose, summarize } from './summary.js';
 
@@ -139,12 +139,18 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   progress({ stage: 'select', done: 0 });
   const libraryFiles = parsed.filter((p) => roles.get(p.path) === 'library');
   const selected = selectSymbols(parsed, roles);
-  const ranks = rankSymbols(selected, parsed, roles, notebooks);
-
   const readText = async (p: string) => fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8');
   const packageNames = topLevelPackages(libraryFiles);
+  // Ranking reads how README fences, notebooks and scripts use each block, not only parsed code.
+  const docTexts: { path: string; code: string }[] = [...notebooks];
+  for (const f of walk.files.filter((x) => x.role === 'docs' && /\.(md|rst|txt)$/i.test(x.path)).slice(0, 200)) {
+    docTexts.push({ path: f.path, code: await readText(f.path).catch(() => '') });
+  }
+  const ranks = rankSymbols(selected, parsed, roles, docTexts);
+
   progress({ stage: 'examples', done: 0, total: selected.length });
-  const mined = await mineExamples({
+  // One input object for both miners: mining is cached per object, so the work is done once.
+  const mineInput: MineInput = {
     blocks: selected.map((s) => ({
       qualifiedName: s.qualifiedName,
       name: s.symbol.name,
@@ -158,7 +164,8 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     notebooks,
     readText,
     packageNames,
-  });
+  };
+  const mined = await mineExamples(mineInput);
 
   // Licence, citation, purpose, dependencies.
   const licence = await detectLicence(src.root, walk.files.map((f) => f.path));
@@ -217,7 +224,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
 
   // Workflows: the repository's own example scripts and notebooks, linked to the blocks they use.
   const byQn = new Map(blocks.map((b) => [b.qualifiedName, b]));
-  for (const w of await mineWorkflows({ parsedFiles: parsed, files: walk.files, notebooks, blocks: selected.map((s) => s.qualifiedName), packageNames, readText })) {
+  for (const w of await mineWorkflows(mineInput)) {
     let qn = `workflow.${w.path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9]+/g, '_')}`;
     for (let n = 2; seen.has(qn); n++) qn = `${qn}~${n}`;
     seen.add(qn);

@@ -183,21 +183,23 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
         if (!parentPath || parentPath.split('.').some((p) => isPrivateName(p, f.language))) continue;
       }
       const objectLocal = sym.kind === 'method' ? parentPath! : sym.localName;
+      const python = f.language === 'python';
+      // Nested classes (Outer.Inner) cannot be imported by name; users reach them through the outer class.
+      // (R names may hold dots, and R has no import paths: the defining module is all there is.)
+      if (python && objectLocal.includes('.')) continue;
       const qnObject = `${f.module}.${objectLocal}`;
       const aliases = paths.get(qnObject) ?? [qnObject];
       const preferred = aliases[0]!;
       // A public name inside a private module is an implementation detail unless a public path exports it.
       if (hasPrivateSegment(preferred)) continue;
-      if (sym.kind === 'method' && !keptClasses.has(parentPath!)) {
-        // Nested classes are not selected on their own; their methods go too.
-        continue;
-      }
+      // Methods go with their class: left out when it was.
+      if (sym.kind === 'method' && !keptClasses.has(parentPath!)) continue;
       const trivial = trivialReason(sym, f.language);
       const isClass = sym.kind === 'class';
       // A class whose own body is thin still earns a block when it carries public methods.
       if (trivial && !(isClass && hasPublicMethods(f, sym))) continue;
-      const objectName = objectLocal.split('.').pop()!;
-      const publicImport = preferred.slice(0, preferred.length - objectName.length - 1);
+      const objectName = python ? objectLocal.split('.').pop()! : objectLocal;
+      const publicImport = python ? preferred.slice(0, preferred.length - objectName.length - 1) : f.module;
       const inAll =
         (f.allExports?.includes(objectLocal.split('.')[0]!) ?? false) ||
         (f.language === 'r' && /^@export\b/m.test(sym.docstring ?? ''));

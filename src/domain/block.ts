@@ -38,6 +38,16 @@ export const Example = z.object({
   startLine: z.number().int().nullable(),
   expectedOutput: z.string().nullable().describe('Output the source states (doctest output), if any.'),
   run: RunRecord.nullable().describe('The record of running this example, if it was run.'),
+  repairedFrom: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('The code as it was before a language model repaired it (run records the repaired code); absent or null when never repaired.'),
+  repairAttempts: z
+    .number()
+    .int()
+    .optional()
+    .describe('How many repaired versions were run before one passed, when the example was repaired.'),
 });
 export type Example = z.infer<typeof Example>;
 

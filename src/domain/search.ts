@@ -14,7 +14,12 @@ export const SearchFilters = z.object({
 export type SearchFilters = z.infer<typeof SearchFilters>;
 
 export const SearchQuery = SearchFilters.extend({
-  query: z.string().trim().min(1, 'query is empty: describe what the code should do, or paste code').max(2000),
+  query: z
+    .string()
+    .trim()
+    .min(1, 'query is empty: describe what the code should do, or paste code')
+    .max(2000, 'query is over 2000 characters: describe the task in a sentence or paste the key lines')
+    .describe('What the code should do, in words ("pressure loss through a packed bed"), or a piece of code.'),
   limit: z.number().int().min(1).max(50).default(10).describe('How many results (1-50).'),
 });
 export type SearchQuery = z.infer<typeof SearchQuery>;

@@ -140,6 +140,28 @@ describe('selectSymbols', () => {
     assert.deepEqual(names(selectSymbols(parsed, roles)), ['pkg.util.helper']);
   });
 
+  test('R: a leading dot is private, dots inside names are not nesting, @export marks the public API', () => {
+    const src = [
+      "#' Mean of positive values",
+      "#' @export",
+      'pos.mean <- function(x) {',
+      '  x <- x[x > 0]',
+      '  mean(x)',
+      '}',
+      '',
+      '.check <- function(x) {',
+      '  stopifnot(all(x > 0))',
+      '  invisible(x)',
+      '}',
+    ].join('\n');
+    const { parsed, roles } = repo({ 'R/stats.R': ['library', src] });
+    const sel = selectSymbols(parsed, roles);
+    assert.deepEqual(
+      sel.map((s) => [s.name, s.publicImport, s.exported]),
+      [['pos.mean', parsed[0]!.module, true]],
+    );
+  });
+
   test('trivialReason names the reason', () => {
     const { parsed } = repo({ 'pkg/core.py': ['library', CORE] });
     const sym = (n: string) => parsed[0]!.symbols.find((s) => s.localName === n)!;
