@@ -277,7 +277,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   const manifest: LibraryManifest = {
     schemaVersion: LIBRARY_SCHEMA_VERSION,
     name,
-    source: { kind: src.kind, location: src.kind === 'local' ? src.root : src.location, repo: src.repo, ref: src.ref, commit: src.commit, url: src.url },
+    source: { kind: src.kind, location: src.location, repo: src.repo, ref: src.ref, commit: src.commit, url: src.url },
     licence: licenceId,
     citation,
     description: purpose,

@@ -288,10 +288,10 @@ async function gitFacts(root: string, deps: LocalDeps): Promise<GitFacts | null>
   }
   if (!/^[0-9a-f]{40,64}$/.test(head)) return null;
   if (prefix !== '') {
-    // A folder inside some other repository (say a home folder kept in git) that HEAD does not
-    // hold: HEAD says nothing about these files.
-    const tracked = (await run(['ls-tree', '--name-only', 'HEAD', '--', '.'], { maxStdoutBytes: 4096 })).stdout;
-    if (!tracked.trim()) return null;
+    // A folder below the top of some other repository (a home folder kept in git, a fixture inside a
+    // project): HEAD names the enclosing tree, whose paths are not this folder's, so provenance would
+    // point at the wrong files. The content hash identifies exactly what is distilled.
+    return null;
   }
   // Comparing the work tree runs the folder's clean filters, which its own .git/config may name:
   // blank every one of them (an empty command is no filter) so no command of the folder's runs.
