@@ -193,7 +193,9 @@ export function createLlmClient(cfg: LlmConfig, opts: LlmClientOptions): LlmClie
   try {
     const base = new URL(cfg.baseUrl);
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`unsupported protocol ${base.protocol}`);
-    endpoint = new URL(base.href.replace(/\/+$/, '') + '/chat/completions');
+    // Keep any query (Azure-style ?api-version=...) on the endpoint; only the path grows.
+    endpoint = new URL(base.href);
+    endpoint.pathname = base.pathname.replace(/\/+$/, '') + '/chat/completions';
     // Credentials in the URL or a key in the query string must not reach the logs.
     display = `${base.protocol}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
   } catch (e) {

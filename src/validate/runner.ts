@@ -10,6 +10,8 @@
  *   the code base does for aborted jobs; it is not an outcome of the code.
  * - Bad arguments (relative or missing import roots, file names escaping the scratch folder) throw
  *   CodedistillError('invalid_input'): they are the caller's mistakes, not the code's.
+ * - runBatch (batch.ts) runs many snippets in one sandbox through a forking driver; its records are built by
+ *   the same classify() as run()'s, so a caller cannot tell them apart except by duration.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
@@ -36,14 +38,18 @@ import {
   type BwrapSupport,
   type ResourceLimits,
 } from './sandbox.js';
+import { runBatchWith, type ClassifyContext, type Outcome, type SandboxLaunch } from './batch.js';
+import { requiredPackageOf } from './missing.js';
 import { runCaptured, signalName, type CaptureResult } from './spawn.js';
 import { describePythonError, missingModuleOf, parseTraceback } from './traceback.js';
-import type { RunRequest, Runner } from './types.js';
+import type { BatchOptions, RunRequest, Runner } from './types.js';
 
 export type PythonRunnerConfig = Pick<
   Config,
   'python' | 'sandbox' | 'allowUnsandboxed' | 'timeoutMs' | 'maxTimeoutMs' | 'memoryLimitMb' | 'outputCapBytes' | 'childEnv' | 'cacheDir'
->;
+> &
+  /** Parallel sandboxes for runBatch when the call does not say (default 1). */
+  Partial<Pick<Config, 'workers'>>;
 
 const SNIPPET = 'snippet.py';
 const MIN_TIMEOUT_MS = 100;
@@ -377,44 +383,36 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
     sandboxFailure: string | null;
   }
 
-  async function execute(
+  /**
+   * Make a run folder (scratch plus our passwd/group files), lease a uid, build the command line and hand it
+   * to `use`; afterwards release the uid and remove the folder. `use` must not return before every process
+   * it started is gone (runCaptured and the batch spawner kill the whole group).
+   */
+  async function withSandbox<T>(
     iso: { kind: 'bwrap'; support: BwrapSupport } | { kind: 'none' },
     interp: InterpreterInfo,
-    code: string,
-    files: Array<[string, string]>,
-    importRoots: string[],
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<Execution> {
+    spec: {
+      files: Array<[string, string]>;
+      importRoots: string[];
+      limits: ResourceLimits;
+      /** The program and its arguments, given the scratch folder as the code sees it. */
+      command: (inside: string) => string[];
+      /** Append GNU time's peak-memory report to stderr. */
+      measure: boolean;
+    },
+    use: (launch: SandboxLaunch) => Promise<T>,
+  ): Promise<T> {
     const runDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'codedistill-run-'));
     const scratch = path.join(runDir, 'scratch');
     let lease: { uid: number; release: () => void } | null = null;
     try {
       await fsp.mkdir(scratch, { mode: 0o700 });
-      await fsp.writeFile(path.join(scratch, SNIPPET), code, { encoding: 'utf8', mode: 0o644 });
-      for (const [name, content] of files) {
+      for (const [name, content] of spec.files) {
         const dest = path.join(scratch, name);
         await fsp.mkdir(path.dirname(dest), { recursive: true });
         await fsp.writeFile(dest, content, { encoding: 'utf8', mode: 0o644 });
       }
-      const limits: ResourceLimits = {
-        cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
-        addressSpaceBytes: cfg.memoryLimitMb * 1024 * 1024,
-        maxProcesses: DEFAULT_MAX_PROCESSES,
-        fileSizeBytes: DEFAULT_MAX_FILE_BYTES,
-      };
       const exeDir = path.dirname(interp.executable);
-      const capture = {
-        timeoutMs,
-        signal,
-        capBytes: cfg.outputCapBytes,
-        stderrTailBytes: Math.min(32 * 1024, Math.floor(cfg.outputCapBytes / 2)),
-        killAfterBytes: Math.max(KILL_AFTER_MIN_BYTES, 64 * cfg.outputCapBytes),
-      };
-
-      let result: CaptureResult;
-      let snippetPath: string;
-      let measured: boolean;
       if (iso.kind === 'bwrap') {
         const { support } = iso;
         lease = support.mode === 'root' ? acquireSandboxUid() : null;
@@ -428,37 +426,75 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
           { mode: 0o644 },
         );
         await fsp.writeFile(groupFile, `root:x:0:\nsandbox:x:${uid}:\n`, { mode: 0o644 });
-        snippetPath = `${SANDBOX_SCRATCH}/${SNIPPET}`;
-        measured = support.tools.time !== null;
+        const measured = spec.measure && support.tools.time !== null;
         const args = buildBwrapArgs(support, {
           scratchHost: scratch,
-          readOnly: [...interp.mounts, ...importRoots],
+          readOnly: [...interp.mounts, ...spec.importRoots],
           hide: [os.tmpdir()],
           passwdFile,
           groupFile,
           uid: lease?.uid ?? null,
-          limits,
-          command: [interp.executable, snippetPath],
+          limits: spec.limits,
+          command: spec.command(SANDBOX_SCRATCH),
           measure: measured,
         });
-        const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots, exeDir });
-        result = await runCaptured(support.bwrap ?? 'bwrap', args, { ...capture, env, cwd: runDir });
-      } else {
-        snippetPath = path.join(scratch, SNIPPET);
-        const prlimit = findTool('prlimit');
-        const time = findTool('time');
-        measured = time !== null;
-        // No process limit here: RLIMIT_NPROC counts every process of the user, not just this run's.
-        const cmd = [
-          ...(prlimit ? [prlimit, ...prlimitArgs({ ...limits, maxProcesses: null })] : []),
-          ...(time ? [time, '-f', TIME_FORMAT, '--'] : []),
-          interp.executable,
-          snippetPath,
-        ];
-        const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots, exeDir });
-        result = await runCaptured(cmd[0] as string, cmd.slice(1), { ...capture, env, cwd: scratch });
+        const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots: spec.importRoots, exeDir });
+        return await use({ file: support.bwrap ?? 'bwrap', args, env, cwd: runDir, inside: SANDBOX_SCRATCH, measured, sandbox: 'bwrap' });
       }
+      const prlimit = findTool('prlimit');
+      const time = spec.measure ? findTool('time') : null;
+      // No process limit here: RLIMIT_NPROC counts every process of the user, not just this run's.
+      const cmd = [
+        ...(prlimit ? [prlimit, ...prlimitArgs({ ...spec.limits, maxProcesses: null })] : []),
+        ...(time ? [time, '-f', TIME_FORMAT, '--'] : []),
+        ...spec.command(scratch),
+      ];
+      const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots: spec.importRoots, exeDir });
+      return await use({ file: cmd[0] as string, args: cmd.slice(1), env, cwd: scratch, inside: scratch, measured: time !== null, sandbox: 'none' });
+    } finally {
+      // The process group is dead by now, so the uid can serve another run.
+      lease?.release();
+      await fsp.rm(runDir, { recursive: true, force: true }).catch(async () => {
+        // The code may have made its own folders unreadable (possible when we are not root).
+        await makeTreeRemovable(runDir);
+        await fsp.rm(runDir, { recursive: true, force: true }).catch((e) => logger.warn(`could not remove ${runDir}: ${String(e)}`));
+      });
+    }
+  }
 
+  async function execute(
+    iso: { kind: 'bwrap'; support: BwrapSupport } | { kind: 'none' },
+    interp: InterpreterInfo,
+    code: string,
+    files: Array<[string, string]>,
+    importRoots: string[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Execution> {
+    const limits: ResourceLimits = {
+      cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
+      addressSpaceBytes: cfg.memoryLimitMb * 1024 * 1024,
+      maxProcesses: DEFAULT_MAX_PROCESSES,
+      fileSizeBytes: DEFAULT_MAX_FILE_BYTES,
+    };
+    const spec = {
+      files: [[SNIPPET, code] as [string, string], ...files],
+      importRoots,
+      limits,
+      command: (inside: string) => [interp.executable, `${inside}/${SNIPPET}`],
+      measure: true,
+    };
+    return withSandbox(iso, interp, spec, async (launch) => {
+      const result = await runCaptured(launch.file, launch.args, {
+        env: launch.env,
+        cwd: launch.cwd,
+        timeoutMs,
+        signal,
+        capBytes: cfg.outputCapBytes,
+        stderrTailBytes: stderrTailBytes(),
+        killAfterBytes: killAfterBytes(),
+      });
+      const { measured } = launch;
       const full = measured ? splitTimeReport(result.stderr.toString('utf8')) : null;
       const tail = measured ? splitTimeReport(result.stderrTail.toString('utf8')) : null;
       const stderr = full ? full.stderr : result.stderr.toString('utf8');
@@ -480,18 +516,18 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
         peakKb: report?.peakKb ?? null,
         exitCode,
         signal: sig,
-        snippetPath,
+        snippetPath: `${launch.inside}/${SNIPPET}`,
         sandboxFailure,
       };
-    } finally {
-      // The process group is dead by now (runCaptured kills it), so the uid can serve another run.
-      lease?.release();
-      await fsp.rm(runDir, { recursive: true, force: true }).catch(async () => {
-        // The code may have made its own folders unreadable (possible when we are not root).
-        await makeTreeRemovable(runDir);
-        await fsp.rm(runDir, { recursive: true, force: true }).catch((e) => logger.warn(`could not remove ${runDir}: ${String(e)}`));
-      });
-    }
+    });
+  }
+
+  const stderrTailBytes = () => Math.min(32 * 1024, Math.floor(cfg.outputCapBytes / 2));
+  const killAfterBytes = () => Math.max(KILL_AFTER_MIN_BYTES, 64 * cfg.outputCapBytes);
+
+  function clampTimeout(requested: number | undefined): number {
+    const t = requested ?? cfg.timeoutMs;
+    return Math.max(MIN_TIMEOUT_MS, Math.min(Number.isFinite(t) ? t : cfg.timeoutMs, cfg.maxTimeoutMs));
   }
 
   function isThirdParty(mod: string, interp: InterpreterInfo, importRoots: string[], files: Array<[string, string]>): boolean {
@@ -502,6 +538,16 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
     return !importRoots.some((root) => existsSync(path.join(root, top)) || existsSync(path.join(root, `${top}.py`)));
   }
 
+  /** Whether a distribution named in an error message is (by any of its usual spellings) importable here. */
+  function isInstalledDistribution(name: string, interp: InterpreterInfo, importRoots: string[]): boolean {
+    const norm = (s: string) => s.toLowerCase().replace(/[-.]/g, '_');
+    const wanted = norm(name);
+    for (const mod of [...interp.installed, ...interp.stdlib]) {
+      if (norm(mod) === wanted || norm(installNameFor(mod)) === wanted) return true;
+    }
+    return importRoots.some((root) => existsSync(path.join(root, name)) || existsSync(path.join(root, `${name}.py`)));
+  }
+
   const record = (
     base: Omit<RunRecord, 'status' | 'message' | 'ranAt'>,
     status: RunStatus,
@@ -509,7 +555,127 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
     ranAt: string,
   ): RunRecord => ({ ...base, status, message, ranAt });
 
-  return {
+  /** The record for what happened to one piece of code: shared by single runs and batches. */
+  function classify(o: Outcome, ctx: ClassifyContext): RunRecord {
+    const { interp, ranAt } = ctx;
+    const truncated = o.stdoutTruncated || o.stderrTruncated;
+    const base = {
+      exitCode: o.exitCode,
+      signal: o.signal,
+      durationMs: Math.round(o.durationMs),
+      peakMemoryKb: o.peakKb,
+      stdout: o.stdout,
+      stderr: o.stderr,
+      truncated,
+      error: null as PythonError | null,
+      missingModule: null as string | null,
+      sandbox: ctx.sandbox,
+      interpreter: interp.display,
+      environmentHash: interp.environmentHash,
+    };
+    const truncNote = truncated ? ` Output was cut at ${formatBytes(cfg.outputCapBytes)} per stream.` : '';
+
+    if (o.spawnError) {
+      return record(base, 'error', `The run could not start (${o.spawnError.message}).`, ranAt);
+    }
+    if (o.sandboxFailure) {
+      return record(base, 'error', `The sandbox failed to start: ${o.sandboxFailure}`, ranAt);
+    }
+    if (o.timedOut) {
+      return record(
+        { ...base, error: parseTraceback(o.stderrTail, { snippetPath: o.snippetPath }) },
+        'timeout',
+        `Timed out after ${ctx.timeoutMs} ms and was stopped; make the code faster or allow more time ` +
+          `(timeoutMs, at most ${cfg.maxTimeoutMs}).${truncNote}`,
+        ranAt,
+      );
+    }
+    if (o.outputLimitHit) {
+      return record(
+        base,
+        'failed',
+        `Stopped after printing more than ${formatBytes(killAfterBytes())}; ` +
+          `print less (output is kept up to ${formatBytes(cfg.outputCapBytes)} per stream).`,
+        ranAt,
+      );
+    }
+    if (o.exitCode === 0 && !o.signal) {
+      const expected = ctx.expectedOutput;
+      if (expected !== undefined && expected !== null) {
+        if (outputsMatch(expected, o.stdout)) {
+          return record(base, 'passed', `Ran successfully and printed the expected output.${truncNote}`, ranAt);
+        }
+        return record(
+          base,
+          'failed',
+          `Ran without error but the output did not match: ${describeMismatch(expected, o.stdout)}.${truncNote}`,
+          ranAt,
+        );
+      }
+      return record(base, 'passed', `Ran successfully.${truncNote}`, ranAt);
+    }
+
+    const error = parseTraceback(o.stderrTruncated ? o.stderrTail : o.stderr, { snippetPath: o.snippetPath });
+    const missing = missingModuleOf(error);
+    if (missing && isThirdParty(missing, interp, ctx.importRoots, ctx.files)) {
+      const top = missing.split('.')[0] ?? missing;
+      const install = installNameFor(missing);
+      return record(
+        { ...base, error, missingModule: top },
+        'skipped',
+        `missing dependency ${top} (install name ${install}); install it in ${interp.display} to run this code.`,
+        ranAt,
+      );
+    }
+    // "X requires the installation of the package pint": a dependency the code needs but the environment lacks.
+    const required = missing ? null : requiredPackageOf(error);
+    if (required && !isInstalledDistribution(required, interp, ctx.importRoots)) {
+      const install = installNameFor(required);
+      return record(
+        { ...base, error, missingModule: required },
+        'skipped',
+        `missing dependency ${required} (install name ${install}); install it in ${interp.display} to run this code.`,
+        ranAt,
+      );
+    }
+    if (error) return record({ ...base, error }, 'failed', `${describePythonError(error)}${truncNote ? `.${truncNote}` : ''}`, ranAt);
+    if (o.signal) {
+      return record(base, 'failed', `The process was killed by ${o.signal}${signalHint(o.signal)}.${truncNote}`, ranAt);
+    }
+    const last = lastLine(o.stderr);
+    return record(base, 'failed', `Exited with code ${o.exitCode}${last ? `: ${last}` : ''}.${truncNote}`, ranAt);
+  }
+
+  const emptyRecord = {
+    exitCode: null,
+    signal: null,
+    durationMs: 0,
+    peakMemoryKb: null,
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    error: null,
+    missingModule: null,
+    sandbox: 'none' as const,
+    interpreter: null,
+    environmentHash: null,
+  };
+
+  /** The interpreter and isolation runs use, or the record every run gets when there are none. */
+  async function environment(): Promise<
+    { interp: InterpreterInfo; iso: { kind: 'bwrap'; support: BwrapSupport } | { kind: 'none' } } | { refusal: (ranAt: string) => RunRecord }
+  > {
+    const interp = await interpreter();
+    if ('error' in interp) return { refusal: (ranAt) => record(emptyRecord, 'error', interp.error, ranAt) };
+    const iso = await isolation(interp);
+    if (iso.kind === 'unavailable') {
+      const withInterp = { ...emptyRecord, interpreter: interp.display, environmentHash: interp.environmentHash };
+      return { refusal: (ranAt) => record(withInterp, 'error', iso.message, ranAt) };
+    }
+    return { interp, iso };
+  }
+
+  const runner: Runner = {
     async info() {
       const interp = await interpreter();
       if ('error' in interp) return { sandbox: 'none', interpreter: null, available: false, reason: interp.error };
@@ -523,28 +689,10 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       const ranAt = new Date().toISOString();
       const importRoots = await checkImportRoots(req.importRoots ?? []);
       const files = checkFiles(req.files ?? {});
-      const requested = req.timeoutMs ?? cfg.timeoutMs;
-      const timeoutMs = Math.max(MIN_TIMEOUT_MS, Math.min(Number.isFinite(requested) ? requested : cfg.timeoutMs, cfg.maxTimeoutMs));
-
-      const empty = {
-        exitCode: null,
-        signal: null,
-        durationMs: 0,
-        peakMemoryKb: null,
-        stdout: '',
-        stderr: '',
-        truncated: false,
-        error: null,
-        missingModule: null,
-        sandbox: 'none' as const,
-        interpreter: null,
-        environmentHash: null,
-      };
-      const interp = await interpreter();
-      if ('error' in interp) return record(empty, 'error', interp.error, ranAt);
-      const iso = await isolation(interp);
-      const withInterp = { ...empty, interpreter: interp.display, environmentHash: interp.environmentHash };
-      if (iso.kind === 'unavailable') return record(withInterp, 'error', iso.message, ranAt);
+      const timeoutMs = clampTimeout(req.timeoutMs);
+      const env = await environment();
+      if ('refusal' in env) return env.refusal(ranAt);
+      const { interp, iso } = env;
       throwIfAborted(req.signal);
 
       const ex = await execute(iso, interp, req.code, files, importRoots, timeoutMs, req.signal);
@@ -552,81 +700,48 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       if (cap.aborted && !cap.timedOut) {
         throw new CodedistillError('cancelled', 'The run was cancelled.', 'Start it again when you need it.');
       }
-      const stdout = cap.stdout.toString('utf8');
-      const truncated = cap.stdoutTruncated || cap.stderrTruncated;
-      const base = {
-        exitCode: ex.exitCode,
-        signal: ex.signal,
-        durationMs: Math.round(cap.durationMs),
-        peakMemoryKb: ex.peakKb,
-        stdout,
-        stderr: ex.stderr,
-        truncated,
-        error: null as PythonError | null,
-        missingModule: null as string | null,
-        sandbox: iso.kind,
-        interpreter: interp.display,
-        environmentHash: interp.environmentHash,
-      };
-      const truncNote = truncated ? ` Output was cut at ${formatBytes(cfg.outputCapBytes)} per stream.` : '';
+      return classify(
+        {
+          spawnError: cap.spawnError,
+          sandboxFailure: ex.sandboxFailure,
+          timedOut: cap.timedOut,
+          outputLimitHit: cap.outputLimitHit,
+          exitCode: ex.exitCode,
+          signal: ex.signal,
+          stdout: cap.stdout.toString('utf8'),
+          stderr: ex.stderr,
+          stderrTail: ex.stderrTail,
+          stdoutTruncated: cap.stdoutTruncated,
+          stderrTruncated: cap.stderrTruncated,
+          durationMs: cap.durationMs,
+          peakKb: ex.peakKb,
+          snippetPath: ex.snippetPath,
+        },
+        { interp, sandbox: iso.kind, timeoutMs, expectedOutput: req.expectedOutput, importRoots, files, ranAt },
+      );
+    },
 
-      if (cap.spawnError) {
-        return record(base, 'error', `The run could not start (${cap.spawnError.message}).`, ranAt);
-      }
-      if (ex.sandboxFailure) {
-        return record(base, 'error', `The sandbox failed to start: ${ex.sandboxFailure}`, ranAt);
-      }
-      if (cap.timedOut) {
-        return record(
-          { ...base, error: parseTraceback(ex.stderrTail, { snippetPath: ex.snippetPath }) },
-          'timeout',
-          `Timed out after ${timeoutMs} ms and was stopped; make the code faster or allow more time ` +
-            `(timeoutMs, at most ${cfg.maxTimeoutMs}).${truncNote}`,
-          ranAt,
-        );
-      }
-      if (cap.outputLimitHit) {
-        return record(
-          base,
-          'failed',
-          `Stopped after printing more than ${formatBytes(Math.max(KILL_AFTER_MIN_BYTES, 64 * cfg.outputCapBytes))}; ` +
-            `print less (output is kept up to ${formatBytes(cfg.outputCapBytes)} per stream).`,
-          ranAt,
-        );
-      }
-      if (ex.exitCode === 0 && !ex.signal) {
-        if (req.expectedOutput !== undefined && req.expectedOutput !== null) {
-          if (outputsMatch(req.expectedOutput, stdout)) {
-            return record(base, 'passed', `Ran successfully and printed the expected output.${truncNote}`, ranAt);
-          }
-          return record(
-            base,
-            'failed',
-            `Ran without error but the output did not match: ${describeMismatch(req.expectedOutput, stdout)}.${truncNote}`,
-            ranAt,
-          );
-        }
-        return record(base, 'passed', `Ran successfully.${truncNote}`, ranAt);
-      }
-
-      const error = parseTraceback(cap.stderrTruncated ? ex.stderrTail : ex.stderr, { snippetPath: ex.snippetPath });
-      const missing = missingModuleOf(error);
-      if (missing && isThirdParty(missing, interp, importRoots, files)) {
-        const top = missing.split('.')[0] ?? missing;
-        const install = installNameFor(missing);
-        return record(
-          { ...base, error, missingModule: top },
-          'skipped',
-          `missing dependency ${top} (install name ${install}); install it in ${interp.display} to run this code.`,
-          ranAt,
-        );
-      }
-      if (error) return record({ ...base, error }, 'failed', `${describePythonError(error)}${truncNote ? `.${truncNote}` : ''}`, ranAt);
-      if (ex.signal) {
-        return record(base, 'failed', `The process was killed by ${ex.signal}${signalHint(ex.signal)}.${truncNote}`, ranAt);
-      }
-      const last = lastLine(ex.stderr);
-      return record(base, 'failed', `Exited with code ${ex.exitCode}${last ? `: ${last}` : ''}.${truncNote}`, ranAt);
+    async runBatch(reqs: RunRequest[], opts: BatchOptions): Promise<RunRecord[]> {
+      return runBatchWith(
+        {
+          logger,
+          outputCapBytes: cfg.outputCapBytes,
+          stderrTailBytes: stderrTailBytes(),
+          killAfterBytes: killAfterBytes(),
+          memoryLimitMb: cfg.memoryLimitMb,
+          workers: cfg.workers ?? 1,
+          checkImportRoots,
+          checkFiles,
+          clampTimeout,
+          environment,
+          launch: (env, spec, use) => withSandbox(env.iso, env.interp, spec, use),
+          classify,
+          run: (req) => runner.run(req),
+        },
+        reqs,
+        opts,
+      );
     },
   };
+  return runner;
 }

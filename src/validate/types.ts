@@ -12,9 +12,38 @@ export interface RunRequest {
   signal?: AbortSignal;
 }
 
+export interface BatchOptions {
+  /**
+   * Absolute folders on PYTHONPATH for every snippet of the batch (one sandbox mounts them once). A request
+   * naming other import roots of its own is run alone with run().
+   */
+  importRoots: string[];
+  /**
+   * Top-level packages the driver imports once before the snippets; each snippet then starts from that state
+   * (forked), as if it had imported them first. Import errors are logged, not fatal: the snippets that need
+   * the package then fail on their own import with their own traceback.
+   */
+  preload: string[];
+  /** Wall-clock limit per snippet (a request's own timeoutMs wins); the runner's default when absent. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called once per request as soon as its record is known (not in request order). */
+  onResult?: (index: number, record: RunRecord) => void;
+  /** Parallel sandboxes; the runner's configured workers when absent. */
+  workers?: number;
+  /** Snippets per sandbox, so nothing one driver accumulates lives long (default 50). */
+  chunkSize?: number;
+}
+
 export interface Runner {
   /** Never throws for a failure of the code itself: that is a RunRecord with a status. */
   run(req: RunRequest): Promise<RunRecord>;
+  /**
+   * Many snippets of ONE origin (one repository, one library) with the same isolation guarantees towards the
+   * host as run(), and fresh interpreter state, files and processes for each snippet; records in request
+   * order, shaped exactly like run()'s. Optional: callers fall back to run() per request.
+   */
+  runBatch?(reqs: RunRequest[], opts: BatchOptions): Promise<RunRecord[]>;
   /** What isolation and interpreter runs use. */
   info(): Promise<{ sandbox: 'bwrap' | 'none'; interpreter: string | null; available: boolean; reason: string | null }>;
 }

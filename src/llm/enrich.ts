@@ -1,0 +1,374 @@
+/**
+ * Optional enrichment of distilled blocks by a language model: one-line summaries for blocks whose
+ * docstring says nothing, and usage examples for central blocks that have none. Everything the model wrote
+ * is labelled as such (tag summary:llm / example:llm, example source "generated") and generated examples
+ * are only ever executed through the sandboxed Runner.
+ */
+import type { Block, Example } from '../domain/block.js';
+import type { Progress } from '../domain/distill.js';
+import type { RunRecord } from '../domain/validation.js';
+import { CodedistillError, describeError } from '../errors.js';
+import { clip, firstSentence, summarizeDetailed } from '../distill/summary.js';
+import { importLineFor } from '../distill/usage.js';
+import type { Runner } from '../validate/types.js';
+import { isLlmError, type ChatMessage, type LlmClient } from './client.js';
+
+export const SUMMARY_TAG = 'summary:llm';
+export const EXAMPLE_TAG = 'example:llm';
+
+const MAX_PROMPT_CODE = 4_000;
+const MAX_SUMMARY = 160;
+const DEFAULT_MAX_SUMMARIES = 50;
+const DEFAULT_MAX_EXAMPLES = 10;
+const DEFAULT_CONCURRENCY = 2;
+/** Give up on the model after this many failures in a row, even when none says the setup is wrong. */
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+export interface EnrichOptions {
+  /** Blocks to summarise at most, most central first. Default 50; 0 turns summaries off. */
+  maxSummaries?: number;
+  /** Blocks to write an example for at most, most central first. Default 10; 0 turns examples off. */
+  maxExamples?: number;
+  /** When given, generated examples are run through it and keep their run records. */
+  runner?: Runner;
+  /** Absolute folders on PYTHONPATH for the runs (the library's import roots). */
+  importRoots?: string[];
+  /** Per run; the runner's default when absent. */
+  timeoutMs?: number;
+  /** Questions to the model in flight at once (the client limits HTTP requests on its own too). Default 2. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface EnrichResult {
+  summarized: number;
+  examplesAdded: number;
+  /** Of examplesAdded, how many passed when run. */
+  examplesPassed: number;
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers shared with repair.ts
+
+const STATUS_ORDER: Record<RunRecord['status'], number> = { passed: 0, skipped: 1, failed: 2, timeout: 3, error: 4, not_run: 5 };
+
+/** Source cut to a prompt-sized head, saying how much was left out. */
+export function truncateCode(code: string, max = MAX_PROMPT_CODE): string {
+  if (code.length <= max) return code;
+  const head = code.slice(0, max);
+  const cut = head.lastIndexOf('\n');
+  const kept = cut > max * 0.5 ? head.slice(0, cut) : head;
+  const rest = code.slice(kept.length).split('\n').length;
+  return `${kept}\n# ... (${rest} more lines not shown)`;
+}
+
+function dedent(code: string): string {
+  const lines = code.split('\n');
+  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
+  const n = indents.length ? Math.min(...indents) : 0;
+  return n ? lines.map((l) => l.slice(Math.min(n, /^[ \t]*/.exec(l)![0].length))).join('\n') : code;
+}
+
+/**
+ * The code of the first Python fence in a model's answer (```python, ```py or ```python3); an untagged fence
+ * when there is no tagged one. Null when the answer holds no closed fence: a fence cut off by the token
+ * limit is not runnable code.
+ */
+export function extractPythonCode(answer: string): string | null {
+  const fence = /(^|\n)([ \t]*)(`{3,}|~{3,})[ \t]*([\w+.-]*)[^\n]*\n([\s\S]*?)\n[ \t]*\3[ \t]*(?=\n|$)/g;
+  let untagged: string | null = null;
+  for (const m of answer.replace(/\r\n?/g, '\n').matchAll(fence)) {
+    const lang = (m[4] ?? '').toLowerCase();
+    const body = dedent(m[5] ?? '').replace(/\s+$/, '');
+    if (!body.trim()) continue;
+    if (lang === 'python' || lang === 'py' || lang === 'python3') return body + '\n';
+    if (lang === '' && untagged === null) untagged = body + '\n';
+  }
+  return untagged;
+}
+
+/** The run that best shows a block works, among its non-import examples (as the pipeline chooses it). */
+export function bestValidation(block: Block): RunRecord | null {
+  const runs = block.examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run!);
+  runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
+  return runs[0] ?? null;
+}
+
+/**
+ * Mined examples keep their order and come first; generated ones follow, those that passed before the rest;
+ * import smoke checks stay last.
+ */
+export function orderExamples(examples: Example[]): Example[] {
+  const mined = examples.filter((e) => e.source !== 'generated' && e.source !== 'import');
+  const generated = examples.filter((e) => e.source === 'generated');
+  const imports = examples.filter((e) => e.source === 'import');
+  const passedFirst = [...generated.filter((e) => e.run?.status === 'passed'), ...generated.filter((e) => e.run?.status !== 'passed')];
+  return [...mined, ...passedFirst, ...imports];
+}
+
+/** The name a user's code mentions to use the block: the class for a method. */
+export function userFacingName(block: Block): string {
+  if (block.kind === 'method') {
+    const cls = block.qualifiedName.slice(0, block.qualifiedName.lastIndexOf('.'));
+    return cls.slice(cls.lastIndexOf('.') + 1);
+  }
+  return block.name;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** True when the code imports the block's package and names the block, as a usage example must. */
+export function usesBlock(code: string, block: Block): boolean {
+  const top = block.module.split('.')[0];
+  if (!top) return false;
+  const imports = new RegExp(`^\\s*(from\\s+${escapeRe(top)}(\\.|\\s)|import\\s+${escapeRe(top)}\\b)`, 'm').test(code);
+  const names = [userFacingName(block), ...(block.kind === 'method' ? [block.name] : [])];
+  return imports && names.every((n) => new RegExp(`\\b${escapeRe(n)}\\b`).test(code));
+}
+
+/** Stop asking after a fatal error (wrong address, key or model) or too many failures in a row. */
+export class FailureGate {
+  private consecutive = 0;
+  stoppedBy: string | null = null;
+  ok(): void {
+    this.consecutive = 0;
+  }
+  /** Records a failure; returns the warning for it. Rethrows cancellation. */
+  fail(e: unknown, what: string): string {
+    if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+    this.consecutive++;
+    const text = describeError(e);
+    if (!this.stoppedBy && ((isLlmError(e) && e.fatal) || this.consecutive >= MAX_CONSECUTIVE_FAILURES)) {
+      this.stoppedBy = text;
+      return `language model stopped after an error (${what}): ${text}`;
+    }
+    return `language model failed for ${what}: ${text}`;
+  }
+  get stopped(): boolean {
+    return this.stoppedBy !== null;
+  }
+}
+
+async function pool(tasks: Array<() => Promise<void>>, width: number, signal: AbortSignal | undefined): Promise<void> {
+  const queue = [...tasks];
+  let failure: unknown = null;
+  const worker = async () => {
+    for (let t = queue.shift(); t; t = queue.shift()) {
+      if (signal?.aborted || failure) return;
+      try {
+        await t();
+      } catch (e) {
+        failure ??= e;
+        return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, width) }, worker));
+  if (failure) throw failure;
+  if (signal?.aborted) throw new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.');
+}
+
+// ---------------------------------------------------------------------------------------------
+// summaries
+
+/** True for blocks whose summary was made from their name because the docstring had nothing to offer. */
+export function needsSummary(block: Block): boolean {
+  if (block.tags.includes(SUMMARY_TAG)) return false;
+  return summarizeDetailed(block.docstring, block.name, block.kind).derived;
+}
+
+export function summaryPrompt(block: Block): ChatMessage[] {
+  return [
+    {
+      role: 'system',
+      content:
+        'You write one-line summaries of functions and classes from scientific code, for a searchable catalogue. ' +
+        'Reply with one plain sentence of at most 25 words saying what the code computes or does, in the present tense ' +
+        '(e.g. "Computes the pressure drop across a packed bed with the Ergun equation."). ' +
+        'No preamble, no markdown, no mention of the name itself unless it is needed.',
+    },
+    {
+      role: 'user',
+      content: [
+        `Language: ${block.language}`,
+        `Kind: ${block.kind}`,
+        `Name: ${block.qualifiedName}`,
+        'Signature:',
+        block.signature,
+        'Code:',
+        '```' + block.language,
+        truncateCode(block.code),
+        '```',
+      ].join('\n'),
+    },
+  ];
+}
+
+/** The model's answer as a summary line, or null when it is not one (empty, a refusal, code). */
+export function cleanSummary(answer: string): string | null {
+  const lines = answer
+    .replace(/\r\n?/g, '\n')
+    .replace(/^(```|~~~)[\s\S]*?^\1\s*$/gm, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  let line = lines[0] ?? '';
+  line = line
+    .replace(/^(summary|one-line summary|answer)\s*:\s*/i, '')
+    .replace(/^[-*>•]\s+/, '')
+    .replace(/^["'`*_]+|["'`*_]+$/g, '')
+    .trim();
+  if (!line || !/[A-Za-z]/.test(line)) return null;
+  if (/^(I\s|I'm\s|Sorry|As an AI|Unfortunately)/i.test(line)) return null;
+  if (/^(def|class|import|from)\s/.test(line)) return null;
+  const sentence = firstSentence(line);
+  const text = clip(sentence.charAt(0).toUpperCase() + sentence.slice(1), MAX_SUMMARY);
+  return text.split(/\s+/).length >= 2 ? text : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// examples
+
+/** Python blocks a user imports (not workflows or private names) with no usage example but import checks. */
+export function needsExample(block: Block): boolean {
+  if (block.language !== 'python' || block.kind === 'workflow' || !block.module) return false;
+  if (block.name.startsWith('_') || userFacingName(block).startsWith('_')) return false;
+  return block.examples.every((e) => e.source === 'import');
+}
+
+export function examplePrompt(block: Block): ChatMessage[] {
+  const importLine = importLineFor(block) || `from ${block.module} import ${userFacingName(block)}`;
+  const how =
+    block.kind === 'method'
+      ? `Create an instance of ${userFacingName(block)} with small, valid arguments and call its ${block.name} method.`
+      : block.kind === 'class'
+        ? `Create an instance of ${block.name} with small, valid arguments and use it the way its code suggests.`
+        : `Call ${block.name} with small, valid, realistic inputs.`;
+  return [
+    {
+      role: 'system',
+      content:
+        'You write minimal usage examples for scientific Python libraries. The example must run as a standalone script: ' +
+        'import the library the way a user would, use it once or twice with small, realistic inputs, and print the results. ' +
+        'Use only the standard library, the library itself and the packages its code imports. No network, no files, no plots, ' +
+        'no input(), seeded randomness only, and it must finish within a few seconds. Do not redefine or stub anything from the library. ' +
+        'Reply with one ```python code block and nothing else.',
+    },
+    {
+      role: 'user',
+      content: [
+        `Write an example for ${block.qualifiedName} (${block.kind}).`,
+        `Import it with: ${importLine}`,
+        how,
+        '',
+        'Signature:',
+        block.signature,
+        '',
+        'Docstring:',
+        block.docstring?.trim() || '(none)',
+        '',
+        "Imports of the block's module that it uses:",
+        block.imports.length ? block.imports.join('\n') : '(none)',
+        '',
+        'Source:',
+        '```python',
+        truncateCode(block.code),
+        '```',
+      ].join('\n'),
+    },
+  ];
+}
+
+export async function enrichBlocks(blocks: Block[], client: LlmClient, opts: EnrichOptions = {}): Promise<EnrichResult> {
+  const { signal } = opts;
+  const progress = opts.onProgress ?? (() => {});
+  const warnings: string[] = [];
+  const gate = new FailureGate();
+  const result: EnrichResult = { summarized: 0, examplesAdded: 0, examplesPassed: 0, warnings };
+  const byRank = [...blocks].sort((a, b) => b.rank - a.rank || a.qualifiedName.localeCompare(b.qualifiedName));
+
+  const summaryTargets = byRank.filter(needsSummary).slice(0, Math.max(0, opts.maxSummaries ?? DEFAULT_MAX_SUMMARIES));
+  const exampleTargets = byRank.filter(needsExample).slice(0, Math.max(0, opts.maxExamples ?? DEFAULT_MAX_EXAMPLES));
+  const total = summaryTargets.length + exampleTargets.length;
+  if (total === 0) return result;
+
+  let runner = opts.runner;
+  if (runner && exampleTargets.length) {
+    const info = await runner.info();
+    if (!info.available) {
+      warnings.push(`generated examples were not run: ${info.reason ?? 'the sandbox is unavailable'}`);
+      runner = undefined;
+    }
+  }
+
+  let done = 0;
+  const step = (message: string) => {
+    done++;
+    progress({ stage: 'enrich', done, total, message });
+  };
+  progress({ stage: 'enrich', done: 0, total });
+
+  const summaryTask = (b: Block) => async () => {
+    if (gate.stopped) return;
+    try {
+      const answer = await client.complete(summaryPrompt(b), { maxTokens: 120, temperature: 0, signal });
+      gate.ok();
+      const text = cleanSummary(answer);
+      if (!text) {
+        warnings.push(`language model gave no usable summary for ${b.qualifiedName}`);
+      } else {
+        b.summary = text;
+        if (!b.tags.includes(SUMMARY_TAG)) b.tags.push(SUMMARY_TAG);
+        result.summarized++;
+      }
+    } catch (e) {
+      warnings.push(gate.fail(e, `the summary of ${b.qualifiedName}`));
+    }
+    step(b.qualifiedName);
+  };
+
+  const exampleTask = (b: Block) => async () => {
+    if (gate.stopped) return;
+    let answer: string;
+    try {
+      answer = await client.complete(examplePrompt(b), { maxTokens: 1_200, temperature: 0.2, signal });
+      gate.ok();
+    } catch (e) {
+      warnings.push(gate.fail(e, `an example of ${b.qualifiedName}`));
+      step(b.qualifiedName);
+      return;
+    }
+    const code = extractPythonCode(answer);
+    if (!code) {
+      warnings.push(`language model answered without a python code block for ${b.qualifiedName}; no example added`);
+    } else if (!usesBlock(code, b)) {
+      warnings.push(`generated example for ${b.qualifiedName} does not import and use it; dropped`);
+    } else {
+      const ex: Example = { code, source: 'generated', path: null, startLine: null, expectedOutput: null, run: null };
+      if (runner) {
+        try {
+          ex.run = await runner.run({ code, importRoots: opts.importRoots, timeoutMs: opts.timeoutMs, signal });
+        } catch (e) {
+          if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+          warnings.push(`generated example for ${b.qualifiedName} could not be run: ${describeError(e)}`);
+        }
+      }
+      b.examples = orderExamples([...b.examples, ex]);
+      if (!b.tags.includes(EXAMPLE_TAG)) b.tags.push(EXAMPLE_TAG);
+      if (ex.run) b.validation = bestValidation(b);
+      result.examplesAdded++;
+      if (ex.run?.status === 'passed') result.examplesPassed++;
+    }
+    step(b.qualifiedName);
+  };
+
+  await pool([...summaryTargets.map(summaryTask), ...exampleTargets.map(exampleTask)], opts.concurrency ?? DEFAULT_CONCURRENCY, signal);
+
+  const failing = result.examplesAdded - result.examplesPassed;
+  if (runner && failing > 0) {
+    warnings.push(`${failing} generated examples did not pass; they are kept after mined examples with their run records`);
+  }
+  return result;
+}
