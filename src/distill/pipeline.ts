@@ -6,10 +6,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { blockId, type Block, type Example } from '../domain/block.js';
+import { blockId, type Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed, JobOptions } from '../domain/distill.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type SkippedFile } from '../domain/library.js';
-import type { RunRecord } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../errors.js';
 import type { LoadedLibrary } from '../index/types.js';
 import { detectCitation, detectLicence } from '../ingest/licence.js';
@@ -19,6 +18,7 @@ import { walkRepo } from '../ingest/walk.js';
 import { writeLibrary, type SourceFileCopy } from '../library/files.js';
 import type { Logger } from '../log.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
+import { runBlockExamples } from '../validate/examples.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from './compute.js';
 import { distributionForImport, isStdlibModule, readDeclaredDependencies, requirementsForImports } from './deps.js';
@@ -262,7 +262,16 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   // Run the examples in the sandbox.
   const absImportRoots = (walk.importRoots.length ? walk.importRoots : ['']).map((r) => path.join(src.root, r));
   if (req.validate) {
-    await validateExamples(blocks, runner, absImportRoots, config, signal, progress, warnings);
+    const validated = await runBlockExamples(blocks, runner, {
+      importRoots: absImportRoots,
+      packages: packageNames,
+      timeoutMs: config.timeoutMs,
+      workers: config.workers,
+      maxPerBlock: MAX_EXAMPLES_RUN_PER_BLOCK,
+      signal,
+      onProgress: progress,
+    });
+    warnings.push(...validated.warnings);
   }
 
   const counts = {
@@ -336,52 +345,4 @@ function snapshotFiles(files: RepoFile[], importRoots: string[], packages: strin
   return files
     .filter((f) => f.role !== 'notebook' && prefixes.some((pre) => f.path === `${pre}.py` || f.path.startsWith(`${pre}/`)))
     .map((f) => ({ path: f.path, absPath: f.absPath }));
-}
-
-const STATUS_ORDER: Record<RunRecord['status'], number> = { passed: 0, skipped: 1, failed: 2, timeout: 3, error: 4, not_run: 5 };
-
-async function validateExamples(
-  blocks: Block[],
-  runner: Runner,
-  importRoots: string[],
-  config: Config,
-  signal: AbortSignal | undefined,
-  progress: NonNullable<JobOptions['onProgress']>,
-  warnings: string[],
-): Promise<void> {
-  const info = await runner.info();
-  if (!info.available) {
-    warnings.push(`examples were not run: ${info.reason ?? 'the sandbox is unavailable'}`);
-    return;
-  }
-  // Identical example code (a script shared by several blocks) runs once.
-  const jobs = new Map<string, { code: string; expected: string | null; targets: Example[] }>();
-  for (const b of blocks) {
-    for (const ex of b.examples.slice(0, MAX_EXAMPLES_RUN_PER_BLOCK)) {
-      const key = `${ex.code}\u0000${ex.expectedOutput ?? ''}`;
-      const job = jobs.get(key) ?? { code: ex.code, expected: ex.expectedOutput, targets: [] };
-      job.targets.push(ex);
-      jobs.set(key, job);
-    }
-  }
-  const queue = [...jobs.values()];
-  let done = 0;
-  const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      if (signal?.aborted) return;
-      const rec = await runner.run({ code: job.code, importRoots, timeoutMs: config.timeoutMs, expectedOutput: job.expected, signal });
-      for (const t of job.targets) t.run = rec;
-      done++;
-      if (done % 5 === 0 || done === jobs.size) progress({ stage: 'validate', done, total: jobs.size });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, config.workers) }, worker));
-  throwIfAborted(signal);
-  for (const b of blocks) {
-    const runs = b.examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run!);
-    runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
-    b.validation = runs[0] ?? null;
-  }
-  const failed = blocks.filter((b) => b.validation && b.validation.status !== 'passed' && b.validation.status !== 'skipped').length;
-  if (failed) warnings.push(`${failed} blocks have examples that did not pass; their run records say why`);
 }

@@ -123,9 +123,15 @@ const PRELOAD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export const DRIVER_SOURCE = String.raw`import base64, builtins, json, os, resource, select, shutil, signal, stat, sys, time
 
 JOB_FILE = ".codedistill-job.json"
+# Bound once: a snippet may rebind os._exit or os.getppid, and the child must still leave, never fall back
+# into the driver's loop.
+_exit = os._exit
 
 
 def _main():
+    # Descriptors the host process happened to inherit have no business in the sandbox; the examples fork
+    # from here, so nothing but stdio (and later the result channel) is passed on.
+    os.closerange(3, max(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0]))
     scratch = sys.argv[1]
     job_path = os.path.join(scratch, JOB_FILE)
     with open(job_path, "rb") as f:
@@ -263,8 +269,48 @@ def _main():
         else:
             os.unlink(path)
 
+    def identity(st):
+        return (st.st_dev, st.st_ino)
+
+    def walk(d, dev):
+        # Folders on the same filesystem are walked; a mount point (an import root under /tmp) is kept whole.
+        tree = {}
+        for name in os.listdir(d):
+            if d == scratch and name == JOB_FILE:
+                continue
+            st = os.lstat(os.path.join(d, name))
+            sub = None
+            if stat.S_ISDIR(st.st_mode) and st.st_dev == dev:
+                sub = walk(os.path.join(d, name), dev)
+            tree[name] = (identity(st), stat.S_IMODE(st.st_mode), sub)
+        return tree
+
+    # What a fresh sandbox holds in its writable folders: mount points of import roots under /tmp and the
+    # folders bubblewrap made for them. Taken before any other code runs; cleaning returns to exactly this.
+    initial = {}
+    for d in clean_dirs:
+        try:
+            initial[d] = walk(d, os.lstat(d).st_dev)
+        except OSError:
+            initial[d] = {}
+
+    def restore(d, tree):
+        for name in os.listdir(d):
+            p = os.path.join(d, name)
+            st = os.lstat(p)
+            ent = tree.get(name)
+            if ent is not None and ent[0] == identity(st):
+                if stat.S_IMODE(st.st_mode) != ent[1]:
+                    os.chmod(p, ent[1])
+                if ent[2] is not None:
+                    restore(p, ent[2])
+                continue
+            force_rm(p)
+        left = [n for n in os.listdir(d) if n not in tree]
+        return not left
+
     def clean():
-        """Empty the writable folders: the next example starts from what a fresh sandbox holds."""
+        """Put the writable folders back as a fresh sandbox has them; False when that is not possible."""
         for d in clean_dirs:
             if d == scratch:
                 try:
@@ -272,17 +318,11 @@ def _main():
                 except OSError:
                     pass
             try:
-                entries = os.listdir(d)
+                if not restore(d, initial.get(d, {})):
+                    return False
             except FileNotFoundError:
                 continue
-            for name in entries:
-                try:
-                    force_rm(os.path.join(d, name))
-                except FileNotFoundError:
-                    pass
-                except Exception:
-                    return False
-            if os.listdir(d):
+            except Exception:
                 return False
         return True
 
@@ -295,7 +335,11 @@ def _main():
 
     preload = []
     import importlib
-    sys.path[0:1] = [scratch]
+    # As for "python /sandbox/snippet.py": the snippet's folder first on the path ("" for python -c).
+    if sys.path and sys.path[0] == "":
+        sys.path[0] = scratch
+    else:
+        sys.path.insert(0, scratch)
     for name in job["preload"]:
         t0 = time.monotonic()
         signal.signal(signal.SIGALRM, on_alarm)
@@ -394,6 +438,10 @@ def _main():
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             # A fresh interpreter is dumpable; only the driver needs protecting.
             libc.prctl(4, 1, 0, 0, 0)
+            # Should the driver die, the example goes with it (PR_SET_PDEATHSIG); its group is its own.
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != me:
+                _exit(70)
             os.chdir(scratch)
             code = run_snippet()
             try:
@@ -412,7 +460,7 @@ def _main():
                 except BaseException:
                     pass
         finally:
-            os._exit(code)
+            _exit(code)
 
     def wait_child(pid, timeout_s, out_fd, err_fd):
         deadline = time.monotonic() + timeout_s
@@ -479,10 +527,23 @@ def _main():
                 s.flush()
             except Exception:
                 pass
-        t0 = time.monotonic()
-        pid = os.fork()
+        # Right after a fork bomb its zombies still count against the process limit until the sandbox's init
+        # reaps them: wait a little rather than give up.
+        give_up = time.monotonic() + 5.0
+        while True:
+            try:
+                t0 = time.monotonic()
+                pid = os.fork()
+                break
+            except BlockingIOError:
+                if time.monotonic() > give_up:
+                    fatal("cannot start a process for the next example (process limit)")
+                time.sleep(0.01)
         if pid == 0:
-            child(ex, out_fd, err_fd)
+            try:
+                child(ex, out_fd, err_fd)
+            finally:
+                _exit(70)
         try:
             os.setpgid(pid, pid)
         except OSError:

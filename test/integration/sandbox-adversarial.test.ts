@@ -374,3 +374,167 @@ for name in ["RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE"]:
   assert.match(rec.stdout, new RegExp(`KEPT RLIMIT_AS ${512 * 1024 * 1024} ${512 * 1024 * 1024}`));
   await stillWorks();
 });
+
+// ---- batch mode: the same attacks inside one forking driver ----------------------------------------------
+// A batch shares one sandbox among many snippets, so each attack is followed by a normal snippet in the SAME
+// batch: the attack must not spill into it (leftover processes, used-up process budget, files).
+
+async function batch(codes: Array<{ code: string; timeoutMs?: number }>) {
+  assert.ok(runner.runBatch, 'the Python runner has a batch mode');
+  return runner.runBatch(codes, { importRoots: [], preload: [], workers: 1 });
+}
+
+const NORMAL = { code: 'print(sum(range(10)))\n' };
+function assertNormal(rec: { status: string; stdout: string; message: string; stderr: string } | undefined): void {
+  assert.equal(rec?.status, 'passed', `the snippet after the attack failed: ${rec?.message}\n${rec?.stderr}`);
+  assert.equal(rec?.stdout.trim(), '45');
+}
+
+test('batch: fork bomb stays bounded, is cleared before the next snippet, the host can still fork', async (t) => {
+  if (!needSandbox(t)) return;
+  const code = `
+import os, time
+while True:
+    try:
+        os.fork()
+    except OSError:
+        time.sleep(0.05)
+`;
+  let maxSeen = 0;
+  let hostSpawnOk: boolean | null = null;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const n = taggedPids().length;
+      maxSeen = Math.max(maxSeen, n);
+      if (n >= 20 && hostSpawnOk === null) {
+        const r = await execa('/bin/sh', ['-c', 'echo alive'], { reject: false, timeout: 10_000 });
+        hostSpawnOk = r.exitCode === 0 && r.stdout === 'alive';
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  // Twice: the second bomb must get the whole budget again, so the first one's processes must be gone.
+  const recs = await batch([{ code, timeoutMs: 4000 }, NORMAL, { code, timeoutMs: 4000 }, NORMAL]);
+  sampling = false;
+  await sampler;
+  for (const i of [0, 2]) assert.ok(['timeout', 'failed'].includes(recs[i]?.status ?? ''), `status ${recs[i]?.status}: ${recs[i]?.message}`);
+  assertNormal(recs[1]);
+  assertNormal(recs[3]);
+  assert.ok(maxSeen >= 20, `the bomb never got going (max ${maxSeen} processes)`);
+  // The outer bwrap and the sandbox's init are tagged too and are not the sandbox user's.
+  assert.ok(maxSeen <= DEFAULT_MAX_PROCESSES + 3, `${maxSeen} processes: the limit did not hold`);
+  assert.equal(hostSpawnOk, true);
+  assert.deepEqual(await waitUntilGone(), [], 'fork bomb processes outlived the batch');
+});
+
+test('batch: sleeping forever ends in timeout, the next snippet runs, nothing is left', async (t) => {
+  if (!needSandbox(t)) return;
+  const recs = await batch([
+    { code: 'import subprocess, time\nsubprocess.Popen(["sleep", "1000"], start_new_session=True)\ntime.sleep(10 ** 6)\n', timeoutMs: 1500 },
+    { code: 'import os\nprint(sum(1 for p in os.listdir("/proc") if p.isdigit() and open(f"/proc/{p}/cmdline", "rb").read().startswith(b"sleep")))\n' },
+    NORMAL,
+  ]);
+  assert.equal(recs[0]?.status, 'timeout', recs[0]?.message);
+  assert.equal(recs[1]?.status, 'passed', recs[1]?.stderr);
+  assert.equal(recs[1]?.stdout.trim(), '0', 'the detached sleeper of the previous snippet is still alive');
+  assertNormal(recs[2]);
+  assert.deepEqual(await waitUntilGone(), []);
+});
+
+test('batch: endless output is capped and stopped, the next snippet runs', async (t) => {
+  if (!needSandbox(t)) return;
+  const recs = await batch([
+    { code: 'while True:\n    print("x" * 1000)\n' },
+    { code: 'import sys\nwhile True:\n    sys.stderr.write("e" * 1000 + "\\n")\n' },
+    NORMAL,
+  ]);
+  assert.equal(recs[0]?.status, 'failed', recs[0]?.message);
+  assert.equal(recs[0]?.truncated, true);
+  assert.ok(Buffer.byteLength(recs[0]?.stdout ?? '') <= 64 * 1024);
+  assert.match(recs[0]?.message ?? '', /Stopped after printing more than/);
+  assert.equal(recs[1]?.status, 'failed');
+  assert.ok(Buffer.byteLength(recs[1]?.stderr ?? '') <= 64 * 1024);
+  assert.match(recs[1]?.message ?? '', /Stopped after printing more than/);
+  assertNormal(recs[2]);
+});
+
+test('batch: memory bombs fail with MemoryError at the configured limit, the next snippet runs', async (t) => {
+  if (!needSandbox(t)) return;
+  const recs = await batch([
+    { code: 'x = bytearray(50 * 1024 ** 3)\nprint("allocated")\n' },
+    { code: 'chunks = []\nwhile True:\n    chunks.append(bytearray(64 * 1024 * 1024))\n' },
+    NORMAL,
+  ]);
+  assert.equal(recs[0]?.status, 'failed');
+  assert.equal(recs[0]?.error?.type, 'MemoryError');
+  assert.equal(recs[0]?.error?.line, 1);
+  assert.doesNotMatch(recs[0]?.stdout ?? '', /allocated/);
+  assert.equal(recs[1]?.status, 'failed');
+  assert.equal(recs[1]?.error?.type, 'MemoryError');
+  if (recs[1]?.peakMemoryKb) assert.ok(recs[1].peakMemoryKb < 600 * 1024, `peak ${recs[1].peakMemoryKb} KB`);
+  assertNormal(recs[2]);
+});
+
+test('batch: a snippet can reach neither the driver nor the result channel', async (t) => {
+  if (!needSandbox(t)) return;
+  // The driver is non-dumpable: its /proc entries are closed to the sandbox user, so the pipe to the host
+  // cannot be reopened through /proc/<pid>/fd and its memory (the token) cannot be read.
+  const attack = `
+import glob, os
+me, driver = os.getpid(), os.getppid()
+for p in ["/proc/%d/fd" % driver, "/proc/%d/mem" % driver, "/proc/%d/environ" % driver]:
+    try:
+        os.listdir(p) if p.endswith("/fd") else open(p, "rb").read(16)
+        print("OPENED", p)
+    except OSError as e:
+        print("DENIED", p, type(e).__name__)
+for fd_path in glob.glob("/proc/[0-9]*/fd/*"):
+    if fd_path.startswith("/proc/%d/" % me) or int(fd_path.rsplit("/", 1)[1]) > 63:
+        continue
+    try:
+        fd = os.open(fd_path, os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, b'{"t":"result","i":1,"forged":true}\\n')
+        print("WROTE", fd_path)
+    except OSError:
+        pass
+# Nothing but stdio is open: no inherited copy of the channel (checked, never written to).
+open_fds = []
+for fd in range(3, 1024):
+    try:
+        os.fstat(fd)
+        open_fds.append(fd)
+    except OSError:
+        pass
+print("FDS", open_fds)
+`;
+  const recs = await batch([{ code: attack }, NORMAL]);
+  assert.equal(recs[0]?.status, 'passed', recs[0]?.stderr);
+  assert.doesNotMatch(recs[0]?.stdout ?? '', /OPENED|WROTE/);
+  assert.match(recs[0]?.stdout ?? '', /DENIED \/proc\/\d+\/fd/);
+  assert.match(recs[0]?.stdout ?? '', /^FDS \[\]$/m);
+  assertNormal(recs[1]);
+});
+
+test('batch: the limits the snippet sees are those of a single run', async (t) => {
+  if (!needSandbox(t)) return;
+  const code = `
+import resource
+for name in ["RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_CPU"]:
+    r = getattr(resource, name)
+    soft, hard = resource.getrlimit(r)
+    try:
+        resource.setrlimit(r, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        print("RAISED", name)
+    except (ValueError, OSError):
+        print("KEPT", name, soft, hard)
+`;
+  const recs = await batch([{ code, timeoutMs: 5000 }]);
+  assert.equal(recs[0]?.status, 'passed', recs[0]?.stderr);
+  const out = recs[0]?.stdout ?? '';
+  assert.doesNotMatch(out, /RAISED/);
+  assert.match(out, new RegExp(`KEPT RLIMIT_NPROC ${DEFAULT_MAX_PROCESSES} ${DEFAULT_MAX_PROCESSES}`));
+  assert.match(out, new RegExp(`KEPT RLIMIT_AS ${512 * 1024 * 1024} ${512 * 1024 * 1024}`));
+  // The per-snippet CPU limit, as prlimit gives a single run of the same timeout: ceil(5 s) + 1.
+  assert.match(out, /KEPT RLIMIT_CPU 6 7/);
+});

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { LibraryName } from './library.js';
+import { RunStatus } from './validation.js';
+
+export const RevalidateRequest = z.object({
+  library: LibraryName.describe('Name of the library whose examples to run again.'),
+  ids: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe('Only these block ids ("<library>:<qualifiedName>"); every block of the library when absent.'),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .optional()
+    .describe('Wall-clock limit per example in milliseconds; the configured default when absent (capped by the server maximum).'),
+});
+export type RevalidateRequest = z.infer<typeof RevalidateRequest>;
+
+export const RevalidateChange = z.object({
+  id: z.string().describe('Block id.'),
+  before: RunStatus.nullable().describe('Validation status stored in the library before this run; null when it had none.'),
+  after: RunStatus.describe('Validation status now.'),
+  message: z.string().describe('What the new best run says: why it fails, what is missing, or that it passes.'),
+});
+export type RevalidateChange = z.infer<typeof RevalidateChange>;
+
+export const RevalidateReport = z.object({
+  library: z.string().describe('The library re-validated.'),
+  environmentHash: z
+    .string()
+    .nullable()
+    .describe('Hash of the interpreter and installed package versions the examples ran in now; null when nothing ran.'),
+  previousEnvironmentHashes: z
+    .array(z.string())
+    .describe('Environment hashes of the stored run records before this run (distinct, sorted); differs from environmentHash when packages changed.'),
+  blocks: z.number().int().describe('Blocks whose examples were considered.'),
+  counts: z
+    .object({
+      runs: z.number().int().describe('Distinct example snippets run (identical ones run once).'),
+      passed: z.number().int(),
+      failed: z.number().int(),
+      skipped: z.number().int().describe('Not run to the end because a dependency is missing.'),
+      timeout: z.number().int(),
+      error: z.number().int().describe('The runner itself could not run the code (sandbox or interpreter problem).'),
+    })
+    .describe('Outcomes of the runs made now.'),
+  changed: z
+    .array(RevalidateChange)
+    .describe('Blocks whose validation status differs from the stored one, e.g. passed before and failed now.'),
+  warnings: z.array(z.string()).describe('Problems worth knowing: sandbox unavailable, examples that did not pass.'),
+  durationMs: z.number().describe('Wall-clock time of the re-validation.'),
+});
+export type RevalidateReport = z.infer<typeof RevalidateReport>;

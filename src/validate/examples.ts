@@ -1,0 +1,158 @@
+/**
+ * Run the usage examples of a set of blocks and keep the evidence on them: `example.run` for each example
+ * run, `block.validation` for the best of them. Used by distill and by re-validation.
+ *
+ * Examples are grouped by which of the repository's own packages they import, and each group goes through
+ * runner.runBatch with exactly those packages preloaded: an example never starts with a package loaded
+ * that it would not have imported itself (import-time side effects such as warning filters or sys.path
+ * changes stay where they would be).
+ */
+import type { Block, Example } from '../domain/block.js';
+import type { Progress } from '../domain/distill.js';
+import type { RunRecord, RunStatus } from '../domain/validation.js';
+import { throwIfAborted } from '../errors.js';
+import type { RunRequest, Runner } from './types.js';
+
+export const DEFAULT_MAX_EXAMPLES_PER_BLOCK = 2;
+
+/** Best first: the evidence a block runs is its best example. */
+export const STATUS_ORDER: Readonly<Record<RunStatus, number>> = { passed: 0, skipped: 1, failed: 2, timeout: 3, error: 4, not_run: 5 };
+
+export interface RunExamplesOptions {
+  /** Absolute folders holding the repository's packages. */
+  importRoots: string[];
+  /** The repository's own top-level packages (candidates to preload). */
+  packages: string[];
+  timeoutMs: number;
+  workers: number;
+  /** Examples run per block, first ones first (default 2). */
+  maxPerBlock?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RunExamplesResult {
+  /** Distinct snippets run (identical examples run once). */
+  runs: number;
+  warnings: string[];
+  /** One record per distinct snippet run. */
+  records: RunRecord[];
+}
+
+/** The block's validation: its best example run, ignoring generated import checks. */
+export function bestRun(examples: Example[]): RunRecord | null {
+  const runs = examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run as RunRecord);
+  runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
+  return runs[0] ?? null;
+}
+
+const IMPORT_LINE = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
+const FROM_LINE = /^[ \t]*from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b/gm;
+
+/** Which of `packages` the code imports anywhere (top-level names). */
+export function importedPackages(code: string, packages: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  for (const m of code.matchAll(IMPORT_LINE)) {
+    for (const part of (m[1] ?? '').split(',')) {
+      const top = part.trim().split(/\s+/)[0]?.split('.')[0] ?? '';
+      if (packages.has(top)) found.add(top);
+    }
+  }
+  for (const m of code.matchAll(FROM_LINE)) {
+    const top = (m[1] ?? '').split('.')[0] ?? '';
+    if (packages.has(top)) found.add(top);
+  }
+  return [...found].sort();
+}
+
+interface Job {
+  code: string;
+  expected: string | null;
+  targets: Example[];
+  record: RunRecord | null;
+}
+
+export async function runBlockExamples(blocks: Block[], runner: Runner, opts: RunExamplesOptions): Promise<RunExamplesResult> {
+  const { signal } = opts;
+  const warnings: string[] = [];
+  throwIfAborted(signal);
+  const info = await runner.info();
+  if (!info.available) {
+    warnings.push(`examples were not run: ${info.reason ?? 'the sandbox is unavailable'}`);
+    return { runs: 0, warnings, records: [] };
+  }
+
+  // Identical example code (a script shared by several blocks) runs once.
+  const jobs = new Map<string, Job>();
+  for (const b of blocks) {
+    for (const ex of b.examples.slice(0, opts.maxPerBlock ?? DEFAULT_MAX_EXAMPLES_PER_BLOCK)) {
+      const key = `${ex.code}\u0000${ex.expectedOutput ?? ''}`;
+      const job = jobs.get(key) ?? { code: ex.code, expected: ex.expectedOutput, targets: [], record: null };
+      job.targets.push(ex);
+      jobs.set(key, job);
+    }
+  }
+
+  const own = new Set(opts.packages);
+  const groups = new Map<string, { preload: string[]; jobs: Job[] }>();
+  for (const job of jobs.values()) {
+    const preload = importedPackages(job.code, own);
+    const key = preload.join(',');
+    const g = groups.get(key) ?? { preload, jobs: [] };
+    g.jobs.push(job);
+    groups.set(key, g);
+  }
+
+  const total = jobs.size;
+  let done = 0;
+  const progress = opts.onProgress ?? (() => {});
+  const finished = (job: Job, rec: RunRecord) => {
+    job.record = rec;
+    for (const t of job.targets) t.run = rec;
+    done++;
+    if (done % 5 === 0 || done === total) progress({ stage: 'validate', done, total });
+  };
+  progress({ stage: 'validate', done: 0, total });
+
+  const request = (job: Job): RunRequest => ({
+    code: job.code,
+    importRoots: opts.importRoots,
+    timeoutMs: opts.timeoutMs,
+    expectedOutput: job.expected,
+    signal,
+  });
+
+  // Largest group first: it sets the pace; the small ones fill in after it.
+  for (const g of [...groups.values()].sort((a, b) => b.jobs.length - a.jobs.length)) {
+    throwIfAborted(signal);
+    if (runner.runBatch) {
+      await runner.runBatch(
+        g.jobs.map((j) => ({ ...request(j), importRoots: undefined, signal: undefined })),
+        {
+          importRoots: opts.importRoots,
+          preload: g.preload,
+          timeoutMs: opts.timeoutMs,
+          workers: opts.workers,
+          signal,
+          onResult: (i, rec) => finished(g.jobs[i] as Job, rec),
+        },
+      );
+    } else {
+      const queue = [...g.jobs];
+      const worker = async () => {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          throwIfAborted(signal);
+          finished(job, await runner.run(request(job)));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));
+    }
+  }
+  throwIfAborted(signal);
+
+  for (const b of blocks) b.validation = bestRun(b.examples);
+  const failed = blocks.filter((b) => b.validation && b.validation.status !== 'passed' && b.validation.status !== 'skipped').length;
+  if (failed) warnings.push(`${failed} blocks have examples that did not pass; their run records say why`);
+  const records = [...jobs.values()].map((j) => j.record).filter((r): r is RunRecord => r !== null);
+  return { runs: records.length, warnings, records };
+}

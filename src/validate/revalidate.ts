@@ -1,0 +1,130 @@
+/**
+ * Re-validation: run a library's examples again, against the source snapshot the library keeps, in the
+ * environment as it is now, and say which blocks changed status. Package upgrades break examples silently;
+ * this is how a library finds out. The caller decides whether to write the returned blocks back.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Block } from '../domain/block.js';
+import type { Progress } from '../domain/distill.js';
+import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js';
+import type { RunStatus } from '../domain/validation.js';
+import { CodedistillError, throwIfAborted } from '../errors.js';
+import type { LoadedLibrary } from '../index/types.js';
+import { importRootsOf } from '../library/files.js';
+import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from './examples.js';
+import type { Runner } from './types.js';
+
+export interface RevalidateOptions {
+  /** Only these block ids; every block when absent. */
+  ids?: string[];
+  timeoutMs: number;
+  workers: number;
+  maxPerBlock?: number;
+  /** The library's own top-level packages; read from its blocks and snapshot when absent. */
+  packages?: string[];
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return (await fsp.stat(p).catch(() => null))?.isDirectory() ?? false;
+}
+
+/** Top-level packages of the library that its snapshot holds. */
+async function packagesOf(blocks: Block[], roots: string[]): Promise<string[]> {
+  const names = new Set<string>();
+  for (const b of blocks) {
+    const top = b.language === 'python' && b.kind !== 'workflow' ? b.module.split('.')[0] : '';
+    if (top) names.add(top);
+  }
+  const out: string[] = [];
+  for (const name of [...names].sort()) {
+    for (const root of roots) {
+      const there = (await isDir(path.join(root, name))) || (await fsp.stat(path.join(root, `${name}.py`)).catch(() => null)) !== null;
+      if (there) {
+        out.push(name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export async function revalidateLibrary(
+  lib: LoadedLibrary,
+  runner: Runner,
+  opts: RevalidateOptions,
+): Promise<{ blocks: Block[]; report: RevalidateReport }> {
+  const started = Date.now();
+  throwIfAborted(opts.signal);
+  const roots = importRootsOf(lib);
+  for (const r of roots) {
+    if (!(await isDir(r))) {
+      throw new CodedistillError(
+        'invalid_input',
+        `Library "${lib.name}" has no source snapshot at ${r}, so its examples cannot import its code.`,
+        'Distill the repository again to rebuild the library with its snapshot.',
+      );
+    }
+  }
+
+  // Work on copies: the loaded library stays as it is on disk until the caller writes the result.
+  const blocks = lib.blocks.map((b) => structuredClone(b));
+  let selected = blocks;
+  if (opts.ids) {
+    const byId = new Map(blocks.map((b) => [b.id, b]));
+    const unknown = opts.ids.filter((id) => !byId.has(id));
+    if (unknown.length) {
+      throw new CodedistillError(
+        'unknown_block',
+        `Library "${lib.name}" has no block ${unknown.slice(0, 5).map((u) => `"${u}"`).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}.`,
+        'Pass ids as returned by search_patterns ("<library>:<qualifiedName>").',
+      );
+    }
+    selected = [...new Set(opts.ids)].map((id) => byId.get(id) as Block);
+  }
+
+  const before = new Map<string, RunStatus | null>(selected.map((b) => [b.id, b.validation?.status ?? null]));
+  const previousEnvironmentHashes = new Set<string>();
+  for (const b of selected) {
+    if (b.validation?.environmentHash) previousEnvironmentHashes.add(b.validation.environmentHash);
+    for (const e of b.examples) if (e.run?.environmentHash) previousEnvironmentHashes.add(e.run.environmentHash);
+  }
+
+  const result = await runBlockExamples(selected, runner, {
+    importRoots: roots,
+    packages: opts.packages ?? (await packagesOf(blocks, roots)),
+    timeoutMs: opts.timeoutMs,
+    workers: opts.workers,
+    maxPerBlock: opts.maxPerBlock ?? DEFAULT_MAX_EXAMPLES_PER_BLOCK,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
+
+  const counts = { runs: result.runs, passed: 0, failed: 0, skipped: 0, timeout: 0, error: 0 };
+  for (const r of result.records) if (r.status !== 'not_run') counts[r.status]++;
+
+  const changed: RevalidateChange[] = [];
+  for (const b of selected) {
+    const was = before.get(b.id) ?? null;
+    const now: RunStatus = b.validation?.status ?? 'not_run';
+    // No stored record and nothing to run now is no change.
+    if ((was ?? 'not_run') === now) continue;
+    changed.push({ id: b.id, before: was, after: now, message: b.validation?.message ?? 'No example of this block was run.' });
+  }
+
+  return {
+    blocks,
+    report: {
+      library: lib.name,
+      environmentHash: result.records.find((r) => r.environmentHash)?.environmentHash ?? null,
+      previousEnvironmentHashes: [...previousEnvironmentHashes].sort(),
+      blocks: selected.length,
+      counts,
+      changed,
+      warnings: result.warnings,
+      durationMs: Date.now() - started,
+    },
+  };
+}
