@@ -61,9 +61,17 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
   });
 
   let distilled: Structured;
-  it('distills a local Python repository with progress', async () => {
+  it('a repository that is already a shipped library at the same content is reported unchanged', async () => {
+    const res = await call('distill_repo', { source: repo });
+    assert.ok(!res.isError, text(res));
+    const s = res.structuredContent as Structured;
+    assert.equal(s.unchanged, true);
+    assert.match(s.libraryPath, /libraries[\\/]flowcalc$/);
+  });
+
+  it('distills a local Python repository with progress (forced: into the user\'s own libraries)', async () => {
     const progress: string[] = [];
-    const res = (await client.callTool({ name: 'distill_repo', arguments: { source: repo } }, undefined, {
+    const res = (await client.callTool({ name: 'distill_repo', arguments: { source: repo, force: true } }, undefined, {
       onprogress: (p) => progress.push(p.message ?? ''),
       timeout: 240_000,
     })) as CallToolResult;
@@ -80,10 +88,12 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     assert.ok(existsSync(path.join(home, 'libraries', 'flowcalc', 'blocks.jsonl')));
   });
 
-  it('says a second distill of the same commit is unchanged', async () => {
+  it('says a second distill of the same commit is unchanged, and points at the user\'s copy', async () => {
     const res = await call('distill_repo', { source: repo });
     assert.ok(!res.isError, text(res));
-    assert.equal((res.structuredContent as Structured).unchanged, true);
+    const s = res.structuredContent as Structured;
+    assert.equal(s.unchanged, true);
+    assert.equal(s.libraryPath, path.join(home, 'libraries', 'flowcalc'));
   });
 
   let hitId = '';
