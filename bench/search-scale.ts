@@ -3,10 +3,10 @@
  * hashing embedder, then timed queries. Prints build time, search p50/p95 with and without a filter, RSS, and
  * for sizes with an approximate vector index the recall of its top 10 against an exact scan.
  *
- *   node --import tsx bench/search-scale.ts [sizes...] [--queries=N] [--ann=ivf_pq|hnsw_sq] [--ann-threshold=N] [--verbose]
+ *   node --import tsx bench/search-scale.ts [sizes...] [--queries=N] [--ann=hnsw_sq|ivf_pq] [--ann-threshold=N] [--verbose] [--keep]
  *   e.g. node --import tsx bench/search-scale.ts 1000 10000 100000
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +16,7 @@ import { LibraryManifest } from '../src/domain/library.js';
 import { SearchQuery } from '../src/domain/search.js';
 import { createLogger, silentLogger } from '../src/log.js';
 import { HashingEmbedder } from '../src/index/hashing.js';
-import { openIndex, TABLE_NAME, type AnnType } from '../src/index/store.js';
+import { META_FILE, openIndex, TABLE_NAME, tuneVectorQuery, type AnnType, type IndexMeta } from '../src/index/store.js';
 import type { LoadedLibrary } from '../src/index/types.js';
 
 const VERBS = [
@@ -171,15 +171,16 @@ async function annRecall(dir: string, qs: { text: string }[], k = 10): Promise<n
   const db = await lancedb.connect(dir);
   const t = await db.openTable(TABLE_NAME);
   try {
-    const hasAnn = (await t.listIndices()).some((i) => i.columns.includes('vector'));
-    if (!hasAnn) return null;
+    const meta = JSON.parse(readFileSync(path.join(dir, META_FILE), 'utf8')) as IndexMeta;
+    if (!meta.ann) return null;
     const e = new HashingEmbedder();
     let hit = 0;
     let total = 0;
     for (const q of qs.slice(0, 50)) {
       const [v] = await e.embed([q.text]);
       const exact = await t.vectorSearch(v!).distanceType('cosine').bypassVectorIndex().select(['id', '_distance']).limit(k).toArray();
-      const approx = await t.vectorSearch(v!).distanceType('cosine').nprobes(24).refineFactor(4).select(['id', '_distance']).limit(k).toArray();
+      // The same search-time settings the store uses, over the same 50 candidates it takes.
+      const approx = (await tuneVectorQuery(t.vectorSearch(v!).distanceType('cosine'), meta.ann, 50).select(['id', '_distance']).limit(50).toArray()).slice(0, k);
       const a = new Set(approx.map((x) => x.id as string));
       hit += exact.filter((x) => a.has(x.id as string)).length;
       total += exact.length;
@@ -191,7 +192,7 @@ async function annRecall(dir: string, qs: { text: string }[], k = 10): Promise<n
   }
 }
 
-async function run(n: number, nQueries: number, annType: AnnType, annThreshold: number, verbose: boolean) {
+async function run(n: number, nQueries: number, annType: AnnType, annThreshold: number, verbose: boolean, keep: boolean) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `codedistill-bench-${n}-`));
   try {
     const tGen = performance.now();
@@ -205,12 +206,14 @@ async function run(n: number, nQueries: number, annType: AnnType, annThreshold: 
     const qs = queries(synth, nQueries);
     for (const q of qs.slice(0, 10)) await index.search(SearchQuery.parse({ query: q.text }));
 
-    const time = async (filter: boolean) => {
+    const time = async (filter: 'none' | 'broad' | 'library') => {
       const ms: number[] = [];
       let top1 = 0;
       let top10 = 0;
       for (const q of qs) {
-        const sq = SearchQuery.parse(filter ? { query: q.text, licence: 'MIT', kind: 'function' } : { query: q.text });
+        const f =
+          filter === 'broad' ? { licence: 'MIT', kind: 'function' } : filter === 'library' ? { library: q.target.split(':')[0] } : {};
+        const sq = SearchQuery.parse({ query: q.text, ...f });
         const s = performance.now();
         const res = await index.search(sq);
         ms.push(performance.now() - s);
@@ -219,14 +222,16 @@ async function run(n: number, nQueries: number, annType: AnnType, annThreshold: 
       }
       return { p50: pct(ms, 50), p95: pct(ms, 95), max: Math.max(...ms), top1: top1 / qs.length, top10: top10 / qs.length };
     };
-    const plain = await time(false);
-    const filtered = await time(true);
+    const plain = await time('none');
+    const filtered = await time('broad');
+    const byLibrary = await time('library');
     const rss = process.memoryUsage().rss / 2 ** 20;
     await index.close();
     const recall = await annRecall(dir, qs);
-    return { n, genMs, buildMs, plain, filtered, rss, recall };
+    return { n, genMs, buildMs, plain, filtered, byLibrary, rss, recall };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) process.stderr.write(`  kept index in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -235,23 +240,25 @@ async function main() {
   const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
   const nQueries = Number(flag('queries') ?? 200);
-  const annType = (flag('ann') ?? 'ivf_pq') as AnnType;
+  const annType = (flag('ann') ?? 'hnsw_sq') as AnnType;
   const annThreshold = Number(flag('ann-threshold') ?? 50_000);
   const rows = [];
   for (const n of sizes.length ? sizes : [1000, 10_000]) {
     process.stderr.write(`indexing ${n} blocks...\n`);
-    const r = await run(n, nQueries, annType, annThreshold, args.includes('--verbose'));
+    const r = await run(n, nQueries, annType, annThreshold, args.includes('--verbose'), args.includes('--keep'));
     rows.push(r);
     process.stderr.write(`  done: build ${(r.buildMs / 1000).toFixed(1)} s, p95 ${r.plain.p95.toFixed(1)} ms\n`);
   }
   const f = (x: number) => x.toFixed(1);
-  console.log(`\nqueries per size: ${nQueries} (1/3 code-style name, 2/3 task words); filter = licence 'MIT' AND kind 'function'`);
+  console.log(`\nqueries per size: ${nQueries} (1/3 code-style name, 2/3 task words)`);
+  console.log(`broad filter = licence 'MIT' AND kind 'function' (~55% of rows); library filter = the target's library (2,000 rows)`);
   console.log(`vector index: flat below ${annThreshold} rows, ${annType} above; embedder hashing-v1-384; ${os.cpus().length} cores\n`);
-  console.log('| blocks | build s | search p50 ms | p95 ms | max ms | filtered p50 ms | filtered p95 ms | top-1 | top-10 | ANN recall@10 | RSS MB |');
+  console.log('| blocks | build s | p50 ms | p95 ms | max ms | broad filter p50 / p95 ms | library filter p50 / p95 ms | top-1 | top-10 | ANN recall@10 | RSS MB |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.n} | ${(r.buildMs / 1000).toFixed(1)} | ${f(r.plain.p50)} | ${f(r.plain.p95)} | ${f(r.plain.max)} | ${f(r.filtered.p50)} | ${f(r.filtered.p95)} | ` +
+      `| ${r.n} | ${(r.buildMs / 1000).toFixed(1)} | ${f(r.plain.p50)} | ${f(r.plain.p95)} | ${f(r.plain.max)} | ${f(r.filtered.p50)} / ${f(r.filtered.p95)} | ` +
+        `${f(r.byLibrary.p50)} / ${f(r.byLibrary.p95)} | ` +
         `${(r.plain.top1 * 100).toFixed(0)}% | ${(r.plain.top10 * 100).toFixed(0)}% | ${r.recall === null ? 'flat' : `${(r.recall * 100).toFixed(0)}%`} | ${r.rss.toFixed(0)} |`,
     );
   }

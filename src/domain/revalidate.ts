@@ -39,10 +39,10 @@ export const RevalidateReport = z.object({
   counts: z
     .object({
       runs: z.number().int().describe('Distinct example snippets run (identical ones run once).'),
-      passed: z.number().int(),
-      failed: z.number().int(),
+      passed: z.number().int().describe('Ran successfully (and printed the expected output, if any).'),
+      failed: z.number().int().describe('Raised, exited non-zero, was killed or printed the wrong output.'),
       skipped: z.number().int().describe('Not run to the end because a dependency is missing.'),
-      timeout: z.number().int(),
+      timeout: z.number().int().describe('Stopped at the wall-clock limit.'),
       error: z.number().int().describe('The runner itself could not run the code (sandbox or interpreter problem).'),
     })
     .describe('Outcomes of the runs made now.'),

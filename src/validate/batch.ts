@@ -358,6 +358,70 @@ def _main():
     os.chdir(scratch)
     if not sweep():
         fatal("processes started while preloading could not be stopped")
+    # A fork copies only the calling thread; locks other threads hold would stay held in every example.
+    try:
+        threads = len(os.listdir("/proc/self/task"))
+    except OSError:
+        threads = 1
+    if threads > 1:
+        fatal("the preloaded packages started %d threads; forking examples from them is not safe" % (threads - 1,))
+
+    # Files the preload wrote (a cache folder made at import time) are part of the state every example
+    # starts from, as they would be after its own import: kept in memory, put back before each example.
+    seeded = []
+    budget = [64 * 1024 * 1024, 10000]
+
+    def capture(d, tree):
+        for name in sorted(os.listdir(d)):
+            p = os.path.join(d, name)
+            st = os.lstat(p)
+            ent = tree.get(name)
+            if ent is not None and ent[0] == identity(st):
+                if ent[2] is not None:
+                    capture(p, ent[2])
+                continue
+            budget[1] -= 1
+            times = (st.st_atime_ns, st.st_mtime_ns)
+            if stat.S_ISDIR(st.st_mode):
+                seeded.append(("d", p, stat.S_IMODE(st.st_mode), None, times))
+                capture(p, {})
+            elif stat.S_ISREG(st.st_mode):
+                budget[0] -= st.st_size
+                if budget[0] < 0 or budget[1] < 0:
+                    raise ValueError("the preload wrote too much to keep")
+                with open(p, "rb") as f:
+                    seeded.append(("f", p, stat.S_IMODE(st.st_mode), f.read(), times))
+            elif stat.S_ISLNK(st.st_mode):
+                seeded.append(("l", p, 0, os.readlink(p), None))
+            else:
+                raise ValueError("the preload left a special file: " + p)
+
+    try:
+        for d in clean_dirs:
+            capture(d, initial.get(d, {}))
+    except (OSError, ValueError) as e:
+        fatal("cannot keep what the preload wrote: %s" % (e,))
+
+    def reseed():
+        for kind, p, mode, data, times in seeded:
+            if kind == "d":
+                os.mkdir(p, 0o700)
+            elif kind == "f":
+                fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
+            else:
+                os.symlink(data, p)
+        # Folders last: writing their files changed their times.
+        for kind, p, mode, data, times in reversed(seeded):
+            if times is not None:
+                os.utime(p, ns=times, follow_symlinks=False)
+                os.chmod(p, mode)
+
     emit({"t": "ready", "preload": preload})
 
     # ---- examples --------------------------------------------------------------------------------------
@@ -511,6 +575,10 @@ def _main():
     for i, ex in enumerate(job["examples"]):
         if not clean():
             fatal("the sandbox's writable folders could not be emptied")
+        try:
+            reseed()
+        except OSError as e:
+            fatal("cannot restore what the preload wrote: %s" % (e,))
         if not drop_ipc():
             fatal("SysV IPC objects could not be removed")
         with open(snippet_path, "wb") as f:
@@ -844,10 +912,17 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
   throwIfAborted(signal);
   const results: Array<RunRecord | null> = reqs.map(() => null);
   if (reqs.length === 0) return [];
+  // Records arrive inside stream handlers, where a throw would take the process down: the caller's error is
+  // kept and rethrown once the batch is over.
+  let callbackError: { error: unknown } | null = null;
   const deliver = (i: number, rec: RunRecord) => {
     if (results[i]) return;
     results[i] = rec;
-    opts.onResult?.(i, rec);
+    try {
+      opts.onResult?.(i, rec);
+    } catch (e) {
+      callbackError ??= { error: e };
+    }
   };
 
   const importRoots = await host.checkImportRoots(opts.importRoots);
@@ -870,6 +945,7 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
   const env = await host.environment();
   if ('refusal' in env) {
     for (const [i] of reqs.entries()) deliver(i, env.refusal(new Date().toISOString()));
+    if (callbackError) throw (callbackError as { error: unknown }).error;
     return results as RunRecord[];
   }
 
@@ -915,6 +991,7 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
   if (signal?.aborted) throw cancelled();
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) throw failure.reason;
+  if (callbackError) throw (callbackError as { error: unknown }).error;
   return results as RunRecord[];
 }
 

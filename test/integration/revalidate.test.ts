@@ -129,9 +129,10 @@ test('first re-validation: every block passes, each change is from nothing to pa
   assert.deepEqual(report.previousEnvironmentHashes, []);
   assert.deepEqual(
     report.changed.map((c) => [c.id, c.before, c.after]),
+    // In the library's order: blocks.jsonl is sorted by id.
     [
-      [`${LIB}:tinyflow.core.reynolds`, null, 'passed'],
       [`${LIB}:tinyflow.core.area`, null, 'passed'],
+      [`${LIB}:tinyflow.core.reynolds`, null, 'passed'],
     ],
   );
   assert.ok(out.every((b) => b.validation?.status === 'passed'));

@@ -414,6 +414,41 @@ describe('edge cases', () => {
     }
   });
 
+  test('above the threshold an approximate vector index is built, and dropped again below it', async () => {
+    const dir = tempDir('codedistill-store-ann-');
+    // A synthetic library big enough for HNSW training, with the real blocks mixed in.
+    const filler: Spec[] = Array.from({ length: 600 }, (_, i) => ({
+      name: `helper_${i}`,
+      summary: `Helper number ${i} for ${['grids', 'meshes', 'spectra', 'tensors'][i % 4]}.`,
+      docstring: `Internal helper ${i}; handles ${['boundary', 'padding', 'units', 'caching'][i % 4]} details.`,
+    }));
+    const big = makeLibrary('big', 'MIT', [...FLOW, ...filler]);
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger, annThreshold: 500 });
+    const vectorIndexes = async () => {
+      const db = await lancedb.connect(dir);
+      const t = await db.openTable(TABLE_NAME);
+      const n = (await t.listIndices()).filter((i) => i.columns.includes('vector')).length;
+      t.close();
+      db.close();
+      return n;
+    };
+    try {
+      await index.sync([big]);
+      assert.equal(await vectorIndexes(), 1);
+      const res = await index.search(query('pressure drop across a packed bed of spheres'));
+      assert.equal(res.results[0]?.id, 'big:big.core.ergun_pressure_drop');
+      assert.ok(res.results[0]!.matched.includes('vector'), 'the ANN side returned it too');
+      const filtered = await index.search(query('helper for meshes', { kind: 'class' }));
+      assert.deepEqual(filtered.results.map((h) => h.id), ['big:flowkit.solver.FlowSolver']);
+
+      await index.sync([makeLibrary('big', 'MIT', FLOW, 'fp-small')]);
+      assert.equal(await vectorIndexes(), 0);
+      assert.equal((await index.search(query('Ergun'))).results[0]?.id, 'big:big.core.ergun_pressure_drop');
+    } finally {
+      await index.close();
+    }
+  });
+
   test('a neural embedder makes the mode hybrid', async () => {
     const dir = tempDir('codedistill-store-neural-');
     const base = new HashingEmbedder();
