@@ -14,13 +14,16 @@ import { CodedistillError } from './errors.js';
 import { createEmbedder } from './index/embedder.js';
 import { openIndex } from './index/store.js';
 import type { BlockIndex, LoadedLibrary } from './index/types.js';
-import { discoverLibraries, importRootsOf, loadLibrary, type LibraryLocation } from './library/files.js';
+import { discoverLibraries, importRootsOf, loadLibrary, snapshotOf, writeLibrary, type LibraryLocation } from './library/files.js';
 import type { Logger } from './log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
 import { createPythonRunner } from './validate/runner.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
+import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
+import { createLlmClient } from './llm/client.js';
+import { revalidateLibrary } from './validate/revalidate.js';
 
 export interface App {
   readonly config: Config;
@@ -29,6 +32,8 @@ export interface App {
   getPattern(id: string): Promise<PatternResult>;
   validateSnippet(req: unknown, opts?: { signal?: AbortSignal }): Promise<SnippetResult>;
   libraries(): Promise<LibraryInfo[]>;
+  /** Re-run a library's examples in the current environment, store the new run records, report what changed. */
+  revalidate(req: unknown, opts?: JobOptions): Promise<RevalidateReport>;
   /** Load libraries and bring the index up to date; every call that needs them awaits the same work. */
   warmUp(): Promise<void>;
   close(): Promise<void>;
@@ -211,6 +216,30 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const timeoutMs = Math.min(req.timeoutMs ?? config.timeoutMs, config.maxTimeoutMs);
       const record = await services.runner.run({ code: req.code, importRoots, timeoutMs, signal: opts.signal });
       return { ...record, library: req.library ?? null };
+    },
+
+    async revalidate(input, opts = {}) {
+      const req = RevalidateRequest.parse(input);
+      await catalogue();
+      const lib = libs.get(req.library);
+      if (!lib) throw unknownLibrary(req.library);
+      const { blocks: updated, report } = await revalidateLibrary(lib, services.runner, {
+        ids: req.ids,
+        timeoutMs: Math.min(req.timeoutMs ?? config.timeoutMs, config.maxTimeoutMs),
+        workers: config.workers,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+        llm: config.llm ? createLlmClient(config.llm, { logger }) : undefined,
+      });
+      if (report.counts.runs === 0) return { ...report, libraryPath: null };
+      // Run records are part of the library files; a shipped library is read-only, so the user gets a copy.
+      const manifest = {
+        ...lib.manifest,
+        counts: { ...lib.manifest.counts, validated: updated.filter((b) => b.validation?.status === 'passed').length },
+      };
+      const libraryPath = await writeLibrary(config.userLibrariesDir, manifest, updated, await snapshotOf(lib));
+      await refresh().catch((e) => report.warnings.push(`re-indexing failed: ${e instanceof Error ? e.message : String(e)}`));
+      return { ...report, libraryPath };
     },
 
     async libraries() {

@@ -21,6 +21,7 @@ Usage:
   codedistill search <query> [--limit N] [--library L] [--validated]
   codedistill get <id>
   codedistill validate <file|-> [--library L] [--timeout MS]
+  codedistill revalidate <library> [--id ID ...] [--timeout MS]
   codedistill libraries
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
 
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       library: { type: 'string' },
       validated: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      id: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
@@ -124,6 +126,22 @@ async function main(argv: string[]): Promise<number> {
         });
         print(res, `${res.status}: ${res.message}${res.stdout ? `\n${res.stdout}` : ''}${res.status !== 'passed' && res.stderr ? `\n${res.stderr}` : ''}`);
         return res.status === 'passed' ? 0 : 1;
+      }
+      case 'revalidate': {
+        if (!rest[0]) throw usage('revalidate needs a library name (see: codedistill libraries)');
+        const r = await app.revalidate(
+          { library: rest[0], ids: values.id, timeoutMs: values.timeout ? Number(values.timeout) : undefined },
+          { onProgress: (p) => logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}`) },
+        );
+        const c = r.counts;
+        print(
+          r,
+          `${r.library}: ${c.runs} runs, ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.timeout} timed out, ${c.error} errors; ` +
+            `${r.changed.length} changed${r.libraryPath ? `; written to ${r.libraryPath}` : ''}` +
+            r.changed.map((ch) => `\n  ${ch.id}: ${ch.before ?? 'none'} -> ${ch.after}  ${ch.message}`).join('') +
+            (r.warnings.length ? `\nwarnings:\n  ${r.warnings.join('\n  ')}` : ''),
+        );
+        return r.changed.some((ch) => ch.before === 'passed' && ch.after !== 'passed') ? 1 : 0;
       }
       case 'libraries': {
         const libs = await app.libraries();

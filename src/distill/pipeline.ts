@@ -19,6 +19,8 @@ import { writeLibrary, type SourceFileCopy } from '../library/files.js';
 import type { Logger } from '../log.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { runBlockExamples } from '../validate/examples.js';
+import { createLlmClient } from '../llm/client.js';
+import { enrichBlocks } from '../llm/enrich.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from './compute.js';
 import { distributionForImport, isStdlibModule, readDeclaredDependencies, requirementsForImports } from './deps.js';
@@ -272,6 +274,19 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       onProgress: progress,
     });
     warnings.push(...validated.warnings);
+  }
+
+  // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
+  // without one. After the mined runs (so only real gaps are filled), before writing (so search sees them).
+  if (config.llm) {
+    const enriched = await enrichBlocks(blocks, createLlmClient(config.llm, { logger }), {
+      runner: req.validate ? runner : undefined,
+      importRoots: absImportRoots,
+      timeoutMs: config.timeoutMs,
+      signal,
+      onProgress: progress,
+    });
+    warnings.push(...enriched.warnings);
   }
 
   const counts = {

@@ -51,5 +51,10 @@ export const RevalidateReport = z.object({
     .describe('Blocks whose validation status differs from the stored one, e.g. passed before and failed now.'),
   warnings: z.array(z.string()).describe('Problems worth knowing: sandbox unavailable, examples that did not pass.'),
   durationMs: z.number().describe('Wall-clock time of the re-validation.'),
+  libraryPath: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("Folder the updated run records were written to (a shipped library is copied into the user's own libraries); null when nothing was written."),
 });
 export type RevalidateReport = z.infer<typeof RevalidateReport>;

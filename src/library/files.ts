@@ -174,3 +174,24 @@ export function importRootsOf(lib: { dir: string; manifest: LibraryManifest }): 
   const roots = lib.manifest.importRoots.length ? lib.manifest.importRoots : [''];
   return roots.map((r) => path.join(lib.dir, SOURCE_DIR, r));
 }
+
+/** The files of a library's source snapshot, to carry it over when the library is rewritten. */
+export async function snapshotOf(lib: { dir: string }): Promise<SourceFileCopy[]> {
+  const base = path.join(lib.dir, SOURCE_DIR);
+  const out: SourceFileCopy[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(path.join(base, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(r);
+      else if (e.isFile()) out.push({ path: r, absPath: path.join(base, r) });
+    }
+  };
+  await walk('');
+  return out;
+}

@@ -4,6 +4,7 @@ import type { ToolDeps } from './deps.js';
 import { registerDistillRepoTool } from './distillRepo.js';
 import { registerGetPatternTool } from './getPattern.js';
 import { registerSearchLibraryTool } from './searchLibrary.js';
+import { registerRevalidateTool } from './revalidate.js';
 import { registerValidateSnippetTool } from './validateSnippet.js';
 
 export const SERVER_INSTRUCTIONS =
@@ -21,6 +22,7 @@ export function createServer(deps: ToolDeps, version: string): McpServer {
   registerSearchLibraryTool(server, deps);
   registerGetPatternTool(server, deps);
   registerValidateSnippetTool(server, deps);
+  registerRevalidateTool(server, deps);
   return server;
 }
 

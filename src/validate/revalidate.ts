@@ -14,6 +14,8 @@ import type { LoadedLibrary } from '../index/types.js';
 import { importRootsOf } from '../library/files.js';
 import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from './examples.js';
 import type { Runner } from './types.js';
+import type { LlmClient } from '../llm/client.js';
+import { repairLibraryExamples } from '../llm/repair.js';
 
 export interface RevalidateOptions {
   /** Only these block ids; every block when absent. */
@@ -25,6 +27,8 @@ export interface RevalidateOptions {
   packages?: string[];
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** When set, failing examples get repair attempts from this model after the runs. */
+  llm?: LlmClient;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -79,7 +83,7 @@ export async function revalidateLibrary(
       throw new CodedistillError(
         'unknown_block',
         `Library "${lib.name}" has no block ${unknown.slice(0, 5).map((u) => `"${u}"`).join(', ')}${unknown.length > 5 ? ` (and ${unknown.length - 5} more)` : ''}.`,
-        'Pass ids as returned by search_patterns ("<library>:<qualifiedName>").',
+        'Pass ids as returned by search_library ("<library>:<qualifiedName>").',
       );
     }
     selected = [...new Set(opts.ids)].map((id) => byId.get(id) as Block);
@@ -101,6 +105,18 @@ export async function revalidateLibrary(
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
+
+  if (opts.llm) {
+    // Repairs go before the comparison so that `changed` shows what they fixed.
+    const fixed = await repairLibraryExamples(selected, opts.llm, runner, {
+      importRoots: roots,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
+    result.warnings.push(...fixed.warnings);
+    if (fixed.repaired) result.warnings.push(`${fixed.repaired} failing examples were repaired by ${opts.llm.model} (marked repairedFrom)`);
+  }
 
   const counts = { runs: result.runs, passed: 0, failed: 0, skipped: 0, timeout: 0, error: 0 };
   for (const r of result.records) if (r.status !== 'not_run') counts[r.status]++;

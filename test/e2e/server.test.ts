@@ -42,10 +42,10 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
   const call = async (name: string, args: Record<string, unknown>) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
 
-  it('lists the four tools with schemas, titles and all annotation hints', async () => {
+  it('lists the tools with schemas, titles and all annotation hints', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['distill_repo', 'get_pattern', 'search_library', 'validate_snippet']);
+    assert.deepEqual(names, ['distill_repo', 'get_pattern', 'revalidate', 'search_library', 'validate_snippet']);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);
       assert.ok((t.description ?? '').length > 100, `${t.name} has a description written for a model`);
@@ -128,6 +128,15 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     assert.equal(r.status, 'passed', text(res));
     assert.equal(r.stdout.trim(), '2929.7');
     assert.equal(r.library, 'flowcalc');
+  });
+
+  it('re-validates a library and keeps its run records current', async () => {
+    const res = await call('revalidate', { library: 'flowcalc' });
+    assert.ok(!res.isError, text(res));
+    const r = res.structuredContent as Structured;
+    assert.ok(r.counts.runs > 5 && r.counts.passed > 5, JSON.stringify(r.counts));
+    assert.deepEqual(r.changed.filter((c: Structured) => c.before === 'passed'), []);
+    assert.equal(r.libraryPath, path.join(home, 'libraries', 'flowcalc'));
   });
 
   describe('bad input gets a clear error and the server keeps serving', () => {
