@@ -14,6 +14,7 @@ import { CodedistillError } from './errors.js';
 import { createEmbedder } from './index/embedder.js';
 import { openIndex } from './index/store.js';
 import type { BlockIndex, LoadedLibrary } from './index/types.js';
+import { providerImportRoots } from './library/providers.js';
 import { discoverLibraries, importRootsOf, loadLibrary, snapshotOf, writeLibrary, type LibraryLocation } from './library/files.js';
 import type { Logger } from './log.js';
 import { createParser } from './parse/parser.js';
@@ -166,6 +167,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         parser: await services.parser(),
         runner: services.runner,
         existingLibrary: existing,
+        libraries: () => [...libs.values()],
         libraryParentDir: config.userLibrariesDir,
       }, opts);
       if (!report.unchanged) {
@@ -211,7 +213,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         await catalogue();
         const lib = libs.get(req.library);
         if (!lib) throw unknownLibrary(req.library);
-        importRoots = importRootsOf(lib);
+        importRoots = [...importRootsOf(lib), ...providerImportRoots(lib.manifest.requirements, [...libs.values()], lib.name)];
       }
       const timeoutMs = Math.min(req.timeoutMs ?? config.timeoutMs, config.maxTimeoutMs);
       const record = await services.runner.run({ code: req.code, importRoots, timeoutMs, signal: opts.signal });
@@ -230,6 +232,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         signal: opts.signal,
         onProgress: opts.onProgress,
         llm: config.llm ? createLlmClient(config.llm, { logger }) : undefined,
+        extraImportRoots: providerImportRoots(lib.manifest.requirements, [...libs.values()], lib.name),
       });
       if (report.counts.runs === 0) return { ...report, libraryPath: null };
       // Run records are part of the library files; a shipped library is read-only, so the user gets a copy.

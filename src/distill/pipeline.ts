@@ -10,6 +10,7 @@ import { blockId, type Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed, JobOptions } from '../domain/distill.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type SkippedFile } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../errors.js';
+import type { RunRecord } from '../domain/validation.js';
 import type { LoadedLibrary } from '../index/types.js';
 import { detectCitation, detectLicence } from '../ingest/licence.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
@@ -23,7 +24,8 @@ import { createLlmClient } from '../llm/client.js';
 import { enrichBlocks } from '../llm/enrich.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from './compute.js';
-import { distributionForImport, isStdlibModule, readDeclaredDependencies, requirementsForImports } from './deps.js';
+import { distributionForImport, isStdlibModule, normaliseDistName, readDeclaredDependencies, requirementsForImports, type DeclaredDependency } from './deps.js';
+import { providerImportRoots } from '../library/providers.js';
 import { mineExamples, mineWorkflows, readNotebook, type MineInput } from './examples.js';
 import { rankSymbols, selectSymbols } from './select.js';
 import { repoPurpose, summarize } from './summary.js';
@@ -34,6 +36,8 @@ export interface PipelineDeps {
   parser: CodeParser;
   runner: Runner;
   existingLibrary: (name: string) => LoadedLibrary | null;
+  /** Every library known now: those providing this repository's dependencies are importable in its runs. */
+  libraries: () => LoadedLibrary[];
   libraryParentDir: string;
 }
 
@@ -261,8 +265,10 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   }
   for (const b of blocks) b.requirements = b.requirements.length ? b.requirements : b.kind === 'workflow' ? workflowRequirements(b.code, declared, packageNames) : [];
 
-  // Run the examples in the sandbox.
-  const absImportRoots = (walk.importRoots.length ? walk.importRoots : ['']).map((r) => path.join(src.root, r));
+  // Run the examples in the sandbox, with the repository's code and any distilled library it depends on.
+  const ownRoots = (walk.importRoots.length ? walk.importRoots : ['']).map((r) => path.join(src.root, r));
+  const providerRoots = providerImportRoots(runtimeRequirements(declared, blocks, packageNames), deps.libraries(), name);
+  const absImportRoots = [...ownRoots, ...providerRoots];
   if (req.validate) {
     const validated = await runBlockExamples(blocks, runner, {
       importRoots: absImportRoots,
@@ -274,6 +280,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       onProgress: progress,
     });
     warnings.push(...validated.warnings);
+    markUnbuiltExtensions(blocks, walk.files);
   }
 
   // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
@@ -307,7 +314,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     description: purpose,
     languages: [...new Set(parsed.filter((p) => roles.get(p.path) === 'library').map((p) => p.language))].sort(),
     importRoots: walk.importRoots.length ? walk.importRoots : [''],
-    requirements: [...new Set([...declared.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])].sort(),
+    requirements: runtimeRequirements(declared, blocks, packageNames),
     counts,
     skipped: skipped.slice(0, MAX_SKIPPED_LISTED),
     createdAt: new Date().toISOString(),
@@ -330,6 +337,48 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     warnings,
     unchanged: false,
   };
+}
+
+/**
+ * What the repository needs at run time: its main declared dependencies (not test/docs/dev groups) and what
+ * its blocks import, less its own packages.
+ */
+function runtimeRequirements(declared: DeclaredDependency[], blocks: Block[], own: string[]): string[] {
+  const pypi = declared.filter((d) => d.group === null && d.ecosystem === 'pypi');
+  const main = pypi.length ? pypi : declared.filter((d) => d.group === null && d.ecosystem === 'conda');
+  const ownNames = new Set(own.map(normaliseDistName));
+  return [...new Set([...main.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])]
+    .filter((n) => !ownNames.has(normaliseDistName(n)) && n !== 'python')
+    .sort();
+}
+
+const EXTENSION_SOURCE = /\.(pyx|pxd|c|cc|cpp|cxx|f|f90|f95|rs)$/i;
+
+/**
+ * An example that fails only because a compiled extension of the repository was never built (a Cython or C
+ * module beside the Python code) says nothing about the block: record it as skipped, saying what to build.
+ */
+function markUnbuiltExtensions(blocks: Block[], files: RepoFile[]): void {
+  const sources = new Map<string, string>();
+  for (const f of files) {
+    if (!EXTENSION_SOURCE.test(f.path)) continue;
+    sources.set(path.posix.basename(f.path).replace(EXTENSION_SOURCE, ''), f.path);
+  }
+  if (!sources.size) return;
+  const fix = (r: RunRecord | null) => {
+    if (!r || r.status !== 'failed' || !r.error || !/^(ImportError|ModuleNotFoundError)$/.test(r.error.type)) return;
+    const name = /cannot import name '([\w]+)'|No module named '(?:[\w.]*\.)?([\w]+)'/.exec(r.error.message);
+    const mod = name?.[1] ?? name?.[2];
+    const src = mod ? sources.get(mod) : undefined;
+    if (!src) return;
+    r.status = 'skipped';
+    r.missingModule = mod!;
+    r.message = `needs the compiled extension ${mod} (built from ${src}): build and install the package (pip install .) to run this code.`;
+  };
+  for (const b of blocks) {
+    for (const e of b.examples) fix(e.run);
+    fix(b.validation);
+  }
 }
 
 function provenanceFor(src: ResolvedSource, file: string, startLine: number, endLine: number) {

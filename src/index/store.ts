@@ -98,7 +98,11 @@ export interface OpenIndexOptions {
   dir: string;
   embedder: Embedder;
   logger: Logger;
-  /** Rows from which vector search uses an approximate index instead of a flat scan. Default 50 000. */
+  /**
+   * Rows from which vector search uses an approximate index instead of a flat scan. Default 10 000: LanceDB's flat
+   * scan of 384-dim vectors took 20-30 ms at 10k rows on 2 cores (p95 over 40 ms with BM25 alongside), while
+   * HNSW_SQ answers in ~5 ms at 100k with recall@10 0.96-0.98.
+   */
   annThreshold?: number;
   /** Which approximate index to build. Default hnsw_sq: faster to build and better recall than ivf_pq here. */
   annType?: AnnType;
@@ -304,7 +308,7 @@ class LanceBlockIndex implements BlockIndex {
   ) {
     this.embedder = opts.embedder;
     this.logger = opts.logger;
-    this.annThreshold = opts.annThreshold ?? 50_000;
+    this.annThreshold = opts.annThreshold ?? 10_000;
     this.annType = opts.annType ?? 'hnsw_sq';
     this.candidates = opts.candidates ?? 50;
     this.cos = opts.cosineThresholds ?? { medium: 0.45, high: 0.65 };

@@ -27,6 +27,8 @@ export interface RevalidateOptions {
   packages?: string[];
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Source snapshots of other libraries this one depends on, importable in its runs. */
+  extraImportRoots?: string[];
   /** When set, failing examples get repair attempts from this model after the runs. */
   llm?: LlmClient;
 }
@@ -97,7 +99,7 @@ export async function revalidateLibrary(
   }
 
   const result = await runBlockExamples(selected, runner, {
-    importRoots: roots,
+    importRoots: [...roots, ...(opts.extraImportRoots ?? [])],
     packages: opts.packages ?? (await packagesOf(blocks, roots)),
     timeoutMs: opts.timeoutMs,
     workers: opts.workers,
