@@ -147,4 +147,16 @@ function readVersion(root: string): string {
  */
 export function prepareProcessEnv(env: NodeJS.ProcessEnv = process.env): void {
   env.LANCEDB_LOG ??= 'error';
+  ensureLanceComputeThreads(env);
+}
+
+/**
+ * LanceDB keeps 2 cores for I/O, so on a 2-core machine it has one compute thread, and building the full-text
+ * index (or optimize()) then deadlocks at 0% CPU from about 60k rows. Two compute threads avoid it; LanceDB
+ * reads the variable lazily, so setting it before the first index operation is enough. The index store calls
+ * this when it loads, so every entry point (server, CLI, tests, bench) is covered.
+ */
+export function ensureLanceComputeThreads(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.LANCE_CPU_THREADS) return;
+  if (os.availableParallelism() - 2 < 2) env.LANCE_CPU_THREADS = '2';
 }

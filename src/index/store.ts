@@ -7,7 +7,6 @@
  * queries (a query whose words occur nowhere must not come back with a confident top hit).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
@@ -31,20 +30,9 @@ import {
   type FieldTokens,
 } from './text.js';
 import type { BlockIndex, Embedder, LoadedLibrary } from './types.js';
+import { ensureLanceComputeThreads } from '../config.js';
 
-/**
- * LanceDB sizes its compute pool as cores minus two reserved for I/O, with a floor of one thread; with a single
- * compute thread its full-text index builder deadlocks (seen here: 60k+ blocks on 2 cores hang forever in
- * createIndex and in optimize). Lance reads the variable lazily, at its first compute task, so setting it when
- * this module loads is early enough. A value the user set is kept.
- *
- * This is the one place outside config.ts that touches process.env: the hang must be prevented whichever entry
- * point (server, CLI, tests, bench) opens the index.
- */
-export function ensureLanceComputeThreads(): void {
-  if (process.env.LANCE_CPU_THREADS) return;
-  if (os.availableParallelism() - 2 < 2) process.env.LANCE_CPU_THREADS = '2';
-}
+// LanceDB's compute pool deadlocks on small machines unless configured before first use (see config.ts).
 ensureLanceComputeThreads();
 
 /** Bump when the table layout changes: an index written by another version is then rebuilt. */
@@ -149,6 +137,9 @@ const HIT_COLUMNS = [
   'validation',
   'fields',
 ] as const;
+
+/** Low-cardinality columns that search filters test. */
+const FILTER_COLUMNS = ['library', 'language', 'kind', 'licence', 'validated', 'gpu', 'network'] as const;
 
 function tableSchema(dim: number): Schema {
   const s = (name: string) => new Field(name, new Utf8(), false);
@@ -437,6 +428,11 @@ class LanceBlockIndex implements BlockIndex {
           replace: true,
         });
         hasFts = true;
+        // Bitmap indexes on the filter columns halve filtered search time at 100k rows (the prefilter no longer
+        // scans the columns) and cost about 70 ms to build there.
+        for (const column of FILTER_COLUMNS) {
+          await table.createIndex(column, { config: lancedb.Index.bitmap(), replace: true });
+        }
       }
       meta.ann = await this.maintainAnn(table, rowCount, meta.ann);
     }
@@ -449,7 +445,6 @@ class LanceBlockIndex implements BlockIndex {
     this.table = table;
     this.rows = rowCount;
     this.hasFts = hasFts;
-    this.queryCache.clear();
     if (changed) {
       this.logger.info(
         `search index synced in ${Math.round(performance.now() - t0)} ms: ${rowCount} blocks ` +
@@ -567,7 +562,7 @@ class LanceBlockIndex implements BlockIndex {
       if (nameHit) rrf += W_NAME / (RRF_K + 1);
       const coverage = termCoverage(terms, fields);
       const cos = c.cos ?? 0;
-      const cosCal = this.embedder.neural ? clamp01((cos - 0.2) / 0.5) : clamp01((cos - 0.05) / 0.55);
+      const cosCal = this.calibrateCosine(cos);
       // Neural similarity can stand in for missing words (that is its point); hashing similarity cannot.
       const quality = this.embedder.neural ? Math.max(coverage, cosCal) : 0.75 * coverage + 0.25 * cosCal;
       const score = (rrf / maxRrf) * (0.5 + 0.5 * quality);
@@ -591,6 +586,16 @@ class LanceBlockIndex implements BlockIndex {
     });
     hits.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
     return result(hits.slice(0, q.limit));
+  }
+
+  /**
+   * Cosine mapped to [0, 1]: for a neural model 0.5 at the medium threshold and 1 at the high one; hashing
+   * vectors of related texts rarely pass 0.6, and unrelated ones sit near 0.
+   */
+  private calibrateCosine(cos: number): number {
+    if (!this.embedder.neural) return clamp01((cos - 0.05) / 0.55);
+    const lo = 2 * this.cos.medium - this.cos.high;
+    return clamp01((cos - lo) / (this.cos.high - lo));
   }
 
   /**

@@ -57,7 +57,7 @@ const ENGLISH_STOP = [
   'from', 'had', 'has', 'have', 'how', 'i', 'if', 'in', 'into', 'is', 'it', 'its', 'may', 'me', 'my', 'of', 'on',
   'or', 'our', 'should', 'so', 'some', 'such', 'than', 'that', 'the', 'their', 'them', 'then', 'there', 'these',
   'they', 'this', 'those', 'to', 'us', 'was', 'we', 'were', 'what', 'when', 'where', 'which', 'while', 'who',
-  'will', 'with', 'would', 'you', 'your', 'want', 'need', 'needs', 'some', 'something', 'thing', 'things',
+  'will', 'with', 'would', 'you', 'your', 'want', 'need', 'needs', 'something', 'thing', 'things',
   'function', 'code', 'given',
 ];
 /** Words every Python block is full of; they say nothing about what the block does. */
@@ -137,15 +137,13 @@ export interface TokenizeOptions {
    * that a query quoting an exact name gets a rare, high-weight term in BM25.
    */
   compounds?: boolean;
-  /** Keep stop words (used for bigrams, where "rate of change" should stay a phrase). Default false. */
-  keepStopWords?: boolean;
 }
 
 /** Words of `text`, split, lowercased, stop words removed and stemmed, in order (duplicates kept). */
 export function tokenize(text: string, opts: TokenizeOptions = {}): string[] {
   const out: string[] = [];
   for (const w of splitWords(text)) {
-    if (!opts.keepStopWords && STOP_WORDS.has(w)) continue;
+    if (STOP_WORDS.has(w)) continue;
     out.push(stem(w));
   }
   if (opts.compounds) {

@@ -3,7 +3,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { Logger } from '../../src/log.js';
+import { Block } from '../../src/domain/block.js';
+import { SearchQuery } from '../../src/domain/search.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+import { openIndex } from '../../src/index/store.js';
+import type { LoadedLibrary } from '../../src/index/types.js';
 import { createEmbedder } from '../../src/index/embedder.js';
 import { HASHING_ID } from '../../src/index/hashing.js';
 import { repoRoot, tempDir } from '../helpers/tmp.js';
@@ -60,6 +64,51 @@ describe('createEmbedder', () => {
     const [again] = await e.embed([texts[5]!]);
     assert.deepEqual(Array.from(again!), Array.from(vs[5]!));
     assert.deepEqual(await e.embed([]), []);
+  });
+
+  test('the tiny model drives a hybrid index end to end', { skip: skip ?? false }, async () => {
+    const modelDir = tempDir('codedistill-model-');
+    execFileSync(PYTHON, [SCRIPT, modelDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const e = await createEmbedder({ model: TINY, modelDir, cacheDir: tempDir(), allowRemote: false, logger: silentLogger });
+    const index = await openIndex({ dir: tempDir('codedistill-index-'), embedder: e, logger: silentLogger });
+    try {
+      const block = Block.parse({
+        id: 'lib:lib.beds.ergun_pressure_drop',
+        library: 'lib',
+        language: 'python',
+        kind: 'function',
+        name: 'ergun_pressure_drop',
+        qualifiedName: 'lib.beds.ergun_pressure_drop',
+        module: 'lib.beds',
+        signature: 'def ergun_pressure_drop(d_p, eps):',
+        docstring: 'Pressure drop through a packed bed.',
+        summary: 'Pressure drop through a packed bed.',
+        code: 'def ergun_pressure_drop(d_p, eps):\n    return 0\n',
+        decorators: [],
+        parameters: [],
+        returns: null,
+        imports: [],
+        calls: [],
+        requirements: [],
+        licence: 'MIT',
+        citation: null,
+        provenance: { repo: 'lib', url: null, commit: 'x', path: 'lib/beds.py', startLine: 1, endLine: 2 },
+        examples: [],
+        validation: null,
+        compute: { gpu: false, network: false },
+        rank: 1,
+        tags: [],
+      });
+      const manifest = { name: 'lib' } as LoadedLibrary['manifest'];
+      await index.sync([{ name: 'lib', dir: '/x', readonly: true, manifest, blocks: [block], fingerprint: 'f1' }]);
+      const res = await index.search(SearchQuery.parse({ query: 'pressure drop packed bed' }));
+      assert.equal(res.mode, 'hybrid');
+      assert.equal(res.embedder, TINY);
+      // The random model carries no meaning, so only the lexical side is trusted to find the block.
+      assert.equal(res.results[0]?.id, 'lib:lib.beds.ergun_pressure_drop');
+    } finally {
+      await index.close();
+    }
   });
 
   test('an unknown model offline falls back to hashing with exactly one warning', async () => {
