@@ -1,0 +1,143 @@
+/**
+ * `npm run bench`: speed and memory of every stage, printed as tables (never asserted in tests).
+ *
+ *   npm run bench                        everything, search at 1k, 10k and 100k blocks
+ *   npm run bench -- --quick             search at 1k and 10k only
+ *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed)
+ *
+ * Sections: distill throughput (in-process pipeline, real parser and sandbox), server cold start and search
+ * latency over MCP (the built server, spawned as a client would), sandbox overhead, search at scale.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { loadConfig, prepareProcessEnv } from '../src/config.js';
+import { distillRepo } from '../src/distill/pipeline.js';
+import { silentLogger } from '../src/log.js';
+import { createParser } from '../src/parse/parser.js';
+import { createPythonRunner } from '../src/validate/runner.js';
+import { copyFixture, tempDir, testEnv } from '../test/helpers/tmp.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const repoArg = args.includes('--repo') ? args[args.indexOf('--repo') + 1] : undefined;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+};
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+function countLines(files: string[]): number {
+  let n = 0;
+  for (const f of files) n += readFileSync(f, 'utf8').split('\n').length;
+  return n;
+}
+
+async function benchDistill(): Promise<void> {
+  const parser = await createParser();
+  const home = tempDir('codedistill-bench-');
+  const config = loadConfig({ ...process.env, CODEDISTILL_HOME: home });
+  const runner = createPythonRunner(config, silentLogger);
+  const sources: { label: string; dir: string }[] = ['flowcalc', 'kinetix', 'sigproc'].map((f) => ({ label: f, dir: copyFixture(f) }));
+  if (repoArg) sources.push({ label: path.basename(path.resolve(repoArg)), dir: path.resolve(repoArg) });
+  console.log('\n## Distill (in-process pipeline, real parser and sandbox)\n');
+  console.log('| repository | validate | files parsed | lines parsed | blocks | examples | passed | seconds | files/s | lines/s | RSS MB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const src of sources) {
+    for (const validate of [false, true]) {
+      const t0 = performance.now();
+      const report = await distillRepo(
+        { source: src.dir, validate, force: true, name: `${src.label.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}-${validate ? 'v' : 'n'}` },
+        { config, logger: silentLogger, parser, runner, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      );
+      const s = (performance.now() - t0) / 1000;
+      const lib = JSON.parse(readFileSync(path.join(report.libraryPath, 'manifest.json'), 'utf8')) as { source: { location: string } };
+      void lib;
+      const parsedFiles = await listParsed(src.dir, report.counts.filesParsed);
+      const lines = countLines(parsedFiles);
+      const c = report.counts;
+      console.log(
+        `| ${src.label} | ${validate ? 'yes' : 'no'} | ${c.filesParsed} | ${lines} | ${c.blocks} | ${c.examples} | ${c.validated} | ${fmt(s, 2)} | ${fmt(c.filesParsed / s, 0)} | ${fmt(lines / s, 0)} | ${mb(process.memoryUsage().rss)} |`,
+      );
+    }
+  }
+}
+
+/** The parsed files are the .py/.R files of the walk's library, test and example roles; count their lines. */
+async function listParsed(dir: string, expected: number): Promise<string[]> {
+  const { walkRepo } = await import('../src/ingest/walk.js');
+  const { languageOfPath } = await import('../src/parse/languages.js');
+  const walk = await walkRepo(dir, { maxFileBytes: 1024 * 1024, languageOf: languageOfPath });
+  const files = walk.files.filter((f) => f.language && ['library', 'test', 'example'].includes(f.role)).map((f) => f.absPath);
+  return files.length === expected ? files : files.slice(0, expected);
+}
+
+async function benchServer(): Promise<void> {
+  const serverJs = path.join(root, 'dist', 'cli', 'main.js');
+  if (!existsSync(serverJs)) throw new Error('dist/ is missing: run npm run build first');
+  const home = tempDir('codedistill-bench-');
+  const t0 = performance.now();
+  const transport = new StdioClientTransport({ command: process.execPath, args: [serverJs, 'serve'], env: testEnv(home), stderr: 'ignore' });
+  const client = new Client({ name: 'bench', version: '0' });
+  await client.connect(transport);
+  await client.listTools();
+  const coldStart = performance.now() - t0;
+  const t1 = performance.now();
+  await client.callTool({ name: 'search_library', arguments: { query: 'pressure drop in a packed bed' } });
+  const firstSearch = performance.now() - t1;
+  const queries = ['reynolds number of a pipe flow', 'radioactive decay activity', 'smooth a noisy signal', 'heat exchanger effectiveness', 'rk4 integrator', 'bootstrap confidence interval', 'friction factor colebrook', 'arrhenius rate constant'];
+  const lat: number[] = [];
+  for (let i = 0; i < 80; i++) {
+    const q = queries[i % queries.length]!;
+    const t = performance.now();
+    await client.callTool({ name: 'search_library', arguments: { query: q, limit: 10 } });
+    lat.push(performance.now() - t);
+  }
+  const v: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    await client.callTool({ name: 'validate_snippet', arguments: { code: 'from flowcalc import reynolds_number\nprint(reynolds_number(1000, 1, 0.05, 1e-3))', library: 'flowcalc' } });
+    v.push(performance.now() - t);
+  }
+  const pid = transport.pid;
+  const rss = pid ? Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024 : NaN;
+  await client.close();
+  console.log('\n## Server over stdio (built server, shipped libraries, offline embedder)\n');
+  console.log('| cold start to listTools ms | first search ms (loads index) | search p50 ms | search p95 ms | validate_snippet p50 ms | server RSS MB |');
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  console.log(`| ${fmt(coldStart, 0)} | ${fmt(firstSearch, 0)} | ${fmt(median(lat))} | ${fmt(pct(lat, 95))} | ${fmt(median(v), 0)} | ${mb(rss)} |`);
+}
+
+function runScript(script: string, scriptArgs: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', script), ...scriptArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited ${code}`))));
+  });
+}
+
+async function main() {
+  prepareProcessEnv();
+  console.log(`# codedistill bench (${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).availableParallelism()} cores)`);
+  await benchDistill();
+  await benchServer();
+  console.log('\n## Sandbox overhead\n');
+  await runScript('sandbox-overhead.ts', ['20']);
+  console.log('\n## Search at scale (synthetic blocks, offline embedder)\n');
+  await runScript('search-scale.ts', quick ? ['1000', '10000'] : ['1000', '10000', '100000']);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack : String(e));
+  process.exitCode = 1;
+});
