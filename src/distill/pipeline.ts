@@ -22,6 +22,7 @@ import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { runBlockExamples } from '../validate/examples.js';
 import { createLlmClient } from '../llm/client.js';
 import { enrichBlocks } from '../llm/enrich.js';
+import { repairLibraryExamples } from '../llm/repair.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from './compute.js';
 import { distributionForImport, isStdlibModule, normaliseDistName, readDeclaredDependencies, requirementsForImports, type DeclaredDependency } from './deps.js';
@@ -286,7 +287,8 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
   // without one. After the mined runs (so only real gaps are filled), before writing (so search sees them).
   if (config.llm) {
-    const enriched = await enrichBlocks(blocks, createLlmClient(config.llm, { logger }), {
+    const llm = createLlmClient(config.llm, { logger });
+    const enriched = await enrichBlocks(blocks, llm, {
       runner: req.validate ? runner : undefined,
       importRoots: absImportRoots,
       timeoutMs: config.timeoutMs,
@@ -294,6 +296,12 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       onProgress: progress,
     });
     warnings.push(...enriched.warnings);
+    if (req.validate) {
+      // Mined examples that fail get a bounded number of repair attempts; each attempt is recorded.
+      const fixed = await repairLibraryExamples(blocks, llm, runner, { importRoots: absImportRoots, timeoutMs: config.timeoutMs, signal, onProgress: progress });
+      warnings.push(...fixed.warnings);
+      if (fixed.repaired) warnings.push(`${fixed.repaired} failing examples were repaired by ${llm.model} (marked repairedFrom)`);
+    }
   }
 
   const counts = {
