@@ -225,15 +225,16 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       validation: null,
       compute: detectCompute(sym.code, imports, sym.calls),
       rank: ranks.get(s.qualifiedName) ?? 0,
-      tags: [roles.get(file.path) ?? 'library', ...(sym.parent ? [sym.parent] : []), ...(purpose ? [] : [])],
+      tags: [roles.get(file.path) ?? 'library', ...(sym.parent ? [sym.parent] : [])],
     });
   }
 
   // Workflows: the repository's own example scripts and notebooks, linked to the blocks they use.
   const byQn = new Map(blocks.map((b) => [b.qualifiedName, b]));
   for (const w of await mineWorkflows(mineInput)) {
-    let qn = `workflow.${w.path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9]+/g, '_')}`;
-    for (let n = 2; seen.has(qn); n++) qn = `${qn}~${n}`;
+    const baseQn = `workflow.${w.path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9]+/g, '_')}`;
+    let qn = baseQn;
+    for (let n = 2; seen.has(qn); n++) qn = `${baseQn}~${n}`;
     seen.add(qn);
     const lines = w.code.split('\n').length;
     blocks.push({
@@ -402,12 +403,11 @@ function topLevelPackages(files: ParsedFile[]): string[] {
   return [...new Set(files.filter((f) => f.language === 'python' && f.module).map((f) => f.module.split('.')[0]!))].sort();
 }
 
-function workflowRequirements(code: string, declared: Awaited<ReturnType<typeof readDeclaredDependencies>>, own: string[]): string[] {
+function workflowRequirements(code: string, declared: DeclaredDependency[], own: string[]): string[] {
   const mods = [...code.matchAll(/^\s*(?:from\s+([A-Za-z_][\w]*)|import\s+([A-Za-z_][\w]*))/gm)].map((m) => (m[1] ?? m[2])!);
-  const third = mods.filter((m) => !isStdlibModule(m) && !own.includes(m));
-  return requirementsForImports([...new Set(third)], declared, own).length
-    ? requirementsForImports([...new Set(third)], declared, own)
-    : [...new Set(third.map(distributionForImport))];
+  const third = [...new Set(mods.filter((m) => !isStdlibModule(m) && !own.includes(m)))];
+  const resolved = requirementsForImports(third, declared, own);
+  return resolved.length ? resolved : [...new Set(third.map(distributionForImport))];
 }
 
 /** The repository code a library keeps so its examples stay importable: everything inside its packages. */
