@@ -40,6 +40,10 @@ export interface SandboxLaunch {
   /** GNU time's report is appended to stderr. */
   measured: boolean;
   sandbox: 'bwrap' | 'none';
+  /** The child's stdin (the scratch archive), or null for /dev/null. */
+  input: Buffer | null;
+  /** Descriptors the child gets as 3, 4, ... (the seccomp filter); owned by the launcher. */
+  fds: number[];
 }
 
 /** What happened to one snippet, before it is judged. */
@@ -426,6 +430,12 @@ def _main():
 
     # ---- examples --------------------------------------------------------------------------------------
     def capture_file():
+        # In memory, not in the scratch tmpfs: an example that fills its scratch folder can still print,
+        # as it can in a single run, where output goes to a pipe.
+        try:
+            return os.memfd_create("codedistill-capture")
+        except (AttributeError, OSError):
+            pass
         try:
             return os.open(scratch, os.O_TMPFILE | os.O_RDWR, 0o600)
         except OSError:
@@ -783,9 +793,14 @@ function superviseDriver(
       cwd: launch.cwd,
       // Its own group, so one kill reaches the sandbox and everything in it.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [launch.input ? 'pipe' : 'ignore', 'pipe', 'pipe', ...launch.fds],
     });
     const pid = child.pid;
+    if (launch.input && child.stdin) {
+      // EPIPE when the sandbox fails before reading it all: the exit status tells the rest.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(launch.input);
+    }
 
     const finish = () => {
       if (finished) return;

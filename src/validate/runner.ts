@@ -14,7 +14,7 @@
  *   the same classify() as run()'s, so a caller cannot tell them apart except by duration.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp } from 'node:fs';
+import { closeSync, existsSync, promises as fsp, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
@@ -26,6 +26,8 @@ import { installNameFor } from './deps.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
   DEFAULT_MAX_PROCESSES,
+  DEFAULT_SCRATCH_BYTES,
+  LAUNCHER_NAME,
   SANDBOX_NS_UID,
   SANDBOX_SCRATCH,
   TIME_FORMAT,
@@ -34,7 +36,9 @@ import {
   buildBwrapArgs,
   detectBubblewrap,
   findTool,
+  namespaceFilter,
   prlimitArgs,
+  scratchArchive,
   type BwrapSupport,
   type ResourceLimits,
 } from './sandbox.js';
@@ -126,6 +130,8 @@ function baseEnv(childEnv: Record<string, string>): Record<string, string> {
   for (const [k, v] of Object.entries(childEnv)) {
     if (k.startsWith('PYTHON') || k.startsWith('XDG_') || k === 'LD_PRELOAD' || k === 'MPLCONFIGDIR') continue;
     if (['TMPDIR', 'TMP', 'TEMP', 'PWD', 'OLDPWD', 'HOME', 'USER', 'LOGNAME'].includes(k)) continue;
+    // Shell start-up hooks: they would run in (or switch on tracing for) the sandbox's launcher script.
+    if (k.startsWith('BASH_FUNC_') || ['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS'].includes(k)) continue;
     env[k] = v;
   }
   return env;
@@ -219,7 +225,7 @@ export function splitTimeReport(stderr: string): { stderr: string; peakKb: numbe
   };
 }
 
-const SANDBOX_TOOL_ERROR = /^(bwrap|setpriv|prlimit|\/usr\/bin\/time|time): /;
+const SANDBOX_TOOL_ERROR = new RegExp(`^((/usr)?/s?bin/)?(bwrap|setpriv|prlimit|time|tar|${LAUNCHER_NAME}): `);
 
 function lastLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -254,15 +260,6 @@ async function makeTreeRemovable(dir: string): Promise<void> {
   await fsp.chmod(dir, 0o700).catch(() => undefined);
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const e of entries) if (e.isDirectory()) await makeTreeRemovable(path.join(dir, e.name));
-}
-
-async function chownTree(dir: string, uid: number): Promise<void> {
-  await fsp.chown(dir, uid, uid);
-  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) await chownTree(p, uid);
-    else await fsp.lchown(p, uid, uid);
-  }
 }
 
 export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Runner {
@@ -359,7 +356,10 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       // The interpreter must also work inside (its prefix readable by the sandbox user, its libraries visible).
       const check = await execute({ kind: 'bwrap', support }, interp, 'print("codedistill-ok")', [], [], 30_000);
       if (check.capture.stdout.toString().includes('codedistill-ok')) {
-        logger.debug(`sandbox: bubblewrap ${support.version} (${support.mode} mode)`);
+        logger.debug(`sandbox: bubblewrap ${support.version} (${support.mode} mode, seccomp ${support.features.seccomp ? 'on' : 'off'})`);
+        if (!support.features.seccomp) {
+          logger.warn(`sandbox: no seccomp filter on this system (${process.arch}); code in the sandbox can create user namespaces`);
+        }
         return { kind: 'bwrap', support };
       }
       reason = `the interpreter does not run inside bubblewrap: ${lastLine(check.stderr) || `exit ${check.capture.exitCode}`}`;
@@ -384,7 +384,8 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
   }
 
   /**
-   * Make a run folder (scratch plus our passwd/group files), lease a uid, build the command line and hand it
+   * Make a run folder (our passwd/group files and seccomp filter; without a sandbox, the scratch folder), lease
+   * a uid, build the command line and the scratch archive fed to it on stdin, and hand them
    * to `use`; afterwards release the uid and remove the folder. `use` must not return before every process
    * it started is gone (runCaptured and the batch spawner kill the whole group).
    */
@@ -403,21 +404,14 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
     use: (launch: SandboxLaunch) => Promise<T>,
   ): Promise<T> {
     const runDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'codedistill-run-'));
-    const scratch = path.join(runDir, 'scratch');
     let lease: { uid: number; release: () => void } | null = null;
+    let filterFd: number | null = null;
     try {
-      await fsp.mkdir(scratch, { mode: 0o700 });
-      for (const [name, content] of spec.files) {
-        const dest = path.join(scratch, name);
-        await fsp.mkdir(path.dirname(dest), { recursive: true });
-        await fsp.writeFile(dest, content, { encoding: 'utf8', mode: 0o644 });
-      }
       const exeDir = path.dirname(interp.executable);
       if (iso.kind === 'bwrap') {
         const { support } = iso;
         lease = support.mode === 'root' ? acquireSandboxUid() : null;
         const uid = lease?.uid ?? SANDBOX_NS_UID;
-        if (lease) await chownTree(scratch, lease.uid);
         const passwdFile = path.join(runDir, 'passwd');
         const groupFile = path.join(runDir, 'group');
         await fsp.writeFile(
@@ -426,9 +420,18 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
           { mode: 0o644 },
         );
         await fsp.writeFile(groupFile, `root:x:0:\nsandbox:x:${uid}:\n`, { mode: 0o644 });
+        const filter = support.features.seccomp ? namespaceFilter() : null;
+        if (filter) {
+          // A file of its own per run: concurrent bwraps reading one shared descriptor would share its offset.
+          const filterFile = path.join(runDir, 'seccomp.bpf');
+          await fsp.writeFile(filterFile, filter, { mode: 0o600 });
+          filterFd = openSync(filterFile, 'r');
+        }
         const measured = spec.measure && support.tools.time !== null;
+        // The snippet and its files go in through stdin (unpacked inside into the scratch tmpfs): nothing of
+        // the run is written to the host's disk.
+        const input = scratchArchive(spec.files, { owner: lease?.uid ?? null, mtime: Date.now() / 1000 });
         const args = buildBwrapArgs(support, {
-          scratchHost: scratch,
           readOnly: [...interp.mounts, ...spec.importRoots],
           hide: [os.tmpdir()],
           passwdFile,
@@ -437,9 +440,29 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
           limits: spec.limits,
           command: spec.command(SANDBOX_SCRATCH),
           measure: measured,
+          seccomp: filterFd !== null,
+          // What the code may add is capped; what the caller hands over always fits, however large.
+          scratchBytes: DEFAULT_SCRATCH_BYTES + input.length,
         });
         const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots: spec.importRoots, exeDir });
-        return await use({ file: support.bwrap ?? 'bwrap', args, env, cwd: runDir, inside: SANDBOX_SCRATCH, measured, sandbox: 'bwrap' });
+        return await use({
+          file: support.bwrap ?? 'bwrap',
+          args,
+          env,
+          cwd: runDir,
+          inside: SANDBOX_SCRATCH,
+          measured,
+          sandbox: 'bwrap',
+          input,
+          fds: filterFd !== null ? [filterFd] : [],
+        });
+      }
+      const scratch = path.join(runDir, 'scratch');
+      await fsp.mkdir(scratch, { mode: 0o700 });
+      for (const [name, content] of spec.files) {
+        const dest = path.join(scratch, name);
+        await fsp.mkdir(path.dirname(dest), { recursive: true });
+        await fsp.writeFile(dest, content, { encoding: 'utf8', mode: 0o644 });
       }
       const prlimit = findTool('prlimit');
       const time = spec.measure ? findTool('time') : null;
@@ -450,8 +473,19 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
         ...spec.command(scratch),
       ];
       const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots: spec.importRoots, exeDir });
-      return await use({ file: cmd[0] as string, args: cmd.slice(1), env, cwd: scratch, inside: scratch, measured: time !== null, sandbox: 'none' });
+      return await use({
+        file: cmd[0] as string,
+        args: cmd.slice(1),
+        env,
+        cwd: scratch,
+        inside: scratch,
+        measured: time !== null,
+        sandbox: 'none',
+        input: null,
+        fds: [],
+      });
     } finally {
+      if (filterFd !== null) closeSync(filterFd);
       // The process group is dead by now, so the uid can serve another run.
       lease?.release();
       await fsp.rm(runDir, { recursive: true, force: true }).catch(async () => {
@@ -493,6 +527,8 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
         capBytes: cfg.outputCapBytes,
         stderrTailBytes: stderrTailBytes(),
         killAfterBytes: killAfterBytes(),
+        input: launch.input ?? undefined,
+        extraFds: launch.fds,
       });
       const { measured } = launch;
       const full = measured ? splitTimeReport(result.stderr.toString('utf8')) : null;

@@ -1,13 +1,13 @@
 /**
  * Start a child process in its own process group and collect its output with hard caps.
  *
- * execa's own `timeout` is not used: when a grandchild keeps a pipe open, waiting for the streams to end can
+ * No library timeout (execa's) is used: when a grandchild keeps a pipe open, waiting for the streams to end can
  * hang long after the deadline. Here the deadline kills the whole group, and once the direct child has
  * exited we wait only a short grace period for the pipes before destroying them.
  */
+import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 
 export interface CaptureOptions {
   env: Record<string, string>;
@@ -26,6 +26,10 @@ export interface CaptureOptions {
   killAfterBytes?: number;
   /** How long to wait for the pipes after the child exited (a detached grandchild may hold them). */
   graceMs?: number;
+  /** Written to the child's stdin, which is then closed; without it stdin is /dev/null. */
+  input?: Buffer;
+  /** Open descriptors the child gets as 3, 4, ...; the caller still owns (and closes) its own copies. */
+  extraFds?: number[];
 }
 
 export interface CaptureResult {
@@ -122,26 +126,22 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
   let aborted = false;
   let outputLimitHit = false;
 
-  const child = execa(file, args, {
+  // node:child_process rather than execa: execa 9 does not hand over arbitrary descriptor numbers beyond stdio
+  // (the seccomp filter for bwrap), and every result is read from the child's events anyway.
+  const child = spawn(file, args, {
     env: opts.env,
-    extendEnv: false,
     cwd: opts.cwd,
     // A group of its own, so one kill reaches every process it started (unless they left the group).
     detached: true,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    stripFinalNewline: false,
+    stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(opts.extraFds ?? [])],
   });
-  // Everything is read from the child's events; execa's own promise settles (or not) on its own terms.
-  child.then(
-    () => undefined,
-    () => undefined,
-  );
 
   const pid = child.pid;
+  if (opts.input && child.stdin) {
+    // A child that exits without reading all of it (a failed start) makes this EPIPE: nothing to report.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+  }
 
   return await new Promise<CaptureResult>((resolve) => {
     let exited = false;

@@ -107,6 +107,11 @@ test('each kind of outcome gets the same record from a batch as from run()', asy
     { name: 'stdout past the cap', req: { code: 'for i in range(20000):\n    print(i)\n' }, status: 'passed' },
     { name: 'traceback after stderr flood', req: { code: 'import sys\nsys.stderr.write("noise\\n" * 50000)\nraise ValueError("late")\n' }, status: 'failed' },
     { name: 'files beside', req: { code: 'print(open("data/v.txt").read())\n', files: { 'data/v.txt': 'seven' } }, status: 'passed' },
+    {
+      name: 'files with long and non-ASCII names',
+      req: { code: `print(open("ünï/ç.txt").read(), open("${'d/'.repeat(60)}x.txt").read())\n`, files: { 'ünï/ç.txt': 'é', [`${'d/'.repeat(60)}x.txt`]: 'long' } },
+      status: 'passed',
+    },
     { name: 'thread and atexit', req: { code: 'import atexit, threading, time\natexit.register(lambda: print("atexit"))\nthreading.Thread(target=lambda: (time.sleep(0.2), print("thread"))).start()\n' }, status: 'passed' },
     { name: '__main__', req: { code: 'import sys\nprint(__name__, __file__ == sys.argv[0], sys.path[0] == __import__("os").getcwd())\n' }, status: 'passed' },
   ];

@@ -157,6 +157,30 @@ test('files beside the snippet are readable', async () => {
   assert.equal(rec.stdout.trim(), '4.0');
 });
 
+test('files beside the snippet: long and non-ASCII names, nested folders, the code\'s own to change', async () => {
+  // In the sandbox they travel as a tar stream (pax records for what ustar fields cannot hold) and are
+  // unpacked by root for the sandbox user: names, modes and owner must come out as a plain folder has them.
+  const long = `${'deep/'.repeat(30)}leaf.txt`;
+  const rec = await runner.run({
+    code: `
+import os
+LONG = ${JSON.stringify(long)}
+print(open("ünïcødé/dätä.txt", encoding="utf-8").read(), open(LONG).read())
+st = os.stat("cfg.ini")
+print("OWN", st.st_uid == os.getuid(), oct(st.st_mode & 0o777), oct(os.stat("ünïcødé").st_mode & 0o777))
+with open("cfg.ini", "a") as f:
+    f.write("y=2\\n")
+os.rename(LONG, "moved.txt")
+os.remove("cfg.ini")
+home = os.stat(".")
+print("HOME", home.st_uid == os.getuid(), oct(home.st_mode & 0o777))
+`,
+    files: { 'ünïcødé/dätä.txt': 'umlaut', [long]: 'deep', 'cfg.ini': 'x=1\n' },
+  });
+  assert.equal(rec.status, 'passed', `${rec.message}\n${rec.stderr}`);
+  assert.equal(rec.stdout, 'umlaut deep\nOWN True 0o644 0o755\nHOME True 0o700\n');
+});
+
 test('expectedOutput: float tolerance passes, a wrong value fails', async () => {
   const ok = await runner.run({ code: 'print(0.1 + 0.2)\n', expectedOutput: '0.3\n' });
   assert.equal(ok.status, 'passed', ok.message);

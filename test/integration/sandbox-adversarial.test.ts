@@ -4,17 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { scrubEnv } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
-import { DEFAULT_MAX_PROCESSES } from '../../src/validate/sandbox.js';
+import { DEFAULT_MAX_PROCESSES, DEFAULT_SCRATCH_BYTES } from '../../src/validate/sandbox.js';
 import type { Runner } from '../../src/validate/types.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-adversarial-'));
@@ -97,6 +99,77 @@ async function waitUntilGone(): Promise<number[]> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return taggedPids();
+}
+
+/**
+ * Ways to a new user namespace (Python 3.11 has no os.unshare): each in a fresh child, since a successful
+ * unshare would change the process for the next attempt.
+ */
+const NEWUSER_ATTEMPTS = `
+import ctypes, errno, os, platform, subprocess, threading
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWUSER = 0x10000000
+def in_child(fn):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            res = fn()
+        except BaseException as e:
+            res = "EXC %r" % (e,)
+        os.write(w, res.encode())
+        os._exit(0)
+    os.close(w)
+    out = b""
+    while True:
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    return out.decode()
+def err():
+    return errno.errorcode.get(ctypes.get_errno(), "?")
+def do_unshare():
+    return "OK" if libc.unshare(CLONE_NEWUSER) == 0 else err()
+CLONE_NR = {"x86_64": 56, "aarch64": 220}.get(platform.machine())
+def do_clone():
+    pid = libc.syscall(CLONE_NR, CLONE_NEWUSER | 17, 0, 0, 0, 0)  # | SIGCHLD; no stack: fork-like
+    if pid == 0:
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+        return "OK"
+    return err()
+print("UNSHARE", in_child(do_unshare))
+def do_os_unshare():
+    try:
+        os.unshare(os.CLONE_NEWUSER)
+        return "OK"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, "?")
+if hasattr(os, "unshare"):  # Python 3.12+
+    print("OS-UNSHARE", in_child(do_os_unshare))
+if CLONE_NR:
+    print("CLONE", in_child(do_clone))
+p = subprocess.run(["unshare", "--user", "true"], capture_output=True, text=True)
+print("UNSHARE-CMD", p.returncode)
+box = []
+t = threading.Thread(target=lambda: box.append("ran"))
+t.start()
+t.join()
+print("THREAD", box)
+print("SUBPROCESS", subprocess.run(["echo", "ok"], capture_output=True, text=True).stdout.strip())
+`;
+
+function assertNoNewUserns(stdout: string): void {
+  assert.match(stdout, /^UNSHARE EPERM$/m, stdout);
+  if (/^CLONE /m.test(stdout)) assert.match(stdout, /^CLONE EPERM$/m, stdout);
+  if (/^OS-UNSHARE /m.test(stdout)) assert.match(stdout, /^OS-UNSHARE EPERM$/m, stdout);
+  assert.match(stdout, /^UNSHARE-CMD [1-9]\d*$/m, stdout);
+  assert.match(stdout, /^THREAD \['ran'\]$/m, stdout);
+  assert.match(stdout, /^SUBPROCESS ok$/m, stdout);
 }
 
 test('the sandbox is usable: user known, /etc readable, subprocesses and multiprocessing work', async (t) => {
@@ -375,6 +448,200 @@ for name in ["RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE"]:
   await stillWorks();
 });
 
+// ---- descriptors, disk, user namespaces ------------------------------------------------------------------
+
+const repoRoot = path.resolve(fileURLToPath(import.meta.url), '../../..');
+/**
+ * Where the inherited descriptor sits in the child Node process: above the ones Node opens for itself at
+ * start-up (seen here: one inherited at 7 was no longer passed on to Node's own children, one at 19 was).
+ */
+const INHERITED_FD = 100;
+
+test('descriptors: only stdio reaches the code, even when our process inherited more (single and batch)', async (t) => {
+  if (!needSandbox(t)) return;
+  // A Node process cannot open a descriptor without CLOEXEC itself, so the runner runs in a child that
+  // inherits one (the secret file, as a harness's pipe would be) and then runs the snippet.
+  const script = path.join(tmp, 'fd-child.mts');
+  const src = (p: string) => JSON.stringify(pathToFileURL(path.join(repoRoot, p)).href);
+  await writeFile(
+    script,
+    `import { fstatSync } from 'node:fs';
+import { silentLogger } from ${src('src/log.js')};
+import { createPythonRunner } from ${src('src/validate/runner.js')};
+const [cfg, code] = JSON.parse(process.argv[2]);
+let inherited = false;
+try { inherited = fstatSync(${INHERITED_FD}).isFile(); } catch {}
+const runner = createPythonRunner(cfg, silentLogger);
+const single = await runner.run({ code });
+const batched = await runner.runBatch([{ code }], { importRoots: [], preload: [], workers: 1 });
+process.stdout.write(JSON.stringify({ inherited, single, batched: batched[0] }));
+`,
+  );
+  const code = `
+import os, stat
+def open_fds():
+    out = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            os.fstat(int(name))  # listdir's own descriptor is closed again by now
+            out.append(int(name))
+        except OSError:
+            pass
+    return sorted(out)
+print("FDS", open_fds())
+# A copy held by any other process in the sandbox would be reachable through /proc/<pid>/fd.
+leaks = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        names = os.listdir("/proc/%s/fd" % pid)
+    except OSError:
+        continue
+    for n in names:
+        p = "/proc/%s/fd/%s" % (pid, n)
+        try:
+            if stat.S_ISREG(os.stat(p).st_mode):
+                with open(p, "rb") as f:
+                    if ${JSON.stringify(FILE_SECRET)}.encode() in f.read(4096):
+                        leaks.append(p)
+        except OSError:
+            pass
+print("LEAKS", leaks)
+`;
+  const fd = openSync(secretFile, 'r');
+  let out = '';
+  let err = '';
+  try {
+    const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe'];
+    while (stdio.length < INHERITED_FD) stdio.push('ignore');
+    stdio.push(fd);
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify([config(), code])], { cwd: repoRoot, stdio });
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(exit, 0, err);
+  } finally {
+    closeSync(fd);
+  }
+  const res = JSON.parse(out) as { inherited: boolean; single: { status: string; stdout: string; stderr: string }; batched: { status: string; stdout: string; stderr: string } };
+  assert.equal(res.inherited, true, 'the child process did not inherit the descriptor: the test would prove nothing');
+  for (const [mode, rec] of [['single', res.single], ['batch', res.batched]] as const) {
+    assert.equal(rec.status, 'passed', `${mode}: ${rec.stderr}`);
+    assert.match(rec.stdout, /^FDS \[0, 1, 2\]$/m, `${mode}: ${rec.stdout}`);
+    assert.match(rec.stdout, /^LEAKS \[\]$/m, `${mode}: ${rec.stdout}`);
+    assert.equal(rec.stdout.includes(FILE_SECRET), false);
+  }
+  await stillWorks();
+});
+
+/** Free bytes on the filesystem that holds the runs' folders. */
+function hostFreeBytes(): number {
+  const s = statfsSync(os.tmpdir());
+  return s.bavail * s.bsize;
+}
+
+function pidsWithArg(mark: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`).includes(mark)) pids.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/**
+ * A snippet that writes 100 files of 10 MiB into its scratch folder, then holds them until the host has
+ * measured its disk: a process carrying `mark` says "measure now", a file `go` appearing in the gate folder
+ * (an import root: mounted read-only, but it shows the host's changes) says "done". No sleeps to get right.
+ */
+function diskFill(gate: string, mark: string): string {
+  return `
+import errno, os, subprocess, time
+written, err = 0, None
+block = b"\\0" * (1024 * 1024)
+try:
+    for i in range(100):
+        with open("fill-%d.bin" % i, "wb") as f:
+            for _ in range(10):
+                f.write(block)
+                written += len(block)
+except OSError as e:
+    err = errno.errorcode.get(e.errno, str(e.errno))
+st = os.statvfs("/sandbox")
+print("ERR", err, "WRITTEN", written, "SCRATCH", st.f_blocks * st.f_frsize, flush=True)
+marker = subprocess.Popen(["/bin/sh", "-c", "sleep 600; :", ${JSON.stringify(mark)}])
+while not os.path.exists(${JSON.stringify(path.join(gate, 'go'))}):
+    time.sleep(0.02)
+marker.kill()
+marker.wait()
+`;
+}
+
+/** A folder mounted whole (a 0700 one would be rebuilt from its entries, and a later file would not show). */
+async function gateFolder(): Promise<string> {
+  const gate = await mkdtemp(path.join(tmp, 'gate-'));
+  await chmod(gate, 0o755);
+  return gate;
+}
+
+/** While `pending` runs: wait for the snippet's mark, measure the host's free space, open the gate. */
+async function measureWhileFull(pending: Promise<unknown>, gate: string, mark: string): Promise<number | null> {
+  let settled = false;
+  void pending.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    if (pidsWithArg(mark).length > 0) {
+      const free = hostFreeBytes();
+      await writeFile(path.join(gate, 'go'), '');
+      return free;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return null;
+}
+
+function assertDiskFillStopped(stdout: string, freeBefore: number, freeWhileFull: number | null): void {
+  const m = /^ERR (\S+) WRITTEN (\d+) SCRATCH (\d+)$/m.exec(stdout);
+  assert.ok(m, `no report from the snippet: ${stdout}`);
+  const [, err, written, scratch] = m;
+  assert.ok(err === 'ENOSPC' || err === 'EFBIG', `writing 1 GB ended with ${err}`);
+  // The tmpfs is the default size plus room for what the caller handed over (the snippet, a batch's job).
+  const slack = 4 * 1024 * 1024;
+  assert.ok(Number(scratch) >= DEFAULT_SCRATCH_BYTES && Number(scratch) <= DEFAULT_SCRATCH_BYTES + slack, `scratch of ${scratch} bytes`);
+  assert.ok(Number(written) <= DEFAULT_SCRATCH_BYTES + slack, `${written} bytes written`);
+  assert.notEqual(freeWhileFull, null, 'the snippet never signalled that it had filled its folder');
+  // With the files on the host's disk the drop would be about 1 GB; other activity on the machine may move
+  // it by a little.
+  const drop = freeBefore - (freeWhileFull as number);
+  assert.ok(drop < 512 * 1024 * 1024, `the host disk lost ${Math.round(drop / 1024 / 1024)} MiB while the sandbox was full`);
+}
+
+test('disk filling: 1 GB of files fails with ENOSPC inside, the host disk is untouched', async (t) => {
+  if (!needSandbox(t)) return;
+  const gate = await gateFolder();
+  const mark = `cd-disk-full-${randomUUID()}`;
+  const before = hostFreeBytes();
+  const pending = runner.run({ code: diskFill(gate, mark), importRoots: [gate], timeoutMs: 60_000 });
+  const whileFull = await measureWhileFull(pending, gate, mark);
+  const rec = await pending;
+  assert.equal(rec.status, 'passed', `${rec.message}\n${rec.stderr}`);
+  assertDiskFillStopped(rec.stdout, before, whileFull);
+  await stillWorks();
+});
+
+test('user namespaces: unshare and clone with CLONE_NEWUSER fail, threads and subprocesses still work', async (t) => {
+  if (!needSandbox(t)) return;
+  const rec = await runner.run({ code: NEWUSER_ATTEMPTS });
+  assert.equal(rec.status, 'passed', rec.stderr);
+  assertNoNewUserns(rec.stdout);
+  await stillWorks();
+});
+
 // ---- batch mode: the same attacks inside one forking driver ----------------------------------------------
 // A batch shares one sandbox among many snippets, so each attack is followed by a normal snippet in the SAME
 // batch: the attack must not spill into it (leftover processes, used-up process budget, files).
@@ -537,4 +804,34 @@ for name in ["RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_CPU"]:
   assert.match(out, new RegExp(`KEPT RLIMIT_AS ${512 * 1024 * 1024} ${512 * 1024 * 1024}`));
   // The per-snippet CPU limit, as prlimit gives a single run of the same timeout: ceil(5 s) + 1.
   assert.match(out, /KEPT RLIMIT_CPU 6 7/);
+});
+
+test('batch: disk filling fails with ENOSPC, the host disk is untouched, the next snippets get the space back', async (t) => {
+  if (!needSandbox(t)) return;
+  const gate = await gateFolder();
+  const mark = `cd-disk-full-${randomUUID()}`;
+  // 200 MiB fits only if the previous snippet's files are gone.
+  const refill = 'with open("again.bin", "wb") as f:\n    f.write(b"\\0" * (200 * 1024 * 1024))\nprint("REFILLED")\n';
+  const before = hostFreeBytes();
+  assert.ok(runner.runBatch);
+  const pending = runner.runBatch([{ code: diskFill(gate, mark), timeoutMs: 60_000 }, { code: refill }, NORMAL], {
+    importRoots: [gate],
+    preload: [],
+    workers: 1,
+  });
+  const whileFull = await measureWhileFull(pending, gate, mark);
+  const recs = await pending;
+  assert.equal(recs[0]?.status, 'passed', `${recs[0]?.message}\n${recs[0]?.stderr}`);
+  assertDiskFillStopped(recs[0]?.stdout ?? '', before, whileFull);
+  assert.equal(recs[1]?.status, 'passed', `${recs[1]?.message}\n${recs[1]?.stderr}`);
+  assert.equal(recs[1]?.stdout.trim(), 'REFILLED');
+  assertNormal(recs[2]);
+});
+
+test('batch: user namespaces: unshare and clone with CLONE_NEWUSER fail, threads and subprocesses still work', async (t) => {
+  if (!needSandbox(t)) return;
+  const recs = await batch([{ code: NEWUSER_ATTEMPTS }, NORMAL]);
+  assert.equal(recs[0]?.status, 'passed', recs[0]?.stderr);
+  assertNoNewUserns(recs[0]?.stdout ?? '');
+  assertNormal(recs[1]);
 });
