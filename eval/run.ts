@@ -5,6 +5,7 @@
  *   npm run eval                      offline (hashing vectors), and the neural model too when one loads
  *   npm run eval -- --json            machine-readable
  *   npm run eval -- --verbose         also list every query whose expected block is not first
+ *   npm run eval -- --ablate          offline mode with each ranking idea switched off in turn, both sets
  *   CODEDISTILL_MODEL_DIR=… npm run eval   with a local sentence model
  *
  * The corpus is the shipped libraries (distilled from test/fixtures/). Two query sets are reported apart: dev
@@ -20,7 +21,7 @@ import { loadConfig, prepareProcessEnv } from '../src/config.js';
 import type { SearchHit } from '../src/domain/search.js';
 import { createEmbedder } from '../src/index/embedder.js';
 import { HashingEmbedder } from '../src/index/hashing.js';
-import { openIndex } from '../src/index/store.js';
+import { DEFAULT_RANKING, openIndex, type RankingOptions } from '../src/index/store.js';
 import type { BlockIndex, Embedder, LoadedLibrary } from '../src/index/types.js';
 import { loadLibrary } from '../src/library/files.js';
 import { createLogger } from '../src/log.js';
@@ -107,6 +108,36 @@ function metrics(system: string, queries: Query[], ranked: Ranked[]): Metrics {
   };
 }
 
+/**
+ * Each idea of the ranking switched off on its own, to show what it contributes. Query expansion, BM25F field
+ * weights, vector share, coverage scaling, name bonus and priors are search-time settings; stemming, stop
+ * words and the context field are index-time and are not switched here (see eval/README.md for their effect).
+ */
+const ABLATIONS: { label: string; ranking: Partial<RankingOptions> }[] = [
+  { label: 'full (defaults)', ranking: {} },
+  { label: 'no lexicon expansion', ranking: { expansion: { same: 0, related: 0 } } },
+  { label: 'lexicon: synonyms only', ranking: { expansion: { same: 1, related: 0 } } },
+  { label: 'lexicon: related only', ranking: { expansion: { same: 0, related: 1 } } },
+  { label: 'no coverage scaling', ranking: { coverageFactor: 0 } },
+  { label: 'no vector share', ranking: { vector: { ...DEFAULT_RANKING.vector, hashing: 0 } } },
+  {
+    label: 'no context / purpose fields',
+    ranking: { bm25f: { ...DEFAULT_RANKING.bm25f, weight: { ...DEFAULT_RANKING.bm25f.weight, context: 0, purpose: 0 } } },
+  },
+  {
+    label: 'flat field weights (all 1, b 0.75)',
+    ranking: {
+      bm25f: {
+        k1: DEFAULT_RANKING.bm25f.k1,
+        weight: Object.fromEntries(Object.keys(DEFAULT_RANKING.bm25f.weight).map((f) => [f, 1])) as RankingOptions['bm25f']['weight'],
+        b: Object.fromEntries(Object.keys(DEFAULT_RANKING.bm25f.b).map((f) => [f, 0.75])) as RankingOptions['bm25f']['b'],
+      },
+    },
+  },
+  { label: 'no exact-name bonus', ranking: { name: 0 } },
+  { label: 'no validated / kind priors', ranking: { validated: 0, kind: { function: 0, class: 0, method: 0, workflow: 0 } } },
+];
+
 async function runCodedistill(index: BlockIndex, queries: Query[]): Promise<Ranked[]> {
   const out: Ranked[] = [];
   for (const q of queries) {
@@ -175,6 +206,7 @@ async function main() {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const verbose = args.includes('--verbose');
+  const ablate = args.includes('--ablate');
   // --set=dev while tuning, so that the holdout set is not looked at query by query.
   const only = args.find((a) => a.startsWith('--set='))?.slice('--set='.length);
   const config = loadConfig();
@@ -187,6 +219,10 @@ async function main() {
   const libs = await Promise.all(LIBS.map((n) => loadLibrary(path.join(root, 'libraries', n), true)));
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'codedistill-eval-'));
   try {
+    if (ablate) {
+      await runAblations(path.join(tmp, 'ablate'), libs, sets, logger, json);
+      return;
+    }
     const embedders: { label: string; embedder: Embedder }[] = [{ label: 'codedistill offline (hashing)', embedder: new HashingEmbedder() }];
     if (config.model !== 'none') {
       const neural = await createEmbedder({
@@ -232,6 +268,39 @@ async function main() {
     if (notes.length) console.log(`\n${notes.join('\n')}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function runAblations(
+  dir: string,
+  libs: LoadedLibrary[],
+  sets: { label: string; queries: Query[] }[],
+  logger: ReturnType<typeof createLogger>,
+  json: boolean,
+): Promise<void> {
+  const embedder = new HashingEmbedder();
+  // One index serves every variant: the settings switched here are read at search time only.
+  const first = await openIndex({ dir, embedder, logger });
+  await first.sync(libs);
+  await first.close();
+  const rows: { label: string; set: string; m: Metrics }[] = [];
+  for (const a of ABLATIONS) {
+    const index = await openIndex({ dir, embedder, logger, ranking: a.ranking });
+    for (const set of sets) rows.push({ label: a.label, set: set.label, m: metrics(a.label, set.queries, await runCodedistill(index, set.queries)) });
+    await index.close();
+  }
+  if (json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : (100 * x).toFixed(1));
+  const cell = (m: Metrics) => `${pct(m.hit1)} / ${pct(m.hit5)} / ${m.mrr.toFixed(3)} / ${m.auc.toFixed(3)} / ${pct(m.noAnswerRejected)} / ${pct(m.answerableAccepted)}`;
+  console.log('Offline (hashing) search with one idea switched off at a time.');
+  console.log('Cells: hit@1 / hit@5 / MRR / no-answer AUC / no-answer rejected / correct top-1 accepted.\n');
+  console.log(`| variant | ${sets.map((s) => s.label).join(' | ')} |`);
+  console.log(`|---|${sets.map(() => '---|').join('')}`);
+  for (const a of ABLATIONS) {
+    console.log(`| ${a.label} | ${sets.map((s) => cell(rows.find((r) => r.label === a.label && r.set === s.label)!.m)).join(' | ')} |`);
   }
 }
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as lancedb from '@lancedb/lancedb';
 import { Block } from '../../src/domain/block.js';
@@ -7,7 +9,8 @@ import { SearchQuery, SearchResult, type SearchFilters } from '../../src/domain/
 import { CodedistillError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { HashingEmbedder } from '../../src/index/hashing.js';
-import { buildWhere, openIndex, TABLE_NAME } from '../../src/index/store.js';
+import { buildWhere, META_FILE, openIndex, TABLE_NAME, TERMS_FILE } from '../../src/index/store.js';
+import { TEXT_VERSION } from '../../src/index/text.js';
 import type { BlockIndex, Embedder, LoadedLibrary } from '../../src/index/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -128,6 +131,13 @@ const FLOW: Spec[] = [
 
 const SIG: Spec[] = [
   {
+    // Says "smoother" and "moving average", never "smooth" or "denoise": only the lexicon connects them.
+    name: 'moving_average',
+    summary: 'Boxcar smoother for a 1-D signal.',
+    docstring: 'Centered moving average over an odd window of samples; edges use the samples that exist.',
+    params: [['x', 'Samples.'], ['window', 'Window length in samples.']],
+  },
+  {
     name: 'bandpass_filter',
     summary: 'Butterworth band-pass filter for a 1-D signal.',
     docstring: 'Apply a zero-phase Butterworth band-pass filter between low and high cut-off frequencies.',
@@ -245,6 +255,79 @@ describe('block index on LanceDB', () => {
       const res = await index.search(query(q, { limit: 3 }));
       assert.equal(res.results[0]?.id, id, `${q} -> ${res.results.map((h) => h.id).join(', ')}`);
     }
+  });
+
+  test('the lexicon bridges a task phrased in other words', async () => {
+    const res = await index.search(query('denoise a time series', { limit: 3 }));
+    assert.equal(res.results[0]?.id, 'sigkit:sigkit.core.moving_average', res.results.map((h) => h.id).join());
+    assert.notEqual(res.results[0]?.confidence, 'low');
+    // With expansion off no block shares a word with the query, so the bridge above is the lexicon's.
+    const plain = await openIndex({ dir, embedder, logger: silentLogger, ranking: { expansion: { same: 0, related: 0 } } });
+    try {
+      const off = await plain.search(query('denoise a time series', { limit: 3 }));
+      assert.notEqual(off.results[0]?.id, 'sigkit:sigkit.core.moving_average');
+      assert.ok(off.results.every((h) => h.confidence === 'low'));
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test('related words bring in candidates that the query\'s own words and vectors miss', async () => {
+    // One candidate from each of the query's own words and the vectors: the smoother shares no word with the
+    // query, so only the related-word query can make it a candidate at all.
+    const q = query('denoise a time series', { limit: 1 });
+    const narrow = await openIndex({ dir, embedder, logger: silentLogger, candidates: 1 });
+    const without = await openIndex({
+      dir,
+      embedder,
+      logger: silentLogger,
+      candidates: 1,
+      ranking: { candidateExpansion: { relations: ['same', 'related'], words: 32, candidates: 0 } },
+    });
+    try {
+      assert.equal((await narrow.search(q)).results[0]?.id, 'sigkit:sigkit.core.moving_average');
+      assert.notEqual((await without.search(q)).results[0]?.id, 'sigkit:sigkit.core.moving_average');
+    } finally {
+      await narrow.close();
+      await without.close();
+    }
+  });
+
+  test('a near-miss is not confident, while the same words asking for what exists are', async () => {
+    // Shares "pressure drop" with the Ergun block but asks about valves and orifices, which nothing covers.
+    const miss = await index.search(query('pressure drop across a partly open valve or an orifice plate'));
+    assert.equal(miss.results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+    assert.equal(miss.results[0]?.confidence, 'low');
+    const kalman = await index.search(query('Kalman filter to track a moving object from noisy positions'));
+    assert.ok(kalman.results.every((h) => h.confidence === 'low'), kalman.results.map((h) => `${h.id}:${h.confidence}`).join());
+    const hit = await index.search(query('pressure drop through a packed bed'));
+    assert.equal(hit.results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+    assert.equal(hit.results[0]?.confidence, 'high');
+    assert.ok(hit.results[0]!.score > 2 * miss.results[0]!.score, `${hit.results[0]!.score} vs ${miss.results[0]!.score}`);
+  });
+
+  test('no hit is more confident than the first', async () => {
+    const level = { low: 0, medium: 1, high: 2 } as const;
+    for (const q of ['pressure drop', 'signal', 'rate constant temperature', 'denoise a time series', 'flow']) {
+      const res = await index.search(query(q));
+      const first = level[res.results[0]!.confidence];
+      for (const h of res.results) assert.ok(level[h.confidence] <= first, `${q}: ${h.id} ${h.confidence}`);
+    }
+  });
+
+  test('term statistics are kept beside the index, and counted again from it when lost', async () => {
+    const file = path.join(dir, TERMS_FILE);
+    const terms = JSON.parse(readFileSync(file, 'utf8')) as { textVersion: number; libraries: Record<string, { docs: number }> };
+    assert.equal(terms.textVersion, TEXT_VERSION);
+    assert.deepEqual(Object.keys(terms.libraries).sort(), ['flowkit', 'kinet', 'sigkit']);
+    assert.equal(terms.libraries.sigkit!.docs, SIG.length);
+    const q = query('pressure loss through a bed of spheres');
+    const before = (await index.search(q)).results.map((h) => [h.id, h.score, h.confidence]);
+    await index.close();
+    rmSync(file);
+    index = await openIndex({ dir, embedder, logger: silentLogger });
+    const after = (await index.search(q)).results.map((h) => [h.id, h.score, h.confidence]);
+    assert.deepEqual(after, before);
   });
 
   test('filters restrict both the full-text and the vector side', async () => {
@@ -438,12 +521,73 @@ describe('edge cases', () => {
       const res = await index.search(query('pressure drop across a packed bed of spheres'));
       assert.equal(res.results[0]?.id, 'big:big.core.ergun_pressure_drop');
       assert.ok(res.results[0]!.matched.includes('vector'), 'the ANN side returned it too');
+      // The approximate index must rank and score like an exact scan: LanceDB's HNSW distance is not 1 - cosine,
+      // and reading it as such once made every vector match of a large index look unrelated.
+      const flatDir = tempDir('codedistill-store-flat-');
+      const flat = await openIndex({ dir: flatDir, embedder: new HashingEmbedder(), logger: silentLogger });
+      try {
+        await flat.sync([big]);
+        const exact = await flat.search(query('pressure drop across a packed bed of spheres', { limit: 3 }));
+        assert.deepEqual(res.results.slice(0, 3).map((h) => h.id), exact.results.map((h) => h.id));
+        res.results.slice(0, 3).forEach((h, i) => assert.ok(Math.abs(h.score - exact.results[i]!.score) < 0.01, `${h.score} vs ${exact.results[i]!.score}`));
+      } finally {
+        await flat.close();
+      }
       const filtered = await index.search(query('helper for meshes', { kind: 'class' }));
       assert.deepEqual(filtered.results.map((h) => h.id), ['big:flowkit.solver.FlowSolver']);
 
       await index.sync([makeLibrary('big', 'MIT', FLOW, 'fp-small')]);
       assert.equal(await vectorIndexes(), 0);
       assert.equal((await index.search(query('Ergun'))).results[0]?.id, 'big:big.core.ergun_pressure_drop');
+    } finally {
+      await index.close();
+    }
+  });
+
+  test('between otherwise equal blocks the validated one comes first', async () => {
+    const dir = tempDir('codedistill-store-validated-');
+    const twin = (module: string, passed: boolean): Spec => ({
+      name: 'solve_heat_equation',
+      qualifiedName: `twins.${module}.solve_heat_equation`,
+      summary: 'Solve the heat equation on a rod.',
+      docstring: 'Explicit finite differences in time and space.',
+      passed,
+    });
+    // The id is the last tie-break and puts "left" first; only the validated preference can put "right" first.
+    const lib = makeLibrary('twins', 'MIT', [twin('left', false), twin('right', true)]);
+    const q = query('solve the heat equation on a rod');
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      await index.sync([lib]);
+      const res = await index.search(q);
+      assert.deepEqual(res.results.map((h) => h.id), ['twins:twins.right.solve_heat_equation', 'twins:twins.left.solve_heat_equation']);
+      assert.equal(res.results[0]!.validation, 'passed');
+    } finally {
+      await index.close();
+    }
+    const indifferent = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger, ranking: { validated: 0 } });
+    try {
+      assert.equal((await indifferent.search(q)).results[0]?.id, 'twins:twins.left.solve_heat_equation');
+    } finally {
+      await indifferent.close();
+    }
+  });
+
+  test('an index written with another text version is rebuilt, not searched', async () => {
+    const dir = tempDir('codedistill-store-textversion-');
+    let index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    await index.sync([makeLibrary('flowkit', 'MIT', FLOW)]);
+    await index.close();
+    const metaFile = path.join(dir, META_FILE);
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { textVersion: number };
+    writeFileSync(metaFile, JSON.stringify({ ...meta, textVersion: TEXT_VERSION - 1 }));
+    index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      assert.deepEqual((await index.search(query('Ergun'))).results, []);
+      const r = await index.sync([makeLibrary('flowkit', 'MIT', FLOW)]);
+      assert.deepEqual(r.indexed, ['flowkit']);
+      assert.equal((await index.search(query('Ergun'))).results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+      assert.ok(existsSync(path.join(dir, TERMS_FILE)));
     } finally {
       await index.close();
     }
