@@ -17,6 +17,7 @@ import {
   runGit,
   type GithubSourceDeps,
 } from './github.js';
+import { SKIP_DIRS } from './walk.js';
 import type { ResolvedSource } from './types.js';
 
 export type SourceSpec =
@@ -377,22 +378,7 @@ export interface HashLimits {
 
 const DEFAULT_LIMITS: HashLimits = { maxFiles: 200_000, maxFileBytes: 64 * 1024 * 1024, maxTotalBytes: 2 * 1024 * 1024 * 1024 };
 
-const SKIP_DIRS = new Set([
-  '.git',
-  '.hg',
-  '.svn',
-  'node_modules',
-  '__pycache__',
-  '.venv',
-  'venv',
-  '.tox',
-  '.nox',
-  '.mypy_cache',
-  '.pytest_cache',
-  '.ruff_cache',
-  '.ipynb_checkpoints',
-  '.eggs',
-]);
+// The same folders the walker leaves out: the hash identifies exactly what a distill reads.
 
 /**
  * `sha256:<hex>` over the sorted relative paths and contents of the files under root: the identity

@@ -17,7 +17,7 @@ export interface WalkOptions {
 }
 
 /** Version control, caches, installed environments and build outputs: never part of the code to distill. */
-const SKIP_DIRS = new Set([
+export const SKIP_DIRS: ReadonlySet<string> = new Set([
   '.git',
   '.hg',
   '.svn',

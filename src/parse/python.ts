@@ -15,6 +15,8 @@ import {
   pushUnique,
   syntaxErrors,
   type CompactOptions,
+  callsIn,
+  isField,
 } from './text.js';
 import type { ExtractedSymbol, ImportStmt, LanguageSupport, ParsedFile } from './types.js';
 
@@ -217,7 +219,7 @@ function addFunction(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], p
     parameters: parametersOf(def.childForFieldName('parameters'), doc, dropsFirst),
     returns: returnType ? compactText([returnType], COMPACT) : doc.returns,
     code: blockCode(ctx.source, outer.startIndex, outer.endIndex),
-    calls: body ? callsIn(body) : [],
+    calls: body ? callsIn(body, calleeText) : [],
     identifiers: identifiersIn(outer),
     bodyLines: body ? countCodeLines(ctx.lines, body.startPosition.row, endRowOf(outer), rowsOf(docNode), '#') : 0,
   });
@@ -254,7 +256,7 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     parameters,
     returns: null,
     code: blockCode(ctx.source, outer.startIndex, outer.endIndex),
-    calls: body ? callsIn(body) : [],
+    calls: body ? callsIn(body, calleeText) : [],
     identifiers: identifiersIn(outer),
     bodyLines: body ? countCodeLines(ctx.lines, body.startPosition.row, endRowOf(outer), rowsOf(docNode), '#') : 0,
   });
@@ -363,20 +365,6 @@ function calleeText(n: Node): string | null {
   }
 }
 
-function callsIn(node: Node): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const call of node.descendantsOfType('call')) {
-    const f = call.childForFieldName('function');
-    const text = f ? calleeText(f) : null;
-    if (text) pushUnique(out, seen, text);
-  }
-  return out;
-}
-
-function isField(parent: Node, field: string, child: Node): boolean {
-  return parent.childForFieldName(field)?.id === child.id;
-}
 
 const PARAM_CONTAINERS = new Set(['parameters', 'lambda_parameters', 'typed_parameter']);
 

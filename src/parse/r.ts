@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Node } from 'web-tree-sitter';
 import type { Parameter } from '../domain/block.js';
-import { blockCode, compactText, countCodeLines, lineCount, pushUnique, syntaxErrors, type CompactOptions } from './text.js';
+import { blockCode, compactText, countCodeLines, lineCount, pushUnique, syntaxErrors, type CompactOptions, callsIn, isField } from './text.js';
 import type { ExtractedSymbol, ImportStmt, LanguageSupport, ParsedFile } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -170,7 +170,7 @@ function functionSymbol(node: Node, b: FunctionBinding, roxygen: Node[], source:
     parameters: paramsNode ? parametersOf(paramsNode, doc.params) : [],
     returns: doc.returns,
     code: blockCode(source, node.startIndex, node.endIndex),
-    calls: body ? callsIn(body) : [],
+    calls: body ? callsIn(body, calleeText) : [],
     identifiers: identifiersIn(node),
     bodyLines,
   };
@@ -220,20 +220,6 @@ function calleeText(n: Node): string | null {
   }
 }
 
-function callsIn(node: Node): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const call of node.descendantsOfType('call')) {
-    const f = call.childForFieldName('function');
-    const text = f ? calleeText(f) : null;
-    if (text) pushUnique(out, seen, text);
-  }
-  return out;
-}
-
-function isField(parent: Node, field: string, child: Node): boolean {
-  return parent.childForFieldName(field)?.id === child.id;
-}
 
 function identifiersIn(node: Node): string[] {
   const out: string[] = [];

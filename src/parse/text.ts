@@ -214,3 +214,19 @@ export function normaliseSource(source: string): string {
   if (s.includes('\r')) s = s.replace(/\r\n?/g, '\n');
   return s;
 }
+
+/** Callee text of every call node under `node`, in order, once each; `callee` renders a call's function node. */
+export function callsIn(node: Node, callee: (fn: Node) => string | null): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const call of node.descendantsOfType('call')) {
+    const f = call.childForFieldName('function');
+    const text = f ? callee(f) : null;
+    if (text) pushUnique(out, seen, text);
+  }
+  return out;
+}
+
+export function isField(parent: Node, field: string, child: Node): boolean {
+  return parent.childForFieldName(field)?.id === child.id;
+}
