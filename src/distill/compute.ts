@@ -1,5 +1,5 @@
 /**
- * Does a block need a GPU or the network? Read from its code, imports and calls without running it.
+ * Does a block need a GPU, the network or input data files? Read from its code, imports and calls without running it.
  * Docstrings and comments are ignored, so a URL to a paper or a note about CUDA in prose flags nothing.
  */
 import type { Compute } from '../domain/block.js';
@@ -121,5 +121,22 @@ export function detectCompute(code: string, imports: string[], calls: string[]):
     /\burlopen\s*\(|\burlretrieve\s*\(/.test(text) ||
     /\brequests\.(get|post|put|head|Session)\s*\(/.test(text);
 
-  return { gpu, network };
+  // Reading data the caller must supply: array, table and scientific file formats, or open() on a data path.
+  const dataFiles =
+    callList.some((c) => DATA_CALLS.some((re) => re.test(c))) ||
+    /["'][^"'\s]+\.(csv|tsv|npy|npz|h5|hdf5|hdf|nc|nc4|fits|fit|mat|parquet|feather|pkl|pickle|xlsx?|dat|zarr|tif|tiff|vtk|vtu|sdf|pdb|cif|mzml)["']/i.test(text);
+
+  return { gpu, network, dataFiles };
 }
+
+const DATA_CALLS: RegExp[] = [
+  /^(np|numpy)\.(load|loadtxt|genfromtxt|fromfile|memmap)$/,
+  /^(pd|pandas)\.read_\w+$/,
+  /^(h5py\.File|tables\.open_file|netCDF4\.Dataset|zarr\.open\w*)$/,
+  /^(xr|xarray)\.open_\w*dataset$/,
+  /^(fits|astropy\.io\.fits)\.(open|getdata)$/,
+  /^(scipy\.io|sio|io)\.(loadmat|readsav|mmread|netcdf_file)$/,
+  /^(loadmat|read_csv|read_parquet|read_hdf|genfromtxt|loadtxt)$/,
+  /^(imageio|iio)\.(imread|v3\.imread|volread)$/,
+  /^(skimage\.io|tifffile)\.imread$/,
+];

@@ -195,10 +195,13 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     seen.add(qn);
     const used = new Set(sym.identifiers);
     const imports = file.imports.filter((im) => im.names.some((n) => n === '*' || used.has(n))).map((im) => im.text);
-    const topModules = file.imports
-      .filter((im) => im.names.some((n) => n === '*' || used.has(n)) && !im.module.startsWith('.'))
-      .map((im) => im.module.split('.')[0]!)
-      .filter((m) => m && !isStdlibModule(m) && !packageNames.includes(m));
+    // Module-level imports the block uses, and imports inside its own body (optional dependencies often are).
+    const topModules = [
+      ...file.imports
+        .filter((im) => im.names.some((n) => n === '*' || used.has(n)) && !im.module.startsWith('.'))
+        .map((im) => im.module.split('.')[0]!),
+      ...localImports(sym.code),
+    ].filter((m, i, all) => m && all.indexOf(m) === i && !isStdlibModule(m) && !packageNames.includes(m));
     const requirements = file.language === 'python' ? requirementsForImports(topModules, declared, packageNames) : [];
     blocks.push({
       id: blockId(name, qn),
@@ -403,9 +406,13 @@ function topLevelPackages(files: ParsedFile[]): string[] {
   return [...new Set(files.filter((f) => f.language === 'python' && f.module).map((f) => f.module.split('.')[0]!))].sort();
 }
 
+/** Top-level modules named by import statements anywhere in the code (absolute imports only). */
+function localImports(code: string): string[] {
+  return [...code.matchAll(/^\s*(?:from\s+([A-Za-z_]\w*)[\w.]*\s+import\b|import\s+([A-Za-z_]\w*))/gm)].map((m) => (m[1] ?? m[2])!);
+}
+
 function workflowRequirements(code: string, declared: DeclaredDependency[], own: string[]): string[] {
-  const mods = [...code.matchAll(/^\s*(?:from\s+([A-Za-z_][\w]*)|import\s+([A-Za-z_][\w]*))/gm)].map((m) => (m[1] ?? m[2])!);
-  const third = [...new Set(mods.filter((m) => !isStdlibModule(m) && !own.includes(m)))];
+  const third = [...new Set(localImports(code).filter((m) => !isStdlibModule(m) && !own.includes(m)))];
   const resolved = requirementsForImports(third, declared, own);
   return resolved.length ? resolved : [...new Set(third.map(distributionForImport))];
 }

@@ -54,6 +54,10 @@ export type Example = z.infer<typeof Example>;
 export const Compute = z.object({
   gpu: z.boolean().describe('Uses a GPU (CUDA, torch.cuda, cupy, jax devices).'),
   network: z.boolean().describe('Reaches the network or downloads data.'),
+  dataFiles: z
+    .boolean()
+    .default(false)
+    .describe('Reads input data files (np.load, pandas.read_*, HDF5, netCDF, FITS, MATLAB, open() of a data path): the caller must supply them.'),
 });
 export type Compute = z.infer<typeof Compute>;
 

@@ -10,6 +10,10 @@ export const SearchFilters = z.object({
   licence: z.string().optional().describe('Only this SPDX licence id, e.g. MIT.'),
   gpu: z.boolean().optional().describe('true: only blocks that need a GPU; false: only blocks that do not.'),
   network: z.boolean().optional().describe('true: only blocks that reach the network; false: only those that do not.'),
+  dataFiles: z
+    .boolean()
+    .optional()
+    .describe('true: only blocks that read input data files; false: only blocks that need none.'),
 });
 export type SearchFilters = z.infer<typeof SearchFilters>;
 

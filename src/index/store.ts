@@ -49,7 +49,7 @@ import { ensureLanceComputeThreads } from '../config.js';
 ensureLanceComputeThreads();
 
 /** Bump when the table layout changes: an index written by another version is then rebuilt. */
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
 export const TABLE_NAME = 'blocks';
 export const META_FILE = 'codedistill-index.json';
 /** Per-library term statistics (document frequencies, field lengths) that BM25F ranking needs. */
@@ -214,6 +214,7 @@ interface Row {
   licence: string;
   gpu: boolean;
   network: boolean;
+  data_files: boolean;
   text: string;
   fields: string;
   vector: Float32Array;
@@ -235,7 +236,7 @@ const HIT_COLUMNS = [
 ] as const;
 
 /** Low-cardinality columns that search filters test. */
-const FILTER_COLUMNS = ['library', 'language', 'kind', 'licence', 'validated', 'gpu', 'network'] as const;
+const FILTER_COLUMNS = ['library', 'language', 'kind', 'licence', 'validated', 'gpu', 'network', 'data_files'] as const;
 
 function tableSchema(dim: number): Schema {
   const s = (name: string) => new Field(name, new Utf8(), false);
@@ -255,6 +256,7 @@ function tableSchema(dim: number): Schema {
     s('licence'),
     b('gpu'),
     b('network'),
+    b('data_files'),
     s('text'),
     // Per-field token lists as JSON, so a hit can say which fields matched without re-reading the library.
     s('fields'),
@@ -277,6 +279,7 @@ export function buildWhere(f: SearchFilters): string | null {
   if (f.licence !== undefined) parts.push(`licence = ${sqlString(f.licence)}`);
   if (f.gpu !== undefined) parts.push(`gpu = ${f.gpu ? 'true' : 'false'}`);
   if (f.network !== undefined) parts.push(`network = ${f.network ? 'true' : 'false'}`);
+  if (f.dataFiles !== undefined) parts.push(`data_files = ${f.dataFiles ? 'true' : 'false'}`);
   return parts.length ? parts.join(' AND ') : null;
 }
 
@@ -409,6 +412,7 @@ function blockToRow(block: Block, vector: Float32Array, st: BlockSearchText): Ro
     licence: block.licence,
     gpu: block.compute.gpu,
     network: block.compute.network,
+    data_files: block.compute.dataFiles,
     text: st.text,
     fields: encodeFields(st.bag),
     vector,

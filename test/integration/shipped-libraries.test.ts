@@ -29,6 +29,7 @@ const comparable = (b: Block) => ({
   examples: b.examples.map((e) => ({ code: e.code, source: e.source, expectedOutput: e.expectedOutput })),
   requirements: b.requirements,
   licence: b.licence,
+  compute: b.compute,
 });
 
 describe('shipped libraries', () => {
@@ -62,6 +63,8 @@ describe('shipped libraries', () => {
       const report = await app.distill({ source: path.join(repoRoot, 'test', 'fixtures', name), validate: false });
       const fresh = await loadLibrary(report.libraryPath, false);
       const old = await loadLibrary(path.join(shippedDir, name), true);
+      const manifestPart = (l: typeof fresh) => ({ licence: l.manifest.licence, requirements: l.manifest.requirements, importRoots: l.manifest.importRoots, citation: l.manifest.citation, description: l.manifest.description, source: { ...l.manifest.source, location: null } });
+      assert.deepEqual(manifestPart(fresh), manifestPart(old), `libraries/${name}/manifest.json is stale: run \`npm run libraries\``);
       assert.deepEqual(
         fresh.blocks.map(comparable),
         old.blocks.map(comparable),

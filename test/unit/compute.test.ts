@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { detectCompute } from '../../src/distill/compute.js';
 
-const none = { gpu: false, network: false };
+const none = { gpu: false, network: false, dataFiles: false };
 
 describe('detectCompute', () => {
   test('GPU: torch.cuda, .cuda(), cupy, jax devices, numba.cuda, TensorFlow GPU, device="cuda"', () => {
@@ -38,5 +38,14 @@ describe('detectCompute', () => {
     assert.deepEqual(detectCompute(doc, ['import numpy as np'], ['np.sum']), none);
     assert.deepEqual(detectCompute('def f(u):\n    return urlparse(u).path\n', ['from urllib.parse import urlparse'], ['urlparse']), none);
     assert.deepEqual(detectCompute('def f(x):\n    return torch.relu(x)\n', ['import torch'], ['torch.relu']), none);
+  });
+});
+
+describe('input data files', () => {
+  it('flags readers of data formats and literal data paths, not plain computation', () => {
+    assert.equal(detectCompute('def f(p):\n    return np.load(p)\n', ['import numpy as np'], ['np.load']).dataFiles, true);
+    assert.equal(detectCompute('def f():\n    return pd.read_csv("stations.csv")\n', [], ['pd.read_csv']).dataFiles, true);
+    assert.equal(detectCompute('def f():\n    with open("data/spectrum.h5", "rb") as fh:\n        return fh.read()\n', [], ['open']).dataFiles, true);
+    assert.equal(detectCompute('def f(x):\n    """Reads nothing; see results.csv in the paper."""\n    return x * 2\n', [], []).dataFiles, false);
   });
 });
