@@ -352,12 +352,13 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
 }
 
 /**
- * What the repository needs at run time: its main declared dependencies (not test/docs/dev groups) and what
- * its blocks import, less its own packages.
+ * What the repository needs at run time: its main declared PyPI dependencies (not test/docs/dev groups, not
+ * conda environments) and what its blocks import, less its own packages.
  */
 function runtimeRequirements(declared: DeclaredDependency[], blocks: Block[], own: string[]): string[] {
-  const pypi = declared.filter((d) => d.group === null && d.ecosystem === 'pypi');
-  const main = pypi.length ? pypi : declared.filter((d) => d.group === null && d.ecosystem === 'conda');
+  // Conda environment files usually describe a developer's setup (compilers, docs, linters), so only the
+  // main PyPI list counts as declared; the blocks' own imports cover what a conda-only repository needs.
+  const main = declared.filter((d) => d.group === null && d.ecosystem === 'pypi');
   const ownNames = new Set(own.map(normaliseDistName));
   return [...new Set([...main.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])]
     .filter((n) => !ownNames.has(normaliseDistName(n)) && n !== 'python')
