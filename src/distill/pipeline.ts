@@ -26,7 +26,7 @@ import { repairLibraryExamples } from '../llm/repair.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from './compute.js';
 import { distributionForImport, isStdlibModule, normaliseDistName, readDeclaredDependencies, requirementsForImports, type DeclaredDependency } from './deps.js';
-import { providerImportRoots } from '../library/providers.js';
+import { markProviderMismatches, providerImportRoots } from '../library/providers.js';
 import { mineExamples, mineWorkflows, readNotebook, type MineInput } from './examples.js';
 import { rankSymbols, selectSymbols } from './select.js';
 import { repoPurpose, summarize } from './summary.js';
@@ -286,6 +286,8 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     });
     warnings.push(...validated.warnings);
     markUnbuiltExtensions(blocks, walk.files);
+    const mismatched = markProviderMismatches(blocks, providerRoots);
+    if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
   }
 
   // Optional: a language model writes summaries for undocumented blocks and examples for central blocks

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoadedLibrary } from '../../src/index/types.js';
-import { packagesOfLibrary, providerImportRoots } from '../../src/library/providers.js';
+import { markProviderMismatches, packagesOfLibrary, providerImportRoots } from '../../src/library/providers.js';
 
 const lib = (name: string, qualifiedNames: string[], importRoots = ['']): LoadedLibrary =>
   ({
@@ -29,5 +29,25 @@ describe('libraries providing dependencies', () => {
   it('never offers a library to itself, nor anything for unrelated requirements', () => {
     assert.deepEqual(providerImportRoots(['ht'], [self], 'ht'), []);
     assert.deepEqual(providerImportRoots(['scipy'], [fluids, skimage], null), []);
+  });
+});
+
+describe('version mismatches with a providing library', () => {
+  const run = (message: string) => ({
+    status: 'failed' as const, exitCode: 1, durationMs: 1, stdout: '', stderr: '', sandbox: 'bwrap' as const, ranAt: '',
+    error: { type: 'ImportError', message, line: 1 }, message: 'ImportError at line 1',
+  });
+  it('an import failing inside another library\'s snapshot is skipped as a mismatch; other failures stay failed', () => {
+    const mismatch = run("cannot import name 'BWG_integers' from 'fluids.piping' (/libs/fluids/source/fluids/piping.py)");
+    const own = run("cannot import name 'nope' from 'ht.core' (/repo/ht/core.py)");
+    const blocks = [
+      { examples: [{ run: mismatch }], validation: mismatch },
+      { examples: [{ run: own }], validation: own },
+    ] as unknown as Parameters<typeof markProviderMismatches>[0];
+    assert.equal(markProviderMismatches(blocks, ['/libs/fluids/source']), 1);
+    assert.equal(mismatch.status, 'skipped');
+    assert.equal((mismatch as { missingModule?: string }).missingModule, 'fluids.piping');
+    assert.match(mismatch.message, /version mismatch.*BWG_integers/);
+    assert.equal(own.status, 'failed');
   });
 });
