@@ -4,6 +4,7 @@
  * is labelled as such (tag summary:llm / example:llm, example source "generated") and generated examples
  * are only ever executed through the sandboxed Runner.
  */
+import { bestRun } from '../validate/examples.js';
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord } from '../domain/validation.js';
@@ -52,7 +53,6 @@ export interface EnrichResult {
 // ---------------------------------------------------------------------------------------------
 // helpers shared with repair.ts
 
-const STATUS_ORDER: Record<RunRecord['status'], number> = { passed: 0, skipped: 1, failed: 2, timeout: 3, error: 4, not_run: 5 };
 
 /** Source cut to a prompt-sized head, saying how much was left out. */
 export function truncateCode(code: string, max = MAX_PROMPT_CODE): string {
@@ -91,9 +91,7 @@ export function extractPythonCode(answer: string): string | null {
 
 /** The run that best shows a block works, among its non-import examples (as the pipeline chooses it). */
 export function bestValidation(block: Block): RunRecord | null {
-  const runs = block.examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run!);
-  runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
-  return runs[0] ?? null;
+  return bestRun(block.examples);
 }
 
 /**
