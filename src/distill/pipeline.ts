@@ -19,7 +19,7 @@ import { walkRepo } from '../ingest/walk.js';
 import { writeLibrary, type SourceFileCopy } from '../library/files.js';
 import type { Logger } from '../log.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
-import { runBlockExamples } from '../validate/examples.js';
+import { failureWarning, runBlockExamples } from '../validate/examples.js';
 import { createLlmClient } from '../llm/client.js';
 import { enrichBlocks } from '../llm/enrich.js';
 import { repairLibraryExamples } from '../llm/repair.js';
@@ -281,12 +281,16 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       timeoutMs: config.timeoutMs,
       workers: config.workers,
       maxPerBlock: MAX_EXAMPLES_RUN_PER_BLOCK,
+      countFailures: false,
       signal,
       onProgress: progress,
     });
-    warnings.push(...validated.warnings);
     markUnbuiltExtensions(blocks, walk.files);
     const mismatched = markProviderMismatches(blocks, providerRoots);
+    warnings.push(...validated.warnings);
+    // Counted only now, after the reclassifications above, so it counts real failures.
+    const failed = failureWarning(blocks);
+    if (failed) warnings.push(failed);
     if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
   }
 

@@ -27,6 +27,8 @@ export interface RunExamplesOptions {
   workers: number;
   /** Examples run per block, first ones first (default 2). */
   maxPerBlock?: number;
+  /** Add the "N blocks have examples that did not pass" warning (default true); off for callers that reclassify runs first. */
+  countFailures?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -40,6 +42,12 @@ export interface RunExamplesResult {
 }
 
 /** The block's validation: its best example run, ignoring generated import checks. */
+/** The warning for blocks whose best run failed, timed out or errored (skipped runs are not failures). */
+export function failureWarning(blocks: Block[]): string | null {
+  const failed = blocks.filter((b) => b.validation && b.validation.status !== 'passed' && b.validation.status !== 'skipped').length;
+  return failed ? `${failed} blocks have examples that did not pass; their run records say why` : null;
+}
+
 export function bestRun(examples: Example[]): RunRecord | null {
   const runs = examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run as RunRecord);
   runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
@@ -151,8 +159,8 @@ export async function runBlockExamples(blocks: Block[], runner: Runner, opts: Ru
   throwIfAborted(signal);
 
   for (const b of blocks) b.validation = bestRun(b.examples);
-  const failed = blocks.filter((b) => b.validation && b.validation.status !== 'passed' && b.validation.status !== 'skipped').length;
-  if (failed) warnings.push(`${failed} blocks have examples that did not pass; their run records say why`);
+  const failed = opts.countFailures === false ? null : failureWarning(blocks);
+  if (failed) warnings.push(failed);
   const records = [...jobs.values()].map((j) => j.record).filter((r): r is RunRecord => r !== null);
   return { runs: records.length, warnings, records };
 }
