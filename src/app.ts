@@ -209,14 +209,16 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     async validateSnippet(input, opts = {}) {
       const req = SnippetRequest.parse(input);
       let importRoots: string[] = [];
+      let python: string | undefined;
       if (req.library) {
         await catalogue();
         const lib = libs.get(req.library);
         if (!lib) throw unknownLibrary(req.library);
         importRoots = [...importRootsOf(lib), ...providerImportRoots(lib.manifest.requirements, [...libs.values()], lib.name)];
+        python = lib.manifest.python ?? undefined;
       }
       const timeoutMs = Math.min(req.timeoutMs ?? config.timeoutMs, config.maxTimeoutMs);
-      const record = await services.runner.run({ code: req.code, importRoots, timeoutMs, signal: opts.signal });
+      const record = await services.runner.run({ code: req.code, importRoots, timeoutMs, signal: opts.signal, python });
       return { ...record, library: req.library ?? null };
     },
 
@@ -233,6 +235,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         onProgress: opts.onProgress,
         llm: config.llm ? createLlmClient(config.llm, { logger }) : undefined,
         extraImportRoots: providerImportRoots(lib.manifest.requirements, [...libs.values()], lib.name),
+        python: lib.manifest.python ?? undefined,
       });
       if (report.counts.runs === 0) return { ...report, libraryPath: null };
       // Run records are part of the library files; a shipped library is read-only, so the user gets a copy.

@@ -18,6 +18,7 @@ Usage:
       --name <name>   library name          --ref <ref>     branch, tag or commit (GitHub)
       --no-validate   do not run examples   --force         redo an already distilled commit
       --out <dir>     write the library under <dir> instead of $CODEDISTILL_HOME/libraries
+      --python <cmd>  interpreter for the examples (e.g. a virtualenv's bin/python with the repository's dependencies)
   codedistill search <query> [--limit N] [--library L] [--validated]
   codedistill get <id>
   codedistill validate <file|-> [--library L] [--timeout MS]
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' },
       ref: { type: 'string' },
+      python: { type: 'string' },
       'no-validate': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -75,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
       case 'distill': {
         if (!rest[0]) throw usage('distill needs a source: a folder, a GitHub URL or owner/name');
         const report = await app.distill(
-          { source: rest[0], name: values.name, ref: values.ref, validate: !values['no-validate'], force: values.force },
+          { source: rest[0], name: values.name, ref: values.ref, validate: !values['no-validate'], force: values.force, python: values.python },
           {
             onProgress: (p) =>
               logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`),

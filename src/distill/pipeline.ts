@@ -284,6 +284,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       countFailures: false,
       signal,
       onProgress: progress,
+      python: req.python,
     });
     markUnbuiltExtensions(blocks, walk.files);
     const mismatched = markProviderMismatches(blocks, providerRoots);
@@ -302,13 +303,14 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       runner: req.validate ? runner : undefined,
       importRoots: absImportRoots,
       timeoutMs: config.timeoutMs,
+      python: req.python,
       signal,
       onProgress: progress,
     });
     warnings.push(...enriched.warnings);
     if (req.validate) {
       // Mined examples that fail get a bounded number of repair attempts; each attempt is recorded.
-      const fixed = await repairLibraryExamples(blocks, llm, runner, { importRoots: absImportRoots, timeoutMs: config.timeoutMs, signal, onProgress: progress });
+      const fixed = await repairLibraryExamples(blocks, llm, runner, { importRoots: absImportRoots, timeoutMs: config.timeoutMs, python: req.python, signal, onProgress: progress });
       warnings.push(...fixed.warnings);
       if (fixed.repaired) warnings.push(`${fixed.repaired} failing examples were repaired by ${llm.model} (marked repairedFrom)`);
     }
@@ -337,6 +339,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     skipped: skipped.slice(0, MAX_SKIPPED_LISTED),
     createdAt: new Date().toISOString(),
     generator: `codedistill ${config.version}`,
+    python: req.python ?? null,
   };
 
   progress({ stage: 'write', done: 0 });

@@ -11,6 +11,14 @@ export const DistillRequest = z.object({
   ref: z.string().trim().min(1).optional().describe('Branch, tag or commit for a GitHub source; default branch if omitted.'),
   validate: z.boolean().default(true).describe('Run the mined examples in the sandbox and keep a run record on each block.'),
   force: z.boolean().default(false).describe('Distill again even when this commit is already in the library.'),
+  python: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe(
+      "Interpreter command or absolute path for this repository's examples, e.g. a virtualenv's bin/python that has the repository's dependencies; CODEDISTILL_PYTHON when omitted.",
+    ),
 });
 export type DistillRequest = z.input<typeof DistillRequest>;
 export type DistillRequestParsed = z.output<typeof DistillRequest>;

@@ -49,6 +49,11 @@ export const LibraryManifest = z.object({
   skipped: z.array(SkippedFile).describe('Files skipped or failed, with reasons (capped).'),
   createdAt: z.string(),
   generator: z.string().describe('codedistill version that wrote the library.'),
+  python: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('Interpreter the library was distilled and validated with (path as given; null: CODEDISTILL_PYTHON). Snippets and re-validation of this library run with it; when it no longer exists here, the run says so (status error) rather than silently using another.'),
 });
 export type LibraryManifest = z.infer<typeof LibraryManifest>;
 

@@ -34,6 +34,8 @@ export interface EnrichOptions {
   runner?: Runner;
   /** Absolute folders on PYTHONPATH for the runs (the library's import roots). */
   importRoots?: string[];
+  /** The repository's own interpreter, when it has one. */
+  python?: string;
   /** Per run; the runner's default when absent. */
   timeoutMs?: number;
   /** Questions to the model in flight at once (the client limits HTTP requests on its own too). Default 2. */
@@ -347,7 +349,7 @@ export async function enrichBlocks(blocks: Block[], client: LlmClient, opts: Enr
       const ex: Example = { code, source: 'generated', path: null, startLine: null, expectedOutput: null, run: null };
       if (runner) {
         try {
-          ex.run = await runner.run({ code, importRoots: opts.importRoots, timeoutMs: opts.timeoutMs, signal });
+          ex.run = await runner.run({ code, importRoots: opts.importRoots, timeoutMs: opts.timeoutMs, python: opts.python, signal });
         } catch (e) {
           if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
           warnings.push(`generated example for ${b.qualifiedName} could not be run: ${describeError(e)}`);

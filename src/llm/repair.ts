@@ -25,6 +25,8 @@ export interface RepairOptions {
   attempts?: number;
   /** Per run; the runner's default when absent. */
   timeoutMs?: number;
+  /** The library's own interpreter, when it has one. */
+  python?: string;
   signal?: AbortSignal;
 }
 
@@ -154,6 +156,7 @@ export async function repairExample(block: Block, example: Example, client: LlmC
       importRoots: opts.importRoots,
       expectedOutput: example.expectedOutput,
       timeoutMs: opts.timeoutMs,
+      python: opts.python,
       signal: opts.signal,
     });
     attempts.push({ code, run: rec });

@@ -100,7 +100,8 @@ export interface BatchHost {
   checkImportRoots(roots: string[]): Promise<string[]>;
   checkFiles(files: Record<string, string>): Array<[string, string]>;
   clampTimeout(ms: number | undefined): number;
-  environment(): Promise<BatchEnvironment | { refusal: (ranAt: string) => RunRecord }>;
+  /** For `python` (the configured interpreter when absent). */
+  environment(python?: string): Promise<BatchEnvironment | { refusal: (ranAt: string) => RunRecord }>;
   launch<T>(env: BatchEnvironment, spec: LaunchSpec, use: (launch: SandboxLaunch) => Promise<T>): Promise<T>;
   classify(o: Outcome, ctx: ClassifyContext): RunRecord;
   run(req: RunRequest): Promise<RunRecord>;
@@ -953,16 +954,20 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
     const files = host.checkFiles(req.files ?? {});
     const item = { index, req, code: req.code, files, timeoutMs: host.clampTimeout(req.timeoutMs ?? opts.timeoutMs) };
     const own = req.importRoots ? await host.checkImportRoots(req.importRoots) : null;
-    if (own && !sameRoots(own, importRoots)) alone.push(item);
+    const otherPython = req.python !== undefined && req.python !== opts.python;
+    if ((own && !sameRoots(own, importRoots)) || otherPython) alone.push(item);
     else items.push(item);
   }
 
-  const env = await host.environment();
+  const env = await host.environment(opts.python);
   if ('refusal' in env) {
-    for (const [i] of reqs.entries()) deliver(i, env.refusal(new Date().toISOString()));
-    if (callbackError) throw (callbackError as { error: unknown }).error;
-    return results as RunRecord[];
+    // A request with an interpreter of its own may still run; the rest share the batch's refusal.
+    const own = alone.filter((it) => it.req.python !== undefined && it.req.python !== opts.python);
+    for (const [i] of reqs.entries()) if (!own.some((it) => it.index === i)) deliver(i, env.refusal(new Date().toISOString()));
+    items.length = 0;
+    alone.splice(0, alone.length, ...own);
   }
+  const ready = 'refusal' in env ? null : env;
 
   const runAlone = async (item: Item): Promise<void> => {
     throwIfAborted(signal);
@@ -974,13 +979,15 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
       timeoutMs: item.timeoutMs,
       expectedOutput: req.expectedOutput,
       signal,
+      python: req.python ?? opts.python,
     });
     deliver(item.index, rec);
   };
 
   const runChunk = async (chunk: Item[]): Promise<void> => {
     throwIfAborted(signal);
-    const exit = await driveChunk(host, env, chunk, { importRoots, preload, signal, deliver }).catch((e: unknown) => {
+    if (!ready) return;
+    const exit = await driveChunk(host, ready, chunk, { importRoots, preload, signal, deliver }).catch((e: unknown) => {
       if (signal?.aborted) throw cancelled();
       host.logger.warn(`batch sandbox failed (${e instanceof Error ? e.message : String(e)}); running its snippets one by one`);
       return null;

@@ -31,6 +31,8 @@ export interface RunExamplesOptions {
   countFailures?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Interpreter the examples run with (the repository's environment); the runner's own when absent. */
+  python?: string;
 }
 
 export interface RunExamplesResult {
@@ -84,7 +86,7 @@ export async function runBlockExamples(blocks: Block[], runner: Runner, opts: Ru
   const { signal } = opts;
   const warnings: string[] = [];
   throwIfAborted(signal);
-  const info = await runner.info();
+  const info = await runner.info(opts.python);
   if (!info.available) {
     warnings.push(`examples were not run: ${info.reason ?? 'the sandbox is unavailable'}`);
     return { runs: 0, warnings, records: [] };
@@ -128,6 +130,7 @@ export async function runBlockExamples(blocks: Block[], runner: Runner, opts: Ru
     timeoutMs: opts.timeoutMs,
     expectedOutput: job.expected,
     signal,
+    python: opts.python,
   });
 
   // Largest group first: it sets the pace; the small ones fill in after it.
@@ -142,6 +145,7 @@ export async function runBlockExamples(blocks: Block[], runner: Runner, opts: Ru
           timeoutMs: opts.timeoutMs,
           workers: opts.workers,
           signal,
+          python: opts.python,
           onResult: (i, rec) => finished(g.jobs[i] as Job, rec),
         },
       );

@@ -31,6 +31,8 @@ export interface RevalidateOptions {
   extraImportRoots?: string[];
   /** When set, failing examples get repair attempts from this model after the runs. */
   llm?: LlmClient;
+  /** Interpreter the examples run with (the library's own); the runner's configured one when absent. */
+  python?: string;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -106,13 +108,15 @@ export async function revalidateLibrary(
     maxPerBlock: opts.maxPerBlock ?? DEFAULT_MAX_EXAMPLES_PER_BLOCK,
     signal: opts.signal,
     onProgress: opts.onProgress,
+    python: opts.python,
   });
 
   if (opts.llm) {
     // Repairs go before the comparison so that `changed` shows what they fixed.
     const fixed = await repairLibraryExamples(selected, opts.llm, runner, {
-      importRoots: roots,
+      importRoots: [...roots, ...(opts.extraImportRoots ?? [])],
       timeoutMs: opts.timeoutMs,
+      python: opts.python,
       signal: opts.signal,
       onProgress: opts.onProgress,
     });

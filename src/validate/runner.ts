@@ -262,24 +262,45 @@ async function makeTreeRemovable(dir: string): Promise<void> {
   for (const e of entries) if (e.isDirectory()) await makeTreeRemovable(path.join(dir, e.name));
 }
 
-export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Runner {
-  let interpreterPromise: Promise<InterpreterInfo | { error: string }> | null = null;
-  let isolationPromise: Promise<Isolation> | null = null;
+/** Folders of every hop of a symlink chain ending at `file` (the final target's folder included). */
+async function linkFolders(file: string): Promise<string[]> {
+  const out: string[] = [];
+  let current = file;
+  for (let hop = 0; hop < 16; hop++) {
+    const target = await fsp.readlink(current).catch(() => null);
+    if (target === null) break;
+    current = path.resolve(path.dirname(current), target);
+    out.push(path.dirname(current));
+  }
+  return out;
+}
 
-  const interpreter = (): Promise<InterpreterInfo | { error: string }> => {
-    if (!interpreterPromise) {
-      interpreterPromise = probeInterpreter().then((r) => {
+export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Runner {
+  // Keyed by the command as given: a library's own interpreter is probed once, beside the configured one.
+  const interpreters = new Map<string, Promise<InterpreterInfo | { error: string }>>();
+  const isolations = new Map<string, Promise<Isolation>>();
+
+  const interpreter = (python: string = cfg.python): Promise<InterpreterInfo | { error: string }> => {
+    let p = interpreters.get(python);
+    if (!p) {
+      p = probeInterpreter(python).then((r) => {
         // A failed probe is retried on the next call (the interpreter may be installed meanwhile).
-        if ('error' in r) interpreterPromise = null;
+        if ('error' in r) interpreters.delete(python);
         return r;
       });
+      interpreters.set(python, p);
     }
-    return interpreterPromise;
+    return p;
   };
 
-  async function probeInterpreter(): Promise<InterpreterInfo | { error: string }> {
+  async function probeInterpreter(python: string): Promise<InterpreterInfo | { error: string }> {
     const env = baseEnv(cfg.childEnv);
-    const r = await runCaptured(cfg.python, ['-I', '-c', PROBE], {
+    // The configured interpreter is fixed by CODEDISTILL_PYTHON; another one was chosen for a repository.
+    const fix =
+      python === cfg.python
+        ? 'set CODEDISTILL_PYTHON to a working Python 3'
+        : 'recreate that environment, or pass an interpreter that exists here (distill --python); without one, runs use CODEDISTILL_PYTHON';
+    const r = await runCaptured(python, ['-I', '-c', PROBE], {
       env: { ...env, HOME: os.homedir() },
       cwd: os.tmpdir(),
       timeoutMs: 60_000,
@@ -289,8 +310,10 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       return {
         error:
           r.spawnError.code === 'ENOENT'
-            ? `Python interpreter "${cfg.python}" was not found; install Python 3 or set CODEDISTILL_PYTHON to its path.`
-            : `Python interpreter "${cfg.python}" could not be started (${r.spawnError.message}); set CODEDISTILL_PYTHON to a working interpreter.`,
+            ? python === cfg.python
+              ? `Python interpreter "${python}" was not found; install Python 3 or set CODEDISTILL_PYTHON to its path.`
+              : `Python interpreter "${python}" was not found; ${fix}.`
+            : `Python interpreter "${python}" could not be started (${r.spawnError.message}); ${fix}.`,
       };
     }
     let data: ProbeOutput;
@@ -300,11 +323,18 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       if (!data.executable) throw new Error('it reports no executable path');
     } catch (e) {
       return {
-        error: `Python interpreter "${cfg.python}" did not describe itself (${(e as Error).message}); set CODEDISTILL_PYTHON to a working Python 3.`,
+        error: `Python interpreter "${python}" did not describe itself (${(e as Error).message}); ${fix}.`,
       };
     }
     const home = os.homedir();
-    const mounts = new Set<string>([...data.prefixes, data.realExecutableDir, path.dirname(data.executable)]);
+    // A virtualenv's bin/python links (maybe through several hops) to a base interpreter elsewhere; its
+    // prefixes cover the venv and the base, the hops' folders make every link resolvable inside.
+    const mounts = new Set<string>([
+      ...data.prefixes,
+      data.realExecutableDir,
+      path.dirname(data.executable),
+      ...(await linkFolders(data.executable)),
+    ]);
     // sys.path entries outside the prefixes (.pth files, editable installs) are part of the environment.
     for (const p of data.path) {
       const st = path.isAbsolute(p) ? await fsp.stat(p).catch(() => null) : null;
@@ -337,9 +367,14 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       'or set CODEDISTILL_ALLOW_UNSANDBOXED=1 to run code without isolation.',
   });
 
-  const isolation = (interp: InterpreterInfo): Promise<Isolation> => {
-    if (!isolationPromise) isolationPromise = resolveIsolation(interp);
-    return isolationPromise;
+  // Per interpreter: the self-check inside the sandbox is about that interpreter's files.
+  const isolation = (python: string, interp: InterpreterInfo): Promise<Isolation> => {
+    let p = isolations.get(python);
+    if (!p) {
+      p = resolveIsolation(interp);
+      isolations.set(python, p);
+    }
+    return p;
   };
 
   async function resolveIsolation(interp: InterpreterInfo): Promise<Isolation> {
@@ -698,12 +733,14 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
   };
 
   /** The interpreter and isolation runs use, or the record every run gets when there are none. */
-  async function environment(): Promise<
+  async function environment(
+    python: string = cfg.python,
+  ): Promise<
     { interp: InterpreterInfo; iso: { kind: 'bwrap'; support: BwrapSupport } | { kind: 'none' } } | { refusal: (ranAt: string) => RunRecord }
   > {
-    const interp = await interpreter();
+    const interp = await interpreter(python);
     if ('error' in interp) return { refusal: (ranAt) => record(emptyRecord, 'error', interp.error, ranAt) };
-    const iso = await isolation(interp);
+    const iso = await isolation(python, interp);
     if (iso.kind === 'unavailable') {
       const withInterp = { ...emptyRecord, interpreter: interp.display, environmentHash: interp.environmentHash };
       return { refusal: (ranAt) => record(withInterp, 'error', iso.message, ranAt) };
@@ -712,10 +749,11 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
   }
 
   const runner: Runner = {
-    async info() {
-      const interp = await interpreter();
+    async info(python?: string) {
+      const command = python ?? cfg.python;
+      const interp = await interpreter(command);
       if ('error' in interp) return { sandbox: 'none', interpreter: null, available: false, reason: interp.error };
-      const iso = await isolation(interp);
+      const iso = await isolation(command, interp);
       if (iso.kind === 'unavailable') return { sandbox: 'none', interpreter: interp.display, available: false, reason: iso.message };
       return { sandbox: iso.kind, interpreter: interp.display, available: true, reason: null };
     },
@@ -726,7 +764,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       const importRoots = await checkImportRoots(req.importRoots ?? []);
       const files = checkFiles(req.files ?? {});
       const timeoutMs = clampTimeout(req.timeoutMs);
-      const env = await environment();
+      const env = await environment(req.python);
       if ('refusal' in env) return env.refusal(ranAt);
       const { interp, iso } = env;
       throwIfAborted(req.signal);
@@ -769,7 +807,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
           checkImportRoots,
           checkFiles,
           clampTimeout,
-          environment,
+          environment: (python) => environment(python),
           launch: (env, spec, use) => withSandbox(env.iso, env.interp, spec, use),
           classify,
           run: (req) => runner.run(req),

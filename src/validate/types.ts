@@ -10,6 +10,11 @@ export interface RunRequest {
   /** Stdout the code is expected to print (doctest output); compared with float tolerance. */
   expectedOutput?: string | null;
   signal?: AbortSignal;
+  /**
+   * Interpreter command or absolute path for this run (e.g. a virtualenv's bin/python holding the repository's
+   * dependencies); the runner's configured interpreter when absent.
+   */
+  python?: string;
 }
 
 export interface BatchOptions {
@@ -33,6 +38,11 @@ export interface BatchOptions {
   workers?: number;
   /** Snippets per sandbox, so nothing one driver accumulates lives long (default 50). */
   chunkSize?: number;
+  /**
+   * Interpreter for every snippet of the batch (as RunRequest.python); a request naming another one is run
+   * alone with run().
+   */
+  python?: string;
 }
 
 export interface Runner {
@@ -44,6 +54,6 @@ export interface Runner {
    * order, shaped exactly like run()'s. Optional: callers fall back to run() per request.
    */
   runBatch?(reqs: RunRequest[], opts: BatchOptions): Promise<RunRecord[]>;
-  /** What isolation and interpreter runs use. */
-  info(): Promise<{ sandbox: 'bwrap' | 'none'; interpreter: string | null; available: boolean; reason: string | null }>;
+  /** What isolation and interpreter runs use (runs naming `python`, when given). */
+  info(python?: string): Promise<{ sandbox: 'bwrap' | 'none'; interpreter: string | null; available: boolean; reason: string | null }>;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -269,4 +270,67 @@ test('a missing interpreter is an error naming the setting to change', async () 
   assert.equal(rec.status, 'error');
   assert.match(rec.message, /CODEDISTILL_PYTHON/);
   assert.equal((await none.info()).available, false);
+});
+
+// A virtualenv stands for a repository's own environment: only its interpreter sees its site-packages.
+const venv = await (async (): Promise<{ python: string } | { skip: string }> => {
+  const dir = path.join(tmp, 'venv');
+  const failures: string[] = [];
+  // Debian's python3 needs python3-venv for this; another python3 on PATH (pyenv) may not.
+  for (const base of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(base, ['-m', 'venv', '--without-pip', dir], { encoding: 'utf8', env: scrubEnv(process.env) });
+    if (r.status === 0) break;
+    failures.push(`${base}: ${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}`}`);
+    await rm(dir, { recursive: true, force: true });
+  }
+  const python = path.join(dir, 'bin', 'python');
+  const site = spawnSync(python, ['-I', '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' });
+  if (site.status !== 0) return { skip: `no virtualenv could be made (${failures.join('; ') || site.stderr.trim()})` };
+  await writeFile(path.join(site.stdout.trim(), 'cd_venv_only.py'), 'MARK = "from the venv"\n');
+  return { python };
+})();
+const venvSkip = 'skip' in venv ? venv.skip : false;
+
+test('a run with a virtualenv\'s interpreter imports what that environment has; the default cannot', { skip: venvSkip }, async () => {
+  const python = (venv as { python: string }).python;
+  const code = 'import sys, cd_venv_only\nprint(cd_venv_only.MARK)\nprint(sys.prefix)\n';
+  const own = await runner.run({ code, python });
+  assert.equal(own.status, 'passed', `${own.message}\n${own.stderr}`);
+  assert.equal(own.stdout, `from the venv\n${path.dirname(path.dirname(python))}\n`);
+  assert.ok(own.interpreter?.startsWith(`${python} (`), own.interpreter ?? 'no interpreter');
+
+  const plain = await runner.run({ code });
+  assert.equal(plain.status, 'skipped', plain.message);
+  assert.equal(plain.missingModule, 'cd_venv_only');
+  assert.notEqual(plain.interpreter, own.interpreter);
+
+  // Each interpreter keeps its own probe: the venv's runs still see it afterwards.
+  const again = await runner.run({ code: 'import cd_venv_only', python });
+  assert.equal(again.status, 'passed', again.message);
+});
+
+test('a batch with a virtualenv\'s interpreter runs every snippet with it', { skip: venvSkip }, async () => {
+  const python = (venv as { python: string }).python;
+  const recs = await runner.runBatch!(
+    [{ code: 'import cd_venv_only\nprint(cd_venv_only.MARK)' }, { code: 'import cd_venv_only', python: 'python3' }],
+    { importRoots: [], preload: [], python },
+  );
+  assert.equal(recs[0]?.status, 'passed', recs[0]?.message);
+  assert.equal(recs[0]?.stdout, 'from the venv\n');
+  // A request naming another interpreter runs with that one.
+  assert.equal(recs[1]?.status, 'skipped', recs[1]?.message);
+});
+
+test('a run naming an interpreter that does not exist is an error naming it', async () => {
+  const missing = path.join(tmp, 'gone-venv', 'bin', 'python');
+  const rec = await runner.run({ code: 'print(1)', python: missing });
+  assert.equal(rec.status, 'error');
+  assert.ok(rec.message.includes(`"${missing}"`), rec.message);
+  assert.match(rec.message, /was not found; .*--python/);
+  assert.equal((await runner.info(missing)).available, false);
+  // The configured interpreter is unaffected.
+  assert.equal((await runner.run({ code: 'print(1)' })).status, 'passed');
+  const batch = await runner.runBatch!([{ code: 'print(1)' }], { importRoots: [], preload: [], python: missing });
+  assert.equal(batch[0]?.status, 'error');
+  assert.ok(batch[0]?.message.includes(`"${missing}"`), batch[0]?.message);
 });
