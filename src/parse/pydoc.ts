@@ -80,6 +80,22 @@ function numpyStyle(lines: string[], params: Map<string, string>): string | null
 }
 
 function readNumpyParams(section: string[], params: Map<string, string>): void {
+  readEntries(section, params, (line) => {
+    const colon = line.indexOf(':');
+    return { names: bareNames(colon >= 0 ? line.slice(0, colon) : line), text: null };
+  });
+}
+
+/**
+ * Parameter sections of both numpy and Google docstrings: an entry starts at the least indented line and its
+ * description is the rest of that line (Google) plus the more indented lines under it. Only how the entry line
+ * names the parameters differs between the styles.
+ */
+function readEntries(
+  section: string[],
+  params: Map<string, string>,
+  entryHead: (line: string) => { names: string[]; text: string | null },
+): void {
   const firstEntry = section.find((l) => l.trim() !== '');
   if (firstEntry === undefined) return;
   const entryIndent = indentOf(firstEntry);
@@ -94,9 +110,10 @@ function readNumpyParams(section: string[], params: Map<string, string>): void {
     if (line.trim() === '') continue;
     if (indentOf(line) <= entryIndent) {
       flush();
-      const colon = line.indexOf(':');
-      names = bareNames(colon >= 0 ? line.slice(0, colon) : line);
-    } else {
+      const head = entryHead(line);
+      names = head.names;
+      if (head.text !== null) desc.push(head.text);
+    } else if (names.length > 0) {
       desc.push(line.trim());
     }
   }
@@ -135,30 +152,10 @@ function googleStyle(lines: string[], params: Map<string, string>): string | nul
 }
 
 function readGoogleParams(section: string[], params: Map<string, string>): void {
-  const firstEntry = section.find((l) => l.trim() !== '');
-  if (firstEntry === undefined) return;
-  const entryIndent = indentOf(firstEntry);
-  let names: string[] = [];
-  let desc: string[] = [];
-  const flush = () => {
-    if (names.length > 0) setOnce(params, names, desc.join(' '));
-    names = [];
-    desc = [];
-  };
-  for (const line of section) {
-    if (line.trim() === '') continue;
-    if (indentOf(line) <= entryIndent) {
-      flush();
-      const m = GOOGLE_ENTRY.exec(line);
-      if (m) {
-        names = bareNames(m[1]!);
-        desc.push(m[3]!.trim());
-      }
-    } else if (names.length > 0) {
-      desc.push(line.trim());
-    }
-  }
-  flush();
+  readEntries(section, params, (line) => {
+    const m = GOOGLE_ENTRY.exec(line);
+    return m ? { names: bareNames(m[1]!), text: m[3]!.trim() } : { names: [], text: null };
+  });
 }
 
 // ---------------------------------------------------------------- reST / Sphinx fields
