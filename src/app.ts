@@ -15,7 +15,7 @@ import { createEmbedder } from './index/embedder.js';
 import { openIndex } from './index/store.js';
 import type { BlockIndex, LoadedLibrary } from './index/types.js';
 import { providerImportRoots } from './library/providers.js';
-import { discoverLibraries, importRootsOf, loadLibrary, snapshotOf, writeLibrary, type LibraryLocation } from './library/files.js';
+import { discoverLibraries, importRootsOf, loadLibrary, snapshotOf, writeLibrary, type LibraryCache, type LibraryLocation } from './library/files.js';
 import type { Logger } from './log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
@@ -83,6 +83,8 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     { dir: config.userLibrariesDir, readonly: false },
   ];
   let libs = new Map<string, LoadedLibrary>();
+  // Parsed library folders, reused while their files are unchanged: a distill re-reads only what it wrote.
+  const libraryCache: LibraryCache = new Map();
   let blocks = new Map<string, { block: Block; lib: LoadedLibrary }>();
   // Serialises catalogue reloads and index syncs: a distill finishing while a search warms up must not interleave.
   let chain: Promise<unknown> = Promise.resolve();
@@ -98,7 +100,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   // so it never waits for a model to load.
   let catalogueReady: Promise<void> | null = null;
   const loadCatalogue = async (): Promise<LoadedLibrary[]> => {
-    const { libraries, problems } = await discoverLibraries(locations);
+    const { libraries, problems } = await discoverLibraries(locations, libraryCache);
     for (const p of problems) logger.warn(`library skipped: ${p}`);
     setCatalogue(libraries);
     return libraries;

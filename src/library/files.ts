@@ -136,15 +136,34 @@ export async function loadLibrary(dir: string, readonly: boolean): Promise<Loade
   return { name: manifest.name, dir, readonly, manifest, blocks, fingerprint: await fingerprint(dir) };
 }
 
+/** Libraries already read, by folder, with the stamp of their files then: passed back to skip re-reading. */
+export type LibraryCache = Map<string, { stamp: string; lib: LoadedLibrary }>;
+
+/**
+ * Size, mtime and inode of a library's two files: a rewrite (always a new folder swapped in by rename) or an
+ * edit changes it, so an unchanged stamp means the parsed library can be reused.
+ */
+async function stampOf(dir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const f of [MANIFEST_FILE, BLOCKS_FILE]) {
+    const st = await fs.stat(path.join(dir, f));
+    parts.push(`${st.ino}:${st.size}:${st.mtimeMs}`);
+  }
+  return parts.join('|');
+}
+
 /**
  * Every library under the given folders. A later location overrides an earlier one with the same name,
- * so a user's own library shadows a shipped one. Broken folders are reported, not fatal.
+ * so a user's own library shadows a shipped one. Broken folders are reported, not fatal. With a cache, a
+ * library whose files have not changed since it was last read is reused rather than parsed again.
  */
 export async function discoverLibraries(
   locations: LibraryLocation[],
+  cache?: LibraryCache,
 ): Promise<{ libraries: LoadedLibrary[]; problems: string[] }> {
   const byName = new Map<string, LoadedLibrary>();
   const problems: string[] = [];
+  const seen = new Set<string>();
   for (const loc of locations) {
     let entries: string[];
     try {
@@ -159,13 +178,18 @@ export async function discoverLibraries(
       const dir = path.join(loc.dir, name);
       if (!(await exists(path.join(dir, MANIFEST_FILE)))) continue;
       try {
-        const lib = await loadLibrary(dir, loc.readonly);
+        seen.add(dir);
+        const stamp = cache ? await stampOf(dir) : '';
+        const hit = cache?.get(dir);
+        const lib = hit && hit.stamp === stamp && hit.lib.readonly === loc.readonly ? hit.lib : await loadLibrary(dir, loc.readonly);
+        cache?.set(dir, { stamp, lib });
         byName.set(lib.name, lib);
       } catch (e) {
         problems.push(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }
+  if (cache) for (const dir of cache.keys()) if (!seen.has(dir)) cache.delete(dir);
   return { libraries: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), problems };
 }
 
