@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { loadConfig } from '../src/config.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/kernel/log.js';
 import { createPythonRunner } from '../src/validate/runner.js';
 
 const N = Number(process.argv[2] ?? 20);

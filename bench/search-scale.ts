@@ -14,10 +14,10 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Block } from '../src/domain/block.js';
 import { LibraryManifest } from '../src/domain/library.js';
 import { SearchQuery } from '../src/domain/search.js';
-import { createLogger, silentLogger } from '../src/log.js';
-import { HashingEmbedder } from '../src/index/hashing.js';
-import { META_FILE, openIndex, TABLE_NAME, tuneVectorQuery, type AnnType, type IndexMeta } from '../src/index/store.js';
-import type { LoadedLibrary } from '../src/index/types.js';
+import { createLogger, silentLogger } from '../src/kernel/log.js';
+import { HashingEmbedder } from '../src/search/hashing.js';
+import { META_FILE, openIndex, TABLE_NAME, tuneVectorQuery, type AnnType, type IndexMeta } from '../src/search/store.js';
+import type { LoadedLibrary } from '../src/domain/library.js';
 
 const VERBS = [
   'compute', 'estimate', 'solve', 'integrate', 'interpolate', 'filter', 'fit', 'sample', 'simulate', 'evaluate',
@@ -105,7 +105,7 @@ function synthBlock(r: () => number, lib: string, i: number): Synth {
     validation: passed
       ? { status: 'passed' as const, exitCode: 0, durationMs: 1, stdout: '', stderr: '', error: null, message: 'ok', sandbox: 'none' as const, ranAt: '2024-01-01T00:00:00Z' }
       : null,
-    compute: { gpu: r() < 0.05, network: r() < 0.05 },
+    compute: { gpu: r() < 0.05, network: r() < 0.05, dataFiles: false },
     rank: r(),
     tags: [],
   } satisfies Block;

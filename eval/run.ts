@@ -19,12 +19,13 @@ import { fileURLToPath } from 'node:url';
 import * as lancedb from '@lancedb/lancedb';
 import { loadConfig, prepareProcessEnv } from '../src/config.js';
 import type { SearchHit } from '../src/domain/search.js';
-import { createEmbedder } from '../src/index/embedder.js';
-import { HashingEmbedder } from '../src/index/hashing.js';
-import { DEFAULT_RANKING, openIndex, type RankingOptions } from '../src/index/store.js';
-import type { BlockIndex, Embedder, LoadedLibrary } from '../src/index/types.js';
+import { createEmbedder } from '../src/search/embedder.js';
+import { HashingEmbedder } from '../src/search/hashing.js';
+import { DEFAULT_RANKING, openIndex, type RankingOptions } from '../src/search/store.js';
+import type { SearchIndex, Embedder } from '../src/search/types.js';
+import type { LoadedLibrary } from '../src/domain/library.js';
 import { loadLibrary } from '../src/library/files.js';
-import { createLogger } from '../src/log.js';
+import { createLogger } from '../src/kernel/log.js';
 
 interface Query {
   query: string;
@@ -138,7 +139,7 @@ const ABLATIONS: { label: string; ranking: Partial<RankingOptions> }[] = [
   { label: 'no validated / kind priors', ranking: { validated: 0, kind: { function: 0, class: 0, method: 0, workflow: 0 } } },
 ];
 
-async function runCodedistill(index: BlockIndex, queries: Query[]): Promise<Ranked[]> {
+async function runCodedistill(index: SearchIndex, queries: Query[]): Promise<Ranked[]> {
   const out: Ranked[] = [];
   for (const q of queries) {
     const res = await index.search({ query: q.query, limit: 10 });

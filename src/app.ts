@@ -9,22 +9,23 @@ import { DistillReport, DistillRequest, type JobOptions } from './domain/distill
 import type { LibraryInfo, PatternResult } from './domain/pattern.js';
 import { SearchQuery, type SearchResult } from './domain/search.js';
 import { SnippetRequest, type SnippetResult } from './domain/snippet.js';
-import { distillRepo } from './distill/pipeline.js';
-import { CodedistillError } from './errors.js';
-import { createEmbedder } from './index/embedder.js';
-import { openIndex } from './index/store.js';
-import type { BlockIndex, LoadedLibrary } from './index/types.js';
+import { distillRepo } from './jobs/distill.js';
+import { CodedistillError } from './kernel/errors.js';
+import { createEmbedder } from './search/embedder.js';
+import { openIndex } from './search/store.js';
+import type { SearchIndex } from './search/types.js';
+import type { LoadedLibrary } from './domain/library.js';
 import { providerImportRoots } from './library/providers.js';
 import { discoverLibraries, importRootsOf, loadLibrary, snapshotOf, writeLibrary, type LibraryCache, type LibraryLocation } from './library/files.js';
-import type { Logger } from './log.js';
+import type { Logger } from './kernel/log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
 import { createPythonRunner } from './validate/runner.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
-import { createLlmClient } from './llm/client.js';
-import { revalidateLibrary } from './validate/revalidate.js';
+import { createLlmClient } from './enrich/client.js';
+import { revalidateLibrary } from './jobs/revalidate.js';
 
 export interface App {
   readonly config: Config;
@@ -44,7 +45,7 @@ export interface App {
 export interface AppServices {
   parser: () => Promise<CodeParser>;
   runner: Runner;
-  index: () => Promise<BlockIndex>;
+  index: () => Promise<SearchIndex>;
 }
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { LogLevel } from './log.js';
+import type { LogLevel } from './kernel/log.js';
 
 export const DEFAULT_MODEL = 'Xenova/all-MiniLM-L6-v2';
 

@@ -7,8 +7,8 @@ import { shortCommit } from '../domain/library.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
-import { describeError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { describeError } from '../kernel/errors.js';
+import { createLogger } from '../kernel/log.js';
 
 const USAGE = `codedistill: distill scientific repositories into validated building blocks for coding agents
 

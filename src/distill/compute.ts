@@ -3,7 +3,7 @@
  * Docstrings and comments are ignored, so a URL to a paper or a note about CUDA in prose flags nothing.
  */
 import type { Compute } from '../domain/block.js';
-import { scanPython } from './pytext.js';
+import { scanPython } from '../python/syntax.js';
 
 const GPU_MODULES = /^(cupy|cupyx|pycuda|numba\.cuda|jax\.dlpack|tensorflow\.config\.experimental|torch\.cuda|cudf|cuml|cugraph|rapids|pynvml|nvidia)\b/;
 const NETWORK_MODULES =

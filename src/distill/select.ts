@@ -6,7 +6,7 @@
  */
 import type { FileRole } from '../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../parse/types.js';
-import { bodyStatements, parseImport, resolveRelative } from './pytext.js';
+import { bodyStatements, parseImport, resolveRelative } from '../python/syntax.js';
 
 export interface SelectedSymbol {
   file: ParsedFile;

@@ -1,3 +1,4 @@
+import type { Block } from './block.js';
 import { z } from 'zod';
 
 export const LIBRARY_SCHEMA_VERSION = 1;
@@ -60,4 +61,15 @@ export type LibraryManifest = z.infer<typeof LibraryManifest>;
 /** A commit as people read it: 12 hex digits, keeping the "sha256:" marker of a content hash. */
 export function shortCommit(commit: string): string {
   return commit.startsWith('sha256:') ? `sha256:${commit.slice(7, 19)}` : commit.slice(0, 12);
+}
+
+/** A library as read from its folder (the source of truth). */
+export interface LoadedLibrary {
+  name: string;
+  dir: string;
+  readonly: boolean;
+  manifest: LibraryManifest;
+  blocks: Block[];
+  /** Hash of manifest.json and blocks.jsonl: the index is stale when this changes. */
+  fingerprint: string;
 }

@@ -11,8 +11,8 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
-import { CodedistillError, throwIfAborted } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { silentLogger, type Logger } from '../kernel/log.js';
 import type { ResolvedSource } from './types.js';
 
 export interface GithubSpec {

@@ -6,8 +6,8 @@ import { createReadStream, promises as fsp, statSync, type Stats } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodedistillError, throwIfAborted } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { silentLogger, type Logger } from '../kernel/log.js';
 import {
   GitCommandError,
   isSafeRef,

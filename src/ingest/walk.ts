@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
-import { CodedistillError, throwIfAborted } from '../errors.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { FileRole, RepoFile, WalkResult } from './types.js';
 
 export interface WalkOptions {

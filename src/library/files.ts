@@ -9,8 +9,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Block } from '../domain/block.js';
 import { LibraryManifest } from '../domain/library.js';
-import { CodedistillError } from '../errors.js';
-import type { LoadedLibrary } from '../index/types.js';
+import { CodedistillError } from '../kernel/errors.js';
+import type { LoadedLibrary } from '../domain/library.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const BLOCKS_FILE = 'blocks.jsonl';

@@ -5,7 +5,7 @@
 import { distributionForImport, normaliseDistName } from '../distill/deps.js';
 import type { Block } from '../domain/block.js';
 import type { RunRecord } from '../domain/validation.js';
-import type { LoadedLibrary } from '../index/types.js';
+import type { LoadedLibrary } from '../domain/library.js';
 import { importRootsOf } from './files.js';
 
 /** Top-level Python packages a library's blocks live in. */

@@ -4,9 +4,9 @@
  */
 import { Language as Grammar, Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { Language } from '../domain/block.js';
-import { CodedistillError } from '../errors.js';
+import { CodedistillError } from '../kernel/errors.js';
 import { languageSupports, supportForPath } from './languages.js';
-import { lineCount, normaliseSource, syntaxErrors } from './text.js';
+import { lineCount, normaliseSource, syntaxErrors } from './nodes.js';
 import type { CodeParser, LanguageSupport, ParsedFile } from './types.js';
 
 let runtime: Promise<Map<Language, Grammar>> | null = null;

@@ -17,7 +17,7 @@ import {
   type CompactOptions,
   callsIn,
   isField,
-} from './text.js';
+} from './nodes.js';
 import type { ExtractedSymbol, ImportStmt, LanguageSupport, ParsedFile } from './types.js';
 
 const require = createRequire(import.meta.url);

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Node } from 'web-tree-sitter';
 import type { Parameter } from '../domain/block.js';
-import { blockCode, compactText, countCodeLines, lineCount, pushUnique, syntaxErrors, type CompactOptions, callsIn, isField } from './text.js';
+import { blockCode, compactText, countCodeLines, lineCount, pushUnique, syntaxErrors, type CompactOptions, callsIn, isField } from './nodes.js';
 import type { ExtractedSymbol, ImportStmt, LanguageSupport, ParsedFile } from './types.js';
 
 const require = createRequire(import.meta.url);

@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../kernel/log.js';
 
 /** What every tool receives: the core services and a stderr logger. */
 export interface ToolDeps {

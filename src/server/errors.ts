@@ -3,8 +3,8 @@
  * the caller (a model) gets an isError result that says what went wrong and how to fix the call.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isCodedistillError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { isCodedistillError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
 
 export function toolError(e: unknown, logger: Logger): CallToolResult {
   if (isCodedistillError(e)) {

@@ -22,11 +22,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { RunRecord } from '../domain/validation.js';
-import { CodedistillError, throwIfAborted } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { InterpreterInfo } from './runner.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
+import type { InterpreterInfo } from './types.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES, type BwrapSupport, type ResourceLimits } from './sandbox.js';
-import { CappedBuffer, signalName } from './spawn.js';
+import { CappedBuffer, signalName } from '../kernel/proc.js';
 import type { BatchOptions, RunRequest } from './types.js';
 
 /** How a run's command is started: built by the runner for one fresh sandbox. */

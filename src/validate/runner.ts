@@ -19,10 +19,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { PythonError, RunRecord, RunStatus } from '../domain/validation.js';
-import { CodedistillError, throwIfAborted } from '../errors.js';
-import type { Logger } from '../log.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
 import { describeMismatch, outputsMatch } from './compare.js';
-import { installNameFor } from './deps.js';
+import { installNameFor } from '../python/install-names.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
   DEFAULT_MAX_PROCESSES,
@@ -44,9 +44,9 @@ import {
 } from './sandbox.js';
 import { runBatchWith, type ClassifyContext, type Outcome, type SandboxLaunch } from './batch.js';
 import { requiredPackageOf } from './missing.js';
-import { runCaptured, signalName, type CaptureResult } from './spawn.js';
+import { runCaptured, signalName, type CaptureResult } from '../kernel/proc.js';
 import { describePythonError, missingModuleOf, parseTraceback } from './traceback.js';
-import type { BatchOptions, RunRequest, Runner } from './types.js';
+import type { BatchOptions, InterpreterInfo, RunRequest, Runner } from './types.js';
 
 export type PythonRunnerConfig = Pick<
   Config,
@@ -59,20 +59,6 @@ const SNIPPET = 'snippet.py';
 const MIN_TIMEOUT_MS = 100;
 /** Output read past this point (per stream) stops the run; below it, output beyond the cap is discarded. */
 const KILL_AFTER_MIN_BYTES = 16 * 1024 * 1024;
-
-export interface InterpreterInfo {
-  executable: string;
-  version: string;
-  implementation: string;
-  /** Folders the interpreter needs (prefixes, sys.path entries outside them). */
-  mounts: string[];
-  stdlib: Set<string>;
-  /** Top-level modules importable without import roots. */
-  installed: Set<string>;
-  environmentHash: string;
-  /** "/path (3.11.7)" */
-  display: string;
-}
 
 type Isolation =
   | { kind: 'bwrap'; support: BwrapSupport }

@@ -41,7 +41,7 @@
 import { closeSync, promises as fsp, lstatSync, openSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCaptured } from './spawn.js';
+import { runCaptured } from '../kernel/proc.js';
 
 /** Where the scratch folder appears inside the sandbox. */
 export const SANDBOX_SCRATCH = '/sandbox';

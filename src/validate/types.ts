@@ -57,3 +57,17 @@ export interface Runner {
   /** What isolation and interpreter runs use (runs naming `python`, when given). */
   info(python?: string): Promise<{ sandbox: 'bwrap' | 'none'; interpreter: string | null; available: boolean; reason: string | null }>;
 }
+
+export interface InterpreterInfo {
+  executable: string;
+  version: string;
+  implementation: string;
+  /** Folders the interpreter needs (prefixes, sys.path entries outside them). */
+  mounts: string[];
+  stdlib: Set<string>;
+  /** Top-level modules importable without import roots. */
+  installed: Set<string>;
+  environmentHash: string;
+  /** "/path (3.11.7)" */
+  display: string;
+}

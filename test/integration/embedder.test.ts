@@ -5,11 +5,11 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Block } from '../../src/domain/block.js';
 import { SearchQuery } from '../../src/domain/search.js';
-import { silentLogger, type Logger } from '../../src/log.js';
-import { openIndex } from '../../src/index/store.js';
-import type { LoadedLibrary } from '../../src/index/types.js';
-import { createEmbedder } from '../../src/index/embedder.js';
-import { HASHING_ID } from '../../src/index/hashing.js';
+import { silentLogger, type Logger } from '../../src/kernel/log.js';
+import { openIndex } from '../../src/search/store.js';
+import type { LoadedLibrary } from '../../src/domain/library.js';
+import { createEmbedder } from '../../src/search/embedder.js';
+import { HASHING_ID } from '../../src/search/hashing.js';
 import { repoRoot, tempDir } from '../helpers/tmp.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CodedistillError } from '../../src/errors.js';
+import { CodedistillError } from '../../src/kernel/errors.js';
 import {
   fetchRepoMeta,
   fetchRepoTree,

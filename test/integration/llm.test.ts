@@ -13,11 +13,11 @@ import { loadConfig } from '../../src/config.js';
 import { Block, Example } from '../../src/domain/block.js';
 import type { RunRecord } from '../../src/domain/validation.js';
 import { summarize } from '../../src/distill/summary.js';
-import { CodedistillError } from '../../src/errors.js';
-import { createLlmClient, LlmError, type LlmClient, type LlmClientOptions } from '../../src/llm/client.js';
-import { EXAMPLE_TAG, enrichBlocks, extractPythonCode, orderExamples, SUMMARY_TAG } from '../../src/llm/enrich.js';
-import { repairExample, repairLibraryExamples } from '../../src/llm/repair.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { CodedistillError } from '../../src/kernel/errors.js';
+import { createLlmClient, LlmError, type LlmClient, type LlmClientOptions } from '../../src/enrich/client.js';
+import { EXAMPLE_TAG, enrichBlocks, extractPythonCode, orderExamples, SUMMARY_TAG } from '../../src/enrich/enrich.js';
+import { repairExample, repairLibraryExamples } from '../../src/enrich/repair.js';
+import { createLogger, type Logger } from '../../src/kernel/log.js';
 import type { RunRequest, Runner } from '../../src/validate/types.js';
 import { tempDir, testEnv } from '../helpers/tmp.js';
 
@@ -140,7 +140,7 @@ function makeBlock(over: Partial<Block> & { name: string }): Block {
     provenance: { repo: 'acme/flowkit', url: null, commit: 'a'.repeat(40), path: 'flowkit/beds.py', startLine: 1, endLine: 2 },
     examples: [],
     validation: null,
-    compute: { gpu: false, network: false },
+    compute: { gpu: false, network: false, dataFiles: false },
     rank: 1,
     tags: ['library'],
     ...over,

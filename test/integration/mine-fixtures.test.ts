@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { mineExamples, mineWorkflows, NotebookError, type MineInput } from '../../src/distill/examples.js';
+import { mineExamples, mineWorkflows, NotebookError, type MineInput } from '../../src/distill/examples/mine.js';
 import { rankSymbols, selectSymbols, type SelectedSymbol } from '../../src/distill/select.js';
 import { walkRepo } from '../../src/ingest/walk.js';
 import { createParser } from '../../src/parse/parser.js';

@@ -11,10 +11,10 @@ import { scrubEnv } from '../../src/config.js';
 import { blockId, type Block } from '../../src/domain/block.js';
 import { LIBRARY_SCHEMA_VERSION, type LibraryManifest } from '../../src/domain/library.js';
 import { RevalidateReport, RevalidateRequest } from '../../src/domain/revalidate.js';
-import { isCodedistillError } from '../../src/errors.js';
+import { isCodedistillError } from '../../src/kernel/errors.js';
 import { SOURCE_DIR, loadLibrary, writeLibrary } from '../../src/library/files.js';
-import { silentLogger } from '../../src/log.js';
-import { revalidateLibrary } from '../../src/validate/revalidate.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { revalidateLibrary } from '../../src/jobs/revalidate.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox.js';
 import type { Runner } from '../../src/validate/types.js';
@@ -68,7 +68,7 @@ function block(qn: string, code: string, expectedOutput: string | null = null): 
       { code, source: 'doctest', path: 'src/tinyflow/core.py', startLine: 1, expectedOutput, run: null },
     ],
     validation: null,
-    compute: { gpu: false, network: false },
+    compute: { gpu: false, network: false, dataFiles: false },
     rank: 1,
     tags: [],
   };

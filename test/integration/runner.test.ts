@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { scrubEnv } from '../../src/config.js';
-import { isCodedistillError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
-import { installNameFor } from '../../src/validate/deps.js';
+import { isCodedistillError } from '../../src/kernel/errors.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { installNameFor } from '../../src/python/install-names.js';
 import { createPythonRunner, splitTimeReport, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox.js';
 

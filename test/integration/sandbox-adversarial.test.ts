@@ -14,7 +14,7 @@ import { after, test, type TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { scrubEnv } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/kernel/log.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { DEFAULT_MAX_PROCESSES, DEFAULT_SCRATCH_BYTES } from '../../src/validate/sandbox.js';
 import type { Runner } from '../../src/validate/types.js';
@@ -466,7 +466,7 @@ test('descriptors: only stdio reaches the code, even when our process inherited 
   await writeFile(
     script,
     `import { fstatSync } from 'node:fs';
-import { silentLogger } from ${src('src/log.js')};
+import { silentLogger } from ${src('src/kernel/log.js')};
 import { createPythonRunner } from ${src('src/validate/runner.js')};
 const [cfg, code] = JSON.parse(process.argv[2]);
 let inherited = false;

@@ -11,7 +11,7 @@ import { createApp, type AppServices } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Block } from '../../src/domain/block.js';
 import { loadLibrary, SOURCE_DIR } from '../../src/library/files.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/kernel/log.js';
 import { createParser } from '../../src/parse/parser.js';
 import { repoRoot, tempDir } from '../helpers/tmp.js';
 

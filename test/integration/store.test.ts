@@ -6,12 +6,13 @@ import * as lancedb from '@lancedb/lancedb';
 import { Block } from '../../src/domain/block.js';
 import { LibraryManifest } from '../../src/domain/library.js';
 import { SearchQuery, SearchResult, type SearchFilters } from '../../src/domain/search.js';
-import { CodedistillError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
-import { HashingEmbedder } from '../../src/index/hashing.js';
-import { buildWhere, META_FILE, openIndex, TABLE_NAME, TERMS_FILE } from '../../src/index/store.js';
-import { TEXT_VERSION } from '../../src/index/text.js';
-import type { BlockIndex, Embedder, LoadedLibrary } from '../../src/index/types.js';
+import { CodedistillError } from '../../src/kernel/errors.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { HashingEmbedder } from '../../src/search/hashing.js';
+import { buildWhere, META_FILE, openIndex, TABLE_NAME, TERMS_FILE } from '../../src/search/store.js';
+import { TEXT_VERSION } from '../../src/search/text.js';
+import type { SearchIndex, Embedder } from '../../src/search/types.js';
+import type { LoadedLibrary } from '../../src/domain/library.js';
 import { tempDir } from '../helpers/tmp.js';
 
 interface Spec {
@@ -204,7 +205,7 @@ const query = (q: string, f: SearchFilters & { limit?: number } = {}): SearchQue
 describe('block index on LanceDB', () => {
   const dir = tempDir('codedistill-store-');
   const embedder = new HashingEmbedder();
-  let index: BlockIndex;
+  let index: SearchIndex;
 
   before(async () => {
     index = await openIndex({ dir, embedder, logger: silentLogger });

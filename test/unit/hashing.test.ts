@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HASHING_DIM, HASHING_ID, HashingEmbedder } from '../../src/index/hashing.js';
+import { HASHING_DIM, HASHING_ID, HashingEmbedder } from '../../src/search/hashing.js';
 
 const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const norm = (a: Float32Array) => Math.sqrt(cos(a, a));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandQuery, expandTokens, lexiconSize, RELATED_WEIGHT, SAME_WEIGHT, type Expansion } from '../../src/index/lexicon.js';
-import { FIELD_NAMES, queryConcepts, queryTerms, scoreFields, stem, tokenize, type CorpusStats, type FieldName } from '../../src/index/text.js';
+import { expandQuery, expandTokens, lexiconSize, RELATED_WEIGHT, SAME_WEIGHT, type Expansion } from '../../src/search/lexicon.js';
+import { FIELD_NAMES, queryConcepts, queryTerms, scoreFields, stem, tokenize, type CorpusStats, type FieldName } from '../../src/search/text.js';
 
 /** The expansion to `words` (a word or a phrase, as written), optionally for one query word. */
 const find = (xs: Expansion[], words: string, source?: string) =>

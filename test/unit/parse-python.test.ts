@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { isCodedistillError } from '../../src/errors.js';
+import { isCodedistillError } from '../../src/kernel/errors.js';
 import { createParser } from '../../src/parse/parser.js';
 import { parseDocstring } from '../../src/parse/pydoc.js';
 import { pythonModuleOf } from '../../src/parse/python.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LoadedLibrary } from '../../src/index/types.js';
+import type { LoadedLibrary } from '../../src/domain/library.js';
 import { markProviderMismatches, packagesOfLibrary, providerImportRoots } from '../../src/library/providers.js';
 
 const lib = (name: string, qualifiedNames: string[], importRoots = ['']): LoadedLibrary =>

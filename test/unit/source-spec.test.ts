@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CodedistillError } from '../../src/errors.js';
+import { CodedistillError } from '../../src/kernel/errors.js';
 import { describeRemote, parseSourceSpec } from '../../src/ingest/source.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cd-spec-'));

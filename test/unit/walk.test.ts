@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { isCodedistillError } from '../../src/errors.js';
+import { isCodedistillError } from '../../src/kernel/errors.js';
 import { classify, walkRepo } from '../../src/ingest/walk.js';
 import type { WalkResult } from '../../src/ingest/types.js';
 import { languageOfPath } from '../../src/parse/languages.js';

@@ -7,7 +7,21 @@
  * whitespace tokenizer, so LanceDB never has to parse the raw query.
  */
 import type { Block } from '../domain/block.js';
-import type { Expansion } from './lexicon.js';
+
+/** Words to add to a query, how much they are worth, and which query word they stand in for. */
+export interface Expansion {
+  /**
+   * Stems of one alternative. A phrase ("moving average") is one expansion whose words must all occur in a block
+   * for it to count: "average" alone is not "moving average", and "loss" alone (from "minor loss") is not a valve.
+   */
+  words: string[];
+  /** The lexicon's credit (lexicon.ts: SAME_WEIGHT or RELATED_WEIGHT). */
+  weight: number;
+  /** Which kind of group it came from (the strongest, when several groups lead to it). */
+  relation: 'same' | 'related';
+  /** The query's own stem this stands in for (a matched phrase yields one expansion per stem of it). */
+  source: string;
+}
 
 /** Bump when tokenisation or the indexed text changes: the index must then be rebuilt. */
 export const TEXT_VERSION = 2;

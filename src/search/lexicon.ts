@@ -14,7 +14,9 @@
  * SAME_WEIGHT, RELATED groups at RELATED_WEIGHT.
  * Expansion is one step only (no synonyms of synonyms), so a chain of loose relations cannot drift off topic.
  */
-import { tokenize } from './text.js';
+import { tokenize, type Expansion } from './text.js';
+
+export type { Expansion };
 
 /** Credit for a word that means the same as a query word: nearly full, since nothing is lost in meaning. */
 export const SAME_WEIGHT = 0.85;
@@ -562,21 +564,6 @@ function lexicon(): Compiled {
   // Built on first use: a process that imports the index but never searches does not pay for it.
   compiled ??= compile();
   return compiled;
-}
-
-/** Words to add to a query, how much they are worth, and which query word they stand in for. */
-export interface Expansion {
-  /**
-   * Stems of one alternative. A phrase ("moving average") is one expansion whose words must all occur in a block
-   * for it to count: "average" alone is not "moving average", and "loss" alone (from "minor loss") is not a valve.
-   */
-  words: string[];
-  /** The lexicon's credit: SAME_WEIGHT or RELATED_WEIGHT. */
-  weight: number;
-  /** Which kind of group it came from (the strongest, when several groups lead to it). */
-  relation: 'same' | 'related';
-  /** The query's own stem this stands in for (a matched phrase yields one expansion per stem of it). */
-  source: string;
 }
 
 /**

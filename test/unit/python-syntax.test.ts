@@ -12,7 +12,7 @@ import {
   splitDocstring,
   statementGroups,
   stripComment,
-} from '../../src/distill/pytext.js';
+} from '../../src/python/syntax.js';
 
 describe('pytext', () => {
   test('mask blanks string contents and comments, keeps f-string expressions and lengths', () => {

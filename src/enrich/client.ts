@@ -6,8 +6,8 @@
  * The API key goes into the Authorization header and nowhere else: it is never logged, and any echo of it in
  * a provider's error text is masked before that text reaches a log line or an error message.
  */
-import { CodedistillError, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import { CodedistillError, type ErrorCode } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Block } from '../../src/domain/block.js';
-import { expandQuery } from '../../src/index/lexicon.js';
+import { expandQuery } from '../../src/search/lexicon.js';
 import {
   blockEmbedText,
   blockSearchText,
@@ -21,7 +21,7 @@ import {
   type CorpusStats,
   type FieldName,
   type FieldTokens,
-} from '../../src/index/text.js';
+} from '../../src/search/text.js';
 
 test('splitWords splits snake_case, camelCase, dotted paths and digits', () => {
   assert.deepEqual(splitWords('dP_packedBed2'), ['dp', 'packed', 'bed', '2']);

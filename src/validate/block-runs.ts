@@ -10,7 +10,7 @@
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord, RunStatus } from '../domain/validation.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '../kernel/errors.js';
 import type { RunRequest, Runner } from './types.js';
 
 export const DEFAULT_MAX_EXAMPLES_PER_BLOCK = 2;

@@ -19,8 +19,8 @@ import { Bool, FixedSizeList, Field, Float32, Schema, Utf8 } from 'apache-arrow'
 import { LRUCache } from 'lru-cache';
 import type { Block, BlockKind } from '../domain/block.js';
 import { SearchQuery, type SearchFilters, type SearchHit, type SearchResult } from '../domain/search.js';
-import { CodedistillError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { CodedistillError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
 import { expandTokens, type Expansion } from './lexicon.js';
 import {
   blockEmbedText,
@@ -42,7 +42,8 @@ import {
   type FieldName,
   type FieldTokens,
 } from './text.js';
-import type { BlockIndex, Embedder, LoadedLibrary } from './types.js';
+import type { SearchIndex, Embedder } from './types.js';
+import type { LoadedLibrary } from '../domain/library.js';
 import { ensureLanceComputeThreads } from '../config.js';
 
 // LanceDB's compute pool deadlocks on small machines unless configured before first use (see config.ts).
@@ -470,15 +471,15 @@ interface Candidate {
   cos?: number;
 }
 
-export async function openIndex(opts: OpenIndexOptions): Promise<BlockIndex> {
+export async function openIndex(opts: OpenIndexOptions): Promise<SearchIndex> {
   await mkdir(opts.dir, { recursive: true });
   const db = await lancedb.connect(opts.dir);
-  const index = new LanceBlockIndex(db, opts);
+  const index = new LanceSearchIndex(db, opts);
   await index.init();
   return index;
 }
 
-class LanceBlockIndex implements BlockIndex {
+class LanceSearchIndex implements SearchIndex {
   private readonly embedder: Embedder;
   private readonly logger: Logger;
   private readonly annThreshold: number;

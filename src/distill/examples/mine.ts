@@ -7,10 +7,10 @@
  * helpers, fixtures and constants a test needs are inlined so the example runs on its own.
  */
 import path from 'node:path';
-import type { BlockKind, Example, ExampleSource } from '../domain/block.js';
-import { CodedistillError } from '../errors.js';
-import type { FileRole, RepoFile } from '../ingest/types.js';
-import type { ExtractedSymbol, ParsedFile } from '../parse/types.js';
+import type { BlockKind, Example, ExampleSource } from '../../domain/block.js';
+import { CodedistillError } from '../../kernel/errors.js';
+import type { FileRole, RepoFile } from '../../ingest/types.js';
+import type { ExtractedSymbol, ParsedFile } from '../../parse/types.js';
 import {
   bodyOf,
   boundNames,
@@ -29,9 +29,9 @@ import {
   statementGroups,
   stripComment,
   type ImportBinding,
-} from './pytext.js';
-import { publicPaths } from './select.js';
-import { clip, firstSentence } from './summary.js';
+} from '../../python/syntax.js';
+import { publicPaths } from '../select.js';
+import { clip, firstSentence } from '../summary.js';
 
 /** What the miners need to know of a block. */
 export interface BlockRef {

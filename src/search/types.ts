@@ -1,5 +1,5 @@
 import type { Block } from '../domain/block.js';
-import type { LibraryManifest } from '../domain/library.js';
+import type { LoadedLibrary } from '../domain/library.js';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
 
 export interface Embedder {
@@ -11,18 +11,8 @@ export interface Embedder {
   embed(texts: string[]): Promise<Float32Array[]>;
 }
 
-/** A library as read from its folder (the source of truth). */
-export interface LoadedLibrary {
-  name: string;
-  dir: string;
-  readonly: boolean;
-  manifest: LibraryManifest;
-  blocks: Block[];
-  /** Hash of manifest.json and blocks.jsonl: the index is stale when this changes. */
-  fingerprint: string;
-}
 
-export interface BlockIndex {
+export interface SearchIndex {
   /** Make the index match these libraries: add new or changed ones, drop the ones gone. */
   sync(libraries: LoadedLibrary[]): Promise<{ indexed: string[]; removed: string[]; unchanged: string[] }>;
   search(q: SearchQuery): Promise<SearchResult>;

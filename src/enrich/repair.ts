@@ -6,7 +6,7 @@
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord } from '../domain/validation.js';
-import { CodedistillError } from '../errors.js';
+import { CodedistillError } from '../kernel/errors.js';
 import { importLineFor } from '../distill/usage.js';
 import type { Runner } from '../validate/types.js';
 import type { ChatMessage, LlmClient } from './client.js';

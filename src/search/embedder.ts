@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../log.js';
+import type { Logger } from '../kernel/log.js';
 import { HashingEmbedder } from './hashing.js';
 import type { Embedder } from './types.js';
 

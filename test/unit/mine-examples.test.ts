@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import type { FileRole, RepoFile } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
-import { isCodedistillError } from '../../src/errors.js';
+import { isCodedistillError } from '../../src/kernel/errors.js';
 import {
   convertDoctest,
   docCodeBlocks,
@@ -17,7 +17,7 @@ import {
   rewriteUnittestAsserts,
   stripMagics,
   type MineInput,
-} from '../../src/distill/examples.js';
+} from '../../src/distill/examples/mine.js';
 import { selectSymbols } from '../../src/distill/select.js';
 
 let parser: CodeParser;

@@ -4,11 +4,11 @@
  * is labelled as such (tag summary:llm / example:llm, example source "generated") and generated examples
  * are only ever executed through the sandboxed Runner.
  */
-import { bestRun } from '../validate/examples.js';
+import { bestRun } from '../validate/block-runs.js';
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord } from '../domain/validation.js';
-import { CodedistillError, describeError } from '../errors.js';
+import { CodedistillError, describeError } from '../kernel/errors.js';
 import { clip, firstSentence, summarizeDetailed } from '../distill/summary.js';
 import { importLineFor } from '../distill/usage.js';
 import type { Runner } from '../validate/types.js';

@@ -9,13 +9,13 @@ import type { Block } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js';
 import type { RunStatus } from '../domain/validation.js';
-import { CodedistillError, throwIfAborted } from '../errors.js';
-import type { LoadedLibrary } from '../index/types.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import type { LoadedLibrary } from '../domain/library.js';
 import { importRootsOf } from '../library/files.js';
-import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from './examples.js';
-import type { Runner } from './types.js';
-import type { LlmClient } from '../llm/client.js';
-import { repairLibraryExamples } from '../llm/repair.js';
+import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from '../validate/block-runs.js';
+import type { Runner } from '../validate/types.js';
+import type { LlmClient } from '../enrich/client.js';
+import { repairLibraryExamples } from '../enrich/repair.js';
 
 export interface RevalidateOptions {
   /** Only these block ids; every block when absent. */
