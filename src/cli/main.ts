@@ -7,7 +7,7 @@ import { shortCommit } from '../domain/library.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
-import { describeError } from '../kernel/errors.js';
+import { describeError, zodIssues } from '../kernel/errors.js';
 import { createLogger } from '../kernel/log.js';
 
 const USAGE = `codedistill: distill scientific repositories into validated building blocks for coding agents
@@ -159,8 +159,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e && typeof e === 'object' && 'issues' in e) {
-      const issues = (e as { issues: { path: PropertyKey[]; message: string }[] }).issues;
-      console.error(`invalid input: ${issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+      console.error(`invalid input: ${zodIssues(e as Parameters<typeof zodIssues>[0])}`);
       return 2;
     }
     console.error(describeError(e));

@@ -6,7 +6,7 @@
  * The API key goes into the Authorization header and nowhere else: it is never logged, and any echo of it in
  * a provider's error text is masked before that text reaches a log line or an error message.
  */
-import { CodedistillError, type ErrorCode } from '../kernel/errors.js';
+import { cancelled, CodedistillError, type ErrorCode } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 
 export interface ChatMessage {
@@ -89,7 +89,6 @@ const DEFAULT_RETRY_BASE_MS = 1_000;
 const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
 const MAX_PROVIDER_TEXT = 300;
 
-const cancelled = () => new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.');
 
 /** A counting semaphore; a waiter whose signal aborts leaves the queue instead of taking a slot later. */
 function createLimiter(max: number) {

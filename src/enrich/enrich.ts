@@ -8,7 +8,7 @@ import { bestRun } from '../validate/block-runs.js';
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord } from '../domain/validation.js';
-import { CodedistillError, describeError } from '../kernel/errors.js';
+import { CodedistillError, describeError, throwIfAborted } from '../kernel/errors.js';
 import { clip, firstSentence, summarizeDetailed } from '../distill/summary.js';
 import { importLineFor } from '../distill/usage.js';
 import type { Runner } from '../validate/types.js';
@@ -167,7 +167,7 @@ async function pool(tasks: Array<() => Promise<void>>, width: number, signal: Ab
   };
   await Promise.all(Array.from({ length: Math.max(1, width) }, worker));
   if (failure) throw failure;
-  if (signal?.aborted) throw new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.');
+  throwIfAborted(signal);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord } from '../domain/validation.js';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import { importLineFor } from '../distill/usage.js';
 import type { Runner } from '../validate/types.js';
 import type { ChatMessage, LlmClient } from './client.js';
@@ -133,7 +133,7 @@ export async function repairExample(block: Block, example: Example, client: LlmC
   const maxQuestions = maxAttempts * 2;
 
   while (attempts.length < maxAttempts && questions < maxQuestions) {
-    if (opts.signal?.aborted) throw new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.');
+    throwIfAborted(opts.signal);
     questions++;
     const answer = await client.complete(messages, { maxTokens: 1_500, temperature: 0, signal: opts.signal });
     messages.push({ role: 'assistant', content: answer });

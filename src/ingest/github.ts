@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
-import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../kernel/log.js';
 import type { ResolvedSource } from './types.js';
 
@@ -270,7 +270,7 @@ export function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> 
       settled = true;
       finish();
       if (aborted) {
-        reject(new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.'));
+        reject(cancelled());
         return;
       }
       if (code === 0 && !timedOut) {
@@ -530,7 +530,7 @@ function causeCode(e: unknown): string | undefined {
 function mapApiError(e: unknown, spec: GithubSpec, opts: ApiOptions): unknown {
   if (e instanceof CodedistillError) return e;
   if (opts.signal?.aborted) {
-    return new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.', { cause: e });
+    return cancelled({ cause: e });
   }
   const hasToken = !!opts.token;
   if (e instanceof GraphqlResponseError) {

@@ -32,10 +32,31 @@ export function isCodedistillError(e: unknown): e is CodedistillError {
   return e instanceof CodedistillError;
 }
 
+/** The one wording of a cancelled job or run. */
+export function cancelled(options?: { cause?: unknown }): CodedistillError {
+  return new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.', options);
+}
+
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new CodedistillError('cancelled', 'The job was cancelled.', 'Start it again when you need it.');
-  }
+  if (signal?.aborted) throw cancelled();
+}
+
+/** A zod failure's issues in one line: "path: message; path: message" (the first `max` of them). */
+export function zodIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }, max = Infinity): string {
+  return error.issues
+    .slice(0, max)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/** An invalid_input error from a zod failure, prefixed by what was being read, with the caller's fix. */
+export function fromZod(
+  what: string,
+  error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
+  hint: string,
+  max = Infinity,
+): CodedistillError {
+  return new CodedistillError('invalid_input', `${what}: ${zodIssues(error, max)}.`, hint);
 }
 
 /** Render any thrown value as a message for a human or a model. */

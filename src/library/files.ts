@@ -9,7 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Block } from '../domain/block.js';
 import { LibraryManifest } from '../domain/library.js';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, fromZod } from '../kernel/errors.js';
 import type { LoadedLibrary } from '../domain/library.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -83,11 +83,7 @@ export async function readManifest(dir: string): Promise<LibraryManifest> {
   }
   const parsed = LibraryManifest.safeParse(safeJson(raw));
   if (!parsed.success) {
-    throw new CodedistillError(
-      'invalid_input',
-      `${file} is not a valid manifest: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`,
-      'Distill the repository again to rewrite it.',
-    );
+    throw fromZod(`${file} is not a valid manifest`, parsed.error, 'Distill the repository again to rewrite it.', 1);
   }
   return parsed.data;
 }
@@ -110,11 +106,7 @@ export async function readBlocks(dir: string): Promise<Block[]> {
     if (!line.trim()) continue;
     const parsed = Block.safeParse(safeJson(line));
     if (!parsed.success) {
-      throw new CodedistillError(
-        'invalid_input',
-        `${file} line ${n} is not a valid block: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`,
-        'Distill the repository again to rewrite it.',
-      );
+      throw fromZod(`${file} line ${n} is not a valid block`, parsed.error, 'Distill the repository again to rewrite it.', 1);
     }
     blocks.push(parsed.data);
   }

@@ -19,7 +19,7 @@ import { Bool, FixedSizeList, Field, Float32, Schema, Utf8 } from 'apache-arrow'
 import { LRUCache } from 'lru-cache';
 import type { Block, BlockKind } from '../domain/block.js';
 import { SearchQuery, type SearchFilters, type SearchHit, type SearchResult } from '../domain/search.js';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, fromZod } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { expandTokens, type Expansion } from './lexicon.js';
 import {
@@ -748,8 +748,7 @@ class LanceSearchIndex implements SearchIndex {
     const t0 = performance.now();
     const parsed = SearchQuery.safeParse(input);
     if (!parsed.success) {
-      const msg = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-      throw new CodedistillError('invalid_input', `Invalid search: ${msg}.`, 'Pass a non-empty query of at most 2000 characters and a limit of 1-50.');
+      throw fromZod('Invalid search', parsed.error, 'Pass a non-empty query of at most 2000 characters and a limit of 1-50.');
     }
     const q = parsed.data;
     const meta = this.meta;

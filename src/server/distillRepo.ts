@@ -1,11 +1,11 @@
 import { shortCommit } from '../domain/library.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { DistillReport, DistillRequest } from '../domain/distill.js';
-import type { ToolDeps } from './deps.js';
+import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 import { progressReporter } from './progress.js';
 
-export function registerDistillRepoTool(server: McpServer, deps: ToolDeps): void {
+export function registerDistillRepoTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
     'distill_repo',
     {
@@ -21,8 +21,8 @@ export function registerDistillRepoTool(server: McpServer, deps: ToolDeps): void
       outputSchema: DistillReport,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    guarded(deps.logger, async (args, extra) => {
-      const report = await deps.app.distill(args, { onProgress: progressReporter(extra), signal: extra.signal });
+    guarded(services.logger, async (args, extra) => {
+      const report = await services.app.distill(args, { onProgress: progressReporter(extra), signal: extra.signal });
       const c = report.counts;
       const text = report.unchanged
         ? `Library "${report.library}" is already distilled at ${shortCommit(report.commit)} (${c.blocks} blocks); pass force: true to redo it.`

@@ -1,10 +1,10 @@
 import { shortCommit } from '../domain/library.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GetPatternInput, PatternResult } from '../domain/pattern.js';
-import type { ToolDeps } from './deps.js';
+import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 
-export function registerGetPatternTool(server: McpServer, deps: ToolDeps): void {
+export function registerGetPatternTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
     'get_pattern',
     {
@@ -19,8 +19,8 @@ export function registerGetPatternTool(server: McpServer, deps: ToolDeps): void 
       outputSchema: PatternResult,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    guarded(deps.logger, async ({ id }) => {
-      const res = await deps.app.getPattern(id);
+    guarded(services.logger, async ({ id }) => {
+      const res = await services.app.getPattern(id);
       const b = res.block;
       const p = b.provenance;
       const text =

@@ -1,10 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { RevalidateReport, RevalidateRequest } from '../domain/revalidate.js';
-import type { ToolDeps } from './deps.js';
+import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 import { progressReporter } from './progress.js';
 
-export function registerRevalidateTool(server: McpServer, deps: ToolDeps): void {
+export function registerRevalidateTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
     'revalidate',
     {
@@ -19,8 +19,8 @@ export function registerRevalidateTool(server: McpServer, deps: ToolDeps): void 
       outputSchema: RevalidateReport,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    guarded(deps.logger, async (args, extra) => {
-      const r = await deps.app.revalidate(args, { onProgress: progressReporter(extra), signal: extra.signal });
+    guarded(services.logger, async (args, extra) => {
+      const r = await services.app.revalidate(args, { onProgress: progressReporter(extra), signal: extra.signal });
       const c = r.counts;
       const changes = r.changed.slice(0, 20).map((ch) => `- ${ch.id}: ${ch.before ?? 'none'} -> ${ch.after} (${ch.message})`);
       const text =

@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SearchQuery, SearchResult } from '../domain/search.js';
-import type { ToolDeps } from './deps.js';
+import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 
-export function registerSearchLibraryTool(server: McpServer, deps: ToolDeps): void {
+export function registerSearchLibraryTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
     'search_library',
     {
@@ -19,8 +19,8 @@ export function registerSearchLibraryTool(server: McpServer, deps: ToolDeps): vo
       outputSchema: SearchResult,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    guarded(deps.logger, async (args) => {
-      const res = await deps.app.search(args);
+    guarded(services.logger, async (args) => {
+      const res = await services.app.search(args);
       const lines = res.results.map(
         (r, i) =>
           `${i + 1}. ${r.id} [${r.kind}, ${r.validation}, ${r.confidence}, ${r.score.toFixed(2)}]\n   ${r.signature}\n   ${r.summary}`,

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { ToolDeps } from './deps.js';
+import type { ToolServices } from './services.js';
 import { registerDistillRepoTool } from './distillRepo.js';
 import { registerGetPatternTool } from './getPattern.js';
 import { registerSearchLibraryTool } from './searchLibrary.js';
@@ -13,31 +13,31 @@ export const SERVER_INSTRUCTIONS =
   'adapted code with validate_snippet. If the code you need is in a repository that is not yet a library, ' +
   'call distill_repo on it first.';
 
-export function createServer(deps: ToolDeps, version: string): McpServer {
+export function createServer(services: ToolServices, version: string): McpServer {
   const server = new McpServer(
     { name: 'codedistill', version },
     { capabilities: { tools: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
-  registerDistillRepoTool(server, deps);
-  registerSearchLibraryTool(server, deps);
-  registerGetPatternTool(server, deps);
-  registerValidateSnippetTool(server, deps);
-  registerRevalidateTool(server, deps);
+  registerDistillRepoTool(server, services);
+  registerSearchLibraryTool(server, services);
+  registerGetPatternTool(server, services);
+  registerValidateSnippetTool(server, services);
+  registerRevalidateTool(server, services);
   return server;
 }
 
 /** Serve over stdio until the client goes away. */
-export async function serveStdio(deps: ToolDeps, version: string): Promise<void> {
-  const server = createServer(deps, version);
+export async function serveStdio(services: ToolServices, version: string): Promise<void> {
+  const server = createServer(services, version);
   const transport = new StdioServerTransport();
   await server.connect(transport);
   // Load libraries, model and index after the handshake so the client is not kept waiting.
-  void deps.app.warmUp().catch((e) => deps.logger.warn(`warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
+  void services.app.warmUp().catch((e) => services.logger.warn(`warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     transport.onclose = done;
     process.stdin.once('end', done);
     process.stdin.once('close', done);
   });
-  await deps.app.close();
+  await services.app.close();
 }

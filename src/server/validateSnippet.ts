@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SnippetRequest, SnippetResult } from '../domain/snippet.js';
-import type { ToolDeps } from './deps.js';
+import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 
-export function registerValidateSnippetTool(server: McpServer, deps: ToolDeps): void {
+export function registerValidateSnippetTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
     'validate_snippet',
     {
@@ -18,8 +18,8 @@ export function registerValidateSnippetTool(server: McpServer, deps: ToolDeps): 
       outputSchema: SnippetResult,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    guarded(deps.logger, async (args, extra) => {
-      const res = await deps.app.validateSnippet(args, { signal: extra.signal });
+    guarded(services.logger, async (args, extra) => {
+      const res = await services.app.validateSnippet(args, { signal: extra.signal });
       const out = res.stdout.trim() ? `\nstdout:\n${res.stdout.slice(0, 2000)}` : '';
       const err = res.status !== 'passed' && res.stderr.trim() ? `\nstderr:\n${res.stderr.slice(-2000)}` : '';
       const text = `${res.status.toUpperCase()} in ${Math.round(res.durationMs)} ms: ${res.message}${out}${err}`;

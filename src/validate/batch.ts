@@ -22,7 +22,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { RunRecord } from '../domain/validation.js';
-import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import type { InterpreterInfo } from './types.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES, type BwrapSupport, type ResourceLimits } from './sandbox.js';
@@ -921,7 +921,6 @@ function sameRoots(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-const cancelled = () => new CodedistillError('cancelled', 'The run was cancelled.', 'Start it again when you need it.');
 
 export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: BatchOptions): Promise<RunRecord[]> {
   const { signal } = opts;

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { PythonError, RunRecord, RunStatus } from '../domain/validation.js';
-import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { describeMismatch, outputsMatch } from './compare.js';
 import { installNameFor } from '../python/install-names.js';
@@ -758,7 +758,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger): Run
       const ex = await execute(iso, interp, req.code, files, importRoots, timeoutMs, req.signal);
       const cap = ex.capture;
       if (cap.aborted && !cap.timedOut) {
-        throw new CodedistillError('cancelled', 'The run was cancelled.', 'Start it again when you need it.');
+        throw cancelled();
       }
       return classify(
         {
