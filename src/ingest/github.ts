@@ -5,15 +5,17 @@
  * repository is still reached through `git ls-remote` + a shallow fetch, only without the API's
  * description, topics and licence.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
 import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../kernel/log.js';
+import { GitCommandError, lastLines, runGit } from './git.js';
 import type { ResolvedSource } from './types.js';
+
+// The git runner moved to git.ts; these stay importable from here for the callers that know them so.
+export { GitCommandError, runGit, type GitResult, type RunGitOptions } from './git.js';
 
 export interface GithubSpec {
   owner: string;
@@ -112,187 +114,6 @@ export function isSafeRef(ref: string): boolean {
     !ref.endsWith('/') &&
     !ref.endsWith('.lock') &&
     !/[\s~^:?*[\\\x00-\x1f\x7f]/.test(ref)
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// git runner
-
-export interface GitResult {
-  stdout: string;
-  stderr: string;
-}
-
-/** A git command that ran and failed; `stderr` is what git said (tokens never reach it). */
-export class GitCommandError extends Error {
-  constructor(
-    readonly args: string[],
-    readonly exitCode: number | null,
-    readonly stderr: string,
-    readonly timedOut: boolean,
-  ) {
-    super(timedOut ? `git ${args[0] ?? ''} timed out` : `git ${args[0] ?? ''} failed (exit ${exitCode}): ${lastLines(stderr)}`);
-    this.name = 'GitCommandError';
-  }
-}
-
-function lastLines(s: string, n = 3): string {
-  return s.trim().split('\n').slice(-n).join(' | ');
-}
-
-// Variables that would point git at some other repository than the one we name (set inside hooks).
-const GIT_LOCATION_VARS = [
-  'GIT_DIR',
-  'GIT_WORK_TREE',
-  'GIT_INDEX_FILE',
-  'GIT_OBJECT_DIRECTORY',
-  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-  'GIT_COMMON_DIR',
-  'GIT_NAMESPACE',
-  'GIT_PREFIX',
-  'GIT_CONFIG_PARAMETERS',
-];
-
-export interface RunGitOptions {
-  gitBin: string;
-  /** See GitOptions.env. */
-  env?: Record<string, string>;
-  cwd?: string;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  /** Settings as with `git -c`, passed through GIT_CONFIG_COUNT so they never show in argv. */
-  config?: Record<string, string>;
-  /** Stream stdout here instead of collecting it. */
-  onStdout?: (chunk: Buffer) => void;
-  maxStdoutBytes?: number;
-}
-
-/**
- * Run git without a terminal: no prompt can hang the job, the whole process group is killed on
- * timeout or abort (remote helpers are grandchildren that keep pipes open), output is bounded.
- */
-export function runGit(args: string[], opts: RunGitOptions): Promise<GitResult> {
-  throwIfAborted(opts.signal);
-  const env: Record<string, string> = { ...(opts.env ?? minimalEnv()) };
-  for (const k of GIT_LOCATION_VARS) delete env[k];
-  Object.assign(env, {
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_ASKPASS: '',
-    SSH_ASKPASS: '',
-    GCM_INTERACTIVE: 'never',
-    // Large data files behind LFS are not source; fetching them would need the network and a lot of disk.
-    GIT_LFS_SKIP_SMUDGE: '1',
-    // Error text is matched below; keep it in English.
-    LC_ALL: 'C',
-    LANGUAGE: 'C',
-  });
-  const cfg = Object.entries(opts.config ?? {});
-  if (cfg.length > 0) {
-    env.GIT_CONFIG_COUNT = String(cfg.length);
-    cfg.forEach(([k, v], i) => {
-      env[`GIT_CONFIG_KEY_${i}`] = k;
-      env[`GIT_CONFIG_VALUE_${i}`] = v;
-    });
-  } else {
-    delete env.GIT_CONFIG_COUNT;
-  }
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  const maxOut = opts.maxStdoutBytes ?? 16 * 1024 * 1024;
-  const maxErr = 64 * 1024;
-
-  return new Promise<GitResult>((resolve, reject) => {
-    let child;
-    try {
-      child = spawn(opts.gitBin, args, {
-        cwd: opts.cwd,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
-    } catch (e) {
-      reject(gitMissing(opts.gitBin, e));
-      return;
-    }
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let err = '';
-    let timedOut = false;
-    let aborted = false;
-    let settled = false;
-
-    const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup();
-    }, timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      killGroup();
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = () => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
-
-    child.stdout.on('data', (c: Buffer) => {
-      if (opts.onStdout) {
-        opts.onStdout(c);
-        return;
-      }
-      if (outBytes < maxOut) {
-        out.push(c);
-        outBytes += c.length;
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      if (err.length < maxErr) err += c.toString('utf8');
-    });
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (settled) return;
-      settled = true;
-      finish();
-      reject(e.code === 'ENOENT' ? gitMissing(opts.gitBin, e) : e);
-    });
-    child.on('close', (code) => {
-      if (settled) return;
-      settled = true;
-      finish();
-      if (aborted) {
-        reject(cancelled());
-        return;
-      }
-      if (code === 0 && !timedOut) {
-        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: err });
-        return;
-      }
-      reject(new GitCommandError(args, code, err, timedOut));
-    });
-  });
-}
-
-/** Only config.ts reads the process environment; without a given env git gets just enough to run. */
-function minimalEnv(): Record<string, string> {
-  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: os.homedir() };
-}
-
-function gitMissing(bin: string, cause: unknown): CodedistillError {
-  return new CodedistillError(
-    'internal',
-    `git was not found ("${bin}").`,
-    'Install git, or set CODEDISTILL_GIT to its path; a local folder source works without git.',
-    { cause },
   );
 }
 

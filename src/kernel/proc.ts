@@ -1,20 +1,57 @@
 /**
- * Start a child process in its own process group and collect its output with hard caps.
+ * The one process supervisor: every child codedistill starts (the sandboxed interpreter, the batch driver,
+ * git) goes through superviseProcess.
  *
  * No library timeout (execa's) is used: when a grandchild keeps a pipe open, waiting for the streams to end can
- * hang long after the deadline. Here the deadline kills the whole group, and once the direct child has
- * exited we wait only a short grace period for the pipes before destroying them.
+ * hang long after the deadline. Here the child gets a process group of its own, the deadline (or an abort, or
+ * the caller through ProcessControl) kills the whole group, and once the direct child has exited the leftovers
+ * of the group are killed too and we wait only a short grace period for the pipes before destroying them.
+ * Descriptors: the child gets stdio and the listed extraFds only from us; descriptors our own process inherited
+ * without close-on-exec cannot be closed from Node, so the sandbox's first program closes them (sandbox/bwrap.ts,
+ * batch/driver.py).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 
-export interface CaptureOptions {
+/** What a stream handler may do to the running process. */
+export interface ProcessControl {
+  /** Kill the whole group now; `reason` is reported as ProcessExit.killedFor (the first reason wins). */
+  kill(reason: string): void;
+  /** Replace the deadline: `ms` from now (null: none). Firing it kills the group and sets timedOut. */
+  setDeadline(ms: number | null): void;
+}
+
+export interface SuperviseOptions {
   env: Record<string, string>;
   cwd?: string;
-  /** Wall-clock limit; the process group is killed when it is reached. */
-  timeoutMs: number;
+  /** Wall-clock limit; the process group is killed when it is reached. Absent: none (see setDeadline). */
+  timeoutMs?: number;
   signal?: AbortSignal;
+  /** Written to the child's stdin, which is then closed; without it stdin is /dev/null. */
+  input?: Buffer;
+  /** Open descriptors the child gets as 3, 4, ...; the caller still owns (and closes) its own copies. */
+  extraFds?: number[];
+  /** How long to wait for the pipes after the child exited (a detached grandchild may hold them). */
+  graceMs?: number;
+  onStdout?: (chunk: Buffer, control: ProcessControl) => void;
+  onStderr?: (chunk: Buffer, control: ProcessControl) => void;
+}
+
+export interface ProcessExit {
+  /** The process could not be started at all (ENOENT, EACCES): nothing else is meaningful. */
+  spawnError: NodeJS.ErrnoException | null;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Why a stream handler killed the group (ProcessControl.kill), or null. */
+  killedFor: string | null;
+  durationMs: number;
+}
+
+export interface CaptureOptions extends Omit<SuperviseOptions, 'onStdout' | 'onStderr' | 'timeoutMs'> {
+  timeoutMs: number;
   /** Bytes of each stream kept for the result. */
   capBytes: number;
   /** Bytes kept from the end of stderr beyond the cap (a traceback is printed last). */
@@ -24,16 +61,9 @@ export interface CaptureOptions {
    * discarded so the child never blocks on a full pipe; this bound stops endless printers.
    */
   killAfterBytes?: number;
-  /** How long to wait for the pipes after the child exited (a detached grandchild may hold them). */
-  graceMs?: number;
-  /** Written to the child's stdin, which is then closed; without it stdin is /dev/null. */
-  input?: Buffer;
-  /** Open descriptors the child gets as 3, 4, ...; the caller still owns (and closes) its own copies. */
-  extraFds?: number[];
 }
 
 export interface CaptureResult {
-  /** The process could not be started at all (ENOENT, EACCES): nothing else is meaningful. */
   spawnError: NodeJS.ErrnoException | null;
   exitCode: number | null;
   signal: string | null;
@@ -84,11 +114,7 @@ export class CappedBuffer {
     const head = Buffer.concat(this.head);
     if (!this.truncated) return head;
     if (this.tail <= 0) return head;
-    const tail = this.lastBytes();
-    const marker = Buffer.from(`\n[... ${this.total - tail.length} bytes omitted ...]\n`);
-    const headRoom = Math.max(0, this.cap - tail.length - marker.length);
-    if (headRoom === 0) return tail.subarray(Math.max(0, tail.length - this.cap));
-    return Buffer.concat([head.subarray(0, headRoom), marker, tail]);
+    return renderCapped(head, this.lastBytes(), this.total, this.cap);
   }
 
   lastBytes(): Buffer {
@@ -99,6 +125,15 @@ export class CappedBuffer {
     }
     return this.tailBuf.subarray(Math.max(0, this.tailBuf.length - this.tail));
   }
+}
+
+/** The same bytes CappedBuffer keeps for a stream of `total` bytes whose first and last parts are given. */
+export function renderCapped(head: Buffer, tail: Buffer | null, total: number, cap: number): Buffer {
+  if (total <= cap || !tail || tail.length === 0) return head.subarray(0, cap);
+  const marker = Buffer.from(`\n[... ${total - tail.length} bytes omitted ...]\n`);
+  const headRoom = Math.max(0, cap - tail.length - marker.length);
+  if (headRoom === 0) return tail.subarray(Math.max(0, tail.length - cap));
+  return Buffer.concat([head.subarray(0, headRoom), marker, tail]);
 }
 
 const signalNames = new Map<number, string>(Object.entries(osConstants.signals).map(([name, num]) => [num, name]));
@@ -115,26 +150,41 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-export async function runCaptured(file: string, args: string[], opts: CaptureOptions): Promise<CaptureResult> {
+/**
+ * Start `file` in a process group of its own, hand its output to the handlers as it arrives, and resolve once
+ * it has exited and its pipes are closed (or the grace period after its exit has passed). Never rejects: a
+ * failed start is ProcessExit.spawnError.
+ */
+export function superviseProcess(file: string, args: string[], opts: SuperviseOptions): Promise<ProcessExit> {
   const started = performance.now();
-  const out = new CappedBuffer(opts.capBytes);
-  const err = new CappedBuffer(opts.capBytes, opts.stderrTailBytes ?? 0);
-  const killAfter = opts.killAfterBytes ?? Number.POSITIVE_INFINITY;
   const graceMs = opts.graceMs ?? 300;
-
   let timedOut = false;
   let aborted = false;
-  let outputLimitHit = false;
+  let killedFor: string | null = null;
 
-  // node:child_process rather than execa: execa 9 does not hand over arbitrary descriptor numbers beyond stdio
-  // (the seccomp filter for bwrap), and every result is read from the child's events anyway.
-  const child = spawn(file, args, {
-    env: opts.env,
-    cwd: opts.cwd,
-    // A group of its own, so one kill reaches every process it started (unless they left the group).
-    detached: true,
-    stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(opts.extraFds ?? [])],
-  });
+  let child: ChildProcess;
+  try {
+    // node:child_process rather than execa: execa 9 does not hand over arbitrary descriptor numbers beyond
+    // stdio (the seccomp filter for bwrap), and every result is read from the child's events anyway.
+    child = spawn(file, args, {
+      env: opts.env,
+      cwd: opts.cwd,
+      // A group of its own, so one kill reaches every process it started (unless they left the group).
+      detached: true,
+      stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(opts.extraFds ?? [])],
+    });
+  } catch (e) {
+    // Arguments spawn() refuses before starting anything (a NUL byte, a bad cwd type).
+    return Promise.resolve({
+      spawnError: e as NodeJS.ErrnoException,
+      exitCode: null,
+      signal: null,
+      timedOut,
+      aborted,
+      killedFor,
+      durationMs: performance.now() - started,
+    });
+  }
 
   const pid = child.pid;
   if (opts.input && child.stdin) {
@@ -143,7 +193,7 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
     child.stdin.end(opts.input);
   }
 
-  return await new Promise<CaptureResult>((resolve) => {
+  return new Promise<ProcessExit>((resolve) => {
     let exited = false;
     let finished = false;
     let exitCode: number | null = null;
@@ -151,6 +201,23 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
     let spawnError: NodeJS.ErrnoException | null = null;
     let openStreams = 0;
     let graceTimer: NodeJS.Timeout | undefined;
+    let deadline: NodeJS.Timeout | undefined;
+
+    const control: ProcessControl = {
+      kill(reason) {
+        killedFor ??= reason;
+        killGroup(pid);
+      },
+      setDeadline(ms) {
+        clearTimeout(deadline);
+        deadline = undefined;
+        if (ms === null || finished || exited) return;
+        deadline = setTimeout(() => {
+          timedOut = true;
+          killGroup(pid);
+        }, Math.max(0, ms));
+      },
+    };
 
     const finish = () => {
       if (finished) return;
@@ -159,28 +226,10 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
       clearTimeout(graceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       for (const s of [child.stdout, child.stderr]) s?.destroy();
-      resolve({
-        spawnError,
-        exitCode,
-        signal: exitSignal,
-        timedOut,
-        aborted,
-        outputLimitHit,
-        stdout: out.render(),
-        stderr: err.render(),
-        stderrTail: err.lastBytes(),
-        stdoutTruncated: out.truncated,
-        stderrTruncated: err.truncated,
-        stdoutBytes: out.total,
-        stderrBytes: err.total,
-        durationMs: performance.now() - started,
-      });
-    };
-    const maybeFinish = () => {
-      if (exited && openStreams === 0) finish();
+      resolve({ spawnError, exitCode, signal: exitSignal, timedOut, aborted, killedFor, durationMs: performance.now() - started });
     };
 
-    const attach = (stream: Readable | null, sink: CappedBuffer) => {
+    const attach = (stream: Readable | null, handler: ((chunk: Buffer, control: ProcessControl) => void) | undefined) => {
       if (!stream) return;
       openStreams++;
       let done = false;
@@ -188,30 +237,24 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
         if (done) return;
         done = true;
         openStreams--;
-        maybeFinish();
+        if (exited && openStreams === 0) finish();
       };
+      // Read even without a handler: a child must never block on a full pipe.
       stream.on('data', (chunk: Buffer) => {
-        sink.push(chunk);
-        if (sink.total > killAfter && !outputLimitHit) {
-          outputLimitHit = true;
-          killGroup(pid);
-        }
+        if (!finished) handler?.(chunk, control);
       });
       stream.on('end', end);
       stream.on('close', end);
       stream.on('error', end);
     };
-    attach(child.stdout, out);
-    attach(child.stderr, err);
+    attach(child.stdout, opts.onStdout);
+    attach(child.stderr, opts.onStderr);
 
     const onAbort = () => {
       aborted = true;
       killGroup(pid);
     };
-    const deadline = setTimeout(() => {
-      timedOut = true;
-      killGroup(pid);
-    }, opts.timeoutMs);
+    if (opts.timeoutMs !== undefined) control.setDeadline(opts.timeoutMs);
     if (opts.signal) {
       if (opts.signal.aborted) onAbort();
       else opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -229,10 +272,40 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
       exited = true;
       exitCode = code;
       exitSignal = sig;
-      // Members of the group that outlived the leader are of no further use.
+      clearTimeout(deadline);
+      // Members of the group that outlived the leader are of no further use; the pipes then close.
       killGroup(pid);
       if (openStreams === 0) return finish();
       graceTimer = setTimeout(finish, graceMs);
     });
   });
+}
+
+/** Run to the end and keep each stream's output within caps. */
+export async function runCaptured(file: string, args: string[], opts: CaptureOptions): Promise<CaptureResult> {
+  const out = new CappedBuffer(opts.capBytes);
+  const err = new CappedBuffer(opts.capBytes, opts.stderrTailBytes ?? 0);
+  const killAfter = opts.killAfterBytes ?? Number.POSITIVE_INFINITY;
+  const OUTPUT_LIMIT = 'output limit';
+  const sink = (buf: CappedBuffer) => (chunk: Buffer, control: ProcessControl) => {
+    buf.push(chunk);
+    if (buf.total > killAfter) control.kill(OUTPUT_LIMIT);
+  };
+  const exit = await superviseProcess(file, args, { ...opts, onStdout: sink(out), onStderr: sink(err) });
+  return {
+    spawnError: exit.spawnError,
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    timedOut: exit.timedOut,
+    aborted: exit.aborted,
+    outputLimitHit: exit.killedFor === OUTPUT_LIMIT,
+    stdout: out.render(),
+    stderr: err.render(),
+    stderrTail: err.lastBytes(),
+    stdoutTruncated: out.truncated,
+    stderrTruncated: err.truncated,
+    stdoutBytes: out.total,
+    stderrBytes: err.total,
+    durationMs: exit.durationMs,
+  };
 }
