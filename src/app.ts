@@ -21,6 +21,8 @@ import type { Logger } from './kernel/log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
 import { createPythonRunner } from './validate/runner.js';
+import { SandboxDetector } from './validate/sandbox/detect.js';
+import { UidPool } from './validate/sandbox/uid-pool.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
@@ -61,9 +63,11 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 export function defaultServices(config: Config, logger: Logger): AppServices {
+  // One uid pool per process: concurrent sandboxes must never share a uid (and with it a process budget).
+  const uids = new UidPool();
   return {
     parser: once(() => createParser()),
-    runner: createPythonRunner(config, logger),
+    runner: createPythonRunner(config, logger, { uids, detector: new SandboxDetector(uids) }),
     index: once(async () => {
       const embedder = await createEmbedder({
         model: config.model,

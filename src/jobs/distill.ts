@@ -10,7 +10,6 @@ import { blockId, type Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed, JobOptions } from '../domain/distill.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type SkippedFile } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
-import type { RunRecord } from '../domain/validation.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import { detectCitation, detectLicence } from '../ingest/licence.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
@@ -20,6 +19,7 @@ import { writeLibrary, type SourceFileCopy } from '../library/files.js';
 import type { Logger } from '../kernel/log.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
+import { markUnbuiltExtensions } from '../validate/classify.js';
 import { createLlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
@@ -286,7 +286,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       onProgress: progress,
       python: req.python,
     });
-    markUnbuiltExtensions(blocks, walk.files);
+    markUnbuiltExtensions(blocks, walk.files.map((f) => f.path));
     const mismatched = markProviderMismatches(blocks, providerRoots);
     warnings.push(...validated.warnings);
     // Counted only now, after the reclassifications above, so it counts real failures.
@@ -372,35 +372,6 @@ function runtimeRequirements(declared: DeclaredDependency[], blocks: Block[], ow
   return [...new Set([...main.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])]
     .filter((n) => !ownNames.has(normaliseDistName(n)) && n !== 'python')
     .sort();
-}
-
-const EXTENSION_SOURCE = /\.(pyx|pxd|c|cc|cpp|cxx|f|f90|f95|rs)$/i;
-
-/**
- * An example that fails only because a compiled extension of the repository was never built (a Cython or C
- * module beside the Python code) says nothing about the block: record it as skipped, saying what to build.
- */
-function markUnbuiltExtensions(blocks: Block[], files: RepoFile[]): void {
-  const sources = new Map<string, string>();
-  for (const f of files) {
-    if (!EXTENSION_SOURCE.test(f.path)) continue;
-    sources.set(path.posix.basename(f.path).replace(EXTENSION_SOURCE, ''), f.path);
-  }
-  if (!sources.size) return;
-  const fix = (r: RunRecord | null) => {
-    if (!r || r.status !== 'failed' || !r.error || !/^(ImportError|ModuleNotFoundError)$/.test(r.error.type)) return;
-    const name = /cannot import name '([\w]+)'|No module named '(?:[\w.]*\.)?([\w]+)'/.exec(r.error.message);
-    const mod = name?.[1] ?? name?.[2];
-    const src = mod ? sources.get(mod) : undefined;
-    if (!src) return;
-    r.status = 'skipped';
-    r.missingModule = mod!;
-    r.message = `needs the compiled extension ${mod} (built from ${src}): build and install the package (pip install .) to run this code.`;
-  };
-  for (const b of blocks) {
-    for (const e of b.examples) fix(e.run);
-    fix(b.validation);
-  }
 }
 
 function provenanceFor(src: ResolvedSource, file: string, startLine: number, endLine: number) {

@@ -4,8 +4,8 @@
  */
 import { distributionForImport, normaliseDistName } from '../distill/deps.js';
 import type { Block } from '../domain/block.js';
-import type { RunRecord } from '../domain/validation.js';
 import type { LoadedLibrary } from '../domain/library.js';
+import { markProviderMismatches as markRunsFailingInProviders } from '../validate/classify.js';
 import { importRootsOf } from './files.js';
 
 /** Top-level Python packages a library's blocks live in. */
@@ -37,29 +37,9 @@ export function providerImportRoots(requirements: string[], libraries: LoadedLib
 }
 
 /**
- * An import that fails inside another library's snapshot (ht asking fluids for a name a newer fluids dropped)
- * is a version mismatch between two repositories, not a fault of the block: record it as skipped, saying so,
- * as a missing dependency would be.
+ * Runs that failed inside one of these libraries' snapshots are version mismatches, not faults of the block
+ * (validate/classify.ts decides and rewrites the records). Here only which roots belong to provider libraries.
  */
 export function markProviderMismatches(blocks: Block[], providerRoots: string[]): number {
-  if (!providerRoots.length) return 0;
-  let marked = 0;
-  const fix = (r: RunRecord | null) => {
-    if (!r || r.status !== 'failed' || !r.error || !/^(ImportError|ModuleNotFoundError|AttributeError)$/.test(r.error.type)) return;
-    const root = providerRoots.find((p) => r.error!.message.includes(p) || r.stderr.includes(`${p}/`));
-    if (!root) return;
-    const from = /from '([\w.]+)'/.exec(r.error.message)?.[1] ?? null;
-    r.status = 'skipped';
-    r.missingModule = from;
-    r.message =
-      `dependency version mismatch: ${r.error.type}: ${r.error.message.replace(/ \(\/[^)]*\)$/, '')}. ` +
-      `The distilled library providing ${from ?? 'this dependency'} is at a different version than this code expects; ` +
-      'install the version the repository declares to run it.';
-    marked++;
-  };
-  for (const b of blocks) {
-    for (const e of b.examples) fix(e.run);
-    fix(b.validation);
-  }
-  return marked;
+  return markRunsFailingInProviders(blocks, providerRoots);
 }

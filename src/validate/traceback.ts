@@ -116,3 +116,10 @@ export function describePythonError(err: PythonError): string {
   const where = err.line !== null ? ` at line ${err.line}` : '';
   return msg ? `${err.type}${where}: ${msg}` : `${err.type}${where}`;
 }
+
+/** The last non-empty line of a program's output, shortened for a message. */
+export function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const l = lines[lines.length - 1] ?? '';
+  return l.length > 200 ? `${l.slice(0, 197)}...` : l;
+}

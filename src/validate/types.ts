@@ -71,3 +71,69 @@ export interface InterpreterInfo {
   /** "/path (3.11.7)" */
   display: string;
 }
+
+/** How a run's command is started: built by the isolation for one fresh sandbox. */
+export interface SandboxLaunch {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** The scratch folder as the code sees it (/sandbox, or the host folder without a sandbox). */
+  inside: string;
+  /** GNU time's report is appended to stderr. */
+  measured: boolean;
+  sandbox: 'bwrap' | 'none';
+  /** The child's stdin (the scratch archive), or null for /dev/null. */
+  input: Buffer | null;
+  /** Descriptors the child gets as 3, 4, ... (the seccomp filter); owned by the launcher. */
+  fds: number[];
+}
+
+/** What one sandbox is to start with and to run. */
+export interface LaunchSpec {
+  files: Array<[string, string]>;
+  importRoots: string[];
+  limits: ResourceLimits;
+  /** The program and its arguments, given the scratch folder as the code sees it. */
+  command: (inside: string) => string[];
+  /** Append GNU time's peak-memory report to stderr. */
+  measure: boolean;
+}
+
+export interface ResourceLimits {
+  cpuSeconds: number;
+  addressSpaceBytes: number;
+  /** Null: leave the limit alone (used without a sandbox, where it would count every process of the user). */
+  maxProcesses: number | null;
+  fileSizeBytes: number;
+}
+
+/** What happened to one piece of code, before it is judged (classify.ts). */
+export interface Outcome {
+  spawnError: Error | null;
+  sandboxFailure: string | null;
+  timedOut: boolean;
+  outputLimitHit: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  /** Capped like CappedBuffer.render(): head, omission marker, tail. */
+  stderr: string;
+  /** The end of stderr, where a traceback is. */
+  stderrTail: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  durationMs: number;
+  peakKb: number | null;
+  snippetPath: string;
+}
+
+export interface ClassifyContext {
+  interp: InterpreterInfo;
+  sandbox: 'bwrap' | 'none';
+  timeoutMs: number;
+  expectedOutput?: string | null;
+  importRoots: string[];
+  files: Array<[string, string]>;
+  ranAt: string;
+}

@@ -14,7 +14,7 @@ import type { RunRecord } from '../../src/domain/validation.js';
 import { isCodedistillError } from '../../src/kernel/errors.js';
 import { silentLogger, type Logger } from '../../src/kernel/log.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
-import { detectBubblewrap } from '../../src/validate/sandbox.js';
+import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 import type { BatchOptions, RunRequest, Runner } from '../../src/validate/types.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-batch-test-'));

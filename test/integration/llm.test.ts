@@ -282,7 +282,7 @@ describe('enrichBlocks', () => {
   test('with the real runner: the generated example imports the package from its import root and passes', async (t) => {
     // Loaded here so that work in progress on the runner fails this test alone, not the whole file.
     const { createPythonRunner } = await import('../../src/validate/runner.js');
-    const { detectBubblewrap } = await import('../../src/validate/sandbox.js');
+    const { detectBubblewrap } = await import('../../src/validate/sandbox/detect.js');
     const home = tempDir('cd-llm-');
     const root = path.join(home, 'repo');
     mkdirSync(path.join(root, 'flowkit'), { recursive: true });

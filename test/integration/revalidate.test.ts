@@ -16,7 +16,7 @@ import { SOURCE_DIR, loadLibrary, writeLibrary } from '../../src/library/files.j
 import { silentLogger } from '../../src/kernel/log.js';
 import { revalidateLibrary } from '../../src/jobs/revalidate.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
-import { detectBubblewrap } from '../../src/validate/sandbox.js';
+import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 import type { Runner } from '../../src/validate/types.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-revalidate-test-'));

@@ -9,7 +9,7 @@ import { isCodedistillError } from '../../src/kernel/errors.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { installNameFor } from '../../src/python/install-names.js';
 import { createPythonRunner, splitTimeReport, type PythonRunnerConfig } from '../../src/validate/runner.js';
-import { detectBubblewrap } from '../../src/validate/sandbox.js';
+import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-runner-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));

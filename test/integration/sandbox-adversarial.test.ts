@@ -16,7 +16,7 @@ import { execa } from 'execa';
 import { scrubEnv } from '../../src/config.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
-import { DEFAULT_MAX_PROCESSES, DEFAULT_SCRATCH_BYTES } from '../../src/validate/sandbox.js';
+import { DEFAULT_MAX_PROCESSES, DEFAULT_SCRATCH_BYTES } from '../../src/validate/sandbox/bwrap.js';
 import type { Runner } from '../../src/validate/types.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-adversarial-'));
