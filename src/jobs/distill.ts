@@ -27,7 +27,8 @@ import type { Runner } from '../validate/types.js';
 import { detectCompute } from '../distill/compute.js';
 import { distributionForImport, isStdlibModule, normaliseDistName, readDeclaredDependencies, requirementsForImports, type DeclaredDependency } from '../distill/deps.js';
 import { markProviderMismatches, providerImportRoots } from '../library/providers.js';
-import { mineExamples, mineWorkflows, readNotebook, type MineInput } from '../distill/examples/mine.js';
+import { mineExamples, mineWorkflows, type MineInput } from '../distill/examples/mine.js';
+import { readNotebook } from '../python/notebook.js';
 import { rankSymbols, selectSymbols } from '../distill/select.js';
 import { repoPurpose, summarize } from '../distill/summary.js';
 

@@ -8,7 +8,6 @@
  */
 import path from 'node:path';
 import type { BlockKind, Example, ExampleSource } from '../../domain/block.js';
-import { CodedistillError } from '../../kernel/errors.js';
 import type { FileRole, RepoFile } from '../../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../../parse/types.js';
 import {
@@ -18,7 +17,6 @@ import {
   dedent,
   freeNames,
   identifiersIn,
-  isExpressionStatement,
   logicalLines,
   mask,
   parseImport,
@@ -30,6 +28,8 @@ import {
   stripComment,
   type ImportBinding,
 } from '../../python/syntax.js';
+import { convertDoctest } from '../../python/doctest.js';
+import { readNotebookContent } from '../../python/notebook.js';
 import { publicPaths } from '../select.js';
 import { clip, firstSentence } from '../summary.js';
 
@@ -80,270 +80,6 @@ const MAX_WORKFLOW_LINES = 400;
 const MAX_TEST_EXAMPLE_LINES = 80;
 const MAX_INLINED_HELPER_LINES = 40;
 const MAX_DOC_FILE_CHARS = 400_000;
-
-// ---------------------------------------------------------------------------------------------
-// Notebooks
-
-/** A notebook that cannot be read: invalid JSON or not an nbformat 3/4 document. */
-export class NotebookError extends CodedistillError {
-  readonly path: string | null;
-  readonly reason: string;
-  constructor(reason: string, path: string | null = null, options?: { cause?: unknown }) {
-    super(
-      'invalid_input',
-      `${path ? `Notebook ${path}` : 'The notebook'} is broken: ${reason}.`,
-      'It is skipped as an example source; open and save it in Jupyter to repair it.',
-      options,
-    );
-    this.name = 'NotebookError';
-    this.path = path;
-    this.reason = reason;
-  }
-}
-
-export interface NotebookContent {
-  nbformat: number;
-  /** Kernel language when the notebook says ("python", "R", ...). */
-  language: string | null;
-  /** Code cells in order, magics and shell escapes removed; empty cells left out. */
-  codeCells: string[];
-  markdownCells: string[];
-}
-
-const KEEP_CELL_MAGICS = /^%%(time|timeit|capture|prun)\b/;
-
-function cellText(source: unknown): string {
-  if (Array.isArray(source)) return source.map((s) => (typeof s === 'string' ? s : '')).join('');
-  return typeof source === 'string' ? source : '';
-}
-
-/**
- * Drop IPython-only lines: `%magic`, `!shell`, `x = !cmd`, `obj?`, get_ipython(). A dropped line inside
- * an indented block becomes `pass` so the block stays valid Python.
- */
-export function stripMagics(cell: string): string | null {
-  const lines = cell.replace(/\r\n?/g, '\n').split('\n');
-  const first = lines.find((l) => l.trim() !== '') ?? '';
-  if (/^\s*%%/.test(first)) {
-    if (!KEEP_CELL_MAGICS.test(first.trim())) return null; // %%bash, %%writefile, %%html: not Python
-    lines.splice(lines.indexOf(first), 1);
-  }
-  const out: string[] = [];
-  for (const line of lines) {
-    const t = line.trim();
-    const magic =
-      /^[%!]/.test(t) ||
-      /^[A-Za-z_][\w, ]*=\s*[!%]/.test(t) ||
-      /^\?\??[\w.]+$/.test(t) ||
-      /^[\w.]+\?\??$/.test(t) ||
-      /\bget_ipython\(\)/.test(t);
-    if (!magic) {
-      out.push(line);
-      continue;
-    }
-    const indent = /^\s*/.exec(line)![0];
-    if (indent.length > 0) out.push(`${indent}pass`);
-  }
-  const text = out.join('\n').replace(/\s+$/, '');
-  return text.trim() === '' ? null : text;
-}
-
-/** Parse a notebook; throws NotebookError when it is not valid JSON or not nbformat 3 or 4. */
-export function readNotebookContent(text: string, notebookPath: string | null = null): NotebookContent {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (cause) {
-    throw new NotebookError(`not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`, notebookPath, { cause });
-  }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new NotebookError('not a JSON object', notebookPath);
-  const nb = doc as Record<string, unknown>;
-  const nbformat = nb.nbformat;
-  if (typeof nbformat !== 'number' || (nbformat !== 3 && nbformat !== 4)) {
-    throw new NotebookError(`unsupported nbformat ${JSON.stringify(nbformat ?? null)} (3 or 4 expected)`, notebookPath);
-  }
-  let cells: unknown[];
-  if (nbformat === 4) {
-    if (!Array.isArray(nb.cells)) throw new NotebookError('no "cells" list', notebookPath);
-    cells = nb.cells;
-  } else {
-    const ws = nb.worksheets;
-    if (!Array.isArray(ws)) throw new NotebookError('no "worksheets" list (nbformat 3)', notebookPath);
-    cells = ws.flatMap((w) => (w && typeof w === 'object' && Array.isArray((w as { cells?: unknown }).cells) ? (w as { cells: unknown[] }).cells : []));
-  }
-  const meta = (nb.metadata ?? {}) as Record<string, unknown>;
-  const kernel = (meta.kernelspec ?? {}) as Record<string, unknown>;
-  const langInfo = (meta.language_info ?? {}) as Record<string, unknown>;
-  const language =
-    (typeof kernel.language === 'string' && kernel.language) || (typeof langInfo.name === 'string' && langInfo.name) || (nbformat === 3 ? 'python' : null);
-  const codeCells: string[] = [];
-  const markdownCells: string[] = [];
-  for (const c of cells) {
-    if (!c || typeof c !== 'object') throw new NotebookError('a cell is not an object', notebookPath);
-    const cell = c as Record<string, unknown>;
-    const type = cell.cell_type;
-    if (type === 'code') {
-      const src = stripMagics(cellText(nbformat === 4 ? cell.source : (cell.input ?? cell.source)));
-      if (src !== null) codeCells.push(src);
-    } else if (type === 'markdown' || type === 'heading') {
-      const src = cellText(cell.source).trim();
-      if (src) markdownCells.push(type === 'heading' ? `# ${src}` : src);
-    } else if (type === undefined) {
-      throw new NotebookError('a cell has no cell_type', notebookPath);
-    }
-  }
-  return { nbformat, language: language ? String(language) : null, codeCells, markdownCells };
-}
-
-/**
- * The code cells of a notebook in order, IPython magics and shell lines removed. A notebook whose kernel
- * is not Python yields no cells. Throws NotebookError for a broken notebook.
- */
-export function readNotebook(text: string, notebookPath: string | null = null): string[] {
-  const nb = readNotebookContent(text, notebookPath);
-  if (nb.language && !/^(python|ipython)/i.test(nb.language)) return [];
-  return nb.codeCells;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Doctests
-
-export interface DoctestConversion {
-  /** Script form: expression statements with expected output print their repr. */
-  code: string;
-  /** Concatenated expected output of the kept statements, or null when none shows output. */
-  expectedOutput: string | null;
-  /** 0-based line (within the text) of the first prompt. */
-  firstLine: number;
-  statements: number;
-}
-
-interface DoctestPart {
-  source: string;
-  want: string[];
-  line: number;
-}
-
-function parseDoctestParts(text: string): DoctestPart[] {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const parts: DoctestPart[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const m = /^(\s*)>>>(?: (.*)|$)/.exec(lines[i]!);
-    if (!m) {
-      i++;
-      continue;
-    }
-    const indent = m[1]!;
-    const start = i;
-    const src = [m[2] ?? ''];
-    i++;
-    while (i < lines.length) {
-      const c = /^(\s*)\.\.\.(?: (.*)|$)/.exec(lines[i]!);
-      if (!c || c[1] !== indent) break;
-      src.push(c[2] ?? '');
-      i++;
-    }
-    const want: string[] = [];
-    while (i < lines.length && lines[i]!.trim() !== '' && !/^\s*>>>/.test(lines[i]!)) {
-      const l = lines[i]!;
-      const body = l.startsWith(indent) ? l.slice(indent.length) : l.trimStart();
-      want.push(body.trim() === '<BLANKLINE>' ? '' : body);
-      i++;
-    }
-    while (src.length > 1 && src[src.length - 1]!.trim() === '') src.pop();
-    parts.push({ source: src.join('\n'), want, line: start });
-  }
-  return parts;
-}
-
-function directives(source: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of source.matchAll(/#\s*doctest:\s*([^\n]+)/g)) {
-    for (const d of m[1]!.split(/[\s,]+/)) if (d) out.add(d.toUpperCase());
-  }
-  return out;
-}
-
-/**
- * True when `expr` is one call to a function known to return nothing (it prints, and doctest shows only
- * what it prints): wrapping it in print(repr()) would add a "None" line.
- */
-function callsNothingReturning(expr: string, returnsNothing?: (callee: string) => boolean): boolean {
-  if (!returnsNothing) return false;
-  const m = mask(expr).trim();
-  const head = /^([A-Za-z_][\w.]*)\s*\(/.exec(m);
-  if (!head) return false;
-  let depth = 0;
-  for (let i = head[0].length - 1; i < m.length; i++) {
-    if (m[i] === '(') depth++;
-    else if (m[i] === ')') {
-      depth--;
-      if (depth === 0) return m.slice(i + 1).trim() === '' && returnsNothing(head[1]!);
-    }
-  }
-  return false;
-}
-
-/** True when `expr` is one call to print (its output is what doctest shows). */
-function isPrintCall(expr: string): boolean {
-  const m = mask(expr).trim();
-  if (!/^print\s*\(/.test(m)) return false;
-  let depth = 0;
-  for (let i = m.indexOf('('); i < m.length; i++) {
-    if (m[i] === '(') depth++;
-    else if (m[i] === ')') {
-      depth--;
-      if (depth === 0) return m.slice(i + 1).trim() === '';
-    }
-  }
-  return false;
-}
-
-/**
- * Turn a docstring's `>>>` examples into a script and its expected output. A script does not echo
- * expression values as the interpreter does, so an expression statement with expected output becomes
- * `print(repr(expr))` (doctest compares reprs); a print call, assignments and compound statements stay
- * as written. `+SKIP` statements and statements expected to raise are dropped; `+ELLIPSIS` outputs keep
- * their `...` wildcards for the comparator.
- */
-export function convertDoctest(text: string, opts: { returnsNothing?: (callee: string) => boolean } = {}): DoctestConversion | null {
-  const parts = parseDoctestParts(text);
-  if (parts.length === 0) return null;
-  const code: string[] = [];
-  const output: string[] = [];
-  let statements = 0;
-  for (const p of parts) {
-    const dirs = directives(p.source);
-    if (dirs.has('+SKIP')) continue;
-    if (p.want.length > 0 && /^Traceback \((most recent call last|innermost last)\):/.test(p.want[0]!.trim())) continue;
-    const src = stripComment(p.source).replace(/;\s*$/, '');
-    if (src.trim() === '') continue;
-    statements++;
-    if (p.want.length === 0) {
-      code.push(src);
-      continue;
-    }
-    output.push(...p.want);
-    const pieces = splitTopLevel(mask(src), ';');
-    const last = pieces[pieces.length - 1]!;
-    const lastSrc = src.slice(last[0], last[1]);
-    if (isExpressionStatement(lastSrc) && !isPrintCall(lastSrc) && !callsNothingReturning(lastSrc, opts.returnsNothing)) {
-      const head = src.slice(0, last[0]);
-      const expr = lastSrc.trim();
-      // `a, b` is a tuple to doctest but two arguments to repr().
-      const tuple = splitTopLevel(mask(expr), ',').length > 1;
-      code.push(`${head}${head ? ' ' : ''}print(repr(${tuple ? `(${expr})` : expr}))`);
-    } else code.push(src);
-  }
-  if (code.length === 0) return null;
-  return {
-    code: code.join('\n'),
-    expectedOutput: output.length ? output.join('\n') + '\n' : null,
-    firstLine: parts[0]!.line,
-    statements,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Block resolution: which blocks a piece of code calls
