@@ -3,15 +3,12 @@ import { before, describe, test } from 'node:test';
 import type { FileRole, RepoFile } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
-import {
-  docCodeBlocks,
-  inlineParametrize,
-  mergeImports,
-  mineExamples,
-  mineWorkflows,
-  rewriteUnittestAsserts,
-  type MineInput,
-} from '../../src/distill/examples/mine.js';
+import type { MineInput } from '../../src/distill/examples/context.js';
+import { docCodeBlocks } from '../../src/distill/examples/doc-fences.js';
+import { mergeImports } from '../../src/distill/examples/imports.js';
+import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
+import { inlineParametrize, rewriteUnittestAsserts } from '../../src/distill/examples/test-rewrite.js';
+import { workflowCandidates } from '../../src/distill/examples/workflows.js';
 import { NotebookError } from '../../src/python/notebook.js';
 import { selectSymbols } from '../../src/distill/select.js';
 
@@ -44,6 +41,16 @@ function repo(files: Record<string, [FileRole, string]>, importRoots = ['']): Mi
     },
     packageNames: ['geom'],
   };
+}
+
+/** One mining pass, as the pipeline runs it, read for its examples per block. */
+async function mineExamples(input: MineInput) {
+  return examplesByBlock(await mine(input));
+}
+
+/** One mining pass read for its workflows. */
+async function mineWorkflows(input: MineInput) {
+  return workflowCandidates(await mine(input));
 }
 
 const GEOM_INIT = '"""Plane geometry."""\nfrom .shapes import area, Circle\n';
