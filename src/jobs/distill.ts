@@ -148,7 +148,13 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   progress({ stage: 'select', done: 0 });
   const libraryFiles = parsed.filter((p) => roles.get(p.path) === 'library');
   const selected = selectSymbols(parsed, roles);
-  const readText = async (p: string) => fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8');
+  // Ranking, the purpose line and the miners all read README and docs: each file is read once.
+  const texts = new Map<string, Promise<string>>();
+  const readText = (p: string): Promise<string> => {
+    let text = texts.get(p);
+    if (!text) texts.set(p, (text = fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8')));
+    return text;
+  };
   const packageNames = topLevelPackages(libraryFiles);
   // Ranking reads how README fences, notebooks and scripts use each block, not only parsed code.
   const docTexts: { path: string; code: string }[] = notebooks.map((nb) => ({ path: nb.path, code: pythonCells(nb.notebook).join('\n\n') }));
