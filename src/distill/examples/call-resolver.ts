@@ -29,7 +29,7 @@ export class CallResolver {
   readonly libraryModules: Set<string>;
 
   constructor(
-    readonly blocks: BlockRef[],
+    blocks: BlockRef[],
     libraryFiles: ParsedFile[],
     readonly packageNames: string[],
   ) {
