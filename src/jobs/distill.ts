@@ -27,7 +27,10 @@ import type { Runner } from '../validate/types.js';
 import { detectCompute } from '../distill/compute.js';
 import { distributionForImport, isStdlibModule, normaliseDistName, readDeclaredDependencies, requirementsForImports, type DeclaredDependency } from '../distill/deps.js';
 import { markProviderMismatches, providerImportRoots } from '../library/providers.js';
-import { mineExamples, mineWorkflows, readNotebook, type MineInput } from '../distill/examples/mine.js';
+import type { MineInput } from '../distill/examples/context.js';
+import { examplesByBlock, mine } from '../distill/examples/mine.js';
+import { workflowCandidates } from '../distill/examples/workflows.js';
+import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
 import { rankSymbols, selectSymbols } from '../distill/select.js';
 import { repoPurpose, summarize } from '../distill/summary.js';
 
@@ -131,11 +134,10 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   progress({ stage: 'parse', done: toParse.length, total: toParse.length });
 
   // Notebooks are example sources; a broken one is counted and named.
-  const notebooks: { path: string; code: string }[] = [];
+  const notebooks: { path: string; notebook: NotebookContent }[] = [];
   for (const f of walk.files.filter((x) => x.role === 'notebook')) {
     try {
-      const cells = readNotebook(await fs.readFile(f.absPath, 'utf8'));
-      notebooks.push({ path: f.path, code: cells.join('\n\n') });
+      notebooks.push({ path: f.path, notebook: readNotebookContent(await fs.readFile(f.absPath, 'utf8')) });
     } catch (e) {
       parseErrors++;
       skipped.push({ path: f.path, reason: `broken notebook: ${e instanceof Error ? e.message : String(e)}` });
@@ -146,17 +148,22 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   progress({ stage: 'select', done: 0 });
   const libraryFiles = parsed.filter((p) => roles.get(p.path) === 'library');
   const selected = selectSymbols(parsed, roles);
-  const readText = async (p: string) => fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8');
+  // Ranking, the purpose line and the miners all read README and docs: each file is read once.
+  const texts = new Map<string, Promise<string>>();
+  const readText = (p: string): Promise<string> => {
+    let text = texts.get(p);
+    if (!text) texts.set(p, (text = fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8')));
+    return text;
+  };
   const packageNames = topLevelPackages(libraryFiles);
   // Ranking reads how README fences, notebooks and scripts use each block, not only parsed code.
-  const docTexts: { path: string; code: string }[] = [...notebooks];
+  const docTexts: { path: string; code: string }[] = notebooks.map((nb) => ({ path: nb.path, code: pythonCells(nb.notebook).join('\n\n') }));
   for (const f of walk.files.filter((x) => x.role === 'docs' && /\.(md|rst|txt)$/i.test(x.path)).slice(0, 200)) {
     docTexts.push({ path: f.path, code: await readText(f.path).catch(() => '') });
   }
   const ranks = rankSymbols(selected, parsed, roles, docTexts);
 
   progress({ stage: 'examples', done: 0, total: selected.length });
-  // One input object for both miners: mining is cached per object, so the work is done once.
   const mineInput: MineInput = {
     blocks: selected.map((s) => ({
       qualifiedName: s.qualifiedName,
@@ -172,7 +179,8 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     readText,
     packageNames,
   };
-  const mined = await mineExamples(mineInput);
+  const mined = await mine(mineInput);
+  const examples = examplesByBlock(mined);
 
   // Licence, citation, purpose, dependencies.
   const licence = await detectLicence(src.root, walk.files.map((f) => f.path));
@@ -224,7 +232,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       licence: licenceId,
       citation,
       provenance: provenanceFor(src, file.path, sym.startLine, sym.endLine),
-      examples: mined.get(s.qualifiedName) ?? [],
+      examples: examples.get(s.qualifiedName) ?? [],
       validation: null,
       compute: detectCompute(sym.code, imports, sym.calls),
       rank: ranks.get(s.qualifiedName) ?? 0,
@@ -234,7 +242,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
 
   // Workflows: the repository's own example scripts and notebooks, linked to the blocks they use.
   const byQn = new Map(blocks.map((b) => [b.qualifiedName, b]));
-  for (const w of await mineWorkflows(mineInput)) {
+  for (const w of workflowCandidates(mined)) {
     const baseQn = `workflow.${w.path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9]+/g, '_')}`;
     let qn = baseQn;
     for (let n = 2; seen.has(qn); n++) qn = `${baseQn}~${n}`;

@@ -8,7 +8,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { mineExamples, mineWorkflows, NotebookError, type MineInput } from '../../src/distill/examples/mine.js';
+import type { MineInput } from '../../src/distill/examples/context.js';
+import { examplesByBlock, mine as mineRepo } from '../../src/distill/examples/mine.js';
+import type { WorkflowCandidate } from '../../src/distill/examples/collector.js';
+import { workflowCandidates } from '../../src/distill/examples/workflows.js';
+import { NotebookError } from '../../src/python/notebook.js';
 import { rankSymbols, selectSymbols, type SelectedSymbol } from '../../src/distill/select.js';
 import { walkRepo } from '../../src/ingest/walk.js';
 import { createParser } from '../../src/parse/parser.js';
@@ -25,7 +29,8 @@ interface Mined {
   selected: SelectedSymbol[];
   parsed: ParsedFile[];
   input: MineInput;
-  examples: Awaited<ReturnType<typeof mineExamples>>;
+  examples: ReturnType<typeof examplesByBlock>;
+  workflows: WorkflowCandidate[];
   fileErrors: [string, unknown][];
 }
 
@@ -49,7 +54,8 @@ async function mine(name: string): Promise<Mined> {
     packageNames,
     onFileError: (p, e) => fileErrors.push([p, e]),
   };
-  return { selected, parsed, input, examples: await mineExamples(input), fileErrors };
+  const mined = await mineRepo(input);
+  return { selected, parsed, input, examples: examplesByBlock(mined), workflows: workflowCandidates(mined), fileErrors };
 }
 
 /** Syntax problems of a snippet, found by parsing it (never by running it). */
@@ -97,7 +103,7 @@ describe('mining the fixture repositories', () => {
     const eff = m.examples.get('flowcalc.heat.HeatExchanger.effectiveness')!;
     assert.ok(eff.some((e) => e.source === 'test' && /def make_exchanger/.test(e.code)));
 
-    const wf = await mineWorkflows(m.input);
+    const wf = m.workflows;
     assert.deepEqual(wf.map((w) => w.path).sort(), ['examples/size_packed_column.py', 'examples/walkthrough.ipynb', 'examples/water_heater.py']);
     const heater = wf.find((w) => w.path === 'examples/water_heater.py')!;
     assert.ok(heater.callsBlocks.includes('flowcalc.heat.HeatExchanger.outlet_temperatures'));

@@ -3,21 +3,13 @@ import { before, describe, test } from 'node:test';
 import type { FileRole, RepoFile } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
-import { isCodedistillError } from '../../src/kernel/errors.js';
-import {
-  convertDoctest,
-  docCodeBlocks,
-  inlineParametrize,
-  mergeImports,
-  mineExamples,
-  mineWorkflows,
-  NotebookError,
-  readNotebook,
-  readNotebookContent,
-  rewriteUnittestAsserts,
-  stripMagics,
-  type MineInput,
-} from '../../src/distill/examples/mine.js';
+import type { MineInput } from '../../src/distill/examples/context.js';
+import { docCodeBlocks } from '../../src/distill/examples/doc-fences.js';
+import { mergeImports } from '../../src/distill/examples/imports.js';
+import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
+import { inlineParametrize, rewriteUnittestAsserts } from '../../src/distill/examples/test-rewrite.js';
+import { workflowCandidates } from '../../src/distill/examples/workflows.js';
+import { NotebookError } from '../../src/python/notebook.js';
 import { selectSymbols } from '../../src/distill/select.js';
 
 let parser: CodeParser;
@@ -51,68 +43,15 @@ function repo(files: Record<string, [FileRole, string]>, importRoots = ['']): Mi
   };
 }
 
-describe('convertDoctest', () => {
-  test('expressions with output print their repr, print calls and assignments stay, outputs concatenate', () => {
-    const conv = convertDoctest(
-      [
-        'Area of a circle.',
-        '',
-        '>>> r = 2.0',
-        '>>> area(r)',
-        '12.566370614359172',
-        '>>> print(area(1.0))',
-        '3.141592653589793',
-        '>>> for k in range(2):',
-        '...     print(k)',
-        '0',
-        '1',
-        '>>> area(1.0), area(2.0)  # a tuple, not two arguments',
-        '(3.14..., 12.56...)',
-      ].join('\n'),
-    )!;
-    assert.equal(
-      conv.code,
-      ['r = 2.0', 'print(repr(area(r)))', 'print(area(1.0))', 'for k in range(2):', '    print(k)', 'print(repr((area(1.0), area(2.0))))'].join('\n'),
-    );
-    assert.equal(conv.expectedOutput, '12.566370614359172\n3.141592653589793\n0\n1\n(3.14..., 12.56...)\n');
-    assert.equal(conv.firstLine, 2);
-  });
+/** One mining pass, as the pipeline runs it, read for its examples per block. */
+async function mineExamples(input: MineInput) {
+  return examplesByBlock(await mine(input));
+}
 
-  test('+SKIP statements and expected tracebacks are dropped; ELLIPSIS and BLANKLINE handled', () => {
-    const conv = convertDoctest(
-      [
-        '>>> slow_download()  # doctest: +SKIP',
-        'lots of data',
-        '>>> area(-1)',
-        'Traceback (most recent call last):',
-        '    ...',
-        'ValueError: negative radius',
-        '>>> describe(1.0)  # doctest: +ELLIPSIS',
-        "'circle of radius 1.0 ...'",
-        ">>> print('a\\n\\nb')",
-        'a',
-        '<BLANKLINE>',
-        'b',
-      ].join('\n'),
-    )!;
-    assert.equal(conv.code, "print(repr(describe(1.0)))\nprint('a\\n\\nb')");
-    assert.equal(conv.expectedOutput, "'circle of radius 1.0 ...'\na\n\nb\n");
-    assert.equal(conv.statements, 2);
-  });
-
-  test('a call to a function known to return nothing is left as is: it prints, it has no repr to show', () => {
-    const conv = convertDoctest('>>> report(3)\nvalue: 3\n>>> area(1.0)\n3.14', { returnsNothing: (c) => c === 'report' })!;
-    assert.equal(conv.code, 'report(3)\nprint(repr(area(1.0)))');
-    assert.equal(conv.expectedOutput, 'value: 3\n3.14\n');
-  });
-
-  test('no prompts, no conversion; statements without output give no expected output', () => {
-    assert.equal(convertDoctest('Just prose.\n\nNo examples here.'), null);
-    const conv = convertDoctest('>>> x = 1\n>>> y = x + 1\n')!;
-    assert.equal(conv.code, 'x = 1\ny = x + 1');
-    assert.equal(conv.expectedOutput, null);
-  });
-});
+/** One mining pass read for its workflows. */
+async function mineWorkflows(input: MineInput) {
+  return workflowCandidates(await mine(input));
+}
 
 const GEOM_INIT = '"""Plane geometry."""\nfrom .shapes import area, Circle\n';
 const GEOM_SHAPES = `
@@ -421,48 +360,6 @@ describe('mineExamples', () => {
     assert.equal(errors[0]![0], 'notebooks/broken.ipynb');
     assert.ok(errors[0]![1] instanceof NotebookError);
     assert.ok(ex.get('geom.shapes.area')!.length > 0);
-  });
-});
-
-describe('readNotebook', () => {
-  test('code cells in order, magics and shell lines removed, markdown kept apart', () => {
-    const text = JSON.stringify({
-      nbformat: 4,
-      nbformat_minor: 2,
-      metadata: { language_info: { name: 'python' } },
-      cells: [
-        { cell_type: 'markdown', source: '# Tour\n\nA short tour.', metadata: {} },
-        { cell_type: 'code', source: ['%load_ext autoreload\n', '!pip install geom\n', 'import geom\n'], metadata: {}, outputs: [] },
-        { cell_type: 'code', source: '%%bash\necho hi\n', metadata: {}, outputs: [] },
-        { cell_type: 'code', source: '%%time\nx = geom.area(1.0)\n', metadata: {}, outputs: [] },
-        { cell_type: 'code', source: 'for i in range(2):\n    %time geom.area(i)\ngeom.area?\n', metadata: {}, outputs: [] },
-        { cell_type: 'code', source: '', metadata: {}, outputs: [] },
-      ],
-    });
-    assert.deepEqual(readNotebook(text), ['import geom', 'x = geom.area(1.0)', 'for i in range(2):\n    pass']);
-    assert.deepEqual(readNotebookContent(text).markdownCells, ['# Tour\n\nA short tour.']);
-  });
-
-  test('invalid JSON, a non-notebook and an unknown nbformat throw NotebookError', () => {
-    for (const bad of ['{"cells": [', '[1, 2]', JSON.stringify({ nbformat: 5, cells: [] }), JSON.stringify({ cells: [] }), JSON.stringify({ nbformat: 4 })]) {
-      assert.throws(
-        () => readNotebook(bad, 'nb/x.ipynb'),
-        (e: unknown) => e instanceof NotebookError && isCodedistillError(e) && e.code === 'invalid_input' && e.path === 'nb/x.ipynb' && /x\.ipynb/.test(e.message),
-        bad,
-      );
-    }
-  });
-
-  test('nbformat 3 worksheets are read; a notebook with another kernel language gives no Python cells', () => {
-    const v3 = JSON.stringify({ nbformat: 3, metadata: {}, worksheets: [{ cells: [{ cell_type: 'code', input: 'import geom\n', language: 'python' }] }] });
-    assert.deepEqual(readNotebook(v3), ['import geom']);
-    const r = JSON.stringify({ nbformat: 4, metadata: { kernelspec: { language: 'R' } }, cells: [{ cell_type: 'code', source: 'library(x)', metadata: {} }] });
-    assert.deepEqual(readNotebook(r), []);
-  });
-
-  test('stripMagics drops non-Python cell magics entirely', () => {
-    assert.equal(stripMagics('%%writefile x.py\nprint(1)\n'), null);
-    assert.equal(stripMagics('files = !ls\nprint(files)'), 'print(files)');
   });
 });
 

@@ -1,0 +1,145 @@
+/**
+ * Which building blocks a piece of mined code calls: dotted call paths resolved through the snippet's own
+ * imports to the blocks' defining and public paths. Methods count when their class appears in the snippet.
+ */
+import type { BlockKind } from '../../domain/block.js';
+import type { ParsedFile } from '../../parse/types.js';
+import { callsIn, identifiersIn, logicalLines, mask, parseImport, resolveRelative } from '../../python/syntax.js';
+import { publicPaths } from '../select.js';
+
+/** What the miners need to know of a block. */
+export interface BlockRef {
+  qualifiedName: string;
+  name: string;
+  /** Defining module. */
+  module: string;
+  /** Module users import the object from (the class's, for methods). */
+  publicImport: string;
+  kind: BlockKind;
+  parent: string | null;
+}
+
+export class CallResolver {
+  /** object path (function, class, or class path + ".method") -> blocks */
+  readonly byPath = new Map<string, BlockRef[]>();
+  readonly byName = new Map<string, BlockRef[]>();
+  /** class qualified name -> its method blocks */
+  readonly methodsOfClass = new Map<string, BlockRef[]>();
+  readonly classQn = new Map<BlockRef, string>();
+  readonly libraryModules: Set<string>;
+
+  constructor(
+    blocks: BlockRef[],
+    libraryFiles: ParsedFile[],
+    readonly packageNames: string[],
+  ) {
+    this.libraryModules = new Set(libraryFiles.map((f) => f.module));
+    const aliases = publicPaths(libraryFiles);
+    const add = (p: string, b: BlockRef) => {
+      const list = this.byPath.get(p) ?? [];
+      if (!list.includes(b)) list.push(b);
+      this.byPath.set(p, list);
+    };
+    for (const b of blocks) {
+      if (b.kind === 'workflow') continue;
+      if (b.kind === 'method') {
+        const cls = b.qualifiedName.slice(0, b.qualifiedName.length - b.name.length - 1);
+        this.classQn.set(b, cls);
+        const list = this.methodsOfClass.get(cls) ?? [];
+        list.push(b);
+        this.methodsOfClass.set(cls, list);
+        const clsName = cls.split('.').pop()!;
+        const paths = new Set([...(aliases.get(cls) ?? [cls]), `${b.publicImport}.${clsName}`]);
+        for (const p of paths) add(`${p}.${b.name}`, b);
+        continue;
+      }
+      const paths = new Set([...(aliases.get(b.qualifiedName) ?? [b.qualifiedName]), `${b.publicImport}.${b.name}`]);
+      for (const p of paths) add(p, b);
+      const named = this.byName.get(b.name) ?? [];
+      named.push(b);
+      this.byName.set(b.name, named);
+    }
+  }
+
+  isPackageModule(mod: string): boolean {
+    return this.libraryModules.has(mod) || this.packageNames.includes(mod.split('.')[0]!);
+  }
+
+  /** Blocks at a dotted path; falls back to a unique name under one of the packages. */
+  lookup(full: string): BlockRef[] {
+    const hit = this.byPath.get(full);
+    if (hit) return hit;
+    const parts = full.split('.');
+    if (parts.length < 2 || !this.packageNames.includes(parts[0]!)) return [];
+    const last = parts[parts.length - 1]!;
+    const named = this.byName.get(last) ?? [];
+    return named.length === 1 ? named : [];
+  }
+
+  /**
+   * Blocks a snippet calls or constructs. Methods count when their class is referenced in the snippet
+   * and a call ends in `.method(`.
+   */
+  calledBy(code: string, scope: Scope): BlockRef[] {
+    const found = new Set<BlockRef>();
+    const classes = new Set<string>();
+    const attrCalls = new Set<string>();
+    const resolveName = (dotted: string): BlockRef[] => {
+      const parts = dotted.split('.');
+      const bound = scope.bindings.get(parts[0]!);
+      if (bound) return this.lookup([bound, ...parts.slice(1)].join('.'));
+      for (const star of scope.stars) {
+        const hit = this.lookup(`${star}.${dotted}`);
+        if (hit.length) return hit;
+      }
+      return [];
+    };
+    for (const call of callsIn(code)) {
+      if (call.startsWith('.')) {
+        attrCalls.add(call.slice(1).split('.').pop()!);
+        continue;
+      }
+      const hits = resolveName(call);
+      for (const b of hits) {
+        found.add(b);
+        if (b.kind === 'class') classes.add(b.qualifiedName);
+        if (b.kind === 'method') classes.add(this.classQn.get(b)!);
+      }
+      if (hits.length === 0 && call.includes('.')) attrCalls.add(call.split('.').pop()!);
+    }
+    // Classes referenced without a call (passed around, used with isinstance) still make methods count.
+    for (const id of identifiersIn(code)) {
+      for (const b of resolveName(id)) if (b.kind === 'class') classes.add(b.qualifiedName);
+    }
+    const m = mask(code);
+    for (const am of m.matchAll(/\b([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)\b/g)) {
+      for (const b of resolveName(am[1]!)) if (b.kind === 'class') classes.add(b.qualifiedName);
+    }
+    for (const cls of classes) {
+      for (const meth of this.methodsOfClass.get(cls) ?? []) if (attrCalls.has(meth.name)) found.add(meth);
+    }
+    return [...found];
+  }
+}
+
+/** Names bound by imports in a snippet: local -> absolute dotted target; star-imported modules. */
+export interface Scope {
+  bindings: Map<string, string>;
+  stars: string[];
+}
+
+export function scopeOf(code: string, fromModule: string, isPackage: boolean): Scope {
+  const bindings = new Map<string, string>();
+  const stars: string[] = [];
+  for (const ll of logicalLines(code)) {
+    const head = ll.masked.trim();
+    if (!/^(import|from)\s/.test(head)) continue;
+    for (const b of parseImport(ll.text.trim())) {
+      const mod = resolveRelative(b.module, fromModule, isPackage);
+      if (b.name === '*') stars.push(mod);
+      else if (b.name === null) bindings.set(b.local, b.dotted ? b.dotted.split('.')[0]! : mod);
+      else bindings.set(b.local, `${mod}.${b.name}`);
+    }
+  }
+  return { bindings, stars };
+}

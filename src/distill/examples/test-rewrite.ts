@@ -1,0 +1,165 @@
+/**
+ * Rewrites that turn the body of a test into plain script code: unittest `self.assert*` calls become
+ * `assert` statements, the first `@pytest.mark.parametrize` case becomes an assignment, and a body that
+ * returns or yields at top level is recognised (it cannot be unwrapped).
+ */
+import { logicalLines, mask, splitTopLevel, stripComment } from '../../python/syntax.js';
+
+/** `self.assertEqual(a, b)` and friends to plain asserts; returns null when a call cannot be rewritten. */
+export function rewriteUnittestAsserts(body: string): string | null {
+  const lines = body.split('\n');
+  const replace: { start: number; end: number; text: string }[] = [];
+  for (const ll of logicalLines(body)) {
+    const m = /^self\.(assert\w+)\s*\(/.exec(ll.masked.trim());
+    if (!m) continue;
+    const text = stripComment(ll.text).trim();
+    const mtext = mask(text);
+    const open = mtext.indexOf('(');
+    if (!mtext.endsWith(')')) return null;
+    const innerMasked = mtext.slice(open + 1, -1);
+    const inner = text.slice(open + 1, -1);
+    const args: string[] = [];
+    const kwargs = new Map<string, string>();
+    for (const [a, b] of splitTopLevel(innerMasked, ',')) {
+      const arg = inner.slice(a, b).trim();
+      if (!arg) continue;
+      const kw = /^(\w+)\s*=(?!=)\s*([^]*)$/.exec(arg);
+      if (kw) kwargs.set(kw[1]!, kw[2]!);
+      else args.push(arg);
+    }
+    const p = (s: string) => (/^[\w.[\]'"]+$/.test(s) || /^\w[\w.]*\([^()]*\)$/.test(s) ? s : `(${s})`);
+    const [a, b] = args;
+    const bin = (op: string) => (a !== undefined && b !== undefined ? `assert ${p(a)} ${op} ${p(b)}` : null);
+    let out: string | null;
+    switch (m[1]) {
+      case 'assertEqual':
+      case 'assertEquals':
+      case 'assertListEqual':
+      case 'assertTupleEqual':
+      case 'assertDictEqual':
+      case 'assertSetEqual':
+        out = bin('==');
+        break;
+      case 'assertNotEqual':
+        out = bin('!=');
+        break;
+      case 'assertTrue':
+        out = a !== undefined ? `assert ${a}` : null;
+        break;
+      case 'assertFalse':
+        out = a !== undefined ? `assert not ${p(a)}` : null;
+        break;
+      case 'assertIs':
+        out = bin('is');
+        break;
+      case 'assertIsNot':
+        out = bin('is not');
+        break;
+      case 'assertIsNone':
+        out = a !== undefined ? `assert ${p(a)} is None` : null;
+        break;
+      case 'assertIsNotNone':
+        out = a !== undefined ? `assert ${p(a)} is not None` : null;
+        break;
+      case 'assertIn':
+        out = bin('in');
+        break;
+      case 'assertNotIn':
+        out = bin('not in');
+        break;
+      case 'assertIsInstance':
+        out = a !== undefined && b !== undefined ? `assert isinstance(${a}, ${b})` : null;
+        break;
+      case 'assertGreater':
+        out = bin('>');
+        break;
+      case 'assertGreaterEqual':
+        out = bin('>=');
+        break;
+      case 'assertLess':
+        out = bin('<');
+        break;
+      case 'assertLessEqual':
+        out = bin('<=');
+        break;
+      case 'assertAlmostEqual': {
+        if (a === undefined || b === undefined) out = null;
+        else if (kwargs.has('delta')) out = `assert abs(${p(a)} - ${p(b)}) <= ${kwargs.get('delta')}`;
+        else out = `assert round(abs(${p(a)} - ${p(b)}), ${kwargs.get('places') ?? args[2] ?? '7'}) == 0`;
+        break;
+      }
+      default:
+        out = null;
+    }
+    if (out === null) return null;
+    replace.push({ start: ll.start, end: ll.end, text: ' '.repeat(ll.indent) + out });
+  }
+  for (const r of replace.sort((x, y) => y.start - x.start)) lines.splice(r.start, r.end - r.start + 1, r.text);
+  return lines.join('\n');
+}
+
+/** `return`/`yield` outside a nested def would be a syntax error once the body is unwrapped. */
+export function hasTopLevelReturn(body: string): boolean {
+  const defIndents: number[] = [];
+  for (const ll of logicalLines(body)) {
+    while (defIndents.length && ll.indent <= defIndents[defIndents.length - 1]!) defIndents.pop();
+    const head = ll.masked.trim();
+    if (/^(async\s+)?def\b|^class\b/.test(head)) {
+      defIndents.push(ll.indent);
+      continue;
+    }
+    if (defIndents.length === 0 && /^(return|yield)\b/.test(head)) return true;
+    if (defIndents.length === 0 && /\byield\b/.test(head)) return true;
+  }
+  return false;
+}
+
+/** First case of `@pytest.mark.parametrize("a, b", [(1, 2), ...])` as an assignment, or null. */
+export function inlineParametrize(decorator: string): string | null {
+  const text = decorator.trim().replace(/^@/, '');
+  const m = mask(text);
+  const open = m.indexOf('(');
+  if (open < 0 || !m.trimEnd().endsWith(')')) return null;
+  const close = m.trimEnd().length - 1;
+  const inner = text.slice(open + 1, close);
+  const innerM = m.slice(open + 1, close);
+  const args = splitTopLevel(innerM, ',')
+    .map(([a, b]) => ({ text: inner.slice(a, b).trim(), masked: innerM.slice(a, b).trim() }))
+    .filter((x) => x.text);
+  const positional = args.filter((x) => !/^\w+\s*=(?!=)/.test(x.masked));
+  const keywords = args.filter((x) => /^\w+\s*=(?!=)/.test(x.masked));
+  if (keywords.some((k) => /^indirect\s*=/.test(k.masked))) return null;
+  const [namesArg, valuesArg] = [
+    positional[0] ?? keywords.find((k) => /^argnames\s*=/.test(k.masked)),
+    positional[1] ?? keywords.find((k) => /^argvalues\s*=/.test(k.masked)),
+  ];
+  if (!namesArg || !valuesArg) return null;
+  const namesText = namesArg.text.replace(/^argnames\s*=\s*/, '');
+  let names: string[];
+  const str = /^[rRuU]?(["'])([^"']*)\1$/.exec(namesText);
+  if (str) names = str[2]!.split(',').map((s) => s.trim()).filter(Boolean);
+  else if (/^[([]/.test(namesText)) names = [...namesText.matchAll(/["']([^"']+)["']/g)].map((x) => x[1]!.trim());
+  else return null;
+  if (names.length === 0 || names.some((n) => !/^[A-Za-z_]\w*$/.test(n))) return null;
+  const valuesText = valuesArg.text.replace(/^argvalues\s*=\s*/, '');
+  const valuesMasked = mask(valuesText);
+  let first: string;
+  if (/^[A-Za-z_][\w.]*$/.test(valuesText)) first = `${valuesText}[0]`;
+  else if (/^[[(]/.test(valuesMasked)) {
+    const body = valuesText.slice(1, -1);
+    const bodyM = valuesMasked.slice(1, -1);
+    const elems = splitTopLevel(bodyM, ',').map(([a, b]) => body.slice(a, b).trim()).filter(Boolean);
+    if (elems.length === 0) return null;
+    first = elems[0]!;
+  } else return null;
+  const param = /^pytest\.param\s*\(([^]*)\)$/.exec(first);
+  if (param) {
+    const pm = mask(param[1]!);
+    const pieces = splitTopLevel(pm, ',').map(([a, b]) => ({ t: param[1]!.slice(a, b).trim(), m: pm.slice(a, b).trim() }));
+    if (pieces.some((x) => /^marks\s*=/.test(x.m))) return null;
+    const pos = pieces.filter((x) => x.t && !/^\w+\s*=(?!=)/.test(x.m)).map((x) => x.t);
+    first = names.length === 1 ? (pos[0] ?? '') : `(${pos.join(', ')})`;
+    if (!first) return null;
+  }
+  return `${names.join(', ')} = ${first}`;
+}
