@@ -22,7 +22,7 @@ import type { PythonError, RunRecord, RunStatus } from '../domain/validation.js'
 import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { describeMismatch, outputsMatch } from './compare.js';
-import { installNameFor } from '../python/install-names.js';
+import { installNameFor } from '../python/distributions.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
   DEFAULT_MAX_PROCESSES,
