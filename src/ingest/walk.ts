@@ -1,10 +1,12 @@
 /**
  * Lists a repository's files with a role each (library, test, example, ...), leaving out tool and environment
- * folders, oversized and binary files, and symlinks. Nothing is executed; files are only sized and sniffed.
+ * folders, what the repository's .gitignore files exclude, oversized and binary files, and symlinks. Nothing is
+ * executed; files are only sized and sniffed.
  */
 import { promises as fs, type Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
 import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
@@ -108,7 +110,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
   const files: RepoFile[] = [];
   const skipped: SkippedFile[] = [];
 
-  const visit = async (absDir: string, relDir: string): Promise<void> => {
+  const visit = async (absDir: string, relDir: string, outer: GitignoreScope[]): Promise<void> => {
     throwIfAborted(opts.signal);
     let entries: Dirent[];
     try {
@@ -123,6 +125,8 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
       return;
     }
     entries.sort((a, b) => compare(a.name, b.name));
+    const own = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await readGitignore(absDir, relDir) : null;
+    const scopes = own ? [...outer, own] : outer;
     for (const entry of entries) {
       throwIfAborted(opts.signal);
       const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
@@ -133,7 +137,15 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
         continue;
       }
       if (entry.isDirectory()) {
-        if (!(await skipDirectory(abs, entry.name))) await visit(abs, rel);
+        if (await skipDirectory(abs, entry.name)) continue;
+        const ignoredBy = gitignored(scopes, rel, true);
+        if (ignoredBy) skipped.push({ path: `${rel}/`, reason: ignoredBy });
+        else await visit(abs, rel, scopes);
+        continue;
+      }
+      const ignoredBy = gitignored(scopes, rel, false);
+      if (ignoredBy) {
+        skipped.push({ path: rel, reason: ignoredBy });
         continue;
       }
       if (!entry.isFile()) {
@@ -151,10 +163,44 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
     }
   };
 
-  await visit(absRoot, '');
+  await visit(absRoot, '', []);
   files.sort((a, b) => compare(a.path, b.path));
   skipped.sort((a, b) => compare(a.path, b.path));
   return { files, skipped, importRoots: detectImportRoots(files) };
+}
+
+/** The rules of one .gitignore file, which apply to paths under its folder. */
+interface GitignoreScope {
+  dir: string;
+  rules: Ignore;
+}
+
+/** A .gitignore larger than this is not a list of patterns anyone wrote; it is left unread. */
+const GITIGNORE_BYTES = 256 * 1024;
+
+async function readGitignore(absDir: string, relDir: string): Promise<GitignoreScope | null> {
+  try {
+    const abs = path.join(absDir, '.gitignore');
+    if ((await fs.stat(abs)).size > GITIGNORE_BYTES) return null;
+    return { dir: relDir, rules: ignore().add(await fs.readFile(abs, 'utf8')) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why git would leave this path out ("ignored by .gitignore (*.log)"), or null. As in git, a deeper
+ * .gitignore overrides the ones above it, and a "!pattern" there takes a path back in.
+ */
+function gitignored(scopes: GitignoreScope[], rel: string, isDir: boolean): string | null {
+  let verdict: string | null = null;
+  for (const scope of scopes) {
+    const sub = scope.dir === '' ? rel : rel.slice(scope.dir.length + 1);
+    const r = scope.rules.test(isDir ? `${sub}/` : sub);
+    if (r.ignored) verdict = `ignored by ${scope.dir ? `${scope.dir}/` : ''}.gitignore (${r.rule?.pattern ?? 'a rule'})`;
+    else if (r.unignored) verdict = null;
+  }
+  return verdict;
 }
 
 /** Code-unit order, so the result does not depend on the machine's locale. */
