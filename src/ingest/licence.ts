@@ -71,7 +71,8 @@ function spdxExpression(s: string): string | null {
  * ZPL-2.1, but "GNU Free Documentation License" is not GPL-3.0-or-later.
  */
 function corrected(s: string): string | null {
-  const guess = spdxCorrect(s, { upgrade: false });
+  const raw = spdxCorrect(s, { upgrade: false });
+  const guess = raw ? spdxId(raw) : null;
   if (!guess) return null;
   const family = /^[A-Za-z]+/.exec(guess)?.[0];
   if (!family || !new RegExp(`\\b${family}`, 'i').test(s)) return null;
