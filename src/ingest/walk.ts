@@ -6,10 +6,10 @@
 import { promises as fs, type Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
 import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { gitignored, readGitignore, type GitignoreScope } from './gitignore.js';
 import type { FileRole, RepoFile, WalkResult } from './types.js';
 
 export interface WalkOptions {
@@ -167,40 +167,6 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
   files.sort((a, b) => compare(a.path, b.path));
   skipped.sort((a, b) => compare(a.path, b.path));
   return { files, skipped, importRoots: detectImportRoots(files) };
-}
-
-/** The rules of one .gitignore file, which apply to paths under its folder. */
-interface GitignoreScope {
-  dir: string;
-  rules: Ignore;
-}
-
-/** A .gitignore larger than this is not a list of patterns anyone wrote; it is left unread. */
-const GITIGNORE_BYTES = 256 * 1024;
-
-async function readGitignore(absDir: string, relDir: string): Promise<GitignoreScope | null> {
-  try {
-    const abs = path.join(absDir, '.gitignore');
-    if ((await fs.stat(abs)).size > GITIGNORE_BYTES) return null;
-    return { dir: relDir, rules: ignore().add(await fs.readFile(abs, 'utf8')) };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Why git would leave this path out ("ignored by .gitignore (*.log)"), or null. As in git, a deeper
- * .gitignore overrides the ones above it, and a "!pattern" there takes a path back in.
- */
-function gitignored(scopes: GitignoreScope[], rel: string, isDir: boolean): string | null {
-  let verdict: string | null = null;
-  for (const scope of scopes) {
-    const sub = scope.dir === '' ? rel : rel.slice(scope.dir.length + 1);
-    const r = scope.rules.test(isDir ? `${sub}/` : sub);
-    if (r.ignored) verdict = `ignored by ${scope.dir ? `${scope.dir}/` : ''}.gitignore (${r.rule?.pattern ?? 'a rule'})`;
-    else if (r.unignored) verdict = null;
-  }
-  return verdict;
 }
 
 /** Code-unit order, so the result does not depend on the machine's locale. */
