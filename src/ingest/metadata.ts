@@ -67,8 +67,10 @@ export function readToml(text: string): MetaTable {
       return structuredClone(parseTomlStrict(lines.join('\n'))) as MetaTable;
     } catch (e) {
       if (!(e instanceof TomlError)) throw e;
-      const at = e.line - 1;
-      if (at < 0 || at >= lines.length || lines[at] === '') return {};
+      // An error found at the end (an array never closed) lies on the last line that has text.
+      let at = Math.min(e.line - 1, lines.length - 1);
+      while (at >= 0 && lines[at]!.trim() === '') at--;
+      if (at < 0) return {};
       lines[at] = '';
     }
   }

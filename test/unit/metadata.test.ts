@@ -65,6 +65,9 @@ describe('metadata readers', () => {
     assert.deepEqual(project.dependencies, ['numpy', 'scipy']);
     assert.equal(project.name, 'x');
   });
+  test('TOML: an array never closed costs its own lines, not the file', () => {
+    assert.deepEqual(readToml('[project]\nname = "x"\ndependencies = [\n  "numpy",\n'), { project: { name: 'x' } });
+  });
   test('TOML: nothing readable gives an empty table', () => {
     assert.deepEqual(readToml('= = =\n[[[\n'), {});
   });
