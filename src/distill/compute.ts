@@ -3,6 +3,7 @@
  * Docstrings and comments are ignored, so a URL to a paper or a note about CUDA in prose flags nothing.
  */
 import type { Compute } from '../domain/block.js';
+import { importedModules, isImportStatement } from '../python/imports.js';
 import { scanPython } from '../python/syntax.js';
 
 const GPU_MODULES = /^(cupy|cupyx|pycuda|numba\.cuda|jax\.dlpack|tensorflow\.config\.experimental|torch\.cuda|cudf|cuml|cugraph|rapids|pynvml|nvidia)\b/;
@@ -37,26 +38,11 @@ const NETWORK_CALLS: RegExp[] = [
 
 /** Module names out of import statements ("import numpy as np", "from a.b import c") or bare module names. */
 function modulesOf(imports: string[]): string[] {
-  const out: string[] = [];
-  for (const raw of imports) {
+  return imports.flatMap((raw) => {
     const s = raw.trim();
-    const from = /^from\s+([\w.]+)\s+import\s+(.+)$/s.exec(s);
-    if (from) {
-      out.push(from[1]!);
-      for (const n of from[2]!.replace(/[()\s]/g, '').split(',')) {
-        const name = n.split(/as/)[0]!;
-        if (name && name !== '*') out.push(`${from[1]}.${name}`);
-      }
-      continue;
-    }
-    const imp = /^import\s+(.+)$/s.exec(s);
-    if (imp) {
-      for (const part of imp[1]!.split(',')) out.push(part.trim().split(/\s+as\s+/)[0]!.trim());
-      continue;
-    }
-    if (/^[\w.]+$/.test(s)) out.push(s);
-  }
-  return out;
+    if (isImportStatement(s)) return importedModules(s);
+    return /^[\w.]+$/.test(s) ? [s] : [];
+  });
 }
 
 /** Code outside docstrings and comments, with ordinary string literals kept (they hold URLs and devices). */
@@ -95,7 +81,7 @@ export function detectCompute(code: string, imports: string[], calls: string[]):
     text
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => /^(import|from)\s/.test(l)),
+      .filter(isImportStatement),
   );
   const allMods = [...mods, ...textImports];
   const callList = calls.map((c) => c.trim()).filter(Boolean);

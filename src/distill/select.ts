@@ -6,7 +6,8 @@
  */
 import type { FileRole } from '../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../parse/types.js';
-import { bodyStatements, parseImport, resolveRelative } from '../python/syntax.js';
+import { parseImport, resolveRelative } from '../python/imports.js';
+import { bodyStatements } from '../python/syntax.js';
 
 export interface SelectedSymbol {
   file: ParsedFile;

@@ -1,11 +1,19 @@
 /**
- * Licence and citation of a repository, read from its files; nothing in the repository is run.
+ * The licence of a repository, read from its files (licence texts, REUSE's LICENSES/, then the
+ * metadata: pyproject.toml, setup.cfg, setup.py read as text, R's DESCRIPTION); nothing is run.
  *
- * Also home of the small readers for the metadata formats these need (TOML, a YAML subset, INI,
- * Debian-style control files): no parser dependency for a few fields each.
+ * SPDX ids and expressions are checked against the SPDX list (spdx-license-ids,
+ * spdx-expression-parse). The free-text rules stay here because spdx-correct guesses where a
+ * licence must not be guessed: it reads a bare "BSD" as BSD-2-Clause, "GPL (>= 2)" as
+ * GPL-3.0-or-later and "BSD_3_clause" as BSD-2-Clause; it is asked only about names no rule knows,
+ * and its answer is kept only when the name says it (see corrected()).
  */
+import { createRequire } from 'node:module';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import spdxCorrect from 'spdx-correct';
+import parseSpdx from 'spdx-expression-parse';
+import { asStrings, asTable, readDcf, readFileHead, readIni, readToml } from './metadata.js';
 
 export interface LicenceResult {
   /** SPDX id or expression; 'NOASSERTION' when none was recognised. */
@@ -15,36 +23,62 @@ export interface LicenceResult {
 }
 
 const READ_LIMIT = 512 * 1024;
-
-async function readText(file: string, limit = READ_LIMIT): Promise<string | null> {
-  let fh;
-  try {
-    fh = await fsp.open(file, 'r');
-    const st = await fh.stat();
-    if (!st.isFile()) return null;
-    const buf = Buffer.alloc(Math.min(st.size, limit));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
-  } catch {
-    return null;
-  } finally {
-    await fh?.close();
-  }
-}
+const readText = (file: string) => readFileHead(file, READ_LIMIT);
 
 // ---------------------------------------------------------------------------------------------
 // SPDX names
 
-const KNOWN_IDS = [
-  'MIT', 'MIT-0', 'BSD-2-Clause', 'BSD-3-Clause', 'BSD-4-Clause', '0BSD', 'Apache-2.0', 'Apache-1.1',
-  'GPL-1.0', 'GPL-2.0', 'GPL-2.0-only', 'GPL-2.0-or-later', 'GPL-3.0', 'GPL-3.0-only', 'GPL-3.0-or-later',
-  'LGPL-2.0', 'LGPL-2.0-only', 'LGPL-2.0-or-later', 'LGPL-2.1', 'LGPL-2.1-only', 'LGPL-2.1-or-later',
-  'LGPL-3.0', 'LGPL-3.0-only', 'LGPL-3.0-or-later', 'AGPL-3.0', 'AGPL-3.0-only', 'AGPL-3.0-or-later',
-  'MPL-2.0', 'MPL-1.1', 'ISC', 'Unlicense', 'CC0-1.0', 'CC-BY-4.0', 'CC-BY-SA-4.0', 'CC-BY-NC-4.0',
-  'CC-BY-NC-SA-4.0', 'BSL-1.0', 'Zlib', 'PSF-2.0', 'Python-2.0', 'Artistic-2.0', 'EPL-1.0', 'EPL-2.0',
-  'EUPL-1.2', 'CECILL-2.1', 'CECILL-B', 'CECILL-C', 'WTFPL', 'NCSA', 'HPND', 'PostgreSQL', 'Unicode-DFS-2016',
-];
-const CANON = new Map(KNOWN_IDS.map((id) => [id.toLowerCase(), id]));
+// The id lists are JSON files; the deprecated ids (GPL-3.0, LGPL-2.1, ...) are still what metadata says.
+const requireJson = createRequire(import.meta.url);
+const SPDX_IDS: ReadonlyMap<string, string> = new Map(
+  [...(requireJson('spdx-license-ids') as string[]), ...(requireJson('spdx-license-ids/deprecated.json') as string[])].map((id) => [id.toLowerCase(), id]),
+);
+
+/** The SPDX id spelt as the list spells it, for any letter case; null when it is not one. */
+export function spdxId(name: string): string | null {
+  return SPDX_IDS.get(name.toLowerCase()) ?? null;
+}
+
+/** A valid SPDX expression over listed ids, written back canonically; null otherwise. */
+function spdxExpression(s: string): string | null {
+  let info: parseSpdx.Info;
+  try {
+    info = parseSpdx(s);
+  } catch {
+    return null;
+  }
+  const render = (node: parseSpdx.Info, parent: 'and' | 'or' | null): string | null => {
+    if ('conjunction' in node) {
+      const left = render(node.left, node.conjunction);
+      const right = render(node.right, node.conjunction);
+      if (!left || !right) return null;
+      const text = `${left} ${node.conjunction.toUpperCase()} ${right}`;
+      return parent && parent !== node.conjunction ? `(${text})` : text;
+    }
+    const id = spdxId(node.license);
+    if (!id) return null; // LicenseRef-… names no licence anyone can look up
+    // Deprecated SPDX forms with "+" mean "or later".
+    const base = node.plus ? (/^(A|L)?GPL-\d\.\d$/.test(id) ? `${id}-or-later` : `${id}+`) : id;
+    const exception = (node as { exception?: string }).exception;
+    return exception ? `${base} WITH ${exception}` : base;
+  };
+  return render(info, null);
+}
+
+/**
+ * spdx-correct's answer for a name no rule here knows, kept only when the name carries the
+ * answer's family as a word and, if the answer has a version, its major version: "ZPL 2.1" is
+ * ZPL-2.1, but "GNU Free Documentation License" is not GPL-3.0-or-later.
+ */
+function corrected(s: string): string | null {
+  const raw = spdxCorrect(s, { upgrade: false });
+  const guess = raw ? spdxId(raw) : null;
+  if (!guess) return null;
+  const family = /^[A-Za-z]+/.exec(guess)?.[0];
+  if (!family || !new RegExp(`\\b${family}`, 'i').test(s)) return null;
+  const major = /\d+/.exec(guess)?.[0];
+  return !major || new RegExp(`(^|\\D)${major}(\\D|$)`).test(s) ? guess : null;
+}
 
 function gplFamily(s: string): string | null {
   const t = s.toLowerCase();
@@ -108,6 +142,8 @@ export function normaliseLicenceName(raw: string): string | null {
   if (!s || s.length > 300) return null;
   if (/^licen[cs]e\s*::/i.test(s)) s = (s.split('::').pop() ?? '').trim();
   s = s.replace(/\s*\+\s*file\s+LICEN[CS]E\b.*$/i, '').trim();
+  const expression = spdxExpression(s);
+  if (expression) return expression;
   s = s.replace(/^\((.*)\)$/, '$1').trim();
   if (!s) return null;
   // SPDX operators are upper case; "v3 or later" is not an expression.
@@ -124,11 +160,10 @@ export function normaliseLicenceName(raw: string): string | null {
     }
     return ids.map((id, i) => (i === 0 ? id : `${ops[i - 1] ?? 'OR'} ${id}`)).join(' ');
   }
-  const exact = CANON.get(s.toLowerCase());
+  const exact = spdxId(s);
   if (exact) return exact;
-  // Deprecated SPDX forms with "+" mean "or later".
   const plus = /^((?:A|L)?GPL-\d\.\d)\+$/i.exec(s);
-  if (plus?.[1]) return `${CANON.get(plus[1].toLowerCase()) ?? plus[1].toUpperCase()}-or-later`;
+  if (plus?.[1]) return `${spdxId(plus[1]) ?? plus[1].toUpperCase()}-or-later`;
   const t = s.toLowerCase().replace(/_/g, ' ');
   const gpl = gplFamily(t);
   if (gpl) return gpl;
@@ -136,7 +171,7 @@ export function normaliseLicenceName(raw: string): string | null {
   for (const [re, out] of FREE_TEXT) {
     if (re.test(t)) return typeof out === 'string' ? out : out(t);
   }
-  return null;
+  return corrected(s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +224,7 @@ const TEXT_DETECTORS: TextDetector[] = [
       const tail = text.slice(m.index, m.index + m[0].length + 120);
       const q = /any later version|or[- ]later/i.test(tail) ? '-or-later' : /\bonly\b/i.test(tail) ? '-only' : '';
       const id = `${fam}-${v}${q}`;
-      return CANON.has(id.toLowerCase()) ? id : null;
+      return spdxId(id);
     },
   },
   { re: /Apache License,?\s+Version 2\.0/i, id: () => 'Apache-2.0' },
@@ -255,7 +290,7 @@ export async function detectLicence(root: string, files?: string[]): Promise<Lic
     const reuse = files
       ? files.filter((f) => /^LICENSES\/[^/]+\.(txt|md)$/i.test(f)).map((f) => f.slice('LICENSES/'.length))
       : await fsp.readdir(path.join(root, 'LICENSES')).catch(() => [] as string[]);
-    const ids = [...new Set(reuse.map((f) => CANON.get(f.replace(/\.(txt|md)$/i, '').toLowerCase())).filter((x): x is string => !!x))];
+    const ids = [...new Set(reuse.map((f) => spdxId(f.replace(/\.(txt|md)$/i, ''))).filter((x): x is string => !!x))];
     if (ids.length === 1) return { spdx: ids[0]!, source: `LICENSES/${reuse.find((f) => f.toLowerCase().startsWith(ids[0]!.toLowerCase()))}` };
   }
 
@@ -282,7 +317,7 @@ async function licenceFromMetadata(root: string, has: (n: string) => string | nu
   if (pyproject) {
     const text = await readText(path.join(root, pyproject));
     if (text) {
-      const doc = parseTomlSubset(text);
+      const doc = readToml(text);
       const project = asTable(doc.project);
       const poetry = asTable(asTable(doc.tool)?.poetry);
       const lic = project?.license;
@@ -305,7 +340,7 @@ async function licenceFromMetadata(root: string, has: (n: string) => string | nu
   if (setupCfg) {
     const text = await readText(path.join(root, setupCfg));
     if (text) {
-      const meta = parseIniSubset(text).metadata ?? {};
+      const meta = readIni(text).metadata ?? {};
       const lic = meta.license ?? meta.licence;
       const id =
         (lic ? normaliseLicenceName(lic) : null) ??
@@ -328,7 +363,7 @@ async function licenceFromMetadata(root: string, has: (n: string) => string | nu
   if (description) {
     const text = await readText(path.join(root, description));
     if (text) {
-      const lic = parseDcf(text).License;
+      const lic = readDcf(text).License;
       const id = lic ? normaliseLicenceName(lic) : null;
       if (id) return { spdx: id, source: description };
     }
@@ -345,616 +380,3 @@ function fromClassifiers(classifiers: string[]): string | null {
   return null;
 }
 
-// ---------------------------------------------------------------------------------------------
-// citation
-
-/**
- * How the repository asks to be cited: CITATION.cff rendered as "Authors (year). Title. Version.
- * doi:…", else the first BibTeX entry in CITATION.bib, a README or docs/.
- */
-export async function detectCitation(root: string): Promise<string | null> {
-  const cff = await readText(path.join(root, 'CITATION.cff'));
-  if (cff) {
-    const rendered = renderCff(cff);
-    if (rendered) return rendered;
-  }
-  const top = await fsp.readdir(root).catch(() => [] as string[]);
-  const ordered = [
-    ...top.filter((f) => /^citation(\.bib|\.txt|\.md)?$/i.test(f)),
-    ...top.filter((f) => /^readme(\.[a-z]+)?$/i.test(f)).sort(),
-  ].map((f) => f);
-  const docs = (await fsp.readdir(path.join(root, 'docs')).catch(() => [] as string[]))
-    .filter((f) => /\.(md|rst|txt|bib|tex)$/i.test(f))
-    .sort()
-    .map((f) => `docs/${f}`);
-  for (const rel of [...ordered, ...docs].slice(0, 40)) {
-    const text = await readText(path.join(root, rel));
-    if (!text) continue;
-    const bib = findBibtex(text);
-    if (bib) return bib;
-  }
-  return null;
-}
-
-const BIB_TYPES = 'article|software|misc|inproceedings|proceedings|book|techreport|phdthesis|mastersthesis|manual|incollection|inbook|unpublished|online|dataset|report';
-
-/** The first BibTeX entry in a text, dedented; null when there is none. */
-export function findBibtex(text: string): string | null {
-  const re = new RegExp(`@(${BIB_TYPES})\\s*\\{`, 'gi');
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    const open = m.index + m[0].length - 1;
-    let depth = 0;
-    let end = -1;
-    for (let i = open; i < text.length && i < open + 20_000; i++) {
-      const c = text[i];
-      if (c === '\\') {
-        i++;
-        continue;
-      }
-      if (c === '{') depth++;
-      else if (c === '}' && --depth === 0) {
-        end = i;
-        break;
-      }
-    }
-    if (end < 0) continue;
-    const block = text.slice(m.index, end + 1);
-    // A real entry has a key and at least one field, not just "@article{" in prose.
-    if (!/^@\w+\s*\{\s*[^,\s{}]+\s*,[\s\S]*=/.test(block)) continue;
-    const lines = block.split('\n');
-    const indents = lines.slice(1).filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
-    const common = Math.min(...indents, /^[ \t]*/.exec(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))![0].length);
-    const out = [lines[0]!, ...lines.slice(1).map((l) => l.slice(Math.min(common, /^[ \t]*/.exec(l)![0].length)))].join('\n').trim();
-    return out.length > 6000 ? null : out;
-  }
-  return null;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : null);
-
-function renderPerson(p: unknown): string | null {
-  if (typeof p === 'string') return p.trim() || null;
-  if (!isObj(p)) return null;
-  const family = str(p['family-names']);
-  const particle = str(p['name-particle']);
-  const suffix = str(p['name-suffix']);
-  const given = str(p['given-names']);
-  if (family) {
-    const initials = given
-      ? given
-          .split(/\s+/)
-          .filter(Boolean)
-          .map((g) => g.split('-').map((x) => `${x[0]!.toUpperCase()}.`).join('-'))
-          .join(' ')
-      : '';
-    const fam = [particle, family].filter(Boolean).join(' ');
-    return [fam + (suffix ? ` ${suffix}` : ''), initials].filter(Boolean).join(', ');
-  }
-  return str(p.name) ?? given;
-}
-
-/** "Authors (year). Title. Version v. Journal. doi:…" from the text of a CITATION.cff. */
-export function renderCff(text: string): string | null {
-  const doc = parseYamlSubset(text);
-  if (!isObj(doc)) return null;
-  const pref = isObj(doc['preferred-citation']) ? doc['preferred-citation'] : null;
-  const src: Obj = pref ?? doc;
-  const title = str(src.title) ?? str(doc.title);
-  if (!title) return null;
-  const authorsRaw = Array.isArray(src.authors) ? src.authors : Array.isArray(doc.authors) ? doc.authors : [];
-  const names = authorsRaw.map(renderPerson).filter((x): x is string => !!x);
-  const authors = names.length > 8 ? `${names.slice(0, 8).join(', ')}, et al.` : names.join(', ');
-  const yearOf = (v: unknown) => /\b(\d{4})\b/.exec(str(v) ?? '')?.[1] ?? null;
-  const year = str(src.year) ?? yearOf(src['date-published']) ?? yearOf(src['date-released']) ?? yearOf(doc['date-released']);
-  const version = pref ? null : str(doc.version);
-  const journal = pref ? (str(pref.journal) ?? (isObj(pref.conference) ? str(pref.conference.name) : null)) : null;
-  const idDoi = (ids: unknown) =>
-    Array.isArray(ids) ? (ids.filter(isObj).find((i) => str(i.type)?.toLowerCase() === 'doi')?.value as string | undefined) ?? null : null;
-  const doi = str(src.doi) ?? idDoi(src.identifiers) ?? str(doc.doi) ?? idDoi(doc.identifiers);
-  const head = authors ? `${authors}${year ? ` (${year})` : ''}. ` : year ? `(${year}). ` : '';
-  const parts = [`${head}${title.replace(/\.$/, '')}.`];
-  if (version) parts.push(`Version ${version}.`);
-  if (journal) parts.push(`${journal.replace(/\.$/, '')}.`);
-  if (doi) parts.push(`doi:${str(doi)!.replace(/^https?:\/\/(dx\.)?doi\.org\//i, '')}`);
-  return parts.join(' ');
-}
-
-// ---------------------------------------------------------------------------------------------
-// TOML (the part pyproject.toml uses)
-
-export type TomlValue = string | number | boolean | TomlValue[] | TomlTable;
-export interface TomlTable {
-  [key: string]: TomlValue;
-}
-
-export function asTable(v: unknown): TomlTable | null {
-  return isObj(v) ? (v as TomlTable) : null;
-}
-export function asStrings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-class TomlSyntax extends Error {}
-
-/**
- * A tolerant TOML reader: tables, arrays of tables, dotted keys, all string forms, arrays over
- * several lines, inline tables. A line it cannot read is skipped, not fatal: one odd construct
- * must not hide the dependencies declared next to it.
- */
-export function parseTomlSubset(text: string): TomlTable {
-  const src = text.replace(/\r\n?/g, '\n');
-  const rootTable: TomlTable = {};
-  let current: TomlTable = rootTable;
-  let i = 0;
-  const n = src.length;
-
-  const skipWs = () => {
-    while (i < n && (src[i] === ' ' || src[i] === '\t')) i++;
-  };
-  const skipComment = () => {
-    if (src[i] === '#') while (i < n && src[i] !== '\n') i++;
-  };
-  const skipAll = () => {
-    for (;;) {
-      skipWs();
-      if (src[i] === '#') skipComment();
-      else if (src[i] === '\n') i++;
-      else return;
-    }
-  };
-  const toEol = () => {
-    while (i < n && src[i] !== '\n') i++;
-  };
-
-  const readBasic = (): string => {
-    // at opening quote
-    i++;
-    let out = '';
-    while (i < n && src[i] !== '"') {
-      if (src[i] === '\n') throw new TomlSyntax('newline in string');
-      if (src[i] === '\\') {
-        out += readEscape();
-        continue;
-      }
-      out += src[i++];
-    }
-    if (i >= n) throw new TomlSyntax('unterminated string');
-    i++;
-    return out;
-  };
-  const readEscape = (): string => {
-    const c = src[i + 1];
-    i += 2;
-    switch (c) {
-      case 'n':
-        return '\n';
-      case 't':
-        return '\t';
-      case 'r':
-        return '\r';
-      case 'b':
-        return '\b';
-      case 'f':
-        return '\f';
-      case '"':
-        return '"';
-      case '\\':
-        return '\\';
-      case 'u':
-      case 'U': {
-        const len = c === 'u' ? 4 : 8;
-        const hex = src.slice(i, i + len);
-        i += len;
-        const cp = parseInt(hex, 16);
-        return Number.isFinite(cp) ? String.fromCodePoint(cp) : '';
-      }
-      default:
-        return c ?? '';
-    }
-  };
-  const readLiteral = (): string => {
-    const end = src.indexOf("'", i + 1);
-    const nl = src.indexOf('\n', i + 1);
-    if (end < 0 || (nl >= 0 && nl < end)) throw new TomlSyntax('unterminated literal');
-    const s = src.slice(i + 1, end);
-    i = end + 1;
-    return s;
-  };
-  const readMulti = (q: '"""' | "'''"): string => {
-    i += 3;
-    if (src[i] === '\n') i++;
-    let out = '';
-    while (i < n) {
-      if (src.startsWith(q, i)) {
-        // Up to two quotes may sit right before the closing three.
-        let extra = 0;
-        while (src[i + 3 + extra] === q[0] && extra < 2) extra++;
-        out += q[0]!.repeat(extra);
-        i += 3 + extra;
-        return out;
-      }
-      if (q === '"""' && src[i] === '\\') {
-        if (/^\\[ \t]*\n/.test(src.slice(i, i + 64))) {
-          i++;
-          while (i < n && /[\s]/.test(src[i]!)) i++;
-          continue;
-        }
-        out += readEscape();
-        continue;
-      }
-      out += src[i++];
-    }
-    throw new TomlSyntax('unterminated multi-line string');
-  };
-
-  const readKeyPart = (): string => {
-    skipWs();
-    if (src[i] === '"') return readBasic();
-    if (src[i] === "'") return readLiteral();
-    const m = /^[A-Za-z0-9_-]+/.exec(src.slice(i, i + 256));
-    if (!m) throw new TomlSyntax('bad key');
-    i += m[0].length;
-    return m[0];
-  };
-  const readKey = (): string[] => {
-    const parts = [readKeyPart()];
-    for (;;) {
-      skipWs();
-      if (src[i] !== '.') return parts;
-      i++;
-      parts.push(readKeyPart());
-    }
-  };
-
-  const readValue = (depth: number): TomlValue => {
-    if (depth > 32) throw new TomlSyntax('too deep');
-    skipWs();
-    const c = src[i];
-    if (src.startsWith('"""', i)) return readMulti('"""');
-    if (src.startsWith("'''", i)) return readMulti("'''");
-    if (c === '"') return readBasic();
-    if (c === "'") return readLiteral();
-    if (c === '[') {
-      i++;
-      const arr: TomlValue[] = [];
-      for (;;) {
-        skipAll();
-        if (i >= n) throw new TomlSyntax('unterminated array');
-        if (src[i] === ']') {
-          i++;
-          return arr;
-        }
-        arr.push(readValue(depth + 1));
-        skipAll();
-        if (src[i] === ',') i++;
-        else if (src[i] !== ']') throw new TomlSyntax('expected , or ]');
-      }
-    }
-    if (c === '{') {
-      i++;
-      const t: TomlTable = {};
-      for (;;) {
-        skipAll();
-        if (src[i] === '}') {
-          i++;
-          return t;
-        }
-        const key = readKey();
-        skipWs();
-        if (src[i] !== '=') throw new TomlSyntax('expected =');
-        i++;
-        setPath(t, key, readValue(depth + 1));
-        skipAll();
-        if (src[i] === ',') i++;
-        else if (src[i] !== '}') throw new TomlSyntax('expected , or }');
-      }
-    }
-    const m = /^[^,\]}\n#]+/.exec(src.slice(i, i + 256));
-    if (!m) throw new TomlSyntax('bad value');
-    i += m[0].length;
-    const raw = m[0].trim();
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    const num = Number(raw.replace(/_/g, ''));
-    return /^[+-]?[\d_]+(\.[\d_]+)?([eE][+-]?\d+)?$/.test(raw) && Number.isFinite(num) ? num : raw;
-  };
-
-  const setPath = (table: TomlTable, keys: string[], value: TomlValue) => {
-    let t = table;
-    for (const k of keys.slice(0, -1)) {
-      const next = t[k];
-      if (isObj(next)) t = next as TomlTable;
-      else {
-        const fresh: TomlTable = {};
-        t[k] = fresh;
-        t = fresh;
-      }
-    }
-    t[keys[keys.length - 1]!] = value;
-  };
-  const tableAt = (keys: string[], arrayTable: boolean): TomlTable => {
-    let t = rootTable;
-    keys.forEach((k, idx) => {
-      const last = idx === keys.length - 1;
-      let next = t[k];
-      if (last && arrayTable) {
-        if (!Array.isArray(next)) {
-          next = [];
-          t[k] = next;
-        }
-        const fresh: TomlTable = {};
-        next.push(fresh);
-        t = fresh;
-        return;
-      }
-      if (Array.isArray(next) && isObj(next[next.length - 1])) {
-        t = next[next.length - 1] as TomlTable;
-        return;
-      }
-      if (!isObj(next)) {
-        next = {};
-        t[k] = next;
-      }
-      t = next as TomlTable;
-    });
-    return t;
-  };
-
-  while (i < n) {
-    skipAll();
-    if (i >= n) break;
-    const lineStart = i;
-    try {
-      if (src[i] === '[') {
-        const arrayTable = src[i + 1] === '[';
-        i += arrayTable ? 2 : 1;
-        const key = readKey();
-        skipWs();
-        if (!src.startsWith(arrayTable ? ']]' : ']', i)) throw new TomlSyntax('bad table header');
-        i += arrayTable ? 2 : 1;
-        current = tableAt(key, arrayTable);
-      } else {
-        const key = readKey();
-        skipWs();
-        if (src[i] !== '=') throw new TomlSyntax('expected =');
-        i++;
-        setPath(current, key, readValue(0));
-      }
-      skipWs();
-      skipComment();
-      if (i < n && src[i] !== '\n') throw new TomlSyntax('trailing text');
-    } catch (e) {
-      if (!(e instanceof TomlSyntax)) throw e;
-      i = lineStart;
-      toEol();
-    }
-  }
-  return rootTable;
-}
-
-// ---------------------------------------------------------------------------------------------
-// YAML (block mappings and sequences, scalars, simple flow sequences: CITATION.cff, environment.yml)
-
-interface YLine {
-  indent: number;
-  text: string;
-  /** Index into the raw lines, for block scalars. */
-  raw: number;
-}
-
-function stripYamlComment(s: string): string {
-  let q: string | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (q) {
-      if (c === '\\' && q === '"') i++;
-      else if (c === q) q = null;
-    } else if ((c === '"' || c === "'") && (i === 0 || /[\s:[{,-]/.test(s[i - 1]!))) {
-      q = c;
-    } else if (c === '#' && (i === 0 || /\s/.test(s[i - 1]!))) {
-      return s.slice(0, i).trimEnd();
-    }
-  }
-  return s.trimEnd();
-}
-
-function yamlScalar(raw: string): unknown {
-  const s = raw.trim();
-  if (s === '' || s === '~' || s === 'null') return null;
-  if (s.startsWith('"') && s.endsWith('"') && s.length >= 2) {
-    try {
-      return JSON.parse(s.replace(/\\'/g, "'").replace(/\t/g, '\\t'));
-    } catch {
-      return s.slice(1, -1);
-    }
-  }
-  if (s.startsWith("'") && s.endsWith("'") && s.length >= 2) return s.slice(1, -1).replace(/''/g, "'");
-  if (s.startsWith('[') && s.endsWith(']')) {
-    const inner = s.slice(1, -1).trim();
-    if (!inner) return [];
-    const items: string[] = [];
-    let q: string | null = null;
-    let cur = '';
-    for (const c of inner) {
-      if (q) {
-        if (c === q) q = null;
-        cur += c;
-      } else if (c === '"' || c === "'") {
-        q = c;
-        cur += c;
-      } else if (c === ',') {
-        items.push(cur);
-        cur = '';
-      } else cur += c;
-    }
-    items.push(cur);
-    return items.map((x) => yamlScalar(x));
-  }
-  return s;
-}
-
-const MAP_ENTRY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#][^#]*?)[ \t]*:(?:[ \t]+(.*))?$/;
-const isSeqItem = (t: string) => t === '-' || t.startsWith('- ');
-
-export function parseYamlSubset(text: string): unknown {
-  const rawLines = text.replace(/\r\n?/g, '\n').split('\n');
-  const lines: Array<YLine | null> = rawLines.map((raw, idx) => {
-    if (/^\s*(#.*)?$/.test(raw) || /^(---|\.\.\.)\s*$/.test(raw) || /^%/.test(raw)) return null;
-    const indent = /^ */.exec(raw)![0].length;
-    const t = stripYamlComment(raw.slice(indent));
-    return t ? { indent, text: t, raw: idx } : null;
-  });
-  let i = 0;
-  const peek = (): YLine | null => {
-    while (i < lines.length && lines[i] === null) i++;
-    return i < lines.length ? lines[i]! : null;
-  };
-
-  const blockScalar = (parentIndent: number, header: string, startRaw: number): string => {
-    const folded = header.startsWith('>');
-    const out: string[] = [];
-    let r = startRaw + 1;
-    let blockIndent = -1;
-    for (; r < rawLines.length; r++) {
-      const l = rawLines[r]!;
-      if (!l.trim()) {
-        out.push('');
-        continue;
-      }
-      const ind = /^ */.exec(l)![0].length;
-      if (ind <= parentIndent) break;
-      if (blockIndent < 0) blockIndent = ind;
-      out.push(l.slice(Math.min(ind, blockIndent)));
-    }
-    while (i < lines.length && (lines[i] === null || lines[i]!.raw < r)) i++;
-    while (out.length && out[out.length - 1] === '') out.pop();
-    return folded ? out.join('\n').replace(/([^\n])\n(?=[^\n])/g, '$1 ') : out.join('\n');
-  };
-
-  // Plain or quoted scalars may continue on more-indented lines.
-  const continued = (first: string, parentIndent: number): string => {
-    let s = first;
-    for (;;) {
-      const nx = peek();
-      if (!nx || nx.indent <= parentIndent || isSeqItem(nx.text) || (MAP_ENTRY.test(nx.text) && !/^["']/.test(s))) return s;
-      s += ` ${nx.text}`;
-      i++;
-    }
-  };
-
-  const parseNode = (indent: number, depth: number): unknown => {
-    const l = peek();
-    if (!l || depth > 64) return null;
-    if (isSeqItem(l.text)) return parseSeq(l.indent, depth);
-    if (MAP_ENTRY.test(l.text)) return parseMap(l.indent, depth);
-    i++;
-    return yamlScalar(continued(l.text, indent - 1));
-  };
-
-  const parseSeq = (indent: number, depth: number): unknown[] => {
-    const arr: unknown[] = [];
-    for (;;) {
-      const l = peek();
-      if (!l || l.indent !== indent || !isSeqItem(l.text)) return arr;
-      const content = l.text === '-' ? '' : l.text.slice(2).trimStart();
-      if (!content) {
-        i++;
-        const nx = peek();
-        arr.push(nx && nx.indent > indent ? parseNode(nx.indent, depth + 1) : null);
-        continue;
-      }
-      // "- key: value": the item is a mapping whose keys line up with "key".
-      const offset = l.text.length - content.length;
-      lines[i] = { indent: indent + offset, text: content, raw: l.raw };
-      arr.push(parseNode(indent + offset, depth + 1));
-    }
-  };
-
-  const parseMap = (indent: number, depth: number): Obj => {
-    const obj: Obj = {};
-    for (;;) {
-      const l = peek();
-      if (!l || l.indent !== indent || isSeqItem(l.text)) return obj;
-      const m = MAP_ENTRY.exec(l.text);
-      if (!m) {
-        i++;
-        continue;
-      }
-      i++;
-      const key = String(yamlScalar(m[1]!) ?? '');
-      const rest = (m[2] ?? '').trim();
-      let value: unknown;
-      if (rest === '') {
-        const nx = peek();
-        if (nx && nx.indent > indent) value = parseNode(nx.indent, depth + 1);
-        else if (nx && nx.indent === indent && isSeqItem(nx.text)) value = parseSeq(indent, depth + 1);
-        else value = null;
-      } else if (/^[|>][-+0-9]*$/.test(rest)) {
-        value = blockScalar(indent, rest, l.raw);
-      } else {
-        value = yamlScalar(continued(rest, indent));
-      }
-      obj[key] = value;
-    }
-  };
-
-  const first = peek();
-  if (!first) return null;
-  return parseNode(first.indent, 0);
-}
-
-// ---------------------------------------------------------------------------------------------
-// INI (setup.cfg) and DCF (R's DESCRIPTION)
-
-/** Sections of an INI file; indented lines continue the previous value (joined with newlines). */
-export function parseIniSubset(text: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  let section: Record<string, string> | null = null;
-  let lastKey: string | null = null;
-  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
-    if (/^\s*([#;].*)?$/.test(line)) {
-      // A blank line does not end a value in setuptools' reader, but a comment inside one is skipped.
-      continue;
-    }
-    const sec = /^\[([^\]]+)\]\s*$/.exec(line);
-    if (sec) {
-      const name = sec[1]!.trim();
-      section = out[name] ?? (out[name] = {});
-      lastKey = null;
-      continue;
-    }
-    if (/^\s/.test(line) && section && lastKey !== null) {
-      section[lastKey] = `${section[lastKey] ? `${section[lastKey]}\n` : ''}${line.trim()}`;
-      continue;
-    }
-    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(line);
-    if (kv && section) {
-      lastKey = kv[1]!.trim().toLowerCase().replace(/-/g, '_');
-      section[lastKey] = kv[2]!.trim();
-    }
-  }
-  return out;
-}
-
-/** Fields of a Debian-control-style file (R's DESCRIPTION): "Field: value" with indented continuations. */
-export function parseDcf(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let last: string | null = null;
-  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
-    if (/^\s+\S/.test(line) && last) {
-      out[last] += ` ${line.trim()}`;
-      continue;
-    }
-    const m = /^([A-Za-z0-9@/._-]+):\s*(.*)$/.exec(line);
-    if (m) {
-      last = m[1]!;
-      out[last] = m[2]!.trim();
-    } else if (!line.trim()) {
-      last = null;
-    }
-  }
-  return out;
-}

@@ -17,6 +17,7 @@ import {
   runGit,
   type GithubSourceDeps,
 } from './github.js';
+import { gitignored, readGitignore, type GitignoreScope } from './gitignore.js';
 import { SKIP_DIRS } from './walk.js';
 import type { ResolvedSource } from './types.js';
 
@@ -382,14 +383,14 @@ const DEFAULT_LIMITS: HashLimits = { maxFiles: 200_000, maxFileBytes: 64 * 1024 
 
 /**
  * `sha256:<hex>` over the sorted relative paths and contents of the files under root: the identity
- * of a folder that git does not describe. Venvs and caches are skipped: they change without the
- * source changing.
+ * of a folder that git does not describe. Venvs, caches and what .gitignore excludes are skipped:
+ * they change without the source changing.
  */
 export async function contentHash(root: string, limits: Partial<HashLimits> = {}): Promise<string> {
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const files: string[] = [];
   let cut = false;
-  const walk = async (rel: string): Promise<void> => {
+  const walk = async (rel: string, outer: GitignoreScope[]): Promise<void> => {
     throwIfAborted(lim.signal);
     const dir = path.join(root, rel);
     let entries;
@@ -400,12 +401,15 @@ export async function contentHash(root: string, limits: Partial<HashLimits> = {}
     }
     // A venv under any name: it holds installed packages, not the repository's source.
     if (rel && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
+    const own = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await readGitignore(dir, rel) : null;
+    const scopes = own ? [...outer, own] : outer;
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (SKIP_DIRS.has(e.name)) continue;
-        await walk(r);
+        if (SKIP_DIRS.has(e.name) || gitignored(scopes, r, true)) continue;
+        await walk(r, scopes);
       } else if (e.isFile() || e.isSymbolicLink()) {
+        if (gitignored(scopes, r, false)) continue;
         if (files.length >= lim.maxFiles) {
           cut = true;
           return;
@@ -414,7 +418,7 @@ export async function contentHash(root: string, limits: Partial<HashLimits> = {}
       }
     }
   };
-  await walk('');
+  await walk('', []);
   files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
   const outer = createHash('sha256');

@@ -1,6 +1,7 @@
 /**
  * Lists a repository's files with a role each (library, test, example, ...), leaving out tool and environment
- * folders, oversized and binary files, and symlinks. Nothing is executed; files are only sized and sniffed.
+ * folders, what the repository's .gitignore files exclude, oversized and binary files, and symlinks. Nothing is
+ * executed; files are only sized and sniffed.
  */
 import { promises as fs, type Dirent } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { gitignored, readGitignore, type GitignoreScope } from './gitignore.js';
 import type { FileRole, RepoFile, WalkResult } from './types.js';
 
 export interface WalkOptions {
@@ -108,7 +110,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
   const files: RepoFile[] = [];
   const skipped: SkippedFile[] = [];
 
-  const visit = async (absDir: string, relDir: string): Promise<void> => {
+  const visit = async (absDir: string, relDir: string, outer: GitignoreScope[]): Promise<void> => {
     throwIfAborted(opts.signal);
     let entries: Dirent[];
     try {
@@ -123,6 +125,8 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
       return;
     }
     entries.sort((a, b) => compare(a.name, b.name));
+    const own = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await readGitignore(absDir, relDir) : null;
+    const scopes = own ? [...outer, own] : outer;
     for (const entry of entries) {
       throwIfAborted(opts.signal);
       const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
@@ -133,7 +137,15 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
         continue;
       }
       if (entry.isDirectory()) {
-        if (!(await skipDirectory(abs, entry.name))) await visit(abs, rel);
+        if (await skipDirectory(abs, entry.name)) continue;
+        const ignoredBy = gitignored(scopes, rel, true);
+        if (ignoredBy) skipped.push({ path: `${rel}/`, reason: ignoredBy });
+        else await visit(abs, rel, scopes);
+        continue;
+      }
+      const ignoredBy = gitignored(scopes, rel, false);
+      if (ignoredBy) {
+        skipped.push({ path: rel, reason: ignoredBy });
         continue;
       }
       if (!entry.isFile()) {
@@ -151,7 +163,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
     }
   };
 
-  await visit(absRoot, '');
+  await visit(absRoot, '', []);
   files.sort((a, b) => compare(a.path, b.path));
   skipped.sort((a, b) => compare(a.path, b.path));
   return { files, skipped, importRoots: detectImportRoots(files) };

@@ -2,7 +2,7 @@
  * Libraries that provide other libraries' dependencies: a repository built on another distilled one (ht on
  * fluids) runs its examples with that library's source snapshot importable, instead of skipping them all.
  */
-import { distributionForImport, normaliseDistName } from '../distill/deps.js';
+import { distributionForImport, normaliseDistName } from '../python/distributions.js';
 import type { Block } from '../domain/block.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import { markProviderMismatches as markRunsFailingInProviders } from '../validate/classify.js';

@@ -5,8 +5,13 @@
  * boundaries inside a test body, the names a snippet reads or binds, top-level constants). These
  * helpers work on a "masked" copy of the code where string contents and comments are blanked, so
  * brackets, keywords and identifiers inside literals never confuse the scans. They are heuristics:
- * good enough for mining examples, never used to decide anything about safety.
+ * good enough for mining examples, never used to decide anything about safety. Import statements
+ * are read by python/imports.ts.
  */
+import { isImportStatement, parseImport } from './imports.js';
+
+// Re-exported until distill/examples/mine.ts imports them from python/imports.ts (after the redesign merge).
+export { parseImport, renderImport, resolveRelative, type ImportBinding } from './imports.js';
 
 export interface Scanned {
   /** Same length as the input; string contents and comments replaced by spaces (newlines kept). */
@@ -285,7 +290,7 @@ const IDENT_RE = /[A-Za-z_][A-Za-z0-9_]*/g;
 function withoutImports(code: string, masked: string): string {
   const lines = masked.split('\n');
   for (const ll of logicalLines(code)) {
-    if (!/^(import|from)\s/.test(ll.masked.trim())) continue;
+    if (!isImportStatement(ll.masked)) continue;
     for (let k = ll.start; k <= ll.end; k++) lines[k] = ' '.repeat(lines[k]!.length);
   }
   return lines.join('\n');
@@ -336,74 +341,6 @@ export function callsIn(code: string): string[] {
   return out;
 }
 
-/** One binding made by an import statement. */
-export interface ImportBinding {
-  /** Local name bound ("np", "solve"); "*" for a star import. */
-  local: string;
-  /** Module as written, possibly relative (".core"). */
-  module: string;
-  /** Imported attribute for `from m import a [as b]`; null for `import m [as b]`. */
-  name: string | null;
-  /** For `import a.b.c` without alias: the full dotted module (binds "a"). */
-  dotted: string | null;
-}
-
-/** Parse an import statement as written (one logical line) into its bindings. */
-export function parseImport(text: string): ImportBinding[] {
-  const src = stripComment(text).replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim();
-  const from = /^from\s+(\.*[\w.]*)\s+import\s+(.+)$/.exec(src);
-  if (from) {
-    const module = from[1]!;
-    const list = from[2]!.replace(/[()]/g, ' ').split(',').map((s) => s.trim()).filter(Boolean);
-    return list.map((item) => {
-      if (item === '*') return { local: '*', module, name: '*', dotted: null };
-      const m = /^([\w]+)(?:\s+as\s+(\w+))?$/.exec(item);
-      const name = m ? m[1]! : item;
-      return { local: m?.[2] ?? name, module, name, dotted: null };
-    });
-  }
-  const imp = /^import\s+(.+)$/.exec(src);
-  if (imp) {
-    return imp[1]!
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((item) => {
-        const m = /^([\w.]+)(?:\s+as\s+(\w+))?$/.exec(item);
-        const mod = m ? m[1]! : item;
-        if (m?.[2]) return { local: m[2], module: mod, name: null, dotted: null };
-        return { local: mod.split('.')[0]!, module: mod, name: null, dotted: mod };
-      });
-  }
-  return [];
-}
-
-/** Render one binding back as an import statement. */
-export function renderImport(b: { module: string; name: string | null; local: string; dotted?: string | null }): string {
-  if (b.name === null) {
-    if (b.dotted) return `import ${b.dotted}`;
-    const last = b.module.split('.').pop();
-    return b.local === b.module || (b.module.indexOf('.') < 0 && b.local === last) ? `import ${b.module}` : `import ${b.module} as ${b.local}`;
-  }
-  if (b.name === '*') return `from ${b.module} import *`;
-  return b.local === b.name ? `from ${b.module} import ${b.name}` : `from ${b.module} import ${b.name} as ${b.local}`;
-}
-
-/**
- * Absolute module for a possibly relative one, seen from `fromModule`. `isPackage` is true when the
- * importing file is an `__init__.py` (then "." is the module itself).
- */
-export function resolveRelative(module: string, fromModule: string, isPackage: boolean): string {
-  const m = /^(\.*)(.*)$/.exec(module)!;
-  const level = m[1]!.length;
-  if (level === 0) return module;
-  const parts = fromModule ? fromModule.split('.') : [];
-  const pkg = isPackage ? parts : parts.slice(0, -1);
-  const up = pkg.slice(0, Math.max(0, pkg.length - (level - 1)));
-  const rest = m[2]!;
-  return [...up, ...(rest ? [rest] : [])].filter(Boolean).join('.');
-}
-
 /**
  * Names a snippet binds anywhere (assignment targets, loop and comprehension variables, `as`
  * names, defs, classes, imports, parameters of nested defs and lambdas). Over-approximates on
@@ -420,7 +357,7 @@ export function boundNames(code: string): Set<string> {
   for (const ll of logicalLines(code)) {
     const m = ll.masked;
     const head = m.trim();
-    if (/^(import|from)\s/.test(head)) {
+    if (isImportStatement(head)) {
       for (const b of parseImport(ll.text.trim())) if (b.local !== '*') out.add(b.local);
       continue;
     }

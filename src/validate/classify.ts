@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Block } from '../domain/block.js';
 import type { PythonError, RunRecord, RunStatus } from '../domain/validation.js';
-import { installNameFor } from '../python/install-names.js';
+import { installNameFor } from '../python/distributions.js';
 import { describeMismatch, outputsMatch } from './compare.js';
 import { LAUNCHER_NAME } from './sandbox/bwrap.js';
 import { requiredPackageOf } from './missing.js';

@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { scrubEnv } from '../../src/config.js';
 import { isCodedistillError } from '../../src/kernel/errors.js';
 import { silentLogger } from '../../src/kernel/log.js';
-import { installNameFor } from '../../src/python/install-names.js';
+import { installNameFor } from '../../src/python/distributions.js';
 import { createPythonRunner, splitTimeReport, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 

@@ -3,15 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  distributionForImport,
-  isStdlibModule,
-  normaliseDistName,
-  parseRequirement,
-  readDeclaredDependencies,
-  requirementsForImports,
-  type DeclaredDependency,
-} from '../../src/distill/deps.js';
+import { requirementsForImports } from '../../src/distill/deps.js';
+import { parseRequirement, readDeclaredDependencies, type DeclaredDependency } from '../../src/ingest/declared.js';
+import { distributionForImport, normaliseDistName } from '../../src/python/distributions.js';
+import { isStdlibModule } from '../../src/python/stdlib.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cd-deps-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -3,16 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  detectCitation,
-  detectLicence,
-  findBibtex,
-  identifyLicenceText,
-  normaliseLicenceName,
-  parseTomlSubset,
-  parseYamlSubset,
-  renderCff,
-} from '../../src/ingest/licence.js';
+import { detectCitation, findBibtex, renderCff } from '../../src/ingest/citation.js';
+import { detectLicence, identifyLicenceText, normaliseLicenceName } from '../../src/ingest/licence.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cd-lic-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -288,57 +280,27 @@ preferred-citation:
   });
 });
 
-describe('small readers', () => {
-  test('TOML: multi-line arrays, comments, inline tables, dotted keys, strings', () => {
-    const doc = parseTomlSubset(`
-# comment
-title = "a \\"quoted\\" word" # trailing
-[project]
-name = 'lit\\eral'
-dependencies = [
-  "numpy>=1.20",  # why
-  'scipy',
-  """multi""",
-]
-urls.homepage = "https://x"
-[tool.poetry.dependencies]
-python = "^3.9"
-torch = { version = "^2.0", optional = true }
-this line is nonsense
-[[tool.x]]
-a = 1
-[[tool.x]]
-a = 2.5
-`);
-    assert.equal(doc.title, 'a "quoted" word');
-    const project = doc.project as Record<string, unknown>;
-    assert.equal(project.name, 'lit\\eral');
-    assert.deepEqual(project.dependencies, ['numpy>=1.20', 'scipy', 'multi']);
-    assert.deepEqual(project.urls, { homepage: 'https://x' });
-    const tool = doc.tool as Record<string, Record<string, unknown>>;
-    assert.deepEqual((tool.poetry!.dependencies as Record<string, unknown>).torch, { version: '^2.0', optional: true });
-    assert.deepEqual(tool.x, [{ a: 1 }, { a: 2.5 }]);
-  });
-  test('YAML: sequences at the parent indent, block scalars, nested mappings', () => {
-    const doc = parseYamlSubset(`name: env
-channels:
-- conda-forge
-dependencies:
-- python=3.11
-- numpy  # comment
-- pip:
-  - requests>=2
-description: |
-  line one
-  line two
-after: "x # not a comment"
-`);
-    assert.deepEqual(doc, {
-      name: 'env',
-      channels: ['conda-forge'],
-      dependencies: ['python=3.11', 'numpy', { pip: ['requests>=2'] }],
-      description: 'line one\nline two',
-      after: 'x # not a comment',
+describe('SPDX names through the SPDX list', () => {
+  const cases: Array<[string, string | null]> = [
+    // Valid expressions are kept whole, in canonical form, exceptions included.
+    ['GPL-2.0-only WITH Classpath-exception-2.0', 'GPL-2.0-only WITH Classpath-exception-2.0'],
+    ['(MIT AND BSD-3-Clause) OR Apache-2.0', '(MIT AND BSD-3-Clause) OR Apache-2.0'],
+    // Any listed id, not only a hand-kept few.
+    ['eupl-1.1', 'EUPL-1.1'],
+    ['LGPL-2.1+', 'LGPL-2.1-or-later'],
+    // A LicenseRef names no licence anyone can look up.
+    ['LicenseRef-Proprietary', null],
+    // spdx-correct is heard only when the name says what it answers.
+    ['ZPL 2.1', 'ZPL-2.1'],
+    ['GNU Free Documentation License', null],
+    ['Historical Permission Notice', null],
+  ];
+  for (const [input, want] of cases) test(input, () => assert.equal(normaliseLicenceName(input), want));
+
+  test('REUSE: a LICENSES/ file named by any SPDX id', async () => {
+    assert.deepEqual(await detectLicence(repo({ 'LICENSES/EUPL-1.1.txt': 'European Union Public Licence v. 1.1' })), {
+      spdx: 'EUPL-1.1',
+      source: 'LICENSES/EUPL-1.1.txt',
     });
   });
 });

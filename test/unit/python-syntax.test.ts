@@ -7,12 +7,11 @@ import {
   isExpressionStatement,
   logicalLines,
   mask,
-  parseImport,
-  resolveRelative,
   splitDocstring,
   statementGroups,
   stripComment,
 } from '../../src/python/syntax.js';
+import { parseImport, resolveRelative } from '../../src/python/imports.js';
 
 describe('pytext', () => {
   test('mask blanks string contents and comments, keeps f-string expressions and lengths', () => {

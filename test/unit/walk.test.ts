@@ -173,6 +173,36 @@ describe('walkRepo: import roots', () => {
 });
 
 describe('walkRepo: cancellation and edge cases', () => {
+  test('.gitignore files are honoured: ignored files and folders are skipped with the rule that matched', async () => {
+    const root = await makeRepo({
+      '.gitignore': '# outputs\n*.log\n!keep.log\nresults/\n/scratch.py\n',
+      'pkg/__init__.py': '',
+      'pkg/core.py': 'x = 1\n',
+      'pkg/run.log': 'log\n',
+      'pkg/keep.log': 'kept\n',
+      'pkg/scratch.py': 'anchored to the root, so kept\n',
+      'scratch.py': 'ignored\n',
+      'results/out.csv': 'a\n1\n',
+      'pkg/sub/.gitignore': 'local_*.py\n!run.log\n',
+      'pkg/sub/local_conf.py': '',
+      'pkg/sub/run.log': 'taken back in by the deeper file\n',
+      'pkg/sub/mod.py': '',
+    });
+    const r = await walk(root);
+    const paths = r.files.map((f) => f.path);
+    for (const p of ['pkg/core.py', 'pkg/keep.log', 'pkg/scratch.py', 'pkg/sub/run.log', 'pkg/sub/mod.py', '.gitignore', 'pkg/sub/.gitignore']) {
+      assert.ok(paths.includes(p), `${p} was left out`);
+    }
+    const reasons = Object.fromEntries(r.skipped.map((s) => [s.path, s.reason]));
+    assert.deepEqual(reasons, {
+      'pkg/run.log': 'ignored by .gitignore (*.log)',
+      'pkg/sub/local_conf.py': 'ignored by pkg/sub/.gitignore (local_*.py)',
+      'results/': 'ignored by .gitignore (results/)',
+      'scratch.py': 'ignored by .gitignore (/scratch.py)',
+    });
+    assert.ok(!paths.some((p) => p.startsWith('results/')));
+  });
+
   test('an aborted signal stops the walk with a cancelled error', async () => {
     const root = await makeRepo({ 'a.py': '' });
     const ac = new AbortController();

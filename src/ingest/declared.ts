@@ -1,0 +1,344 @@
+/**
+ * Dependencies a repository declares, read statically from its metadata files: requirements*.txt
+ * (and requirements/ folders), pyproject.toml (PEP 621, PEP 735, Poetry), setup.cfg, setup.py,
+ * environment.yml and R's DESCRIPTION. Nothing is executed: setup.py is read as text.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { normaliseDistName } from '../python/distributions.js';
+import { asStrings, asTable, readDcf, readIni, readSmallFile, readToml, readYaml, type MetaTable } from './metadata.js';
+
+export type Ecosystem = 'pypi' | 'conda' | 'cran';
+
+export interface DeclaredDependency {
+  /** PEP 503-normalised for pypi and conda; CRAN names keep their case. */
+  name: string;
+  /** What follows the name: extras, version constraints, markers; "" when none. */
+  spec: string;
+  /** Repo-relative file it was declared in. */
+  source: string;
+  ecosystem: Ecosystem;
+  /** Extra, group or section: null for the main runtime list; "test", "dev", "Imports", "pip", ... */
+  group: string | null;
+}
+
+const READ_LIMIT = 1024 * 1024;
+const readText = (file: string) => readSmallFile(file, READ_LIMIT);
+
+const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)/;
+
+/** Name and the rest of one PEP 508 requirement; null when it is not one (a URL, an option...). */
+export function parseRequirement(line: string): { name: string; spec: string } | null {
+  let s = line.replace(/(^|\s)#.*$/, '').trim();
+  // Per-requirement pip options such as --hash=... are not part of the requirement.
+  s = s.replace(/\s+--?[a-z][\w-]*(=\S*)?(\s+|$)/gi, ' ').trim();
+  if (!s || s.startsWith('-') || /^[a-z+]+:\/\//i.test(s) || s.startsWith('.') || s.startsWith('/')) return null;
+  const m = PEP508_NAME.exec(s);
+  if (!m) return null;
+  const rest = s.slice(m[1]!.length).trim();
+  // "name @ url" is a direct reference: the name still counts.
+  if (rest && !/^[[(<>=!~;@,\s]/.test(rest)) return null;
+  return { name: normaliseDistName(m[1]!), spec: rest.replace(/\s+/g, ' ') };
+}
+
+export async function readDeclaredDependencies(root: string): Promise<DeclaredDependency[]> {
+  const out: DeclaredDependency[] = [];
+  const seen = new Set<string>();
+  const add = (d: DeclaredDependency) => {
+    const key = `${d.ecosystem}\0${d.name}\0${d.source}\0${d.group ?? ''}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(d);
+  };
+  const top = await fsp.readdir(root).catch(() => [] as string[]);
+  const has = (n: string) => top.find((f) => f.toLowerCase() === n.toLowerCase()) ?? null;
+
+  const pyproject = has('pyproject.toml');
+  if (pyproject) {
+    const text = await readText(path.join(root, pyproject));
+    if (text) fromPyproject(text, pyproject).forEach(add);
+  }
+  const setupCfg = has('setup.cfg');
+  if (setupCfg) {
+    const text = await readText(path.join(root, setupCfg));
+    if (text) fromSetupCfg(text, setupCfg).forEach(add);
+  }
+  const setupPy = has('setup.py');
+  if (setupPy) {
+    const text = await readText(path.join(root, setupPy));
+    if (text) fromSetupPy(text, setupPy).forEach(add);
+  }
+
+  // The plain requirements.txt first: it is the runtime list the others usually extend.
+  const reqFiles = top
+    .filter((f) => /^requirements.*\.(txt|in)$/i.test(f))
+    .sort((a, b) => Number(!/^requirements\.txt$/i.test(a)) - Number(!/^requirements\.txt$/i.test(b)) || a.localeCompare(b));
+  for (const dir of ['requirements', 'reqs', 'requirements.d']) {
+    const d = has(dir);
+    if (!d) continue;
+    const inner = await fsp.readdir(path.join(root, d)).catch(() => [] as string[]);
+    reqFiles.push(...inner.filter((f) => /\.(txt|in)$/i.test(f)).sort().map((f) => `${d}/${f}`));
+  }
+  for (const rel of reqFiles) {
+    const text = await readText(path.join(root, rel));
+    if (text) fromRequirementsTxt(text, rel).forEach(add);
+  }
+
+  for (const f of top.filter((x) => /^(environment|conda[-_]?env(ironment)?)([-_.][\w.-]*)?\.ya?ml$/i.test(x)).sort()) {
+    const text = await readText(path.join(root, f));
+    if (text) fromEnvironmentYml(text, f).forEach(add);
+  }
+
+  const description = has('DESCRIPTION');
+  if (description) {
+    const text = await readText(path.join(root, description));
+    if (text) fromDescription(text, description).forEach(add);
+  }
+  return out;
+}
+
+/** requirements.txt: one requirement a line; -r/-e/-c, options, URLs and comments are skipped. */
+export function fromRequirementsTxt(text: string, source: string): DeclaredDependency[] {
+  const joined = text.replace(/\r\n?/g, '\n').replace(/\\\n/g, ' ');
+  const out: DeclaredDependency[] = [];
+  for (const line of joined.split('\n')) {
+    const r = parseRequirement(line);
+    if (r) out.push({ ...r, source, ecosystem: 'pypi', group: groupFromFileName(source) });
+  }
+  return out;
+}
+
+function groupFromFileName(rel: string): string | null {
+  const base = path.basename(rel).replace(/\.(txt|in)$/i, '');
+  const m = /^requirements[-_.]?(.*)$/i.exec(base);
+  const g = m ? m[1]! : base;
+  return g && !/^(base|main|prod|production|runtime|install|core)$/i.test(g) ? g : null;
+}
+
+const fromList = (list: unknown, source: string, group: string | null): DeclaredDependency[] =>
+  asStrings(list).flatMap((s) => {
+    const r = parseRequirement(s);
+    return r ? [{ ...r, source, ecosystem: 'pypi' as const, group }] : [];
+  });
+
+/** PEP 621 [project], PEP 735 [dependency-groups] and Poetry's tables. */
+export function fromPyproject(text: string, source: string): DeclaredDependency[] {
+  const doc = readToml(text);
+  const out: DeclaredDependency[] = [];
+  const project = asTable(doc.project);
+  if (project) {
+    out.push(...fromList(project.dependencies, source, null));
+    const opt = asTable(project['optional-dependencies']);
+    for (const [extra, list] of Object.entries(opt ?? {})) out.push(...fromList(list, source, extra));
+  }
+  for (const [group, list] of Object.entries(asTable(doc['dependency-groups']) ?? {})) {
+    out.push(...fromList(list, source, group));
+  }
+  const poetry = asTable(asTable(doc.tool)?.poetry);
+  if (poetry) {
+    out.push(...fromPoetryTable(asTable(poetry.dependencies), source, null));
+    out.push(...fromPoetryTable(asTable(poetry['dev-dependencies']), source, 'dev'));
+    for (const [group, t] of Object.entries(asTable(poetry.group) ?? {})) {
+      out.push(...fromPoetryTable(asTable(asTable(t)?.dependencies), source, group));
+    }
+  }
+  return out;
+}
+
+function fromPoetryTable(t: MetaTable | null, source: string, group: string | null): DeclaredDependency[] {
+  if (!t) return [];
+  const out: DeclaredDependency[] = [];
+  for (const [name, v] of Object.entries(t)) {
+    if (name.toLowerCase() === 'python') continue;
+    let spec = '';
+    if (typeof v === 'string') spec = v;
+    else if (asTable(v) && typeof asTable(v)!.version === 'string') spec = asTable(v)!.version as string;
+    else if (Array.isArray(v)) spec = v.map((x) => (asTable(x) && typeof asTable(x)!.version === 'string' ? asTable(x)!.version : '')).filter(Boolean).join(' | ');
+    out.push({ name: normaliseDistName(name), spec: spec === '*' ? '' : spec, source, ecosystem: 'pypi', group });
+  }
+  return out;
+}
+
+const MARKER_VARS = /^(python_version|python_full_version|sys_platform|platform_system|platform_machine|platform_release|platform_version|platform_python_implementation|implementation_name|implementation_version|os_name|extra)\b/;
+
+/** A setup.cfg list: one a line, or on one line separated by ";" (markers rejoined to their requirement). */
+function cfgList(value: string | undefined): string[] {
+  if (!value) return [];
+  if (value.startsWith('file:') || value.startsWith('attr:')) return [];
+  if (value.includes('\n')) return value.split('\n').map((s) => s.trim()).filter(Boolean);
+  const out: string[] = [];
+  for (const piece of value.split(';').map((s) => s.trim()).filter(Boolean)) {
+    if (MARKER_VARS.test(piece) && out.length > 0) out[out.length - 1] += `; ${piece}`;
+    else out.push(piece);
+  }
+  return out;
+}
+
+export function fromSetupCfg(text: string, source: string): DeclaredDependency[] {
+  const ini = readIni(text);
+  const out: DeclaredDependency[] = [];
+  out.push(...fromList(cfgList(ini.options?.install_requires), source, null));
+  for (const [extra, v] of Object.entries(ini['options.extras_require'] ?? {})) {
+    out.push(...fromList(cfgList(v), source, extra));
+  }
+  return out;
+}
+
+// --- setup.py, read as Python tokens -------------------------------------------------------------
+
+/** Index just past the bracket that closes the one at `open`, skipping strings and comments. */
+function matchBracket(src: string, open: number): number {
+  const pairs: Record<string, string> = { '[': ']', '(': ')', '{': '}' };
+  const stack: string[] = [];
+  for (let i = open; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '#') {
+      while (i < src.length && src[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      i = skipPyString(src, i) - 1;
+      continue;
+    }
+    if (pairs[c]) stack.push(pairs[c]!);
+    else if (c === ']' || c === ')' || c === '}') {
+      if (stack.pop() !== c) return -1;
+      if (stack.length === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+function skipPyString(src: string, at: number): number {
+  const q = src[at]!;
+  const triple = src.startsWith(q.repeat(3), at);
+  const end = triple ? q.repeat(3) : q;
+  let i = at + end.length;
+  while (i < src.length) {
+    if (src[i] === '\\') {
+      i += 2;
+      continue;
+    }
+    if (src.startsWith(end, i)) return i + end.length;
+    if (!triple && src[i] === '\n') return i;
+    i++;
+  }
+  return src.length;
+}
+
+/** The string literals inside a Python expression (prefixes r/u allowed; f-strings skipped). */
+function pyStrings(expr: string): string[] {
+  const out: string[] = [];
+  const re = /([rRuUfFbB]{0,2})("""|'''|"|')/g;
+  let m: RegExpExecArray | null;
+  for (let i = 0; i < expr.length; ) {
+    if (expr[i] === '#') {
+      while (i < expr.length && expr[i] !== '\n') i++;
+      continue;
+    }
+    re.lastIndex = i;
+    m = re.exec(expr);
+    if (!m) break;
+    // Skip comments that start before the next string.
+    const hash = expr.indexOf('#', i);
+    if (hash >= 0 && hash < m.index) {
+      i = hash;
+      continue;
+    }
+    const qAt = m.index + m[1]!.length;
+    const end = skipPyString(expr, qAt);
+    const body = expr.slice(qAt + m[2]!.length, end - m[2]!.length);
+    if (!/[fFbB]/.test(m[1]!)) out.push(/[rR]/.test(m[1]!) ? body : body.replace(/\\(.)/g, '$1'));
+    i = end;
+  }
+  return out;
+}
+
+/** The bracketed expression assigned to `name` (keyword argument or module-level variable). */
+function pyAssignedExpr(src: string, name: string, seen = new Set<string>()): string | null {
+  if (seen.has(name) || seen.size > 4) return null;
+  seen.add(name);
+  const re = new RegExp(`(?:^|[\\s,(])${name}\\s*=\\s*`, 'gm');
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(src))) {
+    const at = m.index + m[0].length;
+    const c = src[at];
+    if (c === '[' || c === '(' || c === '{') {
+      const end = matchBracket(src, at);
+      if (end > 0) return src.slice(at, end);
+    }
+    // install_requires=REQUIREMENTS: follow one name to its literal.
+    const ident = /^[A-Za-z_]\w*/.exec(src.slice(at));
+    if (ident && ident[0] !== name && !/^(True|False|None)$/.test(ident[0])) {
+      const inner = pyAssignedExpr(src, ident[0], seen);
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
+export function fromSetupPy(text: string, source: string): DeclaredDependency[] {
+  const out: DeclaredDependency[] = [];
+  const install = pyAssignedExpr(text, 'install_requires');
+  if (install && (install.startsWith('[') || install.startsWith('('))) out.push(...fromList(pyStrings(install), source, null));
+  const extras = pyAssignedExpr(text, 'extras_require');
+  if (extras?.startsWith('{')) {
+    // 'name': [ ... ] pairs at the top level of the dict literal.
+    const body = extras.slice(1, -1);
+    const keyRe = /(["'])([^"'\n]+)\1\s*:\s*([[(])/g;
+    let m: RegExpExecArray | null;
+    while ((m = keyRe.exec(body))) {
+      const open = m.index + m[0].length - 1;
+      const end = matchBracket(body, open);
+      if (end < 0) break;
+      out.push(...fromList(pyStrings(body.slice(open, end)), source, m[2]!));
+      keyRe.lastIndex = end;
+    }
+  }
+  return out;
+}
+
+// --- conda ---------------------------------------------------------------------------------------
+
+export function fromEnvironmentYml(text: string, source: string): DeclaredDependency[] {
+  const doc = readYaml(text);
+  const deps = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).dependencies : null;
+  if (!Array.isArray(deps)) return [];
+  const out: DeclaredDependency[] = [];
+  for (const d of deps) {
+    if (typeof d === 'string') {
+      // channel::name=version=build, name>=1.2, "name 1.2.*"
+      const s = d.replace(/^[^:\s]+::/, '').trim();
+      const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(.*)$/.exec(s);
+      if (!m) continue;
+      const name = normaliseDistName(m[1]!);
+      if (name === 'python' || name === 'pip') continue;
+      out.push({ name, spec: m[2]!.trim(), source, ecosystem: 'conda', group: null });
+    } else if (d && typeof d === 'object' && !Array.isArray(d)) {
+      const pip = (d as Record<string, unknown>).pip;
+      if (Array.isArray(pip)) {
+        for (const p of pip) {
+          const r = typeof p === 'string' ? parseRequirement(p) : null;
+          if (r) out.push({ ...r, source, ecosystem: 'pypi', group: 'pip' });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// --- R -------------------------------------------------------------------------------------------
+
+export function fromDescription(text: string, source: string): DeclaredDependency[] {
+  const f = readDcf(text);
+  const out: DeclaredDependency[] = [];
+  for (const field of ['Depends', 'Imports']) {
+    for (const item of (f[field] ?? '').split(',')) {
+      const m = /^\s*([A-Za-z][A-Za-z0-9.]*)\s*(\(.*\))?\s*$/.exec(item);
+      if (!m || m[1] === 'R') continue;
+      out.push({ name: m[1]!, spec: (m[2] ?? '').replace(/\s+/g, ' '), source, ecosystem: 'cran', group: field });
+    }
+  }
+  return out;
+}
+
