@@ -1,4 +1,3 @@
-import type { Block } from '../domain/block.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
 
@@ -12,9 +11,16 @@ export interface Embedder {
 }
 
 
+/** Library names by what a sync did with them. */
+export interface SyncResult {
+  indexed: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
 export interface SearchIndex {
   /** Make the index match these libraries: add new or changed ones, drop the ones gone. */
-  sync(libraries: LoadedLibrary[]): Promise<{ indexed: string[]; removed: string[]; unchanged: string[] }>;
+  sync(libraries: LoadedLibrary[]): Promise<SyncResult>;
   search(q: SearchQuery): Promise<SearchResult>;
   close(): Promise<void>;
 }

@@ -9,8 +9,10 @@ import { SearchQuery, SearchResult, type SearchFilters } from '../../src/domain/
 import { CodedistillError } from '../../src/kernel/errors.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { HashingEmbedder } from '../../src/search/hashing.js';
-import { buildWhere, META_FILE, openIndex, TABLE_NAME, TERMS_FILE } from '../../src/search/store.js';
-import { TEXT_VERSION } from '../../src/search/text.js';
+import { TEXT_VERSION } from '../../src/search/fields.js';
+import { openIndex } from '../../src/search/store.js';
+import { buildWhere, META_FILE, TABLE_NAME } from '../../src/search/table.js';
+import { TERMS_FILE } from '../../src/search/terms.js';
 import type { SearchIndex, Embedder } from '../../src/search/types.js';
 import type { LoadedLibrary } from '../../src/domain/library.js';
 import { tempDir } from '../helpers/tmp.js';
