@@ -13,9 +13,10 @@ import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
 import { LRUCache } from 'lru-cache';
 import type { BlockKind } from '../domain/block.js';
+import type { JobOptions } from '../domain/distill.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import { SearchQuery, type SearchHit, type SearchResult } from '../domain/search.js';
-import { CodedistillError, fromZod } from '../kernel/errors.js';
+import { CodedistillError, fromZod, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { ensureLanceComputeThreads } from '../config.js';
 import { blockEmbedText, blockSearchText, decodeFields, libraryContexts, matchedFields, purposeTokens, TEXT_VERSION } from './fields.js';
@@ -195,15 +196,20 @@ class LanceSearchIndex implements SearchIndex {
     );
   }
 
-  sync(libraries: LoadedLibrary[]): Promise<SyncResult> {
+  sync(libraries: LoadedLibrary[], opts: JobOptions = {}): Promise<SyncResult> {
     // Two syncs interleaving their deletes and adds would duplicate rows; run them one after the other.
-    const run = this.syncing.then(() => this.doSync(libraries));
+    const run = this.syncing.then(() => this.doSync(libraries, opts));
     this.syncing = run.catch(() => {});
     return run;
   }
 
-  private async doSync(libraries: LoadedLibrary[]): Promise<SyncResult> {
+  /**
+   * A cancelled sync stops between chunks of blocks. What it wrote is repaired by the next sync: the meta file
+   * still records the fingerprints of before, so every library it touched is indexed again.
+   */
+  private async doSync(libraries: LoadedLibrary[], { onProgress, signal }: JobOptions): Promise<SyncResult> {
     this.assertOpen();
+    throwIfAborted(signal);
     const t0 = performance.now();
     const seen = new Set<string>();
     for (const lib of libraries) {
@@ -224,7 +230,13 @@ class LanceSearchIndex implements SearchIndex {
       if (meta && !this.compatible(meta)) {
         this.logger.info(`search index was built with ${meta.embedder.id}; re-embedding every library with ${this.embedder.id}`);
       }
-      if (names.includes(TABLE_NAME)) await this.db.dropTable(TABLE_NAME);
+      if (names.includes(TABLE_NAME)) {
+        await this.db.dropTable(TABLE_NAME);
+        // Searches until this sync ends must not read the dropped table.
+        this.table = null;
+        this.rows = 0;
+        this.hasFts = false;
+      }
       table = null;
       meta = {
         schemaVersion: INDEX_SCHEMA_VERSION,
@@ -253,7 +265,11 @@ class LanceSearchIndex implements SearchIndex {
     }
 
     const fresh: Record<string, LibraryTermStats> = {};
+    const total = toIndex.reduce((n, l) => n + l.blocks.length, 0);
+    let done = 0;
+    if (toIndex.length) onProgress?.({ stage: 'index', done, total });
     for (const lib of toIndex) {
+      throwIfAborted(signal);
       const t1 = performance.now();
       if ((await table.countRows(`library = ${sqlString(lib.name)}`)) > 0) {
         await table.delete(`library = ${sqlString(lib.name)}`);
@@ -266,6 +282,7 @@ class LanceSearchIndex implements SearchIndex {
         const chunk = lib.blocks.slice(s, s + ADD_CHUNK);
         const rows: Row[] = [];
         for (let e = 0; e < chunk.length; e += EMBED_CHUNK) {
+          throwIfAborted(signal);
           const part = chunk.slice(e, e + EMBED_CHUNK);
           const vectors = await this.embedder.embed(part.map(blockEmbedText));
           part.forEach((b, i) => {
@@ -273,6 +290,8 @@ class LanceSearchIndex implements SearchIndex {
             addToStats(stats, st.bag);
             rows.push(blockToRow(b, vectors[i]!, st));
           });
+          done += part.length;
+          onProgress?.({ stage: 'index', done, total, message: lib.name });
         }
         if (rows.length) await table.add(rows as unknown as Record<string, unknown>[]);
         added += rows.length;
@@ -292,7 +311,7 @@ class LanceSearchIndex implements SearchIndex {
         this.logger.debug('building the full-text index');
         await table.createIndex('text', {
           config: lancedb.Index.fts({
-            // The text is already tokenised, lowercased and stemmed by text.ts; LanceDB must keep it as is.
+            // The text is already tokenised, lowercased and stemmed by tokens.ts; LanceDB must keep it as is.
             baseTokenizer: 'whitespace',
             lowercase: false,
             stem: false,

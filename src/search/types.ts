@@ -1,3 +1,4 @@
+import type { JobOptions } from '../domain/distill.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
 
@@ -19,8 +20,11 @@ export interface SyncResult {
 }
 
 export interface SearchIndex {
-  /** Make the index match these libraries: add new or changed ones, drop the ones gone. */
-  sync(libraries: LoadedLibrary[]): Promise<SyncResult>;
+  /**
+   * Make the index match these libraries: add new or changed ones, drop the ones gone. Reports progress as the
+   * stage 'index' (blocks embedded of those to index) and stops with a `cancelled` error when the signal aborts.
+   */
+  sync(libraries: LoadedLibrary[], opts?: JobOptions): Promise<SyncResult>;
   search(q: SearchQuery): Promise<SearchResult>;
   close(): Promise<void>;
 }
