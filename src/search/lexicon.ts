@@ -13,6 +13,7 @@
  * contains one alternative is expanded with the others, at a weight below the query's own words: SAME groups at
  * SAME_WEIGHT, RELATED groups at RELATED_WEIGHT.
  * Expansion is one step only (no synonyms of synonyms), so a chain of loose relations cannot drift off topic.
+ * The file is long because most of it is the vocabulary itself; the code is the last few dozen lines.
  */
 import { tokenize } from './tokens.js';
 
