@@ -16,7 +16,8 @@ import { LibraryManifest } from '../src/domain/library.js';
 import { SearchQuery } from '../src/domain/search.js';
 import { createLogger, silentLogger } from '../src/kernel/log.js';
 import { HashingEmbedder } from '../src/search/hashing.js';
-import { META_FILE, openIndex, TABLE_NAME, tuneVectorQuery, type AnnType, type IndexMeta } from '../src/search/store.js';
+import { openIndex } from '../src/search/store.js';
+import { META_FILE, TABLE_NAME, tuneVectorQuery, type AnnType, type IndexMeta } from '../src/search/table.js';
 import type { LoadedLibrary } from '../src/domain/library.js';
 
 const VERBS = [

@@ -118,12 +118,12 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     return catalogueReady;
   };
 
-  const refresh = (): Promise<void> => {
+  const refresh = (opts: JobOptions = {}): Promise<void> => {
     const next = chain.then(async () => {
       const libraries = await loadCatalogue();
       catalogueReady = Promise.resolve();
       const index = await services.index();
-      const res = await index.sync(libraries);
+      const res = await index.sync(libraries, opts);
       if (res.indexed.length || res.removed.length) {
         logger.info(`index: ${res.indexed.length} libraries indexed, ${res.removed.length} removed, ${res.unchanged.length} unchanged`);
       }
@@ -179,7 +179,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       }, opts);
       if (!report.unchanged) {
         // The library files are written; make the catalogue and the index see them before answering.
-        await refresh().catch((e) => {
+        await refresh(opts).catch((e) => {
           report.warnings.push(`the library was written but indexing failed: ${e instanceof Error ? e.message : String(e)}`);
         });
       }
@@ -251,7 +251,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         counts: { ...lib.manifest.counts, validated: updated.filter((b) => b.validation?.status === 'passed').length },
       };
       const libraryPath = await writeLibrary(config.userLibrariesDir, manifest, updated, await snapshotOf(lib));
-      await refresh().catch((e) => report.warnings.push(`re-indexing failed: ${e instanceof Error ? e.message : String(e)}`));
+      await refresh(opts).catch((e) => report.warnings.push(`re-indexing failed: ${e instanceof Error ? e.message : String(e)}`));
       return { ...report, libraryPath };
     },
 

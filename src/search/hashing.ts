@@ -6,7 +6,7 @@
  * misses, and it is deterministic, so indexes built on different machines agree.
  */
 import type { Embedder } from './types.js';
-import { splitWords, stem, STOP_WORDS } from './text.js';
+import { splitWords, stem, STOP_WORDS } from './tokens.js';
 
 export const HASHING_DIM = 384;
 export const HASHING_ID = `hashing-v1-${HASHING_DIM}`;

@@ -13,10 +13,24 @@
  * contains one alternative is expanded with the others, at a weight below the query's own words: SAME groups at
  * SAME_WEIGHT, RELATED groups at RELATED_WEIGHT.
  * Expansion is one step only (no synonyms of synonyms), so a chain of loose relations cannot drift off topic.
+ * The file is long because most of it is the vocabulary itself; the code is the last few dozen lines.
  */
-import { tokenize, type Expansion } from './text.js';
+import { tokenize } from './tokens.js';
 
-export type { Expansion };
+/** Words to add to a query, how much they are worth, and which query word they stand in for. */
+export interface Expansion {
+  /**
+   * Stems of one alternative. A phrase ("moving average") is one expansion whose words must all occur in a block
+   * for it to count: "average" alone is not "moving average", and "loss" alone (from "minor loss") is not a valve.
+   */
+  words: string[];
+  /** The credit of its group: SAME_WEIGHT or RELATED_WEIGHT. */
+  weight: number;
+  /** Which kind of group it came from (the strongest, when several groups lead to it). */
+  relation: 'same' | 'related';
+  /** The query's own stem this stands in for (a matched phrase yields one expansion per stem of it). */
+  source: string;
+}
 
 /** Credit for a word that means the same as a query word: nearly full, since nothing is lost in meaning. */
 export const SAME_WEIGHT = 0.85;

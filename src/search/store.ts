@@ -2,180 +2,65 @@
  * The search index: one LanceDB table of blocks with a full-text index over code-aware tokens and a vector
  * column, kept in step with the library folders (the source of truth) by fingerprint.
  *
- * Search has two stages. Candidates come from BM25 over one weighted full-text column (one query of the query's
- * words, a smaller one of the related words the lexicon adds) and from vector search, under the same filter.
- * They are then ranked by BM25F over the separate fields of each block, per query concept (a word of the query,
- * met by itself or by a related word at less credit), normalised by the query's total idf so a score means the
- * same for a short and a long query; vector similarity, naming the block, a passed validation and the kind of
- * block add small amounts. Confidence is judged on how much of the query the top hit covers and by how far it
- * leads the next one: a query whose words occur nowhere, or that a block meets only in part, must not come back
- * 'high'.
+ * This file is the LanceDB side only: opening the index, syncing libraries into the table (rows, term
+ * statistics, full-text and approximate vector indexes) and gathering candidates for a query. Candidates come
+ * from BM25 over one weighted full-text column (one query of the query's words, a smaller one of the related
+ * words the lexicon adds) and from vector search, under the same filter; ranking/ then scores, orders and judges
+ * them without the index.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
-import { Bool, FixedSizeList, Field, Float32, Schema, Utf8 } from 'apache-arrow';
 import { LRUCache } from 'lru-cache';
-import type { Block, BlockKind } from '../domain/block.js';
-import { SearchQuery, type SearchFilters, type SearchHit, type SearchResult } from '../domain/search.js';
-import { CodedistillError, fromZod } from '../kernel/errors.js';
-import type { Logger } from '../kernel/log.js';
-import { expandTokens, type Expansion } from './lexicon.js';
-import {
-  blockEmbedText,
-  blockSearchText,
-  FIELD_NAMES,
-  ftsQueryTokens,
-  matchedFields,
-  queryConcepts,
-  queryTerms,
-  scoreFields,
-  splitWords,
-  purposeTokens,
-  TEXT_VERSION,
-  tokenize,
-  type Bm25fParams,
-  type BlockContext,
-  type BlockSearchText,
-  type CorpusStats,
-  type FieldName,
-  type FieldTokens,
-} from './text.js';
-import type { SearchIndex, Embedder } from './types.js';
+import type { BlockKind } from '../domain/block.js';
+import type { JobOptions } from '../domain/distill.js';
 import type { LoadedLibrary } from '../domain/library.js';
+import { SearchQuery, type SearchHit, type SearchResult } from '../domain/search.js';
+import { CodedistillError, fromZod, throwIfAborted } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
 import { ensureLanceComputeThreads } from '../config.js';
+import { blockEmbedText, blockSearchText, decodeFields, libraryContexts, matchedFields, purposeTokens, TEXT_VERSION } from './fields.js';
+import { parseQuery } from './query.js';
+import { reportedScore } from './ranking/confidence.js';
+import { cosine, DEFAULT_COSINE_THRESHOLDS, type CosineThresholds } from './ranking/fusion.js';
+import { rankingOptions, type RankingOptions } from './ranking/options.js';
+import { rank, type Candidate } from './ranking/rank.js';
+import {
+  addToStats,
+  combineStats,
+  emptyStats,
+  readTerms,
+  reusableStats,
+  writeTerms,
+  type CorpusStats,
+  type LibraryTermStats,
+  type TermsFile,
+} from './terms.js';
+import {
+  blockToRow,
+  buildWhere,
+  FILTER_COLUMNS,
+  HIT_COLUMNS,
+  INDEX_SCHEMA_VERSION,
+  readMeta,
+  rowToHit,
+  sqlString,
+  TABLE_NAME,
+  tableSchema,
+  toFloats,
+  tuneVectorQuery,
+  writeMeta,
+  type AnnType,
+  type IndexMeta,
+  type Row,
+} from './table.js';
+import type { Embedder, SearchIndex, SyncResult } from './types.js';
 
 // LanceDB's compute pool deadlocks on small machines unless configured before first use (see config.ts).
 ensureLanceComputeThreads();
 
-/** Bump when the table layout changes: an index written by another version is then rebuilt. */
-export const INDEX_SCHEMA_VERSION = 2;
-export const TABLE_NAME = 'blocks';
-export const META_FILE = 'codedistill-index.json';
-/** Per-library term statistics (document frequencies, field lengths) that BM25F ranking needs. */
-export const TERMS_FILE = 'codedistill-terms.json';
-
-/**
- * How search ranks and judges candidates. The defaults were tuned on eval/queries.json (the dev set) and checked on
- * eval/queries-holdout.json, which was written before tuning and never tuned on; see eval/README.md.
- */
-export interface RankingOptions {
-  bm25f: Bm25fParams;
-  /**
-   * Multiplies the lexicon's weights for words of the same meaning and for related words (0 turns that kind of
-   * query expansion off; both 0, no expansion at all).
-   */
-  expansion: { same: number; related: number };
-  /**
-   * Candidates found through related words only: a second full-text query over at most `words` of them (of the
-   * given relations, strongest first) adds up to `candidates` blocks that share no word with the query. It is a
-   * query of its own, not a boosted clause of the first: LanceDB 0.31's BooleanQuery doubled full-text time at
-   * 100k blocks, and this way the query's own words pick their candidates undisturbed.
-   */
-  candidateExpansion: { relations: readonly Expansion['relation'][]; words: number; candidates: number };
-  /**
-   * How much the score depends on the share of the query a block covers: the score is multiplied by
-   * (1 - coverageFactor + coverageFactor * coverage), so a block that meets the query's rare words strongly but
-   * misses others ranks and reads below one that meets them all.
-   */
-  coverageFactor: number;
-  /** Share of the score that comes from vector similarity; the rest is BM25F. */
-  vector: { neural: number; hashing: number };
-  /** Added when the query spells the block's identifier (pasted code, a quoted name). */
-  name: number;
-  /**
-   * Added when every word of a multi-word name is in the query ("pressure drop in a pipe" for
-   * pressure_drop_pipe): strong for ranking, but not proof the block is meant, so confidence ignores it.
-   */
-  nameWords: number;
-  /** Added for a block whose examples ran and passed: between near-equals, prefer what is known to run. */
-  validated: number;
-  /** Added per kind, so that on a near tie the self-contained function or class comes before a method or script. */
-  kind: Readonly<Record<BlockKind, number>>;
-  confidence: {
-    /** Coverage of the query (idf-weighted, related words at their weight) a top hit needs to be 'high'... */
-    high: number;
-    /** ...and the lead over the next hit, as a share of its score, it needs as well. */
-    highMargin: number;
-    /** Coverage for 'medium'; below it a hit is 'low'. */
-    medium: number;
-  };
-}
-
-export const DEFAULT_RANKING: RankingOptions = {
-  bm25f: {
-    weight: {
-      name: 3,
-      qualifiedName: 0.6,
-      signature: 0.6,
-      summary: 2,
-      docstring: 1,
-      parameters: 0.8,
-      tags: 0.5,
-      examples: 0.3,
-      context: 0.5,
-      purpose: 0.2,
-    },
-    b: {
-      name: 0.3,
-      qualifiedName: 0.3,
-      signature: 0.3,
-      summary: 0.5,
-      docstring: 0.75,
-      parameters: 0.6,
-      tags: 0.3,
-      examples: 0.5,
-      context: 0.5,
-      purpose: 0,
-    },
-    k1: 1.2,
-  },
-  expansion: { same: 1, related: 1 },
-  candidateExpansion: { relations: ['same', 'related'], words: 32, candidates: 20 },
-  coverageFactor: 1,
-  vector: { neural: 0.5, hashing: 0.2 },
-  name: 0.15,
-  nameWords: 0.05,
-  validated: 0.01,
-  kind: { function: 0.01, class: 0.01, method: 0, workflow: 0 },
-  confidence: { high: 0.7, highMargin: 0.1, medium: 0.35 },
-};
-
-const LEVEL: Record<SearchHit['confidence'], number> = { low: 0, medium: 1, high: 2 };
-
 const ADD_CHUNK = 4096;
 const EMBED_CHUNK = 256;
-
-export interface IndexMeta {
-  schemaVersion: number;
-  textVersion: number;
-  embedder: { id: string; dim: number };
-  /** library name -> fingerprint of its folder when it was indexed */
-  libraries: Record<string, string>;
-  /** The approximate vector index, when the table is large enough to have one. */
-  ann: AnnInfo | null;
-  updatedAt: string;
-}
-
-export type AnnType = 'ivf_pq' | 'hnsw_sq';
-export interface AnnInfo {
-  type: AnnType;
-  /** Rows when the index was trained. */
-  rows: number;
-  partitions: number;
-}
-
-/**
- * Search-time settings of the approximate index. HNSW partitions are each a small graph, so all of them are
- * probed; IVF_PQ probes a share of its partitions and re-ranks with exact distances to recover what PQ loses.
- * Measured on 100k hashing vectors: HNSW_SQ recall@10 0.98 at ~6 ms; IVF_PQ 0.88 at ~12 ms (see bench/).
- */
-export function tuneVectorQuery(query: lancedb.VectorQuery, ann: AnnInfo | null, candidates: number): lancedb.VectorQuery {
-  if (!ann) return query;
-  if (ann.type === 'hnsw_sq') return query.nprobes(ann.partitions).ef(Math.max(100, candidates * 2));
-  return query.nprobes(Math.min(ann.partitions, 100)).refineFactor(4);
-}
 
 export interface OpenIndexOptions {
   dir: string;
@@ -191,284 +76,29 @@ export interface OpenIndexOptions {
   annType?: AnnType;
   /** Candidates taken from each of the full-text and vector lists before fusion. Default 50. */
   candidates?: number;
-  /**
-   * Cosine similarities (query to block) that count as a medium and a strong semantic match for a neural
-   * model. The defaults suit MiniLM-style sentence encoders; models with compressed cosine ranges need others.
-   */
-  cosineThresholds?: { medium: number; high: number };
+  /** Cosine similarities that count as a medium and a strong semantic match (see ranking/fusion.ts). */
+  cosineThresholds?: CosineThresholds;
   /** Ranking and confidence settings, for evaluation; anything left out keeps its default. */
   ranking?: Partial<RankingOptions>;
 }
 
-interface Row {
-  id: string;
-  library: string;
-  language: string;
-  kind: string;
-  qualified_name: string;
-  name: string;
-  path: string;
-  signature: string;
-  summary: string;
-  validation: string;
-  validated: boolean;
-  licence: string;
-  gpu: boolean;
-  network: boolean;
-  data_files: boolean;
-  text: string;
-  fields: string;
-  vector: Float32Array;
-}
-
-/** Columns read back for a hit (everything but the indexed text). */
-const HIT_COLUMNS = [
-  'id',
-  'library',
-  'language',
-  'kind',
-  'qualified_name',
-  'name',
-  'path',
-  'signature',
-  'summary',
-  'validation',
-  'fields',
-] as const;
-
-/** Low-cardinality columns that search filters test. */
-const FILTER_COLUMNS = ['library', 'language', 'kind', 'licence', 'validated', 'gpu', 'network', 'data_files'] as const;
-
-function tableSchema(dim: number): Schema {
-  const s = (name: string) => new Field(name, new Utf8(), false);
-  const b = (name: string) => new Field(name, new Bool(), false);
-  return new Schema([
-    s('id'),
-    s('library'),
-    s('language'),
-    s('kind'),
-    s('qualified_name'),
-    s('name'),
-    s('path'),
-    s('signature'),
-    s('summary'),
-    s('validation'),
-    b('validated'),
-    s('licence'),
-    b('gpu'),
-    b('network'),
-    b('data_files'),
-    s('text'),
-    // Per-field token lists as JSON, so a hit can say which fields matched without re-reading the library.
-    s('fields'),
-    new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
-  ]);
-}
-
-/** SQL string literal: quotes doubled, so filter values can never end the string. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** The SQL predicate for the search filters, or null when there are none. */
-export function buildWhere(f: SearchFilters): string | null {
-  const parts: string[] = [];
-  if (f.library !== undefined) parts.push(`library = ${sqlString(f.library)}`);
-  if (f.language !== undefined) parts.push(`language = ${sqlString(f.language)}`);
-  if (f.kind !== undefined) parts.push(`kind = ${sqlString(f.kind)}`);
-  if (f.validatedOnly) parts.push('validated = true');
-  if (f.licence !== undefined) parts.push(`licence = ${sqlString(f.licence)}`);
-  if (f.gpu !== undefined) parts.push(`gpu = ${f.gpu ? 'true' : 'false'}`);
-  if (f.network !== undefined) parts.push(`network = ${f.network ? 'true' : 'false'}`);
-  if (f.dataFiles !== undefined) parts.push(`data_files = ${f.dataFiles ? 'true' : 'false'}`);
-  return parts.length ? parts.join(' AND ') : null;
-}
-
-function encodeFields(fields: FieldTokens): string {
-  const o: Record<string, string> = {};
-  for (const f of FIELD_NAMES) if (fields[f].length) o[f] = fields[f].join(' ');
-  return JSON.stringify(o);
-}
-
-function decodeFields(json: string): Partial<FieldTokens> {
-  try {
-    const o = JSON.parse(json) as Record<string, string>;
-    const out: Partial<FieldTokens> = {};
-    for (const f of FIELD_NAMES) if (typeof o[f] === 'string') out[f] = o[f].split(' ');
-    return out;
-  } catch {
-    return {};
-  }
-}
-
-/**
- * What the rest of its library says about each block: a method gets its class's summary, a class the names and
- * summaries of its methods.
- */
-export function libraryContexts(lib: Pick<LoadedLibrary, 'blocks'>): Map<string, BlockContext> {
-  const byName = new Map(lib.blocks.map((b) => [b.qualifiedName, b]));
-  const members = new Map<string, Block[]>();
-  for (const b of lib.blocks) {
-    if (b.kind !== 'method') continue;
-    const owner = b.qualifiedName.slice(0, b.qualifiedName.lastIndexOf('.'));
-    const list = members.get(owner) ?? [];
-    list.push(b);
-    members.set(owner, list);
-  }
-  const out = new Map<string, BlockContext>();
-  for (const b of lib.blocks) {
-    let context = '';
-    if (b.kind === 'method') {
-      const owner = byName.get(b.qualifiedName.slice(0, b.qualifiedName.lastIndexOf('.')));
-      if (owner && owner.kind === 'class') context = owner.summary;
-    } else if (b.kind === 'class') {
-      context = (members.get(b.qualifiedName) ?? []).map((m) => `${m.name} ${m.summary}`).join(' \n ');
-    }
-    out.set(b.id, { context });
-  }
-  return out;
-}
-
-/** Term statistics of one library as indexed: summed over its blocks, so libraries add up. */
-export interface LibraryTermStats {
-  fingerprint: string;
-  docs: number;
-  /** Total tokens per field. */
-  length: Partial<Record<FieldName, number>>;
-  /** token -> number of blocks containing it in any field */
-  df: Record<string, number>;
-  /** Tokens of the library's description, the `purpose` field of each of its blocks. */
-  purpose: string[];
-}
-
-interface TermsFile {
-  textVersion: number;
-  libraries: Record<string, LibraryTermStats>;
-}
-
-export function addToStats(stats: LibraryTermStats, bag: Partial<FieldTokens>): void {
-  stats.docs++;
-  const seen = new Set<string>();
-  for (const f of FIELD_NAMES) {
-    // The library's purpose is in every one of its blocks: counted, its words would look common and lose their
-    // weight in every query that names the domain. Its length is accounted for per library (combineStats).
-    const toks = bag[f];
-    if (!toks || f === 'purpose') continue;
-    stats.length[f] = (stats.length[f] ?? 0) + toks.length;
-    for (const t of toks) seen.add(t);
-  }
-  for (const t of seen) stats.df[t] = (stats.df[t] ?? 0) + 1;
-}
-
-export function emptyStats(fingerprint: string, purpose: string[] = []): LibraryTermStats {
-  return { fingerprint, docs: 0, length: {}, df: Object.create(null) as Record<string, number>, purpose };
-}
-
-/** Corpus statistics of the given libraries together. */
-export function combineStats(parts: LibraryTermStats[]): CorpusStats {
-  const df = new Map<string, number>();
-  const length: Partial<Record<FieldName, number>> = {};
-  let docs = 0;
-  for (const p of parts) {
-    docs += p.docs;
-    for (const f of FIELD_NAMES) length[f] = (length[f] ?? 0) + (f === 'purpose' ? p.docs * (p.purpose?.length ?? 0) : (p.length[f] ?? 0));
-    for (const t in p.df) df.set(t, (df.get(t) ?? 0) + p.df[t]!);
-  }
-  const avgLength = {} as Record<FieldName, number>;
-  for (const f of FIELD_NAMES) avgLength[f] = docs ? (length[f] ?? 0) / docs : 0;
-  return { docs, df, avgLength };
-}
-
-async function readTerms(dir: string): Promise<TermsFile | null> {
-  try {
-    const t = JSON.parse(await readFile(path.join(dir, TERMS_FILE), 'utf8')) as TermsFile;
-    if (typeof t !== 'object' || t === null || t.textVersion !== TEXT_VERSION || typeof t.libraries !== 'object') return null;
-    return t;
-  } catch {
-    return null;
-  }
-}
-
-async function writeTerms(dir: string, terms: TermsFile): Promise<void> {
-  const file = path.join(dir, TERMS_FILE);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(terms), 'utf8');
-  await rename(tmp, file);
-}
-
-function blockToRow(block: Block, vector: Float32Array, st: BlockSearchText): Row {
-  const status = block.validation?.status ?? 'not_run';
-  return {
-    id: block.id,
-    library: block.library,
-    language: block.language,
-    kind: block.kind,
-    qualified_name: block.qualifiedName,
-    name: block.name,
-    path: block.provenance.path,
-    signature: block.signature,
-    summary: block.summary,
-    validation: status,
-    validated: status === 'passed',
-    licence: block.licence,
-    gpu: block.compute.gpu,
-    network: block.compute.network,
-    data_files: block.compute.dataFiles,
-    text: st.text,
-    fields: encodeFields(st.bag),
-    vector,
-  };
-}
-
-async function readMeta(dir: string): Promise<IndexMeta | null> {
-  try {
-    const m = JSON.parse(await readFile(path.join(dir, META_FILE), 'utf8')) as IndexMeta;
-    if (typeof m !== 'object' || m === null || typeof m.libraries !== 'object' || !m.embedder) return null;
-    return m;
-  } catch {
-    return null;
-  }
-}
-
-async function writeMeta(dir: string, meta: IndexMeta): Promise<void> {
-  const file = path.join(dir, META_FILE);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(meta, null, 2) + '\n', 'utf8');
-  await rename(tmp, file);
-}
-
-function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
-}
-
-/** Cosine similarity, computed from the vectors themselves (see vectorList for why not from _distance). */
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  let na = 0;
-  let nb = 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    s += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na > 0 && nb > 0 ? s / Math.sqrt(na * nb) : 0;
-}
-
-function toFloats(v: unknown): Float32Array | null {
-  if (v instanceof Float32Array) return v;
-  if (v && typeof (v as { toArray?: unknown }).toArray === 'function') {
-    const arr = (v as { toArray(): ArrayLike<number> }).toArray();
-    return arr instanceof Float32Array ? arr : Float32Array.from(arr);
-  }
-  if (Array.isArray(v)) return Float32Array.from(v as number[]);
-  return null;
-}
-
-interface Candidate {
+/** A candidate with the row it was read from, and its place in the vector list when it was on it. */
+interface RowCandidate extends Candidate {
   row: Record<string, unknown>;
   vecRank?: number;
-  cos?: number;
+}
+
+function rowCandidate(row: Record<string, unknown>, cos: number | undefined): RowCandidate {
+  return {
+    id: String(row.id),
+    library: String(row.library),
+    name: String(row.name ?? ''),
+    kind: row.kind as BlockKind,
+    validated: row.validation === 'passed',
+    fields: decodeFields(String(row.fields ?? '{}')),
+    cosine: cos,
+    row,
+  };
 }
 
 export async function openIndex(opts: OpenIndexOptions): Promise<SearchIndex> {
@@ -485,7 +115,7 @@ class LanceSearchIndex implements SearchIndex {
   private readonly annThreshold: number;
   private readonly annType: AnnType;
   private readonly candidates: number;
-  private readonly cos: { medium: number; high: number };
+  private readonly cos: CosineThresholds;
   private readonly ranking: RankingOptions;
   private readonly queryCache = new LRUCache<string, Float32Array>({ max: 512 });
   private meta: IndexMeta | null = null;
@@ -508,8 +138,8 @@ class LanceSearchIndex implements SearchIndex {
     this.annThreshold = opts.annThreshold ?? 10_000;
     this.annType = opts.annType ?? 'hnsw_sq';
     this.candidates = opts.candidates ?? 50;
-    this.cos = opts.cosineThresholds ?? { medium: 0.45, high: 0.65 };
-    this.ranking = { ...DEFAULT_RANKING, ...opts.ranking };
+    this.cos = opts.cosineThresholds ?? DEFAULT_COSINE_THRESHOLDS;
+    this.ranking = rankingOptions(opts.ranking);
   }
 
   async init(): Promise<void> {
@@ -542,8 +172,8 @@ class LanceSearchIndex implements SearchIndex {
     const terms: TermsFile = { textVersion: TEXT_VERSION, libraries: {} };
     let recounted = false;
     for (const [name, fingerprint] of libraries) {
-      const have = known?.libraries[name];
-      if (have && have.fingerprint === fingerprint && Array.isArray(have.purpose)) {
+      const have = reusableStats(known, name, fingerprint);
+      if (have) {
         terms.libraries[name] = have;
         continue;
       }
@@ -566,15 +196,20 @@ class LanceSearchIndex implements SearchIndex {
     );
   }
 
-  sync(libraries: LoadedLibrary[]): Promise<{ indexed: string[]; removed: string[]; unchanged: string[] }> {
+  sync(libraries: LoadedLibrary[], opts: JobOptions = {}): Promise<SyncResult> {
     // Two syncs interleaving their deletes and adds would duplicate rows; run them one after the other.
-    const run = this.syncing.then(() => this.doSync(libraries));
+    const run = this.syncing.then(() => this.doSync(libraries, opts));
     this.syncing = run.catch(() => {});
     return run;
   }
 
-  private async doSync(libraries: LoadedLibrary[]): Promise<{ indexed: string[]; removed: string[]; unchanged: string[] }> {
+  /**
+   * A cancelled sync stops between chunks of blocks. What it wrote is repaired by the next sync: the meta file
+   * still records the fingerprints of before, so every library it touched is indexed again.
+   */
+  private async doSync(libraries: LoadedLibrary[], { onProgress, signal }: JobOptions): Promise<SyncResult> {
     this.assertOpen();
+    throwIfAborted(signal);
     const t0 = performance.now();
     const seen = new Set<string>();
     for (const lib of libraries) {
@@ -595,7 +230,13 @@ class LanceSearchIndex implements SearchIndex {
       if (meta && !this.compatible(meta)) {
         this.logger.info(`search index was built with ${meta.embedder.id}; re-embedding every library with ${this.embedder.id}`);
       }
-      if (names.includes(TABLE_NAME)) await this.db.dropTable(TABLE_NAME);
+      if (names.includes(TABLE_NAME)) {
+        await this.db.dropTable(TABLE_NAME);
+        // Searches until this sync ends must not read the dropped table.
+        this.table = null;
+        this.rows = 0;
+        this.hasFts = false;
+      }
       table = null;
       meta = {
         schemaVersion: INDEX_SCHEMA_VERSION,
@@ -624,7 +265,11 @@ class LanceSearchIndex implements SearchIndex {
     }
 
     const fresh: Record<string, LibraryTermStats> = {};
+    const total = toIndex.reduce((n, l) => n + l.blocks.length, 0);
+    let done = 0;
+    if (toIndex.length) onProgress?.({ stage: 'index', done, total });
     for (const lib of toIndex) {
+      throwIfAborted(signal);
       const t1 = performance.now();
       if ((await table.countRows(`library = ${sqlString(lib.name)}`)) > 0) {
         await table.delete(`library = ${sqlString(lib.name)}`);
@@ -637,6 +282,7 @@ class LanceSearchIndex implements SearchIndex {
         const chunk = lib.blocks.slice(s, s + ADD_CHUNK);
         const rows: Row[] = [];
         for (let e = 0; e < chunk.length; e += EMBED_CHUNK) {
+          throwIfAborted(signal);
           const part = chunk.slice(e, e + EMBED_CHUNK);
           const vectors = await this.embedder.embed(part.map(blockEmbedText));
           part.forEach((b, i) => {
@@ -644,6 +290,8 @@ class LanceSearchIndex implements SearchIndex {
             addToStats(stats, st.bag);
             rows.push(blockToRow(b, vectors[i]!, st));
           });
+          done += part.length;
+          onProgress?.({ stage: 'index', done, total, message: lib.name });
         }
         if (rows.length) await table.add(rows as unknown as Record<string, unknown>[]);
         added += rows.length;
@@ -663,7 +311,7 @@ class LanceSearchIndex implements SearchIndex {
         this.logger.debug('building the full-text index');
         await table.createIndex('text', {
           config: lancedb.Index.fts({
-            // The text is already tokenised, lowercased and stemmed by text.ts; LanceDB must keep it as is.
+            // The text is already tokenised, lowercased and stemmed by tokens.ts; LanceDB must keep it as is.
             baseTokenizer: 'whitespace',
             lowercase: false,
             stem: false,
@@ -772,128 +420,52 @@ class LanceSearchIndex implements SearchIndex {
     const table = this.table;
     if (!table || this.rows === 0) return result([]);
 
-    const ftsTokens = ftsQueryTokens(q.query);
-    const terms = queryTerms(q.query);
-    const expansions = expandTokens(tokenize(q.query)).filter((e) => this.ranking.expansion[e.relation] > 0);
-    const concepts = queryConcepts(terms, expansions, this.corpus, this.ranking.expansion);
-    const related = candidateWords(expansions, ftsTokens, this.ranking.candidateExpansion);
+    const query = parseQuery(q.query, this.corpus, this.ranking);
     const where = buildWhere(q);
     const n = Math.max(this.candidates, q.limit);
     const qvec = await this.queryVector(q.query);
 
     const tLists = performance.now();
     const [ftsRows, relatedRows, vecRows] = await Promise.all([
-      this.timed(this.fullText(table, ftsTokens, where, n)),
-      this.fullText(table, related, where, this.ranking.candidateExpansion.candidates),
+      this.timed(this.fullText(table, query.ftsTokens, where, n)),
+      this.fullText(table, query.relatedWords, where, this.ranking.candidateExpansion.candidates),
       this.timed(this.vectorList(table, qvec, where, n)),
     ]);
     const tRank = performance.now();
 
-    const byId = new Map<string, Candidate>();
-    for (const row of [...ftsRows.value, ...relatedRows]) {
-      if (byId.has(String(row.id))) continue;
-      const vec = toFloats(row.vector);
-      byId.set(String(row.id), { row, cos: vec ? cosine(vec, qvec) : undefined });
-    }
-    vecRows.value.forEach((row, i) => {
-      const id = String(row.id);
-      const vec = toFloats(row.vector);
-      const cos = vec ? cosine(vec, qvec) : 1 - Number(row._distance);
-      const c = byId.get(id);
-      if (c) {
-        c.vecRank = i + 1;
-        c.cos = cos;
-      } else byId.set(id, { row, vecRank: i + 1, cos });
-    });
-
-    const R = this.ranking;
-    const qset = new Set(ftsTokens);
-    const termSet = new Set(terms);
-    const matchTokens = [...ftsTokens, ...related];
-    const wVec = this.embedder.neural ? R.vector.neural : R.vector.hashing;
-    const ranked = [...byId.values()].map((c) => {
-      const fields = decodeFields(String(c.row.fields ?? '{}'));
-      const purpose = this.terms.libraries[String(c.row.library)]?.purpose;
-      const exactName = namesExactly(String(c.row.name ?? ''), qset, termSet);
-      const nameWords = !exactName && hasNameWords(String(c.row.name ?? ''), termSet);
-      const lex = scoreFields(purpose ? { ...fields, purpose } : fields, concepts, this.corpus, R.bm25f);
-      const cos = c.cos ?? 0;
-      const cosCal = this.calibrateCosine(cos);
-      const kind = c.row.kind as BlockKind;
-      const validated = c.row.validation === 'passed';
-      // Neural similarity can stand in for missing words (that is its point); hashing similarity cannot.
-      const coverage = this.embedder.neural ? Math.max(lex.coverage, cosCal) : lex.coverage;
-      const relevance = (1 - wVec) * lex.score + wVec * cosCal + (exactName ? R.name : nameWords ? R.nameWords : 0);
-      const score =
-        relevance * (1 - R.coverageFactor + R.coverageFactor * coverage) + (validated ? R.validated : 0) + (R.kind[kind] ?? 0);
-      return { c, fields, exactName, score, coverage };
-    });
-    ranked.sort((a, b) => b.score - a.score || String(a.c.row.id).localeCompare(String(b.c.row.id)));
-    const top = ranked.slice(0, q.limit);
+    const candidates = gatherCandidates([...ftsRows.value, ...relatedRows], vecRows.value, qvec);
+    const { top } = rank(
+      candidates.values(),
+      {
+        query,
+        corpus: this.corpus,
+        purpose: (library) => this.terms.libraries[library]?.purpose,
+        neural: this.embedder.neural,
+        cosineThresholds: this.cos,
+        options: this.ranking,
+      },
+      q.limit,
+    );
     if (top[0]) {
-      const lead = top[0].score > 0 ? (top[0].score - (ranked[1]?.score ?? 0)) / top[0].score : 0;
       this.logger.debug(
-        `search ${JSON.stringify(q.query.slice(0, 80))}: top ${String(top[0].c.row.id)} score ${top[0].score.toFixed(3)} ` +
-          `coverage ${top[0].coverage.toFixed(3)} lead ${lead.toFixed(3)} (${byId.size} candidates, ${concepts.length} concepts, ` +
-          `${expansions.length} related words; full text ${ftsRows.ms.toFixed(1)} ms, vectors ${vecRows.ms.toFixed(1)} ms, ` +
-          `both ${(tRank - tLists).toFixed(1)} ms, ranking ${(performance.now() - tRank).toFixed(1)} ms)`,
+        `search ${JSON.stringify(q.query.slice(0, 80))}: top ${top[0].id} score ${top[0].score.toFixed(3)} ` +
+          `coverage ${top[0].coverage.toFixed(3)} lead ${top[0].lead.toFixed(3)} (${candidates.size} candidates, ` +
+          `${query.concepts.length} concepts, ${query.expansions.length} related words; full text ${ftsRows.ms.toFixed(1)} ms, ` +
+          `vectors ${vecRows.ms.toFixed(1)} ms, both ${(tRank - tLists).toFixed(1)} ms, ranking ${(performance.now() - tRank).toFixed(1)} ms)`,
       );
     }
 
-    let ceiling: SearchHit['confidence'] = 'high';
-    const hits = top.map(({ c, fields, exactName, score, coverage }, i) => {
-      const next = ranked[i + 1]?.score ?? 0;
-      const lead = score > 0 ? (score - next) / score : 0;
-      let confidence = this.confidence(coverage, lead, exactName, terms.length);
-      // No hit is more confident than the first: the first is the one an agent acts on.
-      if (i === 0) ceiling = confidence;
-      else if (LEVEL[confidence] > LEVEL[ceiling]) confidence = ceiling;
-      const matched: string[] = matchedFields(fields, matchTokens);
-      if (c.vecRank) matched.push('vector');
-      const hit: SearchHit = {
-        id: String(c.row.id),
-        qualifiedName: String(c.row.qualified_name),
-        kind: c.row.kind as SearchHit['kind'],
-        library: String(c.row.library),
-        language: c.row.language as SearchHit['language'],
-        path: String(c.row.path),
-        signature: String(c.row.signature),
-        summary: String(c.row.summary),
-        score: Math.round(clamp01(score) * 10_000) / 10_000,
-        confidence,
-        validation: c.row.validation as SearchHit['validation'],
-        matched,
-      };
-      return hit;
-    });
-    return result(hits);
+    const matchTokens = [...query.ftsTokens, ...query.relatedWords];
+    return result(
+      top.map(({ candidate: c, score, confidence }) => {
+        const matched: string[] = matchedFields(c.fields, matchTokens);
+        if (c.vecRank) matched.push('vector');
+        return rowToHit(c.row, reportedScore(score), confidence, matched);
+      }),
+    );
   }
 
-  /**
-   * Cosine mapped to [0, 1]: for a neural model 0.5 at the medium threshold and 1 at the high one; hashing
-   * vectors of related texts rarely pass 0.6, and unrelated ones sit near 0.
-   */
-  private calibrateCosine(cos: number): number {
-    if (!this.embedder.neural) return clamp01((cos - 0.05) / 0.55);
-    const lo = 2 * this.cos.medium - this.cos.high;
-    return clamp01((cos - lo) / (this.cos.high - lo));
-  }
-
-  /**
-   * Judged on how much of the query the block covers (idf-weighted, a related word counting at its weight) and,
-   * for 'high', on a clear lead over the next hit: two blocks that meet a query equally well mean the query did
-   * not say enough to pick one. Raw BM25 values are not comparable across queries; these shares are. A query
-   * that spells the block's identifier (pasted code) is taken at its word even with other words around it.
-   */
-  private confidence(coverage: number, lead: number, exactName: boolean, nTerms: number): SearchHit['confidence'] {
-    if (nTerms === 0) return 'low';
-    const c = this.ranking.confidence;
-    if (coverage >= c.high && (lead >= c.highMargin || exactName)) return 'high';
-    if (coverage >= c.medium || (exactName && coverage >= c.medium / 2)) return 'medium';
-    return 'low';
-  }
-
-  private async fullText(table: lancedb.Table, tokens: string[], where: string | null, n: number): Promise<Record<string, unknown>[]> {
+  private async fullText(table: lancedb.Table, tokens: readonly string[], where: string | null, n: number): Promise<Record<string, unknown>[]> {
     if (tokens.length === 0 || n <= 0 || !this.hasFts) return [];
     try {
       // A MatchQuery takes the tokens as data, so nothing in a pasted query can be read as query syntax.
@@ -950,40 +522,29 @@ class LanceSearchIndex implements SearchIndex {
 }
 
 /**
- * True when the query spells the block's identifier rather than merely using its words: the joined compound of a
- * multi-word name (`pressure_drop_pipe`, `pressureDropPipe`), or a one-word name asked for on its own. "pressure drop
- * in a pipe" uses every word of `pressure_drop_pipe` and still says nothing about whether that block is meant.
+ * Candidates by id: the full-text rows in their order, then the vector rows, which also record their rank in the
+ * vector list. Similarity is computed from the vectors themselves (see vectorList for why not from _distance).
  */
-function namesExactly(name: string, queryTokens: Set<string>, terms: Set<string>): boolean {
-  const words = splitWords(name);
-  if (words.length > 1) return queryTokens.has(words.join(''));
-  const stems = tokenize(name);
-  return stems.length === 1 && terms.size <= 2 && terms.has(stems[0]!);
-}
-
-/** True when every word of a multi-word name is among the query's words, in any order. */
-function hasNameWords(name: string, terms: Set<string>): boolean {
-  const stems = tokenize(name);
-  return stems.length > 1 && stems.every((s) => terms.has(s));
-}
-
-/**
- * Related words for the candidate query: of the allowed relations, strongest first, not already in the query,
- * at most `opts.words`. Ranking still sees every expansion; this only decides what can become a candidate.
- */
-function candidateWords(
-  expansions: readonly Expansion[],
-  own: readonly string[],
-  opts: RankingOptions['candidateExpansion'],
-): string[] {
-  const mine = new Set(own);
-  const out = new Set<string>();
-  const sorted = expansions.filter((e) => opts.relations.includes(e.relation)).sort((a, b) => b.weight - a.weight);
-  for (const e of sorted) {
-    for (const w of e.words) {
-      if (out.size >= opts.words) return [...out];
-      if (!mine.has(w)) out.add(w);
-    }
+function gatherCandidates(
+  textRows: Record<string, unknown>[],
+  vectorRows: Record<string, unknown>[],
+  qvec: Float32Array,
+): Map<string, RowCandidate> {
+  const byId = new Map<string, RowCandidate>();
+  for (const row of textRows) {
+    if (byId.has(String(row.id))) continue;
+    const vec = toFloats(row.vector);
+    byId.set(String(row.id), rowCandidate(row, vec ? cosine(vec, qvec) : undefined));
   }
-  return [...out];
+  vectorRows.forEach((row, i) => {
+    const id = String(row.id);
+    const vec = toFloats(row.vector);
+    const cos = vec ? cosine(vec, qvec) : 1 - Number(row._distance);
+    const c = byId.get(id);
+    if (c) {
+      c.vecRank = i + 1;
+      c.cosine = cos;
+    } else byId.set(id, { ...rowCandidate(row, cos), vecRank: i + 1 });
+  });
+  return byId;
 }

@@ -1,4 +1,4 @@
-import type { Block } from '../domain/block.js';
+import type { JobOptions } from '../domain/distill.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
 
@@ -12,9 +12,19 @@ export interface Embedder {
 }
 
 
+/** Library names by what a sync did with them. */
+export interface SyncResult {
+  indexed: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
 export interface SearchIndex {
-  /** Make the index match these libraries: add new or changed ones, drop the ones gone. */
-  sync(libraries: LoadedLibrary[]): Promise<{ indexed: string[]; removed: string[]; unchanged: string[] }>;
+  /**
+   * Make the index match these libraries: add new or changed ones, drop the ones gone. Reports progress as the
+   * stage 'index' (blocks embedded of those to index) and stops with a `cancelled` error when the signal aborts.
+   */
+  sync(libraries: LoadedLibrary[], opts?: JobOptions): Promise<SyncResult>;
   search(q: SearchQuery): Promise<SearchResult>;
   close(): Promise<void>;
 }

@@ -4,13 +4,16 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as lancedb from '@lancedb/lancedb';
 import { Block } from '../../src/domain/block.js';
+import type { Progress } from '../../src/domain/distill.js';
 import { LibraryManifest } from '../../src/domain/library.js';
 import { SearchQuery, SearchResult, type SearchFilters } from '../../src/domain/search.js';
 import { CodedistillError } from '../../src/kernel/errors.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { HashingEmbedder } from '../../src/search/hashing.js';
-import { buildWhere, META_FILE, openIndex, TABLE_NAME, TERMS_FILE } from '../../src/search/store.js';
-import { TEXT_VERSION } from '../../src/search/text.js';
+import { TEXT_VERSION } from '../../src/search/fields.js';
+import { openIndex } from '../../src/search/store.js';
+import { buildWhere, META_FILE, TABLE_NAME } from '../../src/search/table.js';
+import { TERMS_FILE } from '../../src/search/terms.js';
 import type { SearchIndex, Embedder } from '../../src/search/types.js';
 import type { LoadedLibrary } from '../../src/domain/library.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -493,6 +496,54 @@ describe('edge cases', () => {
     const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
     try {
       await assert.rejects(index.sync([makeLibrary('a', 'MIT', KIN), makeLibrary('a', 'MIT', KIN)]), /given twice/);
+    } finally {
+      await index.close();
+    }
+  });
+
+  test('a sync reports its progress, stops when cancelled, and the next sync repairs what it left', async () => {
+    const dir = tempDir('codedistill-store-cancel-');
+    const base = new HashingEmbedder();
+    const controller = new AbortController();
+    // Cancelled as soon as the first chunk of blocks is embedded.
+    const embedder: Embedder = {
+      id: base.id,
+      dim: base.dim,
+      neural: false,
+      embed: async (texts) => {
+        const v = await base.embed(texts);
+        controller.abort();
+        return v;
+      },
+    };
+    const many: Spec[] = Array.from({ length: 300 }, (_, i) => ({
+      name: `gauge_${i}`,
+      summary: `Reading number ${i} of a pressure gauge.`,
+      docstring: 'Converts a raw gauge reading to pascals.',
+    }));
+    const libs = () => [makeLibrary('gauges', 'MIT', many), makeLibrary('flowkit', 'MIT', FLOW)];
+    const total = many.length + FLOW.length;
+    const index = await openIndex({ dir, embedder, logger: silentLogger });
+    try {
+      const seen: Progress[] = [];
+      await assert.rejects(
+        index.sync(libs(), { signal: controller.signal, onProgress: (p) => seen.push(p) }),
+        (e: unknown) => e instanceof CodedistillError && e.code === 'cancelled',
+      );
+      assert.deepEqual(seen[0], { stage: 'index', done: 0, total });
+      assert.deepEqual(seen.at(-1), { stage: 'index', done: 256, total, message: 'gauges' });
+      assert.equal(existsSync(path.join(dir, META_FILE)), false, 'nothing recorded as indexed');
+
+      const again: Progress[] = [];
+      const r = await index.sync(libs(), { onProgress: (p) => again.push(p) });
+      assert.deepEqual(r.indexed, ['gauges', 'flowkit']);
+      assert.equal(await rowCount(dir), total);
+      assert.deepEqual(again.at(-1), { stage: 'index', done: total, total, message: 'flowkit' });
+      assert.equal((await index.search(query('ergun packed bed'))).results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+      // A sync with nothing to index reports nothing.
+      const idle: Progress[] = [];
+      await index.sync(libs(), { onProgress: (p) => idle.push(p) });
+      assert.deepEqual(idle, []);
     } finally {
       await index.close();
     }

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expandQuery, expandTokens, lexiconSize, RELATED_WEIGHT, SAME_WEIGHT, type Expansion } from '../../src/search/lexicon.js';
-import { FIELD_NAMES, queryConcepts, queryTerms, scoreFields, stem, tokenize, type CorpusStats, type FieldName } from '../../src/search/text.js';
+import { FIELD_NAMES, type FieldName } from '../../src/search/fields.js';
+import { parseQuery, queryConcepts } from '../../src/search/query.js';
+import { scoreFields } from '../../src/search/ranking/bm25f.js';
+import type { CorpusStats } from '../../src/search/terms.js';
+import { stem, tokenize } from '../../src/search/tokens.js';
 
 /** The expansion to `words` (a word or a phrase, as written), optionally for one query word. */
 const find = (xs: Expansion[], words: string, source?: string) =>
@@ -47,7 +51,7 @@ test('a multi-word alternative is one expansion, which counts only where all its
   const df = new Map(words.map((w) => [stem(w), 1]));
   const stats: CorpusStats = { docs: 4, df, avgLength: Object.fromEntries(FIELD_NAMES.map((f) => [f, 3])) as Record<FieldName, number> };
   const p = { weight: Object.fromEntries(FIELD_NAMES.map((f) => [f, 1])) as Record<FieldName, number>, b: Object.fromEntries(FIELD_NAMES.map((f) => [f, 0])) as Record<FieldName, number>, k1: 1.2 };
-  const concepts = queryConcepts(queryTerms('smooth'), smooth, stats, { same: 0, related: 1 });
+  const concepts = queryConcepts(parseQuery('smooth').terms, smooth, stats, { same: 0, related: 1 });
   const half = scoreFields({ summary: tokenize('golay polynomial') }, concepts, stats, p);
   const whole = scoreFields({ summary: tokenize('savitzky golay polynomial') }, concepts, stats, p);
   // ...only the whole phrase does, at the related weight.

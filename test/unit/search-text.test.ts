@@ -2,26 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Block } from '../../src/domain/block.js';
 import { expandQuery } from '../../src/search/lexicon.js';
-import {
-  blockEmbedText,
-  blockSearchText,
-  FIELD_NAMES,
-  ftsQueryTokens,
-  idf,
-  matchedFields,
-  purposeTokens,
-  queryConcepts,
-  queryTerms,
-  scoreFields,
-  splitWords,
-  stem,
-  termCoverage,
-  tokenize,
-  type Bm25fParams,
-  type CorpusStats,
-  type FieldName,
-  type FieldTokens,
-} from '../../src/search/text.js';
+import { blockEmbedText, blockSearchText, FIELD_NAMES, matchedFields, purposeTokens, type FieldName, type FieldTokens } from '../../src/search/fields.js';
+import { parseQuery, queryConcepts } from '../../src/search/query.js';
+import { scoreFields, type Bm25fParams } from '../../src/search/ranking/bm25f.js';
+import { termCoverage } from '../../src/search/ranking/coverage.js';
+import { idf, type CorpusStats } from '../../src/search/terms.js';
+import { splitWords, stem, tokenize } from '../../src/search/tokens.js';
+
+const queryTerms = (query: string) => parseQuery(query).terms;
+const ftsQueryTokens = (query: string) => parseQuery(query).ftsTokens;
 
 test('splitWords splits snake_case, camelCase, dotted paths and digits', () => {
   assert.deepEqual(splitWords('dP_packedBed2'), ['dp', 'packed', 'bed', '2']);

@@ -1,0 +1,72 @@
+/**
+ * How search reads, ranks and judges. The defaults were tuned on eval/queries.json (the dev set) and checked on
+ * eval/queries-holdout.json, which was written before tuning and never tuned on; see eval/README.md.
+ */
+import { DEFAULT_QUERY_OPTIONS, type QueryOptions } from '../query.js';
+import type { Bm25fParams } from './bm25f.js';
+import type { ConfidenceThresholds } from './confidence.js';
+import type { Priors } from './ties.js';
+
+export interface RankingOptions extends QueryOptions, Priors {
+  bm25f: Bm25fParams;
+  /**
+   * How much the score depends on the share of the query a block covers: the score is multiplied by
+   * (1 - coverageFactor + coverageFactor * coverage), so a block that meets the query's rare words strongly but
+   * misses others ranks and reads below one that meets them all.
+   */
+  coverageFactor: number;
+  /** Share of the score that comes from vector similarity; the rest is BM25F. */
+  vector: { neural: number; hashing: number };
+  /** Added when the query spells the block's identifier (pasted code, a quoted name). */
+  name: number;
+  /**
+   * Added when every word of a multi-word name is in the query ("pressure drop in a pipe" for
+   * pressure_drop_pipe): strong for ranking, but not proof the block is meant, so confidence ignores it.
+   */
+  nameWords: number;
+  confidence: ConfidenceThresholds;
+}
+
+export const DEFAULT_RANKING: RankingOptions = {
+  bm25f: {
+    weight: {
+      name: 3,
+      qualifiedName: 0.6,
+      signature: 0.6,
+      summary: 2,
+      docstring: 1,
+      parameters: 0.8,
+      tags: 0.5,
+      examples: 0.3,
+      context: 0.5,
+      purpose: 0.2,
+    },
+    b: {
+      name: 0.3,
+      qualifiedName: 0.3,
+      signature: 0.3,
+      summary: 0.5,
+      docstring: 0.75,
+      parameters: 0.6,
+      tags: 0.3,
+      examples: 0.5,
+      context: 0.5,
+      purpose: 0,
+    },
+    k1: 1.2,
+  },
+  expansion: DEFAULT_QUERY_OPTIONS.expansion,
+  candidateExpansion: DEFAULT_QUERY_OPTIONS.candidateExpansion,
+  coverageFactor: 1,
+  vector: { neural: 0.5, hashing: 0.2 },
+  name: 0.15,
+  nameWords: 0.05,
+  validated: 0.01,
+  kind: { function: 0.01, class: 0.01, method: 0, workflow: 0 },
+  confidence: { high: 0.7, highMargin: 0.1, medium: 0.35 },
+};
+
+/** The defaults with what `partial` sets (each key whole: a partial bm25f replaces the default bm25f). */
+export function rankingOptions(partial: Partial<RankingOptions> = {}): RankingOptions {
+  return { ...DEFAULT_RANKING, ...partial };
+}
