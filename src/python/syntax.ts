@@ -10,9 +10,6 @@
  */
 import { isImportStatement, parseImport } from './imports.js';
 
-// Re-exported until distill/examples/mine.ts imports them from python/imports.ts (after the redesign merge).
-export { parseImport, renderImport, resolveRelative, type ImportBinding } from './imports.js';
-
 export interface Scanned {
   /** Same length as the input; string contents and comments replaced by spaces (newlines kept). */
   masked: string;

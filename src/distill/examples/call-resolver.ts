@@ -4,7 +4,8 @@
  */
 import type { BlockKind } from '../../domain/block.js';
 import type { ParsedFile } from '../../parse/types.js';
-import { callsIn, identifiersIn, logicalLines, mask, parseImport, resolveRelative } from '../../python/syntax.js';
+import { callsIn, identifiersIn, logicalLines, mask } from '../../python/syntax.js';
+import { isImportStatement, parseImport, resolveRelative } from '../../python/imports.js';
 import { publicPaths } from '../select.js';
 
 /** What the miners need to know of a block. */
@@ -133,7 +134,7 @@ export function scopeOf(code: string, fromModule: string, isPackage: boolean): S
   const stars: string[] = [];
   for (const ll of logicalLines(code)) {
     const head = ll.masked.trim();
-    if (!/^(import|from)\s/.test(head)) continue;
+    if (!isImportStatement(head)) continue;
     for (const b of parseImport(ll.text.trim())) {
       const mod = resolveRelative(b.module, fromModule, isPackage);
       if (b.name === '*') stars.push(mod);

@@ -3,7 +3,8 @@
  * imported from the public module the package re-exports them from, sys.path edits dropped, and one
  * import line per module with the package's own imports last.
  */
-import { identifiersIn, logicalLines, parseImport, renderImport, resolveRelative, type ImportBinding } from '../../python/syntax.js';
+import { identifiersIn, logicalLines } from '../../python/syntax.js';
+import { isImportStatement, parseImport, renderImport, resolveRelative, type ImportBinding } from '../../python/imports.js';
 import type { CallResolver } from './call-resolver.js';
 
 /**
@@ -24,7 +25,7 @@ export function normaliseImports(code: string, fromModule: string, isPackage: bo
       replace.push({ start: ll.start, end: ll.end, text: ll.indent > 0 ? [`${indent}pass`] : [] });
       continue;
     }
-    if (!/^(import|from)\s/.test(head)) continue;
+    if (!isImportStatement(head)) continue;
     const bindings = parseImport(ll.text.trim());
     if (bindings.length === 0) continue;
     const relative = bindings.some((b) => b.module.startsWith('.'));
@@ -51,7 +52,7 @@ function dropImportsOnlyHacksUsed(code: string, hackText: string): string {
   const lines = code.split('\n');
   const drop: { start: number; end: number }[] = [];
   for (const ll of logicalLines(code)) {
-    if (ll.indent !== 0 || !/^(import|from)\s/.test(ll.masked.trim())) continue;
+    if (ll.indent !== 0 || !isImportStatement(ll.masked)) continue;
     const locals = parseImport(ll.text.trim()).map((b) => b.local);
     if (locals.length && locals.every((l) => !used.has(l) && hackNames.has(l))) drop.push(ll);
   }
@@ -104,7 +105,7 @@ export function mergeImports(lines: string[], packageNames: string[]): string[] 
 export function importsPackage(code: string, packageNames: string[]): boolean {
   for (const ll of logicalLines(code)) {
     const head = ll.masked.trim();
-    if (!/^(import|from)\s/.test(head)) continue;
+    if (!isImportStatement(head)) continue;
     for (const b of parseImport(ll.text.trim())) {
       if (!b.module.startsWith('.') && packageNames.includes(b.module.split('.')[0]!)) return true;
     }

@@ -4,7 +4,8 @@
  */
 import type { FileRole } from '../../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../../parse/types.js';
-import { parseImport, resolveRelative, statementGroups, type ImportBinding } from '../../python/syntax.js';
+import { statementGroups } from '../../python/syntax.js';
+import { isImportStatement, parseImport, resolveRelative, type ImportBinding } from '../../python/imports.js';
 
 export interface ModuleInfo {
   file: ParsedFile;
@@ -54,7 +55,7 @@ export function buildModuleInfo(file: ParsedFile, role: FileRole, text: string |
         for (const ll of g.lines.slice(1)) {
           const h = ll.masked.trim();
           if (ll.indent === 0) break; // the except clause
-          if (!/^(import|from)\s/.test(h)) continue;
+          if (!isImportStatement(h)) continue;
           for (const b of parseImport(ll.text.trim())) {
             if (b.local === '*' || bindings.has(b.local)) continue;
             bindings.set(b.local, { ...b, module: resolveRelative(b.module, file.module, isPackage), relative: b.module.startsWith('.') });

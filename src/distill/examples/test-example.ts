@@ -4,7 +4,8 @@
  * assignment, then the body with its asserts.
  */
 import type { ExtractedSymbol } from '../../parse/types.js';
-import { bodyOf, boundNames, dedent, freeNames, identifiersIn, logicalLines, mask, renderImport, splitDocstring } from '../../python/syntax.js';
+import { bodyOf, boundNames, dedent, freeNames, identifiersIn, logicalLines, mask, splitDocstring } from '../../python/syntax.js';
+import { renderImport } from '../../python/imports.js';
 import type { CallResolver } from './call-resolver.js';
 import { importsPackage, mergeImports, publicBinding } from './imports.js';
 import { decoratorName, type ModuleInfo } from './module-info.js';

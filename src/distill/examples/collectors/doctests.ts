@@ -4,7 +4,8 @@
  */
 import type { ParsedFile } from '../../../parse/types.js';
 import { convertDoctest } from '../../../python/doctest.js';
-import { bodyOf, freeNames, mask, renderImport, splitDocstring } from '../../../python/syntax.js';
+import { bodyOf, freeNames, mask, splitDocstring } from '../../../python/syntax.js';
+import { renderImport } from '../../../python/imports.js';
 import { scopeOf } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
 import { mergeImports, normaliseImports, publicBinding } from '../imports.js';
