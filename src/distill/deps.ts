@@ -1,10 +1,13 @@
 /**
- * The requirements of a block: the third-party distributions its imports need, in the spelling
- * the repository declares them.
+ * What distilled code requires: the third-party distributions a block's or a workflow's imports need, in the
+ * spelling the repository declares them, and the library's runtime requirements.
  */
 import type { DeclaredDependency } from '../ingest/declared.js';
 import { alternativeDistributions, distributionForImport, normaliseDistName } from '../python/distributions.js';
 import { isStdlibModule, STDLIB_FALLBACK } from '../python/stdlib.js';
+import { importedModules, isImportStatement } from '../python/imports.js';
+import { logicalLines } from '../python/syntax.js';
+import type { Block } from '../domain/block.js';
 
 /**
  * The third-party distributions a block needs for its imports: stdlib and the repository's own
@@ -49,4 +52,34 @@ export function requirementsForImports(
     out.add(pick === 'pytorch' ? 'torch' : pick);
   }
   return [...out].sort();
+}
+
+/**
+ * What the repository needs at run time: its main declared PyPI dependencies (not test/docs/dev groups, not
+ * conda environments) and what its blocks import, less its own packages.
+ */
+export function runtimeRequirements(declared: DeclaredDependency[], blocks: Block[], own: string[]): string[] {
+  // Conda environment files usually describe a developer's setup (compilers, docs, linters), so only the
+  // main PyPI list counts as declared; the blocks' own imports cover what a conda-only repository needs.
+  const main = declared.filter((d) => d.group === null && d.ecosystem === 'pypi');
+  const ownNames = new Set(own.map(normaliseDistName));
+  return [...new Set([...main.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])]
+    .filter((n) => !ownNames.has(normaliseDistName(n)) && n !== 'python')
+    .sort();
+}
+
+/** Top-level modules named by import statements anywhere in the code, at any depth (absolute imports only). */
+export function importedTopModules(code: string): string[] {
+  return logicalLines(code)
+    .filter((ll) => isImportStatement(ll.masked))
+    .flatMap((ll) => importedModules(ll.text))
+    .filter((m) => !m.startsWith('.'))
+    .map((m) => m.split('.')[0]!);
+}
+
+/** What a workflow (a whole script or notebook) needs: its imports' distributions, declared spelling preferred. */
+export function workflowRequirements(code: string, declared: DeclaredDependency[], own: string[]): string[] {
+  const third = [...new Set(importedTopModules(code).filter((m) => !isStdlibModule(m) && !own.includes(m)))];
+  const resolved = requirementsForImports(third, declared, own);
+  return resolved.length ? resolved : [...new Set(third.map(distributionForImport))];
 }

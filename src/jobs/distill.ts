@@ -26,7 +26,7 @@ import { enrichBlocks } from '../enrich/enrich.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from '../distill/compute.js';
-import { requirementsForImports } from '../distill/deps.js';
+import { importedTopModules, requirementsForImports, runtimeRequirements, workflowRequirements } from '../distill/deps.js';
 import { readDeclaredDependencies, type DeclaredDependency } from '../ingest/declared.js';
 import { distributionForImport, normaliseDistName } from '../python/distributions.js';
 import { isStdlibModule } from '../python/stdlib.js';
@@ -38,7 +38,7 @@ import { pythonCells, readNotebookContent, type NotebookContent } from '../pytho
 import { rankSymbols, selectSymbols } from '../distill/select.js';
 import { repoPurpose, summarize } from '../distill/summary.js';
 
-export interface PipelineDeps {
+export interface DistillServices {
   config: Config;
   logger: Logger;
   parser: CodeParser;
@@ -59,8 +59,8 @@ export function libraryNameFor(repo: string): string {
   return (slug || 'library').slice(0, 64);
 }
 
-export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps, opts: JobOptions = {}): Promise<DistillReport> {
-  const { config, logger, parser, runner } = deps;
+export async function distillRepo(req: DistillRequestParsed, services: DistillServices, opts: JobOptions = {}): Promise<DistillReport> {
+  const { config, logger, parser, runner } = services;
   const { signal } = opts;
   const progress = opts.onProgress ?? (() => {});
   const started = Date.now();
@@ -79,7 +79,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
     logger,
   });
   const name = req.name ?? libraryNameFor(src.repo);
-  const existing = deps.existingLibrary(name);
+  const existing = services.existingLibrary(name);
   if (existing && !existing.readonly && existing.manifest.source.repo !== src.repo && !req.force) {
     throw new CodedistillError(
       'invalid_input',
@@ -212,7 +212,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
       ...file.imports
         .filter((im) => im.names.some((n) => n === '*' || used.has(n)) && !im.module.startsWith('.'))
         .map((im) => im.module.split('.')[0]!),
-      ...localImports(sym.code),
+      ...importedTopModules(sym.code),
     ].filter((m, i, all) => m && all.indexOf(m) === i && !isStdlibModule(m) && !packageNames.includes(m));
     const requirements = file.language === 'python' ? requirementsForImports(topModules, declared, packageNames) : [];
     blocks.push({
@@ -284,7 +284,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
 
   // Run the examples in the sandbox, with the repository's code and any distilled library it depends on.
   const ownRoots = (walk.importRoots.length ? walk.importRoots : ['']).map((r) => path.join(src.root, r));
-  const providerRoots = providerImportRoots(runtimeRequirements(declared, blocks, packageNames), deps.libraries(), name);
+  const providerRoots = providerImportRoots(runtimeRequirements(declared, blocks, packageNames), services.libraries(), name);
   const absImportRoots = [...ownRoots, ...providerRoots];
   if (req.validate) {
     const validated = await runBlockExamples(blocks, runner, {
@@ -356,7 +356,7 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
 
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
-  const libraryPath = await writeLibrary(deps.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, walk.importRoots, packageNames));
+  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, walk.importRoots, packageNames));
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,
@@ -372,20 +372,6 @@ export async function distillRepo(req: DistillRequestParsed, deps: PipelineDeps,
   };
 }
 
-/**
- * What the repository needs at run time: its main declared PyPI dependencies (not test/docs/dev groups, not
- * conda environments) and what its blocks import, less its own packages.
- */
-function runtimeRequirements(declared: DeclaredDependency[], blocks: Block[], own: string[]): string[] {
-  // Conda environment files usually describe a developer's setup (compilers, docs, linters), so only the
-  // main PyPI list counts as declared; the blocks' own imports cover what a conda-only repository needs.
-  const main = declared.filter((d) => d.group === null && d.ecosystem === 'pypi');
-  const ownNames = new Set(own.map(normaliseDistName));
-  return [...new Set([...main.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])]
-    .filter((n) => !ownNames.has(normaliseDistName(n)) && n !== 'python')
-    .sort();
-}
-
 function provenanceFor(src: ResolvedSource, file: string, startLine: number, endLine: number) {
   const url =
     src.kind === 'github' && src.url && !src.commit.startsWith('sha256:')
@@ -397,17 +383,6 @@ function provenanceFor(src: ResolvedSource, file: string, startLine: number, end
 /** Top-level importable packages/modules defined by the repository itself. */
 function topLevelPackages(files: ParsedFile[]): string[] {
   return [...new Set(files.filter((f) => f.language === 'python' && f.module).map((f) => f.module.split('.')[0]!))].sort();
-}
-
-/** Top-level modules named by import statements anywhere in the code (absolute imports only). */
-function localImports(code: string): string[] {
-  return [...code.matchAll(/^\s*(?:from\s+([A-Za-z_]\w*)[\w.]*\s+import\b|import\s+([A-Za-z_]\w*))/gm)].map((m) => (m[1] ?? m[2])!);
-}
-
-function workflowRequirements(code: string, declared: DeclaredDependency[], own: string[]): string[] {
-  const third = [...new Set(localImports(code).filter((m) => !isStdlibModule(m) && !own.includes(m)))];
-  const resolved = requirementsForImports(third, declared, own);
-  return resolved.length ? resolved : [...new Set(third.map(distributionForImport))];
 }
 
 /** The repository code a library keeps so its examples stay importable: everything inside its packages. */
