@@ -5,7 +5,7 @@
  */
 import { CodedistillError } from '../kernel/errors.js';
 import { GitCommandError, lastLines, runGit } from './git.js';
-import { assertRepoId, isFullSha, isSafeRef, MISSING_HINT, NO_NETWORK_HINT, type GithubSpec } from './github-ids.js';
+import { assertRepoId, assertSafeRef, isFullSha, MISSING_HINT, NO_NETWORK_HINT, type GithubSpec } from './github-ids.js';
 
 export interface GitOptions {
   gitBin: string;
@@ -116,9 +116,7 @@ export async function resolveRefWithGit(
     return { commit, ref: branch };
   }
   const ref = spec.ref;
-  if (!isSafeRef(ref)) {
-    throw new CodedistillError('invalid_input', `"${ref}" is not a valid branch, tag or commit.`, 'Give a ref as git spells it, e.g. main, v1.2.0 or a commit sha.');
-  }
+  assertSafeRef(ref);
   if (isFullSha(ref.toLowerCase())) return { commit: ref.toLowerCase(), ref };
   const names = ref.startsWith('refs/') ? [ref, `${ref}^{}`] : [`refs/tags/${ref}^{}`, `refs/tags/${ref}`, `refs/heads/${ref}`];
   const { stdout } = await run(['ls-remote', '--', url, ...names]);

@@ -5,7 +5,7 @@
  */
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
 import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
-import { assertRepoId, isSafeRef, MISSING_HINT, NO_NETWORK_HINT, type GithubSpec } from './github-ids.js';
+import { assertRepoId, assertSafeRef, MISSING_HINT, NO_NETWORK_HINT, type GithubSpec } from './github-ids.js';
 
 export interface RepoMeta {
   /** Owner and name as GitHub spells them (the request may differ in case). */
@@ -86,9 +86,7 @@ function peelToCommit(obj: GitObj | null | undefined): string | null {
 
 export async function fetchRepoMeta(spec: GithubSpec, opts: ApiOptions): Promise<RepoMeta> {
   assertRepoId(spec.owner, spec.name);
-  if (spec.ref !== null && !isSafeRef(spec.ref)) {
-    throw new CodedistillError('invalid_input', `"${spec.ref}" is not a valid branch, tag or commit.`, 'Give a ref as git spells it, e.g. main, v1.2.0 or a commit sha.');
-  }
+  if (spec.ref !== null) assertSafeRef(spec.ref);
   throwIfAborted(opts.signal);
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;

@@ -52,3 +52,9 @@ export function isSafeRef(ref: string): boolean {
     !/[\s~^:?*[\\\x00-\x1f\x7f]/.test(ref)
   );
 }
+
+export function assertSafeRef(ref: string): void {
+  if (!isSafeRef(ref)) {
+    throw new CodedistillError('invalid_input', `"${ref}" is not a valid branch, tag or commit.`, 'Give a ref as git spells it, e.g. main, v1.2.0 or a commit sha.');
+  }
+}
