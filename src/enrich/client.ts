@@ -8,6 +8,7 @@
  */
 import { cancelled, CodedistillError, type ErrorCode } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
+import { createLimiter } from '../kernel/pool.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -89,44 +90,6 @@ const DEFAULT_RETRY_BASE_MS = 1_000;
 const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
 const MAX_PROVIDER_TEXT = 300;
 
-
-/** A counting semaphore; a waiter whose signal aborts leaves the queue instead of taking a slot later. */
-function createLimiter(max: number) {
-  let active = 0;
-  const waiting: Array<{ grant: () => void }> = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next.grant();
-    else active--;
-  };
-  return async function run<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (signal?.aborted) throw cancelled();
-    if (active < max) {
-      active++;
-    } else {
-      await new Promise<void>((resolve, reject) => {
-        const entry = {
-          grant: () => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          },
-        };
-        const onAbort = () => {
-          const i = waiting.indexOf(entry);
-          if (i >= 0) waiting.splice(i, 1);
-          reject(cancelled());
-        };
-        waiting.push(entry);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    }
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  };
-}
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {

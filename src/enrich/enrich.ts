@@ -9,6 +9,7 @@ import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord } from '../domain/validation.js';
 import { CodedistillError, describeError, throwIfAborted } from '../kernel/errors.js';
+import { pool } from '../kernel/pool.js';
 import { clip, firstSentence, summarizeDetailed } from '../distill/summary.js';
 import { importLineFor } from '../distill/usage.js';
 import type { Runner } from '../validate/types.js';
@@ -149,25 +150,6 @@ export class FailureGate {
   get stopped(): boolean {
     return this.stoppedBy !== null;
   }
-}
-
-async function pool(tasks: Array<() => Promise<void>>, width: number, signal: AbortSignal | undefined): Promise<void> {
-  const queue = [...tasks];
-  let failure: unknown = null;
-  const worker = async () => {
-    for (let t = queue.shift(); t; t = queue.shift()) {
-      if (signal?.aborted || failure) return;
-      try {
-        await t();
-      } catch (e) {
-        failure ??= e;
-        return;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, width) }, worker));
-  if (failure) throw failure;
-  throwIfAborted(signal);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,7 +346,14 @@ export async function enrichBlocks(blocks: Block[], client: LlmClient, opts: Enr
     step(b.qualifiedName);
   };
 
-  await pool([...summaryTargets.map(summaryTask), ...exampleTargets.map(exampleTask)], opts.concurrency ?? DEFAULT_CONCURRENCY, signal);
+  // The first failure stops the rest (tasks only let a cancel through); unstarted tasks are cancelled, and come last.
+  const settled = await pool([...summaryTargets.map(summaryTask), ...exampleTargets.map(exampleTask)], opts.concurrency ?? DEFAULT_CONCURRENCY, {
+    signal,
+    stopOnFailure: true,
+  });
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  throwIfAborted(signal);
 
   const failing = result.examplesAdded - result.examplesPassed;
   if (runner && failing > 0) {

@@ -72,7 +72,7 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<GitRe
     GCM_INTERACTIVE: 'never',
     // Large data files behind LFS are not source; fetching them would need the network and a lot of disk.
     GIT_LFS_SKIP_SMUDGE: '1',
-    // Callers match error text (github.ts); keep it in English.
+    // Callers match error text (git-remote.ts); keep it in English.
     LC_ALL: 'C',
     LANGUAGE: 'C',
   });

@@ -8,15 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../kernel/log.js';
-import {
-  GitCommandError,
-  isSafeRef,
-  isValidOwner,
-  isValidRepoName,
-  resolveGithubSource,
-  runGit,
-  type GithubSourceDeps,
-} from './github.js';
+import { GitCommandError, runGit } from './git.js';
+import { resolveGithubSource, type GithubSourceDeps } from './github.js';
+import { isSafeRef, isValidOwner, isValidRepoName } from './github-ids.js';
 import { gitignored, readGitignore, type GitignoreScope } from './gitignore.js';
 import { SKIP_DIRS } from './walk.js';
 import type { ResolvedSource } from './types.js';

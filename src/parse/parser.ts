@@ -1,6 +1,10 @@
 /**
  * The parse stage: tree-sitter (WebAssembly) grammars behind one CodeParser. Repository code is only read,
  * never imported or run.
+ *
+ * The grammars belong to the parser object, not to this module. web-tree-sitter itself keeps one wasm instance
+ * per process (Parser.init() sets it up once and is cheap to call again), and every Grammar.load links one more
+ * copy of a grammar into it that is never freed: so create one parser per process (app.ts does) and hand it on.
  */
 import { Language as Grammar, Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { Language } from '../domain/block.js';
@@ -9,35 +13,26 @@ import { languageSupports, supportForPath } from './languages.js';
 import { lineCount, normaliseSource, syntaxErrors } from './nodes.js';
 import type { CodeParser, LanguageSupport, ParsedFile } from './types.js';
 
-let runtime: Promise<Map<Language, Grammar>> | null = null;
-
 /**
- * Initialises the runtime once per process and loads every known grammar in one go, whatever the caller asked
- * for: a grammar loaded after parses have run took 4.5–15 s here, against about 100 ms for all of them up front.
+ * Loads every known grammar in one go, whatever the caller asked for: a grammar loaded after parses have run
+ * took 4.5–15 s on this kind of machine, against about 100 ms for all of them up front.
  */
-function loadRuntime(): Promise<Map<Language, Grammar>> {
-  runtime ??= (async () => {
-    await Parser.init();
-    const grammars = new Map<Language, Grammar>();
-    for (const support of languageSupports()) {
-      try {
-        grammars.set(support.language, await Grammar.load(support.grammarPath));
-      } catch (cause) {
-        throw new CodedistillError(
-          'internal',
-          `Could not load the ${support.language} grammar: ${cause instanceof Error ? cause.message : String(cause)}.`,
-          'Reinstall the dependencies (npm ci); the grammar packages ship the .wasm files.',
-          { cause },
-        );
-      }
+async function loadGrammars(): Promise<Map<Language, Grammar>> {
+  await Parser.init();
+  const grammars = new Map<Language, Grammar>();
+  for (const support of languageSupports()) {
+    try {
+      grammars.set(support.language, await Grammar.load(support.grammarPath));
+    } catch (cause) {
+      throw new CodedistillError(
+        'internal',
+        `Could not load the ${support.language} grammar: ${cause instanceof Error ? cause.message : String(cause)}.`,
+        'Reinstall the dependencies (npm ci); the grammar packages ship the .wasm files.',
+        { cause },
+      );
     }
-    return grammars;
-  })();
-  // A failed start must not be cached, or every later call would fail the same way without retrying.
-  runtime.catch(() => {
-    runtime = null;
-  });
-  return runtime;
+  }
+  return grammars;
 }
 
 export async function createParser(opts: { languages?: Language[] } = {}): Promise<CodeParser> {
@@ -51,7 +46,7 @@ export async function createParser(opts: { languages?: Language[] } = {}): Promi
       `Supported languages: ${all.map((s) => s.language).join(', ')}.`,
     );
   }
-  const grammars = await loadRuntime();
+  const grammars = await loadGrammars();
   const supports = all.filter((s) => wanted.includes(s.language));
   const parsers = new Map<Language, Parser>();
   for (const s of supports) {

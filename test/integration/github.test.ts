@@ -12,15 +12,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CodedistillError } from '../../src/kernel/errors.js';
-import {
-  fetchRepoMeta,
-  fetchRepoTree,
-  GitCommandError,
-  resolveGithubSource,
-  resolveRefWithGit,
-  runGit,
-  treeCachePath,
-} from '../../src/ingest/github.js';
+import { fetchRepoTree, treeCachePath } from '../../src/ingest/checkout.js';
+import { GitCommandError, runGit } from '../../src/ingest/git.js';
+import { resolveRefWithGit } from '../../src/ingest/git-remote.js';
+import { fetchRepoMeta } from '../../src/ingest/github-api.js';
+import { resolveGithubSource } from '../../src/ingest/github.js';
 import { contentHash, parseSourceSpec, resolveSource } from '../../src/ingest/source.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github');

@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import type { RunRecord } from '../../domain/validation.js';
 import { cancelled, CodedistillError, throwIfAborted } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/log.js';
+import { pool } from '../../kernel/pool.js';
 import type { RunEnvironment } from '../isolation.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from '../sandbox/bwrap.js';
 import type { BatchOptions, ClassifyContext, LaunchSpec, Outcome, ResourceLimits, RunRequest, SandboxLaunch } from '../types.js';
@@ -73,22 +74,6 @@ interface Item {
   code: string;
   files: Array<[string, string]>;
   timeoutMs: number;
-}
-
-async function pool<T>(tasks: Array<() => Promise<T>>, workers: number): Promise<PromiseSettledResult<T>[]> {
-  const results: PromiseSettledResult<T>[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < tasks.length; i = next++) {
-      try {
-        results[i] = { status: 'fulfilled', value: await (tasks[i] as () => Promise<T>)() };
-      } catch (e) {
-        results[i] = { status: 'rejected', reason: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, tasks.length)) }, worker));
-  return results;
 }
 
 function sameRoots(a: string[], b: string[]): boolean {

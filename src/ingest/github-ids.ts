@@ -1,0 +1,60 @@
+/**
+ * What GitHub accepts as an owner, a repository name, a ref and a commit. The owner and name end up in file
+ * paths and URLs and a ref on git's command line, so every GitHub call checks them here first.
+ */
+import { CodedistillError } from '../kernel/errors.js';
+
+export interface GithubSpec {
+  owner: string;
+  name: string;
+  /** Branch, tag or commit; null for the default branch. */
+  ref: string | null;
+}
+
+const OWNER_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const NAME_RE = /^[A-Za-z0-9._-]{1,100}$/;
+const SHA_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export const NO_NETWORK_HINT = 'No network: clone the repository yourself and pass the folder path.';
+export const MISSING_HINT = 'Check owner/name; if private, set GITHUB_TOKEN with repo read access.';
+
+export function isValidOwner(owner: string): boolean {
+  return OWNER_RE.test(owner);
+}
+export function isValidRepoName(name: string): boolean {
+  return NAME_RE.test(name) && name !== '.' && name !== '..';
+}
+export function isFullSha(s: string): boolean {
+  return SHA_RE.test(s);
+}
+
+export function assertRepoId(owner: string, name: string): void {
+  // Both end up in file paths and URLs: refuse anything GitHub itself would not accept.
+  if (!isValidOwner(owner) || !isValidRepoName(name)) {
+    throw new CodedistillError(
+      'invalid_input',
+      `"${owner}/${name}" is not a valid GitHub owner/name.`,
+      'Give owner/name as in https://github.com/owner/name.',
+    );
+  }
+}
+
+/** Git refuses these in ref names; rejecting them early also keeps a ref from reading as a git option. */
+export function isSafeRef(ref: string): boolean {
+  return (
+    ref.length > 0 &&
+    ref.length <= 255 &&
+    !ref.startsWith('-') &&
+    !ref.includes('..') &&
+    !ref.includes('@{') &&
+    !ref.endsWith('/') &&
+    !ref.endsWith('.lock') &&
+    !/[\s~^:?*[\\\x00-\x1f\x7f]/.test(ref)
+  );
+}
+
+export function assertSafeRef(ref: string): void {
+  if (!isSafeRef(ref)) {
+    throw new CodedistillError('invalid_input', `"${ref}" is not a valid branch, tag or commit.`, 'Give a ref as git spells it, e.g. main, v1.2.0 or a commit sha.');
+  }
+}
