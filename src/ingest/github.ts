@@ -15,7 +15,7 @@ import type { GithubSpec } from './github-ids.js';
 import { resolveRefWithGit } from './git-remote.js';
 import type { ResolvedSource } from './types.js';
 
-export interface GithubSourceDeps {
+export interface GithubSourceOptions {
   token: string | null;
   /** Full GraphQL endpoint (Config.githubApiUrl). */
   apiUrl: string;
@@ -32,16 +32,16 @@ export interface GithubSourceDeps {
 /** Facts from the API when a token is there, the commit's tree from git either way. */
 export async function resolveGithubSource(
   spec: GithubSpec & { location?: string },
-  deps: GithubSourceDeps,
+  opts: GithubSourceOptions,
 ): Promise<ResolvedSource> {
-  const log = deps.logger ?? silentLogger;
-  const gitOpts = { gitBin: deps.gitBin, env: deps.env, signal: deps.signal, token: deps.token, gitBaseUrl: deps.gitBaseUrl };
+  const log = opts.logger ?? silentLogger;
+  const gitOpts = { gitBin: opts.gitBin, env: opts.env, signal: opts.signal, token: opts.token, gitBaseUrl: opts.gitBaseUrl };
   let meta: RepoMeta | null = null;
   let commit: string;
   let ref: string | null;
-  if (deps.token) {
+  if (opts.token) {
     try {
-      meta = await fetchRepoMeta(spec, { token: deps.token, apiUrl: deps.apiUrl, signal: deps.signal });
+      meta = await fetchRepoMeta(spec, { token: opts.token, apiUrl: opts.apiUrl, signal: opts.signal });
     } catch (e) {
       // git has its own, separate limit: a public repository is still reachable.
       if (!(e instanceof CodedistillError && e.code === 'rate_limited')) throw e;
@@ -58,7 +58,7 @@ export async function resolveGithubSource(
   }
   const owner = meta?.owner ?? spec.owner;
   const name = meta?.name ?? spec.name;
-  const tree = await fetchRepoTree({ owner, name }, commit, { ...gitOpts, cacheDir: deps.cacheDir, logger: log });
+  const tree = await fetchRepoTree({ owner, name }, commit, { ...gitOpts, cacheDir: opts.cacheDir, logger: log });
   return {
     kind: 'github',
     location: spec.location ?? `${spec.owner}/${spec.name}`,

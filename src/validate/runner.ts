@@ -44,7 +44,7 @@ export type PythonRunnerConfig = Pick<
   Partial<Pick<Config, 'workers'>>;
 
 /** What the runner shares with the rest of the process (src/app.ts makes one of each). */
-export interface RunnerDeps {
+export interface RunnerServices {
   uids: UidPool;
   detector: SandboxDetector;
 }
@@ -93,9 +93,9 @@ function checkFiles(files: Record<string, string>): Array<[string, string]> {
   return out;
 }
 
-export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, deps?: RunnerDeps): Runner {
-  const uids = deps?.uids ?? new UidPool();
-  const detector = deps?.detector ?? new SandboxDetector(uids);
+export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, services?: RunnerServices): Runner {
+  const uids = services?.uids ?? new UidPool();
+  const detector = services?.detector ?? new SandboxDetector(uids);
   const interpreters = new Interpreters(cfg, logger);
   const isolations = new Isolations(cfg, logger, detector, uids);
   const caps: ExecutionCaps = {

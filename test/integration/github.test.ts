@@ -17,7 +17,8 @@ import { GitCommandError, runGit } from '../../src/ingest/git.js';
 import { resolveRefWithGit } from '../../src/ingest/git-remote.js';
 import { fetchRepoMeta } from '../../src/ingest/github-api.js';
 import { resolveGithubSource } from '../../src/ingest/github.js';
-import { contentHash, parseSourceSpec, resolveSource } from '../../src/ingest/source.js';
+import { contentHash } from '../../src/ingest/content-hash.js';
+import { parseSourceSpec, resolveSource } from '../../src/ingest/source.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cd-gh-'));

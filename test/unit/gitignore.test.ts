@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { contentHash } from '../../src/ingest/source.js';
+import { contentHash } from '../../src/ingest/content-hash.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-gitignore-'));
 after(() => rm(tmp, { recursive: true, force: true }));

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CodedistillError } from '../../src/kernel/errors.js';
-import { describeRemote, parseSourceSpec } from '../../src/ingest/source.js';
+import { describeRemote } from '../../src/ingest/local.js';
+import { parseSourceSpec } from '../../src/ingest/source.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cd-spec-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
