@@ -7,7 +7,7 @@
 import type { FileRole } from '../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../parse/types.js';
 import { parseImport, resolveRelative } from '../python/imports.js';
-import { bodyStatements } from '../python/syntax.js';
+import { bodyStatements, decoratorName } from '../python/syntax.js';
 
 export interface SelectedSymbol {
   file: ParsedFile;
@@ -44,10 +44,6 @@ function isPrivateName(name: string, language: ParsedFile['language'] = 'python'
 
 function hasPrivateSegment(dotted: string): boolean {
   return dotted.split('.').some((s) => s.startsWith('_') && !(s.startsWith('__') && s.endsWith('__')));
-}
-
-function decoratorName(d: string): string {
-  return d.trim().replace(/^@/, '').replace(/\(.*$/s, '').trim();
 }
 
 function isInitFile(f: ParsedFile): boolean {

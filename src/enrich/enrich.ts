@@ -9,6 +9,7 @@ import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord } from '../domain/validation.js';
 import { CodedistillError, describeError, throwIfAborted } from '../kernel/errors.js';
+import { dedent } from '../python/syntax.js';
 import { pool } from '../kernel/pool.js';
 import { clip, firstSentence, summarizeDetailed } from '../distill/summary.js';
 import { importLineFor } from '../distill/usage.js';
@@ -65,13 +66,6 @@ export function truncateCode(code: string, max = MAX_PROMPT_CODE): string {
   const kept = cut > max * 0.5 ? head.slice(0, cut) : head;
   const rest = code.slice(kept.length).split('\n').length;
   return `${kept}\n# ... (${rest} more lines not shown)`;
-}
-
-function dedent(code: string): string {
-  const lines = code.split('\n');
-  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
-  const n = indents.length ? Math.min(...indents) : 0;
-  return n ? lines.map((l) => l.slice(Math.min(n, /^[ \t]*/.exec(l)![0].length))).join('\n') : code;
 }
 
 /**

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { CodedistillError } from '../kernel/errors.js';
 import type { HashLimits } from './content-hash.js';
 import { resolveGithubSource, type GithubSourceOptions } from './github.js';
-import { isSafeRef, isValidOwner, isValidRepoName, parseGithubUrl } from './github-ids.js';
+import { assertSafeRef, isValidOwner, isValidRepoName, parseGithubUrl } from './github-ids.js';
 import { resolveLocalSource, SOURCE_HINT } from './local.js';
 import type { ResolvedSource } from './types.js';
 
@@ -33,9 +33,7 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
   const location = source.trim();
   if (!location) throw new CodedistillError('invalid_input', 'source is empty.', SOURCE_HINT);
   const givenRef = ref?.trim() ? ref.trim() : null;
-  if (givenRef !== null && !isSafeRef(givenRef)) {
-    throw new CodedistillError('invalid_input', `"${givenRef}" is not a valid branch, tag or commit.`, 'Give a ref as git spells it, e.g. main, v1.2.0 or a commit sha.');
-  }
+  if (givenRef !== null) assertSafeRef(givenRef);
 
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[\w.-]+@[\w.-]+:/.test(location);
   if (/^file:\/\//i.test(location)) {
@@ -107,9 +105,7 @@ function mergeRef(fromUrl: string | null, given: string | null, location: string
     );
   }
   const r = given ?? fromUrl;
-  if (r !== null && !isSafeRef(r)) {
-    throw new CodedistillError('invalid_input', `"${r}" is not a valid branch, tag or commit.`, 'Give a ref as git spells it, e.g. main, v1.2.0 or a commit sha.');
-  }
+  if (r !== null) assertSafeRef(r);
   return r;
 }
 

@@ -484,3 +484,8 @@ export function bodyStatements(code: string): LogicalLine[] {
   const { rest } = splitDocstring(body);
   return logicalLines(rest);
 }
+
+/** The name a decorator applies ("pytest.fixture" for "@pytest.fixture(scope='module')"). */
+export function decoratorName(d: string): string {
+  return d.trim().replace(/^@/, '').replace(/\(.*$/s, '').trim();
+}

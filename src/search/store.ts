@@ -56,9 +56,6 @@ import {
 } from './table.js';
 import type { Embedder, SearchIndex, SyncResult } from './types.js';
 
-// LanceDB's compute pool deadlocks on small machines unless configured before first use (see config.ts).
-ensureLanceComputeThreads();
-
 const ADD_CHUNK = 4096;
 const EMBED_CHUNK = 256;
 
@@ -102,6 +99,8 @@ function rowCandidate(row: Record<string, unknown>, cos: number | undefined): Ro
 }
 
 export async function openIndex(opts: OpenIndexOptions): Promise<SearchIndex> {
+  // LanceDB's compute pool deadlocks on small machines unless configured before its first use (see config.ts).
+  ensureLanceComputeThreads();
   await mkdir(opts.dir, { recursive: true });
   const db = await lancedb.connect(opts.dir);
   const index = new LanceSearchIndex(db, opts);

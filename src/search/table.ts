@@ -3,7 +3,7 @@
  * the SQL of search filters, the meta file that says what the table holds, and the search-time settings of the
  * approximate vector index.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readJsonFile, writeJsonFileAtomic } from '../kernel/json-file.js';
 import path from 'node:path';
 import type * as lancedb from '@lancedb/lancedb';
 import { Bool, FixedSizeList, Field, Float32, Schema, Utf8 } from 'apache-arrow';
@@ -155,20 +155,13 @@ export function blockToRow(block: Block, vector: Float32Array, st: BlockSearchTe
 }
 
 export async function readMeta(dir: string): Promise<IndexMeta | null> {
-  try {
-    const m = JSON.parse(await readFile(path.join(dir, META_FILE), 'utf8')) as IndexMeta;
-    if (typeof m !== 'object' || m === null || typeof m.libraries !== 'object' || !m.embedder) return null;
-    return m;
-  } catch {
-    return null;
-  }
+  const m = (await readJsonFile(path.join(dir, META_FILE))) as IndexMeta | null;
+  if (typeof m !== 'object' || m === null || typeof m.libraries !== 'object' || !m.embedder) return null;
+  return m;
 }
 
 export async function writeMeta(dir: string, meta: IndexMeta): Promise<void> {
-  const file = path.join(dir, META_FILE);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(meta, null, 2) + '\n', 'utf8');
-  await rename(tmp, file);
+  await writeJsonFileAtomic(path.join(dir, META_FILE), meta, true);
 }
 
 export function toFloats(v: unknown): Float32Array | null {

@@ -3,7 +3,7 @@
  * field is in total and in how many blocks each token occurs. Kept per library, beside the index, so that a sync
  * counts only the libraries it re-indexes and the statistics of any set of libraries are a sum.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readJsonFile, writeJsonFileAtomic } from '../kernel/json-file.js';
 import path from 'node:path';
 import { FIELD_NAMES, TEXT_VERSION, type FieldBag, type FieldName } from './fields.js';
 
@@ -80,19 +80,12 @@ export function reusableStats(known: TermsFile | null, name: string, fingerprint
 
 /** The terms file in `dir`, or null when it is missing, unreadable or of another text version. */
 export async function readTerms(dir: string): Promise<TermsFile | null> {
-  try {
-    const t = JSON.parse(await readFile(path.join(dir, TERMS_FILE), 'utf8')) as TermsFile;
-    if (typeof t !== 'object' || t === null || t.textVersion !== TEXT_VERSION || typeof t.libraries !== 'object') return null;
-    return t;
-  } catch {
-    return null;
-  }
+  const t = (await readJsonFile(path.join(dir, TERMS_FILE))) as TermsFile | null;
+  if (typeof t !== 'object' || t === null || t.textVersion !== TEXT_VERSION || typeof t.libraries !== 'object') return null;
+  return t;
 }
 
 /** Written to a temporary file and renamed, so a reader never sees half a file. */
 export async function writeTerms(dir: string, terms: TermsFile): Promise<void> {
-  const file = path.join(dir, TERMS_FILE);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(terms), 'utf8');
-  await rename(tmp, file);
+  await writeJsonFileAtomic(path.join(dir, TERMS_FILE), terms);
 }

@@ -10,6 +10,7 @@
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/distill.js';
 import type { RunRecord, RunStatus } from '../domain/validation.js';
+import { pool } from '../kernel/pool.js';
 import { throwIfAborted } from '../kernel/errors.js';
 import type { RunRequest, Runner } from './types.js';
 
@@ -150,14 +151,13 @@ export async function runBlockExamples(blocks: Block[], runner: Runner, opts: Ru
         },
       );
     } else {
-      const queue = [...g.jobs];
-      const worker = async () => {
-        for (let job = queue.shift(); job; job = queue.shift()) {
-          throwIfAborted(signal);
-          finished(job, await runner.run(request(job)));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));
+      const settled = await pool(
+        g.jobs.map((job) => async () => finished(job, await runner.run(request(job)))),
+        opts.workers,
+        { signal, stopOnFailure: true },
+      );
+      const failure = settled.find((r) => r.status === 'rejected');
+      if (failure) throw failure.reason;
     }
   }
   throwIfAborted(signal);

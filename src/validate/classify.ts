@@ -144,28 +144,18 @@ export function classifyOutcome(o: Outcome, ctx: ClassifyContext, limits: Output
   }
 
   const error = parseTraceback(o.stderrTruncated ? o.stderrTail : o.stderr, { snippetPath: o.snippetPath });
-  const missing = missingModuleOf(error);
-  if (missing && isThirdParty(missing, interp, ctx.importRoots, ctx.files)) {
-    const top = missing.split('.')[0] ?? missing;
-    const install = installNameFor(missing);
-    return record(
-      { ...base, error, missingModule: top },
+  const missingDependency = (module: string, installFor: string) =>
+    record(
+      { ...base, error, missingModule: module },
       'skipped',
-      `missing dependency ${top} (install name ${install}); install it in ${interp.display} to run this code.`,
+      `missing dependency ${module} (install name ${installNameFor(installFor)}); install it in ${interp.display} to run this code.`,
       ranAt,
     );
-  }
+  const missing = missingModuleOf(error);
+  if (missing && isThirdParty(missing, interp, ctx.importRoots, ctx.files)) return missingDependency(missing.split('.')[0] ?? missing, missing);
   // "X requires the installation of the package pint": a dependency the code needs but the environment lacks.
   const required = missing ? null : requiredPackageOf(error);
-  if (required && !isInstalledDistribution(required, interp, ctx.importRoots)) {
-    const install = installNameFor(required);
-    return record(
-      { ...base, error, missingModule: required },
-      'skipped',
-      `missing dependency ${required} (install name ${install}); install it in ${interp.display} to run this code.`,
-      ranAt,
-    );
-  }
+  if (required && !isInstalledDistribution(required, interp, ctx.importRoots)) return missingDependency(required, required);
   if (error) return record({ ...base, error }, 'failed', `${describePythonError(error)}${truncNote ? `.${truncNote}` : ''}`, ranAt);
   if (o.signal) {
     return record(base, 'failed', `The process was killed by ${o.signal}${signalHint(o.signal)}.${truncNote}`, ranAt);

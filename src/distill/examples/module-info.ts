@@ -4,7 +4,7 @@
  */
 import type { FileRole } from '../../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../../parse/types.js';
-import { statementGroups } from '../../python/syntax.js';
+import { decoratorName, statementGroups } from '../../python/syntax.js';
 import { isImportStatement, parseImport, resolveRelative, type ImportBinding } from '../../python/imports.js';
 
 export interface ModuleInfo {
@@ -21,10 +21,6 @@ export interface ModuleInfo {
   classes: Map<string, ExtractedSymbol>;
   /** Absolute modules star-imported at top level. */
   stars: string[];
-}
-
-export function decoratorName(d: string): string {
-  return d.trim().replace(/^@/, '').replace(/\(.*$/s, '').trim();
 }
 
 export function isFixture(sym: ExtractedSymbol): boolean {

@@ -8,7 +8,8 @@ import { bodyOf, boundNames, dedent, freeNames, identifiersIn, logicalLines, mas
 import { renderImport } from '../../python/imports.js';
 import type { CallResolver } from './call-resolver.js';
 import { importsPackage, mergeImports, publicBinding } from './imports.js';
-import { decoratorName, type ModuleInfo } from './module-info.js';
+import type { ModuleInfo } from './module-info.js';
+import { decoratorName } from '../../python/syntax.js';
 import { hasTopLevelReturn, inlineParametrize, rewriteUnittestAsserts } from './test-rewrite.js';
 
 const MAX_TEST_EXAMPLE_LINES = 80;
