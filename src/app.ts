@@ -26,7 +26,7 @@ import { UidPool } from './validate/sandbox/uid-pool.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
-import { createLlmClient } from './enrich/client.js';
+import { createLlmClient, type LlmClient } from './enrich/client.js';
 import { revalidateLibrary } from './jobs/revalidate.js';
 
 export interface App {
@@ -48,6 +48,8 @@ export interface AppServices {
   parser: () => Promise<CodeParser>;
   runner: Runner;
   index: () => Promise<SearchIndex>;
+  /** The optional language model for enrichment and repair; null when none is configured. */
+  llm: LlmClient | null;
 }
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -78,6 +80,7 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
       });
       return openIndex({ dir: config.indexDir, embedder, logger });
     }),
+    llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };
 }
 
@@ -173,6 +176,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         logger,
         parser: await services.parser(),
         runner: services.runner,
+        llm: services.llm,
         existingLibrary: existing,
         libraries: () => [...libs.values()],
         libraryParentDir: config.userLibrariesDir,
@@ -240,7 +244,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         workers: config.workers,
         signal: opts.signal,
         onProgress: opts.onProgress,
-        llm: config.llm ? createLlmClient(config.llm, { logger }) : undefined,
+        llm: services.llm ?? undefined,
         extraImportRoots: providerImportRoots(lib.manifest.requirements, [...libs.values()], lib.name),
         python: lib.manifest.python ?? undefined,
       });

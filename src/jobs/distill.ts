@@ -21,7 +21,7 @@ import type { Logger } from '../kernel/log.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
 import { markUnbuiltExtensions } from '../validate/classify.js';
-import { createLlmClient } from '../enrich/client.js';
+import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
 import type { Runner } from '../validate/types.js';
@@ -43,6 +43,8 @@ export interface DistillServices {
   logger: Logger;
   parser: CodeParser;
   runner: Runner;
+  /** The optional language model: summaries, examples and repairs; null when none is configured. */
+  llm: LlmClient | null;
   existingLibrary: (name: string) => LoadedLibrary | null;
   /** Every library known now: those providing this repository's dependencies are importable in its runs. */
   libraries: () => LoadedLibrary[];
@@ -309,8 +311,8 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
 
   // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
   // without one. After the mined runs (so only real gaps are filled), before writing (so search sees them).
-  if (config.llm) {
-    const llm = createLlmClient(config.llm, { logger });
+  const { llm } = services;
+  if (llm) {
     const enriched = await enrichBlocks(blocks, llm, {
       runner: req.validate ? runner : undefined,
       importRoots: absImportRoots,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
+import { createLlmClient } from '../../src/enrich/client.js';
 import { distillRepo } from '../../src/jobs/distill.js';
 import { loadLibrary } from '../../src/library/files.js';
 import { silentLogger } from '../../src/kernel/log.js';
@@ -39,7 +40,7 @@ describe('pipeline sources', { timeout: 120_000 }, () => {
   const distill = (config: Config, source: string, name?: string) =>
     distillRepo(
       { source, name, validate: false, force: false },
-      { config, logger: silentLogger, parser, runner: noRunner, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(config.home, 'libraries') },
+      { config, logger: silentLogger, parser, runner: noRunner, llm: config.llm ? createLlmClient(config.llm, { logger: silentLogger }) : null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(config.home, 'libraries') },
     );
 
   it('owner/name is fetched with git at the resolved commit, and provenance links to the exact lines', async () => {

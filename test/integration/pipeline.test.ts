@@ -24,7 +24,7 @@ describe('distill pipeline', { timeout: 180_000 }, () => {
   const run = (source: string, extra: Partial<Parameters<typeof distillRepo>[0]> = {}) =>
     distillRepo(
       { source, validate: true, force: false, ...extra },
-      { config, logger: silentLogger, parser, runner, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
     );
 
   before(async () => {
@@ -94,7 +94,7 @@ describe('distill pipeline', { timeout: 180_000 }, () => {
     await assert.rejects(
       distillRepo(
         { source: copyFixture('flowcalc'), validate: true, force: false },
-        { config, logger: silentLogger, parser, runner, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
         { signal: ac.signal },
       ),
       /cancelled/,

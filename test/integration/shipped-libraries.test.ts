@@ -58,6 +58,7 @@ describe('shipped libraries', () => {
         // Runs are environment-dependent; what must match is the content, so nothing is run here.
         runner: { run: async () => { throw new Error('not run'); }, info: async () => ({ sandbox: 'none', interpreter: null, available: false, reason: 'test' }) },
         index: async () => ({ sync: async () => ({ indexed: [], removed: [], unchanged: [] }), search: async () => { throw new Error('unused'); }, close: async () => {} }),
+        llm: null,
       };
       const app = createApp(config, silentLogger, services);
       const report = await app.distill({ source: path.join(repoRoot, 'test', 'fixtures', name), validate: false });

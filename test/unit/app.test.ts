@@ -35,6 +35,7 @@ function fakes() {
       search: async (q) => (searched.push(q), { results: [], mode: 'lexical', embedder: 'fake', libraries: [], tookMs: 0 }),
       close: async () => {},
     }),
+    llm: null,
   };
   return { services, synced, searched, runs };
 }
