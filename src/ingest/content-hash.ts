@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { throwIfAborted } from '../kernel/errors.js';
-import { gitignored, readGitignore, type GitignoreScope } from './gitignore.js';
+import { gitignored, keptDespiteIgnore, readGitignore, type GitignoreScope } from './gitignore.js';
 import { SKIP_DIRS } from './walk.js';
 
 export interface HashLimits {
@@ -51,7 +51,7 @@ export async function contentHash(root: string, limits: Partial<HashLimits> = {}
         if (SKIP_DIRS.has(e.name) || gitignored(scopes, r, true)) continue;
         await walk(r, scopes);
       } else if (e.isFile() || e.isSymbolicLink()) {
-        if (gitignored(scopes, r, false)) continue;
+        if (gitignored(scopes, r, false) && !keptDespiteIgnore(e.name, entries)) continue;
         if (files.length >= lim.maxFiles) {
           cut = true;
           return;

@@ -39,3 +39,12 @@ export function gitignored(scopes: GitignoreScope[], rel: string, isDir: boolean
   }
   return verdict;
 }
+
+/**
+ * A Python module inside a package is read even when git ignores it: build steps write modules the package
+ * imports (setuptools_scm's `_version.py`, a generated `version.py`) and keep them out of git, so leaving them
+ * out would make the library's snapshot of a built checkout unimportable.
+ */
+export function keptDespiteIgnore(name: string, dirEntries: ReadonlyArray<{ name: string; isFile(): boolean }>): boolean {
+  return name.endsWith('.py') && dirEntries.some((e) => e.name === '__init__.py' && e.isFile());
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
-import { gitignored, readGitignore, type GitignoreScope } from './gitignore.js';
+import { gitignored, keptDespiteIgnore, readGitignore, type GitignoreScope } from './gitignore.js';
 import type { FileRole, RepoFile, WalkResult } from './types.js';
 
 export interface WalkOptions {
@@ -144,7 +144,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
         continue;
       }
       const ignoredBy = gitignored(scopes, rel, false);
-      if (ignoredBy) {
+      if (ignoredBy && !keptDespiteIgnore(entry.name, entries)) {
         skipped.push({ path: rel, reason: ignoredBy });
         continue;
       }

@@ -203,6 +203,19 @@ describe('walkRepo: cancellation and edge cases', () => {
     assert.ok(!paths.some((p) => p.startsWith('results/')));
   });
 
+  test('a module git ignores inside a package is still read: build steps generate version files the package imports', async () => {
+    const root = await makeRepo({
+      '.gitignore': 'pkg/_version.py\n*.py[cod]\nnotes.py\n',
+      'pkg/__init__.py': 'from ._version import version\n',
+      'pkg/_version.py': "version = '1.0'\n",
+      'notes.py': 'ignored: not inside a package\n',
+    });
+    const r = await walk(root);
+    const paths = r.files.map((f) => f.path);
+    assert.ok(paths.includes('pkg/_version.py'));
+    assert.deepEqual(r.skipped.map((s) => s.path), ['notes.py']);
+  });
+
   test('an aborted signal stops the walk with a cancelled error', async () => {
     const root = await makeRepo({ 'a.py': '' });
     const ac = new AbortController();
