@@ -10,7 +10,7 @@ import type { LibraryInfo, PatternResult } from './domain/pattern.js';
 import { SearchQuery, type SearchResult } from './domain/search.js';
 import { SnippetRequest, type SnippetResult } from './domain/snippet.js';
 import { distillRepo } from './jobs/distill.js';
-import { CodedistillError } from './kernel/errors.js';
+import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
 import { openIndex } from './search/store.js';
 import type { SearchIndex } from './search/types.js';
@@ -184,7 +184,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       if (!report.unchanged) {
         // The library files are written; make the catalogue and the index see them before answering.
         await refresh(opts).catch((e) => {
-          report.warnings.push(`the library was written but indexing failed: ${e instanceof Error ? e.message : String(e)}`);
+          report.warnings.push(`the library was written but indexing failed: ${errorMessage(e)}`);
         });
       }
       return report;
@@ -255,7 +255,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         counts: { ...lib.manifest.counts, validated: updated.filter((b) => b.validation?.status === 'passed').length },
       };
       const libraryPath = await writeLibrary(config.userLibrariesDir, manifest, updated, await snapshotOf(lib));
-      await refresh(opts).catch((e) => report.warnings.push(`re-indexing failed: ${e instanceof Error ? e.message : String(e)}`));
+      await refresh(opts).catch((e) => report.warnings.push(`re-indexing failed: ${errorMessage(e)}`));
       return { ...report, libraryPath };
     },
 

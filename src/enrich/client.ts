@@ -6,7 +6,7 @@
  * The API key goes into the Authorization header and nowhere else: it is never logged, and any echo of it in
  * a provider's error text is masked before that text reaches a log line or an error message.
  */
-import { cancelled, CodedistillError, type ErrorCode } from '../kernel/errors.js';
+import { cancelled, CodedistillError, type ErrorCode, errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { createLimiter } from '../kernel/pool.js';
 
@@ -315,7 +315,7 @@ export function createLlmClient(cfg: LlmConfig, opts: LlmClientOptions): LlmClie
         { cause: e },
       );
     }
-    const detail = codes[0] ?? (e instanceof Error ? e.message : String(e));
+    const detail = codes[0] ?? errorMessage(e);
     return new LlmError(
       'network',
       { failure: 'unreachable', retryable: true },

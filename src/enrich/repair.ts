@@ -212,7 +212,7 @@ export async function repairLibraryExamples(blocks: Block[], client: LlmClient, 
   }
   if (targets.length === 0) return out;
 
-  const info = await runner.info();
+  const info = await runner.info(opts.python);
   if (!info.available) {
     warnings.push(`failing examples were not repaired: ${info.reason ?? 'the sandbox is unavailable'}`);
     out.notTried = targets.length;

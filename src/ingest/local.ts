@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, errorMessage } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../kernel/log.js';
 import { contentHash, type HashLimits } from './content-hash.js';
 import { GitCommandError, runGit } from './git.js';
@@ -41,7 +41,7 @@ export async function resolveLocalSource(spec: { path: string; location: string 
 
   const git = await gitFacts(root, opts).catch((e: unknown) => {
     if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
-    log.debug(`not using git for ${root}: ${e instanceof Error ? e.message : String(e)}`);
+    log.debug(`not using git for ${root}: ${errorMessage(e)}`);
     return null;
   });
   let commit: string;

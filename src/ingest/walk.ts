@@ -8,7 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
-import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
 import { gitignored, keptDespiteIgnore, readGitignore, type GitignoreScope } from './gitignore.js';
 import type { FileRole, RepoFile, WalkResult } from './types.js';
 
@@ -175,7 +175,7 @@ function compare(a: string, b: string): number {
 }
 
 function errCode(e: unknown): string {
-  return (e as NodeJS.ErrnoException)?.code ?? (e instanceof Error ? e.message : String(e));
+  return (e as NodeJS.ErrnoException)?.code ?? errorMessage(e);
 }
 
 async function isDirectory(abs: string): Promise<boolean> {

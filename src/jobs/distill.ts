@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { blockId, type Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed, JobOptions } from '../domain/distill.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type SkippedFile } from '../domain/library.js';
-import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import { detectCitation } from '../ingest/citation.js';
 import { detectLicence } from '../ingest/licence.js';
@@ -20,7 +20,7 @@ import { writeLibrary, type SourceFileCopy } from '../library/files.js';
 import type { Logger } from '../kernel/log.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
-import { markUnbuiltExtensions } from '../validate/classify.js';
+import { reclassifyRuns } from '../validate/classify.js';
 import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
@@ -30,7 +30,7 @@ import { importedTopModules, requirementsForImports, runtimeRequirements, workfl
 import { readDeclaredDependencies, type DeclaredDependency } from '../ingest/declared.js';
 import { distributionForImport, normaliseDistName } from '../python/distributions.js';
 import { isStdlibModule } from '../python/stdlib.js';
-import { markProviderMismatches, providerImportRoots } from '../library/providers.js';
+import { providerImportRoots } from '../library/providers.js';
 import type { MineInput } from '../distill/examples/context.js';
 import { examplesByBlock, mine } from '../distill/examples/mine.js';
 import { workflowCandidates } from '../distill/examples/workflows.js';
@@ -134,7 +134,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
       parsed.push(pf);
     } catch (e) {
       parseErrors++;
-      skipped.push({ path: f.path, reason: `could not be parsed: ${e instanceof Error ? e.message : String(e)}` });
+      skipped.push({ path: f.path, reason: `could not be parsed: ${errorMessage(e)}` });
     }
   }
   progress({ stage: 'parse', done: toParse.length, total: toParse.length });
@@ -146,7 +146,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
       notebooks.push({ path: f.path, notebook: readNotebookContent(await fs.readFile(f.absPath, 'utf8')) });
     } catch (e) {
       parseErrors++;
-      skipped.push({ path: f.path, reason: `broken notebook: ${e instanceof Error ? e.message : String(e)}` });
+      skipped.push({ path: f.path, reason: `broken notebook: ${errorMessage(e)}` });
     }
   }
 
@@ -184,6 +184,8 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     notebooks,
     readText,
     packageNames,
+    // A file the miners could not read, or that threw inside a collector, is named, not silently dropped.
+    onFileError: (p, e) => skipped.push({ path: p, reason: errorMessage(e) }),
   };
   const mined = await mine(mineInput);
   const examples = examplesByBlock(mined);
@@ -288,6 +290,8 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   const ownRoots = (walk.importRoots.length ? walk.importRoots : ['']).map((r) => path.join(src.root, r));
   const providerRoots = providerImportRoots(runtimeRequirements(declared, blocks, packageNames), services.libraries(), name);
   const absImportRoots = [...ownRoots, ...providerRoots];
+  const reclassify = { filePaths: walk.files.map((f) => f.path), providerRoots };
+  let mismatched = 0;
   if (req.validate) {
     const validated = await runBlockExamples(blocks, runner, {
       importRoots: absImportRoots,
@@ -300,13 +304,8 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
       onProgress: progress,
       python: req.python,
     });
-    markUnbuiltExtensions(blocks, walk.files.map((f) => f.path));
-    const mismatched = markProviderMismatches(blocks, providerRoots);
+    mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
     warnings.push(...validated.warnings);
-    // Counted only now, after the reclassifications above, so it counts real failures.
-    const failed = failureWarning(blocks);
-    if (failed) warnings.push(failed);
-    if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
   }
 
   // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
@@ -328,6 +327,14 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
       warnings.push(...fixed.warnings);
       if (fixed.repaired) warnings.push(`${fixed.repaired} failing examples were repaired by ${llm.model} (marked repairedFrom)`);
     }
+    // Generated and repaired examples ran too: the same reclassification applies to them.
+    if (req.validate) mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
+  }
+  if (req.validate) {
+    // Counted only now, after every reclassification, so it counts real failures.
+    const failed = failureWarning(blocks);
+    if (failed) warnings.push(failed);
+    if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
   }
 
   const counts = {

@@ -11,8 +11,9 @@ import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js
 import type { RunStatus } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { LoadedLibrary } from '../domain/library.js';
-import { importRootsOf } from '../library/files.js';
+import { importRootsOf, snapshotOf } from '../library/files.js';
 import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from '../validate/block-runs.js';
+import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
@@ -123,6 +124,12 @@ export async function revalidateLibrary(
     result.warnings.push(...fixed.warnings);
     if (fixed.repaired) result.warnings.push(`${fixed.repaired} failing examples were repaired by ${opts.llm.model} (marked repairedFrom)`);
   }
+
+  // The same reclassification as a distill's (unbuilt extensions, provider mismatches), after the last runs.
+  reclassifyRuns(selected, {
+    filePaths: (await snapshotOf(lib)).map((f) => f.path),
+    providerRoots: opts.extraImportRoots ?? [],
+  });
 
   const counts = { runs: result.runs, passed: 0, failed: 0, skipped: 0, timeout: 0, error: 0 };
   for (const r of result.records) if (r.status !== 'not_run') counts[r.status]++;

@@ -59,6 +59,11 @@ export function fromZod(
   return new CodedistillError('invalid_input', `${what}: ${zodIssues(error, max)}.`, hint);
 }
 
+/** The message of any thrown value, without a hint: for logs and for reasons recorded beside a skipped file. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Render any thrown value as a message for a human or a model. */
 export function describeError(e: unknown): string {
   if (isCodedistillError(e)) return `${e.message} ${e.hint}`.trim();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Block } from '../domain/block.js';
 import { LibraryManifest } from '../domain/library.js';
-import { CodedistillError, fromZod } from '../kernel/errors.js';
+import { CodedistillError, errorMessage, fromZod } from '../kernel/errors.js';
 import type { LoadedLibrary } from '../domain/library.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -177,7 +177,7 @@ export async function discoverLibraries(
         cache?.set(dir, { stamp, lib });
         byName.set(lib.name, lib);
       } catch (e) {
-        problems.push(`${dir}: ${e instanceof Error ? e.message : String(e)}`);
+        problems.push(`${dir}: ${errorMessage(e)}`);
       }
     }
   }

@@ -3,9 +3,7 @@
  * fluids) runs its examples with that library's source snapshot importable, instead of skipping them all.
  */
 import { distributionForImport, normaliseDistName } from '../python/distributions.js';
-import type { Block } from '../domain/block.js';
 import type { LoadedLibrary } from '../domain/library.js';
-import { markProviderMismatches as markRunsFailingInProviders } from '../validate/classify.js';
 import { importRootsOf } from './files.js';
 
 /** Top-level Python packages a library's blocks live in. */
@@ -34,12 +32,4 @@ export function providerImportRoots(requirements: string[], libraries: LoadedLib
     if (provides) roots.push(...importRootsOf(lib));
   }
   return [...new Set(roots)];
-}
-
-/**
- * Runs that failed inside one of these libraries' snapshots are version mismatches, not faults of the block
- * (validate/classify.ts decides and rewrites the records). Here only which roots belong to provider libraries.
- */
-export function markProviderMismatches(blocks: Block[], providerRoots: string[]): number {
-  return markRunsFailingInProviders(blocks, providerRoots);
 }

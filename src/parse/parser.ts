@@ -8,7 +8,7 @@
  */
 import { Language as Grammar, Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { Language } from '../domain/block.js';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, errorMessage } from '../kernel/errors.js';
 import { languageSupports, supportForPath } from './languages.js';
 import { lineCount, normaliseSource, syntaxErrors } from './nodes.js';
 import type { CodeParser, LanguageSupport, ParsedFile } from './types.js';
@@ -26,7 +26,7 @@ async function loadGrammars(): Promise<Map<Language, Grammar>> {
     } catch (cause) {
       throw new CodedistillError(
         'internal',
-        `Could not load the ${support.language} grammar: ${cause instanceof Error ? cause.message : String(cause)}.`,
+        `Could not load the ${support.language} grammar: ${errorMessage(cause)}.`,
         'Reinstall the dependencies (npm ci); the grammar packages ship the .wasm files.',
         { cause },
       );
@@ -84,7 +84,7 @@ function parseWith(parser: Parser, support: LanguageSupport, relPath: string, so
     } catch (cause) {
       throw new CodedistillError(
         'internal',
-        `Extracting ${relPath} failed: ${cause instanceof Error ? cause.message : String(cause)}.`,
+        `Extracting ${relPath} failed: ${errorMessage(cause)}.`,
         'Report this file; the rest of the repository can still be parsed.',
         { cause },
       );

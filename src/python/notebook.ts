@@ -2,7 +2,7 @@
  * Reading Jupyter notebooks (nbformat 3 and 4) as Python: the code cells in order, with the IPython-only
  * lines a plain interpreter rejects taken out, and the markdown cells apart (they hold the notebook's prose).
  */
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, errorMessage } from '../kernel/errors.js';
 
 /** A notebook that cannot be read: invalid JSON or not an nbformat 3/4 document. */
 export class NotebookError extends CodedistillError {
@@ -74,7 +74,7 @@ export function readNotebookContent(text: string, notebookPath: string | null = 
   try {
     doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (cause) {
-    throw new NotebookError(`not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`, notebookPath, { cause });
+    throw new NotebookError(`not valid JSON (${errorMessage(cause)})`, notebookPath, { cause });
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new NotebookError('not a JSON object', notebookPath);
   const nb = doc as Record<string, unknown>;

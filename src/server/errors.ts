@@ -3,7 +3,7 @@
  * the caller (a model) gets an isError result that says what went wrong and how to fix the call.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isCodedistillError } from '../kernel/errors.js';
+import { errorMessage, isCodedistillError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 
 export function toolError(e: unknown, logger: Logger): CallToolResult {
@@ -12,7 +12,7 @@ export function toolError(e: unknown, logger: Logger): CallToolResult {
   }
   // An unexpected failure is our bug, not the caller's: log the stack, keep serving.
   logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   return {
     isError: true,
     content: [{ type: 'text', text: `Internal error: ${msg}\nWhat to do: retry once; if it persists, report it with the server's stderr log.` }],

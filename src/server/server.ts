@@ -6,6 +6,7 @@ import { registerGetPatternTool } from './getPattern.js';
 import { registerSearchLibraryTool } from './searchLibrary.js';
 import { registerRevalidateTool } from './revalidate.js';
 import { registerValidateSnippetTool } from './validateSnippet.js';
+import { errorMessage } from '../kernel/errors.js';
 
 export const SERVER_INSTRUCTIONS =
   'codedistill serves validated building blocks distilled from scientific repositories. Before writing scientific ' +
@@ -32,7 +33,7 @@ export async function serveStdio(services: ToolServices, version: string): Promi
   const transport = new StdioServerTransport();
   await server.connect(transport);
   // Load libraries, model and index after the handshake so the client is not kept waiting.
-  void services.app.warmUp().catch((e) => services.logger.warn(`warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
+  void services.app.warmUp().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`));
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     transport.onclose = done;

@@ -239,3 +239,21 @@ export function markProviderMismatches(blocks: Block[], providerRoots: string[])
   });
   return marked;
 }
+
+export interface ReclassifyContext {
+  /** The repository's (or the library snapshot's) files, relative paths: compiled-extension sources among them. */
+  filePaths: string[];
+  /** Import roots of other distilled libraries that were importable in the runs. */
+  providerRoots: string[];
+}
+
+/**
+ * Every reclassification that needs more than one run's output, in one place: an unbuilt compiled extension and
+ * a version mismatch with another distilled library are recorded as skipped (saying why), not as failures of the
+ * block. Idempotent: only failed runs change, so a job calls it after each round of runs. Returns the number of
+ * runs marked as provider mismatches.
+ */
+export function reclassifyRuns(blocks: Block[], ctx: ReclassifyContext): { providerMismatches: number } {
+  markUnbuiltExtensions(blocks, ctx.filePaths);
+  return { providerMismatches: markProviderMismatches(blocks, ctx.providerRoots) };
+}

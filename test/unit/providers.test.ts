@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoadedLibrary } from '../../src/domain/library.js';
-import { markProviderMismatches, packagesOfLibrary, providerImportRoots } from '../../src/library/providers.js';
+import { packagesOfLibrary, providerImportRoots } from '../../src/library/providers.js';
+import { markProviderMismatches } from '../../src/validate/classify.js';
 
 const lib = (name: string, qualifiedNames: string[], importRoots = ['']): LoadedLibrary =>
   ({

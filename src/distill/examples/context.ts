@@ -7,6 +7,7 @@ import type { ParsedFile } from '../../parse/types.js';
 import type { NotebookContent } from '../../python/notebook.js';
 import { CallResolver, type BlockRef } from './call-resolver.js';
 import { buildModuleInfo, type ModuleInfo } from './module-info.js';
+import { errorMessage } from '../../kernel/errors.js';
 
 export interface MineInput {
   blocks: BlockRef[];
@@ -48,7 +49,7 @@ export function createMiningContext(input: MineInput): MiningContext {
       t = input.readText(p).then(
         (s) => s.replace(/\r\n?/g, '\n'),
         (e: unknown) => {
-          reportError(p, e);
+          reportError(p, new Error(`could not be read for examples: ${errorMessage(e)}`, { cause: e }));
           return null;
         },
       );
@@ -70,7 +71,7 @@ export function createMiningContext(input: MineInput): MiningContext {
     try {
       await fn();
     } catch (e) {
-      reportError(where, new Error(`examples could not be mined from ${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      reportError(where, new Error(`examples could not be mined: ${errorMessage(e)}`, { cause: e }));
     }
   };
   return { input, roles, libraryFiles, calls, read, moduleInfo, guard, reportError };

@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RunRecord } from '../../domain/validation.js';
-import { cancelled, CodedistillError, throwIfAborted } from '../../kernel/errors.js';
+import { cancelled, CodedistillError, errorMessage, throwIfAborted } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/log.js';
 import { pool } from '../../kernel/pool.js';
 import type { RunEnvironment } from '../isolation.js';
@@ -146,7 +146,7 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
     if (!ready) return;
     const exit = await driveChunk(host, ready, chunk, { importRoots, preload, signal, deliver }).catch((e: unknown) => {
       if (signal?.aborted) throw cancelled();
-      host.logger.warn(`batch sandbox failed (${e instanceof Error ? e.message : String(e)}); running its snippets one by one`);
+      host.logger.warn(`batch sandbox failed (${errorMessage(e)}); running its snippets one by one`);
       return null;
     });
     if (exit?.aborted || signal?.aborted) throw cancelled();
