@@ -5,7 +5,8 @@
 import path from 'node:path';
 import type { Config } from './config.js';
 import type { Block } from './domain/block.js';
-import { DistillReport, DistillRequest, type JobOptions } from './domain/distill.js';
+import { DistillReport, DistillRequest } from './domain/distill.js';
+import { type JobOptions } from './domain/job.js';
 import type { LibraryInfo, PatternResult } from './domain/pattern.js';
 import { SearchQuery, type SearchResult } from './domain/search.js';
 import { SnippetRequest, type SnippetResult } from './domain/snippet.js';

@@ -36,15 +36,3 @@ export const DistillReport = z.object({
   unchanged: z.boolean().describe('True when this commit was already distilled and nothing was redone.'),
 });
 export type DistillReport = z.infer<typeof DistillReport>;
-
-/** Progress reported by long stages; the server turns it into MCP progress notifications. */
-export interface Progress {
-  stage: string;
-  done: number;
-  total?: number;
-  message?: string;
-}
-export interface JobOptions {
-  onProgress?: (p: Progress) => void;
-  signal?: AbortSignal;
-}

@@ -6,7 +6,7 @@
  */
 import { bestRun } from '../validate/block-runs.js';
 import type { Block, Example } from '../domain/block.js';
-import type { Progress } from '../domain/distill.js';
+import type { Progress } from '../domain/job.js';
 import type { RunRecord } from '../domain/validation.js';
 import { CodedistillError, describeError, throwIfAborted } from '../kernel/errors.js';
 import { dedent } from '../python/syntax.js';

@@ -4,7 +4,7 @@
  * that passes makes a repair; the original code is kept in repairedFrom so the change stays visible.
  */
 import type { Block, Example } from '../domain/block.js';
-import type { Progress } from '../domain/distill.js';
+import type { Progress } from '../domain/job.js';
 import type { RunRecord } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import { importLineFor } from '../distill/usage.js';

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Block } from '../domain/block.js';
-import type { Progress } from '../domain/distill.js';
+import type { Progress } from '../domain/job.js';
 import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js';
 import type { RunStatus } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';

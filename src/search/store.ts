@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
 import { LRUCache } from 'lru-cache';
 import type { BlockKind } from '../domain/block.js';
-import type { JobOptions } from '../domain/distill.js';
+import type { JobOptions } from '../domain/job.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import { SearchQuery, type SearchHit, type SearchResult } from '../domain/search.js';
 import { CodedistillError, fromZod, throwIfAborted } from '../kernel/errors.js';

@@ -1,4 +1,4 @@
-import type { JobOptions } from '../domain/distill.js';
+import type { JobOptions } from '../domain/job.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
 

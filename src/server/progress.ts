@@ -1,6 +1,6 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Progress } from '../domain/distill.js';
+import type { Progress } from '../domain/job.js';
 
 /**
  * Turn stage progress into MCP progress notifications when the client asked for them (sent a progressToken).

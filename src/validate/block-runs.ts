@@ -8,7 +8,7 @@
  * changes stay where they would be).
  */
 import type { Block, Example } from '../domain/block.js';
-import type { Progress } from '../domain/distill.js';
+import type { Progress } from '../domain/job.js';
 import type { RunRecord, RunStatus } from '../domain/validation.js';
 import { pool } from '../kernel/pool.js';
 import { throwIfAborted } from '../kernel/errors.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as lancedb from '@lancedb/lancedb';
 import { Block } from '../../src/domain/block.js';
-import type { Progress } from '../../src/domain/distill.js';
+import type { Progress } from '../../src/domain/job.js';
 import { LibraryManifest } from '../../src/domain/library.js';
 import { SearchQuery, SearchResult, type SearchFilters } from '../../src/domain/search.js';
 import { CodedistillError } from '../../src/kernel/errors.js';
