@@ -19,7 +19,7 @@ import { loadConfig, prepareProcessEnv } from '../src/config.js';
 import { distillRepo } from '../src/jobs/distill.js';
 import { silentLogger } from '../src/kernel/log.js';
 import { createParser } from '../src/parse/parser.js';
-import { createPythonRunner } from '../src/validate/runner.js';
+import { createPythonRunner, createRunnerServices } from '../src/validate/runner.js';
 import { copyFixture, tempDir, testEnv } from '../test/helpers/tmp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,7 +48,7 @@ async function benchDistill(): Promise<void> {
   const parser = await createParser();
   const home = tempDir('codedistill-bench-');
   const config = loadConfig({ ...process.env, CODEDISTILL_HOME: home });
-  const runner = createPythonRunner(config, silentLogger);
+  const runner = createPythonRunner(config, silentLogger, createRunnerServices());
   const sources: { label: string; dir: string }[] = ['flowcalc', 'kinetix', 'sigproc'].map((f) => ({ label: f, dir: copyFixture(f) }));
   if (repoArg) sources.push({ label: path.basename(path.resolve(repoArg)), dir: path.resolve(repoArg) });
   console.log('\n## Distill (in-process pipeline, real parser and sandbox)\n');

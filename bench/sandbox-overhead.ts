@@ -11,11 +11,11 @@ import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/kernel/log.js';
-import { createPythonRunner } from '../src/validate/runner.js';
+import { createPythonRunner, createRunnerServices } from '../src/validate/runner.js';
 
 const N = Number(process.argv[2] ?? 20);
 const cfg = loadConfig();
-const runner = createPythonRunner(cfg, silentLogger);
+const runner = createPythonRunner(cfg, silentLogger, createRunnerServices());
 
 const info = await runner.info();
 if (!info.available) {

@@ -2,7 +2,6 @@
  * The core services behind both the MCP tools and the CLI: one place that knows where libraries live,
  * keeps the derived index in step with them, and runs the pipeline stages.
  */
-import path from 'node:path';
 import type { Config } from './config.js';
 import type { Block } from './domain/block.js';
 import { DistillReport, DistillRequest } from './domain/distill.js';
@@ -17,13 +16,11 @@ import { openIndex } from './search/store.js';
 import type { SearchIndex } from './search/types.js';
 import type { LoadedLibrary } from './domain/library.js';
 import { providerImportRoots } from './library/providers.js';
-import { discoverLibraries, importRootsOf, loadLibrary, snapshotOf, writeLibrary, type LibraryCache, type LibraryLocation } from './library/files.js';
+import { discoverLibraries, importRootsOf, snapshotOf, writeLibrary, type LibraryCache, type LibraryLocation } from './library/files.js';
 import type { Logger } from './kernel/log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
-import { createPythonRunner } from './validate/runner.js';
-import { SandboxDetector } from './validate/sandbox/detect.js';
-import { UidPool } from './validate/sandbox/uid-pool.js';
+import { createPythonRunner, createRunnerServices } from './validate/runner.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
@@ -66,11 +63,10 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 export function defaultServices(config: Config, logger: Logger): AppServices {
-  // One uid pool per process: concurrent sandboxes must never share a uid (and with it a process budget).
-  const uids = new UidPool();
   return {
     parser: once(() => createParser()),
-    runner: createPythonRunner(config, logger, { uids, detector: new SandboxDetector(uids) }),
+    // One uid pool per process: concurrent sandboxes must never share a uid (and with it a process budget).
+    runner: createPythonRunner(config, logger, createRunnerServices()),
     index: once(async () => {
       const embedder = await createEmbedder({
         model: config.model,
@@ -275,9 +271,4 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       }
     },
   };
-}
-
-/** Load one library folder (used by the CLI to inspect a library without the index). */
-export async function openLibraryFolder(dir: string): Promise<LoadedLibrary> {
-  return loadLibrary(path.resolve(dir), true);
 }

@@ -153,8 +153,8 @@ export function prepareProcessEnv(env: NodeJS.ProcessEnv = process.env): void {
 /**
  * LanceDB keeps 2 cores for I/O, so on a 2-core machine it has one compute thread, and building the full-text
  * index (or optimize()) then deadlocks at 0% CPU from about 60k rows. Two compute threads avoid it; LanceDB
- * reads the variable lazily, so setting it before the first index operation is enough. The index store calls
- * this when it loads, so every entry point (server, CLI, tests, bench) is covered.
+ * reads the variable lazily, so setting it before the first index operation is enough. openIndex (search/store.ts)
+ * calls this before it connects, so every entry point that searches (server, CLI, tests, bench) is covered.
  */
 export function ensureLanceComputeThreads(env: NodeJS.ProcessEnv = process.env): void {
   if (env.LANCE_CPU_THREADS) return;

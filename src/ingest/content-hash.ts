@@ -3,7 +3,7 @@
  * files a distill reads (the walker's skip list and .gitignore applied).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { throwIfAborted } from '../kernel/errors.js';
 import { gitignored, keptDespiteIgnore, readGitignore, type GitignoreScope } from './gitignore.js';

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
-import { superviseProcess } from '../kernel/proc.js';
+import { CappedBuffer, superviseProcess } from '../kernel/proc.js';
 
 export interface GitResult {
   stdout: string;
@@ -90,9 +90,9 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<GitRe
   const maxOut = opts.maxStdoutBytes ?? 16 * 1024 * 1024;
   const maxErr = 64 * 1024;
 
-  const outChunks: Buffer[] = [];
-  let outBytes = 0;
-  let err = '';
+  // Bytes, decoded once at the end: a character split between two chunks stays whole.
+  const out = new CappedBuffer(maxOut);
+  const err = new CappedBuffer(maxErr);
   const exit = await superviseProcess(opts.gitBin, args, {
     cwd: opts.cwd,
     env,
@@ -103,21 +103,15 @@ export async function runGit(args: string[], opts: RunGitOptions): Promise<GitRe
         opts.onStdout(c);
         return;
       }
-      if (outBytes < maxOut) {
-        outChunks.push(c);
-        outBytes += c.length;
-      }
+      out.push(c);
     },
-    onStderr: (c) => {
-      if (err.length < maxErr) err += c.toString('utf8');
-    },
+    onStderr: (c) => err.push(c),
   });
   if (exit.spawnError) throw exit.spawnError.code === 'ENOENT' || !exit.spawnError.syscall ? gitMissing(opts.gitBin, exit.spawnError) : exit.spawnError;
   if (exit.aborted) throw cancelled();
-  if (exit.exitCode === 0 && !exit.timedOut) {
-    return { stdout: Buffer.concat(outChunks).toString('utf8'), stderr: err };
-  }
-  throw new GitCommandError(args, exit.exitCode, err, exit.timedOut);
+  const stderr = err.render().toString('utf8');
+  if (exit.exitCode === 0 && !exit.timedOut) return { stdout: out.render().toString('utf8'), stderr };
+  throw new GitCommandError(args, exit.exitCode, stderr, exit.timedOut);
 }
 
 /** Only config.ts reads the process environment; without a given env git gets just enough to run. */

@@ -158,7 +158,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
         continue;
       }
       const language = opts.languageOf(rel);
-      const { role, reason } = classify(rel, language);
+      const { role, reason } = roleOf(rel, language);
       files.push({ path: rel, absPath: abs, size: kept.size, role, roleReason: reason, language });
     }
   };
@@ -239,7 +239,7 @@ interface Role {
 }
 
 /** Roles come from the path alone; the first rule that matches wins, most specific first. */
-export function classify(rel: string, language: Language | null): Role {
+export function roleOf(rel: string, language: Language | null): Role {
   const parts = rel.split('/');
   const name = parts[parts.length - 1]!;
   const lower = name.toLowerCase();

@@ -97,7 +97,7 @@ function parseWith(parser: Parser, support: LanguageSupport, relPath: string, so
   try {
     if (!tree.rootNode.hasError) return { ...head, ...extract(tree.rootNode, text) };
     errors = syntaxErrors(tree.rootNode, lineCount(text));
-    repaired = support.splitTopLevel ? blankBrokenStatements(parser, tree.rootNode, text, support) : null;
+    repaired = support.statementStarts ? blankBrokenStatements(parser, tree.rootNode, text, support) : null;
     if (repaired === null) return { ...head, ...extract(tree.rootNode, text), errors };
   } finally {
     tree.delete();
@@ -137,7 +137,7 @@ function blankBrokenStatements(parser: Parser, root: Node, text: string, support
   }
   let changed = false;
   for (const [a, b] of ranges) {
-    const starts = support.splitTopLevel!(lines, a, b);
+    const starts = support.statementStarts!(lines, a, b);
     for (let k = 0; k < starts.length; k++) {
       const from = starts[k]!;
       const to = (starts[k + 1] ?? b + 1) - 1;

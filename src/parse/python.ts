@@ -56,7 +56,7 @@ export const pythonSupport: LanguageSupport = {
   extract(root: unknown, source: string): Extracted {
     return extractPython(root as Node, source);
   },
-  splitTopLevel: splitPythonTopLevel,
+  statementStarts: pythonStatementStarts,
 };
 
 export function pythonModuleOf(relPath: string, importRoots: string[]): string {
@@ -78,7 +78,7 @@ export function pythonModuleOf(relPath: string, importRoots: string[]): string {
  * Rows in [from, to] where a new top-level statement starts: a line at column 0 that is not a continuation
  * keyword (else/except/...), not part of a decorator run, with comments just above it taken along.
  */
-export function splitPythonTopLevel(lines: string[], from: number, to: number): number[] {
+export function pythonStatementStarts(lines: string[], from: number, to: number): number[] {
   const starts = [from];
   let glue = (lines[from] ?? '').startsWith('@');
   for (let r = from + 1; r <= to; r++) {

@@ -27,7 +27,7 @@ export const rSupport: LanguageSupport = {
   extract(root: unknown, source: string): Extracted {
     return extractR(root as Node, source);
   },
-  splitTopLevel: splitRTopLevel,
+  statementStarts: rStatementStarts,
 };
 
 /** R has no module path; the file path with dots keeps blocks from different files apart ("R/utils.R" → "R.utils"). */
@@ -41,7 +41,7 @@ export function rModuleOf(relPath: string): string {
     .join('.');
 }
 
-export function splitRTopLevel(lines: string[], from: number, to: number): number[] {
+export function rStatementStarts(lines: string[], from: number, to: number): number[] {
   const starts = [from];
   for (let r = from + 1; r <= to; r++) {
     const line = lines[r] ?? '';

@@ -64,7 +64,7 @@ export interface LanguageSupport {
    * the parser re-parses these pieces alone and blanks the broken ones, so intact definitions after an error
    * are still extracted (tree-sitter's own recovery often swallows the rest of the file).
    */
-  splitTopLevel?(lines: string[], from: number, to: number): number[];
+  statementStarts?(lines: string[], from: number, to: number): number[];
 }
 
 export interface CodeParser {

@@ -93,9 +93,14 @@ function checkFiles(files: Record<string, string>): Array<[string, string]> {
   return out;
 }
 
-export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, services?: RunnerServices): Runner {
-  const uids = services?.uids ?? new UidPool();
-  const detector = services?.detector ?? new SandboxDetector(uids);
+/** One per process: two pools would hand out the same uids to concurrent runs. */
+export function createRunnerServices(): RunnerServices {
+  const uids = new UidPool();
+  return { uids, detector: new SandboxDetector(uids) };
+}
+
+export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, services: RunnerServices): Runner {
+  const { uids, detector } = services;
   const interpreters = new Interpreters(cfg, logger);
   const isolations = new Isolations(cfg, logger, detector, uids);
   const caps: ExecutionCaps = {

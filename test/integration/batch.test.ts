@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from '../../src/kernel/log.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 import type { BatchOptions, RunRequest, Runner } from '../../src/validate/types.js';
+import { runnerServices } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-batch-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));
@@ -49,7 +50,7 @@ function recordingLogger(): Logger & { warnings: string[] } {
   return { ...silentLogger, warn: (m: string) => void warnings.push(m), warnings };
 }
 
-const runner = createPythonRunner(config(), silentLogger);
+const runner = createPythonRunner(config(), silentLogger, runnerServices);
 const batch = (r: Runner, reqs: RunRequest[], opts: Partial<BatchOptions> = {}) => {
   assert.ok(r.runBatch, 'the Python runner has a batch mode');
   return r.runBatch(reqs, { importRoots: [], preload: [], ...opts });
@@ -226,7 +227,7 @@ test('files the preloaded package wrote at import are there for every snippet, a
 
 test('a snippet that kills the driver: the rest are run one by one and get their own records', async () => {
   const logger = recordingLogger();
-  const r = createPythonRunner(config(), logger);
+  const r = createPythonRunner(config(), logger, runnerServices);
   const reqs: RunRequest[] = [
     { code: 'print("first")\n' },
     { code: 'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)\n' },
@@ -255,7 +256,7 @@ test('a preloaded package that starts a thread: the driver refuses to fork, the 
     'import threading, time\nthreading.Thread(target=lambda: time.sleep(3600), daemon=True).start()\nVALUE = 7\n',
   );
   const logger = recordingLogger();
-  const r = createPythonRunner(config(), logger);
+  const r = createPythonRunner(config(), logger, runnerServices);
   const recs = await batch(r, [{ code: 'import tickpkg\nprint(tickpkg.VALUE)\n' }, { code: 'print("b")\n' }], {
     importRoots: [pkg],
     preload: ['tickpkg'],
@@ -324,7 +325,7 @@ test('bad batch arguments are invalid input', async () => {
 });
 
 test('without a sandbox and without permission every record is the refusal', async () => {
-  const refusing = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: false }), silentLogger);
+  const refusing = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: false }), silentLogger, runnerServices);
   const recs = await batch(refusing, [{ code: 'print(1)' }, { code: 'print(2)' }]);
   assert.deepEqual(
     recs.map((r) => r.status),

@@ -20,6 +20,7 @@ import { repairExample, repairLibraryExamples } from '../../src/enrich/repair.js
 import { createLogger, type Logger } from '../../src/kernel/log.js';
 import type { RunRequest, Runner } from '../../src/validate/types.js';
 import { tempDir, testEnv } from '../helpers/tmp.js';
+import { runnerServices } from '../helpers/runner.js';
 
 const KEY = 'sk-test-SECRET-4f9a2c';
 const MODEL = 'tiny-test-model';
@@ -290,7 +291,7 @@ describe('enrichBlocks', () => {
     writeFileSync(path.join(root, 'flowkit', 'beds.py'), 'def ergun(v, d):\n    return v * d\n');
     const bwrap = await detectBubblewrap();
     const config = loadConfig(testEnv(home, bwrap.available ? {} : { CODEDISTILL_SANDBOX: 'none', CODEDISTILL_ALLOW_UNSANDBOXED: '1' }));
-    const runner = createPythonRunner(config, captureLogger().logger);
+    const runner = createPythonRunner(config, captureLogger().logger, runnerServices);
     const info = await runner.info();
     if (!info.available) return t.skip(`no Python runner here: ${info.reason}`);
     const b = makeBlock({ name: 'ergun' });

@@ -15,12 +15,13 @@ import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
 import { copyFixture, tempDir } from '../helpers/tmp.js';
+import { runnerServices } from '../helpers/runner.js';
 
 describe('distill pipeline', { timeout: 180_000 }, () => {
   let parser: CodeParser;
   const home = tempDir();
   const config = loadConfig({ ...process.env, CODEDISTILL_HOME: home, CODEDISTILL_MAX_FILE_BYTES: String(256 * 1024) });
-  const runner = createPythonRunner(config, silentLogger);
+  const runner = createPythonRunner(config, silentLogger, runnerServices);
   const run = (source: string, extra: Partial<Parameters<typeof distillRepo>[0]> = {}) =>
     distillRepo(
       { source, validate: true, force: false, ...extra },

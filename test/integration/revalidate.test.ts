@@ -18,6 +18,7 @@ import { revalidateLibrary } from '../../src/jobs/revalidate.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 import type { Runner } from '../../src/validate/types.js';
+import { runnerServices } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-revalidate-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));
@@ -36,6 +37,7 @@ const runner = createPythonRunner(
     cacheDir: path.join(tmp, 'cache'),
   },
   silentLogger,
+  runnerServices,
 );
 
 const LIB = 'tinyflow';

@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/kernel/log.js';
 import { installNameFor } from '../../src/python/distributions.js';
 import { createPythonRunner, splitTimeReport, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
+import { runnerServices } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-runner-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));
@@ -34,7 +35,7 @@ function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
   };
 }
 
-const runner = createPythonRunner(config(), silentLogger);
+const runner = createPythonRunner(config(), silentLogger, runnerServices);
 
 test('a passing snippet: output captured and the record filled in', async () => {
   const rec = await runner.run({ code: 'x = 6 * 7\nprint("answer", x)\n' });
@@ -199,7 +200,7 @@ test('a busy loop past timeoutMs is stopped with status timeout', async () => {
 });
 
 test('stdout beyond the cap is cut and marked truncated; the run still passes', async () => {
-  const small = createPythonRunner(config({ outputCapBytes: 4096 }), silentLogger);
+  const small = createPythonRunner(config({ outputCapBytes: 4096 }), silentLogger, runnerServices);
   const rec = await small.run({ code: 'for i in range(20000):\n    print(i)\n' });
   assert.equal(rec.status, 'passed');
   assert.equal(rec.truncated, true);
@@ -208,7 +209,7 @@ test('stdout beyond the cap is cut and marked truncated; the run still passes', 
 });
 
 test('a traceback after a flood of stderr is still parsed', async () => {
-  const small = createPythonRunner(config({ outputCapBytes: 4096 }), silentLogger);
+  const small = createPythonRunner(config({ outputCapBytes: 4096 }), silentLogger, runnerServices);
   const rec = await small.run({ code: 'import sys\nsys.stderr.write("noise\\n" * 50000)\nraise ValueError("late failure")\n' });
   assert.equal(rec.status, 'failed');
   assert.deepEqual(rec.error, { type: 'ValueError', message: 'late failure', line: 3 });
@@ -243,7 +244,7 @@ test('bad import roots and file names are rejected as invalid input', async () =
 });
 
 test('without a sandbox and without permission, code is not run and the message says what to do', async () => {
-  const refusing = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: false }), silentLogger);
+  const refusing = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: false }), silentLogger, runnerServices);
   const marker = path.join(tmp, 'must-not-exist');
   const rec = await refusing.run({ code: `open(${JSON.stringify(marker)}, "w").write("ran")\n` });
   assert.equal(rec.status, 'error');
@@ -256,7 +257,7 @@ test('without a sandbox and without permission, code is not run and the message 
 });
 
 test('unsandboxed when explicitly allowed: runs and says so', async () => {
-  const open = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: true }), silentLogger);
+  const open = createPythonRunner(config({ sandbox: 'none', allowUnsandboxed: true }), silentLogger, runnerServices);
   const rec = await open.run({ code: 'print("hi")\n1/0\n' });
   assert.equal(rec.sandbox, 'none');
   assert.equal(rec.status, 'failed');
@@ -265,7 +266,7 @@ test('unsandboxed when explicitly allowed: runs and says so', async () => {
 });
 
 test('a missing interpreter is an error naming the setting to change', async () => {
-  const none = createPythonRunner(config({ python: path.join(tmp, 'no-such-python') }), silentLogger);
+  const none = createPythonRunner(config({ python: path.join(tmp, 'no-such-python') }), silentLogger, runnerServices);
   const rec = await none.run({ code: 'print(1)' });
   assert.equal(rec.status, 'error');
   assert.match(rec.message, /CODEDISTILL_PYTHON/);

@@ -18,6 +18,7 @@ import { silentLogger } from '../../src/kernel/log.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { DEFAULT_MAX_PROCESSES, DEFAULT_SCRATCH_BYTES } from '../../src/validate/sandbox/bwrap.js';
 import type { Runner } from '../../src/validate/types.js';
+import { runnerServices } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-adversarial-'));
 after(() => rm(tmp, { recursive: true, force: true }));
@@ -59,7 +60,7 @@ function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
   };
 }
 
-const runner: Runner = createPythonRunner(config(), silentLogger);
+const runner: Runner = createPythonRunner(config(), silentLogger, runnerServices);
 const info = await runner.info();
 const skipReason = info.available && info.sandbox === 'bwrap' ? null : `bubblewrap is not usable here: ${info.reason}`;
 
@@ -467,11 +468,11 @@ test('descriptors: only stdio reaches the code, even when our process inherited 
     script,
     `import { fstatSync } from 'node:fs';
 import { silentLogger } from ${src('src/kernel/log.js')};
-import { createPythonRunner } from ${src('src/validate/runner.js')};
+import { createPythonRunner, createRunnerServices } from ${src('src/validate/runner.js')};
 const [cfg, code] = JSON.parse(process.argv[2]);
 let inherited = false;
 try { inherited = fstatSync(${INHERITED_FD}).isFile(); } catch {}
-const runner = createPythonRunner(cfg, silentLogger);
+const runner = createPythonRunner(cfg, silentLogger, createRunnerServices());
 const single = await runner.run({ code });
 const batched = await runner.runBatch([{ code }], { importRoots: [], preload: [], workers: 1 });
 process.stdout.write(JSON.stringify({ inherited, single, batched: batched[0] }));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isCodedistillError } from '../../src/kernel/errors.js';
-import { classify, walkRepo } from '../../src/ingest/walk.js';
+import { roleOf, walkRepo } from '../../src/ingest/walk.js';
 import type { WalkResult } from '../../src/ingest/types.js';
 import { languageOfPath } from '../../src/parse/languages.js';
 
@@ -236,15 +236,15 @@ describe('walkRepo: cancellation and edge cases', () => {
   });
 });
 
-describe('classify', () => {
+describe('roleOf', () => {
   test('role rules that depend on the language', () => {
-    assert.deepEqual(classify('scripts/run.py', 'python'), { role: 'example', reason: 'under scripts/' });
-    assert.deepEqual(classify('scripts/run.sh', null), { role: 'other', reason: 'source in a language not parsed (.sh)' });
-    assert.deepEqual(classify('pkg/solver_test.py', 'python'), { role: 'test', reason: 'name *_test.py' });
-    assert.deepEqual(classify('analysis/fit.R', 'r'), { role: 'library', reason: 'r source' });
-    assert.deepEqual(classify('results/table.csv', null), { role: 'data', reason: 'data file (.csv)' });
-    assert.deepEqual(classify('CHANGELOG.md', null), { role: 'docs', reason: 'documentation (.md)' });
-    assert.deepEqual(classify('environment-gpu.yml', null), { role: 'config', reason: 'name environment*.yml' });
-    assert.deepEqual(classify('.github/workflows/ci.yml', null), { role: 'build', reason: 'under .github/' });
+    assert.deepEqual(roleOf('scripts/run.py', 'python'), { role: 'example', reason: 'under scripts/' });
+    assert.deepEqual(roleOf('scripts/run.sh', null), { role: 'other', reason: 'source in a language not parsed (.sh)' });
+    assert.deepEqual(roleOf('pkg/solver_test.py', 'python'), { role: 'test', reason: 'name *_test.py' });
+    assert.deepEqual(roleOf('analysis/fit.R', 'r'), { role: 'library', reason: 'r source' });
+    assert.deepEqual(roleOf('results/table.csv', null), { role: 'data', reason: 'data file (.csv)' });
+    assert.deepEqual(roleOf('CHANGELOG.md', null), { role: 'docs', reason: 'documentation (.md)' });
+    assert.deepEqual(roleOf('environment-gpu.yml', null), { role: 'config', reason: 'name environment*.yml' });
+    assert.deepEqual(roleOf('.github/workflows/ci.yml', null), { role: 'build', reason: 'under .github/' });
   });
 });
