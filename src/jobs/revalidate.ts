@@ -11,7 +11,7 @@ import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js
 import type { RunStatus } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { LoadedLibrary } from '../domain/library.js';
-import { importRootsOf, snapshotOf } from '../library/files.js';
+import { importRootsOf, snapshotOf, writeLibrary } from '../library/files.js';
 import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from '../validate/block-runs.js';
 import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
@@ -156,4 +156,24 @@ export async function revalidateLibrary(
       durationMs: Date.now() - started,
     },
   };
+}
+
+/**
+ * Revalidate and keep the new run records: they are part of the library files, written as a new library folder
+ * under `libraryParentDir` (a shipped, read-only library is copied there). The report's libraryPath is null when
+ * nothing ran and nothing was written.
+ */
+export async function revalidateAndStore(
+  lib: LoadedLibrary,
+  runner: Runner,
+  opts: RevalidateOptions & { libraryParentDir: string },
+): Promise<RevalidateReport> {
+  const { blocks, report } = await revalidateLibrary(lib, runner, opts);
+  if (report.counts.runs === 0) return { ...report, libraryPath: null };
+  const manifest = {
+    ...lib.manifest,
+    counts: { ...lib.manifest.counts, validated: blocks.filter((b) => b.validation?.status === 'passed').length },
+  };
+  const libraryPath = await writeLibrary(opts.libraryParentDir, manifest, blocks, await snapshotOf(lib));
+  return { ...report, libraryPath };
 }
