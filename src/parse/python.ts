@@ -19,6 +19,8 @@ import {
   isField,
 } from './nodes.js';
 import type { ExtractedSymbol, ImportStmt, LanguageSupport, ParsedFile } from './types.js';
+import { pythonModuleOf } from '../python/modules.js';
+import { stringLiteralValue, stringPrefix } from '../python/strings.js';
 
 const require = createRequire(import.meta.url);
 
@@ -58,21 +60,6 @@ export const pythonSupport: LanguageSupport = {
   },
   statementStarts: pythonStatementStarts,
 };
-
-export function pythonModuleOf(relPath: string, importRoots: string[]): string {
-  let p = relPath.replace(/\\/g, '/').replace(/^\.\//, '');
-  const roots = [...importRoots].map((r) => r.replace(/\\/g, '/').replace(/\/+$/, '')).sort((a, b) => b.length - a.length);
-  for (const root of roots) {
-    if (root === '') break;
-    if (p.startsWith(`${root}/`)) {
-      p = p.slice(root.length + 1);
-      break;
-    }
-  }
-  const parts = p.replace(/\.py[iw]?$/, '').split('/').filter((s) => s !== '');
-  if (parts[parts.length - 1] === '__init__') parts.pop();
-  return parts.join('.');
-}
 
 /**
  * Rows in [from, to] where a new top-level statement starts: a line at column 0 that is not a continuation
@@ -441,46 +428,10 @@ function rowsOf(node: Node | null): Set<number> {
   return rows;
 }
 
-function stringPrefix(text: string): string {
-  return /^[A-Za-z]*/.exec(text)![0];
-}
-
-/** The value of a plain (non-f) string literal: prefix and quotes removed, escapes decoded unless raw. */
+/** The value of a plain (non-f) string literal node; a concatenation is its parts joined. */
 export function stringValue(node: Node): string {
   if (node.type === 'concatenated_string') return node.namedChildren.filter((c) => c.type === 'string').map(stringValue).join('');
-  const text = node.text;
-  const prefix = stringPrefix(text);
-  const rest = text.slice(prefix.length);
-  const quote = rest.startsWith('"""') ? '"""' : rest.startsWith("'''") ? "'''" : rest.slice(0, 1);
-  let inner = rest.slice(quote.length);
-  if (inner.endsWith(quote) && inner.length >= quote.length) inner = inner.slice(0, inner.length - quote.length);
-  return /[rR]/.test(prefix) ? inner : unescapePython(inner);
-}
-
-const SIMPLE_ESCAPES: Record<string, string> = {
-  n: '\n',
-  t: '\t',
-  r: '\r',
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  v: '\v',
-  '\n': '',
-};
-
-function unescapePython(s: string): string {
-  if (!s.includes('\\')) return s;
-  return s.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g, (whole, esc: string) => {
-    if (esc.length > 1) {
-      const cp = parseInt(esc.slice(1), 16);
-      return cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
-    }
-    // Unknown escapes such as "\s" stay as written, as in Python.
-    return SIMPLE_ESCAPES[esc] ?? whole;
-  });
+  return stringLiteralValue(node.text);
 }
 
 // ---------------------------------------------------------------- imports and __all__

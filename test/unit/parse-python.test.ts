@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { isCodedistillError } from '../../src/kernel/errors.js';
 import { createParser } from '../../src/parse/parser.js';
 import { parseDocstring } from '../../src/parse/pydoc.js';
-import { pythonModuleOf } from '../../src/parse/python.js';
+import { pythonModuleOf } from '../../src/python/modules.js';
 import type { CodeParser, ExtractedSymbol, ParsedFile } from '../../src/parse/types.js';
 
 let parser: CodeParser;
