@@ -16,6 +16,11 @@ export interface WalkOptions {
   maxFileBytes: number;
   signal?: AbortSignal;
   languageOf: (p: string) => Language | null;
+  /**
+   * Files git tracks (ingest/tracked.ts): a .gitignore leaves out only untracked files, as in git. 'all' for a
+   * fresh checkout; absent or null when git does not describe the folder (every file is then subject to it).
+   */
+  tracked?: 'all' | ReadonlySet<string> | null;
 }
 
 /** Version control, caches, installed environments and build outputs: never part of the code to distill. */
@@ -109,6 +114,13 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
   const absRoot = path.resolve(root);
   const files: RepoFile[] = [];
   const skipped: SkippedFile[] = [];
+  const tracked = opts.tracked ?? null;
+  const trackedDirs = new Set<string>();
+  if (tracked instanceof Set) {
+    for (const f of tracked) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) trackedDirs.add(f.slice(0, i));
+  }
+  const ignoredDir = (scopes: GitignoreScope[], rel: string) => (trackedDirs.has(rel) ? null : gitignored(scopes, rel, true));
+  const ignoredFile = (scopes: GitignoreScope[], rel: string) => (tracked instanceof Set && tracked.has(rel) ? null : gitignored(scopes, rel, false));
 
   const visit = async (absDir: string, relDir: string, outer: GitignoreScope[]): Promise<void> => {
     throwIfAborted(opts.signal);
@@ -125,7 +137,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
       return;
     }
     entries.sort((a, b) => compare(a.name, b.name));
-    const own = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await readGitignore(absDir, relDir) : null;
+    const own = tracked !== 'all' && entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await readGitignore(absDir, relDir) : null;
     const scopes = own ? [...outer, own] : outer;
     for (const entry of entries) {
       throwIfAborted(opts.signal);
@@ -138,12 +150,12 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
       }
       if (entry.isDirectory()) {
         if (await skipDirectory(abs, entry.name)) continue;
-        const ignoredBy = gitignored(scopes, rel, true);
+        const ignoredBy = ignoredDir(scopes, rel);
         if (ignoredBy) skipped.push({ path: `${rel}/`, reason: ignoredBy });
         else await visit(abs, rel, scopes);
         continue;
       }
-      const ignoredBy = gitignored(scopes, rel, false);
+      const ignoredBy = ignoredFile(scopes, rel);
       if (ignoredBy && !keptDespiteIgnore(entry.name, entries)) {
         skipped.push({ path: rel, reason: ignoredBy });
         continue;

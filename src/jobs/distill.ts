@@ -16,6 +16,7 @@ import { detectCitation } from '../ingest/citation.js';
 import { detectLicence } from '../ingest/licence.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
 import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
+import { trackedFiles } from '../ingest/tracked.js';
 import { walkRepo } from '../ingest/walk.js';
 import { writeLibrary, type SourceFileCopy } from '../library/files.js';
 import type { Logger } from '../kernel/log.js';
@@ -108,10 +109,17 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
 
   // Walk and classify.
   progress({ stage: 'walk', done: 0, message: src.root });
+  // git reads a tracked file whatever a .gitignore says; so does the walk.
+  const tracked = await trackedFiles(src, { gitBin: config.gitBin, env: config.childEnv, signal }).catch((e: unknown) => {
+    if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+    logger.debug(`not asking git which files it tracks in ${src.root}: ${errorMessage(e)}`);
+    return null;
+  });
   const walk = await walkRepo(src.root, {
     maxFileBytes: config.maxFileBytes,
     signal,
     languageOf: (p) => parser.languageOf(p),
+    tracked,
   });
   const skipped: SkippedFile[] = [...walk.skipped];
   const roles = new Map<string, FileRole>(walk.files.map((f) => [f.path, f.role]));

@@ -216,6 +216,24 @@ describe('walkRepo: cancellation and edge cases', () => {
     assert.deepEqual(r.skipped.map((s) => s.path), ['notes.py']);
   });
 
+  test('a file git tracks is read whatever a .gitignore says, as git reads it; a fresh checkout tracks everything', async () => {
+    const root = await makeRepo({
+      '.gitignore': '_*\n*.log\n',
+      'docs/_static/theme.css': 'body {}\n',
+      'docs/_build/index.html': '<html></html>\n',
+      'run.log': 'untracked\n',
+      'kept.log': 'force-added\n',
+    });
+    const tracked = new Set(['.gitignore', 'docs/_static/theme.css', 'kept.log']);
+    const r = await walkRepo(root, { maxFileBytes: 10_000, languageOf: () => null, tracked });
+    const paths = r.files.map((f) => f.path);
+    assert.ok(paths.includes('docs/_static/theme.css'));
+    assert.ok(paths.includes('kept.log'));
+    assert.deepEqual(r.skipped.map((s) => s.path).sort(), ['docs/_build/', 'run.log']);
+    const all = await walkRepo(root, { maxFileBytes: 10_000, languageOf: () => null, tracked: 'all' });
+    assert.deepEqual(all.skipped, []);
+  });
+
   test('an aborted signal stops the walk with a cancelled error', async () => {
     const root = await makeRepo({ 'a.py': '' });
     const ac = new AbortController();
