@@ -610,11 +610,6 @@ export function expandTokens(tokens: readonly string[]): Expansion[] {
   return [...out.values()];
 }
 
-/** Expansions of a free-text query (tokenised as the index tokenises it). */
-export function expandQuery(query: string): Expansion[] {
-  return expandTokens(tokenize(query));
-}
-
 /** How many groups the vocabulary holds, per strength: for tests and reports. */
 export function lexiconSize(): { same: number; related: number } {
   const { groups } = lexicon();

@@ -1,7 +1,7 @@
 /**
  * A search query read once: its tokens, the words ranking measures it by, the tokens sent to the full-text index,
- * what the lexicon adds, and the concepts BM25F scores. The store and every ranking function take this one
- * reading, so a query cannot be tokenised one way for candidates and another for ranking.
+ * what the lexicon adds, and the concepts BM25F scores. Candidate retrieval and every ranking function take this
+ * one reading, so a query cannot be tokenised one way for candidates and another for ranking.
  */
 import { expandTokens, type Expansion } from './lexicon.js';
 import { combineStats, idf, type CorpusStats } from './terms.js';

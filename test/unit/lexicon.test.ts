@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandQuery, expandTokens, lexiconSize, RELATED_WEIGHT, SAME_WEIGHT, type Expansion } from '../../src/search/lexicon.js';
+import { expandTokens, lexiconSize, RELATED_WEIGHT, SAME_WEIGHT, type Expansion } from '../../src/search/lexicon.js';
 import { FIELD_NAMES, type FieldName } from '../../src/search/fields.js';
 import { parseQuery, queryConcepts } from '../../src/search/query.js';
 import { scoreFields } from '../../src/search/ranking/bm25f.js';
@@ -8,16 +8,16 @@ import type { CorpusStats } from '../../src/search/terms.js';
 import { stem, tokenize } from '../../src/search/tokens.js';
 
 /** The expansion to `words` (a word or a phrase, as written), optionally for one query word. */
-const find = (xs: Expansion[], words: string, source?: string) =>
+const find = (xs: readonly Expansion[], words: string, source?: string) =>
   xs.find((e) => e.words.join(' ') === tokenize(words).join(' ') && (source === undefined || e.source === stem(source)));
 
 test('a synonym comes at the synonym weight, a related word at the lower related weight', () => {
-  const loss = expandQuery('heat loss');
+  const loss = parseQuery('heat loss').expansions;
   // loss | drop | ...: the same thing named differently.
   assert.equal(find(loss, 'drop', 'loss')?.weight, SAME_WEIGHT);
   assert.equal(find(loss, 'drop', 'loss')?.relation, 'same');
   // smooth is related to filter, not the same thing.
-  const smooth = expandQuery('smooth');
+  const smooth = parseQuery('smooth').expansions;
   assert.equal(find(smooth, 'filter', 'smooth')?.weight, RELATED_WEIGHT);
   assert.equal(find(smooth, 'filter', 'smooth')?.relation, 'related');
   assert.ok(RELATED_WEIGHT < SAME_WEIGHT && SAME_WEIGHT < 1, 'a related word is never worth the query word itself');
@@ -26,24 +26,24 @@ test('a synonym comes at the synonym weight, a related word at the lower related
 test('the query keeps its own words: no expansion is made of them alone', () => {
   const q = 'pressure drop and pressure loss in a pipe';
   const own = new Set(tokenize(q));
-  const out = expandQuery(q);
+  const out = parseQuery(q).expansions;
   assert.ok(out.length > 0);
   for (const e of out) assert.ok(!e.words.every((w) => own.has(w)), e.words.join(' '));
   // A phrase may include a query word: "pressure loss" -> "head loss" keeps "loss" inside the phrase.
-  assert.ok(find(expandQuery('pressure loss'), 'head loss', 'pressure'));
+  assert.ok(find(parseQuery('pressure loss').expansions, 'head loss', 'pressure'));
 });
 
 test('a phrase matches only as consecutive words of the query', () => {
   // "pressure loss" is the phrase; "loss of pressure" has the words in the other order.
-  assert.ok(find(expandQuery('pressure loss through a bed'), 'dp'));
-  assert.equal(find(expandQuery('loss of pressure through a bed'), 'dp'), undefined);
+  assert.ok(find(parseQuery('pressure loss through a bed').expansions, 'dp'));
+  assert.equal(find(parseQuery('loss of pressure through a bed').expansions, 'dp'), undefined);
   // A phrase expands every word of it as a source, so each query word gets the credit.
-  const ft = expandQuery('fourier transform');
+  const ft = parseQuery('fourier transform').expansions;
   assert.ok(find(ft, 'fft', 'fourier') && find(ft, 'fft', 'transform'));
 });
 
 test('a multi-word alternative is one expansion, which counts only where all its words are', () => {
-  const smooth = expandQuery('smooth');
+  const smooth = parseQuery('smooth').expansions;
   assert.equal(find(smooth, 'moving average')?.weight, RELATED_WEIGHT);
   assert.equal(find(smooth, 'moving'), undefined, 'never a word of the phrase on its own');
   // In a block, "golay" without "savitzky" does not meet "smooth" through "savitzky golay"...
@@ -61,10 +61,10 @@ test('a multi-word alternative is one expansion, which counts only where all its
 
 test('expansion is one step: related words of related words are not added', () => {
   // isotope -> radionuclide (same); radionuclide -> radium (related). radium is two steps from isotope.
-  const out = expandQuery('isotope');
+  const out = parseQuery('isotope').expansions;
   assert.ok(find(out, 'radionuclide'));
   assert.equal(find(out, 'radium'), undefined);
-  assert.ok(find(expandQuery('radionuclide'), 'radium'));
+  assert.ok(find(parseQuery('radionuclide').expansions, 'radium'));
 });
 
 test('expansions are stemmed as the index stems, so they can meet indexed words', () => {
@@ -77,7 +77,7 @@ test('expansions are stemmed as the index stems, so they can meet indexed words'
 
 test('a word reached through several groups keeps its strongest weight', () => {
   // frequency -> hz (same: frequency | hz | hertz) and frequency -> spectrum (related) among others.
-  const hz = expandQuery('frequency').filter((e) => e.words.join(' ') === stem('hz'));
+  const hz = parseQuery('frequency').expansions.filter((e) => e.words.join(' ') === stem('hz'));
   assert.equal(hz.length, 1);
   assert.equal(hz[0]!.weight, SAME_WEIGHT);
 });
@@ -89,6 +89,6 @@ test('the vocabulary is a few hundred groups, most of them synonyms', () => {
 });
 
 test('words the lexicon does not know expand to nothing', () => {
-  assert.deepEqual(expandQuery('zorblax quintessential'), []);
-  assert.deepEqual(expandQuery(''), []);
+  assert.deepEqual(parseQuery('zorblax quintessential').expansions, []);
+  assert.deepEqual(parseQuery('').expansions, []);
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Block } from '../../src/domain/block.js';
-import { expandQuery } from '../../src/search/lexicon.js';
 import { blockEmbedText, blockSearchText, FIELD_NAMES, matchedFields, purposeTokens, type FieldName, type FieldTokens } from '../../src/search/fields.js';
 import { parseQuery, queryConcepts } from '../../src/search/query.js';
 import { scoreFields, type Bm25fParams } from '../../src/search/ranking/bm25f.js';
@@ -207,7 +206,7 @@ const pump = bag({ name: 'pump_power', summary: 'Shaft power needed to push a fl
 const decay = bag({ name: 'decay_constant', summary: 'Decay constant of a nuclide from its half-life.' });
 const onlyPurpose = bag({ name: 'helper', summary: 'Internal helper.', purpose: 'Pressure drop in pipes.' });
 const stats = corpus([drop, pump, decay, onlyPurpose]);
-const score = (b: Partial<FieldTokens>, q: string) => scoreFields(b, queryConcepts(queryTerms(q), expandQuery(q), stats), stats, P);
+const score = (b: Partial<FieldTokens>, q: string) => scoreFields(b, queryConcepts(queryTerms(q), parseQuery(q).expansions, stats), stats, P);
 
 test('scoreFields: the query\'s own word counts more than a synonym of it, and both more than nothing', () => {
   const own = score(drop, 'pressure drop');
@@ -237,15 +236,15 @@ test('scoreFields: a word only in the library description covers less than in th
 test('queryConcepts: an unseen word is weighed by its known synonym, but not by a merely related word', () => {
   const max = idf(0, stats.docs);
   // "lose" never occurs, but its synonym "drop" does: the word is known under another name.
-  const [lose] = queryConcepts(['lose'], expandQuery('lose'), stats);
+  const [lose] = queryConcepts(['lose'], parseQuery('lose').expansions, stats);
   assert.equal(lose!.idf, idf(stats.df.get('drop')!, stats.docs));
   assert.ok(lose!.idf < max);
   // "radium" is only related to "nuclide" (which occurs): it stays an unknown, maximally weighted word.
-  const [radium] = queryConcepts(['radium'], expandQuery('radium'), stats);
+  const [radium] = queryConcepts(['radium'], parseQuery('radium').expansions, stats);
   assert.ok(radium!.forms.length > 1);
   assert.equal(radium!.idf, max);
   // With expansion switched off only the word itself is a form.
-  const [off] = queryConcepts(['lose'], expandQuery('lose'), stats, { same: 0, related: 0 });
+  const [off] = queryConcepts(['lose'], parseQuery('lose').expansions, stats, { same: 0, related: 0 });
   assert.equal(off!.forms.length, 1);
 });
 

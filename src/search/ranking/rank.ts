@@ -1,8 +1,9 @@
 /**
  * Ranking of search candidates, with no index behind it: each candidate is scored by BM25F over its fields
  * (per query concept), blended with its vector similarity, given a bonus when the query names it, scaled by how
- * much of the query it covers, and nudged by small priors; then sorted, best first. The store gathers the
- * candidates (full text, vectors, filters) and calls this; the eval and unit tests can call it on their own.
+ * much of the query it covers, and nudged by small priors; then sorted, best first. retrieve.ts gathers the
+ * candidates (full text, vectors, filters: candidates.ts) and calls this; the eval and unit tests can call it
+ * on their own.
  */
 import type { BlockKind } from '../../domain/block.js';
 import type { FieldBag } from '../fields.js';

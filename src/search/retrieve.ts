@@ -1,0 +1,126 @@
+/**
+ * Answering a search from what the index holds: the input checked (the index is what knows which libraries are
+ * indexed), the query read once, candidates gathered from the table (candidates.ts), ranked (ranking/rank.ts),
+ * and the top ones turned into hits.
+ */
+import { performance } from 'node:perf_hooks';
+import type { LRUCache } from 'lru-cache';
+import { SearchQuery, type SearchHit, type SearchResult } from '../domain/search.js';
+import { CodedistillError, fromZod } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
+import { fullTextRows, gatherCandidates, vectorRows } from './candidates.js';
+import { matchedFields } from './fields.js';
+import { parseQuery } from './query.js';
+import { reportedScore } from './ranking/confidence.js';
+import type { CosineThresholds } from './ranking/fusion.js';
+import type { RankingOptions } from './ranking/options.js';
+import { rank } from './ranking/rank.js';
+import type { IndexState } from './sync.js';
+import { buildWhere, rowToHit } from './table.js';
+import type { Embedder } from './types.js';
+
+export interface RetrieveDeps {
+  embedder: Embedder;
+  logger: Logger;
+  /** Candidates taken from each of the full-text and vector lists before fusion. */
+  candidates: number;
+  cosineThresholds: CosineThresholds;
+  ranking: RankingOptions;
+  /** Query vectors by trimmed query text: an agent repeats and refines queries. */
+  queryVectors: LRUCache<string, Float32Array>;
+}
+
+/** The search input checked against the libraries the index holds. */
+export function checkSearch(input: SearchQuery, known: readonly string[]): SearchQuery {
+  const parsed = SearchQuery.safeParse(input);
+  if (!parsed.success) {
+    throw fromZod('Invalid search', parsed.error, 'Pass a non-empty query of at most 2000 characters and a limit of 1-50.');
+  }
+  const q = parsed.data;
+  if (q.library !== undefined && !known.includes(q.library)) {
+    throw new CodedistillError(
+      'unknown_library',
+      `No library named "${q.library}" is indexed.`,
+      known.length ? `Indexed libraries: ${known.join(', ')}. Leave library out to search all of them.` : 'No library is indexed yet: distill a repository first.',
+    );
+  }
+  return q;
+}
+
+export async function retrieve(deps: RetrieveDeps, state: IndexState, input: SearchQuery): Promise<SearchResult> {
+  const { embedder, logger, ranking } = deps;
+  const t0 = performance.now();
+  const known = state.meta ? Object.keys(state.meta.libraries).sort() : [];
+  const q = checkSearch(input, known);
+  const mode = embedder.neural ? 'hybrid' : 'lexical';
+  const libraries = q.library !== undefined ? [q.library] : known;
+  const result = (results: SearchHit[]): SearchResult => ({
+    results,
+    mode,
+    embedder: embedder.id,
+    libraries,
+    tookMs: Math.round((performance.now() - t0) * 10) / 10,
+  });
+  const { table, corpus, terms } = state;
+  if (!table || state.rows === 0) return result([]);
+
+  const query = parseQuery(q.query, corpus, ranking);
+  const where = buildWhere(q);
+  const n = Math.max(deps.candidates, q.limit);
+  const qvec = await queryVector(deps, q.query);
+
+  const tLists = performance.now();
+  const [ftsRows, relatedRows, vecRows] = await Promise.all([
+    timed(fullTextRows(table, state.hasFts, logger, query.ftsTokens, where, n)),
+    fullTextRows(table, state.hasFts, logger, query.relatedWords, where, ranking.candidateExpansion.candidates),
+    timed(vectorRows(table, state.meta?.ann ?? null, qvec, where, n)),
+  ]);
+  const tRank = performance.now();
+
+  const candidates = gatherCandidates([...ftsRows.value, ...relatedRows], vecRows.value, qvec);
+  const { top } = rank(
+    candidates.values(),
+    {
+      query,
+      corpus,
+      purpose: (library) => terms.libraries[library]?.purpose,
+      neural: embedder.neural,
+      cosineThresholds: deps.cosineThresholds,
+      options: ranking,
+    },
+    q.limit,
+  );
+  if (top[0]) {
+    logger.debug(
+      `search ${JSON.stringify(q.query.slice(0, 80))}: top ${top[0].id} score ${top[0].score.toFixed(3)} ` +
+        `coverage ${top[0].coverage.toFixed(3)} lead ${top[0].lead.toFixed(3)} (${candidates.size} candidates, ` +
+        `${query.concepts.length} concepts, ${query.expansions.length} related words; full text ${ftsRows.ms.toFixed(1)} ms, ` +
+        `vectors ${vecRows.ms.toFixed(1)} ms, both ${(tRank - tLists).toFixed(1)} ms, ranking ${(performance.now() - tRank).toFixed(1)} ms)`,
+    );
+  }
+
+  const matchTokens = [...query.ftsTokens, ...query.relatedWords];
+  return result(
+    top.map(({ candidate: c, score, confidence }) => {
+      const matched: string[] = matchedFields(c.fields, matchTokens);
+      if (c.vecRank) matched.push('vector');
+      return rowToHit(c.row, reportedScore(score), confidence, matched);
+    }),
+  );
+}
+
+async function queryVector({ embedder, queryVectors }: RetrieveDeps, query: string): Promise<Float32Array> {
+  const key = query.trim();
+  const hit = queryVectors.get(key);
+  if (hit) return hit;
+  const [v] = await embedder.embed([key]);
+  if (!v || v.length !== embedder.dim) throw new CodedistillError('internal', 'The embedder returned no vector for the query.', 'Restart the server; if it persists, set CODEDISTILL_MODEL=none.');
+  queryVectors.set(key, v);
+  return v;
+}
+
+async function timed<T>(p: Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await p;
+  return { value, ms: performance.now() - t0 };
+}
