@@ -27,7 +27,7 @@ import { enrichBlocks } from '../enrich/enrich.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
 import type { Runner } from '../validate/types.js';
 import { detectCompute } from '../distill/compute.js';
-import { importedTopModules, requirementsForImports, runtimeRequirements, workflowRequirements } from '../distill/deps.js';
+import { importedTopModules, requirementsForImports, runtimeRequirements, workflowRequirements } from '../distill/requirements.js';
 import { readDeclaredDependencies, type DeclaredDependency } from '../ingest/declared.js';
 import { distributionForImport, normaliseDistName } from '../python/distributions.js';
 import { isStdlibModule } from '../python/stdlib.js';
