@@ -77,6 +77,15 @@ export function importedTopModules(code: string): string[] {
     .map((m) => m.split('.')[0]!);
 }
 
+/**
+ * What a block needs: the modules of the file's imports it uses (as written, relative ones included) and
+ * those its own code imports, to distributions as requirementsForImports names them.
+ */
+export function blockRequirements(usedImportModules: string[], code: string, declared: DeclaredDependency[], own: string[]): string[] {
+  const tops = [...usedImportModules.filter((m) => !m.startsWith('.')).map((m) => m.split('.')[0]!), ...importedTopModules(code)];
+  return requirementsForImports(tops, declared, own);
+}
+
 /** What a workflow (a whole script or notebook) needs: its imports' distributions, declared spelling preferred. */
 export function workflowRequirements(code: string, declared: DeclaredDependency[], own: string[]): string[] {
   const third = [...new Set(importedTopModules(code).filter((m) => !isStdlibModule(m) && !own.includes(m)))];
