@@ -5,8 +5,7 @@
 import type { DeclaredDependency } from '../ingest/declared.js';
 import { alternativeDistributions, distributionForImport, normaliseDistName } from '../python/distributions.js';
 import { isStdlibModule, STDLIB_FALLBACK } from '../python/stdlib.js';
-import { importedModules, isImportStatement } from '../python/imports.js';
-import { logicalLines } from '../python/syntax.js';
+import { importedTopModules } from '../python/syntax.js';
 import type { Block } from '../domain/block.js';
 
 /**
@@ -66,15 +65,6 @@ export function runtimeRequirements(declared: DeclaredDependency[], blocks: Bloc
   return [...new Set([...main.map((d) => d.name), ...blocks.flatMap((b) => b.requirements)])]
     .filter((n) => !ownNames.has(normaliseDistName(n)) && n !== 'python')
     .sort();
-}
-
-/** Top-level modules named by import statements anywhere in the code, at any depth (absolute imports only). */
-export function importedTopModules(code: string): string[] {
-  return logicalLines(code)
-    .filter((ll) => isImportStatement(ll.masked))
-    .flatMap((ll) => importedModules(ll.text))
-    .filter((m) => !m.startsWith('.'))
-    .map((m) => m.split('.')[0]!);
 }
 
 /**
