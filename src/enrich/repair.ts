@@ -6,11 +6,13 @@
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/job.js';
 import type { RunRecord } from '../domain/validation.js';
-import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { throwIfAborted } from '../kernel/errors.js';
+import { escapeRegExp } from '../kernel/text.js';
 import { importLineFor } from '../distill/usage.js';
 import type { Runner } from '../validate/types.js';
 import type { ChatMessage, LlmClient } from './client.js';
-import { bestValidation, extractPythonCode, FailureGate, orderExamples, truncateCode, userFacingName } from './enrich.js';
+import { bestRun } from '../validate/block-runs.js';
+import { extractPythonCode, FailureGate, orderExamples, truncateCode, userFacingName } from './common.js';
 
 const DEFAULT_ATTEMPTS = 2;
 const DEFAULT_MAX_REPAIRS = 20;
@@ -113,7 +115,7 @@ export function repairPrompt(block: Block, example: Example, run: RunRecord): Ch
 
 /** The name the example must keep using: a repair that drops the block is not a repair. */
 function stillUsesBlock(code: string, block: Block): boolean {
-  return new RegExp(`\\b${userFacingName(block).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(code);
+  return new RegExp(`\\b${escapeRegExp(userFacingName(block))}\\b`).test(code);
 }
 
 /**
@@ -257,7 +259,7 @@ export async function repairLibraryExamples(blocks: Block[], client: LlmClient, 
     if (i < 0) continue;
     block.examples[i] = repaired;
     block.examples = orderExamples(block.examples);
-    block.validation = bestValidation(block);
+    block.validation = bestRun(block.examples);
   }
   if (out.notTried > 0) warnings.push(`${out.notTried} failing examples were not sent for repair (cap ${maxRepairs} per run, or the model stopped answering)`);
   return out;

@@ -6,39 +6,40 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { blockId, type Block } from '../domain/block.js';
+import type { Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed } from '../domain/distill.js';
 import type { JobOptions } from '../domain/job.js';
-import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type SkippedFile } from '../domain/library.js';
+import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type LoadedLibrary, type SkippedFile } from '../domain/library.js';
 import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
-import type { LoadedLibrary } from '../domain/library.js';
+import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
+import { readDeclaredDependencies } from '../ingest/declared.js';
 import { detectLicence } from '../ingest/licence.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
 import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
 import { walkRepo } from '../ingest/walk.js';
-import { writeLibrary, type SourceFileCopy } from '../library/files.js';
-import type { Logger } from '../kernel/log.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
-import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
-import { reclassifyRuns } from '../validate/classify.js';
-import type { LlmClient } from '../enrich/client.js';
-import { enrichBlocks } from '../enrich/enrich.js';
-import { repairLibraryExamples } from '../enrich/repair.js';
-import type { Runner } from '../validate/types.js';
-import { detectCompute } from '../distill/compute.js';
-import { importedTopModules, requirementsForImports, runtimeRequirements, workflowRequirements } from '../distill/deps.js';
-import { readDeclaredDependencies, type DeclaredDependency } from '../ingest/declared.js';
-import { distributionForImport, normaliseDistName } from '../python/distributions.js';
-import { isStdlibModule } from '../python/stdlib.js';
-import { providerImportRoots } from '../library/providers.js';
+import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
+import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/blocks.js';
+import { rankSymbols } from '../distill/centrality.js';
 import type { MineInput } from '../distill/examples/context.js';
 import { examplesByBlock, mine } from '../distill/examples/mine.js';
 import { workflowCandidates } from '../distill/examples/workflows.js';
-import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
-import { rankSymbols, selectSymbols } from '../distill/select.js';
-import { repoPurpose, summarize } from '../distill/summary.js';
+import { topLevelPackages } from '../distill/packages.js';
+import { runtimeRequirements } from '../distill/requirements.js';
+import { selectSymbols } from '../distill/select.js';
+import { repoPurpose } from '../distill/summary.js';
+import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
+import { reclassifyRuns } from '../validate/classify.js';
+import type { Runner } from '../validate/types.js';
+import type { LlmClient } from '../enrich/client.js';
+import { enrichBlocks } from '../enrich/enrich.js';
+import { repairLibraryExamples } from '../enrich/repair.js';
+import { writeLibrary } from '../library/files.js';
+import { libraryNameFor } from '../library/name.js';
+import { providerImportRoots } from '../library/providers.js';
+import { snapshotFiles } from '../library/snapshot.js';
 
 export interface DistillServices {
   config: Config;
@@ -56,12 +57,6 @@ export interface DistillServices {
 const PARSE_ROLES: FileRole[] = ['library', 'test', 'example'];
 const MAX_SKIPPED_LISTED = 200;
 const MAX_EXAMPLES_RUN_PER_BLOCK = 2;
-
-export function libraryNameFor(repo: string): string {
-  const last = repo.split('/').filter(Boolean).pop() ?? 'library';
-  const slug = last.toLowerCase().replace(/\.git$/, '').replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
-  return (slug || 'library').slice(0, 64);
-}
 
 export async function distillRepo(req: DistillRequestParsed, services: DistillServices, opts: JobOptions = {}): Promise<DistillReport> {
   const { config, logger, parser, runner } = services;
@@ -209,95 +204,16 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   const pkgInit = libraryFiles.find((p) => packageNames.includes(p.module));
   const purpose = repoPurpose(readme ? await readText(readme.path).catch(() => null) : null, src.description, pkgInit?.moduleDocstring ?? null);
 
-  // Build the blocks.
-  const seen = new Set<string>();
-  const blocks: Block[] = [];
-  for (const s of selected) {
-    const sym = s.symbol;
-    const file = s.file;
-    let qn = s.qualifiedName;
-    for (let n = 2; seen.has(qn); n++) qn = `${s.qualifiedName}~${n}`;
-    seen.add(qn);
-    const used = new Set(sym.identifiers);
-    const imports = file.imports.filter((im) => im.names.some((n) => n === '*' || used.has(n))).map((im) => im.text);
-    // Module-level imports the block uses, and imports inside its own body (optional dependencies often are).
-    const topModules = [
-      ...file.imports
-        .filter((im) => im.names.some((n) => n === '*' || used.has(n)) && !im.module.startsWith('.'))
-        .map((im) => im.module.split('.')[0]!),
-      ...importedTopModules(sym.code),
-    ].filter((m, i, all) => m && all.indexOf(m) === i && !isStdlibModule(m) && !packageNames.includes(m));
-    const requirements = file.language === 'python' ? requirementsForImports(topModules, declared, packageNames) : [];
-    blocks.push({
-      id: blockId(name, qn),
-      library: name,
-      language: file.language,
-      kind: sym.kind,
-      name: sym.name,
-      qualifiedName: qn,
-      module: s.publicImport ?? s.module,
-      signature: sym.signature,
-      docstring: sym.docstring,
-      summary: summarize(sym.docstring, sym.name, sym.kind),
-      code: sym.code,
-      decorators: sym.decorators,
-      parameters: sym.parameters,
-      returns: sym.returns,
-      imports,
-      calls: sym.calls,
-      requirements,
-      licence: licenceId,
-      citation,
-      provenance: provenanceFor(src, file.path, sym.startLine, sym.endLine),
-      examples: examples.get(s.qualifiedName) ?? [],
-      validation: null,
-      compute: detectCompute(sym.code, imports, sym.calls),
-      rank: ranks.get(s.qualifiedName) ?? 0,
-      tags: [roles.get(file.path) ?? 'library', ...(sym.parent ? [sym.parent] : [])],
-    });
-  }
-
-  // Workflows: the repository's own example scripts and notebooks, linked to the blocks they use.
-  const byQn = new Map(blocks.map((b) => [b.qualifiedName, b]));
-  for (const w of workflowCandidates(mined)) {
-    const baseQn = `workflow.${w.path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9]+/g, '_')}`;
-    let qn = baseQn;
-    for (let n = 2; seen.has(qn); n++) qn = `${baseQn}~${n}`;
-    seen.add(qn);
-    const lines = w.code.split('\n').length;
-    blocks.push({
-      id: blockId(name, qn),
-      library: name,
-      language: 'python',
-      kind: 'workflow',
-      name: path.posix.basename(w.path),
-      qualifiedName: qn,
-      module: '',
-      signature: `# workflow: ${w.path}`,
-      docstring: w.summary,
-      summary: w.summary ?? `Example workflow ${w.path}`,
-      code: w.code,
-      decorators: [],
-      parameters: [],
-      returns: null,
-      imports: [],
-      calls: w.callsBlocks,
-      requirements: [],
-      licence: licenceId,
-      citation,
-      provenance: provenanceFor(src, w.path, 1, lines),
-      examples: [{ code: w.code, source: w.path.endsWith('.ipynb') ? 'notebook' : 'script', path: w.path, startLine: 1, expectedOutput: null, run: null }],
-      validation: null,
-      compute: detectCompute(w.code, [], []),
-      rank: 0,
-      tags: ['workflow', ...w.callsBlocks.map((c) => byQn.get(c)?.name ?? c)],
-    });
-  }
-  for (const b of blocks) b.requirements = b.requirements.length ? b.requirements : b.kind === 'workflow' ? workflowRequirements(b.code, declared, packageNames) : [];
+  // Build the blocks: the selected symbols, then the repository's own example scripts and notebooks as workflows.
+  const blockContext: BlockContext = { library: name, source: src, licence: licenceId, citation, declared, packages: packageNames, roles };
+  const symbols = symbolBlocks(selected, examples, ranks, blockContext);
+  const blocks: Block[] = [...symbols, ...workflowBlocks(workflowCandidates(mined), symbols, blockContext)];
 
   // Run the examples in the sandbox, with the repository's code and any distilled library it depends on.
-  const ownRoots = (walk.importRoots.length ? walk.importRoots : ['']).map((r) => path.join(src.root, r));
-  const providerRoots = providerImportRoots(runtimeRequirements(declared, blocks, packageNames), services.libraries(), name);
+  const importRoots = walk.importRoots.length ? walk.importRoots : [''];
+  const requirements = runtimeRequirements(declared, blocks, packageNames);
+  const ownRoots = importRoots.map((r) => path.join(src.root, r));
+  const providerRoots = providerImportRoots(requirements, services.libraries(), name);
   const absImportRoots = [...ownRoots, ...providerRoots];
   const reclassify = { filePaths: walk.files.map((f) => f.path), providerRoots };
   let mismatched = 0;
@@ -363,8 +279,8 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     citation,
     description: purpose,
     languages: [...new Set(parsed.filter((p) => roles.get(p.path) === 'library').map((p) => p.language))].sort(),
-    importRoots: walk.importRoots.length ? walk.importRoots : [''],
-    requirements: runtimeRequirements(declared, blocks, packageNames),
+    importRoots,
+    requirements,
     counts,
     skipped: skipped.slice(0, MAX_SKIPPED_LISTED),
     createdAt: new Date().toISOString(),
@@ -374,7 +290,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
 
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
-  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, walk.importRoots, packageNames));
+  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, importRoots, packageNames));
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,
@@ -388,26 +304,4 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     warnings,
     unchanged: false,
   };
-}
-
-function provenanceFor(src: ResolvedSource, file: string, startLine: number, endLine: number) {
-  const url =
-    src.kind === 'github' && src.url && !src.commit.startsWith('sha256:')
-      ? `${src.url.replace(/\/$/, '')}/blob/${src.commit}/${file}#L${startLine}-L${endLine}`
-      : null;
-  return { repo: src.repo, url, commit: src.commit, path: file, startLine, endLine };
-}
-
-/** Top-level importable packages/modules defined by the repository itself. */
-function topLevelPackages(files: ParsedFile[]): string[] {
-  return [...new Set(files.filter((f) => f.language === 'python' && f.module).map((f) => f.module.split('.')[0]!))].sort();
-}
-
-/** The repository code a library keeps so its examples stay importable: everything inside its packages. */
-function snapshotFiles(files: RepoFile[], importRoots: string[], packages: string[]): SourceFileCopy[] {
-  const roots = importRoots.length ? importRoots : [''];
-  const prefixes = roots.flatMap((r) => packages.map((p) => (r ? `${r}/${p}` : p)));
-  return files
-    .filter((f) => f.role !== 'notebook' && prefixes.some((pre) => f.path === `${pre}.py` || f.path.startsWith(`${pre}/`)))
-    .map((f) => ({ path: f.path, absPath: f.absPath }));
 }

@@ -8,7 +8,7 @@
  * good enough for mining examples, never used to decide anything about safety. Import statements
  * are read by python/imports.ts.
  */
-import { isImportStatement, parseImport } from './imports.js';
+import { importedModules, isImportStatement, parseImport } from './imports.js';
 
 export interface Scanned {
   /** Same length as the input; string contents and comments replaced by spaces (newlines kept). */
@@ -164,6 +164,18 @@ export function logicalLines(code: string): LogicalLine[] {
     }
   }
   return result;
+}
+
+/**
+ * Top-level modules named by import statements anywhere in the code, at any depth (absolute imports only).
+ * Here rather than in imports.ts because it needs logicalLines, and this file already imports that one.
+ */
+export function importedTopModules(code: string): string[] {
+  return logicalLines(code)
+    .filter((ll) => isImportStatement(ll.masked))
+    .flatMap((ll) => importedModules(ll.text))
+    .filter((m) => !m.startsWith('.'))
+    .map((m) => m.split('.')[0]!);
 }
 
 export interface StatementGroup {

@@ -12,6 +12,7 @@ import type { Progress } from '../domain/job.js';
 import type { RunRecord, RunStatus } from '../domain/validation.js';
 import { pool } from '../kernel/pool.js';
 import { throwIfAborted } from '../kernel/errors.js';
+import { importedTopModules } from '../python/syntax.js';
 import type { RunRequest, Runner } from './types.js';
 
 export const DEFAULT_MAX_EXAMPLES_PER_BLOCK = 2;
@@ -44,36 +45,22 @@ export interface RunExamplesResult {
   records: RunRecord[];
 }
 
-/** The block's validation: its best example run, ignoring generated import checks. */
 /** The warning for blocks whose best run failed, timed out or errored (skipped runs are not failures). */
 export function failureWarning(blocks: Block[]): string | null {
   const failed = blocks.filter((b) => b.validation && b.validation.status !== 'passed' && b.validation.status !== 'skipped').length;
   return failed ? `${failed} blocks have examples that did not pass; their run records say why` : null;
 }
 
+/** The block's validation: its best example run, ignoring generated import checks. */
 export function bestRun(examples: Example[]): RunRecord | null {
   const runs = examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run as RunRecord);
   runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
   return runs[0] ?? null;
 }
 
-const IMPORT_LINE = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
-const FROM_LINE = /^[ \t]*from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b/gm;
-
-/** Which of `packages` the code imports anywhere (top-level names). */
+/** Which of `packages` the code imports anywhere (top-level names), sorted. */
 export function importedPackages(code: string, packages: ReadonlySet<string>): string[] {
-  const found = new Set<string>();
-  for (const m of code.matchAll(IMPORT_LINE)) {
-    for (const part of (m[1] ?? '').split(',')) {
-      const top = part.trim().split(/\s+/)[0]?.split('.')[0] ?? '';
-      if (packages.has(top)) found.add(top);
-    }
-  }
-  for (const m of code.matchAll(FROM_LINE)) {
-    const top = (m[1] ?? '').split('.')[0] ?? '';
-    if (packages.has(top)) found.add(top);
-  }
-  return [...found].sort();
+  return [...new Set(importedTopModules(code).filter((m) => packages.has(m)))].sort();
 }
 
 interface Job {

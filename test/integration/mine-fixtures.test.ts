@@ -13,7 +13,8 @@ import { examplesByBlock, mine as mineRepo } from '../../src/distill/examples/mi
 import type { WorkflowCandidate } from '../../src/distill/examples/collector.js';
 import { workflowCandidates } from '../../src/distill/examples/workflows.js';
 import { NotebookError } from '../../src/python/notebook.js';
-import { rankSymbols, selectSymbols, type SelectedSymbol } from '../../src/distill/select.js';
+import { rankSymbols } from '../../src/distill/centrality.js';
+import { selectSymbols, type SelectedSymbol } from '../../src/distill/select.js';
 import { walkRepo } from '../../src/ingest/walk.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser, ParsedFile } from '../../src/parse/types.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { requirementsForImports } from '../../src/distill/deps.js';
+import { requirementsForImports } from '../../src/distill/requirements.js';
 import { parseRequirement, readDeclaredDependencies, type DeclaredDependency } from '../../src/ingest/declared.js';
 import { distributionForImport, normaliseDistName } from '../../src/python/distributions.js';
 import { isStdlibModule } from '../../src/python/stdlib.js';

@@ -5,7 +5,7 @@ import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
 import type { MineInput } from '../../src/distill/examples/context.js';
 import { docCodeBlocks } from '../../src/distill/examples/doc-fences.js';
-import { mergeImports } from '../../src/distill/examples/imports.js';
+import { mergeImports } from '../../src/distill/examples/import-rewrite.js';
 import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
 import { inlineParametrize, rewriteUnittestAsserts } from '../../src/distill/examples/test-rewrite.js';
 import { workflowCandidates } from '../../src/distill/examples/workflows.js';

@@ -7,7 +7,7 @@ import { before, describe, test } from 'node:test';
 import type { Example } from '../../src/domain/block.js';
 import { CallResolver, scopeOf, type BlockRef } from '../../src/distill/examples/call-resolver.js';
 import type { Candidate } from '../../src/distill/examples/collector.js';
-import { importsPackage, normaliseImports } from '../../src/distill/examples/imports.js';
+import { importsPackage, normaliseImports } from '../../src/distill/examples/import-rewrite.js';
 import { examplesByBlock } from '../../src/distill/examples/mine.js';
 import { hasTopLevelReturn } from '../../src/distill/examples/test-rewrite.js';
 import { wholeFileCandidates, workflowCandidates } from '../../src/distill/examples/workflows.js';

@@ -4,6 +4,7 @@ import {
   bodyOf,
   callsIn,
   freeNames,
+  importedTopModules,
   isExpressionStatement,
   logicalLines,
   mask,
@@ -86,5 +87,12 @@ describe('pytext', () => {
   test('calls are dotted names before a paren; comments and strings do not count', () => {
     assert.deepEqual(callsIn('np.sum(x)  # g(1)\ns = "h(2)"\nobj.m(1).n()'), ['np.sum', 'obj.m', '.n']);
     assert.equal(stripComment('x = "#no"  # yes'), 'x = "#no"');
+  });
+});
+
+describe('importedTopModules', () => {
+  test('absolute imports at any depth, top-level names; strings and relative imports do not count', () => {
+    const code = 'import numpy as np, os.path\nfrom scipy.signal import (\n  butter,\n  lfilter)\nfrom . import core\ndef f():\n    import pkg.sub\ns = """\nimport notme\n"""\n';
+    assert.deepEqual(importedTopModules(code), ['numpy', 'os', 'scipy', 'scipy', 'scipy', 'pkg']);
   });
 });

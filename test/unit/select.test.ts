@@ -3,7 +3,8 @@ import { before, describe, test } from 'node:test';
 import type { FileRole } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser, ParsedFile } from '../../src/parse/types.js';
-import { centralityScore, publicPaths, rankSymbols, selectSymbols, trivialReason, type SelectedSymbol } from '../../src/distill/select.js';
+import { centralityScore, rankSymbols } from '../../src/distill/centrality.js';
+import { publicPaths, selectSymbols, trivialReason, type SelectedSymbol } from '../../src/distill/select.js';
 
 let parser: CodeParser;
 before(async () => {

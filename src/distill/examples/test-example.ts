@@ -7,7 +7,7 @@ import type { ExtractedSymbol } from '../../parse/types.js';
 import { bodyOf, boundNames, dedent, freeNames, identifiersIn, logicalLines, mask, splitDocstring } from '../../python/syntax.js';
 import { renderImport } from '../../python/imports.js';
 import type { CallResolver } from './call-resolver.js';
-import { importsPackage, mergeImports, publicBinding } from './imports.js';
+import { importsPackage, mergeImports, publicBinding } from './import-rewrite.js';
 import type { ModuleInfo } from './module-info.js';
 import { decoratorName } from '../../python/syntax.js';
 import { hasTopLevelReturn, inlineParametrize, rewriteUnittestAsserts } from './test-rewrite.js';

@@ -6,7 +6,7 @@ import { callsIn, freeNames } from '../../../python/syntax.js';
 import { scopeOf } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
 import { docCodeBlocks, type DocSnippet } from '../doc-fences.js';
-import { importsPackage, normaliseImports } from '../imports.js';
+import { importsPackage, normaliseImports } from '../import-rewrite.js';
 
 const MAX_DOC_FILE_CHARS = 400_000;
 

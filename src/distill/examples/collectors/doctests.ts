@@ -8,7 +8,7 @@ import { bodyOf, freeNames, mask, splitDocstring } from '../../../python/syntax.
 import { renderImport } from '../../../python/imports.js';
 import { scopeOf } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
-import { mergeImports, normaliseImports, publicBinding } from '../imports.js';
+import { mergeImports, normaliseImports, publicBinding } from '../import-rewrite.js';
 
 export const doctestCollector: Collector = {
   source: 'doctest',

@@ -7,7 +7,7 @@ import { clip, firstSentence } from '../../summary.js';
 import { scopeOf } from '../call-resolver.js';
 import type { Candidate, Collector } from '../collector.js';
 import type { MiningContext } from '../context.js';
-import { importsPackage, normaliseImports } from '../imports.js';
+import { importsPackage, normaliseImports } from '../import-rewrite.js';
 import { wholeFileCandidates } from '../workflows.js';
 
 export const notebookCollector: Collector = {

@@ -5,7 +5,7 @@ import { mask } from '../../../python/syntax.js';
 import { clip, firstSentence } from '../../summary.js';
 import { scopeOf } from '../call-resolver.js';
 import type { Candidate, Collector } from '../collector.js';
-import { importsPackage, normaliseImports } from '../imports.js';
+import { importsPackage, normaliseImports } from '../import-rewrite.js';
 import { wholeFileCandidates } from '../workflows.js';
 
 export const scriptCollector: Collector = {

@@ -5,8 +5,7 @@
 import type { DeclaredDependency } from '../ingest/declared.js';
 import { alternativeDistributions, distributionForImport, normaliseDistName } from '../python/distributions.js';
 import { isStdlibModule, STDLIB_FALLBACK } from '../python/stdlib.js';
-import { importedModules, isImportStatement } from '../python/imports.js';
-import { logicalLines } from '../python/syntax.js';
+import { importedTopModules } from '../python/syntax.js';
 import type { Block } from '../domain/block.js';
 
 /**
@@ -68,13 +67,13 @@ export function runtimeRequirements(declared: DeclaredDependency[], blocks: Bloc
     .sort();
 }
 
-/** Top-level modules named by import statements anywhere in the code, at any depth (absolute imports only). */
-export function importedTopModules(code: string): string[] {
-  return logicalLines(code)
-    .filter((ll) => isImportStatement(ll.masked))
-    .flatMap((ll) => importedModules(ll.text))
-    .filter((m) => !m.startsWith('.'))
-    .map((m) => m.split('.')[0]!);
+/**
+ * What a block needs: the modules of the file's imports it uses (as written, relative ones included) and
+ * those its own code imports, to distributions as requirementsForImports names them.
+ */
+export function blockRequirements(usedImportModules: string[], code: string, declared: DeclaredDependency[], own: string[]): string[] {
+  const tops = [...usedImportModules.filter((m) => !m.startsWith('.')).map((m) => m.split('.')[0]!), ...importedTopModules(code)];
+  return requirementsForImports(tops, declared, own);
 }
 
 /** What a workflow (a whole script or notebook) needs: its imports' distributions, declared spelling preferred. */
