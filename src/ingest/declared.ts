@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { normaliseDistName } from '../python/distributions.js';
 import { asStrings, asTable, readDcf, readIni, readSmallFile, readToml, readYaml, type MetaTable } from './metadata.js';
+import { assignedBracket, dictOfLists, readSetupPy, stringsIn, type SetupPy } from './setup-py.js';
 
 export type Ecosystem = 'pypi' | 'conda' | 'cran';
 
@@ -184,117 +185,18 @@ export function fromSetupCfg(text: string, source: string): DeclaredDependency[]
   return out;
 }
 
-// --- setup.py, read as Python tokens -------------------------------------------------------------
-
-/** Index just past the bracket that closes the one at `open`, skipping strings and comments. */
-function matchBracket(src: string, open: number): number {
-  const pairs: Record<string, string> = { '[': ']', '(': ')', '{': '}' };
-  const stack: string[] = [];
-  for (let i = open; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === '#') {
-      while (i < src.length && src[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      i = skipPyString(src, i) - 1;
-      continue;
-    }
-    if (pairs[c]) stack.push(pairs[c]!);
-    else if (c === ']' || c === ')' || c === '}') {
-      if (stack.pop() !== c) return -1;
-      if (stack.length === 0) return i + 1;
-    }
-  }
-  return -1;
-}
-
-function skipPyString(src: string, at: number): number {
-  const q = src[at]!;
-  const triple = src.startsWith(q.repeat(3), at);
-  const end = triple ? q.repeat(3) : q;
-  let i = at + end.length;
-  while (i < src.length) {
-    if (src[i] === '\\') {
-      i += 2;
-      continue;
-    }
-    if (src.startsWith(end, i)) return i + end.length;
-    if (!triple && src[i] === '\n') return i;
-    i++;
-  }
-  return src.length;
-}
-
-/** The string literals inside a Python expression (prefixes r/u allowed; f-strings skipped). */
-function pyStrings(expr: string): string[] {
-  const out: string[] = [];
-  const re = /([rRuUfFbB]{0,2})("""|'''|"|')/g;
-  let m: RegExpExecArray | null;
-  for (let i = 0; i < expr.length; ) {
-    if (expr[i] === '#') {
-      while (i < expr.length && expr[i] !== '\n') i++;
-      continue;
-    }
-    re.lastIndex = i;
-    m = re.exec(expr);
-    if (!m) break;
-    // Skip comments that start before the next string.
-    const hash = expr.indexOf('#', i);
-    if (hash >= 0 && hash < m.index) {
-      i = hash;
-      continue;
-    }
-    const qAt = m.index + m[1]!.length;
-    const end = skipPyString(expr, qAt);
-    const body = expr.slice(qAt + m[2]!.length, end - m[2]!.length);
-    if (!/[fFbB]/.test(m[1]!)) out.push(/[rR]/.test(m[1]!) ? body : body.replace(/\\(.)/g, '$1'));
-    i = end;
-  }
-  return out;
-}
-
-/** The bracketed expression assigned to `name` (keyword argument or module-level variable). */
-function pyAssignedExpr(src: string, name: string, seen = new Set<string>()): string | null {
-  if (seen.has(name) || seen.size > 4) return null;
-  seen.add(name);
-  const re = new RegExp(`(?:^|[\\s,(])${name}\\s*=\\s*`, 'gm');
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(src))) {
-    const at = m.index + m[0].length;
-    const c = src[at];
-    if (c === '[' || c === '(' || c === '{') {
-      const end = matchBracket(src, at);
-      if (end > 0) return src.slice(at, end);
-    }
-    // install_requires=REQUIREMENTS: follow one name to its literal.
-    const ident = /^[A-Za-z_]\w*/.exec(src.slice(at));
-    if (ident && ident[0] !== name && !/^(True|False|None)$/.test(ident[0])) {
-      const inner = pyAssignedExpr(src, ident[0], seen);
-      if (inner) return inner;
-    }
-  }
-  return null;
-}
+// --- setup.py, read through setup-py.ts (python/syntax's mask) ----------------------------------
 
 export function fromSetupPy(text: string, source: string): DeclaredDependency[] {
+  return setupPyDeps(readSetupPy(text), source);
+}
+
+function setupPyDeps(sp: SetupPy, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
-  const install = pyAssignedExpr(text, 'install_requires');
-  if (install && (install.startsWith('[') || install.startsWith('('))) out.push(...fromList(pyStrings(install), source, null));
-  const extras = pyAssignedExpr(text, 'extras_require');
-  if (extras?.startsWith('{')) {
-    // 'name': [ ... ] pairs at the top level of the dict literal.
-    const body = extras.slice(1, -1);
-    const keyRe = /(["'])([^"'\n]+)\1\s*:\s*([[(])/g;
-    let m: RegExpExecArray | null;
-    while ((m = keyRe.exec(body))) {
-      const open = m.index + m[0].length - 1;
-      const end = matchBracket(body, open);
-      if (end < 0) break;
-      out.push(...fromList(pyStrings(body.slice(open, end)), source, m[2]!));
-      keyRe.lastIndex = end;
-    }
-  }
+  const install = assignedBracket(sp, 'install_requires');
+  if (install && sp.text[install[0]] !== '{') out.push(...fromList(stringsIn(sp, install), source, null));
+  const extras = assignedBracket(sp, 'extras_require');
+  if (extras) for (const { key, values } of dictOfLists(sp, extras)) out.push(...fromList(values, source, key));
   return out;
 }
 

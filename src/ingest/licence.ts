@@ -14,6 +14,7 @@ import path from 'node:path';
 import spdxCorrect from 'spdx-correct';
 import parseSpdx from 'spdx-expression-parse';
 import { asStrings, asTable, readDcf, readFileHead, readIni, readToml } from './metadata.js';
+import { licenceClassifiers, licenceKeyword, readSetupPy } from './setup-py.js';
 
 export interface LicenceResult {
   /** SPDX id or expression; 'NOASSERTION' when none was recognised. */
@@ -353,9 +354,9 @@ async function licenceFromMetadata(root: string, has: (n: string) => string | nu
     const text = await readText(path.join(root, setupPy));
     if (text) {
       // Read as text: setup.py is never run.
-      const m = /\blicen[cs]e\s*=\s*[rRuU]?(['"])([^'"\n]{1,200})\1/.exec(text);
-      const classifiers = [...text.matchAll(/['"](License\s*::[^'"\n]+)['"]/g)].map((x) => x[1]!);
-      const id = (m?.[2] ? normaliseLicenceName(m[2]) : null) ?? fromClassifiers(classifiers);
+      const sp = readSetupPy(text);
+      const lic = licenceKeyword(sp);
+      const id = (lic ? normaliseLicenceName(lic) : null) ?? fromClassifiers(licenceClassifiers(sp));
       if (id) return { spdx: id, source: setupPy };
     }
   }
