@@ -1,12 +1,13 @@
 /**
  * Dependencies a repository declares, read statically from its metadata files: requirements*.txt
  * (and requirements/ folders), pyproject.toml (PEP 621, PEP 735, Poetry), setup.cfg, setup.py,
- * environment.yml and R's DESCRIPTION. Nothing is executed: setup.py is read as text.
+ * environment.yml and R's DESCRIPTION. Nothing is executed: setup.py is read as text. The files
+ * themselves are read by repo-metadata.ts; this module turns their parsed contents into lists.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { normaliseDistName } from '../python/distributions.js';
-import { asStrings, asTable, readDcf, readIni, readSmallFile, readToml, readYaml, type MetaTable } from './metadata.js';
+import { asStrings, asTable, readDcf, readIni, readToml, readYaml, type MetaTable } from './metadata.js';
+import { readRepoMetadata, type RepoMetadata } from './repo-metadata.js';
 import { assignedBracket, dictOfLists, readSetupPy, stringsIn, type SetupPy } from './setup-py.js';
 
 export type Ecosystem = 'pypi' | 'conda' | 'cran';
@@ -22,9 +23,6 @@ export interface DeclaredDependency {
   /** Extra, group or section: null for the main runtime list; "test", "dev", "Imports", "pip", ... */
   group: string | null;
 }
-
-const READ_LIMIT = 1024 * 1024;
-const readText = (file: string) => readSmallFile(file, READ_LIMIT);
 
 const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)/;
 
@@ -42,7 +40,13 @@ export function parseRequirement(line: string): { name: string; spec: string } |
   return { name: normaliseDistName(m[1]!), spec: rest.replace(/\s+/g, ' ') };
 }
 
-export async function readDeclaredDependencies(root: string): Promise<DeclaredDependency[]> {
+/**
+ * The dependencies declared in the repository at `root`, in the order pyproject.toml, setup.cfg,
+ * setup.py, requirements files, conda environments, DESCRIPTION. `meta` is the repository's
+ * metadata when the caller has read it already (readRepoMetadata); without, it is read here.
+ */
+export async function readDeclaredDependencies(root: string, meta?: RepoMetadata): Promise<DeclaredDependency[]> {
+  const m = meta ?? (await readRepoMetadata(root));
   const out: DeclaredDependency[] = [];
   const seen = new Set<string>();
   const add = (d: DeclaredDependency) => {
@@ -51,50 +55,12 @@ export async function readDeclaredDependencies(root: string): Promise<DeclaredDe
     seen.add(key);
     out.push(d);
   };
-  const top = await fsp.readdir(root).catch(() => [] as string[]);
-  const has = (n: string) => top.find((f) => f.toLowerCase() === n.toLowerCase()) ?? null;
-
-  const pyproject = has('pyproject.toml');
-  if (pyproject) {
-    const text = await readText(path.join(root, pyproject));
-    if (text) fromPyproject(text, pyproject).forEach(add);
-  }
-  const setupCfg = has('setup.cfg');
-  if (setupCfg) {
-    const text = await readText(path.join(root, setupCfg));
-    if (text) fromSetupCfg(text, setupCfg).forEach(add);
-  }
-  const setupPy = has('setup.py');
-  if (setupPy) {
-    const text = await readText(path.join(root, setupPy));
-    if (text) fromSetupPy(text, setupPy).forEach(add);
-  }
-
-  // The plain requirements.txt first: it is the runtime list the others usually extend.
-  const reqFiles = top
-    .filter((f) => /^requirements.*\.(txt|in)$/i.test(f))
-    .sort((a, b) => Number(!/^requirements\.txt$/i.test(a)) - Number(!/^requirements\.txt$/i.test(b)) || a.localeCompare(b));
-  for (const dir of ['requirements', 'reqs', 'requirements.d']) {
-    const d = has(dir);
-    if (!d) continue;
-    const inner = await fsp.readdir(path.join(root, d)).catch(() => [] as string[]);
-    reqFiles.push(...inner.filter((f) => /\.(txt|in)$/i.test(f)).sort().map((f) => `${d}/${f}`));
-  }
-  for (const rel of reqFiles) {
-    const text = await readText(path.join(root, rel));
-    if (text) fromRequirementsTxt(text, rel).forEach(add);
-  }
-
-  for (const f of top.filter((x) => /^(environment|conda[-_]?env(ironment)?)([-_.][\w.-]*)?\.ya?ml$/i.test(x)).sort()) {
-    const text = await readText(path.join(root, f));
-    if (text) fromEnvironmentYml(text, f).forEach(add);
-  }
-
-  const description = has('DESCRIPTION');
-  if (description) {
-    const text = await readText(path.join(root, description));
-    if (text) fromDescription(text, description).forEach(add);
-  }
+  if (m.pyproject) pyprojectDeps(m.pyproject.doc, m.pyproject.file).forEach(add);
+  if (m.setupCfg) setupCfgDeps(m.setupCfg.sections, m.setupCfg.file).forEach(add);
+  if (m.setupPy) setupPyDeps(m.setupPy, m.setupPy.file).forEach(add);
+  for (const r of m.requirements) fromRequirementsTxt(r.text, r.file).forEach(add);
+  for (const e of m.environments) environmentDeps(e.doc, e.file).forEach(add);
+  if (m.description) descriptionDeps(m.description.fields, m.description.file).forEach(add);
   return out;
 }
 
@@ -124,7 +90,10 @@ const fromList = (list: unknown, source: string, group: string | null): Declared
 
 /** PEP 621 [project], PEP 735 [dependency-groups] and Poetry's tables. */
 export function fromPyproject(text: string, source: string): DeclaredDependency[] {
-  const doc = readToml(text);
+  return pyprojectDeps(readToml(text), source);
+}
+
+function pyprojectDeps(doc: MetaTable, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
   const project = asTable(doc.project);
   if (project) {
@@ -176,7 +145,10 @@ function cfgList(value: string | undefined): string[] {
 }
 
 export function fromSetupCfg(text: string, source: string): DeclaredDependency[] {
-  const ini = readIni(text);
+  return setupCfgDeps(readIni(text), source);
+}
+
+function setupCfgDeps(ini: Record<string, Record<string, string>>, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
   out.push(...fromList(cfgList(ini.options?.install_requires), source, null));
   for (const [extra, v] of Object.entries(ini['options.extras_require'] ?? {})) {
@@ -203,7 +175,10 @@ function setupPyDeps(sp: SetupPy, source: string): DeclaredDependency[] {
 // --- conda ---------------------------------------------------------------------------------------
 
 export function fromEnvironmentYml(text: string, source: string): DeclaredDependency[] {
-  const doc = readYaml(text);
+  return environmentDeps(readYaml(text), source);
+}
+
+function environmentDeps(doc: unknown, source: string): DeclaredDependency[] {
   const deps = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).dependencies : null;
   if (!Array.isArray(deps)) return [];
   const out: DeclaredDependency[] = [];
@@ -232,7 +207,10 @@ export function fromEnvironmentYml(text: string, source: string): DeclaredDepend
 // --- R -------------------------------------------------------------------------------------------
 
 export function fromDescription(text: string, source: string): DeclaredDependency[] {
-  const f = readDcf(text);
+  return descriptionDeps(readDcf(text), source);
+}
+
+function descriptionDeps(f: Record<string, string>, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
   for (const field of ['Depends', 'Imports']) {
     for (const item of (f[field] ?? '').split(',')) {
