@@ -1,22 +1,25 @@
 /**
  * How a repository asks to be cited: its CITATION.cff rendered as one reference, else the first
  * BibTeX entry in a citation file, the README or docs/. Read from files; nothing is run.
+ * CITATION.cff comes from repo-metadata.ts; the prose files are read here, their first 512 KiB.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isTable as isObj, readFileHead, readYaml, type MetaTable as Obj } from './metadata.js';
+import { readRepoMetadata, type RepoMetadata } from './repo-metadata.js';
 
 const READ_LIMIT = 512 * 1024;
 const readText = (file: string) => readFileHead(file, READ_LIMIT);
 
 /**
  * How the repository asks to be cited: CITATION.cff rendered as "Authors (year). Title. Version.
- * doi:…", else the first BibTeX entry in CITATION.bib, a README or docs/.
+ * doi:…", else the first BibTeX entry in CITATION.bib, a README or docs/. `meta` is the
+ * repository's metadata when the caller has read it already (readRepoMetadata); without, it is read here.
  */
-export async function detectCitation(root: string): Promise<string | null> {
-  const cff = await readText(path.join(root, 'CITATION.cff'));
+export async function detectCitation(root: string, meta?: RepoMetadata): Promise<string | null> {
+  const cff = (meta ?? (await readRepoMetadata(root))).citationCff;
   if (cff) {
-    const rendered = renderCff(cff);
+    const rendered = renderCffDocument(cff.doc);
     if (rendered) return rendered;
   }
   const top = await fsp.readdir(root).catch(() => [] as string[]);
@@ -97,7 +100,11 @@ function renderPerson(p: unknown): string | null {
 
 /** "Authors (year). Title. Version v. Journal. doi:…" from the text of a CITATION.cff. */
 export function renderCff(text: string): string | null {
-  const doc = readYaml(text);
+  return renderCffDocument(readYaml(text));
+}
+
+/** renderCff for a CITATION.cff already read as YAML. */
+export function renderCffDocument(doc: unknown): string | null {
   if (!isObj(doc)) return null;
   const pref = isObj(doc['preferred-citation']) ? doc['preferred-citation'] : null;
   const src: Obj = pref ?? doc;

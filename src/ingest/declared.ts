@@ -1,12 +1,14 @@
 /**
  * Dependencies a repository declares, read statically from its metadata files: requirements*.txt
  * (and requirements/ folders), pyproject.toml (PEP 621, PEP 735, Poetry), setup.cfg, setup.py,
- * environment.yml and R's DESCRIPTION. Nothing is executed: setup.py is read as text.
+ * environment.yml and R's DESCRIPTION. Nothing is executed: setup.py is read as text. The files
+ * themselves are read by repo-metadata.ts; this module turns their parsed contents into lists.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { normaliseDistName } from '../python/distributions.js';
-import { asStrings, asTable, readDcf, readIni, readSmallFile, readToml, readYaml, type MetaTable } from './metadata.js';
+import { asStrings, asTable, readDcf, readIni, readToml, readYaml, type MetaTable } from './metadata.js';
+import { readRepoMetadata, type RepoMetadata } from './repo-metadata.js';
+import { assignedBracket, dictOfLists, readSetupPy, stringsIn, type SetupPy } from './setup-py.js';
 
 export type Ecosystem = 'pypi' | 'conda' | 'cran';
 
@@ -21,9 +23,6 @@ export interface DeclaredDependency {
   /** Extra, group or section: null for the main runtime list; "test", "dev", "Imports", "pip", ... */
   group: string | null;
 }
-
-const READ_LIMIT = 1024 * 1024;
-const readText = (file: string) => readSmallFile(file, READ_LIMIT);
 
 const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)/;
 
@@ -41,7 +40,13 @@ export function parseRequirement(line: string): { name: string; spec: string } |
   return { name: normaliseDistName(m[1]!), spec: rest.replace(/\s+/g, ' ') };
 }
 
-export async function readDeclaredDependencies(root: string): Promise<DeclaredDependency[]> {
+/**
+ * The dependencies declared in the repository at `root`, in the order pyproject.toml, setup.cfg,
+ * setup.py, requirements files, conda environments, DESCRIPTION. `meta` is the repository's
+ * metadata when the caller has read it already (readRepoMetadata); without, it is read here.
+ */
+export async function readDeclaredDependencies(root: string, meta?: RepoMetadata): Promise<DeclaredDependency[]> {
+  const m = meta ?? (await readRepoMetadata(root));
   const out: DeclaredDependency[] = [];
   const seen = new Set<string>();
   const add = (d: DeclaredDependency) => {
@@ -50,50 +55,12 @@ export async function readDeclaredDependencies(root: string): Promise<DeclaredDe
     seen.add(key);
     out.push(d);
   };
-  const top = await fsp.readdir(root).catch(() => [] as string[]);
-  const has = (n: string) => top.find((f) => f.toLowerCase() === n.toLowerCase()) ?? null;
-
-  const pyproject = has('pyproject.toml');
-  if (pyproject) {
-    const text = await readText(path.join(root, pyproject));
-    if (text) fromPyproject(text, pyproject).forEach(add);
-  }
-  const setupCfg = has('setup.cfg');
-  if (setupCfg) {
-    const text = await readText(path.join(root, setupCfg));
-    if (text) fromSetupCfg(text, setupCfg).forEach(add);
-  }
-  const setupPy = has('setup.py');
-  if (setupPy) {
-    const text = await readText(path.join(root, setupPy));
-    if (text) fromSetupPy(text, setupPy).forEach(add);
-  }
-
-  // The plain requirements.txt first: it is the runtime list the others usually extend.
-  const reqFiles = top
-    .filter((f) => /^requirements.*\.(txt|in)$/i.test(f))
-    .sort((a, b) => Number(!/^requirements\.txt$/i.test(a)) - Number(!/^requirements\.txt$/i.test(b)) || a.localeCompare(b));
-  for (const dir of ['requirements', 'reqs', 'requirements.d']) {
-    const d = has(dir);
-    if (!d) continue;
-    const inner = await fsp.readdir(path.join(root, d)).catch(() => [] as string[]);
-    reqFiles.push(...inner.filter((f) => /\.(txt|in)$/i.test(f)).sort().map((f) => `${d}/${f}`));
-  }
-  for (const rel of reqFiles) {
-    const text = await readText(path.join(root, rel));
-    if (text) fromRequirementsTxt(text, rel).forEach(add);
-  }
-
-  for (const f of top.filter((x) => /^(environment|conda[-_]?env(ironment)?)([-_.][\w.-]*)?\.ya?ml$/i.test(x)).sort()) {
-    const text = await readText(path.join(root, f));
-    if (text) fromEnvironmentYml(text, f).forEach(add);
-  }
-
-  const description = has('DESCRIPTION');
-  if (description) {
-    const text = await readText(path.join(root, description));
-    if (text) fromDescription(text, description).forEach(add);
-  }
+  if (m.pyproject) pyprojectDeps(m.pyproject.doc, m.pyproject.file).forEach(add);
+  if (m.setupCfg) setupCfgDeps(m.setupCfg.sections, m.setupCfg.file).forEach(add);
+  if (m.setupPy) setupPyDeps(m.setupPy, m.setupPy.file).forEach(add);
+  for (const r of m.requirements) fromRequirementsTxt(r.text, r.file).forEach(add);
+  for (const e of m.environments) environmentDeps(e.doc, e.file).forEach(add);
+  if (m.description) descriptionDeps(m.description.fields, m.description.file).forEach(add);
   return out;
 }
 
@@ -123,7 +90,10 @@ const fromList = (list: unknown, source: string, group: string | null): Declared
 
 /** PEP 621 [project], PEP 735 [dependency-groups] and Poetry's tables. */
 export function fromPyproject(text: string, source: string): DeclaredDependency[] {
-  const doc = readToml(text);
+  return pyprojectDeps(readToml(text), source);
+}
+
+function pyprojectDeps(doc: MetaTable, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
   const project = asTable(doc.project);
   if (project) {
@@ -175,7 +145,10 @@ function cfgList(value: string | undefined): string[] {
 }
 
 export function fromSetupCfg(text: string, source: string): DeclaredDependency[] {
-  const ini = readIni(text);
+  return setupCfgDeps(readIni(text), source);
+}
+
+function setupCfgDeps(ini: Record<string, Record<string, string>>, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
   out.push(...fromList(cfgList(ini.options?.install_requires), source, null));
   for (const [extra, v] of Object.entries(ini['options.extras_require'] ?? {})) {
@@ -184,124 +157,28 @@ export function fromSetupCfg(text: string, source: string): DeclaredDependency[]
   return out;
 }
 
-// --- setup.py, read as Python tokens -------------------------------------------------------------
-
-/** Index just past the bracket that closes the one at `open`, skipping strings and comments. */
-function matchBracket(src: string, open: number): number {
-  const pairs: Record<string, string> = { '[': ']', '(': ')', '{': '}' };
-  const stack: string[] = [];
-  for (let i = open; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === '#') {
-      while (i < src.length && src[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      i = skipPyString(src, i) - 1;
-      continue;
-    }
-    if (pairs[c]) stack.push(pairs[c]!);
-    else if (c === ']' || c === ')' || c === '}') {
-      if (stack.pop() !== c) return -1;
-      if (stack.length === 0) return i + 1;
-    }
-  }
-  return -1;
-}
-
-function skipPyString(src: string, at: number): number {
-  const q = src[at]!;
-  const triple = src.startsWith(q.repeat(3), at);
-  const end = triple ? q.repeat(3) : q;
-  let i = at + end.length;
-  while (i < src.length) {
-    if (src[i] === '\\') {
-      i += 2;
-      continue;
-    }
-    if (src.startsWith(end, i)) return i + end.length;
-    if (!triple && src[i] === '\n') return i;
-    i++;
-  }
-  return src.length;
-}
-
-/** The string literals inside a Python expression (prefixes r/u allowed; f-strings skipped). */
-function pyStrings(expr: string): string[] {
-  const out: string[] = [];
-  const re = /([rRuUfFbB]{0,2})("""|'''|"|')/g;
-  let m: RegExpExecArray | null;
-  for (let i = 0; i < expr.length; ) {
-    if (expr[i] === '#') {
-      while (i < expr.length && expr[i] !== '\n') i++;
-      continue;
-    }
-    re.lastIndex = i;
-    m = re.exec(expr);
-    if (!m) break;
-    // Skip comments that start before the next string.
-    const hash = expr.indexOf('#', i);
-    if (hash >= 0 && hash < m.index) {
-      i = hash;
-      continue;
-    }
-    const qAt = m.index + m[1]!.length;
-    const end = skipPyString(expr, qAt);
-    const body = expr.slice(qAt + m[2]!.length, end - m[2]!.length);
-    if (!/[fFbB]/.test(m[1]!)) out.push(/[rR]/.test(m[1]!) ? body : body.replace(/\\(.)/g, '$1'));
-    i = end;
-  }
-  return out;
-}
-
-/** The bracketed expression assigned to `name` (keyword argument or module-level variable). */
-function pyAssignedExpr(src: string, name: string, seen = new Set<string>()): string | null {
-  if (seen.has(name) || seen.size > 4) return null;
-  seen.add(name);
-  const re = new RegExp(`(?:^|[\\s,(])${name}\\s*=\\s*`, 'gm');
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(src))) {
-    const at = m.index + m[0].length;
-    const c = src[at];
-    if (c === '[' || c === '(' || c === '{') {
-      const end = matchBracket(src, at);
-      if (end > 0) return src.slice(at, end);
-    }
-    // install_requires=REQUIREMENTS: follow one name to its literal.
-    const ident = /^[A-Za-z_]\w*/.exec(src.slice(at));
-    if (ident && ident[0] !== name && !/^(True|False|None)$/.test(ident[0])) {
-      const inner = pyAssignedExpr(src, ident[0], seen);
-      if (inner) return inner;
-    }
-  }
-  return null;
-}
+// --- setup.py, read through setup-py.ts (python/syntax's mask) ----------------------------------
 
 export function fromSetupPy(text: string, source: string): DeclaredDependency[] {
+  return setupPyDeps(readSetupPy(text), source);
+}
+
+function setupPyDeps(sp: SetupPy, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
-  const install = pyAssignedExpr(text, 'install_requires');
-  if (install && (install.startsWith('[') || install.startsWith('('))) out.push(...fromList(pyStrings(install), source, null));
-  const extras = pyAssignedExpr(text, 'extras_require');
-  if (extras?.startsWith('{')) {
-    // 'name': [ ... ] pairs at the top level of the dict literal.
-    const body = extras.slice(1, -1);
-    const keyRe = /(["'])([^"'\n]+)\1\s*:\s*([[(])/g;
-    let m: RegExpExecArray | null;
-    while ((m = keyRe.exec(body))) {
-      const open = m.index + m[0].length - 1;
-      const end = matchBracket(body, open);
-      if (end < 0) break;
-      out.push(...fromList(pyStrings(body.slice(open, end)), source, m[2]!));
-      keyRe.lastIndex = end;
-    }
-  }
+  const install = assignedBracket(sp, 'install_requires');
+  if (install && sp.text[install[0]] !== '{') out.push(...fromList(stringsIn(sp, install), source, null));
+  const extras = assignedBracket(sp, 'extras_require');
+  if (extras) for (const { key, values } of dictOfLists(sp, extras)) out.push(...fromList(values, source, key));
   return out;
 }
 
 // --- conda ---------------------------------------------------------------------------------------
 
 export function fromEnvironmentYml(text: string, source: string): DeclaredDependency[] {
-  const doc = readYaml(text);
+  return environmentDeps(readYaml(text), source);
+}
+
+function environmentDeps(doc: unknown, source: string): DeclaredDependency[] {
   const deps = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).dependencies : null;
   if (!Array.isArray(deps)) return [];
   const out: DeclaredDependency[] = [];
@@ -330,7 +207,10 @@ export function fromEnvironmentYml(text: string, source: string): DeclaredDepend
 // --- R -------------------------------------------------------------------------------------------
 
 export function fromDescription(text: string, source: string): DeclaredDependency[] {
-  const f = readDcf(text);
+  return descriptionDeps(readDcf(text), source);
+}
+
+function descriptionDeps(f: Record<string, string>, source: string): DeclaredDependency[] {
   const out: DeclaredDependency[] = [];
   for (const field of ['Depends', 'Imports']) {
     for (const item of (f[field] ?? '').split(',')) {

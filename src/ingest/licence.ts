@@ -1,6 +1,7 @@
 /**
  * The licence of a repository, read from its files (licence texts, REUSE's LICENSES/, then the
- * metadata: pyproject.toml, setup.cfg, setup.py read as text, R's DESCRIPTION); nothing is run.
+ * metadata: pyproject.toml, setup.cfg, setup.py read as text, R's DESCRIPTION, as repo-metadata.ts
+ * read them); nothing is run. Licence texts are read here, their first 512 KiB.
  *
  * SPDX ids and expressions are checked against the SPDX list (spdx-license-ids,
  * spdx-expression-parse). The free-text rules stay here because spdx-correct guesses where a
@@ -13,7 +14,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import spdxCorrect from 'spdx-correct';
 import parseSpdx from 'spdx-expression-parse';
-import { asStrings, asTable, readDcf, readFileHead, readIni, readToml } from './metadata.js';
+import { asStrings, asTable, readFileHead } from './metadata.js';
+import { readRepoMetadata, type RepoMetadata } from './repo-metadata.js';
+import { licenceClassifiers, licenceKeyword } from './setup-py.js';
 
 export interface LicenceResult {
   /** SPDX id or expression; 'NOASSERTION' when none was recognised. */
@@ -271,9 +274,13 @@ const LICENCE_FILE = /^(licen[cs]e|copying|unlicen[cs]e)([-._][^/]*)?$/i;
 const NOT_MAIN_LICENCE = /third|3rd|bundled|vendor|notice|exception|header|author|template/i;
 const PRIMARY_FILE = /^(licen[cs]e|copying|unlicen[cs]e)(\.(md|txt|rst|markdown))?$/i;
 
-export async function detectLicence(root: string, files?: string[]): Promise<LicenceResult> {
+/**
+ * The licence of the repository at `root`; `files` (repo-relative, such as the walk's) limits which
+ * files count. `meta` is the repository's metadata when the caller has read it already
+ * (readRepoMetadata); without, it is read here.
+ */
+export async function detectLicence(root: string, files?: string[], meta?: RepoMetadata): Promise<LicenceResult> {
   const top = files ? files.filter((f) => !f.includes('/')) : await fsp.readdir(root).catch(() => [] as string[]);
-  const has = (name: string) => top.find((f) => f.toLowerCase() === name.toLowerCase()) ?? null;
 
   const candidates = top
     .filter((f) => LICENCE_FILE.test(f) && !NOT_MAIN_LICENCE.test(f))
@@ -294,7 +301,7 @@ export async function detectLicence(root: string, files?: string[]): Promise<Lic
     if (ids.length === 1) return { spdx: ids[0]!, source: `LICENSES/${reuse.find((f) => f.toLowerCase().startsWith(ids[0]!.toLowerCase()))}` };
   }
 
-  const fromMeta = await licenceFromMetadata(root, has);
+  const fromMeta = await licenceFromMetadata(root, meta ?? (await readRepoMetadata(root, files)));
   if (found.length > 0) {
     // GPL text in COPYING plus the LGPL's additional permissions in COPYING.LESSER: the project is LGPL.
     const lgpl = found.find((x) => x.id.startsWith('LGPL'));
@@ -312,61 +319,42 @@ export async function detectLicence(root: string, files?: string[]): Promise<Lic
   return { spdx: 'NOASSERTION', source: candidates[0] ?? null };
 }
 
-async function licenceFromMetadata(root: string, has: (n: string) => string | null): Promise<LicenceResult | null> {
-  const pyproject = has('pyproject.toml');
-  if (pyproject) {
-    const text = await readText(path.join(root, pyproject));
-    if (text) {
-      const doc = readToml(text);
-      const project = asTable(doc.project);
-      const poetry = asTable(asTable(doc.tool)?.poetry);
-      const lic = project?.license;
-      let id: string | null = null;
-      if (typeof lic === 'string') id = normaliseLicenceName(lic);
-      else if (asTable(lic)) {
-        const t = asTable(lic)!;
-        if (typeof t.text === 'string') id = normaliseLicenceName(t.text) ?? identifyLicenceText(t.text);
-        else if (typeof t.file === 'string' && !t.file.includes('..')) {
-          const body = await readText(path.join(root, t.file));
-          if (body) id = identifyLicenceText(body);
-        }
+async function licenceFromMetadata(root: string, meta: RepoMetadata): Promise<LicenceResult | null> {
+  if (meta.pyproject) {
+    const doc = meta.pyproject.doc;
+    const project = asTable(doc.project);
+    const poetry = asTable(asTable(doc.tool)?.poetry);
+    const lic = project?.license;
+    let id: string | null = null;
+    if (typeof lic === 'string') id = normaliseLicenceName(lic);
+    else if (asTable(lic)) {
+      const t = asTable(lic)!;
+      if (typeof t.text === 'string') id = normaliseLicenceName(t.text) ?? identifyLicenceText(t.text);
+      else if (typeof t.file === 'string' && !t.file.includes('..')) {
+        // A licence text, not metadata: read like the other licence files.
+        const body = await readText(path.join(root, t.file));
+        if (body) id = identifyLicenceText(body);
       }
-      if (!id && typeof poetry?.license === 'string') id = normaliseLicenceName(poetry.license);
-      if (!id) id = fromClassifiers([...asStrings(project?.classifiers), ...asStrings(poetry?.classifiers)]);
-      if (id) return { spdx: id, source: pyproject };
     }
+    if (!id && typeof poetry?.license === 'string') id = normaliseLicenceName(poetry.license);
+    if (!id) id = fromClassifiers([...asStrings(project?.classifiers), ...asStrings(poetry?.classifiers)]);
+    if (id) return { spdx: id, source: meta.pyproject.file };
   }
-  const setupCfg = has('setup.cfg');
-  if (setupCfg) {
-    const text = await readText(path.join(root, setupCfg));
-    if (text) {
-      const meta = readIni(text).metadata ?? {};
-      const lic = meta.license ?? meta.licence;
-      const id =
-        (lic ? normaliseLicenceName(lic) : null) ??
-        fromClassifiers((meta.classifiers ?? '').split('\n').map((l) => l.trim()));
-      if (id) return { spdx: id, source: setupCfg };
-    }
+  if (meta.setupCfg) {
+    const m = meta.setupCfg.sections.metadata ?? {};
+    const lic = m.license ?? m.licence;
+    const id = (lic ? normaliseLicenceName(lic) : null) ?? fromClassifiers((m.classifiers ?? '').split('\n').map((l) => l.trim()));
+    if (id) return { spdx: id, source: meta.setupCfg.file };
   }
-  const setupPy = has('setup.py');
-  if (setupPy) {
-    const text = await readText(path.join(root, setupPy));
-    if (text) {
-      // Read as text: setup.py is never run.
-      const m = /\blicen[cs]e\s*=\s*[rRuU]?(['"])([^'"\n]{1,200})\1/.exec(text);
-      const classifiers = [...text.matchAll(/['"](License\s*::[^'"\n]+)['"]/g)].map((x) => x[1]!);
-      const id = (m?.[2] ? normaliseLicenceName(m[2]) : null) ?? fromClassifiers(classifiers);
-      if (id) return { spdx: id, source: setupPy };
-    }
+  if (meta.setupPy) {
+    const lic = licenceKeyword(meta.setupPy);
+    const id = (lic ? normaliseLicenceName(lic) : null) ?? fromClassifiers(licenceClassifiers(meta.setupPy));
+    if (id) return { spdx: id, source: meta.setupPy.file };
   }
-  const description = has('DESCRIPTION');
-  if (description) {
-    const text = await readText(path.join(root, description));
-    if (text) {
-      const lic = readDcf(text).License;
-      const id = lic ? normaliseLicenceName(lic) : null;
-      if (id) return { spdx: id, source: description };
-    }
+  if (meta.description) {
+    const lic = meta.description.fields.License;
+    const id = lic ? normaliseLicenceName(lic) : null;
+    if (id) return { spdx: id, source: meta.description.file };
   }
   return null;
 }

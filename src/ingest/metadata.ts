@@ -7,6 +7,7 @@
  * setup.cfg is read the way setuptools' configparser reads it (indented lines continue a value, a
  * comment inside a list is dropped, keys are case- and dash-insensitive), which the INI packages
  * do not do; and DESCRIPTION is Debian's control format, for which there is no kept library.
+ * Which files are read, and how much of them, is repo-metadata.ts's business.
  */
 import { promises as fsp } from 'node:fs';
 import { parse as parseTomlStrict, TomlError } from 'smol-toml';

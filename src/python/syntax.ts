@@ -111,6 +111,49 @@ export function mask(code: string): string {
   return scanPython(code).masked;
 }
 
+export interface StringLiteral {
+  /** [start, end) of the whole literal in the code, prefix and quotes included. */
+  start: number;
+  end: number;
+  /** The prefix letters as written ("", "r", "f", "rb", ...). */
+  prefix: string;
+  /** The text between the quotes, as written (escapes not resolved). */
+  body: string;
+}
+
+/**
+ * The string literals of Python code, in order, found on its mask: a quote the mask keeps opens or
+ * closes a literal, so quotes inside comments or other strings are never taken for one. An
+ * unterminated single-quoted literal ends at its line's end, as scanPython reads it.
+ */
+export function stringLiterals(code: string, scanned: Scanned = scanPython(code)): StringLiteral[] {
+  const { masked, newlineInString } = scanned;
+  const out: StringLiteral[] = [];
+  let i = 0;
+  while (i < masked.length) {
+    const c = masked[i]!;
+    if (c !== '"' && c !== "'") {
+      i++;
+      continue;
+    }
+    let p = i - 1;
+    let prefix = '';
+    while (p >= 0 && /[rRbBuUfF]/.test(code[p]!) && prefix.length < 2) {
+      prefix = code[p]! + prefix;
+      p--;
+    }
+    if (p >= 0 && IDENT_CHAR.test(code[p]!)) prefix = '';
+    const q = masked.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+    const from = i + q.length;
+    let j = from;
+    while (j < masked.length && !masked.startsWith(q, j) && (q.length === 3 || masked[j] !== '\n' || newlineInString[j] === 1)) j++;
+    const closed = masked.startsWith(q, j);
+    out.push({ start: i - prefix.length, end: closed ? j + q.length : j, prefix, body: code.slice(from, j) });
+    i = closed ? j + q.length : j;
+  }
+  return out;
+}
+
 export interface LogicalLine {
   /** 0-based index of the first and last physical line. */
   start: number;
