@@ -15,6 +15,7 @@ import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
 import { readDeclaredDependencies } from '../ingest/declared.js';
 import { detectLicence } from '../ingest/licence.js';
+import { readRepoMetadata } from '../ingest/repo-metadata.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
 import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
@@ -195,11 +196,14 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   const examples = examplesByBlock(mined);
 
   // Licence, citation, purpose, dependencies.
-  const licence = await detectLicence(src.root, walk.files.map((f) => f.path));
+  // Metadata files are read once, and only those the walk kept (no symlink out, none git ignores, none oversized).
+  const filePaths = walk.files.map((f) => f.path);
+  const meta = await readRepoMetadata(src.root, filePaths);
+  const licence = await detectLicence(src.root, filePaths, meta);
   const licenceId = licence.spdx !== 'NOASSERTION' ? licence.spdx : (src.licenceHint ?? 'NOASSERTION');
   if (licenceId === 'NOASSERTION') warnings.push('no licence found: every block says NOASSERTION; check the repository before reusing its code');
-  const citation = await detectCitation(src.root);
-  const declared = await readDeclaredDependencies(src.root);
+  const citation = await detectCitation(src.root, meta);
+  const declared = await readDeclaredDependencies(src.root, meta);
   const readme = walk.files.find((f) => /^readme(\.(md|rst|txt))?$/i.test(f.path));
   const pkgInit = libraryFiles.find((p) => packageNames.includes(p.module));
   const purpose = repoPurpose(readme ? await readText(readme.path).catch(() => null) : null, src.description, pkgInit?.moduleDocstring ?? null);
@@ -215,7 +219,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   const ownRoots = importRoots.map((r) => path.join(src.root, r));
   const providerRoots = providerImportRoots(requirements, services.libraries(), name);
   const absImportRoots = [...ownRoots, ...providerRoots];
-  const reclassify = { filePaths: walk.files.map((f) => f.path), providerRoots };
+  const reclassify = { filePaths, providerRoots };
   let mismatched = 0;
   if (req.validate) {
     const validated = await runBlockExamples(blocks, runner, {
