@@ -19,6 +19,17 @@ export interface Scanned {
 
 const IDENT_CHAR = /[A-Za-z0-9_]/;
 
+/** The string prefix (r, b, f, rb, fr, u ...) directly before the quote at `quoteAt`, unless part of a longer name. */
+function stringPrefixBefore(code: string, quoteAt: number): string {
+  let p = quoteAt - 1;
+  let prefix = '';
+  while (p >= 0 && /[rRbBuUfF]/.test(code[p]!) && prefix.length < 2) {
+    prefix = code[p]! + prefix;
+    p--;
+  }
+  return p >= 0 && IDENT_CHAR.test(code[p]!) ? '' : prefix;
+}
+
 /**
  * Blank string contents and comment text (the '#' stays). Quotes stay, so `"abc"` becomes `"   "`. For f-strings the
  * `{expression}` parts are kept, since they read names the snippet needs.
@@ -37,14 +48,7 @@ export function scanPython(code: string): Scanned {
       continue;
     }
     if (c === '"' || c === "'") {
-      // String prefix (r, b, f, rb, fr, u ...) directly before the quote, not part of a longer name.
-      let p = i - 1;
-      let prefix = '';
-      while (p >= 0 && /[rRbBuUfF]/.test(code[p]!) && prefix.length < 2) {
-        prefix = code[p]! + prefix;
-        p--;
-      }
-      if (p >= 0 && IDENT_CHAR.test(code[p]!)) prefix = '';
+      const prefix = stringPrefixBefore(code, i);
       const isF = /f/i.test(prefix);
       const triple = code.startsWith(c.repeat(3), i);
       const q = triple ? c.repeat(3) : c;
@@ -136,13 +140,7 @@ export function stringLiterals(code: string, scanned: Scanned = scanPython(code)
       i++;
       continue;
     }
-    let p = i - 1;
-    let prefix = '';
-    while (p >= 0 && /[rRbBuUfF]/.test(code[p]!) && prefix.length < 2) {
-      prefix = code[p]! + prefix;
-      p--;
-    }
-    if (p >= 0 && IDENT_CHAR.test(code[p]!)) prefix = '';
+    const prefix = stringPrefixBefore(code, i);
     const q = masked.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
     const from = i + q.length;
     let j = from;

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,14 @@ export function testEnv(home: string, extra: Record<string, string> = {}): Recor
     LANCEDB_LOG: 'error',
     ...extra,
   };
+}
+
+/** A folder holding these files (relative path → text), under a fresh temp folder unless `dir` is given. */
+export function writeTree(files: Record<string, string>, dir = tempDir()): string {
+  mkdirSync(dir, { recursive: true });
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
 }

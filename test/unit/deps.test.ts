@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,19 +7,12 @@ import { requirementsForImports } from '../../src/distill/requirements.js';
 import { parseRequirement, readDeclaredDependencies, type DeclaredDependency } from '../../src/ingest/declared.js';
 import { distributionForImport, normaliseDistName } from '../../src/python/distributions.js';
 import { isStdlibModule } from '../../src/python/stdlib.js';
+import { writeTree } from '../helpers/tmp.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cd-deps-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
-function repo(files: Record<string, string>): string {
-  const dir = path.join(tmp, `r${n++}`);
-  mkdirSync(dir, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
+const repo = (files: Record<string, string>): string => writeTree(files, path.join(tmp, `r${n++}`));
 const brief = (ds: DeclaredDependency[]) => ds.map((d) => `${d.ecosystem}:${d.name}|${d.spec}|${d.group ?? ''}`);
 
 describe('parseRequirement', () => {

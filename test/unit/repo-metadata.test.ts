@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,19 +7,12 @@ import { detectCitation } from '../../src/ingest/citation.js';
 import { readDeclaredDependencies } from '../../src/ingest/declared.js';
 import { detectLicence } from '../../src/ingest/licence.js';
 import { METADATA_READ_LIMIT, readRepoMetadata } from '../../src/ingest/repo-metadata.js';
+import { writeTree } from '../helpers/tmp.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cd-repometa-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
-function repo(files: Record<string, string>): string {
-  const dir = path.join(tmp, `r${n++}`);
-  mkdirSync(dir, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
+const repo = (files: Record<string, string>): string => writeTree(files, path.join(tmp, `r${n++}`));
 
 const CFF = 'cff-version: 1.2.0\ntitle: Tool\nauthors:\n  - family-names: Lovelace\n    given-names: Ada\n';
 
