@@ -5,6 +5,25 @@
  */
 import { logicalLines, mask, splitTopLevel, stripComment } from '../../python/syntax.js';
 
+/** unittest assertions that compare two arguments, and the operator each one stands for. */
+const BINARY_ASSERTS: Readonly<Record<string, string>> = {
+  assertEqual: '==',
+  assertEquals: '==',
+  assertListEqual: '==',
+  assertTupleEqual: '==',
+  assertDictEqual: '==',
+  assertSetEqual: '==',
+  assertNotEqual: '!=',
+  assertIs: 'is',
+  assertIsNot: 'is not',
+  assertIn: 'in',
+  assertNotIn: 'not in',
+  assertGreater: '>',
+  assertGreaterEqual: '>=',
+  assertLess: '<',
+  assertLessEqual: '<=',
+};
+
 /** `self.assertEqual(a, b)` and friends to plain asserts; returns null when a call cannot be rewritten. */
 export function rewriteUnittestAsserts(body: string): string | null {
   const lines = body.split('\n');
@@ -30,67 +49,20 @@ export function rewriteUnittestAsserts(body: string): string | null {
     const p = (s: string) => (/^[\w.[\]'"]+$/.test(s) || /^\w[\w.]*\([^()]*\)$/.test(s) ? s : `(${s})`);
     const [a, b] = args;
     const bin = (op: string) => (a !== undefined && b !== undefined ? `assert ${p(a)} ${op} ${p(b)}` : null);
+    const method = m[1]!;
+    const op = BINARY_ASSERTS[method];
     let out: string | null;
-    switch (m[1]) {
-      case 'assertEqual':
-      case 'assertEquals':
-      case 'assertListEqual':
-      case 'assertTupleEqual':
-      case 'assertDictEqual':
-      case 'assertSetEqual':
-        out = bin('==');
-        break;
-      case 'assertNotEqual':
-        out = bin('!=');
-        break;
-      case 'assertTrue':
-        out = a !== undefined ? `assert ${a}` : null;
-        break;
-      case 'assertFalse':
-        out = a !== undefined ? `assert not ${p(a)}` : null;
-        break;
-      case 'assertIs':
-        out = bin('is');
-        break;
-      case 'assertIsNot':
-        out = bin('is not');
-        break;
-      case 'assertIsNone':
-        out = a !== undefined ? `assert ${p(a)} is None` : null;
-        break;
-      case 'assertIsNotNone':
-        out = a !== undefined ? `assert ${p(a)} is not None` : null;
-        break;
-      case 'assertIn':
-        out = bin('in');
-        break;
-      case 'assertNotIn':
-        out = bin('not in');
-        break;
-      case 'assertIsInstance':
-        out = a !== undefined && b !== undefined ? `assert isinstance(${a}, ${b})` : null;
-        break;
-      case 'assertGreater':
-        out = bin('>');
-        break;
-      case 'assertGreaterEqual':
-        out = bin('>=');
-        break;
-      case 'assertLess':
-        out = bin('<');
-        break;
-      case 'assertLessEqual':
-        out = bin('<=');
-        break;
-      case 'assertAlmostEqual': {
-        if (a === undefined || b === undefined) out = null;
-        else if (kwargs.has('delta')) out = `assert abs(${p(a)} - ${p(b)}) <= ${kwargs.get('delta')}`;
-        else out = `assert round(abs(${p(a)} - ${p(b)}), ${kwargs.get('places') ?? args[2] ?? '7'}) == 0`;
-        break;
-      }
-      default:
-        out = null;
-    }
+    if (op !== undefined) out = bin(op);
+    else if (method === 'assertTrue') out = a !== undefined ? `assert ${a}` : null;
+    else if (method === 'assertFalse') out = a !== undefined ? `assert not ${p(a)}` : null;
+    else if (method === 'assertIsNone') out = a !== undefined ? `assert ${p(a)} is None` : null;
+    else if (method === 'assertIsNotNone') out = a !== undefined ? `assert ${p(a)} is not None` : null;
+    else if (method === 'assertIsInstance') out = a !== undefined && b !== undefined ? `assert isinstance(${a}, ${b})` : null;
+    else if (method === 'assertAlmostEqual') {
+      if (a === undefined || b === undefined) out = null;
+      else if (kwargs.has('delta')) out = `assert abs(${p(a)} - ${p(b)}) <= ${kwargs.get('delta')}`;
+      else out = `assert round(abs(${p(a)} - ${p(b)}), ${kwargs.get('places') ?? args[2] ?? '7'}) == 0`;
+    } else out = null;
     if (out === null) return null;
     replace.push({ start: ll.start, end: ll.end, text: ' '.repeat(ll.indent) + out });
   }

@@ -8,7 +8,7 @@ import { FIELD_NAMES, type FieldBag, type FieldName } from '../fields.js';
 import type { QueryConcept } from '../query.js';
 import type { CorpusStats } from '../terms.js';
 import { conceptCoverage } from './coverage.js';
-import { fieldEvidence, formCredit, totalIdf, type FieldEvidence } from './evidence.js';
+import { conceptMean, fieldEvidence, totalIdf, type FieldEvidence } from './evidence.js';
 
 export interface Bm25fParams {
   /** Per-field multiplier of term frequency: a word in the name says more than one in an example. */
@@ -52,20 +52,7 @@ function saturation(ev: FieldEvidence, term: string, stats: CorpusStats, p: Bm25
  * (lower) weight. A phrase is as weak as its weakest word.
  */
 export function bm25fScore(ev: FieldEvidence, concepts: readonly QueryConcept[], stats: CorpusStats, p: Bm25fParams): number {
-  const total = totalIdf(concepts);
-  if (total === 0) return 0;
-  let score = 0;
-  for (const c of concepts) {
-    let best = 0;
-    for (const form of c.forms) {
-      let s = Infinity;
-      for (const w of form.words) s = Math.min(s, saturation(ev, w, stats, p));
-      if (!(s > 0)) continue;
-      best = Math.max(best, formCredit(form, c, stats) * s);
-    }
-    score += c.idf * best;
-  }
-  return score / total;
+  return conceptMean(concepts, stats, (w) => saturation(ev, w, stats, p));
 }
 
 /** Score a block's fields against the query concepts: its BM25F score and how much of the query it covers. */

@@ -6,7 +6,7 @@
 import { FIELD_NAMES, type FieldBag, type FieldName } from '../fields.js';
 import type { QueryConcept } from '../query.js';
 import type { CorpusStats } from '../terms.js';
-import { formCredit, totalIdf, type FieldEvidence } from './evidence.js';
+import { conceptMean, type FieldEvidence } from './evidence.js';
 
 /** How fully a query word found in a field counts as covered. */
 const COVER_STRENGTH: Readonly<Record<FieldName, number>> = {
@@ -45,20 +45,7 @@ export function conceptCoverage(
   stats: CorpusStats,
   weight: Readonly<Record<FieldName, number>>,
 ): number {
-  const total = totalIdf(concepts);
-  if (total === 0) return 0;
-  let coverage = 0;
-  for (const c of concepts) {
-    let bestCover = 0;
-    for (const form of c.forms) {
-      let cover = Infinity;
-      for (const w of form.words) cover = Math.min(cover, strength(ev, w, weight));
-      if (!(cover > 0)) continue;
-      bestCover = Math.max(bestCover, formCredit(form, c, stats) * cover);
-    }
-    coverage += c.idf * bestCover;
-  }
-  return coverage / total;
+  return conceptMean(concepts, stats, (w) => strength(ev, w, weight));
 }
 
 /** Neural similarity can stand in for missing words (that is its point); hashing similarity cannot. */

@@ -50,3 +50,24 @@ export function formCredit(form: ConceptForm, concept: QueryConcept, stats: Corp
   for (const w of form.words) formIdf = Math.max(formIdf, idf(stats.df.get(w) ?? 0, stats.docs));
   return form.weight * Math.min(1, formIdf / concept.idf);
 }
+
+/**
+ * The idf-weighted mean, over the query's concepts, of how strongly a block meets each one: through its best
+ * form, a form only as strong as its weakest word (`perWord`), credited at the form's weight. 0 without concepts.
+ */
+export function conceptMean(concepts: readonly QueryConcept[], stats: CorpusStats, perWord: (word: string) => number): number {
+  const total = totalIdf(concepts);
+  if (total === 0) return 0;
+  let sum = 0;
+  for (const c of concepts) {
+    let best = 0;
+    for (const form of c.forms) {
+      let weakest = Infinity;
+      for (const w of form.words) weakest = Math.min(weakest, perWord(w));
+      if (!(weakest > 0)) continue;
+      best = Math.max(best, formCredit(form, c, stats) * weakest);
+    }
+    sum += c.idf * best;
+  }
+  return sum / total;
+}
