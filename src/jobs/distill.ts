@@ -121,6 +121,14 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   const roles = new Map<string, FileRole>(walk.files.map((f) => [f.path, f.role]));
   const byPath = new Map<string, RepoFile>(walk.files.map((f) => [f.path, f]));
 
+  // Every file is read once: the parser, ranking, the purpose line and the miners share these reads.
+  const texts = new Map<string, Promise<string>>();
+  const readText = (p: string): Promise<string> => {
+    let text = texts.get(p);
+    if (!text) texts.set(p, (text = fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8')));
+    return text;
+  };
+
   // Parse every source file that can hold blocks or examples; a syntax error is counted and named, never fatal.
   const toParse = walk.files.filter((f) => f.language && PARSE_ROLES.includes(f.role));
   const parsed: ParsedFile[] = [];
@@ -129,7 +137,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     throwIfAborted(signal);
     if (i % 25 === 0) progress({ stage: 'parse', done: i, total: toParse.length });
     try {
-      const text = await fs.readFile(f.absPath, 'utf8');
+      const text = await readText(f.path);
       const pf = parser.parse(f.path, text, walk.importRoots);
       if (pf.errors.length) {
         parseErrors++;
@@ -159,13 +167,6 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   progress({ stage: 'select', done: 0 });
   const libraryFiles = parsed.filter((p) => roles.get(p.path) === 'library');
   const selected = selectSymbols(parsed, roles);
-  // Ranking, the purpose line and the miners all read README and docs: each file is read once.
-  const texts = new Map<string, Promise<string>>();
-  const readText = (p: string): Promise<string> => {
-    let text = texts.get(p);
-    if (!text) texts.set(p, (text = fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8')));
-    return text;
-  };
   const packageNames = topLevelPackages(libraryFiles);
   // Ranking reads how README fences, notebooks and scripts use each block, not only parsed code.
   const docTexts: { path: string; code: string }[] = notebooks.map((nb) => ({ path: nb.path, code: pythonCells(nb.notebook).join('\n\n') }));
