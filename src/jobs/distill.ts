@@ -15,7 +15,6 @@ import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
 import { readDeclaredDependencies } from '../ingest/declared.js';
 import { detectLicence } from '../ingest/licence.js';
-import { readRepoMetadata } from '../ingest/repo-metadata.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
 import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
@@ -116,6 +115,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     signal,
     languageOf: (p) => parser.languageOf(p),
     tracked,
+    repoName: src.repo,
   });
   const skipped: SkippedFile[] = [...walk.skipped];
   const roles = new Map<string, FileRole>(walk.files.map((f) => [f.path, f.role]));
@@ -138,7 +138,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     if (i % 25 === 0) progress({ stage: 'parse', done: i, total: toParse.length });
     try {
       const text = await readText(f.path);
-      const pf = parser.parse(f.path, text, walk.importRoots);
+      const pf = parser.parse(f.path, text, walk.layout.moduleRoots);
       if (pf.errors.length) {
         parseErrors++;
         const e = pf.errors[0]!;
@@ -199,7 +199,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   // Licence, citation, purpose, dependencies.
   // Metadata files are read once, and only those the walk kept (no symlink out, none git ignores, none oversized).
   const filePaths = walk.files.map((f) => f.path);
-  const meta = await readRepoMetadata(src.root, filePaths);
+  const meta = walk.metadata;
   const licence = await detectLicence(src.root, filePaths, meta);
   const licenceId = licence.spdx !== 'NOASSERTION' ? licence.spdx : (src.licenceHint ?? 'NOASSERTION');
   if (licenceId === 'NOASSERTION') warnings.push('no licence found: every block says NOASSERTION; check the repository before reusing its code');
