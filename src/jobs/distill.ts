@@ -267,6 +267,9 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
   }
 
+  // What the library keeps of the repository; files a cap left out are named first, so the list's limit keeps them.
+  const snapshot = snapshotFiles(walk, packageNames, { maxFileBytes: config.snapshotMaxFileBytes, maxDataBytes: config.snapshotMaxDataBytes });
+  skipped.unshift(...snapshot.left);
   const counts = {
     filesSeen: walk.files.length + walk.skipped.length,
     filesParsed: parsed.length,
@@ -295,7 +298,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
 
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
-  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, importRoots, packageNames));
+  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot.files);
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,
