@@ -16,7 +16,6 @@ import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
 import { readDeclaredDependencies } from '../ingest/declared.js';
 import { detectLicence } from '../ingest/licence.js';
-import { readRepoMetadata } from '../ingest/repo-metadata.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
 import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
@@ -127,6 +126,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     signal,
     languageOf: (p) => parser.languageOf(p),
     tracked,
+    repoName: src.repo,
   });
   const skipped: SkippedFile[] = [...walk.skipped];
   const roles = new Map<string, FileRole>(walk.files.map((f) => [f.path, f.role]));
@@ -149,7 +149,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     if (i % 25 === 0) progress({ stage: 'parse', done: i, total: toParse.length });
     try {
       const text = await readText(f.path);
-      const pf = parser.parse(f.path, text, walk.importRoots);
+      const pf = parser.parse(f.path, text, walk.layout.moduleRoots);
       if (pf.errors.length) {
         parseErrors++;
         const e = pf.errors[0]!;
@@ -210,7 +210,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   // Licence, citation, purpose, dependencies.
   // Metadata files are read once, and only those the walk kept (no symlink out, none git ignores, none oversized).
   const filePaths = walk.files.map((f) => f.path);
-  const meta = await readRepoMetadata(src.root, filePaths);
+  const meta = walk.metadata;
   const licence = await detectLicence(src.root, filePaths, meta);
   const licenceId = licence.spdx !== 'NOASSERTION' ? licence.spdx : (src.licenceHint ?? 'NOASSERTION');
   if (licenceId === 'NOASSERTION') warnings.push('no licence found: every block says NOASSERTION; check the repository before reusing its code');
@@ -231,12 +231,14 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const requirements = runtimeRequirements(declared, blocks, packageNames);
   const settings = settingsOf(existing?.manifest, { python: req.python, extras: req.extras });
   const requirementSpecs = environmentRequirements(declared, blocks, packageNames, settings.extras);
-  const snapshot = snapshotFiles(walk.files, importRoots, packageNames);
+  // What the library keeps of the repository; files a cap left out are named first, so the list's limit keeps them.
+  const snapshot = snapshotFiles(walk, packageNames, { maxFileBytes: config.snapshotMaxFileBytes, maxDataBytes: config.snapshotMaxDataBytes });
+  skipped.unshift(...snapshot.left);
   const providerRoots = providerImportRoots(requirements, services.libraries(), name);
   const reclassify = { filePaths, providerRoots };
   const envMode = req.environment ?? 'auto';
   const builder = services.environments ?? null;
-  const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot) : null;
+  const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot.files) : null;
   let envInput = null as Parameters<typeof manifestEnvironment>[0] | null;
   let run: RunSetting = {
     python: settings.python ?? undefined,
@@ -342,7 +344,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
 
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
-  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot, run.record?.lock ?? null);
+  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot.files, run.record?.lock ?? null);
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,
