@@ -31,7 +31,7 @@ import { topLevelPackages } from '../distill/packages.js';
 import { runtimeRequirements } from '../distill/requirements.js';
 import { selectSymbols } from '../distill/select.js';
 import { repoPurpose } from '../distill/summary.js';
-import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
+import { failureWarning, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
 import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
@@ -264,6 +264,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     // Counted only now, after every reclassification, so it counts real failures.
     const failed = failureWarning(blocks);
     if (failed) warnings.push(failed);
+    warnings.push(...skipWarnings(blocks, { filePaths }));
     if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
   }
 

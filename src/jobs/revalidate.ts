@@ -12,7 +12,7 @@ import type { RunStatus } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import { importRootsOf, snapshotOf, writeLibrary } from '../library/files.js';
-import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from '../validate/block-runs.js';
+import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
 import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
@@ -126,10 +126,9 @@ export async function revalidateLibrary(
   }
 
   // The same reclassification as a distill's (unbuilt extensions, provider mismatches), after the last runs.
-  reclassifyRuns(selected, {
-    filePaths: (await snapshotOf(lib)).map((f) => f.path),
-    providerRoots: opts.extraImportRoots ?? [],
-  });
+  const filePaths = (await snapshotOf(lib)).map((f) => f.path);
+  reclassifyRuns(selected, { filePaths, providerRoots: opts.extraImportRoots ?? [] });
+  result.warnings.push(...skipWarnings(selected, { filePaths }));
 
   const counts = { runs: result.runs, passed: 0, failed: 0, skipped: 0, timeout: 0, error: 0 };
   for (const r of result.records) if (r.status !== 'not_run') counts[r.status]++;
