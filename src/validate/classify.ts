@@ -14,7 +14,7 @@ import { satisfies } from '../python/versions.js';
 import { describeMismatch, outputsMatch } from './compare.js';
 import { LAUNCHER_NAME } from './sandbox/bwrap.js';
 import { guardedPackageOf, repositoryFileOf, requiredPackageOf } from './missing.js';
-import { describePythonError, lastLine, missingModuleOf, parseTraceback, raisedOutsideSnippet } from './traceback.js';
+import { describePythonError, finalFrames, lastLine, missingModuleOf, parseTraceback, raisedOutsideSnippet } from './traceback.js';
 import type { ClassifyContext, InterpreterInfo, Outcome } from './types.js';
 
 /** The runner's output bounds, quoted in messages. */
@@ -154,25 +154,38 @@ function networkUse(error: PythonError, stderr: string): EnvironmentSkip | null 
 
 const FILE_ERROR = /^(?:builtins\.)?(?:FileNotFoundError|OSError|IOError)$/;
 
-/** Whether an absolute path lies in the repository: under one of its roots, or in a folder of its files. */
-function inRepository(p: string, facts: EnvironmentFacts): boolean {
-  if (facts.repositoryRoots?.some((r) => r && (p === r || p.startsWith(`${r.replace(/\/+$/, '')}/`)))) return true;
-  const dir = path.posix.dirname(p);
-  return (facts.filePaths ?? []).some((f) => {
-    const d = path.posix.dirname(f);
-    return d !== '.' && (dir === `/${d}` || dir.endsWith(`/${d}`));
-  });
+/** The repository file a path the code asked for probably is: the same relative path under a folder, or the same name. */
+function repositoryFileFor(file: string, filePaths: readonly string[]): string | null {
+  const base = path.posix.basename(file);
+  return filePaths.find((f) => f === file || f.endsWith(`/${file}`)) ?? filePaths.find((f) => path.posix.basename(f) === base) ?? null;
 }
 
-function missingDataFile(error: PythonError, facts: EnvironmentFacts): EnvironmentSkip | null {
+/** The folder the snippet ran in, from its frames in the traceback ("/sandbox" for /sandbox/snippet.py). */
+function snippetFolder(stderr: string): string | null {
+  const frame = finalFrames(stderr).find((f) => path.posix.basename(f.file) === 'snippet.py');
+  return frame ? path.posix.dirname(frame.file) : null;
+}
+
+const under = (p: string, dir: string) => p.startsWith(`${dir.replace(/\/+$/, '')}/`);
+
+function missingDataFile(error: PythonError, stderr: string, facts: EnvironmentFacts): EnvironmentSkip | null {
   if (!FILE_ERROR.test(error.type)) return null;
   const m = /No such file or directory: '([^']+)'/.exec(error.message) ?? /^(\S+) not found\.?$/.exec(error.message);
   const file = m?.[1];
   if (!file) return null;
-  // An absolute path elsewhere (one the snippet made itself, a system file) is the code's own failure.
-  if (path.posix.isAbsolute(file) && !inRepository(file, facts)) return null;
-  const base = path.posix.basename(file);
-  const known = path.posix.isAbsolute(file) ? null : (facts.filePaths ?? []).find((f) => f === file || f.endsWith(`/${file}`) || path.posix.basename(f) === base);
+  const files = facts.filePaths ?? [];
+  let known: string | null;
+  if (!path.posix.isAbsolute(file)) {
+    known = repositoryFileFor(file, files);
+  } else if (facts.repositoryRoots?.some((r) => r && under(file, r))) {
+    known = null;
+  } else {
+    // Beside the snippet (a path built from __file__) only when the repository has such a file: the snippet's
+    // folder also holds what the snippet wrote itself, and an absolute path elsewhere is the code's own failure.
+    const folder = snippetFolder(stderr);
+    known = folder && under(file, folder) ? repositoryFileFor(file.slice(folder.replace(/\/+$/, '').length + 1), files) : null;
+    if (!known) return null;
+  }
   return {
     reason: 'data_file',
     module: null,
@@ -203,7 +216,7 @@ function optionalExtra(error: PythonError, stderr: string, facts: EnvironmentFac
  */
 export function environmentSkip(error: PythonError | null, stderr: string, facts: EnvironmentFacts): EnvironmentSkip | null {
   if (!error) return null;
-  return unmetConstraint(error, facts) ?? optionalExtra(error, stderr, facts) ?? networkUse(error, stderr) ?? missingDataFile(error, facts);
+  return unmetConstraint(error, facts) ?? optionalExtra(error, stderr, facts) ?? networkUse(error, stderr) ?? missingDataFile(error, stderr, facts);
 }
 
 /** The record for what happened to one piece of code: shared by single runs and batches. */

@@ -240,6 +240,19 @@ describe('reclassifyRuns: declared constraints the environment does not meet', (
     assert.match(data.message, /examples\/data\/bode\.txt/);
   });
 
+  test('an absolute path beside the snippet is a data file only when the repository has that file', () => {
+    const frames = (p: string) => tb(`  File "${S}", line 2, in <module>`, '    open(os.path.join(os.path.dirname(__file__), name))', `FileNotFoundError: [Errno 2] No such file or directory: '${p}'`);
+    const err = (p: string) => ({ type: 'FileNotFoundError', message: `[Errno 2] No such file or directory: '${p}'` });
+    const beside = failed(err('/sandbox/data/bode.txt'), frames('/sandbox/data/bode.txt'));
+    const written = failed(err('/sandbox/results/out.txt'), frames('/sandbox/results/out.txt'));
+    const system = failed(err('/usr/share/data/bode.txt'), frames('/usr/share/data/bode.txt'));
+    reclassifyRuns(blocksOf(beside, written, system), facts);
+    assert.equal(beside.skipReason, 'data_file');
+    assert.match(beside.message, /the repository has examples\/data\/bode\.txt/);
+    assert.equal(written.status, 'failed');
+    assert.equal(system.status, 'failed');
+  });
+
   test('an unbuilt compiled extension is a missing dependency; reclassifying twice changes nothing more', () => {
     const ext = failed({ type: 'ModuleNotFoundError', message: "No module named 'control._fast'" });
     const blocks = blocksOf(ext);
