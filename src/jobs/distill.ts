@@ -31,8 +31,8 @@ import { topLevelPackages } from '../distill/packages.js';
 import { environmentRequirements, runtimeRequirements } from '../distill/requirements.js';
 import { selectSymbols } from '../distill/select.js';
 import { repoPurpose } from '../distill/summary.js';
-import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
-import { reclassifyRuns } from '../validate/classify.js';
+import { failureWarning, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
+import { reclassifyRuns, type ReclassifyContext } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
@@ -43,7 +43,7 @@ import { readLock, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
 import { providerImportRoots } from '../library/providers.js';
 import { snapshotFiles } from '../library/snapshot.js';
-import { manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
+import { attemptedInstalls, constraintsOf, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
 import { stageSnapshot } from './stage.js';
 
 export interface DistillServices {
@@ -235,7 +235,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const snapshot = snapshotFiles(walk, packageNames, { maxFileBytes: config.snapshotMaxFileBytes, maxDataBytes: config.snapshotMaxDataBytes });
   skipped.unshift(...snapshot.left);
   const providerRoots = providerImportRoots(requirements, services.libraries(), name);
-  const reclassify = { filePaths, providerRoots };
+  const reclassify: ReclassifyContext = { filePaths, providerRoots, constraints: constraintsOf(requirementSpecs) };
   const envMode = req.environment ?? 'auto';
   const builder = services.environments ?? null;
   const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot.files) : null;
@@ -263,6 +263,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       };
       run = await prepareRuns(builder, envInput, importRoots.map((r) => path.join(stage.dir, r)), { mode: envMode, signal, onProgress: progress });
       warnings.push(...environmentWarnings(run));
+      reclassify.installed = installedVersions(run);
     }
     const absImportRoots = [...run.importRoots, ...providerRoots];
     let mismatched = 0;
@@ -308,6 +309,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       // Counted only now, after every reclassification, so it counts real failures.
       const failed = failureWarning(blocks);
       if (failed) warnings.push(failed);
+      warnings.push(...skipWarnings(blocks, { filePaths, attempted: attemptedInstalls(run) }));
       if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
     }
   } finally {
