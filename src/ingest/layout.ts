@@ -92,13 +92,30 @@ function normDir(dir: string): string {
 
 /** package_dir entries and find_packages folders, from the first metadata file that declares any. */
 function declaredPackageDirs(meta: Meta): { dirs: Mapping[]; where: string[]; from: string } {
-  const tool = asTable(asTable(meta.pyproject?.doc.tool)?.setuptools);
+  const pyTool = asTable(meta.pyproject?.doc.tool);
+  const tool = asTable(pyTool?.setuptools);
   if (meta.pyproject && tool) {
     const pd = asTable(tool['package-dir'] ?? tool.package_dir);
     const dirs = pd ? Object.entries(pd).flatMap(([k, v]) => (typeof v === 'string' ? [{ pkg: k, dir: normDir(v) }] : [])) : [];
     const find = asTable(asTable(tool.packages)?.find);
     const where = asStrings(find?.where).map(normDir);
     if (dirs.length || where.length) return { dirs, where, from: meta.pyproject.file };
+  }
+  // Poetry's packages = [{ include = "pkg", from = "lib" }] and hatch's wheel packages = ["python/pkg"].
+  if (meta.pyproject && pyTool) {
+    const poetry = Array.isArray(asTable(pyTool.poetry)?.packages) ? (asTable(pyTool.poetry)!.packages as unknown[]) : [];
+    const dirs: Mapping[] = poetry.flatMap((e) => {
+      const t = asTable(e);
+      const include = typeof t?.include === 'string' ? t.include : '';
+      const from = typeof t?.from === 'string' ? normDir(t.from) : '';
+      return IDENTIFIER.test(include) ? [{ pkg: include, dir: from ? `${from}/${include}` : include }] : [];
+    });
+    const wheel = asTable(asTable(asTable(asTable(pyTool.hatch)?.build)?.targets)?.wheel);
+    for (const p of asStrings(wheel?.packages).map(normDir)) {
+      const base = p.slice(p.lastIndexOf('/') + 1);
+      if (IDENTIFIER.test(base)) dirs.push({ pkg: base, dir: p });
+    }
+    if (dirs.length) return { dirs, where: [], from: meta.pyproject.file };
   }
   const cfg = meta.setupCfg;
   if (cfg) {

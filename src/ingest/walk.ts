@@ -1,6 +1,7 @@
 /**
  * Lists a repository's files with a role each (library, test, example, ...), leaving out tool and environment
- * folders, what the repository's .gitignore files exclude, oversized and binary files, and symlinks. Nothing is
+ * folders, what the repository's .gitignore files exclude, oversized and binary files (withheld: listed apart for
+ * the snapshot), and symlinks. Then the metadata files are read once and the layout found (layout.ts). Nothing is
  * executed; files are only sized and sniffed.
  */
 import { promises as fs, type Dirent } from 'node:fs';

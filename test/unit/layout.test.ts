@@ -101,6 +101,17 @@ describe('layout detection edge cases', () => {
     assert.deepEqual((await walk(root)).importRoots, ['src']);
   });
 
+  test("poetry's packages from= and hatch's wheel packages are declared layouts too", async () => {
+    const poetry = await makeRepo({ 'pyproject.toml': '[tool.poetry]\nname = "x"\npackages = [{ include = "wavekit", from = "lib" }]\n', 'lib/wavekit/__init__.py': '', 'lib/wavekit/a.py': '' });
+    const p = await walk(poetry);
+    assert.deepEqual(p.importRoots, ['lib']);
+    assert.equal(modules(p)['lib/wavekit/a.py'], 'wavekit.a');
+    const hatch = await makeRepo({ 'pyproject.toml': '[tool.hatch.build.targets.wheel]\npackages = ["bindings/python/gridder"]\n', 'bindings/python/gridder/__init__.py': '', 'bindings/python/gridder/g.py': '' });
+    const h = await walk(hatch);
+    assert.deepEqual(h.importRoots, ['bindings/python']);
+    assert.equal(modules(h)['bindings/python/gridder/g.py'], 'gridder.g');
+  });
+
   test('find_packages(where=...) in setup.cfg is a root; python/<pkg> and lib/<pkg> are found from the files', async () => {
     const cfg = await makeRepo({ 'setup.cfg': '[options]\npackages = find:\n\n[options.packages.find]\nwhere = source\n', 'source/pkg/__init__.py': '' });
     assert.deepEqual((await walk(cfg)).importRoots, ['source']);
