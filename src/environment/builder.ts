@@ -79,8 +79,12 @@ export class EnvironmentBuilder {
 
   constructor(private readonly deps: EnvironmentDeps) {}
 
-  /** The key of an environment: what goes into it. Two libraries with the same key share one environment. */
-  async keyOf(input: EnvironmentInput, base: InterpreterInfo, fromLock: string | null): Promise<string> {
+  /**
+   * The key of an environment: what goes into it. Two libraries with the same key share one environment. The
+   * lock is not part of it: it decides the versions when the environment is (re)built, and an environment made
+   * from the same inputs is reused whatever lock asked for it.
+   */
+  async keyOf(input: EnvironmentInput, base: InterpreterInfo): Promise<string> {
     const files = await listFiles(input.projectDir);
     const h = createHash('sha256');
     h.update(
@@ -92,7 +96,6 @@ export class EnvironmentBuilder {
         files,
         requirements: [...input.requirements].sort(),
         extras: [...input.settings.extras].sort(),
-        lock: fromLock ? lockHash(fromLock) : null,
       }),
     );
     return h.digest('hex').slice(0, 24);
@@ -115,7 +118,7 @@ export class EnvironmentBuilder {
     if ('error' in base) throw new CodedistillError('interpreter_missing', base.error, 'Pass a working interpreter (--python) or set CODEDISTILL_PYTHON.');
     // upgrade ignores the lock; auto and rebuild make the locked versions again.
     const fromLock = opts.mode === 'upgrade' ? null : input.previousLock;
-    const key = await this.keyOf(input, base, fromLock);
+    const key = await this.keyOf(input, base);
     const existing = opts.mode === 'auto' ? await this.load(key) : null;
     if (existing) {
       const ref = refOf(existing, python, await modulesOf(existing.dir));
