@@ -110,6 +110,18 @@ const DISTRIBUTIONS: Readonly<Record<string, string>> = {
   bluetooth: 'PyBluez',
   visa: 'PyVISA',
   pydispatch: 'PyDispatcher',
+  skbuild: 'scikit-build',
+  skrf: 'scikit-rf',
+  sklearn_extra: 'scikit-learn-extra',
+  imblearn: 'imbalanced-learn',
+  quaternion: 'numpy-quaternion',
+  shapefile: 'pyshp',
+  wrf: 'wrf-python',
+  gribapi: 'eccodes',
+  vcf: 'PyVCF',
+  hid: 'hidapi',
+  can: 'python-can',
+  alsaaudio: 'pyalsaaudio',
 };
 
 /** Other distributions that provide the same import (normalised); a declared one of these is preferred. */

@@ -29,6 +29,8 @@ const PATTERNS: RegExp[] = [
   new RegExp(String.raw`['"\x60\u2018\u201c](${NAME})['"\x60\u2019\u201d] (?:is|was) (?:required|needed|not installed|missing|not available)`, 'i'),
   // "please install pint", "pip install pint", "conda install -c conda-forge pint"
   new RegExp(String.raw`\b(?:please|you (?:must|need to|should)|pip|pip3|conda(?: install -c \S+)?|mamba) install (?:the )?(?:${KIND} )?${Q}(${NAME})${Q}`, 'i'),
+  // pandas: "Missing optional dependency 'openpyxl'.  Use pip or conda to install openpyxl."
+  new RegExp(String.raw`\bmissing (?:optional |required )?(?:dependency|package|module) ${Q}(${NAME})${Q}`, 'i'),
   // "cvxopt required for passivity module", "cvxopt is required" (the message starts with the name)
   new RegExp(String.raw`^${Q}(${NAME})${Q} (?:is )?(?:required|needed)\b`, 'i'),
   // "can't find slycot module 'sb03md'", "could not find the package pint"

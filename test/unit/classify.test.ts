@@ -93,6 +93,20 @@ describe('classifyOutcome: environment problems are skipped with a reason', () =
     assert.equal(r.missingModule, 'slycot');
   });
 
+  test("a library's own optional dependency (pandas asking for openpyxl) is an optional extra too", () => {
+    const r = classify(
+      tb(
+        `  File "${S}", line 3, in <module>`,
+        '    df.to_excel("out.xlsx")',
+        `  File "${SITE}/pandas/compat/_optional.py", line 138, in import_optional_dependency`,
+        '    raise ImportError(msg)',
+        "ImportError: Missing optional dependency 'openpyxl'.  Use pip or conda to install openpyxl.",
+      ),
+    );
+    assert.equal(r.skipReason, 'optional_extra');
+    assert.equal(r.missingModule, 'openpyxl');
+  });
+
   test('a guard naming a package that is installed, or an ImportError of the package itself, stays a failure', () => {
     const installed = classify(
       tb(`  File "${S}", line 2, in <module>`, '    f()', `  File "${ROOT}/control/x.py", line 9, in f`, '    raise ImportError("plotting requires matplotlib")', 'ImportError: plotting requires matplotlib'),

@@ -33,6 +33,9 @@ describe('python/distributions', () => {
       ['absl.flags', 'absl-py'],
       ['Cryptodome.Cipher', 'pycryptodomex'],
       ['dns.resolver', 'dnspython'],
+      ['imblearn.over_sampling', 'imbalanced-learn'],
+      ['quaternion', 'numpy-quaternion'],
+      ['shapefile', 'pyshp'],
     ];
     for (const [mod, want] of cases) assert.equal(installNameFor(mod), want, mod);
   });

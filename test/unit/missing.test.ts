@@ -57,6 +57,7 @@ test('a guard that starts with the package, or says it cannot find it, names it'
   assert.equal(requiredPackageOf(imp("can't find slycot module 'mb03rd'")), 'slycot');
   assert.equal(requiredPackageOf(imp('Could not find the package h5py')), 'h5py');
   assert.equal(requiredPackageOf(imp('plotting requires matplotlib.')), 'matplotlib');
+  assert.equal(requiredPackageOf(imp("Missing optional dependency 'openpyxl'.  Use pip or conda to install openpyxl.")), 'openpyxl');
   // A version, or a phrase that names no package, is not a guard.
   assert.equal(requiredPackageOf(imp('requires numpy>=1.20')), null);
   assert.equal(requiredPackageOf(imp('this function requires a square matrix')), null);
