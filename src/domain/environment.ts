@@ -41,7 +41,7 @@ export const PackageInstall = z.object({
   name: z.string().nullable().describe('Distribution name of the built package.'),
   version: z.string().nullable(),
   message: z.string().describe('One sentence: what was built, or why not and what to do.'),
-  dataFilesAdded: z.number().int().default(0).describe('Package data files the build left out, copied from the snapshot next to the installed modules.'),
+  dataFilesAdded: z.number().int().default(0).describe('Package files the build left out (data, subpackages a git file finder would have listed), copied from the snapshot into the installed package.'),
 });
 export type PackageInstall = z.infer<typeof PackageInstall>;
 

@@ -22,7 +22,8 @@ import type { BuildSandbox, InterpreterInfo } from '../validate/types.js';
 import { overlayPackageData } from './data-overlay.js';
 import { installFailureReason, type Installer } from './installer.js';
 import { lockChanges, lockHash, pinsToInstall, renderLock } from './lock.js';
-import { buildPlan, buildWheel, stageProject } from './package-build.js';
+import { withBuildLock } from './build-lock.js';
+import { BUILD_TIMEOUT_MS, buildPlan, buildWheel, stageProject } from './package-build.js';
 import { installedIn, sitePackagesOf, topLevelNames } from './site.js';
 import { requirementSatisfied } from './satisfied.js';
 
@@ -127,7 +128,20 @@ export class EnvironmentBuilder {
     }
     let p = this.inFlight.get(key);
     if (!p) {
-      p = this.build(key, input, base, python, fromLock, opts).finally(() => this.inFlight.delete(key));
+      const dir = path.join(this.deps.envsDir, key);
+      p = withBuildLock(
+        dir,
+        BUILD_TIMEOUT_MS,
+        async () => {
+          // Another process may have made it while this one waited for the lock.
+          const made = opts.mode === 'auto' ? await this.load(key) : null;
+          if (!made) return this.build(key, input, base, python, fromLock, opts);
+          const ref = refOf(made, python, await modulesOf(made.dir));
+          this.deps.sandbox.registerEnvironment(ref);
+          return { record: made, ref, outcome: outcomeOf(made, 'reused', 0, input.previousLock) };
+        },
+        opts.signal,
+      ).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, p);
     }
     const made = await p;
@@ -202,7 +216,16 @@ export class EnvironmentBuilder {
       progress(3, `installing build requirements: ${plan.requires.join(', ')}`);
       const bd = await installer.install(envPython, plan.requires, { target: buildDeps, signal });
       log.push(`$ install --target build-deps ${plan.requires.join(' ')}\n${bd.output}`);
-      if (!bd.ok) {
+      let got = bd.ok;
+      if (!bd.ok && plan.requires.length > 1) {
+        // One missing build requirement must not cost the others (a newer setuptools is often what matters).
+        for (const r of plan.requires) {
+          const one = await installer.install(envPython, [r], { target: buildDeps, signal });
+          log.push(`$ install --target build-deps ${r}\n${one.output}`);
+          got ||= one.ok;
+        }
+      }
+      if (!got) {
         const afterReqs = new Map([...baseVersions, ...versionsOfInstalled(await installedIn(site))]);
         const unmet = plan.requires.filter((r) => requirementSatisfied(r, afterReqs) === false);
         logger.debug(`build requirements not installed (${installFailureReason(bd.output)}); building with the environment's own${unmet.length ? `, which lacks ${unmet.join(', ')}` : ''}`);
@@ -236,7 +259,7 @@ export class EnvironmentBuilder {
             status: 'installed',
             name: wheel.name,
             version: wheel.version,
-            message: `${wheel.name} ${wheel.version} built from the snapshot and installed${added.length ? `; ${added.length} package data files the build left out were copied from the snapshot` : ''}`,
+            message: `${wheel.name} ${wheel.version} built from the snapshot and installed${added.length ? `; ${added.length} package files the build left out (data, subpackages) were copied from the snapshot` : ''}`,
             dataFilesAdded: added.length,
           };
         }

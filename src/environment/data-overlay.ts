@@ -1,15 +1,17 @@
 /**
- * Package data the build left out, put back from the snapshot. A project that lists its data through
- * setuptools_scm's git file finder, or not at all, builds a wheel without it when there is no .git (a snapshot
- * has none), and the package then fails with FileNotFoundError on its own bundled tables. Only files missing
- * from the installed package are copied, never over what the wheel installed.
+ * Package files the build left out, put back from the snapshot. A project that lists its files through
+ * setuptools_scm's git file finder (`packages = ["pkg"]` plus every tracked file under it as package data), or
+ * not at all, builds a wheel without its data and even without its subpackages when there is no .git (a
+ * snapshot has none): the package then fails with FileNotFoundError on its bundled tables, or with
+ * ModuleNotFoundError on pkg.sub. What a checkout's build would have taken is copied; only files missing from
+ * the installed package, never over what the wheel installed, and never build products.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
-const NOT_DATA = /\.(py|pyc|pyo|pyx|pxd|pxi|c|h|cc|cpp|cxx|hpp|so|pyd|o|a)$/i;
+const BUILD_PRODUCT = /\.(pyc|pyo|so|pyd|o|a|dll|dylib)$/i;
 
-/** Copy the snapshot's data files of `packages` (under `roots` of `projectDir`) missing from `sitePackages`. */
+/** Copy the snapshot's files of `packages` (under `roots` of `projectDir`) missing from `sitePackages`. */
 export async function overlayPackageData(projectDir: string, roots: string[], packages: string[], sitePackages: string): Promise<string[]> {
   const added: string[] = [];
   const copyMissing = async (from: string, to: string, rel: string): Promise<void> => {
@@ -19,7 +21,7 @@ export async function overlayPackageData(projectDir: string, roots: string[], pa
       const src = path.join(from, e.name);
       const dest = path.join(to, e.name);
       if (e.isDirectory()) await copyMissing(src, dest, `${rel}/${e.name}`);
-      else if (e.isFile() && !NOT_DATA.test(e.name) && !(await fsp.stat(dest).catch(() => null))) {
+      else if (e.isFile() && !BUILD_PRODUCT.test(e.name) && !(await fsp.stat(dest).catch(() => null))) {
         await fsp.mkdir(to, { recursive: true });
         await fsp.copyFile(src, dest);
         added.push(`${rel}/${e.name}`);

@@ -152,10 +152,10 @@ export function installFailureReason(output: string): string {
   const versions = /Could not find a version that satisfies the requirement (\S+) \(from versions: ([^)]*)\)/.exec(text);
   if (versions) {
     const v = versions[2]!.trim();
-    return v === 'none' ? 'not found as a wheel in the configured index or wheel folders' : `no wheel matches ${versions[1]} (available: ${v.length > 120 ? `${v.slice(0, 120)}…` : v})`;
+    return v === 'none' ? 'not found as a wheel in the configured index or wheel folders (or the index did not answer)' : `no wheel matches ${versions[1]} (available: ${v.length > 120 ? `${v.slice(0, 120)}…` : v})`;
   }
   if (/No matching distribution found|not found in the package registry|No solution found|Because .* was not found/i.test(text)) {
-    return 'not found as a wheel in the configured index or wheel folders';
+    return 'not found as a wheel in the configured index or wheel folders (or the index did not answer)';
   }
   if (/ResolutionImpossible|conflicting dependencies|unsatisfiable/i.test(text)) return 'its version constraints conflict with other requirements';
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(WARNING|DEPRECATION|notice)/i.test(l));

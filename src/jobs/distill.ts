@@ -230,7 +230,12 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const importRoots = walk.importRoots.length ? walk.importRoots : [''];
   const requirements = runtimeRequirements(declared, blocks, packageNames);
   const settings = settingsOf(existing?.manifest, { python: req.python, extras: req.extras });
-  const requirementSpecs = environmentRequirements(declared, blocks, packageNames, settings.extras);
+  // A module that is a file of the repository (examples/pvtol.py for `import pvtol`) is never asked of an index.
+  const packageDirs = new Set(walk.files.filter((f) => f.path.endsWith('/__init__.py')).map((f) => path.posix.dirname(f.path)));
+  const repoModules = walk.files
+    .filter((f) => f.language === 'python' && f.path.endsWith('.py') && !packageDirs.has(path.posix.dirname(f.path)))
+    .map((f) => path.posix.basename(f.path, '.py'));
+  const requirementSpecs = environmentRequirements(declared, blocks, [...packageNames, ...repoModules], settings.extras);
   // What the library keeps of the repository; files a cap left out are named first, so the list's limit keeps them.
   const snapshot = snapshotFiles(walk, packageNames, { maxFileBytes: config.snapshotMaxFileBytes, maxDataBytes: config.snapshotMaxDataBytes });
   skipped.unshift(...snapshot.left);
@@ -278,6 +283,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
         signal,
         onProgress: progress,
         python: run.python,
+        layoutRoot: stage?.dir ?? src.root,
       });
       mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
       warnings.push(...validated.warnings);

@@ -113,9 +113,12 @@ export function attemptedInstalls(run: RunSetting): Map<string, string> {
   return out;
 }
 
-/** What the runs saw installed (the lock's versions), for judging unmet constraints; absent without a lock. */
+/**
+ * What the runs saw installed (the lock's versions) for judging unmet constraints, the repository's own package
+ * left out (what it lacks is its own failure); absent without a lock.
+ */
 export function installedVersions(run: RunSetting): Map<string, string> | undefined {
-  return run.record ? lockVersions(run.record.lock) : undefined;
+  return run.record ? lockVersions(run.record.lock, false) : undefined;
 }
 
 /** The constraints among PEP 508 requirements ("scipy>=1.15" → scipy, >=1.15), markers and extras left out. */

@@ -11,7 +11,7 @@ import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js
 import type { RunStatus } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
-import { importRootsOf, readLock, snapshotOf, writeLibrary } from '../library/files.js';
+import { importRootsOf, readLock, snapshotOf, SOURCE_DIR, writeLibrary } from '../library/files.js';
 import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
 import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
@@ -120,6 +120,7 @@ export async function revalidateLibrary(
     signal: opts.signal,
     onProgress: opts.onProgress,
     python: opts.python,
+    layoutRoot: path.join(lib.dir, SOURCE_DIR),
   });
 
   if (opts.llm) {

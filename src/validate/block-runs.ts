@@ -14,7 +14,7 @@ import { pool } from '../kernel/pool.js';
 import { throwIfAborted } from '../kernel/errors.js';
 import { importedTopModules } from '../python/syntax.js';
 import { missingModulesWarning, type MissingModulesOptions } from './missing.js';
-import type { RunRequest, Runner } from './types.js';
+import type { ExampleLayout, RunRequest, Runner } from './types.js';
 
 export const DEFAULT_MAX_EXAMPLES_PER_BLOCK = 2;
 
@@ -36,6 +36,23 @@ export interface RunExamplesOptions {
   onProgress?: (p: Progress) => void;
   /** Interpreter the examples run with (the repository's environment); the runner's own when absent. */
   python?: string;
+  /**
+   * The repository's files as the library keeps them (its snapshot): mined examples run laid out in it, as
+   * the file they came from would (ExampleLayout); absent: in an empty scratch folder.
+   */
+  layoutRoot?: string;
+}
+
+/**
+ * Where an example runs in its repository: a test beside its test file with the repository root as working
+ * folder (pytest's rootdir), a script or notebook in its own folder (as a user runs it), the rest at the root.
+ */
+export function exampleLayout(ex: Example, root: string): ExampleLayout | undefined {
+  if (!ex.path || ex.source === 'import' || ex.source === 'generated') return undefined;
+  const dir = ex.path.includes('/') ? ex.path.slice(0, ex.path.lastIndexOf('/')) : '';
+  if (ex.source === 'test') return { root, dir, cwd: '' };
+  if (ex.source === 'script' || ex.source === 'notebook') return { root, dir, cwd: dir };
+  return { root, dir: '', cwd: '' };
 }
 
 export interface RunExamplesResult {
@@ -150,6 +167,7 @@ export async function runBlockExamples(blocks: Block[], runner: Runner, opts: Ru
     expectedOutput: job.expected,
     signal,
     python: opts.python,
+    layout: opts.layoutRoot && job.targets[0] ? exampleLayout(job.targets[0], opts.layoutRoot) : undefined,
   });
 
   // Largest group first: it sets the pace; the small ones fill in after it.

@@ -119,14 +119,27 @@ function moduleLackingSomething(error: PythonError): string | null {
 }
 
 function unmetConstraint(error: PythonError, facts: EnvironmentFacts): EnvironmentSkip | null {
-  if (!facts.constraints?.length || !facts.installed) return null;
+  if (!facts.installed) return null;
   const mod = moduleLackingSomething(error);
   if (!mod) return null;
   const dist = distributionForImport(mod);
   const version = facts.installed.get(dist);
   if (!version) return null;
-  const unmet = facts.constraints.filter((c) => normaliseDistName(c.name) === dist && satisfies(version, c.spec) === false);
-  if (!unmet.length) return null;
+  const declared = (facts.constraints ?? []).filter((c) => normaliseDistName(c.name) === dist);
+  const unmet = declared.filter((c) => satisfies(version, c.spec) === false);
+  if (!unmet.length) {
+    // The declared range is met, yet the installed release lacks what the code imports: the repository was
+    // written against another release than it declares (often a newer one from its own git).
+    if (!/(?:^|\.)ImportError$/.test(error.type)) return null;
+    const said = declared.length ? ` (it declares ${dist}${declared.map((c) => c.spec.trim()).join(',')})` : '';
+    return {
+      reason: 'unmet_constraint',
+      module: dist,
+      message:
+        `environment problem: the installed ${dist} ${version} lacks what the code imports (${describePythonError(error)}); ` +
+        `the repository needs another release of ${dist} than it declares${said}: install the one it was written against to run this code.`,
+    };
+  }
   const wanted = `${dist}${unmet.map((c) => c.spec.trim()).join(',')}`;
   return {
     reason: 'unmet_constraint',

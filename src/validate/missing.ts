@@ -7,6 +7,7 @@
  * Only phrasings that name the package unambiguously count; anything else stays an ordinary failure, because
  * calling a real bug "skipped" would hide it.
  */
+import path from 'node:path';
 import type { PythonError, RunRecord } from '../domain/validation.js';
 import { installNameFor, normaliseDistName } from '../python/distributions.js';
 
@@ -105,10 +106,15 @@ const MODULE_FILE = /(?:^|\/)([A-Za-z_]\w*)(?:\.py|\/__init__\.py|\.pyx|\.pxd|\.
  */
 export function repositoryFileOf(module: string, filePaths: readonly string[]): string | null {
   const top = module.split('.')[0] ?? module;
+  const packages = new Set(filePaths.filter((p) => p === '__init__.py' || p.endsWith('/__init__.py')).map((p) => path.posix.dirname(p)));
   let best: string | null = null;
   for (const p of filePaths) {
     const m = MODULE_FILE.exec(p);
     if (!m || m[1] !== top) continue;
+    // Only a module in a folder that is not a package is top-level when its folder is on the path: pint/matplotlib.py
+    // is pint.matplotlib, never the matplotlib an example imports.
+    const folder = path.posix.dirname(p.endsWith('/__init__.py') ? path.posix.dirname(p) : p);
+    if (packages.has(folder)) continue;
     if (best === null || p.length < best.length) best = p;
   }
   return best;

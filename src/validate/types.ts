@@ -16,6 +16,20 @@ export interface RunRequest {
    * dependencies); the runner's configured interpreter when absent.
    */
   python?: string;
+  /**
+   * Where an example sits in its repository (batches only): the snippet runs as a file in `dir`, so helper
+   * modules beside it import and paths relative to its __file__ resolve, with `cwd` as the working folder
+   * (paths relative to where a user runs it resolve). Both are relative to `root`, the library's snapshot,
+   * which is shown read-only; its files appear around the snippet as links, and what the code writes stays in
+   * the scratch folder.
+   */
+  layout?: ExampleLayout;
+}
+
+export interface ExampleLayout {
+  root: string;
+  dir: string;
+  cwd: string;
 }
 
 export interface BatchOptions {

@@ -240,6 +240,15 @@ describe('reclassifyRuns: declared constraints the environment does not meet', (
     assert.equal(name.status, 'failed');
   });
 
+  test('a name the installed release lacks, although the declared range is met, is an environment problem that says so', () => {
+    const newer = failed({ type: 'ImportError', message: "cannot import name 'BWG_integers' from 'fluids.piping' (/env/fluids/piping.py)" });
+    const f = { ...facts, constraints: [...facts.constraints, { name: 'fluids', spec: '>=1.1.0' }], installed: new Map([...facts.installed, ['fluids', '1.3.1']]) };
+    reclassifyRuns(blocksOf(newer), f);
+    assert.equal(newer.status, 'skipped');
+    assert.equal(newer.skipReason, 'unmet_constraint');
+    assert.match(newer.message, /^environment problem: the installed fluids 1\.3\.1 lacks what the code imports .*another release of fluids than it declares \(it declares fluids>=1\.1\.0\)/);
+  });
+
   test('a helper module of the repository is said to be one, and a data file the repository has is named', () => {
     const helper: RunRecord = {
       ...failed({ type: 'ModuleNotFoundError', message: "No module named 'pvtol'" }),

@@ -54,7 +54,7 @@ test('a requirement is satisfied by the installed versions when its constraint h
 test('installer output becomes a reason a person can act on', () => {
   assert.equal(
     installFailureReason('ERROR: Could not find a version that satisfies the requirement nosuch (from versions: none)\nERROR: No matching distribution found for nosuch'),
-    'not found as a wheel in the configured index or wheel folders',
+    'not found as a wheel in the configured index or wheel folders (or the index did not answer)',
   );
   assert.match(installFailureReason('ERROR: Could not find a version that satisfies the requirement scipy>=9 (from versions: 1.10.1, 1.11.0)'), /no wheel matches scipy>=9 \(available: 1\.10\.1, 1\.11\.0\)/);
   const dns = installFailureReason("WARNING: Retrying ... Failed to establish a new connection: [Errno -2] Name or service not known')': /simple/x/ https://user:secret@pypi.example/simple/x/");

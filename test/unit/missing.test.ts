@@ -110,4 +110,9 @@ test('repositoryFileOf finds a module file, a package or an extension source, sh
   assert.equal(repositoryFileOf('pvtol', files), 'examples/pvtol.py');
   assert.equal(repositoryFileOf('pkg.sub', files), 'pkg/__init__.py');
   assert.equal(repositoryFileOf('numpy', files), null);
+  // A module inside a package is that package's submodule, not a top-level module of the same name.
+  const pint = ['pint/__init__.py', 'pint/matplotlib.py', 'pint/facets/__init__.py', 'pint/facets/numpy/__init__.py'];
+  assert.equal(repositoryFileOf('matplotlib', pint), null);
+  assert.equal(repositoryFileOf('numpy', pint), null);
+  assert.equal(repositoryFileOf('pint', pint), 'pint/__init__.py');
 });

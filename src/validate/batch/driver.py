@@ -337,7 +337,7 @@ def _main():
             pass
         return 1
 
-    def run_snippet():
+    def run_snippet(snippet_path):
         import types
         import importlib.machinery
         main = types.ModuleType("__main__")
@@ -372,6 +372,35 @@ def _main():
             return 1
         return 0
 
+    def lay_out(layout):
+        """The repository around the snippet: the folders from the scratch root down to the example's own are made
+        here, every other entry of the snapshot is a link to it (read-only). Relative paths, __file__-relative
+        paths and helper modules beside the example then resolve as in a checkout, and writes stay in scratch."""
+        root = layout["root"]
+        parts = [p for p in layout["dir"].split("/") if p]
+        src, dst = root, scratch
+        for k in range(len(parts) + 1):
+            nxt = parts[k] if k < len(parts) else None
+            try:
+                names = os.listdir(src)
+            except OSError:
+                names = []
+            for name in names:
+                if name == nxt or name == "snippet.py" or name == JOB_FILE:
+                    continue
+                p = os.path.join(dst, name)
+                if not os.path.lexists(p):
+                    os.symlink(os.path.join(src, name), p)
+            if nxt is None:
+                break
+            src, dst = os.path.join(src, nxt), os.path.join(dst, nxt)
+            if not os.path.isdir(dst):
+                os.mkdir(dst)
+        cwd = os.path.join(scratch, layout["cwd"]) if layout["cwd"] else scratch
+        if not os.path.isdir(cwd):
+            cwd = dst
+        return os.path.join(dst, "snippet.py"), cwd
+
     def child(ex, out_fd, err_fd):
         code = 70
         try:
@@ -394,8 +423,8 @@ def _main():
             libc.prctl(1, signal.SIGKILL, 0, 0, 0)
             if os.getppid() != me:
                 _exit(70)
-            os.chdir(scratch)
-            code = run_snippet()
+            os.chdir(ex_cwd)
+            code = run_snippet(ex_snippet)
             try:
                 import threading
                 threading._shutdown()
@@ -469,7 +498,14 @@ def _main():
             fatal("cannot restore what the preload wrote: %s" % (e,))
         if not drop_ipc():
             fatal("SysV IPC objects could not be removed")
-        with open(snippet_path, "wb") as f:
+        ex_snippet, ex_cwd = snippet_path, scratch
+        layout = ex.get("layout")
+        if layout:
+            try:
+                ex_snippet, ex_cwd = lay_out(layout)
+            except OSError:
+                ex_snippet, ex_cwd = snippet_path, scratch
+        with open(ex_snippet, "wb") as f:
             f.write(ex["code"].encode("utf-8"))
         for name, content in ex["files"]:
             dest = os.path.join(scratch, name)

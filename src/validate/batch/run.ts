@@ -21,6 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { RunRecord } from '../../domain/validation.js';
 import { cancelled, CodedistillError, errorMessage, throwIfAborted } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/log.js';
@@ -74,6 +75,15 @@ interface Item {
   code: string;
   files: Array<[string, string]>;
   timeoutMs: number;
+  layout: { root: string; dir: string; cwd: string } | null;
+}
+
+/** A relative folder inside the snapshot, or null when it would leave it. */
+function insideRel(rel: string): string | null {
+  const norm = path.posix.normalize(rel || '.');
+  if (norm === '.') return '';
+  if (path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || norm.includes('\0')) return null;
+  return norm.replace(/\/$/, '');
 }
 
 function sameRoots(a: string[], b: string[]): boolean {
@@ -109,7 +119,17 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
   const alone: Item[] = [];
   for (const [index, req] of reqs.entries()) {
     const files = host.checkFiles(req.files ?? {});
-    const item = { index, req, code: req.code, files, timeoutMs: host.clampTimeout(req.timeoutMs ?? opts.timeoutMs) };
+    let layout: Item['layout'] = null;
+    if (req.layout) {
+      const [root] = await host.checkImportRoots([req.layout.root]);
+      const dir = insideRel(req.layout.dir);
+      const cwd = insideRel(req.layout.cwd);
+      if (dir === null || cwd === null) {
+        throw new CodedistillError('invalid_input', `Example layout "${req.layout.dir}" / "${req.layout.cwd}" leaves its snapshot.`, 'Pass folders relative to the snapshot.');
+      }
+      layout = { root: root!, dir, cwd };
+    }
+    const item = { index, req, code: req.code, files, timeoutMs: host.clampTimeout(req.timeoutMs ?? opts.timeoutMs), layout };
     const own = req.importRoots ? await host.checkImportRoots(req.importRoots) : null;
     const otherPython = req.python !== undefined && req.python !== opts.python;
     if ((own && !sameRoots(own, importRoots)) || otherPython) alone.push(item);
@@ -195,7 +215,7 @@ async function driveChunk(
     killAfterBytes: host.killAfterBytes,
     preload: ctx.preload,
     preloadTimeoutS: PRELOAD_TIMEOUT_S,
-    examples: chunk.map((it) => ({ code: it.code, files: it.files, timeoutMs: it.timeoutMs })),
+    examples: chunk.map((it) => ({ code: it.code, files: it.files, timeoutMs: it.timeoutMs, layout: it.layout })),
   };
   const perSnippet = chunk.map((it) => it.timeoutMs + PER_SNIPPET_SLACK_MS);
   const startupMs = STARTUP_SLACK_MS + ctx.preload.length * PRELOAD_TIMEOUT_S * 1000;
@@ -210,6 +230,8 @@ async function driveChunk(
   const spec: LaunchSpec = {
     files: [[JOB_FILE, JSON.stringify(job)]],
     importRoots: ctx.importRoots,
+    // The snapshots examples are laid out in: readable, not on the import path.
+    readOnly: [...new Set(chunk.flatMap((it) => (it.layout ? [it.layout.root] : [])))],
     limits,
     command: (inside) => [env.interp.executable, '-c', DRIVER_SOURCE, inside],
     // Peak memory comes from each child's rusage; GNU time would also be one more process holding the pipe.
@@ -217,7 +239,7 @@ async function driveChunk(
   };
 
   return host.launch(env, spec, async (launch) => {
-    const snippetPath = `${launch.inside}/snippet.py`;
+    const snippetPath = (item: Item | undefined) => (item?.layout?.dir ? `${launch.inside}/${item.layout.dir}/snippet.py` : `${launch.inside}/snippet.py`);
     const started = Date.now();
     let next = 0;
     let fatal: string | null = null;
@@ -242,7 +264,7 @@ async function driveChunk(
           const item = chunk[m.i];
           if (!item || m.i !== next) return;
           next++;
-          const rec = host.classify(outcomeOf(m, host, snippetPath), {
+          const rec = host.classify(outcomeOf(m, host, snippetPath(item)), {
             interp: env.interp,
             sandbox: launch.sandbox,
             timeoutMs: item.timeoutMs,
