@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -92,4 +92,39 @@ export async function copyAsTaggedRepo(src: string, parent: string, tag: string)
   await git('commit', '-q', '-m', 'fixture');
   await git('tag', tag);
   return dest;
+}
+
+/**
+ * Why the environment tests cannot run here, or null: the apt packages .ci/run installs (python3 with venv, pip,
+ * setuptools, wheel, setuptools_scm and its headers; gcc; git).
+ */
+export async function missingBuildTools(python = '/usr/bin/python3'): Promise<string | null> {
+  if (!existsSync(python)) return `${python} is not installed`;
+  // setuptools before anything importing distutils (Debian's setuptools insists on replacing it first).
+  const check =
+    'import setuptools, setuptools_scm, wheel, venv, ensurepip, sysconfig, os, importlib.util as u\n' +
+    'assert u.find_spec("pip"), "no pip"\n' +
+    'assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")), "no Python.h"\n';
+  try {
+    await run(python, ['-c', check], { env: pipEnv() });
+  } catch (e) {
+    const last = ((e as { stderr?: string }).stderr ?? String(e)).trim().split('\n').pop();
+    return `${python} lacks a build tool of .ci/run (python3-venv, -pip, -setuptools, -wheel, -setuptools-scm, -dev): ${last}`;
+  }
+  for (const tool of ['gcc', 'git']) {
+    try {
+      await run(tool, ['--version']);
+    } catch {
+      return `${tool} is not installed`;
+    }
+  }
+  return null;
+}
+
+/** True when the test can go on; skips it where a prerequisite is missing, but fails under CI, which has them all. */
+export function prerequisitesOrSkip(t: { skip(message?: string): void }, missing: string | null): boolean {
+  if (!missing) return true;
+  if (process.env.CI === 'true') throw new Error(`CI must have the environment tests' prerequisites (.ci/run installs them): ${missing}`);
+  t.skip(missing);
+  return false;
 }

@@ -13,38 +13,14 @@ import { before, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { serveIndex } from '../helpers/index-server.js';
 import { fixture, tempDir } from '../helpers/tmp.js';
-import { buildWheelhouse, copyAsTaggedRepo, pipEnv } from '../helpers/wheelhouse.js';
+import { buildWheelhouse, copyAsTaggedRepo, missingBuildTools, pipEnv, prerequisitesOrSkip } from '../helpers/wheelhouse.js';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const envFixture = (name: string) => fixture(path.join('env', name));
 
-/** Why these tests cannot run here, or null: the apt packages of .ci/run (python3 and its build tools, gcc, git). */
-async function missingPrerequisite(): Promise<string | null> {
-  if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
-  try {
-    await run(PYTHON, ['-c', 'import setuptools, setuptools_scm, wheel, venv, ensurepip, sysconfig, os, importlib.util as u; assert u.find_spec("pip"), "pip"; assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")), "Python.h"'], { env: pipEnv() });
-  } catch (e) {
-    return `${PYTHON} lacks a build tool of .ci/run (python3-venv/pip/setuptools/wheel/setuptools-scm/dev): ${(e as { stderr?: string }).stderr?.trim().split('\n').pop() ?? String(e)}`;
-  }
-  for (const tool of ['gcc', 'git']) {
-    try {
-      await run(tool, ['--version']);
-    } catch {
-      return `${tool} is not installed`;
-    }
-  }
-  return null;
-}
-
-const missing = await missingPrerequisite();
-/** Skip where the prerequisites are missing, but never under CI, where .ci/run installs them. */
-function ready(t: TestContext): boolean {
-  if (!missing) return true;
-  if (process.env.CI === 'true') assert.fail(`CI must have the environment tests' prerequisites: ${missing}`);
-  t.skip(missing);
-  return false;
-}
+const missing = await missingBuildTools(PYTHON);
+const ready = (t: TestContext) => prerequisitesOrSkip(t, missing);
 
 const work = tempDir('cd-env-fixtures-');
 const wheelDir = path.join(work, 'wheels');
