@@ -18,6 +18,7 @@ export const FLOORS: ReadonlyArray<readonly string[]> = [
   ['parse'],
   ['distill'],
   ['validate'],
+  ['environment'],
   ['enrich'],
   ['library'],
   ['search'],

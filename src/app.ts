@@ -10,7 +10,7 @@ import type { LibraryInfo, PatternResult } from './domain/pattern.js';
 import { SearchQuery, type SearchResult } from './domain/search.js';
 import { SnippetRequest, type SnippetResult } from './domain/snippet.js';
 import { distillRepo } from './jobs/distill.js';
-import { errorMessage } from './kernel/errors.js';
+import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
 import { openIndex } from './search/store.js';
 import type { SearchIndex } from './search/types.js';
@@ -24,13 +24,22 @@ import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
 import { createLlmClient, type LlmClient } from './enrich/client.js';
 import { revalidateAndStore } from './jobs/revalidate.js';
+import { EnvironmentReport, EnvironmentRequest } from './domain/environment.js';
+import { EnvironmentBuilder } from './environment/builder.js';
+import { chooseInstaller } from './environment/installer.js';
+import { manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
+import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
+import path from 'node:path';
 
 export interface App {
   readonly config: Config;
   distill(req: DistillRequest, opts?: JobOptions): Promise<DistillReport>;
   search(input: unknown): Promise<SearchResult>;
   getPattern(id: string): Promise<PatternResult>;
-  validateSnippet(req: unknown, opts?: { signal?: AbortSignal }): Promise<SnippetResult>;
+  /** Runs in the library's environment when a library is named (building it first, with progress, if needed). */
+  validateSnippet(req: unknown, opts?: JobOptions): Promise<SnippetResult>;
+  /** Make, rebuild or upgrade a library's environment and store its lock with the library. */
+  environment(req: unknown, opts?: JobOptions): Promise<EnvironmentReport>;
   libraries(): Promise<LibraryInfo[]>;
   /** Re-run a library's examples in the current environment, store the new run records, report what changed. */
   revalidate(req: unknown, opts?: JobOptions): Promise<RevalidateReport>;
@@ -46,6 +55,8 @@ export interface AppServices {
   index: () => Promise<SearchIndex>;
   /** The optional language model for enrichment and repair; null when none is configured. */
   llm: LlmClient | null;
+  /** Makes each library's environment; absent or null: runs use the base interpreter and the snapshot. */
+  environments?: EnvironmentBuilder | null;
 }
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -61,10 +72,21 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 export function defaultServices(config: Config, logger: Logger): AppServices {
+  // One uid pool per process: concurrent sandboxes must never share a uid (and with it a process budget).
+  const runner = createPythonRunner(config, logger, createRunnerServices());
   return {
     parser: once(() => createParser()),
-    // One uid pool per process: concurrent sandboxes must never share a uid (and with it a process budget).
-    runner: createPythonRunner(config, logger, createRunnerServices()),
+    runner,
+    // The installer runs on the host with the user's own environment: pip's and uv's configuration apply as typed.
+    environments: config.environments
+      ? new EnvironmentBuilder({
+          envsDir: config.envsDir,
+          defaultPython: config.python,
+          sandbox: runner,
+          installer: chooseInstaller({ env: config.childEnv, cwd: config.home }),
+          logger,
+        })
+      : null,
     index: once(async () => {
       const embedder = await createEmbedder({
         model: config.model,
@@ -132,6 +154,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         existingLibrary: (name) => catalogue.get(name),
         libraries: () => catalogue.list(),
         libraryParentDir: config.userLibrariesDir,
+        environments: services.environments ?? null,
       }, opts);
       if (!report.unchanged) {
         // The library files are written; make the catalogue and the index see them before answering.
@@ -163,8 +186,10 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       if (req.library) {
         await catalogue.ready();
         const lib = catalogue.require(req.library);
-        importRoots = catalogue.runImportRoots(lib);
-        python = lib.manifest.python ?? undefined;
+        // The first snippet against a library makes its environment (later ones reuse it at once).
+        const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: 'auto', signal: opts.signal, onProgress: opts.onProgress });
+        importRoots = [...run.importRoots, ...catalogue.providerRoots(lib)];
+        python = run.python;
       }
       const record = await services.runner.run({ code: req.code, importRoots, timeoutMs: clampTimeout(req.timeoutMs), signal: opts.signal, python });
       return { ...record, library: req.library ?? null };
@@ -174,6 +199,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const req = RevalidateRequest.parse(input);
       await catalogue.ready();
       const lib = catalogue.require(req.library);
+      const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, signal: opts.signal, onProgress: opts.onProgress });
       const report = await revalidateAndStore(lib, services.runner, {
         ids: req.ids,
         timeoutMs: clampTimeout(req.timeoutMs),
@@ -182,11 +208,38 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         onProgress: opts.onProgress,
         llm: services.llm ?? undefined,
         extraImportRoots: catalogue.providerRoots(lib),
-        python: lib.manifest.python ?? undefined,
+        python: run.python,
+        importRoots: run.importRoots,
         libraryParentDir: config.userLibrariesDir,
+        environment: run.record ? { section: manifestEnvironment(run.input, run), lock: run.record.lock } : undefined,
       });
+      report.environment = run.outcome;
+      if (run.outcome.status === 'failed') report.warnings.unshift(run.outcome.message);
+      if (run.outcome.missing.length) report.warnings.push(`not installable into the environment: ${run.outcome.missing.map((m) => `${m.requirement} (${m.reason})`).join('; ')}; to install them: ${run.outcome.installCommand}`);
       if (report.libraryPath) await refresh(opts).catch((e) => report.warnings.push(`re-indexing failed: ${errorMessage(e)}`));
       return report;
+    },
+
+    async environment(input, opts = {}) {
+      const req = EnvironmentRequest.parse(input);
+      await catalogue.ready();
+      const lib = catalogue.require(req.library);
+      if (!services.environments) {
+        throw new CodedistillError('environment_failed', 'Library environments are switched off here (CODEDISTILL_ENVIRONMENTS=0).', 'Unset CODEDISTILL_ENVIRONMENTS to make them.');
+      }
+      const run = await prepareLibraryRuns(services.environments, lib, { mode: req.mode, python: req.python, extras: req.extras, signal: opts.signal, onProgress: opts.onProgress });
+      let lockPath: string | null = null;
+      const unchanged = run.record && lib.manifest.environment?.lockHash === run.record.lockHash && JSON.stringify(lib.manifest.environment?.settings) === JSON.stringify(run.input.settings);
+      if (run.record && unchanged && !lib.readonly) {
+        lockPath = path.join(lib.dir, LOCK_FILE);
+      } else if (run.record) {
+        // The lock and the settings are library files: a shipped library gets a user copy that holds them.
+        const manifest = { ...lib.manifest, environment: manifestEnvironment(run.input, run) };
+        const dir = await writeLibrary(config.userLibrariesDir, manifest, lib.blocks, await snapshotOf(lib), run.record.lock);
+        lockPath = path.join(dir, LOCK_FILE);
+        await refresh(opts).catch((e) => logger.warn(`re-indexing after the environment failed: ${errorMessage(e)}`));
+      }
+      return { library: lib.name, environment: run.outcome, python: run.ref?.python ?? null, lockPath };
     },
 
     async libraries() {

@@ -28,6 +28,10 @@ export interface Config {
   /** Allow downloading models from the hub. */
   allowRemoteModels: boolean;
   cacheDir: string;
+  /** Libraries' Python environments: $CODEDISTILL_HOME/envs/<key>/. */
+  envsDir: string;
+  /** Make an environment per library (CODEDISTILL_ENVIRONMENTS=0: runs use the base interpreter and the snapshot). */
+  environments: boolean;
   python: string;
   /** auto: bubblewrap when present, else refuse to run repository code unless allowUnsandboxed. */
   sandbox: 'auto' | 'bwrap' | 'none';
@@ -111,9 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     model: env.CODEDISTILL_MODEL || DEFAULT_MODEL,
     allowRemoteModels: boolFrom(env.CODEDISTILL_ALLOW_REMOTE_MODELS, !env.CODEDISTILL_MODEL_DIR),
     cacheDir: path.join(home, 'cache'),
+    envsDir: path.join(home, 'envs'),
     python: env.CODEDISTILL_PYTHON || 'python3',
     sandbox: sandbox as Config['sandbox'],
     allowUnsandboxed: boolFrom(env.CODEDISTILL_ALLOW_UNSANDBOXED, false),
+    environments: boolFrom(env.CODEDISTILL_ENVIRONMENTS, true),
     timeoutMs: intFrom(env.CODEDISTILL_TIMEOUT_MS, 20_000, 'CODEDISTILL_TIMEOUT_MS', 100),
     maxTimeoutMs: intFrom(env.CODEDISTILL_MAX_TIMEOUT_MS, 120_000, 'CODEDISTILL_MAX_TIMEOUT_MS', 100),
     memoryLimitMb: intFrom(env.CODEDISTILL_MEMORY_MB, 2048, 'CODEDISTILL_MEMORY_MB', 64),

@@ -18,11 +18,15 @@ Usage:
       --name <name>   library name          --ref <ref>     branch, tag or commit (GitHub)
       --no-validate   do not run examples   --force         redo an already distilled commit
       --out <dir>     write the library under <dir> instead of $CODEDISTILL_HOME/libraries
-      --python <cmd>  interpreter for the examples (e.g. a virtualenv's bin/python with the repository's dependencies)
+      --python <cmd>  base interpreter of the library's environment (remembered)
+      --extra <group> optional-dependency group to install too (repeatable, remembered)
+      --no-env        no environment: run the examples with the base interpreter and the snapshot
   codedistill search <query> [--limit N] [--library L] [--validated]
   codedistill get <id>
   codedistill validate <file|-> [--library L] [--timeout MS]
-  codedistill revalidate <library> [--id ID ...] [--timeout MS]
+  codedistill revalidate <library> [--id ID ...] [--timeout MS] [--rebuild|--upgrade]
+  codedistill env <library> [--rebuild|--upgrade] [--python <cmd>] [--extra <group> ...]
+                                            make the library's environment; print what is installed or missing
   codedistill libraries
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
 
@@ -35,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
       ref: { type: 'string' },
       python: { type: 'string' },
       'no-validate': { type: 'boolean', default: false },
+      'no-env': { type: 'boolean', default: false },
+      extra: { type: 'string', multiple: true },
+      rebuild: { type: 'boolean', default: false },
+      upgrade: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       out: { type: 'string' },
       limit: { type: 'string' },
@@ -77,7 +85,16 @@ async function main(argv: string[]): Promise<number> {
       case 'distill': {
         if (!rest[0]) throw usage('distill needs a source: a folder, a GitHub URL or owner/name');
         const report = await app.distill(
-          { source: rest[0], name: values.name, ref: values.ref, validate: !values['no-validate'], force: values.force, python: values.python },
+          {
+            source: rest[0],
+            name: values.name,
+            ref: values.ref,
+            validate: !values['no-validate'],
+            force: values.force,
+            python: values.python,
+            extras: values.extra,
+            environment: values['no-env'] ? 'none' : values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
+          },
           {
             onProgress: (p) =>
               logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`),
@@ -89,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
           `${report.unchanged ? 'unchanged' : 'distilled'} ${report.repo}@${shortCommit(report.commit)} -> ${report.libraryPath}\n` +
             `blocks ${c.blocks}, examples ${c.examples}, validated ${c.validated}; files ${c.filesParsed}/${c.filesSeen} parsed, ` +
             `${c.filesSkipped} skipped, ${c.parseErrors} with syntax errors; licence ${report.licence}; ${(report.durationMs / 1000).toFixed(1)} s` +
+            (report.environment ? `\nenvironment: ${report.environment.message} (${report.environment.seconds} s)` : '') +
             (report.warnings.length ? `\nwarnings:\n  ${report.warnings.join('\n  ')}` : ''),
         );
         return 0;
@@ -132,7 +150,12 @@ async function main(argv: string[]): Promise<number> {
       case 'revalidate': {
         if (!rest[0]) throw usage('revalidate needs a library name (see: codedistill libraries)');
         const r = await app.revalidate(
-          { library: rest[0], ids: values.id, timeoutMs: values.timeout ? Number(values.timeout) : undefined },
+          {
+            library: rest[0],
+            ids: values.id,
+            timeoutMs: values.timeout ? Number(values.timeout) : undefined,
+            environment: values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
+          },
           { onProgress: (p) => logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}`) },
         );
         const c = r.counts;
@@ -140,10 +163,29 @@ async function main(argv: string[]): Promise<number> {
           r,
           `${r.library}: ${c.runs} runs, ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.timeout} timed out, ${c.error} errors; ` +
             `${r.changed.length} changed${r.libraryPath ? `; written to ${r.libraryPath}` : ''}` +
+            (r.environment ? `\nenvironment: ${r.environment.message}` : '') +
+            (r.environment?.changes.length ? `\nversions changed: ${r.environment.changes.map((x) => `${x.name} ${x.before ?? 'absent'} -> ${x.after ?? 'absent'}`).join(', ')}` : '') +
             r.changed.map((ch) => `\n  ${ch.id}: ${ch.before ?? 'none'} -> ${ch.after}  ${ch.message}`).join('') +
             (r.warnings.length ? `\nwarnings:\n  ${r.warnings.join('\n  ')}` : ''),
         );
         return r.changed.some((ch) => ch.before === 'passed' && ch.after !== 'passed') ? 1 : 0;
+      }
+      case 'env': {
+        if (!rest[0]) throw usage('env needs a library name (see: codedistill libraries)');
+        const r = await app.environment(
+          { library: rest[0], mode: values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto', python: values.python, extras: values.extra },
+          { onProgress: (p) => logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`) },
+        );
+        const e = r.environment;
+        print(
+          r,
+          `${r.library}: ${e.message} in ${e.seconds} s` +
+            (r.python ? `\npython: ${r.python}` : '') +
+            (r.lockPath ? `\nlock: ${r.lockPath}` : '') +
+            (e.changes.length ? `\nversions changed: ${e.changes.map((x) => `${x.name} ${x.before ?? 'absent'} -> ${x.after ?? 'absent'}`).join(', ')}` : '') +
+            (e.installCommand ? `\nto install what is missing: ${e.installCommand}` : ''),
+        );
+        return e.status === 'failed' ? 1 : 0;
       }
       case 'libraries': {
         const libs = await app.libraries();

@@ -82,3 +82,31 @@ export function workflowRequirements(code: string, declared: DeclaredDependency[
   const resolved = requirementsForImports(third, declared, own);
   return resolved.length ? resolved : [...new Set(third.map(distributionForImport))];
 }
+
+/** Declared groups whose requirements the examples mined from tests need. */
+const TEST_GROUP = /^(test|tests|testing)$/i;
+
+/**
+ * What a library's environment installs, as PEP 508 requirements: the main declared PyPI dependencies with
+ * their constraints, the requested extras' and the test groups' ones, then what blocks and examples import that
+ * nothing declared (name only). The repository's own packages are left out.
+ */
+export function environmentRequirements(declared: DeclaredDependency[], blocks: Block[], own: string[], extras: string[]): string[] {
+  const ownNames = new Set(own.map(normaliseDistName));
+  const wantedGroups = new Set(extras.map((e) => e.toLowerCase()));
+  const specs = new Map<string, string>();
+  for (const d of declared) {
+    if (d.ecosystem !== 'pypi' || ownNames.has(normaliseDistName(d.name)) || d.name === 'python') continue;
+    const group = d.group?.toLowerCase() ?? null;
+    if (group !== null && !wantedGroups.has(group) && !TEST_GROUP.test(group)) continue;
+    const name = normaliseDistName(d.name);
+    // The main list's constraint wins over a group's, and a constrained spelling over a bare one.
+    if (!specs.has(name) || (group === null && d.spec)) specs.set(name, `${name}${d.spec ? (/^[[(<>=!~;@]/.test(d.spec) ? '' : ' ') + d.spec : ''}`);
+  }
+  const exampleImports = blocks.flatMap((b) => b.examples.flatMap((e) => importedTopModules(e.code)));
+  for (const n of [...blocks.flatMap((b) => b.requirements), ...requirementsForImports(exampleImports, declared, own)]) {
+    const name = normaliseDistName(n);
+    if (!specs.has(name) && !ownNames.has(name) && name !== 'python') specs.set(name, name);
+  }
+  return [...specs.values()].sort();
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvironmentMode, EnvironmentOutcome } from './environment.js';
 import { DistillCounts, LibraryName, SkippedFile } from './library.js';
 
 export const DistillRequest = z.object({
@@ -17,8 +18,15 @@ export const DistillRequest = z.object({
     .min(1)
     .optional()
     .describe(
-      "Interpreter command or absolute path for this repository's examples, e.g. a virtualenv's bin/python that has the repository's dependencies; CODEDISTILL_PYTHON when omitted.",
+      "Base interpreter of the library's environment (command or absolute path): the environment is made from it with its packages visible. Remembered by the library; CODEDISTILL_PYTHON when never given.",
     ),
+  extras: z
+    .array(z.string().trim().min(1))
+    .optional()
+    .describe('Optional-dependency groups of the repository to install too, e.g. ["plot"]; remembered by the library.'),
+  environment: EnvironmentMode.default('auto').describe(
+    "How the library's environment is made before its examples run. auto: reuse or build; rebuild: build again from the lock; upgrade: newest allowed versions; none: no environment (examples import the snapshot with the base interpreter).",
+  ),
 });
 export type DistillRequest = z.input<typeof DistillRequest>;
 export type DistillRequestParsed = z.output<typeof DistillRequest>;
@@ -34,5 +42,6 @@ export const DistillReport = z.object({
   durationMs: z.number(),
   warnings: z.array(z.string()),
   unchanged: z.boolean().describe('True when this commit was already distilled and nothing was redone.'),
+  environment: EnvironmentOutcome.nullable().describe('The environment the examples ran in: built or reused, time, what was installed or is missing; null when nothing ran.'),
 });
 export type DistillReport = z.infer<typeof DistillReport>;

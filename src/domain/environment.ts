@@ -97,3 +97,22 @@ export const EnvironmentOutcome = z.object({
   message: z.string(),
 });
 export type EnvironmentOutcome = z.infer<typeof EnvironmentOutcome>;
+
+export const EnvironmentRequest = z.object({
+  library: z.string().min(1).describe('Name of the library whose environment to make.'),
+  mode: z
+    .enum(['auto', 'rebuild', 'upgrade'])
+    .default('auto')
+    .describe('auto: reuse it when its inputs are unchanged, else build it from the lock; rebuild: build it again from the lock; upgrade: newest allowed versions, reporting what changed.'),
+  python: z.string().trim().min(1).optional().describe('Another base interpreter for this library from now on (remembered).'),
+  extras: z.array(z.string().trim().min(1)).optional().describe('Optional-dependency groups to install from now on (remembered), e.g. ["plot"].'),
+});
+export type EnvironmentRequest = z.input<typeof EnvironmentRequest>;
+
+export const EnvironmentReport = z.object({
+  library: z.string(),
+  environment: EnvironmentOutcome,
+  python: z.string().nullable().describe("The environment's interpreter (runs of this library use it); null when there is none."),
+  lockPath: z.string().nullable().describe('The library file holding the lock (pip freeze form); null when nothing was locked.'),
+});
+export type EnvironmentReport = z.infer<typeof EnvironmentReport>;

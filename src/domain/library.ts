@@ -1,5 +1,6 @@
 import type { Block } from './block.js';
 import { z } from 'zod';
+import { EnvironmentSettings, PackageInstall } from './environment.js';
 
 export const LIBRARY_SCHEMA_VERSION = 1;
 
@@ -55,6 +56,22 @@ export const LibraryManifest = z.object({
     .nullable()
     .optional()
     .describe('Interpreter the library was distilled and validated with (path as given; null: CODEDISTILL_PYTHON). Snippets and re-validation of this library run with it; when it no longer exists here, the run says so (status error) rather than silently using another.'),
+  requirementSpecs: z
+    .array(z.string())
+    .optional()
+    .describe('What the environment installs: PEP 508 requirements with the constraints the repository declares (extras included).'),
+  environment: z
+    .object({
+      settings: EnvironmentSettings,
+      version: z.string().nullable().describe('Version the package is built with when its build reads it from git (setuptools_scm).'),
+      packages: z.array(z.string()).describe('Top-level packages of the repository (where package data is put back from).'),
+      key: z.string().nullable().describe('The environment under $CODEDISTILL_HOME/envs/ the runs used.'),
+      lockHash: z.string().nullable().describe('sha256 of environment.lock: the environmentHash of the runs made in it.'),
+      package: PackageInstall.nullable(),
+    })
+    .nullable()
+    .optional()
+    .describe("How the library's environment is made (kept across a forced re-distill) and the one its runs used; environment.lock beside the manifest holds its versions."),
 });
 export type LibraryManifest = z.infer<typeof LibraryManifest>;
 

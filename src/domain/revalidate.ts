@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvironmentOutcome } from './environment.js';
 import { LibraryName } from './library.js';
 import { RunStatus } from './validation.js';
 
@@ -15,8 +16,12 @@ export const RevalidateRequest = z.object({
     .min(100)
     .optional()
     .describe('Wall-clock limit per example in milliseconds; the configured default when absent (capped by the server maximum).'),
+  environment: z
+    .enum(['auto', 'rebuild', 'upgrade'])
+    .default('auto')
+    .describe("The library's environment: auto reuses it (or builds it from the lock), rebuild makes it again from the lock, upgrade takes the newest allowed versions and reports what changed."),
 });
-export type RevalidateRequest = z.infer<typeof RevalidateRequest>;
+export type RevalidateRequest = z.input<typeof RevalidateRequest>;
 
 export const RevalidateChange = z.object({
   id: z.string().describe('Block id.'),
@@ -51,6 +56,9 @@ export const RevalidateReport = z.object({
     .describe('Blocks whose validation status differs from the stored one, e.g. passed before and failed now.'),
   warnings: z.array(z.string()).describe('Problems worth knowing: sandbox unavailable, examples that did not pass.'),
   durationMs: z.number().describe('Wall-clock time of the re-validation.'),
+  environment: EnvironmentOutcome.nullable()
+    .optional()
+    .describe('The environment the examples ran in, and the versions that changed from the previous lock.'),
   libraryPath: z
     .string()
     .nullable()

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed } from '../domain/distill.js';
+import type { EnvironmentMode } from '../domain/environment.js';
 import type { JobOptions } from '../domain/job.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type LoadedLibrary, type SkippedFile } from '../domain/library.js';
 import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
@@ -28,7 +29,7 @@ import type { MineInput } from '../distill/examples/context.js';
 import { examplesByBlock, mine } from '../distill/examples/mine.js';
 import { workflowCandidates } from '../distill/examples/workflows.js';
 import { topLevelPackages } from '../distill/packages.js';
-import { runtimeRequirements } from '../distill/requirements.js';
+import { environmentRequirements, runtimeRequirements } from '../distill/requirements.js';
 import { selectSymbols } from '../distill/select.js';
 import { repoPurpose } from '../distill/summary.js';
 import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
@@ -37,10 +38,14 @@ import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
-import { writeLibrary } from '../library/files.js';
+import type { EnvironmentBuilder } from '../environment/builder.js';
+import { gitVersion } from '../ingest/version.js';
+import { readLock, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
 import { providerImportRoots } from '../library/providers.js';
 import { snapshotFiles } from '../library/snapshot.js';
+import { manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
+import { stageSnapshot } from './stage.js';
 
 export interface DistillServices {
   config: Config;
@@ -53,13 +58,18 @@ export interface DistillServices {
   /** Every library known now: those providing this repository's dependencies are importable in its runs. */
   libraries: () => LoadedLibrary[];
   libraryParentDir: string;
+  /** Makes each library's own environment; absent or null: examples run with the base interpreter and the checkout. */
+  environments?: EnvironmentBuilder | null;
 }
+
+/** The request as parsed, with the environment mode optional for callers that build it by hand. */
+export type DistillJobRequest = Omit<DistillRequestParsed, 'environment'> & { environment?: EnvironmentMode };
 
 const PARSE_ROLES: FileRole[] = ['library', 'test', 'example'];
 const MAX_SKIPPED_LISTED = 200;
 const MAX_EXAMPLES_RUN_PER_BLOCK = 2;
 
-export async function distillRepo(req: DistillRequestParsed, services: DistillServices, opts: JobOptions = {}): Promise<DistillReport> {
+export async function distillRepo(req: DistillJobRequest, services: DistillServices, opts: JobOptions = {}): Promise<DistillReport> {
   const { config, logger, parser, runner } = services;
   const { signal } = opts;
   const progress = opts.onProgress ?? (() => {});
@@ -99,6 +109,7 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
       durationMs: Date.now() - started,
       warnings: [],
       unchanged: true,
+      environment: null,
     };
   }
   throwIfAborted(signal);
@@ -214,57 +225,91 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
   const symbols = symbolBlocks(selected, examples, ranks, blockContext);
   const blocks: Block[] = [...symbols, ...workflowBlocks(workflowCandidates(mined), symbols, blockContext)];
 
-  // Run the examples in the sandbox, with the repository's code and any distilled library it depends on.
+  // The library's own environment (made from its snapshot: what is validated is what is served), then the
+  // examples run in the sandbox with it and with any distilled library this one depends on.
   const importRoots = walk.importRoots.length ? walk.importRoots : [''];
   const requirements = runtimeRequirements(declared, blocks, packageNames);
-  const ownRoots = importRoots.map((r) => path.join(src.root, r));
+  const settings = settingsOf(existing?.manifest, { python: req.python, extras: req.extras });
+  const requirementSpecs = environmentRequirements(declared, blocks, packageNames, settings.extras);
+  const snapshot = snapshotFiles(walk.files, importRoots, packageNames);
   const providerRoots = providerImportRoots(requirements, services.libraries(), name);
-  const absImportRoots = [...ownRoots, ...providerRoots];
   const reclassify = { filePaths, providerRoots };
-  let mismatched = 0;
-  if (req.validate) {
-    const validated = await runBlockExamples(blocks, runner, {
-      importRoots: absImportRoots,
-      packages: packageNames,
-      timeoutMs: config.timeoutMs,
-      workers: config.workers,
-      maxPerBlock: MAX_EXAMPLES_RUN_PER_BLOCK,
-      countFailures: false,
-      signal,
-      onProgress: progress,
-      python: req.python,
-    });
-    mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
-    warnings.push(...validated.warnings);
-  }
-
-  // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
-  // without one. After the mined runs (so only real gaps are filled), before writing (so search sees them).
-  const { llm } = services;
-  if (llm) {
-    const enriched = await enrichBlocks(blocks, llm, {
-      runner: req.validate ? runner : undefined,
-      importRoots: absImportRoots,
-      timeoutMs: config.timeoutMs,
-      python: req.python,
-      signal,
-      onProgress: progress,
-    });
-    warnings.push(...enriched.warnings);
-    if (req.validate) {
-      // Mined examples that fail get a bounded number of repair attempts; each attempt is recorded.
-      const fixed = await repairLibraryExamples(blocks, llm, runner, { importRoots: absImportRoots, timeoutMs: config.timeoutMs, python: req.python, signal, onProgress: progress });
-      warnings.push(...fixed.warnings);
-      if (fixed.repaired) warnings.push(`${fixed.repaired} failing examples were repaired by ${llm.model} (marked repairedFrom)`);
+  const envMode = req.environment ?? 'auto';
+  const builder = services.environments ?? null;
+  const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot) : null;
+  let envInput = null as Parameters<typeof manifestEnvironment>[0] | null;
+  let run: RunSetting = {
+    python: settings.python ?? undefined,
+    importRoots: importRoots.map((r) => path.join(src.root, r)),
+    outcome: noEnvironment(req.validate ? 'no environment: runs used the base interpreter with the checkout on the import path' : 'examples were not run'),
+    record: null,
+    ref: null,
+  };
+  try {
+    if (stage) {
+      progress({ stage: 'environment', done: 0, total: 6, message: 'making the library environment' });
+      envInput = {
+        projectDir: stage.dir,
+        commit: src.commit,
+        version: await gitVersion(src.root, { gitBin: config.gitBin, env: config.childEnv, signal }),
+        importRoots,
+        packages: packageNames,
+        requirements: requirementSpecs,
+        settings,
+        // A forced re-distill of the same commit makes the locked versions again.
+        previousLock: existing && existing.manifest.source.commit === src.commit ? await readLock(existing.dir) : null,
+      };
+      run = await prepareRuns(builder, envInput, importRoots.map((r) => path.join(stage.dir, r)), { mode: envMode, signal, onProgress: progress });
+      warnings.push(...environmentWarnings(run));
     }
-    // Generated and repaired examples ran too: the same reclassification applies to them.
-    if (req.validate) mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
-  }
-  if (req.validate) {
-    // Counted only now, after every reclassification, so it counts real failures.
-    const failed = failureWarning(blocks);
-    if (failed) warnings.push(failed);
-    if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
+    const absImportRoots = [...run.importRoots, ...providerRoots];
+    let mismatched = 0;
+    if (req.validate) {
+      const validated = await runBlockExamples(blocks, runner, {
+        importRoots: absImportRoots,
+        packages: packageNames,
+        timeoutMs: config.timeoutMs,
+        workers: config.workers,
+        maxPerBlock: MAX_EXAMPLES_RUN_PER_BLOCK,
+        countFailures: false,
+        signal,
+        onProgress: progress,
+        python: run.python,
+      });
+      mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
+      warnings.push(...validated.warnings);
+    }
+
+    // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
+    // without one. After the mined runs (so only real gaps are filled), before writing (so search sees them).
+    const { llm } = services;
+    if (llm) {
+      const enriched = await enrichBlocks(blocks, llm, {
+        runner: req.validate ? runner : undefined,
+        importRoots: absImportRoots,
+        timeoutMs: config.timeoutMs,
+        python: run.python,
+        signal,
+        onProgress: progress,
+      });
+      warnings.push(...enriched.warnings);
+      if (req.validate) {
+        // Mined examples that fail get a bounded number of repair attempts; each attempt is recorded.
+        const fixed = await repairLibraryExamples(blocks, llm, runner, { importRoots: absImportRoots, timeoutMs: config.timeoutMs, python: run.python, signal, onProgress: progress });
+        warnings.push(...fixed.warnings);
+        if (fixed.repaired) warnings.push(`${fixed.repaired} failing examples were repaired by ${llm.model} (marked repairedFrom)`);
+      }
+      // Generated and repaired examples ran too: the same reclassification applies to them.
+      if (req.validate) mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
+    }
+    if (req.validate) {
+      // Counted only now, after every reclassification, so it counts real failures.
+      const failed = failureWarning(blocks);
+      if (failed) warnings.push(failed);
+      if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
+    }
+  } finally {
+    await stage?.remove();
   }
 
   const counts = {
@@ -290,12 +335,14 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     skipped: skipped.slice(0, MAX_SKIPPED_LISTED),
     createdAt: new Date().toISOString(),
     generator: `codedistill ${config.version}`,
-    python: req.python ?? null,
+    python: settings.python,
+    requirementSpecs,
+    environment: envInput ? manifestEnvironment(envInput, run) : existing?.manifest.environment ? { ...existing.manifest.environment, settings } : null,
   };
 
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
-  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshotFiles(walk.files, importRoots, packageNames));
+  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot, run.record?.lock ?? null);
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,
@@ -308,5 +355,21 @@ export async function distillRepo(req: DistillRequestParsed, services: DistillSe
     durationMs: Date.now() - started,
     warnings,
     unchanged: false,
+    environment: req.validate ? run.outcome : null,
   };
+}
+
+/** What a report should say about the environment: what is missing and how to install it, or why there is none. */
+function environmentWarnings(run: RunSetting): string[] {
+  const o = run.outcome;
+  const out: string[] = [];
+  if (o.status === 'failed') out.push(o.message);
+  if (o.missing.length) {
+    out.push(
+      `${o.missing.length} requirements could not be installed into the library environment: ` +
+        `${o.missing.map((m) => `${m.requirement} (${m.reason})`).join('; ')}. Examples that need them are skipped; to install them: ${o.installCommand}`,
+    );
+  }
+  if (o.package?.status === 'failed') out.push(`the package was not installed in its environment: ${o.package.message}`);
+  return out;
 }

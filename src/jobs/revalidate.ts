@@ -10,8 +10,8 @@ import type { Progress } from '../domain/job.js';
 import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js';
 import type { RunStatus } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
-import type { LoadedLibrary } from '../domain/library.js';
-import { importRootsOf, snapshotOf, writeLibrary } from '../library/files.js';
+import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
+import { importRootsOf, readLock, snapshotOf, writeLibrary } from '../library/files.js';
 import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from '../validate/block-runs.js';
 import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
@@ -34,6 +34,11 @@ export interface RevalidateOptions {
   llm?: LlmClient;
   /** Interpreter the examples run with (the library's own); the runner's configured one when absent. */
   python?: string;
+  /**
+   * The library's own import roots for the runs: none when its package is installed in its environment; the
+   * snapshot's roots when absent.
+   */
+  importRoots?: string[];
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -68,6 +73,7 @@ export async function revalidateLibrary(
   const started = Date.now();
   throwIfAborted(opts.signal);
   const roots = importRootsOf(lib);
+  const runRoots = opts.importRoots ?? roots;
   for (const r of roots) {
     if (!(await isDir(r))) {
       throw new CodedistillError(
@@ -102,7 +108,7 @@ export async function revalidateLibrary(
   }
 
   const result = await runBlockExamples(selected, runner, {
-    importRoots: [...roots, ...(opts.extraImportRoots ?? [])],
+    importRoots: [...runRoots, ...(opts.extraImportRoots ?? [])],
     packages: opts.packages ?? (await packagesOf(blocks, roots)),
     timeoutMs: opts.timeoutMs,
     workers: opts.workers,
@@ -115,7 +121,7 @@ export async function revalidateLibrary(
   if (opts.llm) {
     // Repairs go before the comparison so that `changed` shows what they fixed.
     const fixed = await repairLibraryExamples(selected, opts.llm, runner, {
-      importRoots: [...roots, ...(opts.extraImportRoots ?? [])],
+      importRoots: [...runRoots, ...(opts.extraImportRoots ?? [])],
       timeoutMs: opts.timeoutMs,
       python: opts.python,
       signal: opts.signal,
@@ -166,14 +172,20 @@ export async function revalidateLibrary(
 export async function revalidateAndStore(
   lib: LoadedLibrary,
   runner: Runner,
-  opts: RevalidateOptions & { libraryParentDir: string },
+  opts: RevalidateOptions & {
+    libraryParentDir: string;
+    /** The environment the runs used: its lock and manifest section are stored with the records. */
+    environment?: { section: NonNullable<LibraryManifest['environment']>; lock: string | null };
+  },
 ): Promise<RevalidateReport> {
   const { blocks, report } = await revalidateLibrary(lib, runner, opts);
   if (report.counts.runs === 0) return { ...report, libraryPath: null };
   const manifest = {
     ...lib.manifest,
     counts: { ...lib.manifest.counts, validated: blocks.filter((b) => b.validation?.status === 'passed').length },
+    ...(opts.environment ? { environment: opts.environment.section } : {}),
   };
-  const libraryPath = await writeLibrary(opts.libraryParentDir, manifest, blocks, await snapshotOf(lib));
+  const lock = opts.environment ? opts.environment.lock : await readLock(lib.dir);
+  const libraryPath = await writeLibrary(opts.libraryParentDir, manifest, blocks, await snapshotOf(lib), lock);
   return { ...report, libraryPath };
 }

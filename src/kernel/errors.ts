@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'unknown_block'
   | 'sandbox_unavailable'
   | 'interpreter_missing'
+  | 'environment_failed'
   | 'cancelled'
   | 'internal';
 

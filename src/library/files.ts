@@ -15,6 +15,8 @@ import type { LoadedLibrary } from '../domain/library.js';
 export const MANIFEST_FILE = 'manifest.json';
 export const BLOCKS_FILE = 'blocks.jsonl';
 export const SOURCE_DIR = 'source';
+/** The library's environment in pip freeze form (environment/lock.ts), when one was built. */
+export const LOCK_FILE = 'environment.lock';
 
 export interface LibraryLocation {
   dir: string;
@@ -33,6 +35,7 @@ export async function writeLibrary(
   manifest: LibraryManifest,
   blocks: Block[],
   sourceFiles: SourceFileCopy[],
+  lock: string | null = null,
 ): Promise<string> {
   const checked = LibraryManifest.parse(manifest);
   await fs.mkdir(parentDir, { recursive: true });
@@ -44,6 +47,7 @@ export async function writeLibrary(
     await fs.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(checked, null, 2) + '\n');
     const sorted = [...blocks].map((b) => Block.parse(b)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await fs.writeFile(path.join(tmp, BLOCKS_FILE), sorted.map((b) => JSON.stringify(b)).join('\n') + (sorted.length ? '\n' : ''));
+    if (lock !== null) await fs.writeFile(path.join(tmp, LOCK_FILE), lock);
     for (const f of sourceFiles) {
       const rel = f.path.split('/').filter((p) => p && p !== '..').join(path.sep);
       const dest = path.join(tmp, SOURCE_DIR, rel);
@@ -183,6 +187,11 @@ export async function discoverLibraries(
   }
   if (cache) for (const dir of cache.keys()) if (!seen.has(dir)) cache.delete(dir);
   return { libraries: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), problems };
+}
+
+/** The library's environment.lock, or null when it has none. */
+export async function readLock(dir: string): Promise<string | null> {
+  return fs.readFile(path.join(dir, LOCK_FILE), 'utf8').catch(() => null);
 }
 
 /** Folders on the import path for a library's snapshot (flat or src/ layout). */

@@ -8,11 +8,12 @@ export function registerRevalidateTool(server: McpServer, services: ToolServices
   server.registerTool(
     'revalidate',
     {
-      title: 'Re-run a library\'s examples in the current environment',
+      title: 'Re-run a library\'s examples in its environment',
       description:
-        'Run the stored examples of a library (or of some of its blocks) again in the sandbox with the interpreter ' +
-        'and packages installed now, store the new run records, and report which blocks changed status — for ' +
-        'example, a dependency upgrade that broke a block. Use it after the Python environment changed, or before ' +
+        'Run the stored examples of a library (or of some of its blocks) again in the sandbox, in the library\'s own ' +
+        'environment (reused, rebuilt from its lock, or upgraded to the newest allowed versions with environment: ' +
+        '"upgrade"), store the new run records, and report which blocks changed status — for example, a dependency ' +
+        'upgrade that broke a block. Use it after the Python environment changed, or before ' +
         'relying on a library distilled long ago. When a language model is configured, failing examples get repair ' +
         'attempts, each recorded. Next: search_library with validatedOnly, or get_pattern on a changed block to see why.',
       inputSchema: RevalidateRequest,

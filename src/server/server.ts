@@ -6,6 +6,7 @@ import { registerGetPatternTool } from './getPattern.js';
 import { registerSearchLibraryTool } from './searchLibrary.js';
 import { registerRevalidateTool } from './revalidate.js';
 import { registerValidateSnippetTool } from './validateSnippet.js';
+import { registerBuildEnvironmentTool } from './buildEnvironment.js';
 import { errorMessage } from '../kernel/errors.js';
 
 export const SERVER_INSTRUCTIONS =
@@ -24,6 +25,7 @@ export function createServer(services: ToolServices, version: string): McpServer
   registerGetPatternTool(server, services);
   registerValidateSnippetTool(server, services);
   registerRevalidateTool(server, services);
+  registerBuildEnvironmentTool(server, services);
   return server;
 }
 

@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../kernel/log.js';
 import { runCaptured } from '../kernel/proc.js';
 import { lastLine } from './traceback.js';
+import type { EnvironmentRef } from '../domain/environment.js';
 import type { InterpreterInfo } from './types.js';
 
 // Our own code: lists what the interpreter is, where it lives and what is installed.
@@ -91,13 +92,30 @@ async function linkFolders(file: string): Promise<string[]> {
 /** Probed interpreters, keyed by the command as given: a library's own interpreter is probed once, beside the configured one. */
 export class Interpreters {
   private readonly cache = new Map<string, Promise<InterpreterInfo | { error: string }>>();
+  private readonly environments = new Map<string, EnvironmentRef>();
 
   constructor(
     private readonly cfg: Pick<Config, 'python' | 'childEnv'>,
     private readonly logger: Logger,
   ) {}
 
+  /** Runs naming ref.python use the environment; registering it again (rebuilt) replaces the description. */
+  register(ref: EnvironmentRef): void {
+    this.environments.set(ref.python, ref);
+    this.cache.delete(ref.python);
+  }
+
   get(python: string = this.cfg.python): Promise<InterpreterInfo | { error: string }> {
+    const env = this.environments.get(python);
+    if (env) {
+      let p = this.cache.get(python);
+      if (!p) {
+        p = this.get(env.base).then((base) => ('error' in base ? base : environmentInterpreter(base, env)));
+        this.cache.set(python, p);
+        p.then((r) => 'error' in r && this.cache.delete(python)).catch(() => undefined);
+      }
+      return p;
+    }
     let p = this.cache.get(python);
     if (!p) {
       p = probeInterpreter(python, this.cfg, this.logger).then((r) => {
@@ -177,6 +195,22 @@ async function probeInterpreter(
     stdlib: new Set(data.stdlib),
     installed: new Set(data.installed),
     environmentHash,
+    distributions: data.dists,
     display: `${data.executable} (${data.version})`,
+  };
+}
+
+/**
+ * An environment made from a base interpreter (environment/): the base's description plus the environment's
+ * folder and modules. Its python is never started on the host.
+ */
+export function environmentInterpreter(base: InterpreterInfo, ref: EnvironmentRef): InterpreterInfo {
+  return {
+    ...base,
+    executable: ref.python,
+    mounts: [...new Set([...base.mounts, ref.dir])],
+    installed: new Set([...base.installed, ...ref.modules]),
+    environmentHash: ref.lockHash,
+    display: `${ref.python} (${base.version}, environment ${ref.lockHash.slice(0, 12)})`,
   };
 }

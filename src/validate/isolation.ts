@@ -41,11 +41,17 @@ export type SelfCheck = (iso: Sandboxed, interp: InterpreterInfo) => Promise<{ s
 
 export type IsolationConfig = Pick<Config, 'sandbox' | 'allowUnsandboxed' | 'childEnv'>;
 
+/**
+ * Settings of package tools and proxies: index URLs and proxy URLs may carry credentials, and code in the
+ * sandbox has no network to use them with anyway. The host's pip and uv read them; sandboxed code never does.
+ */
+const TOOL_SETTING = /^(PIP_|UV_|PIPX_|CONDA_|POETRY_|TWINE_|HATCH_INDEX)|^(https?|ftp|all|no)_proxy$/i;
+
 export function runEnv(
   childEnv: Record<string, string>,
-  opts: { home: string; tmp: string; importRoots: string[]; exeDir: string },
+  opts: { home: string; tmp: string; importRoots: string[]; exeDir: string; extra?: Record<string, string> },
 ): Record<string, string> {
-  const env = baseEnv(childEnv);
+  const env = Object.fromEntries(Object.entries(baseEnv(childEnv)).filter(([k]) => !TOOL_SETTING.test(k)));
   const hostPath = env.PATH || '/usr/local/bin:/usr/bin:/bin';
   return {
     ...env,
@@ -68,7 +74,16 @@ export function runEnv(
     TMPDIR: opts.tmp,
     USER: 'sandbox',
     LOGNAME: 'sandbox',
+    ...opts.extra,
   };
+}
+
+/** chown -R without following links (lchown): a link the sandbox user made must not hand over its target. */
+async function chownTree(p: string, uid: number, gid: number): Promise<void> {
+  await fsp.lchown(p, uid, gid);
+  const st = await fsp.lstat(p);
+  if (!st.isDirectory()) return;
+  for (const e of await fsp.readdir(p)) await chownTree(path.join(p, e), uid, gid);
 }
 
 async function makeTreeRemovable(dir: string): Promise<void> {
@@ -153,6 +168,8 @@ export class Isolations {
         const { support } = iso;
         lease = support.mode === 'root' ? this.uids.acquire() : null;
         const uid = lease?.uid ?? SANDBOX_NS_UID;
+        // The sandbox user writes only into the folders handed over, and only while it runs.
+        if (lease) for (const w of spec.writable ?? []) await chownTree(w, lease.uid, lease.uid);
         const passwdFile = path.join(runDir, 'passwd');
         const groupFile = path.join(runDir, 'group');
         await fsp.writeFile(
@@ -173,7 +190,8 @@ export class Isolations {
         // the run is written to the host's disk.
         const input = await scratchArchive(spec.files, { owner: lease?.uid ?? null, mtime: Date.now() / 1000 });
         const args = buildBwrapArgs(support, {
-          readOnly: [...interp.mounts, ...spec.importRoots],
+          readOnly: [...interp.mounts, ...spec.importRoots, ...(spec.readOnly ?? [])],
+          writable: spec.writable ?? [],
           hide: [os.tmpdir()],
           passwdFile,
           groupFile,
@@ -185,7 +203,7 @@ export class Isolations {
           // What the code may add is capped; what the caller hands over always fits, however large.
           scratchBytes: DEFAULT_SCRATCH_BYTES + input.length,
         });
-        const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots: spec.importRoots, exeDir });
+        const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots: spec.importRoots, exeDir, extra: spec.env });
         return await use({
           file: support.bwrap ?? 'bwrap',
           args,
@@ -213,7 +231,7 @@ export class Isolations {
         ...(time ? [time, '-f', TIME_FORMAT, '--'] : []),
         ...spec.command(scratch),
       ];
-      const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots: spec.importRoots, exeDir });
+      const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots: spec.importRoots, exeDir, extra: spec.env });
       return await use({
         file: cmd[0] as string,
         args: cmd.slice(1),
@@ -227,6 +245,10 @@ export class Isolations {
       });
     } finally {
       if (filterFd !== null) closeSync(filterFd);
+      if (lease) {
+        const { uid, gid } = os.userInfo();
+        for (const w of spec.writable ?? []) await chownTree(w, uid, gid).catch((e) => logger.warn(`could not take back ${w}: ${String(e)}`));
+      }
       // The process group is dead by now, so the uid can serve another run.
       lease?.release();
       await fsp.rm(runDir, { recursive: true, force: true }).catch(async () => {

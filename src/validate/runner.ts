@@ -25,6 +25,7 @@ import type { Config } from '../config.js';
 import type { RunRecord } from '../domain/validation.js';
 import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
+import { runCaptured } from '../kernel/proc.js';
 import { runBatchWith } from './batch/run.js';
 import { classifyOutcome, emptyRecord, record, type OutputLimits } from './classify.js';
 import { execute, SNIPPET, type ExecutionCaps } from './execute.js';
@@ -32,7 +33,8 @@ import { Interpreters, within } from './interpreter.js';
 import { Isolations, type RunEnvironment, type SelfCheck } from './isolation.js';
 import { SandboxDetector } from './sandbox/detect.js';
 import { UidPool } from './sandbox/uid-pool.js';
-import type { BatchOptions, ClassifyContext, Outcome, RunRequest, Runner } from './types.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from './sandbox/bwrap.js';
+import type { BatchOptions, BuildSandbox, ClassifyContext, ExecRequest, ExecResult, Outcome, ResourceLimits, RunRequest, Runner } from './types.js';
 
 export { splitTimeReport } from './execute.js';
 
@@ -50,6 +52,10 @@ export interface RunnerServices {
 }
 
 const MIN_TIMEOUT_MS = 100;
+/** A compiler and a build backend need more address space than a snippet's default. */
+const BUILD_MIN_MEMORY_MB = 4096;
+/** Build logs kept per stream (head and tail). */
+const BUILD_OUTPUT_BYTES = 256 * 1024;
 /** Output read past this point (per stream) stops the run; below it, output beyond the cap is discarded. */
 const KILL_AFTER_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -99,7 +105,7 @@ export function createRunnerServices(): RunnerServices {
   return { uids, detector: new SandboxDetector(uids) };
 }
 
-export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, services: RunnerServices): Runner {
+export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, services: RunnerServices): Runner & BuildSandbox {
   const { uids, detector } = services;
   const interpreters = new Interpreters(cfg, logger);
   const isolations = new Isolations(cfg, logger, detector, uids);
@@ -133,7 +139,56 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, serv
     return { interp, iso };
   }
 
-  const runner: Runner = {
+  const runner: Runner & BuildSandbox = {
+    registerEnvironment(ref) {
+      interpreters.register(ref);
+    },
+
+    describe(python?: string) {
+      return interpreters.get(python ?? cfg.python);
+    },
+
+    async exec(req: ExecRequest): Promise<ExecResult> {
+      throwIfAborted(req.signal);
+      const env = await environment(req.python);
+      if ('refusal' in env) {
+        const r = env.refusal(new Date().toISOString());
+        return { exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', durationMs: 0, sandbox: 'none', refusal: r.message };
+      }
+      const importRoots = await checkImportRoots(req.importRoots ?? []);
+      const readOnly = await checkImportRoots(req.readOnly ?? []);
+      const writable = await checkImportRoots(req.writable ?? []);
+      const limits: ResourceLimits = {
+        cpuSeconds: Math.ceil(req.timeoutMs / 1000) + 1,
+        addressSpaceBytes: Math.max(cfg.memoryLimitMb, BUILD_MIN_MEMORY_MB) * 1024 * 1024,
+        maxProcesses: DEFAULT_MAX_PROCESSES,
+        fileSizeBytes: DEFAULT_MAX_FILE_BYTES,
+      };
+      const spec = { files: [], importRoots, readOnly, writable, env: req.env, limits, command: () => req.argv, measure: false };
+      return isolations.launch(env, spec, async (launch) => {
+        const r = await runCaptured(launch.file, launch.args, {
+          env: launch.env,
+          cwd: launch.cwd,
+          timeoutMs: req.timeoutMs,
+          signal: req.signal,
+          capBytes: BUILD_OUTPUT_BYTES,
+          input: launch.input ?? undefined,
+          extraFds: launch.fds,
+        });
+        if (r.aborted && !r.timedOut) throw cancelled();
+        return {
+          exitCode: r.exitCode,
+          signal: r.signal,
+          timedOut: r.timedOut,
+          stdout: r.stdout.toString('utf8'),
+          stderr: r.stderr.toString('utf8'),
+          durationMs: r.durationMs,
+          sandbox: launch.sandbox,
+          refusal: null,
+        };
+      });
+    },
+
     async info(python?: string) {
       const command = python ?? cfg.python;
       const interp = await interpreters.get(command);

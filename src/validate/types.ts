@@ -1,3 +1,4 @@
+import type { EnvironmentRef } from '../domain/environment.js';
 import type { RunRecord } from '../domain/validation.js';
 
 export interface RunRequest {
@@ -45,6 +46,35 @@ export interface BatchOptions {
   python?: string;
 }
 
+/** A command (not a snippet) run in the sandbox: an environment's package build. */
+export interface ExecRequest {
+  /** Interpreter (or registered environment) whose folders the sandbox shows; argv[0] is usually it. */
+  python: string;
+  argv: string[];
+  /** Host folders shown read-only (the project to build). */
+  readOnly?: string[];
+  /** Host folders the command may write; handed to the sandbox user for the run. */
+  writable?: string[];
+  /** Extra environment variables; package tools' settings from the host never reach the command. */
+  env?: Record<string, string>;
+  /** Host folders put on PYTHONPATH (build requirements installed beside the environment). */
+  importRoots?: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  sandbox: 'bwrap' | 'none';
+  /** Why nothing ran (no sandbox, interpreter missing); null when it ran. */
+  refusal: string | null;
+}
+
 export interface Runner {
   /** Never throws for a failure of the code itself: that is a RunRecord with a status. */
   run(req: RunRequest): Promise<RunRecord>;
@@ -58,6 +88,23 @@ export interface Runner {
   info(python?: string): Promise<{ sandbox: 'bwrap' | 'none'; interpreter: string | null; available: boolean; reason: string | null }>;
 }
 
+/**
+ * What the environment stage needs of the sandbox (the Python runner provides it too): describe a base
+ * interpreter, build inside a sandbox, and make runs use a built environment.
+ */
+export interface BuildSandbox {
+  /**
+   * Runs naming `ref.python` use this environment: its interpreter is described from the base interpreter's
+   * probe and the environment's own files, so nothing installed in it (a repository's .pth file) ever runs on
+   * the host.
+   */
+  registerEnvironment(ref: EnvironmentRef): void;
+  /** The base interpreter's description (probed on the host), or why there is none. */
+  describe(python?: string): Promise<InterpreterInfo | { error: string }>;
+  /** A command in a fresh sandbox, with the caps of a build; never throws for the command's own failure. */
+  exec(req: ExecRequest): Promise<ExecResult>;
+}
+
 export interface InterpreterInfo {
   executable: string;
   version: string;
@@ -68,6 +115,8 @@ export interface InterpreterInfo {
   /** Top-level modules importable without import roots. */
   installed: Set<string>;
   environmentHash: string;
+  /** Installed distributions, "name==version", sorted. */
+  distributions: string[];
   /** "/path (3.11.7)" */
   display: string;
 }
@@ -93,6 +142,12 @@ export interface SandboxLaunch {
 export interface LaunchSpec {
   files: Array<[string, string]>;
   importRoots: string[];
+  /** More read-only host folders, not on the import path (a project to build). */
+  readOnly?: string[];
+  /** Host folders the code may write (an environment's build folder); owned by the sandbox user meanwhile. */
+  writable?: string[];
+  /** Extra environment variables for the command. */
+  env?: Record<string, string>;
   limits: ResourceLimits;
   /** The program and its arguments, given the scratch folder as the code sees it. */
   command: (inside: string) => string[];

@@ -45,7 +45,7 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
   it('lists the tools with schemas, titles and all annotation hints', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['distill_repo', 'get_pattern', 'revalidate', 'search_library', 'validate_snippet']);
+    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'revalidate', 'search_library', 'validate_snippet']);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);
       assert.ok((t.description ?? '').length > 100, `${t.name} has a description written for a model`);

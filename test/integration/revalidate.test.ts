@@ -115,7 +115,7 @@ const libDir = await writeLibrary(parent, manifest, blocks, [
 const opts = { timeoutMs: 20_000, workers: 2 };
 
 test('the request and report schemas accept what they describe', () => {
-  assert.deepEqual(RevalidateRequest.parse({ library: LIB }), { library: LIB });
+  assert.deepEqual(RevalidateRequest.parse({ library: LIB }), { library: LIB, environment: 'auto' });
   assert.equal(RevalidateRequest.safeParse({ library: LIB, ids: [] }).success, false);
   assert.equal(RevalidateRequest.safeParse({ library: 'Bad Name' }).success, false);
 });

@@ -86,6 +86,17 @@ const ETC_ALLOW = [
   'xdg',
 ];
 
+/** Folders under /etc/xdg that are never shown: pip's and uv's configuration (index URLs with credentials). */
+const XDG_HIDDEN = ['pip', 'uv'];
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export interface BwrapSupport {
   available: boolean;
   bwrap: string | null;
@@ -110,6 +121,11 @@ export interface SandboxPlan {
   readOnly: string[];
   /** Host folders covered by an empty tmpfs when a read-only tree contains them (the folder of all runs). */
   hide?: string[];
+  /**
+   * Host folders mounted read-write at the same path: only an environment's build and output folders, which
+   * the caller owns, has emptied and hands to the sandbox user for the duration of one build.
+   */
+  writable?: string[];
   /** Host files shown as /etc/passwd and /etc/group. */
   passwdFile: string;
   groupFile: string;
@@ -209,6 +225,8 @@ export function buildBwrapArgs(support: BwrapSupport, plan: SandboxPlan): string
   // Folders bwrap creates for mount points are 0700: the unprivileged sandbox user could not enter them.
   a.push(...perms('0755'), '--dir', '/etc');
   for (const name of ETC_ALLOW) a.push('--ro-bind-try', path.join('/etc', name), path.join('/etc', name));
+  // Package tools' configuration may hold index credentials; /etc/xdg is shown for fonts and matplotlib.
+  for (const tool of XDG_HIDDEN) if (isDir(path.join('/etc/xdg', tool))) a.push('--tmpfs', path.join('/etc/xdg', tool));
   a.push('--ro-bind', plan.passwdFile, '/etc/passwd', '--ro-bind', plan.groupFile, '/etc/group');
 
   a.push('--proc', '/proc', '--dev', '/dev');
@@ -248,6 +266,15 @@ export function buildBwrapArgs(support: BwrapSupport, plan: SandboxPlan): string
     }
     a.push('--ro-bind', root, root);
     mounted.push(root);
+  }
+
+  for (const w of [...new Set((plan.writable ?? []).map((p) => path.resolve(p)))].sort()) {
+    for (const dir of ancestors(w)) {
+      if (made.has(dir) || covered(dir)) continue;
+      made.add(dir);
+      a.push(...perms('0755'), '--dir', dir);
+    }
+    a.push('--bind', w, w);
   }
 
   for (const h of plan.hide ?? []) {

@@ -1,0 +1,347 @@
+/**
+ * A library's environment, made or found: a virtual environment from the base interpreter with
+ * --system-site-packages (what the base has is reused, nothing is downloaded twice), the requirements
+ * installed as wheels by the user's own pip or uv, the repository built in the sandbox from the library's
+ * snapshot and installed, its left-out package data put back, and the result locked.
+ *
+ * Environments live in <envsDir>/<key>/, keyed by their inputs, so libraries with the same inputs share one;
+ * environment.json, written last, marks a finished one (a folder without it is a build that died, made again).
+ * The host never starts the environment's python after the repository's package is in it: what runs need is
+ * read from its files (site.ts) and the base interpreter's probe.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { EnvironmentRecord, type EnvironmentMode, type EnvironmentOutcome, type EnvironmentRef, type EnvironmentSettings, type MissingRequirement, type PackageInstall } from '../domain/environment.js';
+import type { JobOptions } from '../domain/job.js';
+import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
+import { readJsonFile, writeJsonFileAtomic } from '../kernel/json-file.js';
+import type { Logger } from '../kernel/log.js';
+import { normaliseDistName } from '../python/distributions.js';
+import type { BuildSandbox, InterpreterInfo } from '../validate/types.js';
+import { overlayPackageData } from './data-overlay.js';
+import { installFailureReason, type Installer } from './installer.js';
+import { lockChanges, lockHash, pinsToInstall, renderLock } from './lock.js';
+import { buildPlan, buildWheel, stageProject } from './package-build.js';
+import { installedIn, sitePackagesOf, topLevelNames } from './site.js';
+import { requirementSatisfied } from './satisfied.js';
+
+export const RECORD_FILE = 'environment.json';
+export const BUILD_LOG = 'build.log';
+
+export interface EnvironmentInput {
+  /** The repository files as the library keeps them (its source/ snapshot or the staged copy of one). */
+  projectDir: string;
+  /** Repository commit or content hash: part of the key. */
+  commit: string;
+  /** The version a setuptools_scm project is given (the snapshot has no .git); derived from the commit when null. */
+  version: string | null;
+  /** Import roots under projectDir ("" for the top) and the top-level packages: where package data is put back from. */
+  importRoots: string[];
+  packages: string[];
+  /** PEP 508 requirements, declared constraints kept (extras' requirements included). */
+  requirements: string[];
+  settings: EnvironmentSettings;
+  /** The library's lock from before: the environment is made again with its versions (mode auto or rebuild). */
+  previousLock: string | null;
+}
+
+export interface EnvironmentDeps {
+  envsDir: string;
+  /** The configured interpreter (CODEDISTILL_PYTHON), used when settings.python is null. */
+  defaultPython: string;
+  sandbox: BuildSandbox;
+  installer: Installer;
+  logger: Logger;
+}
+
+export interface EnsuredEnvironment {
+  record: EnvironmentRecord;
+  ref: EnvironmentRef;
+  outcome: EnvironmentOutcome;
+}
+
+const STEPS = 6;
+
+/** A PEP 440 version for a snapshot without git metadata: 0+g<commit> keeps the commit readable in the lock. */
+export function fallbackVersion(commit: string): string {
+  const hex = commit.replace(/^sha256:/, '').replace(/[^0-9a-f]/gi, '').slice(0, 12) || '0';
+  return `0.0.0+g${hex}`;
+}
+
+export function installCommand(missing: MissingRequirement[]): string | null {
+  if (!missing.length) return null;
+  return `pip install ${missing.map((m) => (/[\s<>;!=~[]/.test(m.requirement) ? `"${m.requirement}"` : m.requirement)).join(' ')}`;
+}
+
+export class EnvironmentBuilder {
+  private readonly inFlight = new Map<string, Promise<EnsuredEnvironment>>();
+
+  constructor(private readonly deps: EnvironmentDeps) {}
+
+  /** The key of an environment: what goes into it. Two libraries with the same key share one environment. */
+  async keyOf(input: EnvironmentInput, base: InterpreterInfo, fromLock: string | null): Promise<string> {
+    const files = await listFiles(input.projectDir);
+    const h = createHash('sha256');
+    h.update(
+      JSON.stringify({
+        base: [base.executable, base.implementation, base.version, base.environmentHash],
+        installer: this.deps.installer.name,
+        commit: input.commit,
+        files,
+        requirements: [...input.requirements].sort(),
+        extras: [...input.settings.extras].sort(),
+        lock: fromLock ? lockHash(fromLock) : null,
+      }),
+    );
+    return h.digest('hex').slice(0, 24);
+  }
+
+  async load(key: string): Promise<EnvironmentRecord | null> {
+    const raw = await readJsonFile(path.join(this.deps.envsDir, key, RECORD_FILE));
+    const parsed = EnvironmentRecord.safeParse(raw);
+    if (!parsed.success) return null;
+    // A record whose interpreter went away (the folder was copied or cleaned) is not an environment.
+    return (await fsp.stat(parsed.data.python).catch(() => null)) ? parsed.data : null;
+  }
+
+  /** Make or reuse the environment for `input`; throws only for cancellation and a base interpreter that does not work. */
+  async ensure(input: EnvironmentInput, opts: JobOptions & { mode: EnvironmentMode }): Promise<EnsuredEnvironment> {
+    if (opts.mode === 'none') throw new CodedistillError('invalid_input', 'Environment mode "none" makes no environment.', 'Pass auto, rebuild or upgrade.');
+    const started = Date.now();
+    const python = input.settings.python ?? this.deps.defaultPython;
+    const base = await this.deps.sandbox.describe(python);
+    if ('error' in base) throw new CodedistillError('interpreter_missing', base.error, 'Pass a working interpreter (--python) or set CODEDISTILL_PYTHON.');
+    // upgrade ignores the lock; auto and rebuild make the locked versions again.
+    const fromLock = opts.mode === 'upgrade' ? null : input.previousLock;
+    const key = await this.keyOf(input, base, fromLock);
+    const existing = opts.mode === 'auto' ? await this.load(key) : null;
+    if (existing) {
+      const ref = refOf(existing, python, await modulesOf(existing.dir));
+      this.deps.sandbox.registerEnvironment(ref);
+      return { record: existing, ref, outcome: outcomeOf(existing, 'reused', Date.now() - started, input.previousLock) };
+    }
+    let p = this.inFlight.get(key);
+    if (!p) {
+      p = this.build(key, input, base, python, fromLock, opts).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    }
+    const made = await p;
+    return { ...made, outcome: { ...made.outcome, seconds: round((Date.now() - started) / 1000) } };
+  }
+
+  private async build(
+    key: string,
+    input: EnvironmentInput,
+    base: InterpreterInfo,
+    python: string,
+    fromLock: string | null,
+    opts: JobOptions,
+  ): Promise<EnsuredEnvironment> {
+    const { installer, sandbox, logger } = this.deps;
+    const { signal } = opts;
+    const progress = (done: number, message: string) => opts.onProgress?.({ stage: 'environment', done, total: STEPS, message });
+    const started = Date.now();
+    const dir = path.join(this.deps.envsDir, key);
+    const venv = path.join(dir, 'venv');
+    const envPython = path.join(venv, 'bin', 'python');
+    const log: string[] = [];
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.mkdir(dir, { recursive: true });
+
+    progress(0, `creating a virtual environment from ${base.display}`);
+    const made = await installer.createVenv(base.executable, venv, signal);
+    log.push(`$ create venv (${installer.name})\n${made.output}`);
+    if (!made.ok) {
+      await fsp.writeFile(path.join(dir, BUILD_LOG), log.join('\n\n'));
+      throw new CodedistillError(
+        'environment_failed',
+        `Could not make a virtual environment from ${base.display}: ${installFailureReason(made.output)}.`,
+        'Install the venv module for that interpreter (Debian: apt-get install python3-venv), or pass another one (--python).',
+      );
+    }
+    throwIfAborted(signal);
+
+    // Requirements: as wheels, with the user's own index settings; what cannot be installed is named, once.
+    progress(1, `installing ${input.requirements.length} requirements with ${installer.name}`);
+    const baseVersions = versionsOf(base.distributions);
+    const pins = fromLock ? pinsToInstall(fromLock, base.distributions) : [];
+    const wanted = [...new Set([...input.requirements, ...pins])].filter((r) => !sameName(r, input.packages));
+    const missing: MissingRequirement[] = [];
+    const toInstall = wanted.filter((r) => requirementSatisfied(r, baseVersions) !== true);
+    if (toInstall.length) {
+      const all = await installer.install(envPython, toInstall, { upgrade: false, signal });
+      log.push(`$ install ${toInstall.join(' ')}\n${all.output}`);
+      if (!all.ok) {
+        // One by one, to know which ones are missing and why; the others still get installed.
+        for (const r of toInstall) {
+          throwIfAborted(signal);
+          const one = await installer.install(envPython, [r], { signal });
+          log.push(`$ install ${r}\n${one.output}`);
+          if (!one.ok) missing.push({ requirement: r, reason: installFailureReason(one.output) });
+        }
+      }
+    }
+    throwIfAborted(signal);
+
+    // The package: built in the sandbox, installed by the host from the wheel (no code of it runs here).
+    progress(2, 'reading the build configuration');
+    const plan = await buildPlan(input.projectDir);
+    let pkg: PackageInstall;
+    const site = await sitePackagesOf(venv);
+    if (!plan.packaged || !site) {
+      pkg = { status: 'not_packaged', name: null, version: null, message: plan.reason ?? 'the environment has no site-packages folder', dataFilesAdded: 0 };
+    } else {
+      let buildDeps: string | null = null;
+      const afterReqs = new Map([...baseVersions, ...versionsOfInstalled(await installedIn(site))]);
+      const needed = plan.requires.filter((r) => requirementSatisfied(r, afterReqs) !== true);
+      if (needed.length) {
+        buildDeps = path.join(dir, 'build-deps');
+        progress(3, `installing build requirements: ${needed.join(', ')}`);
+        const bd = await installer.install(envPython, needed, { target: buildDeps, signal });
+        log.push(`$ install --target build-deps ${needed.join(' ')}\n${bd.output}`);
+        if (!bd.ok) logger.debug(`build requirements not installed (${installFailureReason(bd.output)}); building with what the environment has`);
+        if (!(await fsp.stat(buildDeps).catch(() => null))) buildDeps = null;
+      }
+      throwIfAborted(signal);
+      progress(3, 'building the package in the sandbox');
+      // From here on the host never starts this python: the sandbox describes it from the base's probe.
+      sandbox.registerEnvironment({ python: envPython, base: python, dir, lockHash: 'building', modules: [] });
+      const buildDir = path.join(dir, 'build');
+      const srcDir = path.join(buildDir, 'src');
+      const outDir = path.join(buildDir, 'out');
+      await stageProject(input.projectDir, srcDir);
+      await fsp.mkdir(outDir, { recursive: true });
+      const wheel = await buildWheel(sandbox, { python: envPython, srcDir, outDir, buildDeps, version: input.version ?? fallbackVersion(input.commit), signal });
+      log.push(`$ build wheel in the sandbox\n${wheel.log}`);
+      if (!wheel.wheel) {
+        pkg = { status: 'failed', name: null, version: null, message: `${wheel.message}; runs import the snapshot instead`, dataFilesAdded: 0 };
+      } else {
+        progress(4, `installing ${path.basename(wheel.wheel)}`);
+        const kept = path.join(dir, path.basename(wheel.wheel));
+        await fsp.copyFile(wheel.wheel, kept);
+        const inst = await installer.install(envPython, [kept], { noDeps: true, offline: true, signal });
+        log.push(`$ install ${path.basename(kept)}\n${inst.output}`);
+        if (!inst.ok) {
+          pkg = { status: 'failed', name: wheel.name, version: wheel.version, message: `the built wheel did not install: ${installFailureReason(inst.output)}`, dataFilesAdded: 0 };
+        } else {
+          const added = await overlayPackageData(input.projectDir, input.importRoots, input.packages, site);
+          pkg = {
+            status: 'installed',
+            name: wheel.name,
+            version: wheel.version,
+            message: `${wheel.name} ${wheel.version} built from the snapshot and installed${added.length ? `; ${added.length} package data files the build left out were copied from the snapshot` : ''}`,
+            dataFilesAdded: added.length,
+          };
+        }
+      }
+      await fsp.rm(buildDir, { recursive: true, force: true });
+      if (buildDeps) await fsp.rm(buildDeps, { recursive: true, force: true });
+    }
+
+    progress(5, 'writing the lock');
+    const installedHere = site ? await installedIn(site) : [];
+    const lock = renderLock({
+      implementation: base.implementation,
+      version: base.version,
+      base: base.executable,
+      baseDistributions: base.distributions,
+      installed: installedHere,
+      own: pkg.status === 'installed' ? pkg.name : null,
+    });
+    const record: EnvironmentRecord = {
+      key,
+      dir,
+      python: envPython,
+      base: { command: python, executable: base.executable, version: base.version, implementation: base.implementation },
+      installer: installer.name,
+      package: pkg,
+      requested: wanted,
+      installed: installedHere.filter((d) => d.name !== (pkg.name ? normaliseDistName(pkg.name) : '')).map((d) => `${d.name}==${d.version}`),
+      missing,
+      lock,
+      lockHash: lockHash(lock),
+      fromLock: fromLock !== null,
+      builtAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+    };
+    await fsp.writeFile(path.join(dir, BUILD_LOG), log.join('\n\n') + '\n');
+    await fsp.writeFile(path.join(dir, 'environment.lock'), lock);
+    await writeJsonFileAtomic(path.join(dir, RECORD_FILE), record, true);
+    progress(STEPS, `environment ${key} ready`);
+    logger.info(`environment ${key}: ${record.installed.length} installed, ${missing.length} missing, package ${pkg.status} (${record.durationMs} ms)`);
+    const ref = refOf(record, python, await modulesOf(dir));
+    sandbox.registerEnvironment(ref);
+    return { record, ref, outcome: outcomeOf(record, 'built', record.durationMs, input.previousLock) };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function sameName(requirement: string, packages: string[]): boolean {
+  const name = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(requirement)?.[1];
+  return !!name && packages.some((p) => normaliseDistName(p) === normaliseDistName(name));
+}
+
+function versionsOf(dists: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of dists) {
+    const i = d.indexOf('==');
+    if (i > 0) out.set(normaliseDistName(d.slice(0, i)), d.slice(i + 2));
+  }
+  return out;
+}
+
+function versionsOfInstalled(dists: Array<{ name: string; version: string }>): Map<string, string> {
+  return new Map(dists.map((d) => [normaliseDistName(d.name), d.version]));
+}
+
+async function modulesOf(dir: string): Promise<string[]> {
+  const site = await sitePackagesOf(path.join(dir, 'venv'));
+  return site ? topLevelNames(site) : [];
+}
+
+export function refOf(record: EnvironmentRecord, base: string, modules: string[]): EnvironmentRef {
+  return { python: record.python, base, dir: record.dir, lockHash: record.lockHash, modules };
+}
+
+function outcomeOf(record: EnvironmentRecord, status: 'built' | 'reused', ms: number, previousLock: string | null): EnvironmentOutcome {
+  const changes = previousLock && previousLock !== record.lock ? lockChanges(previousLock, record.lock) : [];
+  const missing = record.missing;
+  const what =
+    `${status === 'built' ? 'built' : 'reused'} environment ${record.key} (${record.installer}, ${record.installed.length} installed, ` +
+    `package ${record.package.status})` +
+    (missing.length ? `; missing: ${missing.map((m) => `${m.requirement} (${m.reason})`).join('; ')}` : '');
+  return {
+    status,
+    key: record.key,
+    seconds: round(ms / 1000),
+    installer: record.installer,
+    package: record.package,
+    installed: record.installed.length,
+    missing,
+    installCommand: installCommand(missing),
+    lockHash: record.lockHash,
+    changes,
+    message: what,
+  };
+}
+
+/** Relative paths and sizes of a project folder: the snapshot's part of the key. */
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fsp.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(r);
+      else if (e.isFile()) out.push(`${r}:${(await fsp.stat(path.join(root, r))).size}`);
+    }
+  };
+  await walk('');
+  return out.sort();
+}
+
+

@@ -1,0 +1,102 @@
+/**
+ * A library's environment as the jobs use it: made or reused through the environment stage, with the import
+ * roots and interpreter its runs then take. A failed environment is an outcome, not an error: runs fall back to
+ * the base interpreter with the snapshot on the import path, and the report says why.
+ */
+import path from 'node:path';
+import type { EnvironmentMode, EnvironmentOutcome, EnvironmentRecord, EnvironmentRef, EnvironmentSettings } from '../domain/environment.js';
+import type { JobOptions } from '../domain/job.js';
+import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
+import { CodedistillError, errorMessage } from '../kernel/errors.js';
+import { installCommand, type EnvironmentBuilder, type EnvironmentInput } from '../environment/builder.js';
+import { importRootsOf, readLock, SOURCE_DIR } from '../library/files.js';
+
+export interface RunSetting {
+  /** Interpreter runs name: the environment's python, or the base one when there is no environment. */
+  python: string | undefined;
+  /** The library's own import roots for runs: none when its package is installed in the environment. */
+  importRoots: string[];
+  outcome: EnvironmentOutcome;
+  record: EnvironmentRecord | null;
+  ref: EnvironmentRef | null;
+}
+
+export function noEnvironment(message: string): EnvironmentOutcome {
+  return { status: 'none', key: null, seconds: 0, installer: null, package: null, installed: 0, missing: [], installCommand: null, lockHash: null, changes: [], message };
+}
+
+/** The settings a library was built with, kept unless the caller changes them. */
+export function settingsOf(manifest: LibraryManifest | null | undefined, given: { python?: string; extras?: string[] }): EnvironmentSettings {
+  const kept = manifest?.environment?.settings;
+  return {
+    python: given.python ?? kept?.python ?? manifest?.python ?? null,
+    extras: given.extras ?? kept?.extras ?? [],
+  };
+}
+
+/**
+ * Make (or reuse) the environment for `input` and say how runs use it; `snapshotRoots` are the absolute import
+ * roots of the project, used when the package is not installed in it.
+ */
+export async function prepareRuns(
+  builder: EnvironmentBuilder | null,
+  input: EnvironmentInput,
+  snapshotRoots: string[],
+  opts: JobOptions & { mode: EnvironmentMode },
+): Promise<RunSetting> {
+  const base = input.settings.python ?? undefined;
+  if (!builder || opts.mode === 'none') {
+    return { python: base, importRoots: snapshotRoots, outcome: noEnvironment(builder ? 'no environment asked for: runs use the base interpreter with the snapshot on the import path' : 'environments are not available here'), record: null, ref: null };
+  }
+  const started = Date.now();
+  try {
+    const { record, ref, outcome } = await builder.ensure(input, opts);
+    return { python: ref.python, importRoots: record.package.status === 'installed' ? [] : snapshotRoots, outcome, record, ref };
+  } catch (e) {
+    if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+    const outcome: EnvironmentOutcome = {
+      ...noEnvironment(`the environment could not be made (${errorMessage(e)}); runs used the base interpreter with the snapshot on the import path`),
+      status: 'failed',
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      installCommand: installCommand([]),
+    };
+    return { python: base, importRoots: snapshotRoots, outcome, record: null, ref: null };
+  }
+}
+
+/** The environment input of a library already written: its snapshot, its lock, its remembered settings. */
+export async function libraryEnvironmentInput(lib: LoadedLibrary, given: { python?: string; extras?: string[] } = {}): Promise<EnvironmentInput> {
+  const m = lib.manifest;
+  return {
+    projectDir: path.join(lib.dir, SOURCE_DIR),
+    commit: m.source.commit,
+    version: m.environment?.version ?? null,
+    importRoots: m.importRoots.length ? m.importRoots : [''],
+    packages: m.environment?.packages ?? [...new Set(lib.blocks.filter((b) => b.language === 'python' && b.kind !== 'workflow').map((b) => b.module.split('.')[0]!))],
+    requirements: m.requirementSpecs ?? m.requirements,
+    settings: settingsOf(m, given),
+    previousLock: await readLock(lib.dir),
+  };
+}
+
+/** prepareRuns for a library already written. */
+export async function prepareLibraryRuns(
+  builder: EnvironmentBuilder | null,
+  lib: LoadedLibrary,
+  opts: JobOptions & { mode: EnvironmentMode; python?: string; extras?: string[] },
+): Promise<RunSetting & { input: EnvironmentInput }> {
+  const input = await libraryEnvironmentInput(lib, opts);
+  return { ...(await prepareRuns(builder, input, importRootsOf(lib), opts)), input };
+}
+
+/** The manifest's environment section after a run setting was used. */
+export function manifestEnvironment(input: EnvironmentInput, run: RunSetting): NonNullable<LibraryManifest['environment']> {
+  return {
+    settings: input.settings,
+    version: input.version,
+    packages: input.packages,
+    key: run.record?.key ?? null,
+    lockHash: run.record?.lockHash ?? null,
+    package: run.record?.package ?? null,
+  };
+}

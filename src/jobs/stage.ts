@@ -1,0 +1,21 @@
+/**
+ * The snapshot a library will keep, copied beside the library folder before it is written, so its environment is
+ * built from (and its examples run against) exactly the files that will be served. Removed after the distill;
+ * the library folder gets its own copy.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { SourceFileCopy } from '../library/files.js';
+
+export async function stageSnapshot(parentDir: string, name: string, files: SourceFileCopy[]): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = path.join(parentDir, `.${name}.stage-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fsp.mkdir(dir, { recursive: true });
+  for (const f of files) {
+    const rel = f.path.split('/').filter((p) => p && p !== '..').join(path.sep);
+    const dest = path.join(dir, rel);
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    await fsp.copyFile(f.absPath, dest);
+  }
+  return { dir, remove: () => fsp.rm(dir, { recursive: true, force: true }) };
+}
