@@ -2,8 +2,10 @@
  * What a library's environment costs to make, on the fixture packages of test/fixtures/env: cold (a new
  * environment: venv, requirements, the package built in the sandbox, data put back, lock), warm (ensure() again:
  * found unchanged and reused), another library with the same inputs (a second snapshot of the same files: shares
- * the environment), and a rebuild from the lock. The base interpreter is CODEDISTILL_PYTHON (default python3);
- * requirements come from a wheel folder built here (PIP_FIND_LINKS, PIP_NO_INDEX): nothing is downloaded.
+ * the environment), and a rebuild from the lock. The base interpreter is CODEDISTILL_PYTHON, else python3 or
+ * /usr/bin/python3, the first with the build tools the fixtures need (setuptools, wheel, setuptools_scm, headers:
+ * what .ci/run installs); requirements come from a wheel folder built here (PIP_FIND_LINKS, PIP_NO_INDEX): nothing
+ * is downloaded.
  *
  *   node --import tsx bench/env.ts [rounds]        (default 3; medians)
  */
@@ -17,14 +19,29 @@ import { EnvironmentBuilder, type EnvironmentInput } from '../src/environment/bu
 import { chooseInstaller } from '../src/environment/installer.js';
 import { silentLogger } from '../src/kernel/log.js';
 import { createPythonRunner, createRunnerServices } from '../src/validate/runner.js';
-import { buildWheelhouse, pipEnv } from '../test/helpers/wheelhouse.js';
+import { buildWheelhouse, missingBuildTools, pipEnv } from '../test/helpers/wheelhouse.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(process.argv[2] ?? 3);
 const work = mkdtempSync(path.join(os.tmpdir(), 'codedistill-bench-env-'));
 process.once('exit', () => rmSync(work, { recursive: true, force: true }));
 
-const config = loadConfig({ ...process.env, CODEDISTILL_HOME: path.join(work, 'home') });
+const candidates = process.env.CODEDISTILL_PYTHON ? [process.env.CODEDISTILL_PYTHON] : ['python3', '/usr/bin/python3'];
+const reasons: string[] = [];
+let python: string | null = null;
+for (const c of candidates) {
+  const why = await missingBuildTools(c);
+  if (!why) {
+    python = c;
+    break;
+  }
+  reasons.push(why);
+}
+if (!python) {
+  console.log(`skipped: no base interpreter with the fixtures' build tools (${reasons.join('; ')})`);
+  process.exit(0);
+}
+const config = loadConfig({ ...process.env, CODEDISTILL_HOME: path.join(work, 'home'), CODEDISTILL_PYTHON: python });
 const runner = createPythonRunner(config, silentLogger, createRunnerServices());
 const info = await runner.info();
 if (!info.available) {

@@ -99,7 +99,7 @@ export async function copyAsTaggedRepo(src: string, parent: string, tag: string)
  * setuptools, wheel, setuptools_scm and its headers; gcc; git).
  */
 export async function missingBuildTools(python = '/usr/bin/python3'): Promise<string | null> {
-  if (!existsSync(python)) return `${python} is not installed`;
+  if (path.isAbsolute(python) && !existsSync(python)) return `${python} is not installed`;
   // setuptools before anything importing distutils (Debian's setuptools insists on replacing it first).
   const check =
     'import setuptools, setuptools_scm, wheel, venv, ensurepip, sysconfig, os, importlib.util as u\n' +
