@@ -213,6 +213,37 @@ test('the lock is written, and ensure() again reuses the environment (same key, 
   assert.equal(fresh.outcome.lockHash, first.record.lockHash);
 });
 
+test('a newer helperdep in the wheel folder: rebuild keeps the locked 1.2.0, upgrade takes 1.3.0 and names the change', async (t) => {
+  if (!ready(t)) return;
+  // The lab's wheel folder gets a newer release after the library was locked.
+  const labWheels = path.join(work, 'lab-wheels');
+  cpSync(wheelDir, labWheels, { recursive: true });
+  const b = builder({ PIP_FIND_LINKS: labWheels, PIP_NO_INDEX: '1' }, path.join(work, 'envs-upgrade'));
+  const first = await b.ensure(inputFor('deppkg'), { mode: 'auto' });
+  assert.match(first.record.lock, /^helperdep==1\.2\.0$/m);
+  const newer = path.join(work, 'helperdep-1.3.0', 'helperdep');
+  cpSync(fixture('env/helperdep'), newer, { recursive: true, filter: (p) => path.basename(p) !== '__pycache__' });
+  for (const f of ['pyproject.toml', 'helperdep/__init__.py']) {
+    const file = path.join(newer, f);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/1\.2\.0/g, '1.3.0'));
+  }
+  await buildWheelhouse([newer], labWheels, { python: PYTHON });
+
+  const rebuilt = await b.ensure(inputFor('deppkg', { previousLock: first.record.lock }), { mode: 'rebuild' });
+  assert.equal(rebuilt.outcome.status, 'built');
+  assert.equal(rebuilt.record.fromLock, true);
+  assert.ok(rebuilt.record.installed.includes('helperdep==1.2.0'), rebuilt.record.installed.join(', '));
+  assert.deepEqual(rebuilt.outcome.changes, []);
+  assert.equal(await runIn(rebuilt, 'import deppkg; print(deppkg.HELPER_VERSION)'), '1.2.0');
+
+  const upgraded = await b.ensure(inputFor('deppkg', { previousLock: first.record.lock }), { mode: 'upgrade' });
+  assert.equal(upgraded.record.fromLock, false);
+  assert.ok(upgraded.record.installed.includes('helperdep==1.3.0'), upgraded.record.installed.join(', '));
+  assert.deepEqual(upgraded.outcome.changes, [{ name: 'helperdep', before: '1.2.0', after: '1.3.0' }]);
+  assert.notEqual(upgraded.record.lockHash, first.record.lockHash);
+  assert.equal(await runIn(upgraded, 'import deppkg; print(deppkg.HELPER_VERSION)'), '1.3.0');
+});
+
 interface Findings {
   written: string[];
   env: Record<string, string>;
