@@ -27,7 +27,7 @@ import { revalidateAndStore } from './jobs/revalidate.js';
 import { EnvironmentReport, EnvironmentRequest } from './domain/environment.js';
 import { EnvironmentBuilder } from './environment/builder.js';
 import { chooseInstaller } from './environment/installer.js';
-import { manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
+import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
 import path from 'node:path';
 
@@ -210,6 +210,8 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         extraImportRoots: catalogue.providerRoots(lib),
         python: run.python,
         importRoots: run.importRoots,
+        installed: installedVersions(run),
+        attempted: attemptedInstalls(run),
         libraryParentDir: config.userLibrariesDir,
         environment: run.record ? { section: manifestEnvironment(run.input, run), lock: run.record.lock } : undefined,
       });

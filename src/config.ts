@@ -42,6 +42,9 @@ export interface Config {
   outputCapBytes: number;
   workers: number;
   maxFileBytes: number;
+  /** The library's source snapshot: largest file kept (Python modules excepted), and total of non-Python files. */
+  snapshotMaxFileBytes: number;
+  snapshotMaxDataBytes: number;
   githubToken: string | null;
   githubApiUrl: string;
   /** Base of git clone URLs (https://github.com); a file:// folder in tests. */
@@ -126,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outputCapBytes: intFrom(env.CODEDISTILL_OUTPUT_CAP, 64 * 1024, 'CODEDISTILL_OUTPUT_CAP', 256),
     workers: intFrom(env.CODEDISTILL_WORKERS, Math.max(1, Math.min(4, os.availableParallelism())), 'CODEDISTILL_WORKERS'),
     maxFileBytes: intFrom(env.CODEDISTILL_MAX_FILE_BYTES, 1024 * 1024, 'CODEDISTILL_MAX_FILE_BYTES', 1024),
+    snapshotMaxFileBytes: intFrom(env.CODEDISTILL_SNAPSHOT_MAX_FILE_BYTES, 50 * 1024 * 1024, 'CODEDISTILL_SNAPSHOT_MAX_FILE_BYTES', 0),
+    snapshotMaxDataBytes: intFrom(env.CODEDISTILL_SNAPSHOT_MAX_DATA_BYTES, 500 * 1024 * 1024, 'CODEDISTILL_SNAPSHOT_MAX_DATA_BYTES', 0),
     githubToken: env.GITHUB_TOKEN || env.GH_TOKEN || null,
     githubApiUrl: env.CODEDISTILL_GITHUB_API_URL || 'https://api.github.com/graphql',
     githubGitUrl: (env.CODEDISTILL_GITHUB_GIT_URL || 'https://github.com').replace(/\/+$/, ''),

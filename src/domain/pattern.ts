@@ -12,6 +12,16 @@ export const LibraryInfo = z.object({
   validated: z.number().int().describe('Blocks with a passing run record.'),
   createdAt: z.string(),
   shipped: z.boolean().describe('True for a library shipped with codedistill (read-only).'),
+  environment: z
+    .object({
+      lockHash: z.string().nullable().describe('sha256 of the lock the runs were made in: equals environmentHash of the run records made in this environment.'),
+      lockFile: z.string().nullable().describe('The lock file (pip freeze form) in the library folder.'),
+      python: z.string().nullable().describe('Base interpreter the environment is made from (null: CODEDISTILL_PYTHON).'),
+      package: z.string().nullable().describe('How the package was installed in it: "installed", "not_packaged" or "failed".'),
+    })
+    .nullable()
+    .optional()
+    .describe("The library's environment: what its blocks were validated in."),
 });
 export type LibraryInfo = z.infer<typeof LibraryInfo>;
 

@@ -17,6 +17,18 @@ export const PythonError = z.object({
 });
 export type PythonError = z.infer<typeof PythonError>;
 
+/** Why a run was recorded as skipped rather than failed: a fact about the environment, not about the code. */
+export const SkipReason = z
+  .enum(['missing_dependency', 'unmet_constraint', 'optional_extra', 'network', 'data_file', 'disabled'])
+  .describe(
+    'Why the run was skipped: missing_dependency: a module the code imports (or a compiled extension of the repository) is not there; ' +
+      'unmet_constraint: an installed distribution is at a version the repository does not accept; ' +
+      'optional_extra: the code needs an optional package it guards with its own error; ' +
+      'network: the code tried to reach the network, which the sandbox does not have; ' +
+      'data_file: a data file the code reads is not there; disabled: running was turned off. The message says what to do.',
+  );
+export type SkipReason = z.infer<typeof SkipReason>;
+
 /** A record of one run: stored on blocks and examples, and returned by validate_snippet. */
 export const RunRecord = z.object({
   status: RunStatus,
@@ -30,6 +42,7 @@ export const RunRecord = z.object({
   error: PythonError.nullable().describe('The Python exception that ended the run, when there was one.'),
   message: z.string().describe('One sentence a caller can act on: what happened and what to do.'),
   missingModule: z.string().nullable().optional().describe('Module that could not be imported, when that is why.'),
+  skipReason: SkipReason.nullable().optional().describe('Set on every skipped run: why it was skipped (see SkipReason).'),
   sandbox: z.enum(['bwrap', 'none']).describe('How the code was isolated.'),
   interpreter: z.string().nullable().optional().describe('Interpreter path and version used.'),
   environmentHash: z.string().nullable().optional().describe('Hash of interpreter and package versions the run saw.'),

@@ -88,6 +88,7 @@ export class EnvironmentBuilder {
         base: [base.executable, base.implementation, base.version, base.environmentHash],
         installer: this.deps.installer.name,
         commit: input.commit,
+        version: input.version,
         files,
         requirements: [...input.requirements].sort(),
         extras: [...input.settings.extras].sort(),
@@ -192,16 +193,18 @@ export class EnvironmentBuilder {
     if (!plan.packaged || !site) {
       pkg = { status: 'not_packaged', name: null, version: null, message: plan.reason ?? 'the environment has no site-packages folder', dataFilesAdded: 0 };
     } else {
-      let buildDeps: string | null = null;
-      const afterReqs = new Map([...baseVersions, ...versionsOfInstalled(await installedIn(site))]);
-      const needed = plan.requires.filter((r) => requirementSatisfied(r, afterReqs) !== true);
-      if (needed.length) {
-        buildDeps = path.join(dir, 'build-deps');
-        progress(3, `installing build requirements: ${needed.join(', ')}`);
-        const bd = await installer.install(envPython, needed, { target: buildDeps, signal });
-        log.push(`$ install --target build-deps ${needed.join(' ')}\n${bd.output}`);
-        if (!bd.ok) logger.debug(`build requirements not installed (${installFailureReason(bd.output)}); building with what the environment has`);
-        if (!(await fsp.stat(buildDeps).catch(() => null))) buildDeps = null;
+      // As pip's isolated builds do, the newest build requirements the index has, beside the environment (as
+      // wheels, by the host); without an index, the backends the environment already has.
+      let buildDeps: string | null = path.join(dir, 'build-deps');
+      progress(3, `installing build requirements: ${plan.requires.join(', ')}`);
+      const bd = await installer.install(envPython, plan.requires, { target: buildDeps, signal });
+      log.push(`$ install --target build-deps ${plan.requires.join(' ')}\n${bd.output}`);
+      if (!bd.ok) {
+        const afterReqs = new Map([...baseVersions, ...versionsOfInstalled(await installedIn(site))]);
+        const unmet = plan.requires.filter((r) => requirementSatisfied(r, afterReqs) === false);
+        logger.debug(`build requirements not installed (${installFailureReason(bd.output)}); building with the environment's own${unmet.length ? `, which lacks ${unmet.join(', ')}` : ''}`);
+        await fsp.rm(buildDeps, { recursive: true, force: true });
+        buildDeps = null;
       }
       throwIfAborted(signal);
       progress(3, 'building the package in the sandbox');

@@ -127,11 +127,16 @@ export async function buildWheel(
   return { wheel, name: nv?.name ?? null, version: nv?.version ?? null, log, message: `built ${path.basename(wheel)} in the sandbox` };
 }
 
+/** pip's wrapping lines around a failed build: they say that it failed, not why. */
+const WRAPPER = /^(error: (subprocess-exited-with-error|metadata-generation-failed)|ERROR: Failed (building wheel|to build)|× |╰─>|note: )/;
+
 /** The line of a build log that says what went wrong. */
 export function buildError(log: string): string {
-  const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l && !WRAPPER.test(l));
+  const python = lines.find((l) => /requires a different Python/.test(l));
+  if (python) return python.replace(/^ERROR:\s*/, '');
   const missing = lines.find((l) => /ModuleNotFoundError: No module named|Cannot import '|BackendUnavailable/.test(l));
   if (missing) return `${missing} (the build backend is not installed in the environment)`;
-  const err = [...lines].reverse().find((l) => /^(error|ERROR)\b|Error:|error:/.test(l) && !/^ERROR: Failed building wheel|^ERROR: Failed to build/.test(l));
+  const err = [...lines].reverse().find((l) => /^(error|ERROR)\b|[A-Za-z]Error:|error:/.test(l));
   return (err ?? lines[lines.length - 1] ?? 'no output').slice(0, 400);
 }

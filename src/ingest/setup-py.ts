@@ -107,3 +107,37 @@ export function licenceKeyword(sp: SetupPy): string | null {
 export function licenceClassifiers(sp: SetupPy): string[] {
   return sp.literals.map((l) => l.body).filter((b) => /^License\s*::[^'"\n]+$/.test(b));
 }
+
+/** `'key': 'value'` pairs at the top level of the dict literal at [start, end), such as package_dir's. */
+export function dictOfStrings(sp: SetupPy, [start, end]: [number, number]): Array<{ key: string; value: string }> {
+  const masked = sp.scanned.masked;
+  if (masked[start] !== '{') return [];
+  const inside = sp.literals.filter((l) => l.start > start && l.end < end);
+  const out: Array<{ key: string; value: string }> = [];
+  for (let i = 0; i + 1 < inside.length; i++) {
+    const key = inside[i]!;
+    const value = inside[i + 1]!;
+    if (!/^\s*:\s*$/.test(masked.slice(key.end, value.start))) continue;
+    const k = literalValue(key);
+    const v = literalValue(value);
+    if (k !== null && v !== null) out.push({ key: k, value: v });
+    i++;
+  }
+  return out;
+}
+
+/** The folder given to the first find_packages() / find_namespace_packages() call ("where"), if it is a literal. */
+export function findPackagesWhere(sp: SetupPy): string | null {
+  const m = /\bfind_(?:namespace_)?packages\s*\(/.exec(sp.scanned.masked);
+  if (!m) return null;
+  const at = m.index + m[0].length;
+  const close = matchBracket(sp.scanned.masked, at - 1);
+  if (close < 0) return null;
+  const args = sp.scanned.masked.slice(at, close - 1);
+  // The first positional argument, or where=.
+  const kw = /\bwhere\s*=\s*/.exec(args);
+  const from = kw ? at + kw.index + kw[0].length : /^\s*/.exec(args)![0].length + at;
+  const lit = sp.literals.find((l) => l.start === from);
+  if (!lit || (!kw && /^\s*\w+\s*=/.test(args))) return null;
+  return literalValue(lit);
+}

@@ -1,6 +1,7 @@
 /**
  * Lists a repository's files with a role each (library, test, example, ...), leaving out tool and environment
- * folders, what the repository's .gitignore files exclude, oversized and binary files, and symlinks. Nothing is
+ * folders, what the repository's .gitignore files exclude, oversized and binary files (withheld: listed apart for
+ * the snapshot), and symlinks. Then the metadata files are read once and the layout found (layout.ts). Nothing is
  * executed; files are only sized and sniffed.
  */
 import { promises as fs, type Dirent } from 'node:fs';
@@ -10,6 +11,8 @@ import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
 import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
 import { gitignored, keptDespiteIgnore, readGitignore, type GitignoreScope } from './gitignore.js';
+import { detectLayout } from './layout.js';
+import { readRepoMetadata } from './repo-metadata.js';
 import type { FileRole, RepoFile, WalkResult } from './types.js';
 
 export interface WalkOptions {
@@ -21,6 +24,8 @@ export interface WalkOptions {
    * fresh checkout; absent or null when git does not describe the folder (every file is then subject to it).
    */
   tracked?: 'all' | ReadonlySet<string> | null;
+  /** "owner/name" or the folder's name: names a repository whose root is itself the package but declares no name. */
+  repoName?: string | null;
 }
 
 /** Version control, caches, installed environments and build outputs: never part of the code to distill. */
@@ -114,6 +119,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
   const absRoot = path.resolve(root);
   const files: RepoFile[] = [];
   const skipped: SkippedFile[] = [];
+  const withheld: RepoFile[] = [];
   const tracked = opts.tracked ?? null;
   const trackedDirs = new Set<string>();
   if (tracked instanceof Set) {
@@ -165,20 +171,30 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
         continue;
       }
       const kept = await inspectFile(abs, rel, opts.maxFileBytes);
+      const language = opts.languageOf(rel);
       if ('reason' in kept) {
         skipped.push({ path: rel, reason: kept.reason });
+        // Binary and oversized files are not parsed, but a package may need them (data, generated modules).
+        if (kept.size !== undefined) withheld.push({ path: rel, absPath: abs, size: kept.size, ...roleFields(rel, language) });
         continue;
       }
-      const language = opts.languageOf(rel);
-      const { role, reason } = roleOf(rel, language);
-      files.push({ path: rel, absPath: abs, size: kept.size, role, roleReason: reason, language });
+      files.push({ path: rel, absPath: abs, size: kept.size, ...roleFields(rel, language) });
     }
   };
 
   await visit(absRoot, '', []);
   files.sort((a, b) => compare(a.path, b.path));
   skipped.sort((a, b) => compare(a.path, b.path));
-  return { files, skipped, importRoots: detectImportRoots(files) };
+  withheld.sort((a, b) => compare(a.path, b.path));
+  // Metadata files are read once, and only those kept (no symlink out, none git ignores, none oversized).
+  const metadata = await readRepoMetadata(absRoot, files.map((f) => f.path));
+  const layout = detectLayout(files, metadata, opts.repoName ?? path.basename(absRoot));
+  return { files, skipped, withheld, importRoots: layout.importRoots, layout, metadata };
+}
+
+function roleFields(rel: string, language: Language | null): Pick<RepoFile, 'role' | 'roleReason' | 'language'> {
+  const { role, reason } = roleOf(rel, language);
+  return { role, roleReason: reason, language };
 }
 
 /** Code-unit order, so the result does not depend on the machine's locale. */
@@ -225,18 +241,19 @@ function extOf(name: string): string {
   return dot > 0 ? name.slice(dot).toLowerCase() : '';
 }
 
-async function inspectFile(abs: string, rel: string, maxBytes: number): Promise<{ size: number } | { reason: string }> {
+/** A file kept for parsing has its size; one left out has a reason, and its size when it is binary or too large. */
+async function inspectFile(abs: string, rel: string, maxBytes: number): Promise<{ size: number } | { reason: string; size?: number }> {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   const ext = extOf(name);
-  if (BINARY_EXTENSIONS.has(ext)) return { reason: `binary (${ext})` };
   let handle: FileHandle | null = null;
   try {
     handle = await fs.open(abs, 'r');
     const { size } = await handle.stat();
-    if (size > maxBytes) return { reason: `too large: ${size} bytes > ${maxBytes}` };
+    if (BINARY_EXTENSIONS.has(ext)) return { reason: `binary (${ext})`, size };
+    if (size > maxBytes) return { reason: `too large: ${size} bytes > ${maxBytes}`, size };
     const buf = Buffer.alloc(Math.min(SNIFF_BYTES, size));
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    if (buf.subarray(0, bytesRead).includes(0)) return { reason: 'binary (NUL byte in the first 8 KiB)' };
+    if (buf.subarray(0, bytesRead).includes(0)) return { reason: 'binary (NUL byte in the first 8 KiB)', size };
     return { size };
   } catch (e) {
     return { reason: `unreadable: ${errCode(e)}` };
@@ -301,25 +318,4 @@ export function roleOf(rel: string, language: Language | null): Role {
   if (SOURCE_EXTENSIONS.has(ext)) return { role: 'other', reason: `source in a language not parsed (${ext})` };
   if (dataDir || DATA_EXTENSIONS.has(ext)) return { role: 'other', reason: `file (${ext})` };
   return { role: 'other', reason: ext ? `unclassified (${ext})` : 'unclassified' };
-}
-
-/**
- * "src" when the repository uses a src layout (src/<pkg>/__init__.py or a module right in src/), "" when
- * packages or modules sit at the top; both when both are present.
- */
-function detectImportRoots(files: RepoFile[]): string[] {
-  let src = false;
-  let flat = false;
-  for (const f of files) {
-    if (f.language !== 'python') continue;
-    const parts = f.path.split('/');
-    if (parts[0] === 'src') {
-      if ((parts.length === 3 && parts[2] === '__init__.py') || (parts.length === 2 && f.role === 'library')) src = true;
-    } else if ((parts.length === 2 && parts[1] === '__init__.py' && f.role === 'library') || (parts.length === 1 && f.role === 'library')) {
-      flat = true;
-    }
-  }
-  if (src && flat) return ['src', ''];
-  if (src) return ['src'];
-  return [''];
 }

@@ -16,7 +16,6 @@ import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
 import { readDeclaredDependencies } from '../ingest/declared.js';
 import { detectLicence } from '../ingest/licence.js';
-import { readRepoMetadata } from '../ingest/repo-metadata.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
 import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
@@ -32,8 +31,8 @@ import { topLevelPackages } from '../distill/packages.js';
 import { environmentRequirements, runtimeRequirements } from '../distill/requirements.js';
 import { selectSymbols } from '../distill/select.js';
 import { repoPurpose } from '../distill/summary.js';
-import { failureWarning, runBlockExamples } from '../validate/block-runs.js';
-import { reclassifyRuns } from '../validate/classify.js';
+import { failureWarning, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
+import { reclassifyRuns, type ReclassifyContext } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
@@ -44,7 +43,7 @@ import { readLock, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
 import { providerImportRoots } from '../library/providers.js';
 import { snapshotFiles } from '../library/snapshot.js';
-import { manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
+import { attemptedInstalls, constraintsOf, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
 import { stageSnapshot } from './stage.js';
 
 export interface DistillServices {
@@ -127,6 +126,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     signal,
     languageOf: (p) => parser.languageOf(p),
     tracked,
+    repoName: src.repo,
   });
   const skipped: SkippedFile[] = [...walk.skipped];
   const roles = new Map<string, FileRole>(walk.files.map((f) => [f.path, f.role]));
@@ -149,7 +149,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     if (i % 25 === 0) progress({ stage: 'parse', done: i, total: toParse.length });
     try {
       const text = await readText(f.path);
-      const pf = parser.parse(f.path, text, walk.importRoots);
+      const pf = parser.parse(f.path, text, walk.layout.moduleRoots);
       if (pf.errors.length) {
         parseErrors++;
         const e = pf.errors[0]!;
@@ -210,7 +210,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   // Licence, citation, purpose, dependencies.
   // Metadata files are read once, and only those the walk kept (no symlink out, none git ignores, none oversized).
   const filePaths = walk.files.map((f) => f.path);
-  const meta = await readRepoMetadata(src.root, filePaths);
+  const meta = walk.metadata;
   const licence = await detectLicence(src.root, filePaths, meta);
   const licenceId = licence.spdx !== 'NOASSERTION' ? licence.spdx : (src.licenceHint ?? 'NOASSERTION');
   if (licenceId === 'NOASSERTION') warnings.push('no licence found: every block says NOASSERTION; check the repository before reusing its code');
@@ -231,12 +231,14 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const requirements = runtimeRequirements(declared, blocks, packageNames);
   const settings = settingsOf(existing?.manifest, { python: req.python, extras: req.extras });
   const requirementSpecs = environmentRequirements(declared, blocks, packageNames, settings.extras);
-  const snapshot = snapshotFiles(walk.files, importRoots, packageNames);
+  // What the library keeps of the repository; files a cap left out are named first, so the list's limit keeps them.
+  const snapshot = snapshotFiles(walk, packageNames, { maxFileBytes: config.snapshotMaxFileBytes, maxDataBytes: config.snapshotMaxDataBytes });
+  skipped.unshift(...snapshot.left);
   const providerRoots = providerImportRoots(requirements, services.libraries(), name);
-  const reclassify = { filePaths, providerRoots };
+  const reclassify: ReclassifyContext = { filePaths, providerRoots, constraints: constraintsOf(requirementSpecs) };
   const envMode = req.environment ?? 'auto';
   const builder = services.environments ?? null;
-  const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot) : null;
+  const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot.files) : null;
   let envInput = null as Parameters<typeof manifestEnvironment>[0] | null;
   let run: RunSetting = {
     python: settings.python ?? undefined,
@@ -261,6 +263,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       };
       run = await prepareRuns(builder, envInput, importRoots.map((r) => path.join(stage.dir, r)), { mode: envMode, signal, onProgress: progress });
       warnings.push(...environmentWarnings(run));
+      reclassify.installed = installedVersions(run);
     }
     const absImportRoots = [...run.importRoots, ...providerRoots];
     let mismatched = 0;
@@ -306,6 +309,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       // Counted only now, after every reclassification, so it counts real failures.
       const failed = failureWarning(blocks);
       if (failed) warnings.push(failed);
+      warnings.push(...skipWarnings(blocks, { filePaths, attempted: attemptedInstalls(run) }));
       if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
     }
   } finally {
@@ -342,7 +346,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
 
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
-  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot, run.record?.lock ?? null);
+  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot.files, run.record?.lock ?? null);
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,

@@ -10,6 +10,8 @@ import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
 import { CodedistillError, errorMessage } from '../kernel/errors.js';
 import { installCommand, type EnvironmentBuilder, type EnvironmentInput } from '../environment/builder.js';
 import { importRootsOf, readLock, SOURCE_DIR } from '../library/files.js';
+import { lockVersions } from '../environment/lock.js';
+import { normaliseDistName } from '../python/distributions.js';
 
 export interface RunSetting {
   /** Interpreter runs name: the environment's python, or the base one when there is no environment. */
@@ -99,4 +101,29 @@ export function manifestEnvironment(input: EnvironmentInput, run: RunSetting): N
     lockHash: run.record?.lockHash ?? null,
     package: run.record?.package ?? null,
   };
+}
+
+/** Distribution → why installing it failed: the reports then say it was tried. */
+export function attemptedInstalls(run: RunSetting): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of run.outcome.missing) {
+    const name = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(m.requirement)?.[1];
+    if (name) out.set(normaliseDistName(name), m.reason);
+  }
+  return out;
+}
+
+/** What the runs saw installed (the lock's versions), for judging unmet constraints; absent without a lock. */
+export function installedVersions(run: RunSetting): Map<string, string> | undefined {
+  return run.record ? lockVersions(run.record.lock) : undefined;
+}
+
+/** The constraints among PEP 508 requirements ("scipy>=1.15" → scipy, >=1.15), markers and extras left out. */
+export function constraintsOf(requirements: string[]): Array<{ name: string; spec: string }> {
+  const out: Array<{ name: string; spec: string }> = [];
+  for (const r of requirements) {
+    const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?([<>=!~][^;)]*)\)?/.exec(r);
+    if (m) out.push({ name: normaliseDistName(m[1]!), spec: m[2]!.trim() });
+  }
+  return out;
 }

@@ -12,11 +12,12 @@ import type { RunStatus } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
 import { importRootsOf, readLock, snapshotOf, writeLibrary } from '../library/files.js';
-import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples } from '../validate/block-runs.js';
+import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
 import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
+import { constraintsOf } from './environment.js';
 
 export interface RevalidateOptions {
   /** Only these block ids; every block when absent. */
@@ -39,6 +40,9 @@ export interface RevalidateOptions {
    * snapshot's roots when absent.
    */
   importRoots?: string[];
+  /** What the environment holds and could not install: unmet constraints and missing modules are judged with it. */
+  installed?: ReadonlyMap<string, string>;
+  attempted?: ReadonlyMap<string, string>;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -132,10 +136,14 @@ export async function revalidateLibrary(
   }
 
   // The same reclassification as a distill's (unbuilt extensions, provider mismatches), after the last runs.
+  const filePaths = (await snapshotOf(lib)).map((f) => f.path);
   reclassifyRuns(selected, {
-    filePaths: (await snapshotOf(lib)).map((f) => f.path),
+    filePaths,
     providerRoots: opts.extraImportRoots ?? [],
+    constraints: constraintsOf(lib.manifest.requirementSpecs ?? []),
+    installed: opts.installed,
   });
+  result.warnings.push(...skipWarnings(selected, { filePaths, attempted: opts.attempted }));
 
   const counts = { runs: result.runs, passed: 0, failed: 0, skipped: 0, timeout: 0, error: 0 };
   for (const r of result.records) if (r.status !== 'not_run') counts[r.status]++;

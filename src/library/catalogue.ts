@@ -9,7 +9,8 @@ import type { LoadedLibrary } from '../domain/library.js';
 import type { LibraryInfo } from '../domain/pattern.js';
 import { CodedistillError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
-import { discoverLibraries, importRootsOf, type LibraryCache, type LibraryLocation } from './files.js';
+import path from 'node:path';
+import { discoverLibraries, importRootsOf, LOCK_FILE, type LibraryCache, type LibraryLocation } from './files.js';
 import { providerImportRoots } from './providers.js';
 
 export class Catalogue {
@@ -108,5 +109,13 @@ export function libraryInfo(lib: LoadedLibrary): LibraryInfo {
     validated: lib.manifest.counts.validated,
     createdAt: lib.manifest.createdAt,
     shipped: lib.readonly,
+    environment: lib.manifest.environment
+      ? {
+          lockHash: lib.manifest.environment.lockHash,
+          lockFile: lib.manifest.environment.lockHash ? path.join(lib.dir, LOCK_FILE) : null,
+          python: lib.manifest.environment.settings.python,
+          package: lib.manifest.environment.package?.status ?? null,
+        }
+      : null,
   };
 }

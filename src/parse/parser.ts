@@ -11,6 +11,7 @@ import type { Language } from '../domain/block.js';
 import { CodedistillError, errorMessage } from '../kernel/errors.js';
 import { languageSupports, supportForPath } from './languages.js';
 import { lineCount, normaliseSource, syntaxErrors } from './nodes.js';
+import type { ModuleRoot } from '../python/modules.js';
 import type { CodeParser, LanguageSupport, ParsedFile } from './types.js';
 
 /**
@@ -58,7 +59,7 @@ export async function createParser(opts: { languages?: Language[] } = {}): Promi
   return {
     languages: () => supports.map((s) => s.language),
     languageOf: (relPath) => supportForPath(relPath, supports)?.language ?? null,
-    parse(relPath: string, source: string, importRoots: string[]): ParsedFile {
+    parse(relPath: string, source: string, importRoots: readonly ModuleRoot[]): ParsedFile {
       const support = supportForPath(relPath, supports);
       if (!support) {
         throw new CodedistillError('invalid_input', `No parser for ${relPath}.`, 'Parse only files for which languageOf() is not null.');
@@ -74,7 +75,7 @@ function treeOf(parser: Parser, text: string, relPath: string): Tree {
   return tree;
 }
 
-function parseWith(parser: Parser, support: LanguageSupport, relPath: string, source: string, importRoots: string[]): ParsedFile {
+function parseWith(parser: Parser, support: LanguageSupport, relPath: string, source: string, importRoots: readonly ModuleRoot[]): ParsedFile {
   const text = normaliseSource(source);
   const module = support.moduleOf(relPath, importRoots);
   const head = { path: relPath, language: support.language, module };

@@ -1,4 +1,5 @@
 import type { Language, Parameter } from '../domain/block.js';
+import type { ModuleRoot } from '../python/modules.js';
 
 /** One import statement at module level. */
 export interface ImportStmt {
@@ -56,7 +57,7 @@ export interface LanguageSupport {
   /** Absolute path of the grammar's .wasm file. */
   grammarPath: string;
   /** Module path from a repo-relative file path and the import roots ("src" layouts). */
-  moduleOf(relPath: string, importRoots: string[]): string;
+  moduleOf(relPath: string, importRoots: readonly ModuleRoot[]): string;
   /** Extract symbols from a parsed tree; never executes the code. */
   extract(root: unknown, source: string, relPath: string, module: string): Omit<ParsedFile, 'path' | 'language' | 'module'>;
   /**
@@ -71,5 +72,5 @@ export interface CodeParser {
   languages(): Language[];
   languageOf(relPath: string): Language | null;
   /** Parse one file. Throws only on internal failure; syntax errors are reported in ParsedFile.errors. */
-  parse(relPath: string, source: string, importRoots: string[]): ParsedFile;
+  parse(relPath: string, source: string, importRoots: readonly ModuleRoot[]): ParsedFile;
 }

@@ -25,7 +25,9 @@ export function registerGetPatternTool(server: McpServer, services: ToolServices
       const p = b.provenance;
       const text =
         `${b.qualifiedName} (${b.kind}, ${b.language}) from ${p.repo}@${shortCommit(p.commit)} ${p.path}:${p.startLine}-${p.endLine}, ` +
-        `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}\n\n${b.signature}\n${b.summary}\n\nUsage:\n${res.usage}`;
+        `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}` +
+        (res.library.environment?.lockHash && b.validation?.environmentHash === res.library.environment.lockHash ? ` in the environment locked by ${res.library.environment.lockFile}` : '') +
+        `\n\n${b.signature}\n${b.summary}\n\nUsage:\n${res.usage}`;
       return { content: [{ type: 'text', text }], structuredContent: res };
     }),
   );

@@ -13,6 +13,7 @@ import type { RunRecord, RunStatus } from '../domain/validation.js';
 import { pool } from '../kernel/pool.js';
 import { throwIfAborted } from '../kernel/errors.js';
 import { importedTopModules } from '../python/syntax.js';
+import { missingModulesWarning, type MissingModulesOptions } from './missing.js';
 import type { RunRequest, Runner } from './types.js';
 
 export const DEFAULT_MAX_EXAMPLES_PER_BLOCK = 2;
@@ -49,6 +50,36 @@ export interface RunExamplesResult {
 export function failureWarning(blocks: Block[]): string | null {
   const failed = blocks.filter((b) => b.validation && b.validation.status !== 'passed' && b.validation.status !== 'skipped').length;
   return failed ? `${failed} blocks have examples that did not pass; their run records say why` : null;
+}
+
+/** Every distinct run record of the blocks' examples (a record shared by examples with the same code counts once). */
+export function exampleRuns(blocks: Block[]): RunRecord[] {
+  const runs = new Set<RunRecord>();
+  for (const b of blocks) for (const e of b.examples) if (e.run && e.run.status !== 'not_run') runs.add(e.run);
+  return [...runs];
+}
+
+/**
+ * The warnings about skipped runs, for the end of a distill or revalidation (after every reclassification): when
+ * more than half of the runs were skipped, how many for each reason; and every missing module at once, with one
+ * install command (missingModulesWarning).
+ */
+export function skipWarnings(blocks: Block[], opts: MissingModulesOptions = {}): string[] {
+  const runs = exampleRuns(blocks);
+  const skipped = runs.filter((r) => r.status === 'skipped');
+  const warnings: string[] = [];
+  if (skipped.length * 2 > runs.length) {
+    const byReason = new Map<string, number>();
+    for (const r of skipped) byReason.set(r.skipReason ?? 'unknown', (byReason.get(r.skipReason ?? 'unknown') ?? 0) + 1);
+    const counts = [...byReason].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${k} ${n}`);
+    warnings.push(
+      `${skipped.length} of ${runs.length} example runs were skipped (${counts.join(', ')}): most blocks are not validated; ` +
+        'the run records say what each needs',
+    );
+  }
+  const missing = missingModulesWarning(skipped, opts);
+  if (missing) warnings.push(missing);
+  return warnings;
 }
 
 /** The block's validation: its best example run, ignoring generated import checks. */

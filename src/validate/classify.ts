@@ -8,12 +8,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Block } from '../domain/block.js';
-import type { PythonError, RunRecord, RunStatus } from '../domain/validation.js';
-import { installNameFor } from '../python/distributions.js';
+import type { PythonError, RunRecord, RunStatus, SkipReason } from '../domain/validation.js';
+import { distributionForImport, installNameFor, normaliseDistName } from '../python/distributions.js';
+import { satisfies } from '../python/versions.js';
 import { describeMismatch, outputsMatch } from './compare.js';
 import { LAUNCHER_NAME } from './sandbox/bwrap.js';
-import { requiredPackageOf } from './missing.js';
-import { describePythonError, lastLine, missingModuleOf, parseTraceback } from './traceback.js';
+import { guardedPackageOf, repositoryFileOf, requiredPackageOf } from './missing.js';
+import { describePythonError, finalFrames, lastLine, missingModuleOf, parseTraceback, raisedOutsideSnippet } from './traceback.js';
 import type { ClassifyContext, InterpreterInfo, Outcome } from './types.js';
 
 /** The runner's output bounds, quoted in messages. */
@@ -83,6 +84,141 @@ export const record = (
   ranAt: string,
 ): RunRecord => ({ ...base, status, message, ranAt });
 
+/** A failure that is a fact about the environment, not the code: recorded as skipped, saying what to do. */
+export interface EnvironmentSkip {
+  reason: SkipReason;
+  message: string;
+  /** The module (or distribution) that is missing or at the wrong version, when one is. */
+  module: string | null;
+}
+
+/** What is known about the environment a run saw; each check runs only when its facts are given. */
+export interface EnvironmentFacts {
+  /** Whether a module or distribution named in a message is importable in the runs. */
+  isInstalled?: (name: string) => boolean;
+  /** The repository's files (relative paths). */
+  filePaths?: readonly string[];
+  /** Absolute folders of the repository as the runs saw them (its import roots). */
+  repositoryRoots?: readonly string[];
+  /** The repository's declared constraints: normalised distribution name and PEP 440 specifier. */
+  constraints?: ReadonlyArray<{ name: string; spec: string }>;
+  /** Normalised distribution name → installed version. */
+  installed?: ReadonlyMap<string, string>;
+}
+
+/** The module an import-time error blames on a distribution's contents: a name, an attribute or a submodule it lacks. */
+function moduleLackingSomething(error: PythonError): string | null {
+  if (/partially initialized module|circular import/.test(error.message)) return null;
+  if (/(?:^|\.)ImportError$/.test(error.type)) return /cannot import name '[^']+' from '([\w.]+)'/.exec(error.message)?.[1] ?? null;
+  if (/(?:^|\.)AttributeError$/.test(error.type)) return /^module '([\w.]+)' has no attribute '/.exec(error.message)?.[1] ?? null;
+  if (error.type === 'ModuleNotFoundError') {
+    const mod = missingModuleOf(error);
+    return mod && mod.includes('.') ? mod : null;
+  }
+  return null;
+}
+
+function unmetConstraint(error: PythonError, facts: EnvironmentFacts): EnvironmentSkip | null {
+  if (!facts.constraints?.length || !facts.installed) return null;
+  const mod = moduleLackingSomething(error);
+  if (!mod) return null;
+  const dist = distributionForImport(mod);
+  const version = facts.installed.get(dist);
+  if (!version) return null;
+  const unmet = facts.constraints.filter((c) => normaliseDistName(c.name) === dist && satisfies(version, c.spec) === false);
+  if (!unmet.length) return null;
+  const wanted = `${dist}${unmet.map((c) => c.spec.trim()).join(',')}`;
+  return {
+    reason: 'unmet_constraint',
+    module: dist,
+    message:
+      `environment problem: ${dist} ${version} is installed, the repository needs ${wanted} (${describePythonError(error)}); ` +
+      `install a version it accepts (pip install "${wanted}") to run this code.`,
+  };
+}
+
+// What a resolver or a socket says when there is no network (the sandbox has none).
+const NO_NETWORK =
+  /Temporary failure in name resolution|Name or service not known|No address associated with hostname|nodename nor servname provided|Network is unreachable|getaddrinfo failed|\[Errno -[235]\]/;
+const NETWORK_ERROR = /(?:^|\.)(?:gaierror|herror|URLError|ConnectionError|NewConnectionError|MaxRetryError|ConnectError|ConnectTimeout|OSError)$/;
+
+function networkUse(error: PythonError, stderr: string): EnvironmentSkip | null {
+  // The final message says so, or a network error class wraps a resolver failure printed earlier in the chain.
+  if (!NO_NETWORK.test(error.message) && !(NETWORK_ERROR.test(error.type) && NO_NETWORK.test(stderr))) return null;
+  return {
+    reason: 'network',
+    module: null,
+    message: `network use: the code tried to reach the network (${describePythonError(error)}), which runs in the sandbox do not have; give it the data locally to run it here.`,
+  };
+}
+
+const FILE_ERROR = /^(?:builtins\.)?(?:FileNotFoundError|OSError|IOError)$/;
+
+/** The repository file a path the code asked for probably is: the same relative path under a folder, or the same name. */
+function repositoryFileFor(file: string, filePaths: readonly string[]): string | null {
+  const base = path.posix.basename(file);
+  return filePaths.find((f) => f === file || f.endsWith(`/${file}`)) ?? filePaths.find((f) => path.posix.basename(f) === base) ?? null;
+}
+
+/** The folder the snippet ran in, from its frames in the traceback ("/sandbox" for /sandbox/snippet.py). */
+function snippetFolder(stderr: string): string | null {
+  const frame = finalFrames(stderr).find((f) => path.posix.basename(f.file) === 'snippet.py');
+  return frame ? path.posix.dirname(frame.file) : null;
+}
+
+const under = (p: string, dir: string) => p.startsWith(`${dir.replace(/\/+$/, '')}/`);
+
+function missingDataFile(error: PythonError, stderr: string, facts: EnvironmentFacts): EnvironmentSkip | null {
+  if (!FILE_ERROR.test(error.type)) return null;
+  const m = /No such file or directory: '([^']+)'/.exec(error.message) ?? /^(\S+) not found\.?$/.exec(error.message);
+  const file = m?.[1];
+  if (!file) return null;
+  const files = facts.filePaths ?? [];
+  let known: string | null;
+  if (!path.posix.isAbsolute(file)) {
+    known = repositoryFileFor(file, files);
+  } else if (facts.repositoryRoots?.some((r) => r && under(file, r))) {
+    known = null;
+  } else {
+    // Beside the snippet (a path built from __file__) only when the repository has such a file: the snippet's
+    // folder also holds what the snippet wrote itself, and an absolute path elsewhere is the code's own failure.
+    const folder = snippetFolder(stderr);
+    known = folder && under(file, folder) ? repositoryFileFor(file.slice(folder.replace(/\/+$/, '').length + 1), files) : null;
+    if (!known) return null;
+  }
+  return {
+    reason: 'data_file',
+    module: null,
+    message:
+      `data file missing: the code reads ${file}, which is not there when it runs` +
+      (known ? ` (the repository has ${known}; examples run in an empty folder)` : '') +
+      '; give the file (or its full path) to run this code.',
+  };
+}
+
+function optionalExtra(error: PythonError, stderr: string, facts: EnvironmentFacts): EnvironmentSkip | null {
+  if (!facts.isInstalled || !raisedOutsideSnippet(stderr)) return null;
+  const name = guardedPackageOf(error, stderr);
+  if (!name || facts.isInstalled(name)) return null;
+  return {
+    reason: 'optional_extra',
+    module: name,
+    message:
+      `optional dependency ${name} is not installed (${describePythonError(error)}): the code guards it with its own error; ` +
+      `install ${installNameFor(name)} (or the repository's extra that provides it) to run this code.`,
+  };
+}
+
+/**
+ * Why a failed run is really an environment problem, or null when it is the code's failure: a declared
+ * constraint the installed version does not meet, an optional package the code guards, network use, a data file
+ * that is not there. The checks whose facts are missing are not made.
+ */
+export function environmentSkip(error: PythonError | null, stderr: string, facts: EnvironmentFacts): EnvironmentSkip | null {
+  if (!error) return null;
+  return unmetConstraint(error, facts) ?? optionalExtra(error, stderr, facts) ?? networkUse(error, stderr) ?? missingDataFile(error, stderr, facts);
+}
+
 /** The record for what happened to one piece of code: shared by single runs and batches. */
 export function classifyOutcome(o: Outcome, ctx: ClassifyContext, limits: OutputLimits): RunRecord {
   const { interp, ranAt } = ctx;
@@ -146,16 +282,20 @@ export function classifyOutcome(o: Outcome, ctx: ClassifyContext, limits: Output
   const error = parseTraceback(o.stderrTruncated ? o.stderrTail : o.stderr, { snippetPath: o.snippetPath });
   const missingDependency = (module: string, installFor: string) =>
     record(
-      { ...base, error, missingModule: module },
+      { ...base, error, missingModule: module, skipReason: 'missing_dependency' },
       'skipped',
       `missing dependency ${module} (install name ${installNameFor(installFor)}); install it in ${interp.display} to run this code.`,
       ranAt,
     );
   const missing = missingModuleOf(error);
   if (missing && isThirdParty(missing, interp, ctx.importRoots, ctx.files)) return missingDependency(missing.split('.')[0] ?? missing, missing);
-  // "X requires the installation of the package pint": a dependency the code needs but the environment lacks.
+  const isInstalled = (name: string) => isInstalledDistribution(name, interp, ctx.importRoots);
+  const stderr = o.stderrTruncated ? o.stderrTail : o.stderr;
+  const skip = environmentSkip(error, stderr, { isInstalled, repositoryRoots: ctx.importRoots });
+  if (skip) return record({ ...base, error, missingModule: skip.module, skipReason: skip.reason }, 'skipped', skip.message, ranAt);
+  // "X requires the installation of the package pint" from the snippet itself: a dependency the environment lacks.
   const required = missing ? null : requiredPackageOf(error);
-  if (required && !isInstalledDistribution(required, interp, ctx.importRoots)) return missingDependency(required, required);
+  if (required && !isInstalled(required)) return missingDependency(required, required);
   if (error) return record({ ...base, error }, 'failed', `${describePythonError(error)}${truncNote ? `.${truncNote}` : ''}`, ranAt);
   if (o.signal) {
     return record(base, 'failed', `The process was killed by ${o.signal}${signalHint(o.signal)}.${truncNote}`, ranAt);
@@ -210,6 +350,7 @@ export function markUnbuiltExtensions(blocks: Block[], filePaths: string[]): voi
     const src = mod ? sources.get(mod) : undefined;
     if (!src) return;
     r.status = 'skipped';
+    r.skipReason = 'missing_dependency';
     r.missingModule = mod!;
     r.message = `needs the compiled extension ${mod} (built from ${src}): build and install the package (pip install .) to run this code.`;
   });
@@ -230,6 +371,7 @@ export function markProviderMismatches(blocks: Block[], providerRoots: string[])
     if (!root) return;
     const from = /from '([\w.]+)'/.exec(r.error.message)?.[1] ?? null;
     r.status = 'skipped';
+    r.skipReason = 'unmet_constraint';
     r.missingModule = from;
     r.message =
       `dependency version mismatch: ${r.error.type}: ${r.error.message.replace(/ \(\/[^)]*\)$/, '')}. ` +
@@ -245,15 +387,53 @@ export interface ReclassifyContext {
   filePaths: string[];
   /** Import roots of other distilled libraries that were importable in the runs. */
   providerRoots: string[];
+  /** The repository's declared constraints (normalised distribution name, PEP 440 specifier), for unmet_constraint. */
+  constraints?: Array<{ name: string; spec: string }>;
+  /** Normalised distribution name → version installed where the runs ran. */
+  installed?: ReadonlyMap<string, string>;
 }
 
 /**
- * Every reclassification that needs more than one run's output, in one place: an unbuilt compiled extension and
- * a version mismatch with another distilled library are recorded as skipped (saying why), not as failures of the
+ * Failed runs whose failure is the environment's (environmentSkip) are recorded as skipped with the reason; a
+ * run skipped for a "missing dependency" that is a file of the repository says so instead of advising an install.
+ */
+export function markEnvironmentProblems(blocks: Block[], ctx: ReclassifyContext): void {
+  const installed = ctx.installed;
+  const facts: EnvironmentFacts = {
+    filePaths: ctx.filePaths,
+    constraints: ctx.constraints,
+    installed,
+    isInstalled: installed ? (name) => installed.has(normaliseDistName(name)) || installed.has(distributionForImport(name)) : undefined,
+  };
+  eachRun(blocks, (r) => {
+    if (!r) return;
+    if (r.status === 'skipped' && r.skipReason === 'missing_dependency' && r.missingModule && !r.message.startsWith('needs the compiled')) {
+      const own = repositoryFileOf(r.missingModule, ctx.filePaths);
+      if (own && own.endsWith('.py')) {
+        r.message = `${r.missingModule} is a helper module of the repository (${own}), not importable from the example: run it from that folder or put the folder on the import path.`;
+      }
+      return;
+    }
+    if (r.status !== 'failed') return;
+    const skip = environmentSkip(r.error, r.stderr, facts);
+    if (!skip) return;
+    r.status = 'skipped';
+    r.skipReason = skip.reason;
+    r.missingModule = skip.module;
+    r.message = skip.message;
+  });
+}
+
+/**
+ * Every reclassification that needs more than one run's output, in one place: an unbuilt compiled extension, a
+ * version mismatch with another distilled library and an environment problem (an unmet declared constraint, an
+ * optional extra, network use, a missing data file) are recorded as skipped (saying why), not as failures of the
  * block. Idempotent: only failed runs change, so a job calls it after each round of runs. Returns the number of
  * runs marked as provider mismatches.
  */
 export function reclassifyRuns(blocks: Block[], ctx: ReclassifyContext): { providerMismatches: number } {
   markUnbuiltExtensions(blocks, ctx.filePaths);
-  return { providerMismatches: markProviderMismatches(blocks, ctx.providerRoots) };
+  const providerMismatches = markProviderMismatches(blocks, ctx.providerRoots);
+  markEnvironmentProblems(blocks, ctx);
+  return { providerMismatches };
 }

@@ -102,6 +102,40 @@ export function parseTraceback(stderr: string, opts: TracebackOptions = {}): Pyt
   return null;
 }
 
+export interface Frame {
+  file: string;
+  line: number;
+}
+
+/**
+ * The frames of the final exception in `stderr`, outermost first: the last one is where it was raised (the
+ * snippet itself, the repository's code or a library). Empty when stderr holds no traceback.
+ */
+export function finalFrames(stderr: string): Frame[] {
+  const lines = unwrapTopGroup(stderr.replace(/\r\n?/g, '\n').split('\n'));
+  let start = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i] ?? '';
+    if (HEADER.test(l) || CHAIN.includes(l.trim())) {
+      start = i + 1;
+      break;
+    }
+  }
+  const frames: Frame[] = [];
+  for (const l of lines.slice(start)) {
+    const m = FRAME.exec(l);
+    if (m) frames.push({ file: m[1] ?? '', line: Number(m[2]) });
+  }
+  return frames;
+}
+
+/** Whether the final exception was raised by code other than the snippet's own lines (a package it called). */
+export function raisedOutsideSnippet(stderr: string, opts: TracebackOptions = {}): boolean {
+  // Import machinery frames ("<frozen importlib._bootstrap>") belong to whoever ran the import statement.
+  const last = finalFrames(stderr).filter((f) => !f.file.startsWith('<frozen ')).at(-1);
+  return last !== undefined && !isSnippetFrame(last.file, opts.snippetPath);
+}
+
 /** The module named by a ModuleNotFoundError message ("No module named 'a.b'"), or null. */
 export function missingModuleOf(err: PythonError | null): string | null {
   if (!err || err.type !== 'ModuleNotFoundError') return null;

@@ -26,12 +26,18 @@ export function copyFixture(name: string, dest = tempDir()): string {
   return target;
 }
 
-/** Environment for a spawned server or CLI: isolated home, no model download attempts. */
+/**
+ * Environment for a spawned server or CLI: isolated home, no model download attempts, and no package index: the
+ * libraries' environments are built from what the base interpreter has, never from this machine's pip settings.
+ */
 export function testEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(PIP|UV)_/.test(k)) env[k] = v;
   return {
     ...env,
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_NO_INDEX: '1',
+    UV_OFFLINE: '1',
     CODEDISTILL_HOME: home,
     CODEDISTILL_ALLOW_REMOTE_MODELS: '0',
     CODEDISTILL_LOG_LEVEL: 'warn',

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { provenanceFor, symbolBlocks, workflowBlocks, type BlockContext } from '../../src/distill/blocks.js';
-import type { ResolvedSource, RepoFile } from '../../src/ingest/types.js';
+import type { ResolvedSource } from '../../src/ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../../src/parse/types.js';
 import type { SelectedSymbol } from '../../src/distill/select.js';
 import { escapeRegExp } from '../../src/kernel/text.js';
 import { libraryNameFor } from '../../src/library/name.js';
-import { snapshotFiles } from '../../src/library/snapshot.js';
 import { topLevelPackages } from '../../src/distill/packages.js';
 
 const src: ResolvedSource = {
@@ -82,13 +81,6 @@ describe('block assembly', () => {
 });
 
 describe('library files and names', () => {
-  test('the snapshot keeps what is inside the own packages under the import roots, notebooks left out', () => {
-    const rf = (p: string, role: RepoFile['role'] = 'library'): RepoFile => ({ path: p, absPath: `/x/${p}`, size: 1, role, roleReason: '', language: null });
-    const files = [rf('src/pkg/a.py'), rf('src/pkg/data/t.csv', 'other'), rf('src/pkg/nb.ipynb', 'notebook'), rf('src/pkgx/b.py'), rf('src/mod.py'), rf('tests/t.py', 'test')];
-    assert.deepEqual(snapshotFiles(files, ['src'], ['pkg', 'mod']).map((f) => f.path), ['src/pkg/a.py', 'src/pkg/data/t.csv', 'src/mod.py']);
-    assert.deepEqual(snapshotFiles([rf('pkg/a.py')], [''], ['pkg']).map((f) => f.path), ['pkg/a.py']);
-  });
-
   test('own packages are the top-level Python modules of the parsed files', () => {
     assert.deepEqual(topLevelPackages([file, { ...file, module: 'other.x' }, { ...file, module: '' }, { ...file, language: 'r', module: 'rpkg' }]), ['other', 'pkg']);
   });

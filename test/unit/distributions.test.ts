@@ -15,6 +15,27 @@ describe('python/distributions', () => {
     assert.equal(installNameFor('pywt'), 'PyWavelets');
     assert.equal(installNameFor('some_pkg.sub'), 'some_pkg');
   });
+  test('imports commonly seen in scientific code map to the distribution that provides them', () => {
+    const cases: Array<[string, string]> = [
+      ['past.builtins', 'future'],
+      ['skimage.filters', 'scikit-image'],
+      ['sklearn', 'scikit-learn'],
+      ['cv2', 'opencv-python'],
+      ['yaml', 'PyYAML'],
+      ['Bio.Seq', 'biopython'],
+      ['mpl_toolkits.mplot3d', 'matplotlib'],
+      ['mpl_toolkits.basemap', 'basemap'],
+      ['pkg_resources', 'setuptools'],
+      ['google.protobuf.message', 'protobuf'],
+      ['OpenGL.GL', 'PyOpenGL'],
+      ['serial.tools', 'pyserial'],
+      ['pyximport', 'Cython'],
+      ['absl.flags', 'absl-py'],
+      ['Cryptodome.Cipher', 'pycryptodomex'],
+      ['dns.resolver', 'dnspython'],
+    ];
+    for (const [mod, want] of cases) assert.equal(installNameFor(mod), want, mod);
+  });
   test('alternatives for imports several distributions provide', () => {
     assert.deepEqual(alternativeDistributions('psycopg2'), ['psycopg2', 'psycopg2-binary']);
     assert.deepEqual(alternativeDistributions('numpy'), []);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { requiredPackageOf } from '../../src/validate/missing.js';
+import type { RunRecord } from '../../src/domain/validation.js';
+import { guardedPackageOf, missingModulesWarning, repositoryFileOf, requiredPackageOf } from '../../src/validate/missing.js';
 
 const imp = (message: string, type = 'ImportError') => ({ type, message, line: 1 });
 
@@ -48,4 +49,64 @@ test('other exception types are not read', () => {
   assert.equal(requiredPackageOf(null), null);
   // A subclass spelled with its module still counts.
   assert.equal(requiredPackageOf(imp('requires the package pint', 'mypkg.errors.ImportError')), 'pint');
+});
+
+test('a guard that starts with the package, or says it cannot find it, names it', () => {
+  assert.equal(requiredPackageOf(imp('cvxopt required for passivity module', 'ModuleNotFoundError')), 'cvxopt');
+  assert.equal(requiredPackageOf(imp('pint is required for unit support')), 'pint');
+  assert.equal(requiredPackageOf(imp("can't find slycot module 'mb03rd'")), 'slycot');
+  assert.equal(requiredPackageOf(imp('Could not find the package h5py')), 'h5py');
+  assert.equal(requiredPackageOf(imp('plotting requires matplotlib.')), 'matplotlib');
+  // A version, or a phrase that names no package, is not a guard.
+  assert.equal(requiredPackageOf(imp('requires numpy>=1.20')), null);
+  assert.equal(requiredPackageOf(imp('this function requires a square matrix')), null);
+});
+
+test('guardedPackageOf: another exception class counts when named after the package or after a failed import of it', () => {
+  const err = (type: string, message: string) => ({ type, message, line: null });
+  assert.equal(guardedPackageOf(err('control.exception.ControlSlycot', "Can't find slycot module 'sb03md'"), ''), 'slycot');
+  assert.equal(guardedPackageOf(err('ValueError', "method='slycot' requires slycot"), "ModuleNotFoundError: No module named 'slycot'\n"), 'slycot');
+  assert.equal(guardedPackageOf(err('ValueError', "method='slycot' requires slycot"), ''), null);
+  assert.equal(guardedPackageOf(err('TypeError', 'minreal requires tb01pd'), ''), null);
+  assert.equal(guardedPackageOf(err('ImportError', 'cvxopt required'), ''), 'cvxopt');
+  assert.equal(guardedPackageOf(null, ''), null);
+});
+
+const skippedRun = (missingModule: string, skipReason: RunRecord['skipReason'] = 'missing_dependency'): RunRecord => ({
+  status: 'skipped', exitCode: 1, durationMs: 1, stdout: '', stderr: '', sandbox: 'bwrap', ranAt: '', error: null,
+  message: `missing dependency ${missingModule}`, missingModule, skipReason,
+});
+
+test('every missing module in one warning with one install command, spelt as PyPI spells them', () => {
+  const runs = [skippedRun('matplotlib'), skippedRun('matplotlib'), skippedRun('sklearn.svm'), skippedRun('yaml'), skippedRun('cvxopt', 'optional_extra')];
+  const w = missingModulesWarning(runs) ?? '';
+  assert.match(w, /examples were skipped for 4 missing modules: matplotlib \(2 runs\), cvxopt \(1 run, optional\), sklearn \(1 run, install name scikit-learn\), yaml \(1 run, install name PyYAML\)/);
+  assert.match(w, /install them with: pip install matplotlib cvxopt scikit-learn PyYAML\.$/);
+  // A run counted twice (shared by two examples) is one run; runs skipped for other reasons are not listed.
+  const shared = skippedRun('pandas');
+  assert.match(missingModulesWarning([shared, shared, skippedRun('x', 'network')]) ?? '', /1 missing module: pandas \(1 run\); install it with: pip install pandas\.$/);
+  assert.equal(missingModulesWarning([]), null);
+});
+
+test('a module of the repository is never offered for installation; what the environment stage tried is said', () => {
+  const files = ['control/__init__.py', 'examples/pvtol.py', 'src/fast/_kernels.pyx'];
+  const w = missingModulesWarning([skippedRun('pvtol'), skippedRun('_kernels'), skippedRun('past.builtins'), skippedRun('slycot')], {
+    filePaths: files,
+    attempted: new Map([['slycot', 'only a source distribution, and building it needs a Fortran compiler']]),
+  }) ?? '';
+  assert.match(w, /pip install future slycot\./);
+  assert.doesNotMatch(w, /pip install[^.]*pvtol/);
+  assert.match(w, /pvtol \(examples\/pvtol\.py, 1 run\) is a helper module of the repository, not importable from the example/);
+  assert.match(w, /_kernels \(src\/fast\/_kernels\.pyx, 1 run\) is a compiled extension of the repository: build and install the package/);
+  assert.match(w, /slycot: installing it was tried: only a source distribution/);
+  const onlyOwn = missingModulesWarning([skippedRun('pvtol')], { filePaths: files }) ?? '';
+  assert.doesNotMatch(onlyOwn, /pip install/);
+  assert.match(onlyOwn, /helper module/);
+});
+
+test('repositoryFileOf finds a module file, a package or an extension source, shortest path first', () => {
+  const files = ['doc/examples/pvtol.py', 'examples/pvtol.py', 'pkg/__init__.py', 'pkg/sub.py', 'README.md'];
+  assert.equal(repositoryFileOf('pvtol', files), 'examples/pvtol.py');
+  assert.equal(repositoryFileOf('pkg.sub', files), 'pkg/__init__.py');
+  assert.equal(repositoryFileOf('numpy', files), null);
 });

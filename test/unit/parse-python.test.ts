@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { isCodedistillError } from '../../src/kernel/errors.js';
 import { createParser } from '../../src/parse/parser.js';
 import { parseDocstring } from '../../src/parse/pydoc.js';
-import { pythonModuleOf } from '../../src/python/modules.js';
+import { pythonModuleOf, type ModuleRoot } from '../../src/python/modules.js';
 import type { CodeParser, ExtractedSymbol, ParsedFile } from '../../src/parse/types.js';
 
 let parser: CodeParser;
@@ -12,7 +12,7 @@ before(async () => {
   parser = await createParser();
 });
 
-function parse(source: string, path = 'pkg/mod.py', roots: string[] = ['']): ParsedFile {
+function parse(source: string, path = 'pkg/mod.py', roots: readonly ModuleRoot[] = ['']): ParsedFile {
   return parser.parse(path, source, roots);
 }
 
@@ -424,6 +424,19 @@ describe('python: module level', () => {
     assert.equal(pythonModuleOf('tests/test_x.py', ['src', '']), 'tests.test_x');
     assert.equal(pythonModuleOf('setup.py', ['']), 'setup');
     assert.equal(parse('', 'src/pkg/sub/__init__.py', ['src']).module, 'pkg.sub');
+  });
+
+  test('module paths for folders imported under another name (package_dir mappings, a root that is the package)', () => {
+    const rootIsPackage = [{ dir: '', prefix: 'rootpkg' }];
+    assert.equal(pythonModuleOf('core.py', rootIsPackage), 'rootpkg.core');
+    assert.equal(pythonModuleOf('__init__.py', rootIsPackage), 'rootpkg');
+    assert.equal(pythonModuleOf('sub/__init__.py', rootIsPackage), 'rootpkg.sub');
+    const mapped = [{ dir: './code/kinet_impl/', prefix: 'kinet' }, 'lib', ''];
+    assert.equal(pythonModuleOf('code/kinet_impl/rates.py', mapped), 'kinet.rates');
+    assert.equal(pythonModuleOf('lib/other/x.py', mapped), 'other.x');
+    assert.equal(pythonModuleOf('tests/test_x.py', mapped), 'tests.test_x');
+    assert.equal(pythonModuleOf('code/y.py', [{ dir: 'code', prefix: 'a.b' }]), 'a.b.y');
+    assert.equal(parse('', 'core.py', rootIsPackage).module, 'rootpkg.core');
   });
 
   test('an empty file', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describePythonError, missingModuleOf, parseTraceback } from '../../src/validate/traceback.js';
+import { describePythonError, finalFrames, missingModuleOf, parseTraceback, raisedOutsideSnippet } from '../../src/validate/traceback.js';
 
 // Fixtures are stderr captured from CPython 3.11 (the sandbox shows the snippet as /sandbox/snippet.py).
 const S = '/sandbox/snippet.py';
@@ -204,4 +204,34 @@ test('missingModuleOf reads the module from ModuleNotFoundError only', () => {
   assert.equal(missingModuleOf({ type: 'ModuleNotFoundError', message: "No module named 'sklearn.linear_model'", line: 1 }), 'sklearn.linear_model');
   assert.equal(missingModuleOf({ type: 'ImportError', message: "cannot import name 'x' from 'y'", line: 1 }), null);
   assert.equal(missingModuleOf(null), null);
+});
+
+test('finalFrames and raisedOutsideSnippet: where the final exception was raised', () => {
+  const inLibrary = [
+    'Traceback (most recent call last):',
+    `  File "${S}", line 2, in <module>`,
+    '    ct.ispassive(sys)',
+    '  File "/repos/control/control/passivity.py", line 60, in ispassive',
+    '    raise ModuleNotFoundError("cvxopt required for passivity module")',
+    'ModuleNotFoundError: cvxopt required for passivity module',
+  ].join('\n');
+  assert.deepEqual(finalFrames(inLibrary), [
+    { file: S, line: 2 },
+    { file: '/repos/control/control/passivity.py', line: 60 },
+  ]);
+  assert.equal(raisedOutsideSnippet(inLibrary, { snippetPath: S }), true);
+  const inSnippet = [
+    'Traceback (most recent call last):',
+    `  File "${S}", line 1, in <module>`,
+    '    import cvxopt',
+    '  File "<frozen importlib._bootstrap>", line 1176, in _find_and_load',
+    "ModuleNotFoundError: No module named 'cvxopt'",
+  ].join('\n');
+  assert.equal(raisedOutsideSnippet(inSnippet, { snippetPath: S }), false);
+  // Only the final exception's frames count after a chain marker.
+  const chained = `${inLibrary}\n\nDuring handling of the above exception, another exception occurred:\n\n${inSnippet}`;
+  assert.equal(finalFrames(chained).length, 2);
+  assert.equal(raisedOutsideSnippet(chained, { snippetPath: S }), false);
+  assert.deepEqual(finalFrames('no traceback here'), []);
+  assert.equal(raisedOutsideSnippet(''), false);
 });

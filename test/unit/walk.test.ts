@@ -113,6 +113,19 @@ describe('walkRepo', () => {
     assert.ok(!result.files.some((f) => reasons.has(f.path)));
   });
 
+  test('binary and oversized files are withheld from parsing with role and size; symlinks and ignored files are not', () => {
+    const withheld = Object.fromEntries(result.withheld.map((f) => [f.path, [f.role, f.size, f.language]]));
+    assert.deepEqual(withheld, {
+      'assets/logo.png': ['other', 4, null],
+      'sneaky.txt': ['docs', 15, null],
+      'src/flowkit/huge.py': ['library', 20_007, 'python'],
+      'weights.npy': ['other', 2, null],
+    });
+    assert.equal(result.withheld.find((f) => f.path === 'weights.npy')?.absPath, path.join(root, 'weights.npy'));
+    // They stay in skipped, as before.
+    for (const p of Object.keys(withheld)) assert.ok(result.skipped.some((s) => s.path === p), p);
+  });
+
   test('classifies each kept file with a reason', () => {
     const roles = Object.fromEntries(result.files.map((f) => [f.path, [f.role, f.roleReason]]));
     assert.deepEqual(roles['src/flowkit/beds.py'], ['library', 'python source']);
@@ -243,7 +256,9 @@ describe('walkRepo: cancellation and edge cases', () => {
 
   test('an empty repository', async () => {
     const root = await makeRepo({});
-    assert.deepEqual(await walk(root), { files: [], skipped: [], importRoots: [''] });
+    const r = await walk(root);
+    assert.deepEqual({ files: r.files, skipped: r.skipped, withheld: r.withheld, importRoots: r.importRoots }, { files: [], skipped: [], withheld: [], importRoots: [''] });
+    assert.equal(r.metadata.setupPy, null);
   });
 
   test('a missing root is an error, not an empty result', async () => {
