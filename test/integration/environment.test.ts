@@ -15,11 +15,13 @@ import { loadConfig, scrubEnv } from '../../src/config.js';
 import type { EnvironmentSettings } from '../../src/domain/environment.js';
 import { EnvironmentBuilder, fallbackVersion, type EnsuredEnvironment, type EnvironmentInput } from '../../src/environment/builder.js';
 import { pipInstaller } from '../../src/environment/installer.js';
+import { distillRepo } from '../../src/jobs/distill.js';
 import { silentLogger } from '../../src/kernel/log.js';
+import { createParser } from '../../src/parse/parser.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
 import { serveIndex } from '../helpers/index-server.js';
 import { runnerServices } from '../helpers/runner.js';
-import { fixture, tempDir } from '../helpers/tmp.js';
+import { copyFixture, fixture, tempDir } from '../helpers/tmp.js';
 import { buildWheelhouse, missingBuildTools, pipEnv, prerequisitesOrSkip } from '../helpers/wheelhouse.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -242,6 +244,31 @@ test('a newer helperdep in the wheel folder: rebuild keeps the locked 1.2.0, upg
   assert.deepEqual(upgraded.outcome.changes, [{ name: 'helperdep', before: '1.2.0', after: '1.3.0' }]);
   assert.notEqual(upgraded.record.lockHash, first.record.lockHash);
   assert.equal(await runIn(upgraded, 'import deppkg; print(deppkg.HELPER_VERSION)'), '1.3.0');
+});
+
+test('distilled with validation, each fixture\'s examples pass in its environment, and every run carries the lock hash', { timeout: 10 * 60_000 }, async (t) => {
+  if (!ready(t)) return;
+  const parser = await createParser();
+  const environments = builder({ PIP_FIND_LINKS: wheelDir, PIP_NO_INDEX: '1' }, path.join(work, 'envs-distill'));
+  const libraries = path.join(work, 'libraries');
+  for (const name of ['scmpkg', 'metapkg', 'datapkg', 'deppkg', 'cext'] as const) {
+    const source = copyFixture(`env/${name}`, path.join(work, 'checkouts'));
+    const report = await distillRepo(
+      { source, name: `fx-${name}`, validate: true, force: true },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: libraries, environments },
+    );
+    const e = report.environment;
+    assert.ok(e, `${name}: no environment outcome`);
+    assert.equal(e.package?.status, 'installed', `${name}: ${e.message} / ${e.package?.message}`);
+    assert.deepEqual(e.missing, [], name);
+    assert.ok(report.counts.examples >= 1, `${name}: no example found`);
+    assert.equal(report.counts.validated, report.counts.examples, `${name}: ${JSON.stringify(report.counts)}`);
+    const lock = readFileSync(path.join(report.libraryPath, 'environment.lock'), 'utf8');
+    const lockHash = createHash('sha256').update(lock).digest('hex');
+    assert.equal(e.lockHash, lockHash, name);
+    const blocks = readFileSync(path.join(report.libraryPath, 'blocks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { validation: { status: string; environmentHash?: string | null } | null });
+    for (const b of blocks.filter((x) => x.validation)) assert.equal(b.validation!.environmentHash, lockHash, `${name}: a run without the lock's hash`);
+  }
 });
 
 interface Findings {
