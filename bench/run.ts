@@ -6,7 +6,8 @@
  *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed)
  *
  * Sections: distill throughput (in-process pipeline, real parser and sandbox), server cold start and search
- * latency over MCP (the built server, spawned as a client would), sandbox overhead, search at scale.
+ * latency over MCP (the built server, spawned as a client would), sandbox overhead, environment build time
+ * (cold, reused, shared across libraries, rebuilt from the lock), search at scale.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -133,6 +134,8 @@ async function main() {
   await benchServer();
   console.log('\n## Sandbox overhead\n');
   await runScript('sandbox-overhead.ts', ['20']);
+  console.log('\n## Library environments (fixture packages, requirements from a wheel folder)\n');
+  await runScript('env.ts', [quick ? '1' : '3']);
   console.log('\n## Search at scale (synthetic blocks, offline embedder)\n');
   await runScript('search-scale.ts', quick ? ['1000', '10000'] : ['1000', '10000', '100000']);
 }

@@ -1,0 +1,339 @@
+/**
+ * The environment stage on the fixture packages of test/fixtures/env, with the base interpreter Debian ships
+ * (/usr/bin/python3 and the build tools .ci/run installs) and the real bubblewrap sandbox: each fixture's
+ * environment is made through the stage's own API and code is run in it through the runner. Indexes are a wheel
+ * folder or a loopback index the test serves, given as a user's own pip configuration would be.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { loadConfig, scrubEnv } from '../../src/config.js';
+import type { EnvironmentSettings } from '../../src/domain/environment.js';
+import { EnvironmentBuilder, fallbackVersion, type EnsuredEnvironment, type EnvironmentInput } from '../../src/environment/builder.js';
+import { pipInstaller } from '../../src/environment/installer.js';
+import { distillRepo } from '../../src/jobs/distill.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { createParser } from '../../src/parse/parser.js';
+import { createPythonRunner } from '../../src/validate/runner.js';
+import { serveIndex } from '../helpers/index-server.js';
+import { runnerServices } from '../helpers/runner.js';
+import { copyFixture, fixture, tempDir } from '../helpers/tmp.js';
+import { buildWheelhouse, missingBuildTools, pipEnv, prerequisitesOrSkip } from '../helpers/wheelhouse.js';
+
+const PYTHON = '/usr/bin/python3';
+const work = tempDir('cd-environment-');
+const home = path.join(work, 'home');
+
+// Secrets of the user: the host's tools may use them, repository code built in the sandbox must never see them.
+const SECRET = `s3cret${randomUUID().replace(/-/g, '')}`;
+const TOKENS = {
+  GITHUB_TOKEN: `ghp_${SECRET}`,
+  CODEDISTILL_GITHUB_TOKEN: `ghp_cd${SECRET}`,
+  CODEDISTILL_LLM_API_KEY: `sk-${SECRET}`,
+};
+// In this process's environment too, as the server's would be.
+Object.assign(process.env, TOKENS);
+
+const config = loadConfig({ ...pipEnv(), ...TOKENS, CODEDISTILL_HOME: home, CODEDISTILL_PYTHON: PYTHON, CODEDISTILL_SANDBOX: 'bwrap' });
+const runner = createPythonRunner(config, silentLogger, runnerServices);
+
+const buildTools = await missingBuildTools(PYTHON);
+const info = await runner.info(PYTHON);
+const missing = buildTools ?? (info.available && info.sandbox === 'bwrap' ? null : `bubblewrap is not usable here: ${info.reason}`);
+const ready = (t: TestContext) => prerequisitesOrSkip(t, missing);
+
+const wheelDir = path.join(work, 'wheels');
+if (!missing) await buildWheelhouse([fixture('env/helperdep')], wheelDir, { python: PYTHON });
+
+/** A builder whose installer runs with `userEnv` as the user's environment (this machine's pip settings left out). */
+function builder(userEnv: Record<string, string>, envsDir = config.envsDir): EnvironmentBuilder {
+  return new EnvironmentBuilder({
+    envsDir,
+    defaultPython: PYTHON,
+    sandbox: runner,
+    // As the app makes it: the user's environment less secrets by name (pip and uv settings kept); pip, not
+    // uv, whatever is on PATH, so the test is the same everywhere.
+    installer: pipInstaller({ env: scrubEnv({ ...pipEnv(userEnv), ...TOKENS }), cwd: work }),
+    logger: silentLogger,
+  });
+}
+
+interface Layout {
+  importRoots: string[];
+  packages: string[];
+  requirements?: string[];
+  version?: string | null;
+}
+
+const LAYOUTS: Record<string, Layout> = {
+  scmpkg: { importRoots: ['src'], packages: ['scmpkg'] },
+  metapkg: { importRoots: [''], packages: ['metapkg'] },
+  datapkg: { importRoots: ['src'], packages: ['datapkg'] },
+  deppkg: { importRoots: [''], packages: ['deppkg'], requirements: ['helperdep>=1.0'] },
+  cext: { importRoots: ['src'], packages: ['cext'] },
+  hostile: { importRoots: [''], packages: ['hostile'] },
+};
+
+/** The fixture as a library's snapshot would hold it: a copy (nothing is ever written into this checkout). */
+function inputFor(name: keyof typeof LAYOUTS, over: Partial<EnvironmentInput> = {}): EnvironmentInput {
+  const projectDir = path.join(work, 'snapshots', name);
+  if (!existsSync(projectDir)) cpSync(fixture(`env/${name}`), projectDir, { recursive: true, filter: (p) => path.basename(p) !== '__pycache__' });
+  const l = LAYOUTS[name]!;
+  const settings: EnvironmentSettings = { python: null, extras: [] };
+  return {
+    projectDir,
+    commit: createHash('sha1').update(name).digest('hex'),
+    version: l.version ?? null,
+    importRoots: l.importRoots,
+    packages: l.packages,
+    requirements: l.requirements ?? [],
+    settings,
+    previousLock: null,
+    ...over,
+  };
+}
+
+/** Run code with the environment's interpreter in the sandbox, as examples and snippets are. */
+async function runIn(env: EnsuredEnvironment, code: string) {
+  const rec = await runner.run({ code, python: env.ref.python, timeoutMs: 60_000 });
+  assert.equal(rec.status, 'passed', `${code}\n→ ${rec.status}: ${rec.message}\n${rec.stderr}`);
+  return rec.stdout.trim();
+}
+
+function assertInstalled(env: EnsuredEnvironment) {
+  assert.equal(env.record.package.status, 'installed', `${env.record.package.message}\n${readBuildLog(env)}`);
+}
+
+function readBuildLog(env: EnsuredEnvironment): string {
+  const log = path.join(env.record.dir, 'build.log');
+  return existsSync(log) ? readFileSync(log, 'utf8').slice(-4000) : '(no build log)';
+}
+
+const plain = builder({ PIP_NO_INDEX: '1' });
+
+test('scmpkg: the version file setuptools_scm writes exists, and __version__ is the version the package was built with', async (t) => {
+  if (!ready(t)) return;
+  const input = inputFor('scmpkg');
+  const env = await plain.ensure(input, { mode: 'auto' });
+  assertInstalled(env);
+  assert.equal(env.outcome.status, 'built');
+  assert.equal(env.record.package.version, fallbackVersion(input.commit));
+  assert.equal(await runIn(env, 'import scmpkg; print(scmpkg.__version__)'), env.record.package.version);
+  assert.equal(await runIn(env, 'import scmpkg; print(round(scmpkg.annulus_area(2.0, 1.0), 4))'), '9.4248');
+  // Given a version (from the repository's tags at another commit), that one.
+  const tagged = await plain.ensure(inputFor('scmpkg', { version: '1.2.3', commit: 'f'.repeat(40) }), { mode: 'auto' });
+  assertInstalled(tagged);
+  assert.equal(tagged.record.package.version, '1.2.3');
+  assert.equal(await runIn(tagged, 'import scmpkg; print(scmpkg.__version__)'), '1.2.3');
+});
+
+test('metapkg: reading its own metadata at import works once installed', async (t) => {
+  if (!ready(t)) return;
+  const env = await plain.ensure(inputFor('metapkg'), { mode: 'auto' });
+  assertInstalled(env);
+  assert.equal(await runIn(env, 'import metapkg; print(metapkg.__version__, metapkg.rescale([2.0, 4.0, 6.0]))'), '0.3.1 [0.0, 0.5, 1.0]');
+});
+
+test('datapkg: the data files the wheel left out are put back from the snapshot, and load', async (t) => {
+  if (!ready(t)) return;
+  const env = await plain.ensure(inputFor('datapkg'), { mode: 'auto' });
+  assertInstalled(env);
+  assert.equal(env.record.package.dataFilesAdded, 2, env.record.package.message);
+  assert.equal(await runIn(env, 'import datapkg; print(datapkg.gas_constant(), datapkg.load_weights())'), '8.314462618 [0.25, 0.5, 0.25]');
+});
+
+test('cext: the C extension is compiled in the sandbox with the system compiler and runs', async (t) => {
+  if (!ready(t)) return;
+  const env = await plain.ensure(inputFor('cext'), { mode: 'auto' });
+  assertInstalled(env);
+  assert.equal(await runIn(env, 'import cext, cext._kernels as k; print(cext.weighted_mean([1.0, 2.0, 3.0], [1.0, 1.0, 2.0]), k.__file__.endswith(".so"))'), '2.25 True');
+});
+
+test("deppkg: helperdep comes from a lab's wheel folder given only as PIP_FIND_LINKS and PIP_NO_INDEX", async (t) => {
+  if (!ready(t)) return;
+  const b = builder({ PIP_FIND_LINKS: wheelDir, PIP_NO_INDEX: '1' }, path.join(work, 'envs-find-links'));
+  const env = await b.ensure(inputFor('deppkg'), { mode: 'auto' });
+  assertInstalled(env);
+  assert.deepEqual(env.record.missing, []);
+  assert.ok(env.record.installed.includes('helperdep==1.2.0'), env.record.installed.join(', '));
+  assert.equal(await runIn(env, 'import deppkg; print(deppkg.HELPER_VERSION, deppkg.saturate([-2.0, 0.5, 3.0]))'), '1.2.0 [-1.0, 0.5, 1.0]');
+  assert.match(env.record.lock, /^helperdep==1\.2\.0$/m);
+});
+
+test('deppkg: helperdep comes from a loopback index given as PIP_INDEX_URL, and the index was asked', async (t) => {
+  if (!ready(t)) return;
+  const index = await serveIndex(wheelDir);
+  t.after(() => index.close());
+  const b = builder({ PIP_INDEX_URL: index.url }, path.join(work, 'envs-index'));
+  const env = await b.ensure(inputFor('deppkg'), { mode: 'auto' });
+  assertInstalled(env);
+  assert.deepEqual(env.record.missing, []);
+  assert.ok(index.projectHits('helperdep') >= 1, `the index saw: ${JSON.stringify(index.requests)}`);
+  assert.equal(await runIn(env, 'import deppkg; print(deppkg.HELPER_VERSION)'), '1.2.0');
+});
+
+test('an unreachable index ends the build with helperdep named as missing, and the package still installed', { timeout: 10 * 60_000 }, async (t) => {
+  if (!ready(t)) return;
+  const b = builder({ PIP_INDEX_URL: 'http://127.0.0.1:9/simple' }, path.join(work, 'envs-unreachable'));
+  const env = await b.ensure(inputFor('deppkg'), { mode: 'auto' });
+  assert.equal(env.outcome.status, 'built');
+  assert.equal(env.outcome.missing.length, 1, JSON.stringify(env.outcome.missing));
+  assert.equal(env.outcome.missing[0]!.requirement, 'helperdep>=1.0');
+  // pip 23 with --retries 0 logs the refused connection only at debug level, so the reason may read as
+  // "not found"; either way it names the index as the place that did not have it.
+  assert.match(env.outcome.missing[0]!.reason, /unreachable|not found as a wheel in the configured index/);
+  assert.match(env.outcome.installCommand ?? '', /helperdep>=1\.0/);
+  assert.match(env.outcome.message, /helperdep/);
+  // deppkg itself builds offline; importing it then fails on the missing dependency, as it would for the user.
+  assertInstalled(env);
+  const rec = await runner.run({ code: 'import deppkg', python: env.ref.python });
+  assert.notEqual(rec.status, 'passed');
+  assert.match(rec.stderr, /helperdep/);
+});
+
+test('the lock is written, and ensure() again reuses the environment (same key, same lock hash)', async (t) => {
+  if (!ready(t)) return;
+  const first = await plain.ensure(inputFor('metapkg'), { mode: 'auto' });
+  const lockFile = path.join(first.record.dir, 'environment.lock');
+  assert.ok(existsSync(lockFile));
+  const lock = readFileSync(lockFile, 'utf8');
+  assert.equal(lock, first.record.lock);
+  assert.match(lock, /^# python: .*\d+\.\d+/m);
+  assert.match(lock, /^metapkg==0\.3\.1\b/m);
+  assert.equal(first.record.lockHash, createHash('sha256').update(lock).digest('hex'));
+  const again = await plain.ensure(inputFor('metapkg'), { mode: 'auto' });
+  assert.equal(again.outcome.status, 'reused');
+  assert.equal(again.record.key, first.record.key);
+  assert.equal(again.outcome.lockHash, first.record.lockHash);
+  // A new builder (a new process) finds it on disk too.
+  const fresh = await builder({ PIP_NO_INDEX: '1' }).ensure(inputFor('metapkg'), { mode: 'auto' });
+  assert.equal(fresh.outcome.status, 'reused');
+  assert.equal(fresh.outcome.lockHash, first.record.lockHash);
+});
+
+test('a newer helperdep in the wheel folder: rebuild keeps the locked 1.2.0, upgrade takes 1.3.0 and names the change', async (t) => {
+  if (!ready(t)) return;
+  // The lab's wheel folder gets a newer release after the library was locked.
+  const labWheels = path.join(work, 'lab-wheels');
+  cpSync(wheelDir, labWheels, { recursive: true });
+  const b = builder({ PIP_FIND_LINKS: labWheels, PIP_NO_INDEX: '1' }, path.join(work, 'envs-upgrade'));
+  const first = await b.ensure(inputFor('deppkg'), { mode: 'auto' });
+  assert.match(first.record.lock, /^helperdep==1\.2\.0$/m);
+  const newer = path.join(work, 'helperdep-1.3.0', 'helperdep');
+  cpSync(fixture('env/helperdep'), newer, { recursive: true, filter: (p) => path.basename(p) !== '__pycache__' });
+  for (const f of ['pyproject.toml', 'helperdep/__init__.py']) {
+    const file = path.join(newer, f);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/1\.2\.0/g, '1.3.0'));
+  }
+  await buildWheelhouse([newer], labWheels, { python: PYTHON });
+
+  const rebuilt = await b.ensure(inputFor('deppkg', { previousLock: first.record.lock }), { mode: 'rebuild' });
+  assert.equal(rebuilt.outcome.status, 'built');
+  assert.equal(rebuilt.record.fromLock, true);
+  assert.ok(rebuilt.record.installed.includes('helperdep==1.2.0'), rebuilt.record.installed.join(', '));
+  assert.deepEqual(rebuilt.outcome.changes, []);
+  assert.equal(await runIn(rebuilt, 'import deppkg; print(deppkg.HELPER_VERSION)'), '1.2.0');
+
+  const upgraded = await b.ensure(inputFor('deppkg', { previousLock: first.record.lock }), { mode: 'upgrade' });
+  assert.equal(upgraded.record.fromLock, false);
+  assert.ok(upgraded.record.installed.includes('helperdep==1.3.0'), upgraded.record.installed.join(', '));
+  assert.deepEqual(upgraded.outcome.changes, [{ name: 'helperdep', before: '1.2.0', after: '1.3.0' }]);
+  assert.notEqual(upgraded.record.lockHash, first.record.lockHash);
+  assert.equal(await runIn(upgraded, 'import deppkg; print(deppkg.HELPER_VERSION)'), '1.3.0');
+});
+
+test('distilled with validation, each fixture\'s examples pass in its environment, and every run carries the lock hash', { timeout: 10 * 60_000 }, async (t) => {
+  if (!ready(t)) return;
+  const parser = await createParser();
+  const environments = builder({ PIP_FIND_LINKS: wheelDir, PIP_NO_INDEX: '1' }, path.join(work, 'envs-distill'));
+  const libraries = path.join(work, 'libraries');
+  for (const name of ['scmpkg', 'metapkg', 'datapkg', 'deppkg', 'cext'] as const) {
+    const source = copyFixture(`env/${name}`, path.join(work, 'checkouts'));
+    const report = await distillRepo(
+      { source, name: `fx-${name}`, validate: true, force: true },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: libraries, environments },
+    );
+    const e = report.environment;
+    assert.ok(e, `${name}: no environment outcome`);
+    assert.equal(e.package?.status, 'installed', `${name}: ${e.message} / ${e.package?.message}`);
+    assert.deepEqual(e.missing, [], name);
+    assert.ok(report.counts.examples >= 1, `${name}: no example found`);
+    assert.equal(report.counts.validated, report.counts.examples, `${name}: ${JSON.stringify(report.counts)}`);
+    const lock = readFileSync(path.join(report.libraryPath, 'environment.lock'), 'utf8');
+    const lockHash = createHash('sha256').update(lock).digest('hex');
+    assert.equal(e.lockHash, lockHash, name);
+    const blocks = readFileSync(path.join(report.libraryPath, 'blocks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { validation: { status: string; environmentHash?: string | null } | null });
+    for (const b of blocks.filter((x) => x.validation)) assert.equal(b.validation!.environmentHash, lockHash, `${name}: a run without the lock's hash`);
+  }
+});
+
+interface Findings {
+  written: string[];
+  env: Record<string, string>;
+  files: Record<string, string>;
+  network: string[];
+}
+
+const MARKER = 'codedistill-hostile-was-here.txt';
+const CANARY_PORT = 38517;
+
+test('hostile: its build writes nothing outside, reads no token or credential, reaches no network', { timeout: 10 * 60_000 }, async (t) => {
+  if (!ready(t)) return;
+  // Another library's environment beside it, which the build must not write into.
+  const envsDir = path.join(home, 'envs-hostile');
+  const b = (extra: Record<string, string>) => builder(extra, envsDir);
+  const neighbour = await b({ PIP_NO_INDEX: '1' }).ensure(inputFor('metapkg'), { mode: 'auto' });
+  assertInstalled(neighbour);
+
+  // The user's pip configuration holds credentials: in a file and in PIP_INDEX_URL.
+  const index = await serveIndex(wheelDir);
+  t.after(() => index.close());
+  const credentialed = index.url.replace('http://', `http://lab:${SECRET}@`);
+  const pipConf = path.join(work, 'user-pip.conf');
+  writeFileSync(pipConf, `[global]\nindex-url = ${credentialed}\n`);
+
+  // A connection from the build to the host's loopback would arrive here.
+  let canaryHits = 0;
+  const canary = net.createServer((s) => {
+    canaryHits++;
+    s.destroy();
+  });
+  const canaryUp = await new Promise<boolean>((resolve) => {
+    canary.once('error', () => resolve(false));
+    canary.listen(CANARY_PORT, '127.0.0.1', () => resolve(true));
+  });
+  t.after(() => new Promise<void>((resolve) => (canaryUp ? canary.close(() => resolve()) : resolve())));
+
+  const hostPlaces = [os.homedir(), '/work', '/tmp', '/var/tmp', '/dev/shm', os.tmpdir(), home, envsDir, neighbour.record.dir, work];
+  const markersBefore = hostPlaces.filter((d) => existsSync(path.join(d, MARKER)));
+  assert.deepEqual(markersBefore, [], `a marker of an earlier escape is on the host already: remove ${markersBefore.map((d) => path.join(d, MARKER)).join(', ')}`);
+
+  const env = await b({ PIP_INDEX_URL: credentialed, PIP_CONFIG_FILE: pipConf }).ensure(inputFor('hostile'), { mode: 'auto' });
+
+  // Whatever the build claimed, nothing is on the host.
+  for (const d of hostPlaces) assert.equal(existsSync(path.join(d, MARKER)), false, `the hostile build wrote ${path.join(d, MARKER)} on the host`);
+  for (const e of readdirSync(envsDir)) {
+    if (e !== env.record.key) assert.equal(existsSync(path.join(envsDir, e, MARKER)), false, `the hostile build wrote into environment ${e}`);
+  }
+  assert.equal(canaryHits, 0, 'the hostile build connected to the host loopback');
+  assert.equal(existsSync(path.join(inputFor('hostile').projectDir, 'hostile', '_findings.py')), false, 'the build wrote into the snapshot');
+
+  if (env.record.package.status !== 'installed') {
+    assert.equal(env.record.package.status, 'failed');
+    return;
+  }
+  const out = await runIn(env, 'import hostile, json; print(json.dumps(hostile.FINDINGS))');
+  const f = JSON.parse(out) as Findings | null;
+  // The build ran the probe (else "it managed nothing" would prove nothing).
+  assert.ok(f && Array.isArray(f.written) && typeof f.env === 'object', `the built package carries no findings: ${out}`);
+  const text = JSON.stringify(f);
+  assert.equal(text.includes(SECRET), false, `the build saw a secret: ${text}`);
+  assert.deepEqual(f.env, {}, 'the build saw credential-like variables');
+  assert.deepEqual(f.network, [], 'the build reached the network');
+  assert.equal(pipConf in f.files, false, "the build read the user's pip configuration");
+  for (const w of f.written) assert.equal(existsSync(w), false, `${w} (written by the build) is on the host`);
+});
