@@ -93,3 +93,13 @@ test('a build log is read for the line that says what failed', () => {
   assert.match(buildError('Processing /x\nModuleNotFoundError: No module named \'setuptools_scm\'\nERROR: Failed building wheel'), /setuptools_scm.*backend is not installed/);
   assert.equal(buildError("src/a.c:3:10: fatal error: Python.h: No such file\nerror: command '/usr/bin/gcc' failed with exit code 1\nERROR: Failed building wheel for x"), "error: command '/usr/bin/gcc' failed with exit code 1");
 });
+
+test('a library keeps how its environment is made unless the caller changes it', async () => {
+  const { settingsOf } = await import('../../src/jobs/environment.js');
+  const manifest = { python: '/old/python', environment: { settings: { python: '/venv/bin/python', extras: ['plot'] } } } as unknown as Parameters<typeof settingsOf>[0];
+  assert.deepEqual(settingsOf(manifest, {}), { python: '/venv/bin/python', extras: ['plot'] });
+  assert.deepEqual(settingsOf(manifest, { python: '/usr/bin/python3' }), { python: '/usr/bin/python3', extras: ['plot'] });
+  // A library from before environments remembers its interpreter in `python`.
+  assert.deepEqual(settingsOf({ python: '/old/python' } as Parameters<typeof settingsOf>[0], {}), { python: '/old/python', extras: [] });
+  assert.deepEqual(settingsOf(null, {}), { python: null, extras: [] });
+});

@@ -9,6 +9,7 @@ import { renderImport } from '../../../python/imports.js';
 import { scopeOf } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
 import { mergeImports, normaliseImports, publicBinding } from '../import-rewrite.js';
+import { projectDoctestSetup } from '../doctest-setup.js';
 
 export const doctestCollector: Collector = {
   source: 'doctest',
@@ -17,6 +18,8 @@ export const doctestCollector: Collector = {
     const candidates: Candidate[] = [];
     const byModule = new Map(ctx.libraryFiles.map((f) => [f.module, f]));
     const returnsNothing = nothingReturning(ctx.libraryFiles);
+    // The names the project's doctest runs provide (Sphinx doctest_global_setup, pytest doctest_namespace).
+    const setup = await projectDoctestSetup(input.files, ctx.read);
     for (const b of input.blocks) {
       await ctx.guard(b.qualifiedName, async () => {
         if (b.kind === 'workflow') return;
@@ -31,6 +34,7 @@ export const doctestCollector: Collector = {
         const objName = b.kind === 'method' ? (b.parent ?? local.split('.')[0]!).split('.').pop()! : b.name;
         const own = scopeOf(conv.code, b.module, info.isPackage);
         const header: string[] = [];
+        let needsSetup = false;
         if (!own.bindings.has(objName)) header.push(`from ${b.publicImport} import ${objName}`);
         for (const n of freeNames(conv.code)) {
           if (n === objName || own.bindings.has(n)) continue;
@@ -44,11 +48,13 @@ export const doctestCollector: Collector = {
           if (defined) {
             const hit = calls.byPath.get(`${b.module}.${n}`)?.[0];
             header.push(`from ${hit && hit.kind !== 'method' ? hit.publicImport : b.module} import ${n}`);
+          } else if (setup?.names.has(n)) {
+            needsSetup = true;
           }
         }
         const normalised = normaliseImports(conv.code, b.module, info.isPackage, calls);
         if (normalised === null) return;
-        const code = `${mergeImports(header, input.packageNames).join('\n')}\n${normalised}`;
+        const code = `${[...(needsSetup && setup ? setup.lines : []), ...mergeImports(header, input.packageNames)].join('\n')}\n${normalised}`;
         const codeLines = sym.code.split('\n');
         const firstPrompt = sym.docstring.split('\n')[conv.firstLine]?.trim() ?? '';
         const offset = firstPrompt ? codeLines.findIndex((l) => l.trim() === firstPrompt) : -1;

@@ -1,0 +1,52 @@
+/**
+ * The names a project's own doctest runs provide before every doctest: Sphinx's `doctest_global_setup` in a
+ * docs conf.py, and pytest's `doctest_namespace[...] = ...` in conftest.py files. A doctest that uses `ct.tf`
+ * because conf.py says `import control as ct` is runnable only with that setup in front of it. Read as text:
+ * nothing of the repository runs.
+ */
+import type { RepoFile } from '../../ingest/types.js';
+import { isImportStatement, parseImport } from '../../python/imports.js';
+import { dedent } from '../../python/syntax.js';
+
+export interface DoctestSetup {
+  /** Statements, one per line, in the order the project runs them. */
+  lines: string[];
+  /** Names they bind. */
+  names: Set<string>;
+}
+
+const GLOBAL_SETUP = /^doctest_global_setup\s*=\s*[rRuU]?("""|'''|"|')([\s\S]*?)\1/m;
+const NAMESPACE = /doctest_namespace\s*\[\s*(['"])(\w+)\1\s*\]\s*=\s*([A-Za-z_][\w.]*)\s*$/gm;
+
+function boundBy(line: string): string[] {
+  if (isImportStatement(line)) return parseImport(line).map((b) => b.local.split('.')[0]!).filter((n) => n !== '*');
+  const m = /^([A-Za-z_]\w*)\s*=(?!=)/.exec(line);
+  return m ? [m[1]!] : [];
+}
+
+/** The project's doctest setup, or null when it has none. */
+export async function projectDoctestSetup(files: readonly RepoFile[], read: (p: string) => Promise<string | null>): Promise<DoctestSetup | null> {
+  const lines: string[] = [];
+  for (const f of files) {
+    if (!/(^|\/)conf\.py$/.test(f.path) || !/(^|\/)docs?\//.test(f.path)) continue;
+    const m = GLOBAL_SETUP.exec((await read(f.path)) ?? '');
+    if (m) lines.push(...dedent(m[2]!).split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() && !l.trim().startsWith('#')));
+  }
+  for (const f of files) {
+    if (!/(^|\/)conftest\.py$/.test(f.path)) continue;
+    const text = (await read(f.path)) ?? '';
+    const imports = text.split('\n').filter((l) => /^(import|from)\s/.test(l) && isImportStatement(l));
+    for (const m of text.matchAll(NAMESPACE)) {
+      const [, , name, expr] = m;
+      const top = expr!.split('.')[0]!;
+      const imp = imports.find((l) => parseImport(l).some((b) => b.local.split('.')[0] === top));
+      if (!imp) continue;
+      lines.push(imp.trim());
+      if (name !== expr) lines.push(`${name} = ${expr}`);
+    }
+  }
+  // Only top-level statements (no blocks): what a doctest's globals receive.
+  const kept = [...new Set(lines)].filter((l) => !/^\s/.test(l) && !l.endsWith(':'));
+  if (!kept.length) return null;
+  return { lines: kept, names: new Set(kept.flatMap(boundBy)) };
+}
