@@ -106,6 +106,8 @@ export function environmentRequirements(declared: DeclaredDependency[], blocks: 
   const exampleImports = blocks.flatMap((b) => b.examples.flatMap((e) => importedTopModules(e.code)));
   for (const n of [...blocks.flatMap((b) => b.requirements), ...requirementsForImports(exampleImports, declared, own)]) {
     const name = normaliseDistName(n);
+    // A private module's name (_utilities) is no distribution's: PEP 508 names start with a letter or digit.
+    if (!/^[a-z0-9]/.test(name)) continue;
     if (!specs.has(name) && !ownNames.has(name) && name !== 'python') specs.set(name, name);
   }
   return [...specs.values()].sort();

@@ -20,7 +20,7 @@ import type { Logger } from '../kernel/log.js';
 import { normaliseDistName } from '../python/distributions.js';
 import type { BuildSandbox, InterpreterInfo } from '../validate/types.js';
 import { overlayPackageData } from './data-overlay.js';
-import { installFailureReason, type Installer } from './installer.js';
+import { blamedRequirement, installFailureReason, type Installer } from './installer.js';
 import { lockChanges, lockHash, pinsToInstall, renderLock } from './lock.js';
 import { withBuildLock } from './build-lock.js';
 import { BUILD_TIMEOUT_MS, buildPlan, buildWheel, stageProject } from './package-build.js';
@@ -187,18 +187,27 @@ export class EnvironmentBuilder {
     const wanted = [...new Set([...input.requirements, ...pins])].filter((r) => !sameName(r, input.packages));
     const missing: MissingRequirement[] = [];
     const toInstall = wanted.filter((r) => requirementSatisfied(r, baseVersions) !== true);
-    if (toInstall.length) {
-      const all = await installer.install(envPython, toInstall, { upgrade: false, signal });
-      log.push(`$ install ${toInstall.join(' ')}\n${all.output}`);
-      if (!all.ok) {
-        // One by one, to know which ones are missing and why; the others still get installed.
-        for (const r of toInstall) {
-          throwIfAborted(signal);
-          const one = await installer.install(envPython, [r], { signal });
-          log.push(`$ install ${r}\n${one.output}`);
-          if (!one.ok) missing.push({ requirement: r, reason: installFailureReason(one.output) });
-        }
+    let pending = toInstall;
+    while (pending.length) {
+      throwIfAborted(signal);
+      const all = await installer.install(envPython, pending, { upgrade: false, signal });
+      log.push(`$ install ${pending.join(' ')}\n${all.output}`);
+      if (all.ok) break;
+      // The installer names the requirement it stopped at: that one is missing, the rest go again together.
+      const blamed = blamedRequirement(all.output, pending);
+      if (blamed) {
+        missing.push({ requirement: blamed, reason: installFailureReason(all.output) });
+        pending = pending.filter((r) => r !== blamed);
+        continue;
       }
+      // It does not say: one by one, to know which ones are missing and why; the others still get installed.
+      for (const r of pending) {
+        throwIfAborted(signal);
+        const one = await installer.install(envPython, [r], { signal });
+        log.push(`$ install ${r}\n${one.output}`);
+        if (!one.ok) missing.push({ requirement: r, reason: installFailureReason(one.output) });
+      }
+      break;
     }
     throwIfAborted(signal);
 
@@ -244,7 +253,14 @@ export class EnvironmentBuilder {
       const wheel = await buildWheel(sandbox, { python: envPython, srcDir, outDir, buildDeps, version: input.version ?? fallbackVersion(input.commit), signal });
       log.push(`$ build wheel in the sandbox\n${wheel.log}`);
       if (!wheel.wheel) {
-        pkg = { status: 'failed', name: null, version: null, message: `${wheel.message}; runs import the snapshot instead`, dataFilesAdded: 0 };
+        const noDeps = buildDeps === null && plan.requires.length ? ` (its build requirements ${plan.requires.join(', ')} could not be installed: the environment's own were used)` : '';
+        pkg = {
+          status: 'failed',
+          name: null,
+          version: null,
+          message: `${wheel.message}${noDeps}; runs import the snapshot instead; the whole log: ${path.join(dir, BUILD_LOG)}`,
+          dataFilesAdded: 0,
+        };
       } else {
         progress(4, `installing ${path.basename(wheel.wheel)}`);
         const kept = path.join(dir, path.basename(wheel.wheel));

@@ -86,6 +86,8 @@ export function pipInstaller(ctx: InstallerEnv): Installer {
           ...(opts.upgrade ? ['--upgrade'] : []),
           ...(opts.noDeps ? ['--no-deps'] : []),
           ...(opts.target ? ['--target', opts.target] : []),
+          // Whatever a requirement looks like, it is never read as an option.
+          '--',
           ...requirements,
         ],
         ctx,
@@ -115,6 +117,7 @@ export function uvInstaller(uv: string, ctx: InstallerEnv): Installer {
           ...(opts.upgrade ? ['--upgrade'] : []),
           ...(opts.noDeps ? ['--no-deps'] : []),
           ...(opts.target ? ['--target', opts.target] : []),
+          '--',
           ...requirements,
         ],
         ctx,
@@ -160,4 +163,28 @@ export function installFailureReason(output: string): string {
   if (/ResolutionImpossible|conflicting dependencies|unsatisfiable/i.test(text)) return 'its version constraints conflict with other requirements';
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(WARNING|DEPRECATION|notice)/i.test(l));
   return lines.slice(-2).join(' ').slice(0, 300) || 'the installer failed without saying why';
+}
+
+const NAME = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/;
+const normalised = (s: string) => s.toLowerCase().replace(/[-_.]+/g, '-');
+
+/**
+ * The one requirement of `pending` an install failed on, when the tool names it (pip stops at the first it cannot
+ * find; uv says which one was not found); null when the output does not say.
+ */
+export function blamedRequirement(output: string, pending: readonly string[]): string | null {
+  const said = [
+    /No matching distribution found for (\S+)/,
+    /Could not find a version that satisfies the requirement (\S+)/,
+    /Invalid requirement: '([^']+)'/,
+    /Because (\S+) was not found in the package registry/,
+    /No solution found when resolving dependencies:\s*\n\s*╰─▶ Because (\S+)/,
+  ]
+    .map((re) => re.exec(output)?.[1])
+    .find((x) => x !== undefined);
+  if (!said) return null;
+  const exact = pending.find((r) => r === said);
+  if (exact) return exact;
+  const name = NAME.exec(said)?.[1];
+  return (name && pending.find((r) => NAME.exec(r)?.[1] && normalised(NAME.exec(r)![1]!) === normalised(name))) ?? null;
 }

@@ -133,6 +133,9 @@ const WRAPPER = /^(error: (subprocess-exited-with-error|metadata-generation-fail
 /** The line of a build log that says what went wrong. */
 export function buildError(log: string): string {
   const lines = log.split('\n').map((l) => l.trim()).filter((l) => l && !WRAPPER.test(l));
+  // A compiler's own diagnosis says more than the command line that failed.
+  const compiler = lines.find((l) => /fatal error:|: error: /.test(l));
+  if (compiler) return compiler.slice(0, 400);
   const python = lines.find((l) => /requires a different Python/.test(l));
   if (python) return python.replace(/^ERROR:\s*/, '');
   const missing = lines.find((l) => /ModuleNotFoundError: No module named|Cannot import '|BackendUnavailable/.test(l));

@@ -39,7 +39,7 @@ import { enrichBlocks } from '../enrich/enrich.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
 import type { EnvironmentBuilder } from '../environment/builder.js';
 import { gitVersion } from '../ingest/version.js';
-import { readLock, writeLibrary } from '../library/files.js';
+import { readLock, SOURCE_DIR, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
 import { providerImportRoots } from '../library/providers.js';
 import { snapshotFiles } from '../library/snapshot.js';
@@ -318,6 +318,8 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       warnings.push(...skipWarnings(blocks, { filePaths, attempted: attemptedInstalls(run) }));
       if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
     }
+    // Runs saw the staged snapshot; what they say should point where the library keeps it.
+    if (stage) relocateRecords(blocks, stage.dir, path.join(services.libraryParentDir, name, SOURCE_DIR));
   } finally {
     await stage?.remove();
   }
@@ -367,6 +369,20 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     unchanged: false,
     environment: req.validate ? run.outcome : null,
   };
+}
+
+/** Paths under `from` in the blocks' run records, as they are under `to`. */
+function relocateRecords(blocks: Block[], from: string, to: string): void {
+  const fix = (t: string) => t.split(from).join(to);
+  for (const b of blocks) {
+    for (const r of new Set([b.validation, ...b.examples.map((e) => e.run)])) {
+      if (!r) continue;
+      r.stdout = fix(r.stdout);
+      r.stderr = fix(r.stderr);
+      r.message = fix(r.message);
+      if (r.error) r.error.message = fix(r.error.message);
+    }
+  }
 }
 
 /** What a report should say about the environment: what is missing and how to install it, or why there is none. */

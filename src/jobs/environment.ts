@@ -55,7 +55,8 @@ export async function prepareRuns(
     const { record, ref, outcome } = await builder.ensure(input, opts);
     return { python: ref.python, importRoots: record.package.status === 'installed' ? [] : snapshotRoots, outcome, record, ref };
   } catch (e) {
-    if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+    // Cancelled, or an interpreter that does not exist: the caller's to fix, before anything is written.
+    if (e instanceof CodedistillError && (e.code === 'cancelled' || e.code === 'interpreter_missing')) throw e;
     const outcome: EnvironmentOutcome = {
       ...noEnvironment(`the environment could not be made (${errorMessage(e)}); runs used the base interpreter with the snapshot on the import path`),
       status: 'failed',

@@ -213,6 +213,8 @@ function optionalExtra(error: PythonError, stderr: string, facts: EnvironmentFac
   if (!facts.isInstalled || !raisedOutsideSnippet(stderr)) return null;
   const name = guardedPackageOf(error, stderr);
   if (!name || facts.isInstalled(name)) return null;
+  // The repository's own package is never an optional extra of itself: what it lacks is its own failure.
+  if (facts.filePaths && repositoryFileOf(name, facts.filePaths)?.endsWith('__init__.py')) return null;
   return {
     reason: 'optional_extra',
     module: name,
@@ -422,7 +424,11 @@ export function markEnvironmentProblems(blocks: Block[], ctx: ReclassifyContext)
     if (!r) return;
     if (r.status === 'skipped' && r.skipReason === 'missing_dependency' && r.missingModule && !r.message.startsWith('needs the compiled')) {
       const own = repositoryFileOf(r.missingModule, ctx.filePaths);
-      if (own && own.endsWith('.py')) {
+      if (own && own.endsWith('__init__.py') && r.missingModule.includes('.')) {
+        r.message =
+          `${r.missingModule} belongs to the repository's own package but is not among its files: a module its build makes ` +
+          '(a generated version file, a compiled extension); it imports once the package is built and installed in the library environment.';
+      } else if (own && own.endsWith('.py') && !own.endsWith('__init__.py')) {
         r.message = `${r.missingModule} is a helper module of the repository (${own}), not importable from the example: run it from that folder or put the folder on the import path.`;
       }
       return;

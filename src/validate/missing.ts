@@ -151,11 +151,12 @@ export function missingModulesWarning(records: Iterable<RunRecord>, opts: Missin
   const listed: string[] = [];
   const helpers: string[] = [];
   const extensions: string[] = [];
+  const ownPackage: string[] = [];
   const tried: string[] = [];
   for (const [mod, seen] of ranked) {
     const own = repositoryFileOf(mod, files);
     if (own) {
-      (own.endsWith('.py') ? helpers : extensions).push(`${mod} (${own}, ${runs(seen.runs)})`);
+      (own.endsWith('__init__.py') ? ownPackage : own.endsWith('.py') ? helpers : extensions).push(`${mod} (${own}, ${runs(seen.runs)})`);
       continue;
     }
     const name = installNameFor(mod);
@@ -174,6 +175,12 @@ export function missingModulesWarning(records: Iterable<RunRecord>, opts: Missin
     parts.push(
       `${helpers.join(', ')} ${one ? 'is a helper module' : 'are helper modules'} of the repository, not importable from the example: ` +
         `run the example from ${one ? 'its' : 'their'} folder or put that folder on the import path`,
+    );
+  }
+  if (ownPackage.length) {
+    parts.push(
+      `${ownPackage.join(', ')}: the repository's own package did not import whole, a module its build makes is missing ` +
+        '(a generated version file, a compiled extension): it imports once the package is built and installed in the library environment (see its outcome in the report)',
     );
   }
   if (extensions.length) {

@@ -91,7 +91,7 @@ test('a build plan reads pyproject.toml and setup.py as text', async () => {
 
 test('a build log is read for the line that says what failed', () => {
   assert.match(buildError('Processing /x\nModuleNotFoundError: No module named \'setuptools_scm\'\nERROR: Failed building wheel'), /setuptools_scm.*backend is not installed/);
-  assert.equal(buildError("src/a.c:3:10: fatal error: Python.h: No such file\nerror: command '/usr/bin/gcc' failed with exit code 1\nERROR: Failed building wheel for x"), "error: command '/usr/bin/gcc' failed with exit code 1");
+  assert.equal(buildError("gcc -I/x -c src/a.c\nsrc/a.c:3:10: fatal error: Python.h: No such file\nerror: command '/usr/bin/gcc' failed with exit code 1\nERROR: Failed building wheel for x"), 'src/a.c:3:10: fatal error: Python.h: No such file');
 });
 
 test('a library keeps how its environment is made unless the caller changes it', async () => {
@@ -102,4 +102,14 @@ test('a library keeps how its environment is made unless the caller changes it',
   // A library from before environments remembers its interpreter in `python`.
   assert.deepEqual(settingsOf({ python: '/old/python' } as Parameters<typeof settingsOf>[0], {}), { python: '/old/python', extras: [] });
   assert.deepEqual(settingsOf(null, {}), { python: null, extras: [] });
+});
+
+test('the requirement an install stopped at is the one named missing; the rest go again together', async () => {
+  const { blamedRequirement } = await import('../../src/environment/installer.js');
+  const pending = ['numpy', 'hepunits>=2.4.0', 'Scikit_Learn'];
+  assert.equal(blamedRequirement('ERROR: Could not find a version that satisfies the requirement hepunits>=2.4.0 (from versions: none)\nERROR: No matching distribution found for hepunits>=2.4.0', pending), 'hepunits>=2.4.0');
+  assert.equal(blamedRequirement('ERROR: No matching distribution found for scikit-learn', pending), 'Scikit_Learn');
+  assert.equal(blamedRequirement("ERROR: Invalid requirement: '-utilities'", ['-utilities']), '-utilities');
+  assert.equal(blamedRequirement('  × No solution found when resolving dependencies:\n  ╰─▶ Because hepunits was not found in the package registry', pending), 'hepunits>=2.4.0');
+  assert.equal(blamedRequirement('Killed', pending), null);
 });

@@ -24,7 +24,7 @@ test('uv on PATH is used, with wheels only, and a short timeout unless the user 
   const r = await uv.install('/env/bin/python', ['scipy>=1.15'], { upgrade: true });
   assert.equal(r.ok, true);
   const argv = readFileSync(log, 'utf8').trim().split('\n');
-  assert.deepEqual(argv, ['pip', 'install', '--python', '/env/bin/python', '--only-binary', ':all:', '--upgrade', 'scipy>=1.15', 'UV_HTTP_TIMEOUT=15']);
+  assert.deepEqual(argv, ['pip', 'install', '--python', '/env/bin/python', '--only-binary', ':all:', '--upgrade', '--', 'scipy>=1.15', 'UV_HTTP_TIMEOUT=15']);
 
   const mine = chooseInstaller({ env: { PATH: dir, UV_HTTP_TIMEOUT: '120' }, cwd: dir });
   await mine.createVenv('/usr/bin/python3', '/envs/k/venv');
@@ -46,4 +46,6 @@ test('without uv, pip installs wheels only, with no retries and a short timeout'
   assert.deepEqual(argv.slice(0, 3), ['-m', 'pip', 'install']);
   for (const a of ['--only-binary', ':all:', '--retries', '0', '--no-input', '--target', '/envs/k/build-deps', 'helperdep>=1.0']) assert.ok(argv.includes(a), a);
   assert.equal(argv[argv.indexOf('--retries') + 1], '0');
+  // A requirement is never taken for an option, whatever its name.
+  assert.equal(argv[argv.indexOf('helperdep>=1.0') - 1], '--');
 });

@@ -103,6 +103,10 @@ test('a module of the repository is never offered for installation; what the env
   const onlyOwn = missingModulesWarning([skippedRun('pvtol')], { filePaths: files }) ?? '';
   assert.doesNotMatch(onlyOwn, /pip install/);
   assert.match(onlyOwn, /helper module/);
+  // A generated module of the package itself (setuptools_scm's _version.py) is neither a helper nor an install.
+  const generated = missingModulesWarning([skippedRun('control._version')], { filePaths: files }) ?? '';
+  assert.match(generated, /^control \(control\/__init__\.py, 1 run\): the repository's own package did not import whole/);
+  assert.doesNotMatch(generated, /helper module|pip install/);
 });
 
 test('repositoryFileOf finds a module file, a package or an extension source, shortest path first', () => {

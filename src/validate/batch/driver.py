@@ -337,7 +337,7 @@ def _main():
             pass
         return 1
 
-    def run_snippet(snippet_path):
+    def run_snippet(snippet_path, path_dir):
         import types
         import importlib.machinery
         main = types.ModuleType("__main__")
@@ -349,7 +349,7 @@ def _main():
         )
         sys.modules["__main__"] = main
         sys.argv[:] = [snippet_path]
-        sys.path[0] = os.path.dirname(snippet_path)
+        sys.path[0] = path_dir
         try:
             with open(snippet_path, "rb") as f:
                 source = f.read()
@@ -399,7 +399,12 @@ def _main():
         cwd = os.path.join(scratch, layout["cwd"]) if layout["cwd"] else scratch
         if not os.path.isdir(cwd):
             cwd = dst
-        return os.path.join(dst, "snippet.py"), cwd
+        # As pytest's rootdir-based import: a test inside a package (tests/pkg/__init__.py) has the first folder
+        # above that package on the path, so tests/particle/ does not hide the installed particle.
+        base = dst
+        while base != scratch and os.path.exists(os.path.join(base, "__init__.py")):
+            base = os.path.dirname(base)
+        return os.path.join(dst, "snippet.py"), cwd, base
 
     def child(ex, out_fd, err_fd):
         code = 70
@@ -424,7 +429,7 @@ def _main():
             if os.getppid() != me:
                 _exit(70)
             os.chdir(ex_cwd)
-            code = run_snippet(ex_snippet)
+            code = run_snippet(ex_snippet, ex_path)
             try:
                 import threading
                 threading._shutdown()
@@ -498,13 +503,13 @@ def _main():
             fatal("cannot restore what the preload wrote: %s" % (e,))
         if not drop_ipc():
             fatal("SysV IPC objects could not be removed")
-        ex_snippet, ex_cwd = snippet_path, scratch
+        ex_snippet, ex_cwd, ex_path = snippet_path, scratch, scratch
         layout = ex.get("layout")
         if layout:
             try:
-                ex_snippet, ex_cwd = lay_out(layout)
+                ex_snippet, ex_cwd, ex_path = lay_out(layout)
             except OSError:
-                ex_snippet, ex_cwd = snippet_path, scratch
+                ex_snippet, ex_cwd, ex_path = snippet_path, scratch, scratch
         with open(ex_snippet, "wb") as f:
             f.write(ex["code"].encode("utf-8"))
         for name, content in ex["files"]:
