@@ -35,7 +35,10 @@ export interface SelectedSymbol {
   aliases: string[];
 }
 
-const TEST_MODULE_SEGMENT = /^(tests?|testing|conftest|test_.*|.*_tests?)$/;
+/** A test package: what pytest's layouts call one. */
+const TEST_PACKAGE = /^(tests?|testing)$/;
+/** A test module: what pytest collects (test_*.py, *_test.py) and conftest. */
+const TEST_MODULE = /^(tests?|testing|conftest|test_.*|.*_tests?)$/;
 
 /** Python hides names with a leading underscore; R with a leading dot (and the underscore habit is common too). */
 function isPrivateName(name: string, language: ParsedFile['language'] = 'python'): boolean {
@@ -155,8 +158,15 @@ export function trivialReason(sym: ExtractedSymbol, language: ParsedFile['langua
   return null;
 }
 
-function isTestModule(module: string): boolean {
-  return module.split('.').some((s) => TEST_MODULE_SEGMENT.test(s));
+/**
+ * Tests, by their import path: a test package anywhere on it, or a test module as its last part. A package of the
+ * library named like a test module (SALib.test_functions holds the Ishigami and Sobol-G functions users call) is
+ * library code.
+ */
+function isTestModule(module: string, path: string): boolean {
+  const parts = module.split('.');
+  const isPackage = /(^|\/)__init__\.py$/.test(path);
+  return parts.some((s, i) => TEST_PACKAGE.test(s) || (i === parts.length - 1 && !isPackage && TEST_MODULE.test(s)));
 }
 
 /**
@@ -168,7 +178,7 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
   const paths = publicPaths(libraryFiles);
   const out: SelectedSymbol[] = [];
   for (const f of libraryFiles) {
-    if (isTestModule(f.module)) continue;
+    if (isTestModule(f.module, f.path)) continue;
     const keptClasses = new Map<string, SelectedSymbol>();
     // Classes first, so methods can look up whether their class was kept.
     const ordered = [...f.symbols].sort((a, b) => (a.kind === 'class' ? 0 : 1) - (b.kind === 'class' ? 0 : 1) || a.startLine - b.startLine);

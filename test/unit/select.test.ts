@@ -224,3 +224,17 @@ def caller(x):
     assert.ok(centralityScore({ ...base, callers: 3 }) > centralityScore(base));
   });
 });
+
+test('a package of the library named like a test module is library code; test packages and test modules are not', () => {
+  const fn = (name: string) => `def ${name}(x, a=7.0):\n    """A benchmark function users call."""\n    y = a * x\n    return y\n`;
+  const { parsed, roles } = repo({
+    'salib/__init__.py': ['library', ''],
+    'salib/test_functions/__init__.py': ['library', fn('linear')],
+    'salib/test_functions/ishigami.py': ['library', fn('evaluate')],
+    'salib/tests/helpers.py': ['library', fn('fixture_data')],
+    'salib/test_core.py': ['library', fn('check_core')],
+    'salib/conftest.py': ['library', fn('setup_np')],
+  });
+  const names = selectSymbols(parsed, roles).map((s) => s.qualifiedName).sort();
+  assert.deepEqual(names, ['salib.test_functions.ishigami.evaluate', 'salib.test_functions.linear']);
+});
