@@ -299,7 +299,11 @@ export function classifyOutcome(o: Outcome, ctx: ClassifyContext, limits: Output
     record(
       { ...base, error, missingModule: module, skipReason: 'missing_dependency' },
       'skipped',
-      `missing dependency ${module} (install name ${installNameFor(installFor)}); install it in ${interp.display} to run this code.`,
+      interp.environment
+        ? // A library environment is rebuilt from its inputs: installing into it by hand would not last.
+          `missing dependency ${module} (install name ${installNameFor(installFor)}): it is not in the library environment ${interp.environment}; ` +
+            `make it installable by pip or uv (an index or a wheel folder in their configuration), then rebuild the environment (codedistill env <library> --rebuild).`
+        : `missing dependency ${module} (install name ${installNameFor(installFor)}); install it in ${interp.display} to run this code.`,
       ranAt,
     );
   const missing = missingModuleOf(error);

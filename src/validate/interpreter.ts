@@ -211,6 +211,7 @@ export function environmentInterpreter(base: InterpreterInfo, ref: EnvironmentRe
     mounts: [...new Set([...base.mounts, ref.dir])],
     installed: new Set([...base.installed, ...ref.modules]),
     environmentHash: ref.lockHash,
+    environment: path.basename(ref.dir),
     // The environment's folder name is its key: one name for it in every message.
     display: `${ref.python} (${base.version}, environment ${path.basename(ref.dir)})`,
   };

@@ -131,6 +131,8 @@ export interface InterpreterInfo {
   environmentHash: string;
   /** Installed distributions, "name==version", sorted. */
   distributions: string[];
+  /** The library environment (its key) when this is one: environment/ made it, nothing of it runs on the host. */
+  environment?: string;
   /** "/path (3.11.7)" */
   display: string;
 }

@@ -48,6 +48,14 @@ describe('classifyOutcome: environment problems are skipped with a reason', () =
     assert.equal(r.missingModule, 'cvxopt');
   });
 
+  test('in a library environment, a missing import says how to make it installable and rebuild, not to install by hand', () => {
+    const env = { ...ctx, interp: { ...ctx.interp, environment: 'bdecb07b19d0', display: '/envs/bdecb07b19d0/venv/bin/python (3.11.7, environment bdecb07b19d0)' } };
+    const r = classifyOutcome(outcome(tb(`  File "${S}", line 1, in <module>`, '    import hepunits', "ModuleNotFoundError: No module named 'hepunits'")), env, limits);
+    assert.equal(r.skipReason, 'missing_dependency');
+    assert.match(r.message, /not in the library environment bdecb07b19d0; make it installable by pip or uv .* rebuild the environment/);
+    assert.doesNotMatch(r.message, /install it in/);
+  });
+
   test('an optional extra the repository guards with its own ModuleNotFoundError', () => {
     const r = classify(
       tb(
