@@ -19,3 +19,13 @@ test("a project's doctest setup comes from Sphinx's conf.py and conftest's docte
 test('no setup, no lines', async () => {
   assert.equal(await projectDoctestSetup([file('doc/conf.py')], async () => 'extensions = []\n'), null);
 });
+
+test('print options an autouse conftest fixture sets apply to every doctest', async () => {
+  const texts: Record<string, string> = {
+    'nitime/conftest.py':
+      "import numpy as np\nimport pytest\n\n\n@pytest.fixture(scope='session', autouse=True)\ndef legacy_printoptions():\n    np.set_printoptions(legacy='1.21', precision=4)\n\n\n@pytest.fixture\ndef not_autouse():\n    np.set_printoptions(precision=1)\n",
+  };
+  const setup = await projectDoctestSetup(Object.keys(texts).map(file), async (p) => texts[p] ?? null);
+  assert.deepEqual(setup?.always, ['import numpy as np', "np.set_printoptions(legacy='1.21', precision=4)"]);
+  assert.deepEqual(setup?.lines, []);
+});

@@ -54,7 +54,8 @@ export const doctestCollector: Collector = {
         }
         const normalised = normaliseImports(conv.code, b.module, info.isPackage, calls);
         if (normalised === null) return;
-        const code = `${[...(needsSetup && setup ? setup.lines : []), ...mergeImports(header, input.packageNames)].join('\n')}\n${normalised}`;
+        const preamble = [...new Set([...(setup?.always ?? []), ...(needsSetup && setup ? setup.lines : [])])];
+        const code = `${[...preamble, ...mergeImports(header, input.packageNames)].join('\n')}\n${normalised}`;
         const codeLines = sym.code.split('\n');
         const firstPrompt = sym.docstring.split('\n')[conv.firstLine]?.trim() ?? '';
         const offset = firstPrompt ? codeLines.findIndex((l) => l.trim() === firstPrompt) : -1;
