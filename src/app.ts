@@ -229,7 +229,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       if (!services.environments) {
         throw new CodedistillError('environment_failed', 'Library environments are switched off here (CODEDISTILL_ENVIRONMENTS=0).', 'Unset CODEDISTILL_ENVIRONMENTS to make them.');
       }
-      const run = await prepareLibraryRuns(services.environments, lib, { mode: req.mode, python: req.python, extras: req.extras, signal: opts.signal, onProgress: opts.onProgress });
+      const run = await prepareLibraryRuns(services.environments, lib, { mode: req.mode, python: req.python, extras: req.extras, enable: true, signal: opts.signal, onProgress: opts.onProgress });
       let lockPath: string | null = null;
       const unchanged = run.record && lib.manifest.environment?.lockHash === run.record.lockHash && JSON.stringify(lib.manifest.environment?.settings) === JSON.stringify(run.input.settings);
       if (run.record && unchanged && !lib.readonly) {

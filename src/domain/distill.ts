@@ -25,7 +25,7 @@ export const DistillRequest = z.object({
     .optional()
     .describe('Optional-dependency groups of the repository to install too, e.g. ["plot"]; remembered by the library.'),
   environment: EnvironmentMode.default('auto').describe(
-    "How the library's environment is made before its examples run. auto: reuse or build; rebuild: build again from the lock; upgrade: newest allowed versions; none: no environment (examples import the snapshot with the base interpreter).",
+    "How the library's environment is made before its examples run. auto: reuse or build (or none, when the library was distilled with none before); rebuild: build again from the lock; upgrade: newest allowed versions; none: no environment (examples import the snapshot with the base interpreter), remembered until rebuild, upgrade or build_environment.",
   ),
 });
 export type DistillRequest = z.input<typeof DistillRequest>;

@@ -16,6 +16,10 @@ export const EnvironmentSettings = z.object({
     .array(z.string())
     .default([])
     .describe('Optional-dependency groups of the repository installed too (e.g. "plot" for pkg[plot]).'),
+  enabled: z
+    .boolean()
+    .optional()
+    .describe('false: the library was distilled with environment "none", and its runs use the base interpreter until an environment is asked for (rebuild, upgrade, build_environment); absent: true.'),
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettings>;
 

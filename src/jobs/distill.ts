@@ -43,7 +43,7 @@ import { readLock, SOURCE_DIR, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
 import { providerImportRoots } from '../library/providers.js';
 import { snapshotFiles } from '../library/snapshot.js';
-import { attemptedInstalls, constraintsOf, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
+import { attemptedInstalls, constraintsOf, effectiveMode, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
 import { stageSnapshot } from './stage.js';
 
 export interface DistillServices {
@@ -229,7 +229,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   // examples run in the sandbox with it and with any distilled library this one depends on.
   const importRoots = walk.importRoots.length ? walk.importRoots : [''];
   const requirements = runtimeRequirements(declared, blocks, packageNames);
-  const settings = settingsOf(existing?.manifest, { python: req.python, extras: req.extras });
+  const settings = settingsOf(existing?.manifest, { python: req.python, extras: req.extras, mode: req.environment });
   // A module that is a file of the repository (examples/pvtol.py for `import pvtol`) is never asked of an index.
   const packageDirs = new Set(walk.files.filter((f) => f.path.endsWith('/__init__.py')).map((f) => path.posix.dirname(f.path)));
   const repoModules = walk.files
@@ -241,7 +241,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   skipped.unshift(...snapshot.left);
   const providerRoots = providerImportRoots(requirements, services.libraries(), name);
   const reclassify: ReclassifyContext = { filePaths, providerRoots, constraints: constraintsOf(requirementSpecs) };
-  const envMode = req.environment ?? 'auto';
+  const envMode = effectiveMode(req.environment ?? 'auto', settings);
   const builder = services.environments ?? null;
   const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot.files) : null;
   let envInput = null as Parameters<typeof manifestEnvironment>[0] | null;
@@ -349,7 +349,11 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     generator: `codedistill ${config.version}`,
     python: settings.python,
     requirementSpecs,
-    environment: envInput ? manifestEnvironment(envInput, run) : existing?.manifest.environment ? { ...existing.manifest.environment, settings } : null,
+    environment: envInput
+      ? manifestEnvironment(envInput, run)
+      : existing?.manifest.environment || settings.enabled === false
+        ? { version: null, packages: packageNames, key: null, lockHash: null, package: null, ...existing?.manifest.environment, settings }
+        : null,
   };
 
   progress({ stage: 'write', done: 0 });

@@ -27,13 +27,26 @@ export function noEnvironment(message: string): EnvironmentOutcome {
   return { status: 'none', key: null, seconds: 0, installer: null, package: null, installed: 0, missing: [], installCommand: null, lockHash: null, changes: [], message };
 }
 
-/** The settings a library was built with, kept unless the caller changes them. */
-export function settingsOf(manifest: LibraryManifest | null | undefined, given: { python?: string; extras?: string[] }): EnvironmentSettings {
+/**
+ * The settings a library was built with, kept unless the caller changes them. "none" is remembered; auto keeps
+ * what was chosen before; rebuild, upgrade or an explicit request for the environment switch it back on.
+ */
+export function settingsOf(
+  manifest: LibraryManifest | null | undefined,
+  given: { python?: string; extras?: string[]; mode?: EnvironmentMode; enable?: boolean },
+): EnvironmentSettings {
   const kept = manifest?.environment?.settings;
+  const enabled = given.mode === 'none' ? false : given.enable || given.mode === 'rebuild' || given.mode === 'upgrade' ? true : (kept?.enabled ?? true);
   return {
     python: given.python ?? kept?.python ?? manifest?.python ?? null,
     extras: given.extras ?? kept?.extras ?? [],
+    ...(enabled ? {} : { enabled: false }),
   };
+}
+
+/** The mode runs take: a library distilled without an environment keeps running without one when asked for auto. */
+export function effectiveMode(mode: EnvironmentMode, settings: EnvironmentSettings): EnvironmentMode {
+  return mode === 'auto' && settings.enabled === false ? 'none' : mode;
 }
 
 /**
@@ -68,7 +81,10 @@ export async function prepareRuns(
 }
 
 /** The environment input of a library already written: its snapshot, its lock, its remembered settings. */
-export async function libraryEnvironmentInput(lib: LoadedLibrary, given: { python?: string; extras?: string[] } = {}): Promise<EnvironmentInput> {
+export async function libraryEnvironmentInput(
+  lib: LoadedLibrary,
+  given: { python?: string; extras?: string[]; mode?: EnvironmentMode; enable?: boolean } = {},
+): Promise<EnvironmentInput> {
   const m = lib.manifest;
   return {
     projectDir: path.join(lib.dir, SOURCE_DIR),
@@ -86,10 +102,10 @@ export async function libraryEnvironmentInput(lib: LoadedLibrary, given: { pytho
 export async function prepareLibraryRuns(
   builder: EnvironmentBuilder | null,
   lib: LoadedLibrary,
-  opts: JobOptions & { mode: EnvironmentMode; python?: string; extras?: string[] },
+  opts: JobOptions & { mode: EnvironmentMode; python?: string; extras?: string[]; enable?: boolean },
 ): Promise<RunSetting & { input: EnvironmentInput }> {
   const input = await libraryEnvironmentInput(lib, opts);
-  return { ...(await prepareRuns(builder, input, importRootsOf(lib), opts)), input };
+  return { ...(await prepareRuns(builder, input, importRootsOf(lib), { ...opts, mode: effectiveMode(opts.mode, input.settings) })), input };
 }
 
 /** The manifest's environment section after a run setting was used. */

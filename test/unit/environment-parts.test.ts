@@ -102,6 +102,14 @@ test('a library keeps how its environment is made unless the caller changes it',
   // A library from before environments remembers its interpreter in `python`.
   assert.deepEqual(settingsOf({ python: '/old/python' } as Parameters<typeof settingsOf>[0], {}), { python: '/old/python', extras: [] });
   assert.deepEqual(settingsOf(null, {}), { python: null, extras: [] });
+  // "none" is remembered; auto keeps it; rebuild, upgrade or an explicit request switch the environment back on.
+  const { effectiveMode } = await import('../../src/jobs/environment.js');
+  const off = settingsOf(manifest, { mode: 'none' });
+  assert.equal(off.enabled, false);
+  const later = { environment: { settings: off } } as unknown as Parameters<typeof settingsOf>[0];
+  assert.equal(effectiveMode('auto', settingsOf(later, { mode: 'auto' })), 'none');
+  assert.equal(effectiveMode('rebuild', settingsOf(later, { mode: 'rebuild' })), 'rebuild');
+  assert.equal(settingsOf(later, { mode: 'auto', enable: true }).enabled, undefined);
 });
 
 test('the requirement an install stopped at is the one named missing; the rest go again together', async () => {
