@@ -1,8 +1,25 @@
 import { shortCommit } from '../domain/library.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { GetPatternInput, PatternResult } from '../domain/pattern.js';
+import { levelOf, type RunRecord } from '../domain/validation.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
+
+/** What the level of the block's best run says of it, for the text answer: the status alone does not tell checked from ran. */
+export function levelNote(run: RunRecord | null | undefined): string {
+  switch (levelOf(run)) {
+    case 'checked':
+      return ' (checked: an example matched the output the repository states)';
+    case 'ran':
+      return ' (ran: an example ran cleanly, with no stated output to compare)';
+    case 'skipped':
+      return ` (skipped${run?.skipReason ? `: ${run.skipReason}` : ''})`;
+    case 'failed':
+      return ' (failed)';
+    default:
+      return '';
+  }
+}
 
 export function registerGetPatternTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
@@ -25,7 +42,7 @@ export function registerGetPatternTool(server: McpServer, services: ToolServices
       const p = b.provenance;
       const text =
         `${b.qualifiedName} (${b.kind}, ${b.language}) from ${p.repo}@${shortCommit(p.commit)} ${p.path}:${p.startLine}-${p.endLine}, ` +
-        `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}` +
+        `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}${levelNote(b.validation)}` +
         (res.library.environment?.lockHash && b.validation?.environmentHash === res.library.environment.lockHash ? ` in the environment locked by ${res.library.environment.lockFile}` : '') +
         `\n\n${b.signature}\n${b.summary}\n\nUsage:\n${res.usage}`;
       return { content: [{ type: 'text', text }], structuredContent: res };
