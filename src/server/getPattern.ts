@@ -21,6 +21,14 @@ export function levelNote(run: RunRecord | null | undefined): string {
   }
 }
 
+const leveled = (r: RunRecord | null): RunRecord | null => (r ? { ...r, level: levelOf(r) } : r);
+
+/** The answer with every run record's level given: a library stored before levels has none on its records. */
+export function withLevels(res: PatternResult): PatternResult {
+  const b = res.block;
+  return { ...res, block: { ...b, validation: leveled(b.validation), examples: b.examples.map((e) => ({ ...e, run: leveled(e.run) })) } };
+}
+
 export function registerGetPatternTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
     'get_pattern',
@@ -45,7 +53,7 @@ export function registerGetPatternTool(server: McpServer, services: ToolServices
         `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}${levelNote(b.validation)}` +
         (res.library.environment?.lockHash && b.validation?.environmentHash === res.library.environment.lockHash ? ` in the environment locked by ${res.library.environment.lockFile}` : '') +
         `\n\n${b.signature}\n${b.summary}\n\nUsage:\n${res.usage}`;
-      return { content: [{ type: 'text', text }], structuredContent: res };
+      return { content: [{ type: 'text', text }], structuredContent: withLevels(res) };
     }),
   );
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Block, Example } from '../../src/domain/block.js';
 import { levelFor, levelOf, RunRecord } from '../../src/domain/validation.js';
-import { levelNote } from '../../src/server/getPattern.js';
+import type { PatternResult } from '../../src/domain/pattern.js';
+import { levelNote, withLevels } from '../../src/server/getPattern.js';
 import { bestRun } from '../../src/validate/block-runs.js';
 import { classifyOutcome, reclassifyRuns } from '../../src/validate/classify.js';
 import { assertsResults, exampleRunLevel, mayClaimChecked } from '../../src/validate/level.js';
@@ -138,5 +139,16 @@ describe('which examples may claim checked', () => {
     assert.match(levelNote(passed(false)), /^ \(ran: /);
     assert.equal(levelNote({ ...passed(false), status: 'skipped', level: 'skipped', skipReason: 'network' }), ' (skipped: network)');
     assert.equal(levelNote(null), '');
+  });
+
+  test("get_pattern's structured answer gives the level of records stored without one", () => {
+    const old = { ...passed(true) };
+    delete old.level;
+    const res = { block: { validation: old, examples: [{ source: 'doctest', run: old }, { source: 'test', run: null }] }, library: {}, usage: '' };
+    const out = withLevels(res as unknown as PatternResult);
+    assert.equal(out.block.validation?.level, 'checked');
+    assert.equal(out.block.examples[0]?.run?.level, 'checked');
+    assert.equal(out.block.examples[1]?.run, null);
+    assert.equal(old.level, undefined, 'the library read is not changed');
   });
 });
