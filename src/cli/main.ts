@@ -21,7 +21,8 @@ Usage:
       --python <cmd>  base interpreter of the library's environment (remembered)
       --extra <group> optional-dependency group to install too (repeatable, remembered)
       --no-env        no environment: run the examples with the base interpreter and the snapshot
-  codedistill search <query> [--limit N] [--library L] [--validated]
+  codedistill search <query> [--limit N] [--library L] [--validated] [--checked]
+      --validated     examples ran cleanly  --checked       and matched an output the repository states
   codedistill get <id>
   codedistill validate <file|-> [--library L] [--timeout MS]
   codedistill revalidate <library> [--id ID ...] [--timeout MS] [--rebuild|--upgrade]
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       library: { type: 'string' },
       validated: { type: 'boolean', default: false },
+      checked: { type: 'boolean', default: false },
       timeout: { type: 'string' },
       id: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
@@ -118,12 +120,13 @@ async function main(argv: string[]): Promise<number> {
           limit: values.limit ? Number(values.limit) : undefined,
           library: values.library,
           validatedOnly: values.validated || undefined,
+          checkedOnly: values.checked || undefined,
         });
         print(
           res,
           res.results.length
             ? res.results
-                .map((r, i) => `${i + 1}. ${r.id}  [${r.validation}, ${r.confidence}, ${r.score.toFixed(2)}]\n   ${r.signature}\n   ${r.summary}`)
+                .map((r, i) => `${i + 1}. ${r.id}  [${r.level ?? r.validation}, ${r.confidence}, ${r.score.toFixed(2)}]\n   ${r.signature}\n   ${r.summary}`)
                 .join('\n')
             : 'no results',
         );

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { BlockKind, Language } from './block.js';
-import { RunStatus } from './validation.js';
+import { RunStatus, ValidationLevel } from './validation.js';
 
 export const SearchFilters = z.object({
   library: z.string().optional().describe('Only this library (see the libraries listed by search results or distill_repo).'),
   language: Language.optional(),
   kind: BlockKind.optional(),
-  validatedOnly: z.boolean().optional().describe('Only blocks whose examples ran and passed in the sandbox.'),
+  validatedOnly: z
+    .boolean()
+    .optional()
+    .describe('Only blocks whose examples ran and passed in the sandbox (level checked or ran).'),
+  checkedOnly: z
+    .boolean()
+    .optional()
+    .describe('Only blocks with an example that passed and matched an output the repository states (level checked): stricter than validatedOnly.'),
   licence: z.string().optional().describe('Only this SPDX licence id, e.g. MIT.'),
   gpu: z.boolean().optional().describe('true: only blocks that need a GPU; false: only blocks that do not.'),
   network: z.boolean().optional().describe('true: only blocks that reach the network; false: only those that do not.'),
@@ -40,6 +47,9 @@ export const SearchHit = z.object({
   score: z.number().describe('Relevance in [0, 1]; higher is better.'),
   confidence: z.enum(['high', 'medium', 'low']).describe('low means probably not what was asked for.'),
   validation: RunStatus.describe('Status of the block\'s best run record.'),
+  level: ValidationLevel.nullable().describe(
+    'Validation level of that record: checked (matched an output the repository states), ran (ran, nothing to compare), failed, skipped; null when never run.',
+  ),
   matched: z.array(z.string()).describe('Which fields matched the query (name, docstring, signature, ..., vector).'),
 });
 export type SearchHit = z.infer<typeof SearchHit>;

@@ -29,9 +29,54 @@ export const SkipReason = z
   );
 export type SkipReason = z.infer<typeof SkipReason>;
 
+/**
+ * How much a run shows, beyond its status: checked passed and matched what the repository states the result is;
+ * ran passed with nothing to compare. Set with the status wherever a record is made or reclassified.
+ */
+export const ValidationLevel = z
+  .enum(['checked', 'ran', 'failed', 'skipped'])
+  .describe(
+    'checked: ran cleanly and matched an output the repository states (a doctest\'s output, the asserts of a mined test); ' +
+      'ran: ran cleanly with nothing to compare (it runs, the result is not confirmed); failed: failed, timed out or the runner erred; ' +
+      'skipped: not run for a reason outside the code (see skipReason).',
+  );
+export type ValidationLevel = z.infer<typeof ValidationLevel>;
+
+/** The level a status gives; `checked`: the run was compared with an output the repository states, and matched. */
+export function levelFor(status: RunStatus, checked: boolean): ValidationLevel | null {
+  switch (status) {
+    case 'passed':
+      return checked ? 'checked' : 'ran';
+    case 'failed':
+    case 'timeout':
+    case 'error':
+      return 'failed';
+    case 'skipped':
+      return 'skipped';
+    case 'not_run':
+      return null;
+  }
+}
+
+// What classify says of a run whose output matched the stated one: how a record written before levels were stored is read.
+export const MATCHED_OUTPUT_MESSAGE = 'Ran successfully and printed the expected output.';
+
+/**
+ * A record's level: the stored one, or for a record stored before levels existed, the one its status and message
+ * give (an output match said so in the message). Null for no record or one never run.
+ */
+export function levelOf(r: Pick<RunRecord, 'status' | 'message' | 'level'> | null | undefined): ValidationLevel | null {
+  if (!r) return null;
+  if (r.level !== undefined && r.level !== null) return r.level;
+  return levelFor(r.status, r.status === 'passed' && r.message.startsWith(MATCHED_OUTPUT_MESSAGE));
+}
+
 /** A record of one run: stored on blocks and examples, and returned by validate_snippet. */
 export const RunRecord = z.object({
   status: RunStatus,
+  level: ValidationLevel.nullable()
+    .optional()
+    .describe('How much the run shows (checked, ran, failed, skipped); absent on records stored before levels: read from status.'),
   exitCode: z.number().int().nullable().describe('Process exit code; null when killed by a signal or never started.'),
   signal: z.string().nullable().optional().describe('Signal that ended the process, if any.'),
   durationMs: z.number().describe('Wall-clock run time in milliseconds.'),

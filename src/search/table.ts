@@ -9,10 +9,11 @@ import type * as lancedb from '@lancedb/lancedb';
 import { Bool, FixedSizeList, Field, Float32, Schema, Utf8 } from 'apache-arrow';
 import type { Block } from '../domain/block.js';
 import type { SearchFilters, SearchHit } from '../domain/search.js';
+import { levelOf, ValidationLevel } from '../domain/validation.js';
 import { encodeFields, type BlockSearchText } from './fields.js';
 
 /** Bump when the table layout changes: an index written by another version is then rebuilt. */
-export const INDEX_SCHEMA_VERSION = 2;
+export const INDEX_SCHEMA_VERSION = 3;
 export const TABLE_NAME = 'blocks';
 export const META_FILE = 'codedistill-index.json';
 
@@ -57,6 +58,8 @@ export interface Row {
   signature: string;
   summary: string;
   validation: string;
+  /** The best record's validation level ('' when never run). */
+  level: string;
   validated: boolean;
   licence: string;
   gpu: boolean;
@@ -79,11 +82,12 @@ export const HIT_COLUMNS = [
   'signature',
   'summary',
   'validation',
+  'level',
   'fields',
 ] as const;
 
 /** Low-cardinality columns that search filters test. */
-export const FILTER_COLUMNS = ['library', 'language', 'kind', 'licence', 'validated', 'gpu', 'network', 'data_files'] as const;
+export const FILTER_COLUMNS = ['library', 'language', 'kind', 'licence', 'validated', 'level', 'gpu', 'network', 'data_files'] as const;
 
 export function tableSchema(dim: number): Schema {
   const s = (name: string) => new Field(name, new Utf8(), false);
@@ -99,6 +103,7 @@ export function tableSchema(dim: number): Schema {
     s('signature'),
     s('summary'),
     s('validation'),
+    s('level'),
     b('validated'),
     s('licence'),
     b('gpu'),
@@ -123,6 +128,7 @@ export function buildWhere(f: SearchFilters): string | null {
   if (f.language !== undefined) parts.push(`language = ${sqlString(f.language)}`);
   if (f.kind !== undefined) parts.push(`kind = ${sqlString(f.kind)}`);
   if (f.validatedOnly) parts.push('validated = true');
+  if (f.checkedOnly) parts.push(`level = ${sqlString('checked')}`);
   if (f.licence !== undefined) parts.push(`licence = ${sqlString(f.licence)}`);
   if (f.gpu !== undefined) parts.push(`gpu = ${f.gpu ? 'true' : 'false'}`);
   if (f.network !== undefined) parts.push(`network = ${f.network ? 'true' : 'false'}`);
@@ -143,6 +149,7 @@ export function blockToRow(block: Block, vector: Float32Array, st: BlockSearchTe
     signature: block.signature,
     summary: block.summary,
     validation: status,
+    level: levelOf(block.validation) ?? '',
     validated: status === 'passed',
     licence: block.licence,
     gpu: block.compute.gpu,
@@ -188,6 +195,7 @@ export function rowToHit(row: Record<string, unknown>, score: number, confidence
     score,
     confidence,
     validation: row.validation as SearchHit['validation'],
+    level: ValidationLevel.safeParse(row.level).data ?? null,
     matched,
   };
 }

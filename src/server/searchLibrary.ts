@@ -12,8 +12,9 @@ export function registerSearchLibraryTool(server: McpServer, services: ToolServi
         'Find functions, classes and worked examples from distilled scientific repositories that do what your task ' +
         'needs, before writing that code from memory. Describe the task in words ("pressure loss through a packed ' +
         'bed") or paste code; filters narrow by library, language, kind, licence, GPU or network need, or to blocks ' +
-        'whose examples ran and passed (validatedOnly). Each result has an id, signature, one-line summary, score, ' +
-        'confidence (low means probably not a match: say so rather than use it) and validation status. ' +
+        'whose examples ran and passed (validatedOnly), or only those whose example matched an output the repository ' +
+        'states (checkedOnly). Each result has an id, signature, one-line summary, score, confidence (low means ' +
+        'probably not a match: say so rather than use it), validation status and level (checked, ran, failed, skipped). ' +
         'Next: get_pattern with a result id for the code, example and provenance.',
       inputSchema: SearchQuery,
       outputSchema: SearchResult,
@@ -23,7 +24,7 @@ export function registerSearchLibraryTool(server: McpServer, services: ToolServi
       const res = await services.app.search(args);
       const lines = res.results.map(
         (r, i) =>
-          `${i + 1}. ${r.id} [${r.kind}, ${r.validation}, ${r.confidence}, ${r.score.toFixed(2)}]\n   ${r.signature}\n   ${r.summary}`,
+          `${i + 1}. ${r.id} [${r.kind}, ${r.level ?? r.validation}, ${r.confidence}, ${r.score.toFixed(2)}]\n   ${r.signature}\n   ${r.summary}`,
       );
       const text = res.results.length
         ? `${res.results.length} results (${res.mode} search over ${res.libraries.join(', ') || 'no libraries'}):\n${lines.join('\n')}`

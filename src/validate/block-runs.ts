@@ -9,11 +9,12 @@
  */
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/job.js';
-import type { RunRecord, RunStatus } from '../domain/validation.js';
+import { levelOf, type RunRecord, type RunStatus, type ValidationLevel } from '../domain/validation.js';
 import { pool } from '../kernel/pool.js';
 import { throwIfAborted } from '../kernel/errors.js';
 import { importedTopModules } from '../python/syntax.js';
 import { missingModulesWarning, type MissingModulesOptions } from './missing.js';
+import { exampleRunLevel } from './level.js';
 import type { ExampleLayout, RunRequest, Runner } from './types.js';
 
 export const DEFAULT_MAX_EXAMPLES_PER_BLOCK = 2;
@@ -99,10 +100,14 @@ export function skipWarnings(blocks: Block[], opts: MissingModulesOptions = {}):
   return warnings;
 }
 
+/** Among passed runs, a checked one is better evidence than one that only ran. */
+const LEVEL_ORDER: Readonly<Record<ValidationLevel, number>> = { checked: 0, ran: 1, skipped: 2, failed: 3 };
+const levelRank = (r: RunRecord) => LEVEL_ORDER[levelOf(r) ?? 'failed'];
+
 /** The block's validation: its best example run, ignoring generated import checks. */
 export function bestRun(examples: Example[]): RunRecord | null {
   const runs = examples.filter((e) => e.source !== 'import' && e.run).map((e) => e.run as RunRecord);
-  runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status]);
+  runs.sort((x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status] || levelRank(x) - levelRank(y));
   return runs[0] ?? null;
 }
 
@@ -152,7 +157,9 @@ export async function runBlockExamples(blocks: Block[], runner: Runner, opts: Ru
   const total = jobs.size;
   let done = 0;
   const progress = opts.onProgress ?? (() => {});
-  const finished = (job: Job, rec: RunRecord) => {
+  const finished = (job: Job, ran: RunRecord) => {
+    // Only here is it known where the code came from and whether it asserts: that makes a passed run checked or not.
+    const rec = { ...ran, level: exampleRunLevel(ran, job.code, job.targets) };
     job.record = rec;
     for (const t of job.targets) t.run = rec;
     done++;

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Block } from '../domain/block.js';
-import type { PythonError, RunRecord, RunStatus, SkipReason } from '../domain/validation.js';
+import { levelFor, MATCHED_OUTPUT_MESSAGE, type PythonError, type RunRecord, type RunStatus, type SkipReason } from '../domain/validation.js';
 import { distributionForImport, installNameFor, normaliseDistName } from '../python/distributions.js';
 import { satisfies } from '../python/versions.js';
 import { describeMismatch, outputsMatch } from './compare.js';
@@ -77,12 +77,14 @@ function isInstalledDistribution(name: string, interp: InterpreterInfo, importRo
   return importRoots.some((root) => existsSync(path.join(root, name)) || existsSync(path.join(root, `${name}.py`)));
 }
 
+/** A record with its level set from its status; `checked`: its output matched the one the caller stated. */
 export const record = (
-  base: Omit<RunRecord, 'status' | 'message' | 'ranAt'>,
+  base: Omit<RunRecord, 'status' | 'level' | 'message' | 'ranAt'>,
   status: RunStatus,
   message: string,
   ranAt: string,
-): RunRecord => ({ ...base, status, message, ranAt });
+  checked = false,
+): RunRecord => ({ ...base, status, level: levelFor(status, checked), message, ranAt });
 
 /** A failure that is a fact about the environment, not the code: recorded as skipped, saying what to do. */
 export interface EnvironmentSkip {
@@ -282,7 +284,7 @@ export function classifyOutcome(o: Outcome, ctx: ClassifyContext, limits: Output
     const expected = ctx.expectedOutput;
     if (expected !== undefined && expected !== null) {
       if (outputsMatch(expected, o.stdout)) {
-        return record(base, 'passed', `Ran successfully and printed the expected output.${truncNote}`, ranAt);
+        return record(base, 'passed', `${MATCHED_OUTPUT_MESSAGE}${truncNote}`, ranAt, true);
       }
       return record(
         base,
@@ -369,6 +371,7 @@ export function markUnbuiltExtensions(blocks: Block[], filePaths: string[]): voi
     const src = mod ? sources.get(mod) : undefined;
     if (!src) return;
     r.status = 'skipped';
+    r.level = 'skipped';
     r.skipReason = 'missing_dependency';
     r.missingModule = mod!;
     r.message = `needs the compiled extension ${mod} (built from ${src}): build and install the package (pip install .) to run this code.`;
@@ -390,6 +393,7 @@ export function markProviderMismatches(blocks: Block[], providerRoots: string[])
     if (!root) return;
     const from = /from '([\w.]+)'/.exec(r.error.message)?.[1] ?? null;
     r.status = 'skipped';
+    r.level = 'skipped';
     r.skipReason = 'unmet_constraint';
     r.missingModule = from;
     r.message =
@@ -441,6 +445,7 @@ export function markEnvironmentProblems(blocks: Block[], ctx: ReclassifyContext)
     const skip = environmentSkip(r.error, r.stderr, facts);
     if (!skip) return;
     r.status = 'skipped';
+    r.level = 'skipped';
     r.skipReason = skip.reason;
     r.missingModule = skip.module;
     r.message = skip.message;

@@ -27,6 +27,8 @@ interface Spec {
   summary: string;
   params?: [string, string | null][];
   passed?: boolean;
+  /** Passed and matched a stated output (stored with level checked); passed without it is a record from before levels. */
+  checked?: boolean;
   gpu?: boolean;
   network?: boolean;
 }
@@ -56,9 +58,10 @@ function makeBlock(library: string, licence: string, s: Spec): Block {
     citation: null,
     provenance: { repo: `example/${library}`, url: null, commit: 'c0ffee', path: `src/${library}/core.py`, startLine: 1, endLine: 2 },
     examples: [],
-    validation: s.passed
+    validation: s.passed || s.checked
       ? {
           status: 'passed',
+          ...(s.checked ? { level: 'checked' } : {}),
           exitCode: 0,
           durationMs: 12,
           stdout: '',
@@ -342,6 +345,9 @@ describe('block index on LanceDB', () => {
 
     const validated = await index.search(query('flow', { validatedOnly: true }));
     assert.deepEqual(validated.results.map((h) => h.id), ['flowkit:flowkit.core.ergun_pressure_drop']);
+    // Its record is from before levels and matched nothing: it ran, it is not checked.
+    assert.equal(validated.results[0]?.level, 'ran');
+    assert.deepEqual((await index.search(query('flow', { checkedOnly: true }))).results, []);
 
     const methods = await index.search(query('flow solver', { kind: 'method' }));
     assert.deepEqual(methods.results.map((h) => h.id), ['flowkit:flowkit.solver.FlowSolver.step']);
@@ -486,6 +492,34 @@ describe('edge cases', () => {
       const gone = await index.sync([]);
       assert.deepEqual(gone.removed, ['tiny']);
       assert.deepEqual((await index.search(query('decay'))).results, []);
+    } finally {
+      await index.close();
+    }
+  });
+
+  test('hits carry the validation level; validatedOnly keeps checked and ran, checkedOnly only checked', async () => {
+    const dir = tempDir('codedistill-store-levels-');
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      const specs: Spec[] = [
+        { name: 'orifice_flow_checked', docstring: 'Flow through an orifice plate.', summary: 'Orifice flow.', checked: true },
+        { name: 'orifice_flow_ran', docstring: 'Flow through an orifice nozzle.', summary: 'Nozzle flow.', passed: true },
+        { name: 'orifice_flow_unrun', docstring: 'Flow through an orifice venturi.', summary: 'Venturi flow.' },
+      ];
+      await index.sync([makeLibrary('levels', 'MIT', specs)]);
+      const levels = (res: { results: Array<{ name?: string; qualifiedName: string; level: string | null }> }) =>
+        Object.fromEntries(res.results.map((h) => [h.qualifiedName.split('.').pop(), h.level]));
+      assert.deepEqual(levels(await index.search(query('orifice flow'))), {
+        orifice_flow_checked: 'checked',
+        orifice_flow_ran: 'ran',
+        orifice_flow_unrun: null,
+      });
+      assert.deepEqual(levels(await index.search(query('orifice flow', { validatedOnly: true }))), {
+        orifice_flow_checked: 'checked',
+        orifice_flow_ran: 'ran',
+      });
+      assert.deepEqual(levels(await index.search(query('orifice flow', { checkedOnly: true }))), { orifice_flow_checked: 'checked' });
+      assert.equal(buildWhere({ checkedOnly: true, validatedOnly: true }), "validated = true AND level = 'checked'");
     } finally {
       await index.close();
     }
