@@ -163,8 +163,10 @@ export async function repairExample(block: Block, example: Example, client: LlmC
     });
     attempts.push({ code, run: rec });
     if (rec.status === 'passed') {
+      // A model's code that prints the stated output has not checked the block: it ran.
+      const run = rec.level === 'checked' ? { ...rec, level: 'ran' as const } : rec;
       return {
-        repaired: { ...example, code, run: rec, repairedFrom: example.repairedFrom ?? example.code, repairAttempts: attempts.length },
+        repaired: { ...example, code, run, repairedFrom: example.repairedFrom ?? example.code, repairAttempts: attempts.length },
         attempts,
       };
     }

@@ -33,10 +33,11 @@ export function assertsResults(code: string): boolean {
  * The level of a run of `code` that the `examples` share (identical code runs once): checked when it passed and
  * either matched a stated output or held the asserts it makes, and every example sharing it may claim checked.
  */
-export function exampleRunLevel(run: RunRecord, code: string, examples: readonly Pick<Example, 'source'>[]): ValidationLevel | null {
+export function exampleRunLevel(run: RunRecord, code: string, examples: readonly Pick<Example, 'source' | 'repairedFrom'>[]): ValidationLevel | null {
   const level = levelOf(run);
   if (level !== 'checked' && level !== 'ran') return level;
-  const stated = examples.length > 0 && examples.every((e) => mayClaimChecked(e.source));
+  // A model-repaired example is the model's code now, whatever source it was mined from.
+  const stated = examples.length > 0 && examples.every((e) => mayClaimChecked(e.source) && !e.repairedFrom);
   if (!stated) return 'ran';
   return level === 'checked' || assertsResults(code) ? 'checked' : 'ran';
 }

@@ -152,3 +152,9 @@ describe('which examples may claim checked', () => {
     assert.equal(old.level, undefined, 'the library read is not changed');
   });
 });
+
+test('a model-repaired example runs at most as ran, whatever source it was mined from', () => {
+  const run = { status: 'passed', level: 'checked' } as unknown as Parameters<typeof exampleRunLevel>[0];
+  assert.equal(exampleRunLevel(run, 'print(2)', [{ source: 'doctest', repairedFrom: null }]), 'checked');
+  assert.equal(exampleRunLevel(run, 'print(2)', [{ source: 'doctest', repairedFrom: 'print(1)' }]), 'ran');
+});
