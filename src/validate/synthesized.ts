@@ -13,7 +13,7 @@ import type { Progress } from '../domain/job.js';
 import type { RunRecord } from '../domain/validation.js';
 import { throwIfAborted } from '../kernel/errors.js';
 import { pool } from '../kernel/pool.js';
-import { candidateCalls, classesOf, MAX_CANDIDATES_PER_BLOCK, wantsSynthesizedCall, type ArgumentValues } from '../distill/examples/synthesize.js';
+import { candidateCalls, classesOf, instanceSetups, MAX_CANDIDATES_PER_BLOCK, wantsSynthesizedCall, type ArgumentValues } from '../distill/examples/synthesize.js';
 import { bestRun, importedPackages } from './block-runs.js';
 import type { RunRequest, Runner } from './types.js';
 
@@ -51,6 +51,8 @@ export interface SynthesizeResult {
   runs: number;
   /** Blocks whose candidates the budget left unrun. */
   outOfBudget: number;
+  /** Candidate runs that did not pass, by status. */
+  notPassed: Partial<Record<RunRecord['status'], number>>;
   warnings: string[];
 }
 
@@ -65,12 +67,13 @@ export async function synthesizeExamples(blocks: Block[], runner: Runner, opts: 
   const started = now();
   const budget = opts.budgetMs ?? SYNTHESIZED_BUDGET_MS;
   const timeoutMs = Math.min(opts.timeoutMs ?? SYNTHESIZED_TIMEOUT_MS, SYNTHESIZED_TIMEOUT_MS);
-  const result: SynthesizeResult = { tried: 0, added: 0, runs: 0, outOfBudget: 0, warnings: [] };
+  const result: SynthesizeResult = { tried: 0, added: 0, runs: 0, outOfBudget: 0, notPassed: {}, warnings: [] };
   const classes = classesOf(blocks);
+  const setups = instanceSetups(blocks);
   let pending: Pending[] = [];
   for (const b of blocks) {
     if (!wantsSynthesizedCall(b, classes)) continue;
-    const codes = candidateCalls(b, opts.values, classes, opts.maxPerBlock ?? MAX_CANDIDATES_PER_BLOCK).map((c) => c.code);
+    const codes = candidateCalls(b, opts.values, classes, opts.maxPerBlock ?? MAX_CANDIDATES_PER_BLOCK, setups).map((c) => c.code);
     if (codes.length) pending.push({ block: b, codes });
   }
   result.tried = pending.length;
@@ -133,15 +136,22 @@ export async function synthesizeExamples(blocks: Block[], runner: Runner, opts: 
           p.block.examples = [...p.block.examples, ex];
           p.block.validation = bestRun(p.block.examples);
           result.added++;
-        } else if (round + 1 < p.codes.length) failed.push(p);
+          continue;
+        }
+        const status = rec?.status ?? 'not_run';
+        result.notPassed[status] = (result.notPassed[status] ?? 0) + 1;
+        // Other values do not make a call that is too slow fast, nor bring a missing dependency.
+        if (status === 'failed' && round + 1 < p.codes.length) failed.push(p);
       }
       progress({ stage: 'synthesize', done: result.added, total, message: `round ${round + 1}` });
     }
     if (pending.length) pending = failed;
   }
   throwIfAborted(signal);
+  const notPassed = Object.entries(result.notPassed).map(([k, n]) => `${k} ${n}`);
   result.warnings.push(
-    `${result.added} of ${result.tried} blocks without a mined example got a synthesized example that ran (${result.runs} candidate runs; ` +
+    `${result.added} of ${result.tried} blocks without a mined example got a synthesized example that ran (${result.runs} candidate runs` +
+      `${notPassed.length ? `, not passed: ${notPassed.join(', ')}` : ''}; ` +
       'source synthesized: it shows the block runs and how to call it, not that the result is right)',
   );
   if (result.outOfBudget) {

@@ -13,8 +13,9 @@
 import type { Block, Parameter } from '../../domain/block.js';
 import type { FileRole } from '../../ingest/types.js';
 import type { ParsedFile } from '../../parse/types.js';
-import { mask, splitTopLevel } from '../../python/syntax.js';
+import { logicalLines, mask, splitTopLevel } from '../../python/syntax.js';
 import { importLineFor } from '../usage.js';
+import { docCodeBlocks } from './doc-fences.js';
 
 export const MAX_CANDIDATES_PER_BLOCK = 3;
 /** Values kept per parameter name from the repository, the most used first. */
@@ -62,7 +63,7 @@ export async function argumentSources(
   parsed: readonly ParsedFile[],
   roles: ReadonlyMap<string, FileRole>,
   readText: (path: string) => Promise<string>,
-  docs: readonly { code: string }[],
+  docs: readonly { path: string; code: string }[],
 ): Promise<string[]> {
   const out: string[] = [];
   for (const f of parsed) {
@@ -74,8 +75,12 @@ export async function argumentSources(
       out.push(await readText(f.path).catch(() => ''));
     }
   }
-  // Docs pages are prose around code: only their doctest lines and fenced code read as Python well enough.
-  for (const d of docs) out.push(d.code.includes('>>>') ? doctestCode(d.code) : d.code);
+  // Docs pages are prose around code: only their code blocks read as Python; notebooks' cells are code already.
+  for (const d of docs) {
+    const kind = /\.md$/i.test(d.path) ? 'md' : /\.(rst|txt)$/i.test(d.path) ? 'rst' : null;
+    if (kind) out.push(...docCodeBlocks(d.code, kind).map((b) => b.code));
+    else out.push(d.code);
+  }
   return out;
 }
 
@@ -210,16 +215,21 @@ export function valuesForType(type: string, description: string | null, useNumpy
 }
 
 /** Values for a parameter from its name alone: the last resort. */
-export function valuesForName(name: string): string[] {
+export function valuesForName(name: string, useNumpy = false): string[] {
   const n = name.toLowerCase();
+  // In scientific code a capital letter or two (X, Y, AB) is a matrix or an array, except the usual counts.
+  if (/^[A-Z][A-Z0-9]?$/.test(name) && !/^[NMKDT]$/.test(name)) {
+    return useNumpy ? ['np.array([1.0, 2.0, 3.0])', '1.0'] : ['[1.0, 2.0, 3.0]', '1.0'];
+  }
   if (/^(n|m|k|num|count|order|degree|size|length|steps|n_.*|num_.*|.*_count|n[a-z]|nsteps|npoints|ndim)$/.test(n) || /^(n|num)[A-Z]/.test(name)) {
     return ['2', '3'];
   }
   if (/^(is|use|has|do|allow|enable)_|^(verbose|debug|inplace|copy|normalize|normalise)$/.test(n)) return ['True', 'False'];
   if (/^(f|fn|fun|func|function|callback|cb)$/.test(n)) return ['lambda x: x'];
   if (/^(name|label|title|key|method|kind|mode|unit|units)$/.test(n)) return [`'${n}'`];
-  if (/^(xs|ys|values|data|points|samples|arr|array|vals|seq|sequence)$/.test(n)) return ['[1.0, 2.0, 3.0]'];
-  return ['1.0', '2', '0.5'];
+  if (/^(xs|ys|values|data|points|samples|arr|array|vals|seq|sequence|iterable|items|elements)$|_(list|array|values)$/.test(n)) return ['[1.0, 2.0, 3.0]'];
+  // A scalar first; then an array, which is what most untyped scientific parameters turn out to be.
+  return ['1.0', useNumpy ? 'np.array([1.0, 2.0, 3.0])' : '[1.0, 2.0, 3.0]', '2'];
 }
 
 /** Ordered, distinct candidate values for one parameter of `block`. */
@@ -227,7 +237,7 @@ function parameterValues(p: Parameter, repo: ArgumentValues, docTypes: Map<strin
   const fromRepo = repo.get(p.name) ?? [];
   const type = p.annotation ?? docTypes.get(p.name) ?? '';
   const typed = type ? valuesForType(type, p.description, useNumpy) : { values: [], numpy: false };
-  const values = [...new Set([...fromRepo, ...typed.values, ...(typed.values.length ? [] : valuesForName(p.name))])];
+  const values = [...new Set([...fromRepo, ...typed.values, ...(typed.values.length ? [] : valuesForName(p.name, useNumpy))])];
   return { values, numpy: typed.numpy };
 }
 
@@ -255,6 +265,9 @@ export function wantsSynthesizedCall(block: Block, classes: ReadonlyMap<string, 
   if (block.kind !== 'function' && block.kind !== 'method' && block.kind !== 'class') return false;
   if (block.name.startsWith('_') || block.compute.network || block.compute.gpu || block.compute.dataFiles) return false;
   if (/^async\s/.test(block.signature.trim())) return false;
+  // Command-line glue is called by argparse, and a function taking `self` is a method attached elsewhere.
+  if (/^(cli_|main$|run_cli$|parse_args$)/.test(block.name)) return false;
+  if (block.kind === 'function' && /^(self|cls)$/.test(block.parameters[0]?.name ?? '')) return false;
   if (block.decorators.some((d) => /abstract|overload|contextmanager|fixture/.test(d))) return false;
   if (block.kind === 'method') {
     const cls = block.qualifiedName.slice(0, block.qualifiedName.lastIndexOf('.'));
@@ -267,8 +280,48 @@ export function wantsSynthesizedCall(block: Block, classes: ReadonlyMap<string, 
   return true;
 }
 
+/** How an example the repository already has builds an instance: its code up to `name = Class(...)`. */
+export interface InstanceSetup {
+  code: string;
+  name: string;
+}
+
+/**
+ * For each class, the shortest start of one of its examples that ran (the class's own, or one of its methods')
+ * that builds an instance with a top-level `name = Class(...)` (or `mod.Class(...)`): a method's synthesized call
+ * then starts from an instance built as the repository builds it.
+ */
+export function instanceSetups(blocks: readonly Block[]): Map<string, InstanceSetup> {
+  const out = new Map<string, InstanceSetup>();
+  for (const b of blocks) {
+    const cls = b.kind === 'class' ? b.qualifiedName : b.kind === 'method' ? b.qualifiedName.slice(0, b.qualifiedName.lastIndexOf('.')) : null;
+    if (!cls) continue;
+    const clsName = cls.slice(cls.lastIndexOf('.') + 1);
+    const ctor = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*(?:[A-Za-z_][\\w.]*\\.)?${clsName}\\s*\\(`);
+    for (const ex of b.examples) {
+      if (ex.run?.status !== 'passed' || ex.source === 'synthesized') continue;
+      const lines = ex.code.split('\n');
+      for (const ll of logicalLines(ex.code)) {
+        const m = ll.indent === 0 ? ctor.exec(ll.masked) : null;
+        if (!m) continue;
+        const code = lines.slice(0, ll.end + 1).join('\n');
+        const known = out.get(cls);
+        if (!known || code.length < known.code.length) out.set(cls, { code, name: m[1]! });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** Up to `max` distinct candidate snippets for one block, best guess first; none when it takes no call. */
-export function candidateCalls(block: Block, repo: ArgumentValues, classes: ReadonlyMap<string, Block>, max = MAX_CANDIDATES_PER_BLOCK): CandidateCall[] {
+export function candidateCalls(
+  block: Block,
+  repo: ArgumentValues,
+  classes: ReadonlyMap<string, Block>,
+  max = MAX_CANDIDATES_PER_BLOCK,
+  setups: ReadonlyMap<string, InstanceSetup> = new Map(),
+): CandidateCall[] {
   const useNumpy = [...block.requirements, ...block.imports].some((s) => /\bnumpy\b/.test(s));
   const guess = (b: Block) => {
     const params = requiredParameters(b.parameters);
@@ -281,16 +334,30 @@ export function candidateCalls(block: Block, repo: ArgumentValues, classes: Read
   const isStatic = block.decorators.some((d) => /(^|\.)(staticmethod|classmethod)$/.test(d));
   const isProperty = block.decorators.some((d) => /(^|\.)(property|cached_property)$/.test(d));
   let clsName = '';
+  let setup: InstanceSetup | null = null;
   if (block.kind === 'method') {
     const cls = block.qualifiedName.slice(0, block.qualifiedName.lastIndexOf('.'));
     clsName = cls.slice(cls.lastIndexOf('.') + 1);
     const c = classes.get(cls);
     if (!isStatic) owner = c ? guess(c) : { params: [], guesses: [] };
+    if (!isStatic) setup = setups.get(cls) ?? null;
   }
   const rounds = Math.max(1, ...target.guesses.map((g) => g.values.length), ...(owner?.guesses ?? []).map((g) => g.values.length));
   const out: CandidateCall[] = [];
   const seen = new Set<string>();
   for (let k = 0; k < rounds && out.length < max; k++) {
+    if (setup) {
+      // The repository's own construction, then the call: its imports are the example's.
+      const args = argumentList(target.params, target.guesses, k);
+      const call = isProperty ? `${setup.name}.${block.name}` : `${setup.name}.${block.name}(${args})`;
+      const numpy = /\bnp\./.test(args) && !/^import numpy as np$/m.test(setup.code);
+      const code = [...(numpy ? ['import numpy as np'] : []), setup.code.replace(/\s+$/, ''), `result = ${call}`, 'print(repr(result))', ''].join('\n');
+      if (!seen.has(code)) {
+        seen.add(code);
+        out.push({ code });
+      }
+      continue;
+    }
     const lines: string[] = [];
     const args = argumentList(target.params, target.guesses, k);
     let call: string;
