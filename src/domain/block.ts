@@ -28,12 +28,17 @@ export const Provenance = z.object({
 });
 export type Provenance = z.infer<typeof Provenance>;
 
-export const ExampleSource = z.enum(['doctest', 'test', 'script', 'notebook', 'readme', 'import', 'generated']);
+export const ExampleSource = z
+  .enum(['doctest', 'test', 'script', 'notebook', 'readme', 'import', 'generated', 'synthesized'])
+  .describe(
+    'synthesized: a call built offline from the signature, types and values the repository uses, kept because it ran cleanly; ' +
+      'it shows that the block runs and how to call it, not that the result is right (its printed result is observed, never expected output).',
+  );
 export type ExampleSource = z.infer<typeof ExampleSource>;
 
 export const Example = z.object({
   code: z.string().describe('A runnable Python snippet that imports the package as a user would.'),
-  source: ExampleSource.describe('Where the example was mined from (import: a generated import smoke check).'),
+  source: ExampleSource.describe('Where the example was mined from (import: a generated import smoke check; synthesized: a call built offline that ran: how to call it, not that the result is right).'),
   path: z.string().nullable().describe('File it was mined from, relative to the repo root.'),
   startLine: z.number().int().nullable(),
   expectedOutput: z.string().nullable().describe('Output the source states (doctest output), if any.'),

@@ -26,6 +26,7 @@ import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/bloc
 import { rankSymbols } from '../distill/centrality.js';
 import type { MineInput } from '../distill/examples/context.js';
 import { examplesByBlock, mine } from '../distill/examples/mine.js';
+import { argumentSources, argumentValues, signaturesOf } from '../distill/examples/synthesize.js';
 import { workflowCandidates } from '../distill/examples/workflows.js';
 import { topLevelPackages } from '../distill/packages.js';
 import { environmentRequirements, runtimeRequirements } from '../distill/requirements.js';
@@ -33,6 +34,7 @@ import { selectSymbols } from '../distill/select.js';
 import { repoPurpose } from '../distill/summary.js';
 import { failureWarning, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
 import { reclassifyRuns, type ReclassifyContext } from '../validate/classify.js';
+import { synthesizeExamples } from '../validate/synthesized.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
@@ -287,6 +289,10 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       });
       mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
       warnings.push(...validated.warnings);
+      // Public blocks mining left without an example get a call built from their signature, kept if it runs.
+      const values = argumentValues(await argumentSources(parsed, roles, readText, docTexts), signaturesOf(blocks));
+      const synth = await synthesizeExamples(blocks, runner, { values, importRoots: absImportRoots, packages: packageNames, python: run.python, workers: config.workers, signal, onProgress: progress });
+      warnings.push(...synth.warnings);
     }
 
     // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
