@@ -116,7 +116,7 @@ export class EnvironmentBuilder {
     const started = Date.now();
     const python = input.settings.python ?? this.deps.defaultPython;
     const base = await this.deps.sandbox.describe(python);
-    if ('error' in base) throw new CodedistillError('interpreter_missing', base.error, 'Pass a working interpreter (--python) or set CODEDISTILL_PYTHON.');
+    if ('error' in base) throw new CodedistillError('interpreter_missing', base.error, 'Pass a base interpreter that exists here (distill --python, or codedistill env <library> --python / build_environment with python), or set CODEDISTILL_PYTHON.');
     // upgrade ignores the lock; auto and rebuild make the locked versions again.
     const fromLock = opts.mode === 'upgrade' ? null : input.previousLock;
     const key = await this.keyOf(input, base);
