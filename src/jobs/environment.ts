@@ -8,7 +8,7 @@ import type { EnvironmentMode, EnvironmentOutcome, EnvironmentRecord, Environmen
 import type { JobOptions } from '../domain/job.js';
 import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
 import { CodedistillError, errorMessage } from '../kernel/errors.js';
-import { installCommand, type EnvironmentBuilder, type EnvironmentInput } from '../environment/builder.js';
+import type { EnvironmentBuilder, EnvironmentInput } from '../environment/builder.js';
 import { importRootsOf, readLock, SOURCE_DIR } from '../library/files.js';
 import { lockVersions } from '../environment/lock.js';
 import { normaliseDistName } from '../python/distributions.js';
@@ -74,7 +74,6 @@ export async function prepareRuns(
       ...noEnvironment(`the environment could not be made (${errorMessage(e)}); runs used the base interpreter with the snapshot on the import path`),
       status: 'failed',
       seconds: Math.round((Date.now() - started) / 100) / 10,
-      installCommand: installCommand([]),
     };
     return { python: base, importRoots: snapshotRoots, outcome, record: null, ref: null };
   }

@@ -6,16 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { SourceFileCopy } from '../library/files.js';
+import { copySourceFiles, type SourceFileCopy } from '../library/files.js';
 
 export async function stageSnapshot(parentDir: string, name: string, files: SourceFileCopy[]): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = path.join(parentDir, `.${name}.stage-${process.pid}-${randomBytes(4).toString('hex')}`);
   await fsp.mkdir(dir, { recursive: true });
-  for (const f of files) {
-    const rel = f.path.split('/').filter((p) => p && p !== '..').join(path.sep);
-    const dest = path.join(dir, rel);
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
-    await fsp.copyFile(f.absPath, dest);
-  }
+  await copySourceFiles(files, dir);
   return { dir, remove: () => fsp.rm(dir, { recursive: true, force: true }) };
 }

@@ -48,12 +48,7 @@ export async function writeLibrary(
     const sorted = [...blocks].map((b) => Block.parse(b)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await fs.writeFile(path.join(tmp, BLOCKS_FILE), sorted.map((b) => JSON.stringify(b)).join('\n') + (sorted.length ? '\n' : ''));
     if (lock !== null) await fs.writeFile(path.join(tmp, LOCK_FILE), lock);
-    for (const f of sourceFiles) {
-      const rel = f.path.split('/').filter((p) => p && p !== '..').join(path.sep);
-      const dest = path.join(tmp, SOURCE_DIR, rel);
-      await fs.mkdir(path.dirname(dest), { recursive: true });
-      await fs.copyFile(f.absPath, dest);
-    }
+    await copySourceFiles(sourceFiles, path.join(tmp, SOURCE_DIR));
     let old: string | null = null;
     if (await exists(target)) {
       old = path.join(parentDir, `.${checked.name}.old-${tag}`);
@@ -65,6 +60,16 @@ export async function writeLibrary(
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/** Copy snapshot files under `destDir` at their repository paths (byte for byte, mode kept); none escapes it. */
+export async function copySourceFiles(files: SourceFileCopy[], destDir: string): Promise<void> {
+  for (const f of files) {
+    const rel = f.path.split('/').filter((p) => p && p !== '..').join(path.sep);
+    const dest = path.join(destDir, rel);
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await fs.copyFile(f.absPath, dest);
   }
 }
 
