@@ -21,7 +21,7 @@ import { normaliseDistName } from '../python/distributions.js';
 import type { BuildSandbox, InterpreterInfo } from '../validate/types.js';
 import { overlayPackageData } from './data-overlay.js';
 import { blamedRequirement, installFailureReason, type Installer } from './installer.js';
-import { lockChanges, lockHash, pinsToInstall, renderLock } from './lock.js';
+import { lockChanges, lockHash, lockVersions, pinsToInstall, renderLock } from './lock.js';
 import { withBuildLock } from './build-lock.js';
 import { BUILD_TIMEOUT_MS, buildPlan, buildWheel, stageProject } from './package-build.js';
 import { installedIn, sitePackagesOf, topLevelNames } from './site.js';
@@ -182,7 +182,8 @@ export class EnvironmentBuilder {
 
     // Requirements: as wheels, with the user's own index settings; what cannot be installed is named, once.
     progress(1, `installing ${input.requirements.length} requirements with ${installer.name}`);
-    const baseVersions = versionsOf(base.distributions);
+    // The base's "name==version" list reads as lock lines.
+    const baseVersions = lockVersions(base.distributions.join('\n'));
     const pins = fromLock ? pinsToInstall(fromLock, base.distributions) : [];
     const wanted = [...new Set([...input.requirements, ...pins])].filter((r) => !sameName(r, input.packages));
     const missing: MissingRequirement[] = [];
@@ -328,15 +329,6 @@ function round(x: number): number {
 function sameName(requirement: string, packages: string[]): boolean {
   const name = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(requirement)?.[1];
   return !!name && packages.some((p) => normaliseDistName(p) === normaliseDistName(name));
-}
-
-function versionsOf(dists: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const d of dists) {
-    const i = d.indexOf('==');
-    if (i > 0) out.set(normaliseDistName(d.slice(0, i)), d.slice(i + 2));
-  }
-  return out;
 }
 
 function versionsOfInstalled(dists: Array<{ name: string; version: string }>): Map<string, string> {
