@@ -23,10 +23,11 @@ export function mayClaimChecked(source: string): boolean {
  * Whether the code asserts something about its results: an `assert` statement or a testing helper's assert call
  * (numpy.testing.assert_allclose, self.assert* rewritten to assert), outside strings and comments. A mined test
  * keeps its asserts (distill/examples/test-example.ts), and snippets run without -O, so a passed run held them.
+ * An assert of a constant (`assert True`, `assert "message"`: always true) checks nothing and does not count.
  */
 export function assertsResults(code: string): boolean {
   const m = mask(code);
-  return /^\s*assert\b/m.test(m) || /\bassert_\w*\s*\(|\btesting\.assert/.test(m);
+  return /^\s*assert\b(?!\s*(?:\(?\s*(?:True|[1-9]\d*(?:\.\d*)?|[rRbBuUfF]{0,2}(?:"[^"\n]*"|'[^'\n]*'))\s*\)?)\s*(?:,|$))/m.test(m) || /\bassert_\w*\s*\(|\btesting\.assert/.test(m);
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeMismatch, outputsMatch } from '../../src/validate/compare.js';
+import { describeMismatch, outputsMatch, withLegacyScalarReprs } from '../../src/validate/compare.js';
 
 test('identical text matches; different text does not', () => {
   assert.equal(outputsMatch('hello world', 'hello world'), true);
@@ -78,4 +78,21 @@ test('describeMismatch quotes both sides, shortened', () => {
   const msg = describeMismatch('0.5\n', `${'x'.repeat(500)}`);
   assert.match(msg, /^expected "0\.5", got "x+\.\.\."$/);
   assert.ok(msg.length < 200);
+});
+
+test('numpy 2 scalar reprs match the plain values a stated output shows', () => {
+  assert.equal(outputsMatch("{'H-3': 5.0}", "{np.str_('H-3'): np.float64(5.0)}"), true);
+  assert.equal(outputsMatch('(3, True)', '(np.int64(3), np.True_)'), true);
+  assert.equal(outputsMatch('1.5', 'np.float64(1.5000000001)'), true);
+  assert.equal(outputsMatch('[1.0, 2.0]', '[np.float64(1.0), np.float64(2.0)]'), true);
+  // The value still has to be the stated one.
+  assert.equal(outputsMatch("{'H-3': 5.0}", "{np.str_('H-3'): np.float64(6.0)}"), false);
+  // A stated output written with numpy 2 reprs is compared as written.
+  assert.equal(outputsMatch('np.float64(5.0)', '5.0'), false);
+  assert.equal(outputsMatch('np.float64(5.0)', 'np.float64(5.0)'), true);
+});
+
+test('withLegacyScalarReprs leaves text without numpy scalars alone', () => {
+  assert.equal(withLegacyScalarReprs('array([1., 2.])', '[1, 2]'), 'array([1., 2.])');
+  assert.equal(withLegacyScalarReprs("np.str_('a)b')", "'a)b'"), "'a)b'");
 });

@@ -158,3 +158,12 @@ test('a model-repaired example runs at most as ran, whatever source it was mined
   assert.equal(exampleRunLevel(run, 'print(2)', [{ source: 'doctest', repairedFrom: null }]), 'checked');
   assert.equal(exampleRunLevel(run, 'print(2)', [{ source: 'doctest', repairedFrom: 'print(1)' }]), 'ran');
 });
+
+test('an assert of a constant checks nothing: assert True, assert "message"', () => {
+  assert.equal(assertsResults('f(1)\nassert True\n'), false);
+  assert.equal(assertsResults('try:\n    f(1)\nexcept ValueError:\n    pass\nelse:\n    assert "f should raise", f\n'), false);
+  assert.equal(assertsResults("assert (1)\nassert 'ok', 'message'\n"), false);
+  assert.equal(assertsResults('assert True\nassert f(1) == 2\n'), true);
+  assert.equal(assertsResults('assert Truthy(x)\n'), true);
+  assert.equal(assertsResults('assert "a" in names\n'), true);
+});
