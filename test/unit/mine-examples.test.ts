@@ -110,6 +110,13 @@ describe('mineExamples', () => {
     assert.equal(ex[0]!.expectedOutput, 'x = 2\n');
   });
 
+  test("a doctest written against the repository's alias for its package gets that import", async () => {
+    const src = '"""Reports.\n\nThe examples assume ``import geom as gm``.\n"""\n\ndef half(x):\n    """Half of x.\n\n    >>> gm.half(3.0)\n    1.5\n    """\n    return x / 2\n';
+    const input = repo({ 'geom/__init__.py': ['library', 'from .report import half\n'], 'geom/report.py': ['library', src] });
+    const ex = (await mineExamples(input)).get('geom.report.half')!;
+    assert.equal(ex[0]!.code, 'from geom import half\nimport geom as gm\nprint(repr(gm.half(3.0)))\n');
+  });
+
   test('a test with a conftest fixture, a module constant and a relative import becomes a standalone script', async () => {
     const input = repo({
       'geom/__init__.py': ['library', GEOM_INIT],

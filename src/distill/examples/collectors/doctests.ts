@@ -10,6 +10,7 @@ import { scopeOf } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
 import { mergeImports, normaliseImports, publicBinding } from '../import-rewrite.js';
 import { projectDoctestSetup } from '../doctest-setup.js';
+import { packageAliases } from '../package-aliases.js';
 
 export const doctestCollector: Collector = {
   source: 'doctest',
@@ -20,6 +21,8 @@ export const doctestCollector: Collector = {
     const returnsNothing = nothingReturning(ctx.libraryFiles);
     // The names the project's doctest runs provide (Sphinx doctest_global_setup, pytest doctest_namespace).
     const setup = await projectDoctestSetup(input.files, ctx.read);
+    // `rd.` in a docstring that says "examples assume import radioactivedecay as rd".
+    const aliases = await packageAliases(input.files, ctx.read, input.packageNames);
     for (const b of input.blocks) {
       await ctx.guard(b.qualifiedName, async () => {
         if (b.kind === 'workflow') return;
@@ -50,6 +53,8 @@ export const doctestCollector: Collector = {
             header.push(`from ${hit && hit.kind !== 'method' ? hit.publicImport : b.module} import ${n}`);
           } else if (setup?.names.has(n)) {
             needsSetup = true;
+          } else if (aliases.has(n)) {
+            header.push(aliases.get(n)!);
           }
         }
         const normalised = normaliseImports(conv.code, b.module, info.isPackage, calls);
