@@ -34,16 +34,20 @@ export function detectLayout(files: readonly RepoFile[], meta: Meta, repoName: s
 
   // A package is a folder with an __init__.py among the library files; a container holds one without being one.
   const roots = new Set<string>();
+  let rootModules = false;
   for (const f of py) {
     if (f.role !== 'library') continue;
     const parts = f.path.split('/');
     const dir = parts.slice(0, -1).join('/');
-    if (parts.length === 1 || (parts.length === 2 && parts[1] === '__init__.py')) roots.add('');
+    if (parts.length === 2 && parts[1] === '__init__.py') roots.add('');
+    if (parts.length === 1) rootModules = true;
     if (dir === 'src' && parts.length === 2) roots.add('src');
     if (parts[parts.length - 1] !== '__init__.py') continue;
     const container = parts.slice(0, -2).join('/');
     if (CONTAINERS.includes(container) && !isFile.has(`${container}/__init__.py`)) roots.add(container);
   }
+  // A module at the root is the distribution itself only when no package folder is found: beside src/ it is a script.
+  if (rootModules && roots.size === 0) roots.add('');
   // Deepest first, so src/python wins over src when both name a file; the root comes last.
   const ordered = [...roots].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   if (!ordered.length) return { importRoots: [''], moduleRoots: [''], unrootable: [], reason: 'no package found: the repository root' };
@@ -156,4 +160,28 @@ function rootPackageName(meta: Meta, repoName: string | null): string | null {
     if (IDENTIFIER.test(id)) return id;
   }
   return null;
+}
+
+/**
+ * The package folders of a layout, or null when the repository root is one of them (a flat layout: any Python
+ * file may be the package's).
+ */
+function packageFolders(layout: Layout): string[] | null {
+  const dirs = layout.moduleRoots.map((r) => (typeof r === 'string' ? r : r.dir));
+  return dirs.includes('') ? null : dirs;
+}
+
+/**
+ * Library Python files outside every package folder of a src/-style layout (`build_package.py`, `run_benchmark.py`
+ * beside `src/`) are the repository's scripts, not its package: users cannot import them once it is installed.
+ * Returns the files with those given the role 'other'; the rest unchanged.
+ */
+export function scriptsOutsidePackages(files: RepoFile[], layout: Layout): RepoFile[] {
+  const folders = packageFolders(layout);
+  if (!folders) return files;
+  return files.map((f) =>
+    f.language === 'python' && f.role === 'library' && !folders.some((d) => f.path.startsWith(`${d}/`))
+      ? { ...f, role: 'other', roleReason: `Python file outside the package folders (${folders.join(', ')}/): a script of the repository, not its package` }
+      : f,
+  );
 }

@@ -11,7 +11,7 @@ import type { Language } from '../domain/block.js';
 import type { SkippedFile } from '../domain/library.js';
 import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
 import { gitignored, keptDespiteIgnore, readGitignore, type GitignoreScope } from './gitignore.js';
-import { detectLayout } from './layout.js';
+import { detectLayout, scriptsOutsidePackages } from './layout.js';
 import { readRepoMetadata } from './repo-metadata.js';
 import type { FileRole, RepoFile, WalkResult } from './types.js';
 
@@ -189,7 +189,7 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
   // Metadata files are read once, and only those kept (no symlink out, none git ignores, none oversized).
   const metadata = await readRepoMetadata(absRoot, files.map((f) => f.path));
   const layout = detectLayout(files, metadata, opts.repoName ?? path.basename(absRoot));
-  return { files, skipped, withheld, importRoots: layout.importRoots, layout, metadata };
+  return { files: scriptsOutsidePackages(files, layout), skipped, withheld, importRoots: layout.importRoots, layout, metadata };
 }
 
 function roleFields(rel: string, language: Language | null): Pick<RepoFile, 'role' | 'roleReason' | 'language'> {

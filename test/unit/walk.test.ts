@@ -179,6 +179,16 @@ describe('walkRepo: import roots', () => {
     assert.deepEqual((await walk(root)).importRoots, ['src', '']);
   });
 
+  test('a script beside src/ is the repository\'s, not its package; in a flat layout a root module stays library', async () => {
+    const src = await walk(await makeRepo({ 'src/a/__init__.py': '', 'src/a/core.py': '', 'build_package.py': 'def f():\n    pass\n' }));
+    const script = src.files.find((f) => f.path === 'build_package.py')!;
+    assert.equal(script.role, 'other');
+    assert.match(script.roleReason, /outside the package folders \(src\/\)/);
+    assert.equal(src.files.find((f) => f.path === 'src/a/core.py')!.role, 'library');
+    const flat = await walk(await makeRepo({ 'a/__init__.py': '', 'tool.py': 'def f():\n    pass\n' }));
+    assert.equal(flat.files.find((f) => f.path === 'tool.py')!.role, 'library');
+  });
+
   test('no Python at all falls back to the flat root', async () => {
     const root = await makeRepo({ 'R/x.R': 'f <- function() 1\n', DESCRIPTION: 'Package: x\n' });
     assert.deepEqual((await walk(root)).importRoots, ['']);
