@@ -241,6 +241,9 @@ function extOf(name: string): string {
   return dot > 0 ? name.slice(dot).toLowerCase() : '';
 }
 
+/** How many times the file size limit a notebook may be. */
+export const NOTEBOOK_SIZE_FACTOR = 16;
+
 /** A file kept for parsing has its size; one left out has a reason, and its size when it is binary or too large. */
 async function inspectFile(abs: string, rel: string, maxBytes: number): Promise<{ size: number } | { reason: string; size?: number }> {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
@@ -250,7 +253,9 @@ async function inspectFile(abs: string, rel: string, maxBytes: number): Promise<
     handle = await fs.open(abs, 'r');
     const { size } = await handle.stat();
     if (BINARY_EXTENSIONS.has(ext)) return { reason: `binary (${ext})`, size };
-    if (size > maxBytes) return { reason: `too large: ${size} bytes > ${maxBytes}`, size };
+    // A notebook's size is mostly its saved outputs (images as base64); only its cells are read.
+    const limit = ext === '.ipynb' ? maxBytes * NOTEBOOK_SIZE_FACTOR : maxBytes;
+    if (size > limit) return { reason: `too large: ${size} bytes > ${limit}`, size };
     const buf = Buffer.alloc(Math.min(SNIFF_BYTES, size));
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     if (buf.subarray(0, bytesRead).includes(0)) return { reason: 'binary (NUL byte in the first 8 KiB)', size };

@@ -189,6 +189,13 @@ describe('walkRepo: import roots', () => {
     assert.equal(flat.files.find((f) => f.path === 'tool.py')!.role, 'library');
   });
 
+  test('a notebook may be larger than the file limit (its saved outputs), up to a bound', async () => {
+    const nb = (n: number) => JSON.stringify({ cells: [{ cell_type: 'code', source: 'x = 1', outputs: [{ data: { 'image/png': 'A'.repeat(n) } }] }] });
+    const r = await walk(await makeRepo({ 'a/__init__.py': '', 'docs/big.ipynb': nb(30_000), 'docs/huge.ipynb': nb(200_000) }));
+    assert.ok(r.files.some((f) => f.path === 'docs/big.ipynb'));
+    assert.match(r.skipped.find((s) => s.path === 'docs/huge.ipynb')?.reason ?? '', /too large: \d+ bytes > 160000/);
+  });
+
   test('no Python at all falls back to the flat root', async () => {
     const root = await makeRepo({ 'R/x.R': 'f <- function() 1\n', DESCRIPTION: 'Package: x\n' });
     assert.deepEqual((await walk(root)).importRoots, ['']);
