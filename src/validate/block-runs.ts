@@ -7,6 +7,8 @@
  * that it would not have imported itself (import-time side effects such as warning filters or sys.path
  * changes stay where they would be).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Block, Example } from '../domain/block.js';
 import type { Progress } from '../domain/job.js';
 import { levelOf, type RunRecord, type RunStatus, type ValidationLevel } from '../domain/validation.js';
@@ -46,14 +48,33 @@ export interface RunExamplesOptions {
 
 /**
  * Where an example runs in its repository: a test beside its test file with the repository root as working
- * folder (pytest's rootdir), a script or notebook in its own folder (as a user runs it), the rest at the root.
+ * folder (pytest's rootdir), or its own folder when it opens files by names relative to it; a script or notebook
+ * in its own folder (as a user runs it), the rest at the root.
  */
-export function exampleLayout(ex: Example, root: string): ExampleLayout | undefined {
+export function exampleLayout(ex: Example, root: string, exists: (p: string) => boolean = fs.existsSync): ExampleLayout | undefined {
   if (!ex.path || ex.source === 'import' || ex.source === 'generated') return undefined;
   const dir = ex.path.includes('/') ? ex.path.slice(0, ex.path.lastIndexOf('/')) : '';
-  if (ex.source === 'test') return { root, dir, cwd: '' };
+  if (ex.source === 'test') return { root, dir, cwd: readsFilesBesideItself(ex.code, root, dir, exists) ? dir : '' };
   if (ex.source === 'script' || ex.source === 'notebook') return { root, dir, cwd: dir };
   return { root, dir: '', cwd: '' };
+}
+
+/** A file name in quotes: 'test.mgf', "data/x.csv". */
+const QUOTED_FILE = /(['"])([\w.-]+(?:\/[\w.-]+)*\.[A-Za-z]\w{0,7})\1/g;
+
+/**
+ * Whether a test opens files by names relative to its own folder (`MGF('test.mgf')` in tests/, a suite run as
+ * `cd tests; pytest`): a name it quotes is a file there and not at the repository root. Reads the library's
+ * snapshot, never runs anything.
+ */
+function readsFilesBesideItself(code: string, root: string, dir: string, exists: (p: string) => boolean): boolean {
+  if (!dir) return false;
+  for (const m of code.matchAll(QUOTED_FILE)) {
+    const name = m[2]!;
+    if (name.endsWith('.py') || name.startsWith('.')) continue;
+    if (exists(path.join(root, dir, name)) && !exists(path.join(root, name))) return true;
+  }
+  return false;
 }
 
 export interface RunExamplesResult {
