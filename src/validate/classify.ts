@@ -5,11 +5,12 @@
  * missing dependency, an unbuilt extension, a version mismatch between two distilled libraries) is recorded as
  * skipped, saying what to do.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Block } from '../domain/block.js';
 import { levelFor, MATCHED_OUTPUT_MESSAGE, type PythonError, type RunRecord, type RunStatus, type SkipReason } from '../domain/validation.js';
 import { distributionForImport, installNameFor, normaliseDistName } from '../python/distributions.js';
+import { namesNoneWhenImportFails } from '../python/optional-imports.js';
 import { satisfies } from '../python/versions.js';
 import { describeMismatch, outputsMatch } from './compare.js';
 import { LAUNCHER_NAME } from './sandbox/bwrap.js';
@@ -226,6 +227,41 @@ function optionalExtra(error: PythonError, stderr: string, facts: EnvironmentFac
   };
 }
 
+const NONE_USED = /^'NoneType' object (?:is not callable|has no attribute|is not subscriptable|is not iterable)/;
+const MAX_GUARD_FILE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * A failure in a module that binds an optional import to None when it fails (`except ImportError: algopy = None`),
+ * on the line that uses that name, while the package is not installed: the optional dependency is missing. The
+ * failing frame's file is read as text on the host (it is the environment's or the snapshot's own copy).
+ */
+function noneForMissingImport(error: PythonError, stderr: string, facts: EnvironmentFacts): EnvironmentSkip | null {
+  if (!facts.isInstalled || !/(?:^|\.)(?:TypeError|AttributeError)$/.test(error.type) || !NONE_USED.test(error.message)) return null;
+  const last = finalFrames(stderr).filter((f) => !f.file.startsWith('<')).at(-1);
+  if (!last || !last.file.endsWith('.py') || !path.isAbsolute(last.file)) return null;
+  let text: string;
+  try {
+    if (statSync(last.file).size > MAX_GUARD_FILE_BYTES) return null;
+    text = readFileSync(last.file, 'utf8');
+  } catch {
+    return null;
+  }
+  const line = text.split('\n')[last.line - 1] ?? '';
+  for (const [name, mod] of namesNoneWhenImportFails(text)) {
+    if (!new RegExp(`(?<![\\w.])${name}\\b`).test(line)) continue;
+    const top = mod.split('.')[0]!;
+    if (facts.isInstalled(top)) continue;
+    return {
+      reason: 'optional_extra',
+      module: top,
+      message:
+        `optional dependency ${top} is not installed: ${path.basename(last.file)} sets ${name} to None when its import fails, ` +
+        `and the code used it (${describePythonError(error)}); install ${installNameFor(top)} (or the repository's extra that provides it) to run this code.`,
+    };
+  }
+  return null;
+}
+
 /**
  * Why a failed run is really an environment problem, or null when it is the code's failure: a declared
  * constraint the installed version does not meet, an optional package the code guards, network use, a data file
@@ -233,7 +269,13 @@ function optionalExtra(error: PythonError, stderr: string, facts: EnvironmentFac
  */
 export function environmentSkip(error: PythonError | null, stderr: string, facts: EnvironmentFacts): EnvironmentSkip | null {
   if (!error) return null;
-  return unmetConstraint(error, facts) ?? optionalExtra(error, stderr, facts) ?? networkUse(error, stderr) ?? missingDataFile(error, stderr, facts);
+  return (
+    unmetConstraint(error, facts) ??
+    optionalExtra(error, stderr, facts) ??
+    noneForMissingImport(error, stderr, facts) ??
+    networkUse(error, stderr) ??
+    missingDataFile(error, stderr, facts)
+  );
 }
 
 /** The record for what happened to one piece of code: shared by single runs and batches. */
