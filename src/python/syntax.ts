@@ -269,13 +269,30 @@ export function statementGroups(code: string): StatementGroup[] {
 /** Remove the common leading whitespace of all non-blank lines. */
 export function dedent(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  // Lines that start inside a triple-quoted string are its value: neither measured nor cut.
+  const inString = linesStartingInString(lines);
   let min = Infinity;
-  for (const l of lines) {
-    if (l.trim() === '') continue;
+  lines.forEach((l, k) => {
+    if (l.trim() === '' || inString[k]) return;
     min = Math.min(min, indentOf(l));
+  });
+  const cut = Number.isFinite(min) ? min : 0;
+  return lines.map((l, k) => (inString[k] ? l : l.trim() === '' ? '' : l.slice(cut))).join('\n');
+}
+
+/** For each line, whether it begins inside a triple-quoted string of the code the lines make. */
+function linesStartingInString(lines: string[]): boolean[] {
+  const joined = lines.join('\n');
+  if (!/'''|"""/.test(joined)) return lines.map(() => false);
+  const { newlineInString } = scanPython(joined);
+  const out: boolean[] = [false];
+  let at = 0;
+  for (let k = 0; k < lines.length - 1; k++) {
+    at += lines[k]!.length;
+    out.push(newlineInString[at] === 1);
+    at += 1;
   }
-  if (!Number.isFinite(min) || min === 0) return lines.map((l) => (l.trim() === '' ? '' : l)).join('\n');
-  return lines.map((l) => (l.trim() === '' ? '' : l.slice(min))).join('\n');
+  return out;
 }
 
 /** Bracket depth before each character of masked code. */

@@ -4,6 +4,7 @@ import {
   bodyOf,
   callsIn,
   freeNames,
+  dedent,
   importedTopModules,
   isExpressionStatement,
   logicalLines,
@@ -95,4 +96,10 @@ describe('importedTopModules', () => {
     const code = 'import numpy as np, os.path\nfrom scipy.signal import (\n  butter,\n  lfilter)\nfrom . import core\ndef f():\n    import pkg.sub\ns = """\nimport notme\n"""\n';
     assert.deepEqual(importedTopModules(code), ['numpy', 'os', 'scipy', 'scipy', 'scipy', 'pkg']);
   });
+});
+
+test('dedent leaves the lines of a triple-quoted string as they are, and does not measure them', () => {
+  const body = "        x = 1\n        s = '''<a>\n<b/>\n    </a>\n'''\n        print(s)\n";
+  assert.equal(dedent(body), "x = 1\ns = '''<a>\n<b/>\n    </a>\n'''\nprint(s)\n");
+  assert.equal(dedent('    a\n\n      b\n'), 'a\n\n  b\n');
 });
