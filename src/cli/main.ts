@@ -168,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
             `${r.changed.length} changed${r.libraryPath ? `; written to ${r.libraryPath}` : ''}` +
             (r.environment ? `\nenvironment: ${r.environment.message}` : '') +
             (r.environment?.changes.length ? `\nversions changed: ${r.environment.changes.map((x) => `${x.name} ${x.before ?? 'absent'} -> ${x.after ?? 'absent'}`).join(', ')}` : '') +
-            r.changed.map((ch) => `\n  ${ch.id}: ${ch.before ?? 'none'} -> ${ch.after}  ${ch.message}`).join('') +
+            r.changed.map((ch) => `\n  ${ch.id}: ${ch.before ?? 'none'}${ch.levelBefore ? ` (${ch.levelBefore})` : ''} -> ${ch.after}${ch.levelAfter ? ` (${ch.levelAfter})` : ''}  ${ch.message}`).join('') +
             (r.warnings.length ? `\nwarnings:\n  ${r.warnings.join('\n  ')}` : ''),
         );
         return r.changed.some((ch) => ch.before === 'passed' && ch.after !== 'passed') ? 1 : 0;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EnvironmentOutcome } from './environment.js';
 import { LibraryName } from './library.js';
-import { RunStatus } from './validation.js';
+import { RunStatus, ValidationLevel } from './validation.js';
 
 export const RevalidateRequest = z.object({
   library: LibraryName.describe('Name of the library whose examples to run again.'),
@@ -27,6 +27,10 @@ export const RevalidateChange = z.object({
   id: z.string().describe('Block id.'),
   before: RunStatus.nullable().describe('Validation status stored in the library before this run; null when it had none.'),
   after: RunStatus.describe('Validation status now.'),
+  levelBefore: ValidationLevel.nullable()
+    .optional()
+    .describe('Validation level stored before (checked, ran, failed, skipped); null when it had none. Differs from levelAfter when the status alone did not change (checked → ran: the stated output no longer matched).'),
+  levelAfter: ValidationLevel.nullable().optional().describe('Validation level now; null when nothing ran.'),
   message: z.string().describe('What the new best run says: why it fails, what is missing, or that it passes.'),
 });
 export type RevalidateChange = z.infer<typeof RevalidateChange>;
@@ -53,7 +57,7 @@ export const RevalidateReport = z.object({
     .describe('Outcomes of the runs made now.'),
   changed: z
     .array(RevalidateChange)
-    .describe('Blocks whose validation status differs from the stored one, e.g. passed before and failed now.'),
+    .describe('Blocks whose validation status or level differs from the stored one, e.g. passed before and failed now, or checked before and only ran now.'),
   warnings: z.array(z.string()).describe('Problems worth knowing: sandbox unavailable, examples that did not pass.'),
   durationMs: z.number().describe('Wall-clock time of the re-validation.'),
   environment: EnvironmentOutcome.nullable()

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Block } from '../domain/block.js';
 import type { Progress } from '../domain/job.js';
 import type { RevalidateChange, RevalidateReport } from '../domain/revalidate.js';
-import type { RunStatus } from '../domain/validation.js';
+import { levelOf, type RunStatus, type ValidationLevel } from '../domain/validation.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
 import { importRootsOf, readLock, snapshotOf, SOURCE_DIR, writeLibrary } from '../library/files.js';
@@ -104,7 +104,9 @@ export async function revalidateLibrary(
     selected = [...new Set(opts.ids)].map((id) => byId.get(id) as Block);
   }
 
-  const before = new Map<string, RunStatus | null>(selected.map((b) => [b.id, b.validation?.status ?? null]));
+  const before = new Map<string, { status: RunStatus | null; level: ValidationLevel | null }>(
+    selected.map((b) => [b.id, { status: b.validation?.status ?? null, level: levelOf(b.validation) }]),
+  );
   const previousEnvironmentHashes = new Set<string>();
   for (const b of selected) {
     if (b.validation?.environmentHash) previousEnvironmentHashes.add(b.validation.environmentHash);
@@ -151,11 +153,12 @@ export async function revalidateLibrary(
 
   const changed: RevalidateChange[] = [];
   for (const b of selected) {
-    const was = before.get(b.id) ?? null;
+    const was = before.get(b.id) ?? { status: null, level: null };
     const now: RunStatus = b.validation?.status ?? 'not_run';
-    // No stored record and nothing to run now is no change.
-    if ((was ?? 'not_run') === now) continue;
-    changed.push({ id: b.id, before: was, after: now, message: b.validation?.message ?? 'No example of this block was run.' });
+    const levelNow = levelOf(b.validation);
+    // No stored record and nothing to run now is no change; checked → ran under the same status is one.
+    if ((was.status ?? 'not_run') === now && was.level === levelNow) continue;
+    changed.push({ id: b.id, before: was.status, after: now, levelBefore: was.level, levelAfter: levelNow, message: b.validation?.message ?? 'No example of this block was run.' });
   }
 
   return {

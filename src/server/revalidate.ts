@@ -23,7 +23,7 @@ export function registerRevalidateTool(server: McpServer, services: ToolServices
     guarded(services.logger, async (args, extra) => {
       const r = await services.app.revalidate(args, { onProgress: progressReporter(extra), signal: extra.signal });
       const c = r.counts;
-      const changes = r.changed.slice(0, 20).map((ch) => `- ${ch.id}: ${ch.before ?? 'none'} -> ${ch.after} (${ch.message})`);
+      const changes = r.changed.slice(0, 20).map((ch) => `- ${ch.id}: ${ch.before ?? 'none'}${ch.levelBefore ? `/${ch.levelBefore}` : ''} -> ${ch.after}${ch.levelAfter ? `/${ch.levelAfter}` : ''} (${ch.message})`);
       const text =
         `Re-validated ${r.blocks} blocks of "${r.library}" in ${(r.durationMs / 1000).toFixed(1)} s: ${c.runs} runs, ` +
         `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.timeout} timed out, ${c.error} errors. ` +

@@ -161,6 +161,8 @@ test('a changed snapshot breaks one example: reported as passed before, failed a
       id: `${LIB}:tinyflow.core.area`,
       before: 'passed',
       after: 'failed',
+      levelBefore: 'checked',
+      levelAfter: 'failed',
       message: 'ValueError at line 2: diameter units changed',
     },
   ]);
