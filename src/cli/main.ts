@@ -3,6 +3,7 @@
  * codedistill's command line: `serve` runs the MCP server over stdio; the other commands call the same
  * core services as the tools, for people and scripts.
  */
+import type { DistillReport } from '../domain/distill.js';
 import { shortCommit } from '../domain/library.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -108,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
           `${report.unchanged ? 'unchanged' : 'distilled'} ${report.repo}@${shortCommit(report.commit)} -> ${report.libraryPath}\n` +
             `blocks ${c.blocks}, examples ${c.examples}, validated ${c.validated}; files ${c.filesParsed}/${c.filesSeen} parsed, ` +
             `${c.filesSkipped} skipped, ${c.parseErrors} with syntax errors; licence ${report.licence}; ${(report.durationMs / 1000).toFixed(1)} s` +
+            exampleLines(report) +
             (report.environment ? `\nenvironment: ${report.environment.message} (${report.environment.seconds} s)` : '') +
             (report.warnings.length ? `\nwarnings:\n  ${report.warnings.join('\n  ')}` : ''),
         );
@@ -212,6 +214,19 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     if (cmd !== 'serve') await app.close();
   }
+}
+
+/** The example figures of a distill report, for people: per source and the coverage of public documented blocks. */
+function exampleLines(report: DistillReport): string {
+  const c = report.counts;
+  const pct = (n: number, of: number) => `${of ? Math.round((n * 100) / of) : 0}%`;
+  const sources = Object.entries(c.bySource ?? {}).map(([s, n]) => `${s} ${n.examples}/${n.ran}/${n.checked}`);
+  let out = sources.length ? `\nexamples by source (examples/ran/checked): ${sources.join(', ')}` : '';
+  if (c.coverage) {
+    const v = c.coverage;
+    out += `\npublic documented blocks ${v.blocks}: with an example that ran ${v.ran} (${pct(v.ran, v.blocks)}), checked ${v.checked} (${pct(v.checked, v.blocks)})`;
+  }
+  return out;
 }
 
 class UsageError extends Error {}

@@ -28,6 +28,7 @@ import type { MineInput } from '../distill/examples/context.js';
 import { examplesByBlock, mine } from '../distill/examples/mine.js';
 import { argumentSources, argumentValues, signaturesOf } from '../distill/examples/synthesize.js';
 import { workflowCandidates } from '../distill/examples/workflows.js';
+import { exampleFigures } from '../distill/coverage.js';
 import { topLevelPackages } from '../distill/packages.js';
 import { environmentRequirements, runtimeRequirements } from '../distill/requirements.js';
 import { selectSymbols } from '../distill/select.js';
@@ -105,7 +106,8 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       repo: src.repo,
       commit: src.commit,
       licence: existing.manifest.licence,
-      counts: existing.manifest.counts,
+      // Computed from the stored blocks: a library written before the example figures were counted gets them too.
+      counts: { ...existing.manifest.counts, ...exampleFigures(existing.blocks) },
       skipped: existing.manifest.skipped.slice(0, 50),
       durationMs: Date.now() - started,
       warnings: [],
@@ -338,6 +340,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     blocks: blocks.length,
     examples: blocks.reduce((n, b) => n + b.examples.filter((e) => e.source !== 'import').length, 0),
     validated: blocks.filter((b) => b.validation?.status === 'passed').length,
+    ...exampleFigures(blocks),
   };
   const manifest: LibraryManifest = {
     schemaVersion: LIBRARY_SCHEMA_VERSION,
