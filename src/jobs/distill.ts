@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Block } from '../domain/block.js';
-import type { DistillReport, DistillRequestParsed } from '../domain/distill.js';
+import type { DistillReport, DistillRequestParsed, GenerationReport } from '../domain/distill.js';
 import type { EnvironmentMode } from '../domain/environment.js';
 import type { JobOptions } from '../domain/job.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type LoadedLibrary, type SkippedFile } from '../domain/library.js';
@@ -39,6 +39,7 @@ import { synthesizeExamples } from '../validate/synthesized.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
+import { generateExamples } from '../enrich/generate.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
 import type { EnvironmentBuilder } from '../environment/builder.js';
 import { gitVersion } from '../ingest/version.js';
@@ -113,6 +114,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       warnings: [],
       unchanged: true,
       environment: null,
+      generation: null,
     };
   }
   throwIfAborted(signal);
@@ -256,6 +258,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     record: null,
     ref: null,
   };
+  let generation: GenerationReport | null = null;
   try {
     if (stage) {
       progress({ stage: 'environment', done: 0, total: 6, message: 'making the library environment' });
@@ -297,24 +300,23 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       warnings.push(...synth.warnings);
     }
 
-    // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
-    // without one. After the mined runs (so only real gaps are filled), before writing (so search sees them).
+    // Optional: a language model writes summaries for undocumented blocks, repairs failing mined examples and
+    // writes examples for the public blocks still without one that ran, within the budget. After the mined and
+    // synthesized runs (so only real gaps are filled), before writing (so search sees them).
     const { llm } = services;
     if (llm) {
-      const enriched = await enrichBlocks(blocks, llm, {
-        runner: req.validate ? runner : undefined,
-        importRoots: absImportRoots,
-        timeoutMs: config.timeoutMs,
-        python: run.python,
-        signal,
-        onProgress: progress,
-      });
+      const enriched = await enrichBlocks(blocks, llm, { signal, onProgress: progress });
       warnings.push(...enriched.warnings);
       if (req.validate) {
         // Mined examples that fail get a bounded number of repair attempts; each attempt is recorded.
         const fixed = await repairLibraryExamples(blocks, llm, runner, { importRoots: absImportRoots, timeoutMs: config.timeoutMs, python: run.python, signal, onProgress: progress });
         warnings.push(...fixed.warnings);
         if (fixed.repaired) warnings.push(`${fixed.repaired} failing examples were repaired by ${llm.model} (marked repairedFrom)`);
+        const g = config.generation;
+        const limits = { blocks: req.generate?.blocks ?? g.blocks, tokens: req.generate?.tokens ?? g.tokens, usd: req.generate?.usd ?? g.usd, repairs: req.generate?.repairs ?? g.repairs };
+        const generated = await generateExamples(blocks, llm, runner, { limits, price: g.price, importRoots: absImportRoots, timeoutMs: config.timeoutMs, python: run.python, signal, onProgress: progress });
+        warnings.push(...generated.warnings);
+        generation = generated.report;
       }
       // Generated and repaired examples ran too: the same reclassification applies to them.
       if (req.validate) mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
@@ -381,6 +383,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     warnings,
     unchanged: false,
     environment: req.validate ? run.outcome : null,
+    generation,
   };
 }
 
