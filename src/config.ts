@@ -51,6 +51,15 @@ export interface Config {
   githubGitUrl: string;
   gitBin: string;
   llm: { baseUrl: string; apiKey: string | null; model: string } | null;
+  /** The default budget of examples the language model writes (distill_repo's `generate` overrides it per call). */
+  generation: {
+    blocks: number;
+    tokens: number | null;
+    usd: number | null;
+    repairs: number;
+    /** Dollars per million tokens, prompt and answer; null when unknown (then costs are not counted). */
+    price: { input: number; output: number } | null;
+  };
   logLevel: LogLevel;
   /** Environment passed to child processes: the parent's, less secrets. */
   childEnv: Record<string, string>;
@@ -76,6 +85,13 @@ const intFrom = (v: string | undefined, dflt: number, name: string, min = 1): nu
   const n = Number(v);
   if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got "${v}"`);
   return Math.floor(n);
+};
+
+const numberFrom = (v: string | undefined, name: string): number | null => {
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, got "${v}"`);
+  return n;
 };
 
 const boolFrom = (v: string | undefined, dflt: boolean): boolean => {
@@ -138,9 +154,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     llm: llmBase
       ? { baseUrl: llmBase, apiKey: env.CODEDISTILL_LLM_API_KEY || null, model: env.CODEDISTILL_LLM_MODEL || 'gpt-4o-mini' }
       : null,
+    generation: generationFrom(env),
     logLevel: logLevel.success ? logLevel.data : 'info',
     childEnv: scrubEnv(env),
     version: readVersion(root),
+  };
+}
+
+function generationFrom(env: NodeJS.ProcessEnv): Config['generation'] {
+  const input = numberFrom(env.CODEDISTILL_LLM_PRICE_INPUT, 'CODEDISTILL_LLM_PRICE_INPUT');
+  const output = numberFrom(env.CODEDISTILL_LLM_PRICE_OUTPUT, 'CODEDISTILL_LLM_PRICE_OUTPUT');
+  return {
+    blocks: intFrom(env.CODEDISTILL_LLM_BUDGET_BLOCKS, 10, 'CODEDISTILL_LLM_BUDGET_BLOCKS', 0),
+    tokens: env.CODEDISTILL_LLM_BUDGET_TOKENS ? intFrom(env.CODEDISTILL_LLM_BUDGET_TOKENS, 0, 'CODEDISTILL_LLM_BUDGET_TOKENS') : null,
+    usd: numberFrom(env.CODEDISTILL_LLM_BUDGET_USD, 'CODEDISTILL_LLM_BUDGET_USD'),
+    repairs: Math.min(5, intFrom(env.CODEDISTILL_LLM_REPAIRS, 2, 'CODEDISTILL_LLM_REPAIRS', 0)),
+    // One price given is enough: the other side is then taken as free rather than the cost left uncounted.
+    price: input === null && output === null ? null : { input: input ?? 0, output: output ?? 0 },
   };
 }
 

@@ -3,6 +3,7 @@
  * codedistill's command line: `serve` runs the MCP server over stdio; the other commands call the same
  * core services as the tools, for people and scripts.
  */
+import type { DistillReport, DistillRequest } from '../domain/distill.js';
 import { shortCommit } from '../domain/library.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,8 @@ Usage:
       --python <cmd>  base interpreter of the library's environment (remembered)
       --extra <group> optional-dependency group to install too (repeatable, remembered)
       --no-env        no environment: run the examples with the base interpreter and the snapshot
+      --gen-blocks N, --gen-tokens N, --gen-usd X, --gen-repairs N
+                      with a language model configured: the budget of generated examples (see README.md)
   codedistill search <query> [--limit N] [--library L] [--validated] [--checked]
       --validated     examples ran cleanly  --checked       and matched an output the repository states
   codedistill get <id>
@@ -42,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
       'no-validate': { type: 'boolean', default: false },
       'no-env': { type: 'boolean', default: false },
       extra: { type: 'string', multiple: true },
+      'gen-blocks': { type: 'string' },
+      'gen-tokens': { type: 'string' },
+      'gen-usd': { type: 'string' },
+      'gen-repairs': { type: 'string' },
       rebuild: { type: 'boolean', default: false },
       upgrade: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
@@ -96,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
             python: values.python,
             extras: values.extra,
             environment: values['no-env'] ? 'none' : values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
+            generate: generationBudget(values),
           },
           {
             onProgress: (p) =>
@@ -108,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
           `${report.unchanged ? 'unchanged' : 'distilled'} ${report.repo}@${shortCommit(report.commit)} -> ${report.libraryPath}\n` +
             `blocks ${c.blocks}, examples ${c.examples}, validated ${c.validated}; files ${c.filesParsed}/${c.filesSeen} parsed, ` +
             `${c.filesSkipped} skipped, ${c.parseErrors} with syntax errors; licence ${report.licence}; ${(report.durationMs / 1000).toFixed(1)} s` +
+            exampleLines(report) +
             (report.environment ? `\nenvironment: ${report.environment.message} (${report.environment.seconds} s)` : '') +
             (report.warnings.length ? `\nwarnings:\n  ${report.warnings.join('\n  ')}` : ''),
         );
@@ -212,6 +221,33 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     if (cmd !== 'serve') await app.close();
   }
+}
+
+/** The --gen-* flags as distill's `generate` (checked by its schema); undefined when none is given. */
+function generationBudget(values: Record<string, unknown>): DistillRequest['generate'] {
+  const num = (flag: string) => (typeof values[flag] === 'string' ? Number(values[flag]) : undefined);
+  const budget = { blocks: num('gen-blocks'), tokens: num('gen-tokens'), usd: num('gen-usd'), repairs: num('gen-repairs') };
+  return Object.values(budget).some((v) => v !== undefined) ? budget : undefined;
+}
+
+/** The example figures of a distill report, for people: per source and the coverage of public documented blocks. */
+function exampleLines(report: DistillReport): string {
+  const c = report.counts;
+  const pct = (n: number, of: number) => `${of ? Math.round((n * 100) / of) : 0}%`;
+  const sources = Object.entries(c.bySource ?? {}).map(([s, n]) => `${s} ${n.examples}/${n.ran}/${n.checked}`);
+  let out = sources.length ? `\nexamples by source (examples/ran/checked): ${sources.join(', ')}` : '';
+  if (c.coverage) {
+    const v = c.coverage;
+    out += `\npublic documented blocks ${v.blocks}: with an example that ran ${v.ran} (${pct(v.ran, v.blocks)}), checked ${v.checked} (${pct(v.checked, v.blocks)})`;
+  }
+  const g = report.generation;
+  if (g) {
+    const cost = g.costUsd === null ? '' : `, $${g.costUsd.toFixed(4)}`;
+    out +=
+      `\ngenerated with ${g.model}: ${g.kept} of ${g.attempted} blocks kept; ${g.requests} requests, ${g.runs} runs, ` +
+      `${g.inputTokens + g.outputTokens} tokens${cost}; stopped by ${g.stoppedBy}`;
+  }
+  return out;
 }
 
 class UsageError extends Error {}

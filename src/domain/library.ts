@@ -1,4 +1,4 @@
-import type { Block } from './block.js';
+import { ExampleSource, type Block } from './block.js';
 import { z } from 'zod';
 import { EnvironmentSettings, PackageInstall } from './environment.js';
 
@@ -15,6 +15,20 @@ export const SkippedFile = z.object({
 });
 export type SkippedFile = z.infer<typeof SkippedFile>;
 
+export const SourceCounts = z.object({
+  examples: z.number().int(),
+  ran: z.number().int().describe('Ran cleanly (level ran or checked).'),
+  checked: z.number().int().describe('Matched an output or held the asserts the repository states.'),
+});
+export type SourceCounts = z.infer<typeof SourceCounts>;
+
+export const ExampleCoverage = z.object({
+  blocks: z.number().int().describe('Public documented code blocks: functions, classes and methods with a docstring and no "_"-prefixed part in their name.'),
+  ran: z.number().int().describe('Of those, blocks with an example that ran cleanly.'),
+  checked: z.number().int().describe('Of those, blocks with an example that was checked.'),
+});
+export type ExampleCoverage = z.infer<typeof ExampleCoverage>;
+
 export const DistillCounts = z.object({
   filesSeen: z.number().int(),
   filesParsed: z.number().int(),
@@ -23,6 +37,11 @@ export const DistillCounts = z.object({
   blocks: z.number().int(),
   examples: z.number().int(),
   validated: z.number().int().describe('Blocks with a passing run record.'),
+  bySource: z
+    .partialRecord(ExampleSource, SourceCounts)
+    .optional()
+    .describe('Examples per source (import checks aside; sources with none left out): how many, how many ran, how many were checked. Absent in libraries written before it was counted.'),
+  coverage: ExampleCoverage.optional().describe('Public documented code blocks with an example that ran / was checked. Absent in libraries written before it was counted.'),
 });
 export type DistillCounts = z.infer<typeof DistillCounts>;
 

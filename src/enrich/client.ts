@@ -15,10 +15,18 @@ export interface ChatMessage {
   content: string;
 }
 
+/** Tokens of one answered request, as the provider's `usage` reports them. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export interface CompleteOptions {
   maxTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
+  /** Called once per answered request with its `usage`, or null when the provider sent none. */
+  onUsage?: (usage: Usage | null) => void;
 }
 
 export interface LlmClient {
@@ -260,7 +268,17 @@ export function createLlmClient(cfg: LlmConfig, opts: LlmClientOptions): LlmClie
     );
   }
 
-  function parseCompletion(body: string): string {
+  /** The `usage` of an OpenAI chat completion (prompt_tokens, completion_tokens); null when absent or not numbers. */
+  function usageOf(data: object): Usage | null {
+    const u = (data as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }).usage;
+    if (!u || typeof u !== 'object') return null;
+    const inp = u.prompt_tokens;
+    const out = u.completion_tokens;
+    if (typeof inp !== 'number' || typeof out !== 'number' || !Number.isFinite(inp) || !Number.isFinite(out)) return null;
+    return { inputTokens: Math.max(0, Math.round(inp)), outputTokens: Math.max(0, Math.round(out)) };
+  }
+
+  function parseCompletion(body: string): { text: string; usage: Usage | null } {
     let data: unknown;
     try {
       data = JSON.parse(body);
@@ -277,11 +295,12 @@ export function createLlmClient(cfg: LlmConfig, opts: LlmClientOptions): LlmClie
     if (!Array.isArray(choices) || choices.length === 0) throw malformed('no choices');
     const first = choices[0] as { message?: { content?: unknown; refusal?: unknown }; finish_reason?: unknown } | null;
     const content = first?.message?.content;
-    if (typeof content === 'string') return content;
+    const usage = usageOf(data);
+    if (typeof content === 'string') return { text: content, usage };
     // Some servers send content as a list of typed parts.
     if (Array.isArray(content)) {
       const parts = content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''));
-      if (parts.some(Boolean)) return parts.join('');
+      if (parts.some(Boolean)) return { text: parts.join(''), usage };
     }
     const finish = typeof first?.finish_reason === 'string' ? `, finish_reason "${first.finish_reason}"` : '';
     const refusal = typeof first?.message?.refusal === 'string' ? ', the model refused' : '';
@@ -325,7 +344,7 @@ export function createLlmClient(cfg: LlmConfig, opts: LlmClientOptions): LlmClie
     );
   }
 
-  async function attempt(body: string, caller: AbortSignal | undefined): Promise<string> {
+  async function attempt(body: string, caller: AbortSignal | undefined): Promise<{ text: string; usage: Usage | null }> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -366,8 +385,9 @@ export function createLlmClient(cfg: LlmConfig, opts: LlmClientOptions): LlmClie
           const started = Date.now();
           logger.debug(`llm: POST ${display}/chat/completions (model ${cfg.model}, ${messages.length} messages${retry ? `, retry ${retry}` : ''})`);
           try {
-            const text = await attempt(body, signal);
+            const { text, usage } = await attempt(body, signal);
             logger.debug(`llm: answer of ${text.length} characters in ${Date.now() - started} ms`);
+            copts.onUsage?.(usage);
             return text;
           } catch (e) {
             if (!(e instanceof LlmError) || !e.retryable || retry >= maxRetries) throw e;

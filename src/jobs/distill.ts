@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Block } from '../domain/block.js';
-import type { DistillReport, DistillRequestParsed } from '../domain/distill.js';
+import type { DistillReport, DistillRequestParsed, GenerationReport } from '../domain/distill.js';
 import type { EnvironmentMode } from '../domain/environment.js';
 import type { JobOptions } from '../domain/job.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type LoadedLibrary, type SkippedFile } from '../domain/library.js';
@@ -28,6 +28,7 @@ import type { MineInput } from '../distill/examples/context.js';
 import { examplesByBlock, mine } from '../distill/examples/mine.js';
 import { argumentSources, argumentValues, signaturesOf } from '../distill/examples/synthesize.js';
 import { workflowCandidates } from '../distill/examples/workflows.js';
+import { exampleFigures } from '../distill/coverage.js';
 import { topLevelPackages } from '../distill/packages.js';
 import { environmentRequirements, runtimeRequirements } from '../distill/requirements.js';
 import { selectSymbols } from '../distill/select.js';
@@ -38,6 +39,7 @@ import { synthesizeExamples } from '../validate/synthesized.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
+import { generateExamples } from '../enrich/generate.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
 import type { EnvironmentBuilder } from '../environment/builder.js';
 import { gitVersion } from '../ingest/version.js';
@@ -105,12 +107,14 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       repo: src.repo,
       commit: src.commit,
       licence: existing.manifest.licence,
-      counts: existing.manifest.counts,
+      // Computed from the stored blocks: a library written before the example figures were counted gets them too.
+      counts: { ...existing.manifest.counts, ...exampleFigures(existing.blocks) },
       skipped: existing.manifest.skipped.slice(0, 50),
       durationMs: Date.now() - started,
       warnings: [],
       unchanged: true,
       environment: null,
+      generation: null,
     };
   }
   throwIfAborted(signal);
@@ -254,6 +258,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     record: null,
     ref: null,
   };
+  let generation: GenerationReport | null = null;
   try {
     if (stage) {
       progress({ stage: 'environment', done: 0, total: 6, message: 'making the library environment' });
@@ -295,24 +300,23 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       warnings.push(...synth.warnings);
     }
 
-    // Optional: a language model writes summaries for undocumented blocks and examples for central blocks
-    // without one. After the mined runs (so only real gaps are filled), before writing (so search sees them).
+    // Optional: a language model writes summaries for undocumented blocks, repairs failing mined examples and
+    // writes examples for the public blocks still without one that ran, within the budget. After the mined and
+    // synthesized runs (so only real gaps are filled), before writing (so search sees them).
     const { llm } = services;
     if (llm) {
-      const enriched = await enrichBlocks(blocks, llm, {
-        runner: req.validate ? runner : undefined,
-        importRoots: absImportRoots,
-        timeoutMs: config.timeoutMs,
-        python: run.python,
-        signal,
-        onProgress: progress,
-      });
+      const enriched = await enrichBlocks(blocks, llm, { signal, onProgress: progress });
       warnings.push(...enriched.warnings);
       if (req.validate) {
         // Mined examples that fail get a bounded number of repair attempts; each attempt is recorded.
         const fixed = await repairLibraryExamples(blocks, llm, runner, { importRoots: absImportRoots, timeoutMs: config.timeoutMs, python: run.python, signal, onProgress: progress });
         warnings.push(...fixed.warnings);
         if (fixed.repaired) warnings.push(`${fixed.repaired} failing examples were repaired by ${llm.model} (marked repairedFrom)`);
+        const g = config.generation;
+        const limits = { blocks: req.generate?.blocks ?? g.blocks, tokens: req.generate?.tokens ?? g.tokens, usd: req.generate?.usd ?? g.usd, repairs: req.generate?.repairs ?? g.repairs };
+        const generated = await generateExamples(blocks, llm, runner, { limits, price: g.price, importRoots: absImportRoots, timeoutMs: config.timeoutMs, python: run.python, signal, onProgress: progress });
+        warnings.push(...generated.warnings);
+        generation = generated.report;
       }
       // Generated and repaired examples ran too: the same reclassification applies to them.
       if (req.validate) mismatched += reclassifyRuns(blocks, reclassify).providerMismatches;
@@ -338,6 +342,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     blocks: blocks.length,
     examples: blocks.reduce((n, b) => n + b.examples.filter((e) => e.source !== 'import').length, 0),
     validated: blocks.filter((b) => b.validation?.status === 'passed').length,
+    ...exampleFigures(blocks),
   };
   const manifest: LibraryManifest = {
     schemaVersion: LIBRARY_SCHEMA_VERSION,
@@ -378,6 +383,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     warnings,
     unchanged: false,
     environment: req.validate ? run.outcome : null,
+    generation,
   };
 }
 

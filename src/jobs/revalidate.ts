@@ -13,6 +13,7 @@ import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
 import { importRootsOf, readLock, snapshotOf, SOURCE_DIR, writeLibrary } from '../library/files.js';
 import { DEFAULT_MAX_EXAMPLES_PER_BLOCK, runBlockExamples, skipWarnings } from '../validate/block-runs.js';
+import { exampleFigures } from '../distill/coverage.js';
 import { reclassifyRuns } from '../validate/classify.js';
 import type { Runner } from '../validate/types.js';
 import type { LlmClient } from '../enrich/client.js';
@@ -194,7 +195,7 @@ export async function revalidateAndStore(
   if (report.counts.runs === 0) return { ...report, libraryPath: null };
   const manifest = {
     ...lib.manifest,
-    counts: { ...lib.manifest.counts, validated: blocks.filter((b) => b.validation?.status === 'passed').length },
+    counts: { ...lib.manifest.counts, validated: blocks.filter((b) => b.validation?.status === 'passed').length, ...exampleFigures(blocks) },
     ...(opts.environment ? { environment: opts.environment.section } : {}),
   };
   const lock = opts.environment ? opts.environment.lock : await readLock(lib.dir);

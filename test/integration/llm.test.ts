@@ -16,7 +16,8 @@ import { summarize } from '../../src/distill/summary.js';
 import { CodedistillError } from '../../src/kernel/errors.js';
 import { createLlmClient, LlmError, type LlmClient, type LlmClientOptions } from '../../src/enrich/client.js';
 import { extractPythonCode, orderExamples } from '../../src/enrich/common.js';
-import { EXAMPLE_TAG, enrichBlocks, SUMMARY_TAG } from '../../src/enrich/enrich.js';
+import { enrichBlocks, SUMMARY_TAG } from '../../src/enrich/enrich.js';
+import { callsBlock, EXAMPLE_TAG, generateExamples, type GenerateOptions, type GenerationLimits } from '../../src/enrich/generate.js';
 import { repairExample, repairLibraryExamples } from '../../src/enrich/repair.js';
 import { createLogger, type Logger } from '../../src/kernel/log.js';
 import type { RunRequest, Runner } from '../../src/validate/types.js';
@@ -43,8 +44,14 @@ let arrived: (() => void) | null = null;
 let server: http.Server;
 let baseUrl = '';
 
-const chat = (content: string | null): Reply => ({
-  body: { id: 'cmpl-1', object: 'chat.completion', model: MODEL, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] },
+const chat = (content: string | null, usage?: { prompt_tokens: number; completion_tokens: number }): Reply => ({
+  body: {
+    id: 'cmpl-1',
+    object: 'chat.completion',
+    model: MODEL,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
+  },
 });
 const fence = (code: string) => '```python\n' + code.trim() + '\n```';
 
@@ -196,7 +203,7 @@ describe('enrichBlocks', () => {
     const documented = makeBlock({ name: 'kozeny', docstring: 'Kozeny-Carman pressure drop.' });
     script.push(chat('Summary: computes the Ergun pressure drop across a packed bed. It is vectorised.\nMore chatter.'));
 
-    const r = await enrichBlocks([bare, documented], client(), { maxExamples: 0 });
+    const r = await enrichBlocks([bare, documented], client());
 
     assert.deepEqual(r.warnings, []);
     assert.equal(r.summarized, 1);
@@ -217,30 +224,61 @@ describe('enrichBlocks', () => {
     Block.parse(bare);
   });
 
-  test('a central block with only an import check gets a generated example, run through the runner', async () => {
+  test('a refused key stops enrichment after one request; blocks keep their own text', async () => {
+    const a = makeBlock({ name: 'ergun', rank: 2 });
+    const b = makeBlock({ name: 'blake', rank: 1 });
+    const before = [a.summary, b.summary];
+    script.push({ status: 401, body: { error: { message: 'Invalid API key' } } });
+
+    const r = await enrichBlocks([a, b], client(), { concurrency: 1 });
+
+    assert.equal(requests.length, 1, 'a wrong key fails every call: asking again is pointless');
+    assert.equal(r.summarized, 0);
+    assert.deepEqual([a.summary, b.summary], before);
+    assert.match(r.warnings.join('\n'), /CODEDISTILL_LLM_API_KEY/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// generation within a budget
+
+describe('generateExamples', () => {
+  const USAGE = { prompt_tokens: 100, completion_tokens: 50 };
+  const limits = (over: Partial<GenerationLimits> = {}): GenerationLimits => ({ blocks: 10, tokens: null, usd: null, repairs: 2, ...over });
+  const opts = (over: Partial<GenerateOptions> = {}): GenerateOptions => ({ limits: limits(), price: null, importRoots: ROOTS, ...over });
+  const ok = (name: string) => chat(fence(`from flowkit.beds import ${name}\nprint(${name}(0.1, 0.002))`), USAGE);
+
+  test('the most central block without an example that ran is asked first; the example that ran is kept as generated, with tokens and cost counted', async () => {
     const central = makeBlock({ name: 'ergun', rank: 5, docstring: 'Ergun pressure drop.', examples: [example('import flowkit.beds\n', 'import', record('passed'))] });
     const minor = makeBlock({ name: 'blake', rank: 1 });
-    const mined = makeBlock({ name: 'kozeny', rank: 9, examples: [example('from flowkit.beds import kozeny\nkozeny(1, 2)\n', 'test')] });
+    const ran = makeBlock({ name: 'kozeny', rank: 9, examples: [example('from flowkit.beds import kozeny\nkozeny(1, 2)\n', 'test', record('passed'))] });
     const code = 'from flowkit.beds import ergun\nprint(ergun(0.1, 0.002))';
-    script.push(chat(`Here you go:\n${fence(code)}\nOr, with numpy:\n${fence('import numpy')}`));
-    const runner = fakeRunner([record('passed', { stdout: '3.6e5\n' })]);
+    script.push(chat(`Here you go:\n${fence(code)}\nOr, with numpy:\n${fence('import numpy')}`, USAGE));
+    const runner = fakeRunner([record('passed', { stdout: '3.6e5\n', level: 'checked' })]);
 
-    const r = await enrichBlocks([minor, central, mined], client(), { maxSummaries: 0, maxExamples: 1, runner, importRoots: ROOTS });
+    const r = await generateExamples([minor, central, ran], client(), runner, opts({ limits: limits({ blocks: 1 }), price: { input: 2, output: 10 } }));
 
     assert.deepEqual(r.warnings, []);
-    assert.equal(r.examplesAdded, 1);
-    assert.equal(r.examplesPassed, 1);
-    assert.equal(minor.examples.length, 0, 'maxExamples 1 goes to the most central block');
-    assert.equal(mined.examples.length, 1, 'blocks with a mined example are not asked about');
-    // The first python fence is the example; the generated one goes before the import smoke check.
+    assert.deepEqual(r.report, {
+      model: MODEL,
+      wanted: 2,
+      attempted: 1,
+      kept: 1,
+      requests: 1,
+      runs: 1,
+      inputTokens: 100,
+      outputTokens: 50,
+      costUsd: (100 * 2 + 50 * 10) / 1e6,
+      stoppedBy: 'blocks',
+    });
+    assert.equal(minor.examples.length, 0, 'a budget of 1 block goes to the most central one');
+    assert.equal(ran.examples.length, 1, 'a block with an example that ran is not asked about');
     assert.deepEqual(central.examples.map((e) => e.source), ['generated', 'import']);
     const gen = central.examples[0]!;
     assert.equal(gen.code, code + '\n');
-    assert.equal(gen.run?.status, 'passed');
+    assert.equal(gen.run?.level, 'ran', 'a generated example never claims checked');
     assert.equal(central.validation?.status, 'passed');
     assert.ok(central.tags.includes(EXAMPLE_TAG));
-    assert.equal(runner.calls.length, 1);
-    assert.equal(runner.calls[0]!.code, code + '\n');
     assert.deepEqual(runner.calls[0]!.importRoots, ROOTS);
     const prompt = requests[0]!.body.messages.map((m) => m.content).join('\n');
     for (const part of ['from flowkit.beds import ergun', central.signature, 'Ergun pressure drop.', 'import math', 'return 150']) {
@@ -249,36 +287,109 @@ describe('enrichBlocks', () => {
     Block.parse(central);
   });
 
-  test('a generated example that fails is kept, with its run, after mined examples', async () => {
-    const b = makeBlock({ name: 'ergun' });
-    script.push(chat(fence('from flowkit.beds import ergun\nprint(ergun())')));
-    const failed = record('failed', { error: { type: 'TypeError', message: 'missing 2 required positional arguments', line: 2 } });
+  test('a failing generated example is repaired; one still failing after the repairs is not kept, and every attempt is counted', async () => {
+    const a = makeBlock({ name: 'ergun', rank: 2, examples: [example('from flowkit.beds import ergun\nergun()\n', 'doctest', record('failed'))] });
+    const b = makeBlock({ name: 'blake', rank: 1 });
+    const failed = () => record('failed', { error: { type: 'TypeError', message: 'missing 2 required positional arguments', line: 2 } });
+    script.push(chat(fence('from flowkit.beds import ergun\nprint(ergun())'), USAGE), ok('ergun'));
+    script.push(chat(fence('from flowkit.beds import blake\nprint(blake())'), USAGE), chat(fence('from flowkit.beds import blake\nprint(blake(1))'), USAGE));
+    const runner = fakeRunner([failed(), record('passed'), failed(), failed()]);
 
-    const r = await enrichBlocks([b], client(), { maxSummaries: 0, runner: fakeRunner([failed]), importRoots: ROOTS });
+    const r = await generateExamples([a, b], client(), runner, opts({ limits: limits({ repairs: 1 }) }));
 
-    assert.equal(r.examplesAdded, 1);
-    assert.equal(r.examplesPassed, 0);
-    assert.equal(b.examples[0]?.run?.status, 'failed');
-    assert.ok(r.warnings.some((w) => /did not pass/.test(w)), r.warnings.join('; '));
-
-    const mined = example('from flowkit.beds import ergun\nergun(1, 2)\n', 'doctest', record('failed'));
-    const passing = { ...example('x', 'generated'), run: record('passed') };
-    const ordered = orderExamples([b.examples[0]!, example('import flowkit\n', 'import'), passing, mined]);
-    assert.deepEqual(
-      ordered.map((e) => `${e.source}:${e.run?.status}`),
-      ['doctest:failed', 'generated:passed', 'generated:failed', 'import:undefined'],
-    );
+    assert.equal(r.report.attempted, 2, 'a block whose mined example failed is asked about too');
+    assert.equal(r.report.kept, 1);
+    assert.equal(r.report.requests, 4);
+    assert.equal(r.report.runs, 4);
+    assert.equal(r.report.inputTokens, 400);
+    assert.equal(r.report.costUsd, null, 'no price: no cost');
+    assert.equal(r.report.stoppedBy, 'done');
+    const gen = a.examples.find((e) => e.source === 'generated')!;
+    assert.match(gen.repairedFrom ?? '', /ergun\(\)/);
+    assert.equal(gen.repairAttempts, 1);
+    assert.equal(gen.run?.status, 'passed');
+    assert.equal(a.examples[0]!.source, 'doctest', 'mined examples stay first');
+    assert.equal(b.examples.length, 0, 'a generated example that never ran is not kept');
+    assert.match(requests[1]!.body.messages.map((m) => m.content).join('\n'), /TypeError: missing 2 required/);
   });
 
-  test('an answer that does not use the block is dropped, not stored', async () => {
+  test('an answer that does not call the block is asked again once, then dropped without a run', async () => {
     const b = makeBlock({ name: 'ergun' });
-    script.push(chat(fence('import math\nprint(math.pi)')));
+    // Importing and printing the function runs, and shows nothing; a call in a comment is no call.
+    script.push(chat(fence('from flowkit.beds import ergun\nprint(ergun)  # ergun(1, 2)')), chat('I cannot.'));
     const runner = fakeRunner([]);
-    const r = await enrichBlocks([b], client(), { maxSummaries: 0, runner });
-    assert.equal(r.examplesAdded, 0);
-    assert.equal(b.examples.length, 0);
+    const r = await generateExamples([b], client(), runner, opts());
+    assert.equal(r.report.requests, 2);
+    assert.equal(r.report.kept, 0);
     assert.equal(runner.calls.length, 0, 'code that does not use the block is never run');
-    assert.match(r.warnings.join('\n'), /does not import and use it/);
+    assert.equal(b.examples.length, 0);
+    assert.match(r.warnings.join('\n'), /no usable example for flowkit\.beds\.ergun/);
+    assert.match(r.warnings.join('\n'), /estimated from their length/, 'answers without usage are estimated and said so');
+    assert.ok(r.report.inputTokens > 0);
+  });
+
+  test('a token budget stops before the request that would start past it', async () => {
+    const blocks = ['ergun', 'blake', 'kozeny'].map((name, i) => makeBlock({ name, rank: 3 - i }));
+    script.push(ok('ergun'), ok('blake'));
+    const r = await generateExamples(blocks, client(), fakeRunner([record('passed'), record('passed')]), opts({ limits: limits({ tokens: 200 }) }));
+    assert.equal(r.report.stoppedBy, 'tokens');
+    assert.equal(r.report.attempted, 2);
+    assert.equal(r.report.kept, 2);
+    assert.equal(requests.length, 2);
+    assert.equal(r.report.inputTokens + r.report.outputTokens, 300, 'the last request may pass the budget by its own answer');
+    assert.equal(blocks[2]!.examples.length, 0);
+  });
+
+  test('a dollar budget is kept at the configured price, and needs one', async () => {
+    const blocks = ['ergun', 'blake'].map((name, i) => makeBlock({ name, rank: 2 - i }));
+    script.push(ok('ergun'));
+    // 100 * 10 + 50 * 20 = 2000 micro-dollars per request.
+    const r = await generateExamples(blocks, client(), fakeRunner([record('passed')]), opts({ limits: limits({ usd: 0.002 }), price: { input: 10, output: 20 } }));
+    assert.equal(r.report.stoppedBy, 'usd');
+    assert.equal(r.report.kept, 1);
+    assert.equal(r.report.costUsd, 0.002);
+
+    const none = await generateExamples([makeBlock({ name: 'kozeny' })], client(), fakeRunner([]), opts({ limits: limits({ usd: 1 }) }));
+    assert.equal(none.report.stoppedBy, 'no_price');
+    assert.equal(none.report.requests, 0);
+    assert.match(none.warnings.join('\n'), /CODEDISTILL_LLM_PRICE_INPUT/);
+  });
+
+  for (const [what, reply, over] of [
+    ['401', { status: 401, body: { error: { message: 'Invalid API key' } } }, {}],
+    ['429 after the retries', { status: 429, body: { error: { message: 'slow down' } } }, {}],
+    ['a timeout', { hang: true }, { timeoutMs: 200, maxRetries: 0 }],
+  ] as const) {
+    test(`a provider that fails with ${what} stops generation with a warning; what was kept stays`, async () => {
+      const blocks = ['ergun', 'blake', 'kozeny'].map((name, i) => makeBlock({ name, rank: 3 - i }));
+      script.push(ok('ergun'), reply, reply, reply);
+      const r = await generateExamples(blocks, client(over), fakeRunner([record('passed')]), opts());
+      assert.equal(r.report.stoppedBy, 'provider');
+      assert.equal(r.report.attempted, 2);
+      assert.equal(r.report.kept, 1);
+      assert.equal(blocks[0]!.examples[0]?.run?.status, 'passed', 'the example kept before the failure stays');
+      assert.equal(blocks[2]!.examples.length, 0, 'no block is asked about after the failure');
+      const w = r.warnings.join('\n');
+      assert.match(w, /example generation stopped at block 2 of 3 \(flowkit\.beds\.blake\) because the language model failed: /);
+      assert.match(w, /Kept: 1 generated examples; mined examples are untouched/);
+      assert.ok(!w.includes(KEY), 'the key never reaches a warning');
+    });
+  }
+
+  test('blocks a model cannot help are not asked about: private, workflows, a missing package, a budget of 0, no sandbox', async () => {
+    const priv = makeBlock({ name: '_helper' });
+    const privModule = makeBlock({ name: 'ergun', module: 'flowkit._impl' });
+    const missing = makeBlock({ name: 'blake', examples: [example('from flowkit.beds import blake\n', 'test', record('skipped', { skipReason: 'missing_dependency' }))] });
+    const wf = makeBlock({ name: 'demo', kind: 'workflow' });
+    const r = await generateExamples([priv, privModule, missing, wf], client(), fakeRunner([]), opts());
+    assert.equal(r.report.wanted, 0);
+    assert.equal(r.report.stoppedBy, 'done');
+    const zero = await generateExamples([makeBlock({ name: 'ergun' })], client(), fakeRunner([]), opts({ limits: limits({ blocks: 0 }) }));
+    assert.equal(zero.report.stoppedBy, 'blocks');
+    const noSandbox = await generateExamples([makeBlock({ name: 'ergun' })], client(), fakeRunner([], false), opts());
+    assert.equal(noSandbox.report.stoppedBy, 'sandbox');
+    assert.match(noSandbox.warnings.join('\n'), /no sandbox here/);
+    assert.equal(requests.length, 0);
   });
 
   test('with the real runner: the generated example imports the package from its import root and passes', async (t) => {
@@ -296,27 +407,35 @@ describe('enrichBlocks', () => {
     const info = await runner.info();
     if (!info.available) return t.skip(`no Python runner here: ${info.reason}`);
     const b = makeBlock({ name: 'ergun' });
-    script.push(chat(fence('from flowkit.beds import ergun\nprint(ergun(3, 7))')));
+    script.push(chat(fence('from flowkit.beds import ergun\nprint(ergun(3, 7))'), USAGE));
 
-    const r = await enrichBlocks([b], client(), { maxSummaries: 0, runner, importRoots: [root] });
+    const r = await generateExamples([b], client(), runner, opts({ importRoots: [root] }));
 
-    assert.equal(r.examplesAdded, 1, r.warnings.join('; '));
+    assert.equal(r.report.kept, 1, r.warnings.join('; '));
     assert.equal(b.examples[0]?.run?.status, 'passed', b.examples[0]?.run?.message);
     assert.equal(b.examples[0]?.run?.stdout, '21\n');
+    assert.equal(b.examples[0]?.run?.level, 'ran');
   });
 
-  test('a refused key stops enrichment after one request; blocks keep their own text', async () => {
-    const a = makeBlock({ name: 'ergun', rank: 2 });
-    const b = makeBlock({ name: 'blake', rank: 1 });
-    const before = [a.summary, b.summary];
-    script.push({ status: 401, body: { error: { message: 'Invalid API key' } } });
+  test('callsBlock: a function or class by its name, a method through an attribute; not in strings or comments', () => {
+    const fn = makeBlock({ name: 'ergun' });
+    const method = makeBlock({ name: 'sld', kind: 'method', module: 'flowkit.xsf', qualifiedName: 'flowkit.xsf.Xray.sld' });
+    assert.equal(callsBlock('from flowkit.beds import ergun\nergun (1, 2)\n', fn), true);
+    assert.equal(callsBlock('from flowkit.beds import ergun\nprint(ergun)\n', fn), false);
+    assert.equal(callsBlock('from flowkit.beds import ergun\nprint("ergun(1)")\n', fn), false);
+    assert.equal(callsBlock('from flowkit.xsf import Xray\nx = Xray(1)\nprint(x.sld())\n', method), true);
+    assert.equal(callsBlock('from flowkit.xsf import Xray\nprint(Xray.sld)\n', method), false);
+  });
 
-    const r = await enrichBlocks([a, b], client(), { concurrency: 1 });
-
-    assert.equal(requests.length, 1, 'a wrong key fails every call: asking again is pointless');
-    assert.equal(r.summarized + r.examplesAdded, 0);
-    assert.deepEqual([a.summary, b.summary], before);
-    assert.match(r.warnings.join('\n'), /CODEDISTILL_LLM_API_KEY/);
+  test('orderExamples: mined first, then generated ones that passed, import checks last', () => {
+    const mined = example('from flowkit.beds import ergun\nergun(1, 2)\n', 'doctest', record('failed'));
+    const passing = { ...example('x', 'generated'), run: record('passed') };
+    const failing = { ...example('y', 'generated'), run: record('failed') };
+    const ordered = orderExamples([failing, example('import flowkit\n', 'import'), passing, mined]);
+    assert.deepEqual(
+      ordered.map((e) => `${e.source}:${e.run?.status}`),
+      ['doctest:failed', 'generated:passed', 'generated:failed', 'import:undefined'],
+    );
   });
 });
 

@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import type { DistillReport } from '../../src/domain/distill.js';
+import { DistillReport } from '../../src/domain/distill.js';
+import type { LlmClient } from '../../src/enrich/client.js';
 import { distillRepo } from '../../src/jobs/distill.js';
 import { loadLibrary } from '../../src/library/files.js';
 import { silentLogger } from '../../src/kernel/log.js';
@@ -80,6 +81,46 @@ describe('distill pipeline', { timeout: 180_000 }, () => {
     const b = lib.blocks.find((x) => x.name === 'double');
     assert.equal(b?.validation?.status, 'skipped', JSON.stringify(b?.validation));
     assert.match(b!.validation!.message, /compiled extension _kernels .*_kernels\.pyx/);
+  });
+
+  it('counts examples per source and the coverage of public documented blocks; a configured model fills a gap within its budget', async () => {
+    const repo = path.join(tempDir(), 'tinypkg');
+    mkdirSync(path.join(repo, 'tinypkg'), { recursive: true });
+    writeFileSync(
+      path.join(repo, 'tinypkg', '__init__.py'),
+      'def double(x):\n    """Twice x.\n\n    >>> double(2)\n    4\n    """\n    return 2 * x\n\n' +
+        'def greet(name):\n    """Greets a known person."""\n    if name != "ada":\n        raise ValueError(name)\n    return "hello " + name\n\n' +
+        'def _hidden(x):\n    """Private."""\n    return x\n',
+    );
+    const asked: string[] = [];
+    const llm: LlmClient = {
+      model: 'fake-model',
+      async complete(messages, opts = {}) {
+        asked.push(messages.map((m) => m.content).join('\n'));
+        opts.onUsage?.({ inputTokens: 300, outputTokens: 40 });
+        // Summaries may be asked for too: only the example prompt gets code.
+        return /Write an example for tinypkg\.greet/.test(asked.at(-1)!) ? '```python\nfrom tinypkg import greet\nprint(greet("ada"))\n```' : 'Does a thing.';
+      },
+    };
+    const report = await distillRepo(
+      { source: repo, validate: true, force: false, environment: 'none', generate: { blocks: 5 } },
+      { config, logger: silentLogger, parser, runner, llm, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+    );
+    const g = report.generation;
+    assert.ok(g, JSON.stringify(report.warnings));
+    assert.equal(g.model, 'fake-model');
+    assert.equal(g.kept, 1, JSON.stringify({ g, warnings: report.warnings }));
+    assert.equal(g.attempted, 1, 'double ran its doctest and _hidden is private: only greet is asked about');
+    assert.equal(g.inputTokens, 300);
+    assert.equal(g.stoppedBy, 'done');
+    assert.deepEqual(report.counts.bySource?.doctest, { examples: 1, ran: 1, checked: 1 });
+    assert.deepEqual(report.counts.bySource?.generated, { examples: 1, ran: 1, checked: 0 });
+    assert.deepEqual(report.counts.coverage, { blocks: 2, ran: 2, checked: 1 });
+    assert.deepEqual(DistillReport.parse(report), report, 'the report fits the tool output schema');
+    const lib = await loadLibrary(report.libraryPath, false);
+    assert.deepEqual(lib.manifest.counts, report.counts, 'the manifest keeps the same figures');
+    const greet = lib.blocks.find((b) => b.name === 'greet');
+    assert.equal(greet?.examples.find((e) => e.source === 'generated')?.run?.level, 'ran');
   });
 
   it('a folder that does not exist is a clear error', async () => {
