@@ -30,6 +30,8 @@ const MAX_IMPORT_HOPS = 6;
 export class ClassIndex {
   private readonly byModule = new Map<string, ParsedFile>();
   private readonly mroCache = new Map<ExtractedSymbol, ClassRef[]>();
+  /** "module:name" -> what it resolves to; null while being resolved, so an import cycle ends. */
+  private readonly resolved = new Map<string, ClassRef | null>();
 
   constructor(files: readonly ParsedFile[]) {
     for (const f of files) if (f.language === 'python') this.byModule.set(f.module, f);
@@ -41,6 +43,16 @@ export class ClassIndex {
     if (!f || hops > MAX_IMPORT_HOPS) return null;
     const name = dotted.replace(/\[.*$/s, '').trim();
     if (!/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(name)) return null;
+    // Packages that star-import each other would otherwise be walked again for every base.
+    const key = `${module}:${name}`;
+    if (this.resolved.has(key)) return this.resolved.get(key)!;
+    this.resolved.set(key, null);
+    const hit = this.lookup(f, name, hops);
+    this.resolved.set(key, hit);
+    return hit;
+  }
+
+  private lookup(f: ParsedFile, name: string, hops: number): ClassRef | null {
     const own = f.symbols.find((s) => s.kind === 'class' && s.localName === name);
     if (own) return { file: f, symbol: own };
     const [head, ...rest] = name.split('.');

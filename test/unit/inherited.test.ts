@@ -90,6 +90,18 @@ describe('ClassIndex', () => {
     assert.equal(index.resolve('spec.api', 'np.ndarray'), null, 'a base outside the repository ends the walk');
   });
 
+  test('star imports are followed, and modules that star-import each other end', () => {
+    const { parsed } = repo({
+      'p/__init__.py': ['library', 'from .a import *\nfrom .b import *\n'],
+      'p/a.py': ['library', 'from .b import *\n\n\nclass _Base:\n    """Base."""\n'],
+      'p/b.py': ['library', 'from .a import *\nfrom . import *\n'],
+    });
+    const index = new ClassIndex(parsed);
+    assert.equal(index.resolve('p', '_Base')?.file.module, 'p.a');
+    assert.equal(index.resolve('p.b', '_Base')?.file.module, 'p.a');
+    assert.equal(index.resolve('p', 'Missing'), null);
+  });
+
   test('the order is C3: the diamond base comes after both mixins; the nearest definition wins, an override is own', () => {
     const { parsed } = repo(BASELINES);
     const index = new ClassIndex(parsed);
