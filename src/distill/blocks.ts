@@ -83,7 +83,7 @@ export function symbolBlocks(
       validation: null,
       compute: detectCompute(sym.code, imports, sym.calls),
       rank: ranks.get(s.qualifiedName) ?? 0,
-      tags: [ctx.roles.get(file.path) ?? 'library', ...(sym.parent ? [sym.parent] : [])],
+      tags: [ctx.roles.get(file.path) ?? 'library', ...(sym.parent ? [sym.parent] : []), ...(s.tags ?? [])],
     };
   });
 }

@@ -18,6 +18,8 @@ export interface RankFeatures {
   /** Distinct other blocks that call it. */
   callers: number;
   kind: SelectedSymbol['kind'];
+  /** Command-line glue (select.ts isCommandLineGlue: `cli_*`, `main`, argparse setup): not library API. */
+  commandLine?: boolean;
 }
 
 /**
@@ -30,6 +32,9 @@ export interface RankFeatures {
  *                         used by fifty tests does not drown everything else
  * + 1.5 * log2(1 + callers)   distinct other blocks that call it (building blocks of building blocks)
  * + kind: class 1.5 (entry points that bundle state), function 1, method 0.5 (reached through a class)
+ *
+ * Command-line glue scores a quarter of that: the tests that drive the command line and the package's exports
+ * make `cli_action` or `main` look central, but a user of the library calls what they call, not them.
  */
 export function centralityScore(f: RankFeatures): number {
   const kind = f.kind === 'class' ? 1.5 : f.kind === 'function' ? 1 : 0.5;
@@ -40,7 +45,7 @@ export function centralityScore(f: RankFeatures): number {
     4 * Math.log2(1 + f.referencingFiles) +
     1.5 * Math.log2(1 + f.callers) +
     kind;
-  return Math.round(s * 1000) / 1000;
+  return Math.round((f.commandLine ? s / 4 : s) * 1000) / 1000;
 }
 
 const REFERENCE_ROLES: ReadonlySet<FileRole> = new Set<FileRole>(['test', 'example', 'notebook', 'docs']);
@@ -138,6 +143,7 @@ export function rankSymbols(
         referencingFiles: refs,
         callers: callers.get(sel.qualifiedName) ?? 0,
         kind: sel.kind,
+        commandLine: sel.tags?.includes('cli') ?? false,
       }),
     );
   }

@@ -4,11 +4,15 @@
  *
  * Only files with role 'library' contribute. Private names, trivial bodies and test helpers are left out;
  * dunder methods (`__init__`, `__call__`, ...) are not blocks of their own, their class block covers them.
+ * The public API reached indirectly is kept: a public class's methods defined on private bases or mixins
+ * (inherited.ts) become blocks under the class, and a docstring-only function a decorator turns into the real
+ * one is kept as written. Command-line glue is kept and tagged 'cli' (centrality.ts ranks it low).
  */
 import type { FileRole } from '../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../parse/types.js';
 import { parseImport, resolveRelative } from '../python/imports.js';
 import { bodyStatements, decoratorName } from '../python/syntax.js';
+import { ClassIndex, type ClassRef } from './inherited.js';
 
 export interface SelectedSymbol {
   file: ParsedFile;
@@ -33,6 +37,13 @@ export interface SelectedSymbol {
   exported: boolean;
   /** Every dotted path the object (the class, for methods) can be imported at, preferred first. */
   aliases: string[];
+  /**
+   * Extra search words for the block: 'cli' for command-line glue; 'inherited' and the defining class for a
+   * method a public class gets from a private base; `wraps Cls.method` for a decorated stub that calls one.
+   */
+  tags?: string[];
+  /** For an inherited method: the defining class's qualified name (the code, lines and file are its). */
+  inheritedFrom?: string;
 }
 
 /** A test package: what pytest's layouts call one. */
@@ -148,7 +159,12 @@ export function trivialReason(sym: ExtractedSymbol, language: ParsedFile['langua
   if (decos.some((d) => /\.(setter|deleter)$/.test(d))) return 'property setter/deleter';
   if (decos.some((d) => d === 'overload' || d === 'typing.overload')) return 'typing overload stub';
   const stmts = statements(sym);
-  if (stmts.length === 0) return sym.kind === 'class' ? 'empty class' : 'docstring-only body';
+  if (stmts.length === 0) {
+    if (sym.kind === 'class') return 'empty class';
+    // `@_class_wrapper(_Impl) def f(...): """doc"""`: the decorator makes the real function; the stub is its entry.
+    if (sym.docstring && decos.some(makesTheFunction)) return null;
+    return 'docstring-only body';
+  }
   if (stmts.every((s) => s === 'pass' || s === '...')) return 'pass-only body';
   if (stmts.length === 1 && /^raise\s+NotImplementedError\b/.test(stmts[0]!)) return 'abstract stub';
   if (stmts.length === 1 && /^return\s+NotImplemented\s*$/.test(stmts[0]!)) return 'abstract stub';
@@ -156,6 +172,29 @@ export function trivialReason(sym: ExtractedSymbol, language: ParsedFile['langua
   if (isProperty && stmts.length === 1 && /^return\s+self\.[A-Za-z_]\w*\s*$/.test(stmts[0]!)) return 'property getter';
   if (sym.bodyLines <= 1 && !sym.docstring) return 'one-line body without docstring';
   return null;
+}
+
+/** Decorators that leave a docstring-only body what it is: a stub (the rest may make the function). */
+const STUB_DECORATORS = /(^|\.)(staticmethod|classmethod|property|cached_property|abstract\w*|overload|override|final|no_type_check)$/;
+
+function makesTheFunction(decorator: string): boolean {
+  return !STUB_DECORATORS.test(decorator);
+}
+
+/** Names of command-line entry points and argparse setup. */
+const CLI_NAME = /^(cli|cli_\w+|\w+_cli|main|run_cli|parse_args|parse_arguments|(create|build|get|make|setup)_(arg_)?parser|add_arguments?)$/;
+
+/**
+ * Command-line glue: a `cli_*`/`main`-like name, code that builds an ArgumentParser or adds arguments, a click or
+ * typer command, or a function whose `args` parameter is read like an argparse namespace (`args.x`).
+ */
+export function isCommandLineGlue(sym: ExtractedSymbol): boolean {
+  if (sym.kind === 'class') return false;
+  if (CLI_NAME.test(sym.name)) return true;
+  if (sym.decorators.some((d) => /^(click|typer)\b|\.(command|group)$/.test(decoratorName(d)))) return true;
+  if (/\bArgumentParser\s*\(|\.add_argument\s*\(|\.add_subparsers\s*\(/.test(sym.code)) return true;
+  const first = sym.parameters[0];
+  return first?.name === 'args' && first.kind !== 'var_positional' && /\bargs\.[A-Za-z_]\w*/.test(sym.code);
 }
 
 /**
@@ -171,12 +210,14 @@ function isTestModule(module: string, path: string): boolean {
 
 /**
  * The public, non-trivial symbols of the library files, with their preferred import. Methods of
- * private or left-out classes are left out with them.
+ * private or left-out classes are left out with them, except where a kept public class inherits them
+ * (then they are blocks under that class, after its own).
  */
 export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>): SelectedSymbol[] {
   const libraryFiles = files.filter((f) => roles.get(f.path) === 'library');
   const paths = publicPaths(libraryFiles);
   const out: SelectedSymbol[] = [];
+  const classIndex = new ClassIndex(libraryFiles);
   for (const f of libraryFiles) {
     if (isTestModule(f.module, f.path)) continue;
     const keptClasses = new Map<string, SelectedSymbol>();
@@ -204,8 +245,8 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
       if (sym.kind === 'method' && !keptClasses.has(parentPath!)) continue;
       const trivial = trivialReason(sym, f.language);
       const isClass = sym.kind === 'class';
-      // A class whose own body is thin still earns a block when it carries public methods.
-      if (trivial && !(isClass && hasPublicMethods(f, sym))) continue;
+      // A class whose own body is thin still earns a block when it carries public methods, its own or inherited.
+      if (trivial && !(isClass && (hasPublicMethods(f, sym) || inheritsPublicMethods(f, sym, classIndex)))) continue;
       const objectName = python ? objectLocal.split('.').pop()! : objectLocal;
       const publicImport = python ? preferred.slice(0, preferred.length - objectName.length - 1) : f.module;
       const inAll =
@@ -224,13 +265,88 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
         exported: aliases.length > 1 || inAll,
         aliases,
       };
+      const tags = [
+        ...(isCommandLineGlue(sym) ? ['cli'] : []),
+        ...(python && sym.kind === 'function' && statements(sym).length === 0 ? wrapperTags(f, sym, classIndex) : []),
+      ];
+      if (tags.length) sel.tags = tags;
       if (isClass) keptClasses.set(sym.localName, sel);
       picked.push(sel);
     }
     picked.sort((a, b) => a.symbol.startLine - b.symbol.startLine);
     out.push(...picked);
   }
+  return [...out, ...inheritedSelections(out, classIndex)];
+}
+
+/**
+ * Blocks for the methods kept public classes inherit from repository classes that have no blocks of their own
+ * (private bases and mixins, public classes in private modules): named under the public class
+ * (`pkg.api.Baseline.asls`), imported as the class is, with the defining method's code, docstring and lines. A
+ * method a kept base already carries (under it or inherited by it) is left to that base's block, so a subclass
+ * of a public class does not repeat its methods.
+ */
+function inheritedSelections(selected: readonly SelectedSymbol[], index: ClassIndex): SelectedSymbol[] {
+  const keptClasses = new Map<ExtractedSymbol, SelectedSymbol>();
+  for (const s of selected) if (s.kind === 'class' && s.file.language === 'python') keptClasses.set(s.symbol, s);
+  const own = new Set(selected.filter((s) => s.kind === 'method').map((s) => s.symbol));
+  const out: SelectedSymbol[] = [];
+  for (const cls of keptClasses.values()) {
+    const ref: ClassRef = { file: cls.file, symbol: cls.symbol };
+    const keptBases = index.mro(ref).slice(1).filter((b) => keptClasses.has(b.symbol));
+    for (const { method, owner } of index.inheritedMethods(ref)) {
+      if (isPrivateName(method.name) || /^test($|_)/.test(method.name)) continue;
+      if (own.has(method) || trivialReason(method)) continue;
+      // A kept base that reaches the same definition has the block already (its own, or inherited by it).
+      if (keptBases.some((b) => b.symbol === owner.symbol || index.inheritedMethods(b).some((m) => m.method === method))) continue;
+      const sym: ExtractedSymbol = { ...method, localName: `${cls.symbol.localName}.${method.name}`, parent: cls.symbol.localName };
+      out.push({
+        file: owner.file,
+        symbol: sym,
+        kind: 'method',
+        name: method.name,
+        parent: cls.symbol.localName,
+        module: cls.module,
+        qualifiedName: `${cls.qualifiedName}.${method.name}`,
+        publicImport: cls.publicImport,
+        publicPath: cls.publicPath,
+        exported: cls.exported,
+        aliases: cls.aliases,
+        tags: ['inherited', owner.symbol.localName, ...(isCommandLineGlue(method) ? ['cli'] : [])],
+        inheritedFrom: `${owner.file.module}.${owner.symbol.localName}`,
+      });
+    }
+  }
   return out;
+}
+
+/**
+ * For a docstring-only function: `wraps Cls.name` when one of its decorators is a call (written in place, or
+ * assigned to the name it is applied by) whose first argument is a repository class with a non-trivial method
+ * of the function's name, the code that runs when the function is called (`_class_wrapper(_Whittaker)`).
+ */
+function wrapperTags(f: ParsedFile, sym: ExtractedSymbol, index: ClassIndex): string[] {
+  const assigned = new Map((f.assignedCalls ?? []).map((a) => [a.name, a.call]));
+  for (const d of sym.decorators) {
+    const text = d.trim().replace(/^@/, '');
+    const call = /\(/.test(text) ? text : assigned.get(text);
+    const arg = call ? /^[\w.]+\s*\(\s*([A-Za-z_][\w.]*)\s*[,)]/.exec(call)?.[1] : undefined;
+    const cls = arg ? index.resolve(f.module, arg) : null;
+    if (!cls) continue;
+    const order = index.mro(cls);
+    for (const c of order) {
+      const m = c.file.symbols.find((s) => s.kind === 'method' && s.parent === c.symbol.localName && s.name === sym.name);
+      if (!m) continue;
+      if (!trivialReason(m)) return [`wraps ${c.symbol.localName}.${sym.name}`];
+      break;
+    }
+  }
+  return [];
+}
+
+function inheritsPublicMethods(f: ParsedFile, cls: ExtractedSymbol, index: ClassIndex): boolean {
+  if (f.language !== 'python' || !cls.docstring) return false;
+  return index.inheritedMethods({ file: f, symbol: cls }).some((m) => !isPrivateName(m.method.name) && !trivialReason(m.method));
 }
 
 function hasPublicMethods(f: ParsedFile, cls: ExtractedSymbol): boolean {

@@ -100,12 +100,14 @@ function extractPython(root: Node, source: string): Extracted {
   const moduleDoc = docstringNode(root);
   const imports: ImportStmt[] = [];
   const all: AllState = { names: null, unknown: false };
-  scanModule(root, imports, all);
+  const assignedCalls: { name: string; call: string }[] = [];
+  scanModule(root, imports, all, assignedCalls);
   collectDefinitions(ctx, root, null);
   return {
     moduleDocstring: moduleDoc ? docText(moduleDoc) : null,
     imports,
     allExports: all.unknown ? null : all.names,
+    assignedCalls,
     symbols: ctx.symbols,
     errors: root.hasError ? syntaxErrors(root, lineCount(source)) : [],
   };
@@ -240,6 +242,7 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     signature: compactText(header(def), COMPACT),
     docstring,
     decorators: decoratorNodes.map(decoratorText),
+    bases: basesOf(def),
     parameters,
     returns: null,
     code: blockCode(ctx.source, outer.startIndex, outer.endIndex),
@@ -248,6 +251,15 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     bodyLines: body ? countCodeLines(ctx.lines, body.startPosition.row, endRowOf(outer), rowsOf(docNode), '#') : 0,
   });
   if (added && body) collectDefinitions(ctx, body, localName);
+}
+
+/** The bases a class statement names: positional arguments of its superclass list, as written. */
+function basesOf(def: Node): string[] {
+  const list = def.childForFieldName('superclasses');
+  if (!list) return [];
+  return list.namedChildren
+    .filter((c) => c.type !== 'keyword_argument' && c.type !== 'comment' && c.type !== 'list_splat' && c.type !== 'dictionary_splat')
+    .map((c) => compactText([c], COMPACT));
 }
 
 function findInit(body: Node): Node | null {
@@ -441,7 +453,10 @@ interface AllState {
   unknown: boolean;
 }
 
-function scanModule(container: Node, imports: ImportStmt[], all: AllState): void {
+/** A call assigned to a bare name is kept when it is short (a decorator factory's call, not a data table). */
+const MAX_ASSIGNED_CALL_CHARS = 200;
+
+function scanModule(container: Node, imports: ImportStmt[], all: AllState, assignedCalls: { name: string; call: string }[]): void {
   for (const node of container.namedChildren) {
     switch (node.type) {
       case 'import_statement':
@@ -454,10 +469,11 @@ function scanModule(container: Node, imports: ImportStmt[], all: AllState): void
       case 'expression_statement': {
         const expr = node.namedChild(0);
         if (expr) readAll(expr, all);
+        if (expr) readAssignedCall(expr, assignedCalls);
         break;
       }
       default:
-        if (TRANSPARENT.has(node.type)) scanModule(node, imports, all);
+        if (TRANSPARENT.has(node.type)) scanModule(node, imports, all, assignedCalls);
     }
   }
 }
@@ -498,6 +514,15 @@ function literalStrings(node: Node | null): string[] | null {
     out.push(stringValue(c));
   }
   return out;
+}
+
+function readAssignedCall(expr: Node, out: { name: string; call: string }[]): void {
+  if (expr.type !== 'assignment') return;
+  const left = expr.childForFieldName('left');
+  const right = expr.childForFieldName('right');
+  if (left?.type !== 'identifier' || right?.type !== 'call') return;
+  const call = compactText([right], COMPACT);
+  if (call.length <= MAX_ASSIGNED_CALL_CHARS) out.push({ name: left.text, call });
 }
 
 function readAll(expr: Node, all: AllState): void {

@@ -24,6 +24,11 @@ export interface ExtractedSymbol {
   signature: string;
   docstring: string | null;
   decorators: string[];
+  /**
+   * For a class: its base classes as written ("_Mixin", "mod.Base", "Generic[T]"), keywords (`metaclass=`) and
+   * splats left out. Unset for languages that do not read them.
+   */
+  bases?: string[];
   parameters: Parameter[];
   returns: string | null;
   /** Full source including decorators. */
@@ -45,6 +50,11 @@ export interface ParsedFile {
   imports: ImportStmt[];
   /** Names in __all__, when the module defines it. */
   allExports: string[] | null;
+  /**
+   * Module-level `name = callee(...)` assignments, the call as written: a decorator made once and applied by name
+   * (`_wrapper = _class_wrapper(_Impl)`, then `@_wrapper`) is read through them. Unset for other languages.
+   */
+  assignedCalls?: { name: string; call: string }[];
   symbols: ExtractedSymbol[];
   /** Syntax errors found by the parser (tree-sitter recovers; the file is still usable in part). */
   errors: { line: number; message: string }[];

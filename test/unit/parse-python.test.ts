@@ -158,6 +158,24 @@ describe('python: definitions', () => {
     assert.equal(sym(f, 'conv').docstring, 'Real.');
     assert.equal(sym(f, 'conv').startLine, 14);
   });
+
+  test('class bases as written, keywords left out; module-level calls assigned to a name', () => {
+    const f = parse(
+      src(
+        'from . import _setup',
+        'class A(_Mixin, _setup.Base, Generic[T], metaclass=ABCMeta, *extra):',
+        '    """A."""',
+        'class B:',
+        '    """B."""',
+        '_wrapper = _class_wrapper(_Impl)',
+        'TABLE = [1, 2]',
+        'obj.attr = make()',
+      ),
+    );
+    assert.deepEqual(sym(f, 'A').bases, ['_Mixin', '_setup.Base', 'Generic[T]']);
+    assert.deepEqual(sym(f, 'B').bases, []);
+    assert.deepEqual(f.assignedCalls, [{ name: '_wrapper', call: '_class_wrapper(_Impl)' }]);
+  });
 });
 
 describe('python: parameters and signatures', () => {

@@ -171,6 +171,16 @@ describe('selectSymbols', () => {
     assert.equal(trivialReason(sym('tiny')), 'one-line body without docstring');
     assert.equal(trivialReason(sym('solve')), null);
   });
+
+  test('a docstring-only body is a stub unless a decorator makes the function', () => {
+    const stub = (deco: string) =>
+      repo({ 'pkg/m.py': ['library', `${deco}\ndef f(x):\n    """Documented."""\n`] }).parsed[0]!.symbols[0]!;
+    assert.equal(trivialReason(stub('@_whittaker_wrapper')), null);
+    assert.equal(trivialReason(stub('@_class_wrapper(_Impl)')), null);
+    assert.equal(trivialReason(stub('@abc.abstractmethod')), 'docstring-only body');
+    assert.equal(trivialReason(stub('@staticmethod')), 'docstring-only body');
+    assert.equal(trivialReason(stub('')), 'docstring-only body');
+  });
 });
 
 describe('rankSymbols', () => {
@@ -223,6 +233,56 @@ def caller(x):
     assert.ok(centralityScore({ ...base, kind: 'class' }) > centralityScore({ ...base, kind: 'method' }));
     assert.ok(centralityScore({ ...base, callers: 3 }) > centralityScore(base));
   });
+});
+
+test('command-line glue is kept, tagged cli and ranked below the library API it drives', () => {
+  const lib = [
+    'import argparse',
+    '',
+    '',
+    'def analyze(problem, Y):',
+    '    """The analysis users call."""',
+    '    s = sum(Y)',
+    '    return s',
+    '',
+    '',
+    'def cli_parse(parser):',
+    '    """Adds the options."""',
+    "    parser.add_argument('-X', '--model-input-file', type=str)",
+    '    return parser',
+    '',
+    '',
+    'def cli_action(args):',
+    '    """Runs the analysis from the command line."""',
+    '    out = analyze(args.paramfile, args.model_output_file)',
+    '    print(out)',
+    '',
+    '',
+    'def run(args):',
+    '    """Reads an argparse namespace."""',
+    '    value = args.seed + 1',
+    '    return value',
+    '',
+    '',
+    'def setup(argv=None):',
+    '    """Builds the parser."""',
+    '    p = argparse.ArgumentParser()',
+    '    return p.parse_args(argv)',
+  ].join('\n');
+  const { parsed, roles } = repo({
+    'pkg/__init__.py': ['library', 'from .m import analyze, cli_parse, cli_action, run, setup\n'],
+    'pkg/m.py': ['library', lib],
+    'tests/test_cli.py': ['test', 'from pkg import cli_action, cli_parse, run, setup\n\ndef test_cli():\n    cli_parse(None)\n    cli_action(None)\n    run(None)\n    setup([])\n'],
+  });
+  const sel = selectSymbols(parsed, roles);
+  const tags = Object.fromEntries(sel.map((s) => [s.name, s.tags ?? []]));
+  assert.deepEqual(tags, { analyze: [], cli_parse: ['cli'], cli_action: ['cli'], run: ['cli'], setup: ['cli'] });
+  const ranks = rankSymbols(sel, parsed, roles);
+  const analyze = ranks.get('pkg.m.analyze')!;
+  for (const n of ['cli_parse', 'cli_action', 'run', 'setup']) {
+    const r = ranks.get(`pkg.m.${n}`)!;
+    assert.ok(r < analyze, `${n} ${r} < analyze ${analyze}, though a test calls it and analyze has none`);
+  }
 });
 
 test('a package of the library named like a test module is library code; test packages and test modules are not', () => {
