@@ -29,9 +29,10 @@ export const Provenance = z.object({
 export type Provenance = z.infer<typeof Provenance>;
 
 export const ExampleSource = z
-  .enum(['doctest', 'test', 'script', 'notebook', 'readme', 'import', 'generated', 'synthesized'])
+  .enum(['doctest', 'test', 'script', 'notebook', 'readme', 'docs', 'import', 'generated', 'synthesized'])
   .describe(
-    'synthesized: a call built offline from the signature, types and values the repository uses, kept because it ran cleanly; ' +
+    'readme: a README snippet; docs: a snippet of a documentation page under docs/ or doc/ (Sphinx or MkDocs source), joined with the earlier snippets of its page it needs; ' +
+      'synthesized: a call built offline from the signature, types and values the repository uses, kept because it ran cleanly; ' +
       'it shows that the block runs and how to call it, not that the result is right (its printed result is observed, never expected output).',
   );
 export type ExampleSource = z.infer<typeof ExampleSource>;

@@ -27,7 +27,29 @@ export interface NotebookContent {
   language: string | null;
   /** Code cells in order, magics and shell escapes removed; empty cells left out. */
   codeCells: string[];
+  /** What each of codeCells showed when the notebook was saved (same order). */
+  outputs: SavedOutput[];
+  /** Code cells left out of codeCells (cell magics such as %%bash, magic-only cells) that show saved output. */
+  leftOutWithOutput: number;
   markdownCells: string[];
+}
+
+/** The saved outputs of one code cell (nbformat 4; a version 3 cell reads as never run). */
+export interface SavedOutput {
+  /** The cell's execution count, null when it was never run. */
+  executionCount: number | null;
+  /** What it printed to stdout, the stream outputs joined. */
+  stdout: string;
+  /** text/plain of its execute_result (the value of its last expression), or null. */
+  result: string | null;
+  /** The execute_result's other representations (text/html, image/png, ...). */
+  resultMimes: string[];
+  /** An error output was saved (the cell raised). */
+  error: boolean;
+  /** stripMagics took lines out of or changed the cell (a saved output may come from them). */
+  edited: boolean;
+  /** How many cells left out of codeCells just before this one had been run (`%matplotlib inline`). */
+  leftOutRunBefore: number;
 }
 
 const KEEP_CELL_MAGICS = /^%%(time|timeit|capture|prun)\b/;
@@ -97,14 +119,26 @@ export function readNotebookContent(text: string, notebookPath: string | null = 
   const language =
     (typeof kernel.language === 'string' && kernel.language) || (typeof langInfo.name === 'string' && langInfo.name) || (nbformat === 3 ? 'python' : null);
   const codeCells: string[] = [];
+  const outputs: SavedOutput[] = [];
+  let leftOutWithOutput = 0;
+  let leftOutRun = 0;
   const markdownCells: string[] = [];
   for (const c of cells) {
     if (!c || typeof c !== 'object') throw new NotebookError('a cell is not an object', notebookPath);
     const cell = c as Record<string, unknown>;
     const type = cell.cell_type;
     if (type === 'code') {
-      const src = stripMagics(cellText(nbformat === 4 ? cell.source : (cell.input ?? cell.source)));
-      if (src !== null) codeCells.push(src);
+      const text = cellText(nbformat === 4 ? cell.source : (cell.input ?? cell.source));
+      const src = stripMagics(text);
+      const saved = nbformat === 4 ? savedOutput(cell, src !== text.replace(/\r\n?/g, '\n').replace(/\s+$/, '')) : null;
+      if (src !== null) {
+        codeCells.push(src);
+        outputs.push({ ...(saved ?? { executionCount: null, stdout: '', result: null, resultMimes: [], error: false, edited: false }), leftOutRunBefore: leftOutRun });
+        leftOutRun = 0;
+      } else if (saved) {
+        if (saved.executionCount !== null) leftOutRun++;
+        if (saved.stdout || saved.result !== null || saved.error) leftOutWithOutput++;
+      }
     } else if (type === 'markdown' || type === 'heading') {
       const src = cellText(cell.source).trim();
       if (src) markdownCells.push(type === 'heading' ? `# ${src}` : src);
@@ -112,7 +146,28 @@ export function readNotebookContent(text: string, notebookPath: string | null = 
       throw new NotebookError('a cell has no cell_type', notebookPath);
     }
   }
-  return { nbformat, language: language ? String(language) : null, codeCells, markdownCells };
+  return { nbformat, language: language ? String(language) : null, codeCells, outputs, leftOutWithOutput, markdownCells };
+}
+
+/** A version 4 code cell's saved outputs; malformed outputs read as absent. */
+function savedOutput(cell: Record<string, unknown>, edited: boolean): Omit<SavedOutput, 'leftOutRunBefore'> {
+  const count = typeof cell.execution_count === 'number' ? cell.execution_count : null;
+  let stdout = '';
+  let result: string | null = null;
+  let resultMimes: string[] = [];
+  let error = false;
+  for (const o of Array.isArray(cell.outputs) ? cell.outputs : []) {
+    if (!o || typeof o !== 'object') continue;
+    const out = o as Record<string, unknown>;
+    if (out.output_type === 'stream' && out.name === 'stdout') stdout += cellText(out.text);
+    else if (out.output_type === 'error') error = true;
+    else if (out.output_type === 'execute_result' && out.data && typeof out.data === 'object') {
+      const data = out.data as Record<string, unknown>;
+      resultMimes = Object.keys(data).filter((k) => k !== 'text/plain');
+      if ('text/plain' in data) result = cellText(data['text/plain']);
+    }
+  }
+  return { executionCount: count, stdout, result, resultMimes, error, edited };
 }
 
 /**

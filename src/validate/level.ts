@@ -12,7 +12,7 @@ import { mask } from '../python/syntax.js';
  * Sources whose code is the repository's own, so their expected output and asserts are the repository's word.
  * An allowlist: a source not named here (import, generated, synthesized, any added later) never claims checked.
  */
-const STATED_BY_REPOSITORY: ReadonlySet<string> = new Set(['doctest', 'test', 'script', 'notebook', 'readme']);
+const STATED_BY_REPOSITORY: ReadonlySet<string> = new Set(['doctest', 'test', 'script', 'notebook', 'readme', 'docs']);
 
 /** Whether examples from this source may be `checked`. */
 export function mayClaimChecked(source: string): boolean {

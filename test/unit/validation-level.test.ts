@@ -119,7 +119,7 @@ describe('which examples may claim checked', () => {
       assert.equal(exampleRunLevel(passed(true), 'print(1)\n', [src(source)]), 'ran', source);
       assert.equal(exampleRunLevel(passed(false), 'assert 1 == 1\n', [src(source)]), 'ran', source);
     }
-    for (const source of ['doctest', 'test', 'script', 'notebook', 'readme']) assert.equal(mayClaimChecked(source), true, source);
+    for (const source of ['doctest', 'test', 'script', 'notebook', 'readme', 'docs']) assert.equal(mayClaimChecked(source), true, source);
   });
 
   test('a run shared with an example that may not claim checked is not checked', () => {

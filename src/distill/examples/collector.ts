@@ -41,7 +41,10 @@ export const TIER = {
   testWithAsserts: 1,
   doctest: 2,
   test: 2,
+  /** A README or docs snippet whose output the page states (a doctest, a testcode with its testoutput). */
+  docWithOutput: 2,
   readme: 3,
+  docs: 3,
   script: 4,
   notebook: 5,
 } as const;

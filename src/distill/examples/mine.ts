@@ -1,5 +1,5 @@
 /**
- * Mining usage examples from what a repository already holds: doctests, tests, README and docs code,
+ * Mining usage examples from what a repository already holds: doctests, tests, README code, docs pages,
  * example scripts and notebooks. Everything here is static: code is read and rewritten, never run.
  *
  * Every example imports the package the way a user would (absolute imports, the public module when
@@ -11,7 +11,7 @@
  */
 import type { Example } from '../../domain/block.js';
 import type { Candidate, Collector, ExampleCandidate } from './collector.js';
-import { docCollector } from './collectors/docs.js';
+import { docsCollector, readmeCollector } from './collectors/docs.js';
 import { doctestCollector } from './collectors/doctests.js';
 import { notebookCollector } from './collectors/notebooks.js';
 import { scriptCollector } from './collectors/scripts.js';
@@ -21,7 +21,7 @@ import { createMiningContext, type MineInput } from './context.js';
 export const MAX_EXAMPLES_PER_BLOCK = 3;
 
 /** In this order; within a tier the earlier collector's candidate wins a tie. */
-const COLLECTORS: readonly Collector[] = [doctestCollector, testCollector, docCollector, scriptCollector, notebookCollector];
+const COLLECTORS: readonly Collector[] = [doctestCollector, testCollector, readmeCollector, docsCollector, scriptCollector, notebookCollector];
 
 /** Every example and workflow candidate of the repository, in the order found. */
 export async function mine(input: MineInput): Promise<Candidate[]> {
@@ -33,7 +33,8 @@ export async function mine(input: MineInput): Promise<Candidate[]> {
 
 /**
  * Examples per block (by qualified name), best first, at most three: doctest with expected output,
- * test with asserts, README, script, notebook; shorter first within a kind.
+ * test with asserts, other doctests and tests and README/docs snippets with stated output, README, docs, script,
+ * notebook; shorter first within a kind.
  */
 export function examplesByBlock(mined: readonly Candidate[]): Map<string, Example[]> {
   const per = new Map<string, ExampleCandidate[]>();
@@ -50,8 +51,10 @@ export function examplesByBlock(mined: readonly Candidate[]): Map<string, Exampl
     const seen = new Set<string>();
     const picked: Example[] = [];
     for (const c of sortCandidates(list)) {
-      if (seen.has(c.example.code)) continue;
-      seen.add(c.example.code);
+      // The same code stating an output and not is two examples (a notebook's saved outputs and its bare run).
+      const key = `${c.example.code}\u0000${c.example.expectedOutput ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       // Each block gets its own Example object: the run record is written on it later.
       picked.push({ ...c.example });
       if (picked.length >= MAX_EXAMPLES_PER_BLOCK) break;

@@ -1,11 +1,20 @@
 /**
- * Code in the README and the docs: each Python fence that imports the package and calls a block, joined
- * with the preceding fences it needs to run alone (a tutorial's later fences use names its first ones bind).
+ * Code in the README (source 'readme') and in the documentation pages under docs/ or doc/ (source 'docs'):
+ * each Python snippet that imports the package and calls a block, joined with the preceding snippets it needs
+ * to run alone (a tutorial's later snippets use names its first ones bind). Docs pages get the project's doctest
+ * setup (Sphinx `doctest_global_setup`, pytest `doctest_namespace`) for the names it provides and their testsetup,
+ * and a snippet is linked to a block its page documents (autodoc) or its section cross-references when it calls
+ * that block by name.
  */
-import { callsIn, freeNames } from '../../../python/syntax.js';
-import { scopeOf } from '../call-resolver.js';
+import path from 'node:path';
+import type { ExampleSource } from '../../../domain/block.js';
+import type { RepoFile } from '../../../ingest/types.js';
+import { boundNames, callsIn, freeNames, identifiersIn } from '../../../python/syntax.js';
+import { scopeOf, type BlockRef, type CallResolver } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
-import { docCodeBlocks, type DocSnippet } from '../doc-fences.js';
+import type { MiningContext } from '../context.js';
+import { readDocPage, type DocumentedName, type DocSnippet } from '../doc-fences.js';
+import { projectDoctestSetup, type DoctestSetup } from '../doctest-setup.js';
 import { importsPackage, normaliseImports } from '../import-rewrite.js';
 
 const MAX_DOC_FILE_CHARS = 400_000;
@@ -16,53 +25,201 @@ const CONVENTIONAL_ALIASES: Record<string, string> = {
   plt: 'import matplotlib.pyplot as plt',
 };
 
-export const docCollector: Collector = {
+/** A folder the documentation lives in (the docs build's source, not its output). */
+const DOCS_PAGE = /(^|\/)(docs?|documentation)\/(?!(.*\/)?(_build|_static|_templates|build|site|node_modules)\/)/i;
+const README = /(^|\/)readme\.[^/]+$/i;
+
+/** Which source a documentation file's examples are: README files, pages under docs/ or doc/, or none. */
+export function docSourceOf(f: Pick<RepoFile, 'path' | 'role'>): ExampleSource | null {
+  if (!/\.(md|markdown|rst)$/i.test(f.path)) return null;
+  if (README.test(f.path)) return 'readme';
+  if (DOCS_PAGE.test(f.path)) return 'docs';
+  // Other prose at the top (CONTRIBUTING.md, a tutorial.md) has always read as README-like text.
+  return f.role === 'docs' ? 'readme' : null;
+}
+
+export const readmeCollector: Collector = {
   source: 'readme',
-  async collect(ctx) {
-    const { calls, input } = ctx;
-    const candidates: Candidate[] = [];
-    const docFiles = input.files.filter(
-      (f) => /\.(md|markdown|rst)$/i.test(f.path) && (f.role === 'docs' || /(^|\/)readme\.[^/]+$/i.test(f.path)) && f.size <= MAX_DOC_FILE_CHARS,
-    );
-    docFiles.sort((a, b) => Number(!/readme/i.test(a.path)) - Number(!/readme/i.test(b.path)) || a.path.localeCompare(b.path));
-    for (const f of docFiles) {
-      await ctx.guard(f.path, async () => {
-        const text = await ctx.read(f.path);
-        if (text === null) return;
-        const snippets = docCodeBlocks(text, /\.rst$/i.test(f.path) ? 'rst' : 'md');
-        for (let k = 0; k < snippets.length; k++) {
-          const s = snippets[k]!;
-          const code = standaloneDocCode(snippets, k);
-          if (code === null) continue;
-          const normalised = normaliseImports(code.code, '', false, calls);
-          if (normalised === null || !importsPackage(normalised, input.packageNames)) continue;
-          // Blocks the snippet itself calls; earlier snippets only provide its context.
-          const own = new Set(callsIn(s.code).map((c) => c.split('.').pop()!));
-          const called = calls.calledBy(normalised, scopeOf(normalised, '', false)).filter((b) => own.has(b.name));
-          if (called.length === 0) continue;
-          candidates.push({ kind: 'example', example: makeExample(normalised, 'readme', f.path, s.line, code.expectedOutput), tier: TIER.readme, needsPytest: false, blocks: called });
-        }
-      });
-    }
-    return candidates;
-  },
+  collect: (ctx) => collectPages(ctx, 'readme'),
 };
 
+export const docsCollector: Collector = {
+  source: 'docs',
+  collect: (ctx) => collectPages(ctx, 'docs'),
+};
+
+async function collectPages(ctx: MiningContext, source: 'readme' | 'docs'): Promise<Candidate[]> {
+  const { calls, input } = ctx;
+  const candidates: Candidate[] = [];
+  const files = input.files.filter((f) => docSourceOf(f) === source && f.size <= MAX_DOC_FILE_CHARS);
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  // What the project's docs build puts in front of every doctest: its names are bound there, not on the page.
+  const setup = source === 'docs' ? await projectDoctestSetup(input.files, ctx.read) : null;
+  for (const f of files) {
+    await ctx.guard(f.path, async () => {
+      const text = await ctx.read(f.path);
+      if (text === null) return;
+      const page = readDocPage(text, /\.rst$/i.test(f.path) ? 'rst' : 'md');
+      const snippets = await withIncludes(ctx, f.path, page.snippets);
+      for (let k = 0; k < snippets.length; k++) {
+        const s = snippets[k]!;
+        if (s.setup) continue;
+        const code = standaloneDocCode(snippets, k, setup);
+        if (code === null) continue;
+        const normalised = normaliseImports(code.code, '', false, calls);
+        if (normalised === null || !importsPackage(normalised, input.packageNames)) continue;
+        // Blocks the snippet itself calls; earlier snippets only provide its context.
+        const ownCalls = callsIn(s.code);
+        const own = new Set(ownCalls.map((c) => c.split('.').pop()!));
+        const called = calls.calledBy(normalised, scopeOf(normalised, '', false)).filter((b) => own.has(b.name));
+        for (const b of documentedCalls(page.documented, s, ownCalls, calls)) if (!called.includes(b)) called.push(b);
+        if (called.length === 0) continue;
+        // Code that runs a file of the repository first is that file's example before it is the page's (and runs
+        // where that file's data is only beside the file).
+        const tier = code.includesFile ? TIER.script + 0.5 : code.expectedOutput ? TIER.docWithOutput : TIER[source];
+        candidates.push({ kind: 'example', example: makeExample(normalised, source, f.path, s.line, code.expectedOutput), tier, needsPytest: false, blocks: called });
+      }
+    });
+  }
+  return candidates;
+}
+
+const MAX_INCLUDE_LINES = 150;
+
+/** The snippets with the files they run filled in (a missing or long file leaves the snippet out). */
+async function withIncludes(ctx: MiningContext, pagePath: string, snippets: DocSnippet[]): Promise<DocSnippet[]> {
+  const out: DocSnippet[] = [];
+  for (const s of snippets) {
+    if (s.include === undefined) {
+      out.push(s);
+      continue;
+    }
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(pagePath), s.include));
+    if (!ctx.roles.has(target)) continue;
+    const text = await ctx.read(target);
+    if (text === null || text.split('\n').length > MAX_INCLUDE_LINES) continue;
+    out.push({ ...s, code: text.replace(/\s+$/, '') });
+  }
+  return out;
+}
+
 /**
- * Code for doc snippet k that runs alone: the snippet itself when every name it reads is bound there (or
- * by a conventional alias such as np), else the shortest run of preceding snippets that binds them.
+ * The blocks the snippet's page documents through autodoc, or its section names in a cross-reference
+ * (`:meth:`Parameters.pretty_print``), that the snippet calls by that block's name (`result.params.pretty_print()`),
+ * though the call resolver cannot follow the object to its class.
  */
-function standaloneDocCode(snippets: DocSnippet[], k: number): { code: string; expectedOutput: string | null } | null {
+function documentedCalls(documented: readonly DocumentedName[], s: DocSnippet, ownCalls: readonly string[], calls: CallResolver): BlockRef[] {
+  const byName = new Map<string, BlockRef[]>();
+  const called = new Set(ownCalls.map((c) => c.split('.').pop()!));
+  for (const d of documented) {
+    // An autodoc directive documents its block for the whole page; a cross-reference only in its section.
+    if (d.role ? d.section !== s.section : false) continue;
+    const name = d.name.split('.').pop()!;
+    if (!called.has(name)) continue;
+    const list = byName.get(name) ?? [];
+    for (const b of resolveDocumented(d, calls)) if (b.name === name && !list.includes(b)) list.push(b);
+    byName.set(name, list);
+  }
+  // A name the page documents on several classes (`TimeResponseData.plot`, `FrequencyResponseData.plot`) says
+  // nothing about which one `resp.plot()` calls.
+  return [...byName.values()].flatMap((list) => (list.length === 1 ? list : []));
+}
+
+/** The blocks an autodoc directive's name denotes: as written, under the current module, or under the enclosing class. */
+function resolveDocumented(d: DocumentedName, calls: CallResolver): BlockRef[] {
+  const rel = d.inClass ? `${d.inClass}.${d.name}` : d.name;
+  const paths = d.module ? [`${d.module}.${rel}`, rel] : [rel];
+  if (d.inClass?.includes('.') && d.module) paths.push(`${d.inClass}.${d.name}`);
+  for (const p of paths) {
+    const hit = calls.byPath.get(p);
+    if (hit?.length) return hit;
+  }
+  for (const p of paths) {
+    const hit = calls.lookup(p);
+    if (hit.length) return hit;
+  }
+  return [];
+}
+
+/**
+ * Code for doc snippet k that runs alone: the snippet itself when every name it reads is bound there (or by a
+ * conventional alias such as np, or by the project's doctest setup), else the shortest run of preceding snippets
+ * that binds them. Its expected output is what the page states the run prints: every part stating its output
+ * (doctests, testcode with testoutput), or the snippet stating its own after context whose output the page does
+ * not show (matched as `...`).
+ */
+export function standaloneDocCode(
+  snippets: DocSnippet[],
+  k: number,
+  setup: DoctestSetup | null = null,
+): { code: string; expectedOutput: string | null; includesFile: boolean } | null {
+  const target = snippets[k]!;
   for (let j = k; j >= 0; j--) {
-    const run = snippets.slice(j, k + 1);
+    // The page's testsetup for the snippet's doctest group runs first, whatever names it binds (seeds, print options).
+    const setups = snippets.slice(0, j).filter((s) => s.setup && !s.include && sameGroup(s, target));
+    // Context that only saves or closes figures (a hidden testcode writing figures/x.png) is left out.
+    const run = [...setups, ...snippets.slice(j, k + 1).filter((s, n, all) => n === all.length - 1 || !FIGURE_IO_ONLY.test(s.code))];
     const joined = run.map((s) => s.code).join('\n');
     const free = [...freeNames(joined)];
-    const missing = free.filter((n) => !CONVENTIONAL_ALIASES[n]);
+    const missing = free.filter((n) => !CONVENTIONAL_ALIASES[n] && !setup?.names.has(n));
     if (missing.length > 0) continue;
-    const extra = free.map((n) => CONVENTIONAL_ALIASES[n]!);
-    // Expected output is known only when every part is a doctest (plain code may print too).
-    const expected = run.every((s) => s.doctest) && run.some((s) => s.expectedOutput) ? run.map((s) => s.expectedOutput ?? '').join('') : null;
-    return { code: [...extra, joined].join('\n'), expectedOutput: expected };
+    const extra = setup ? setupLinesFor(setup, new Set(free.filter((n) => setup.names.has(n)))) : [];
+    const provided = new Set(extra.flatMap((l) => [...boundNames(l)]));
+    const aliases = free.filter((n) => CONVENTIONAL_ALIASES[n] && !provided.has(n)).map((n) => CONVENTIONAL_ALIASES[n]!);
+    const preamble = [...new Set([...(setup?.always ?? []), ...extra, ...aliases])];
+    // A group's seeded testsetup fixes the random numbers of the group's first snippets only: the docs build
+    // runs the group's snippets one after another, so a later one's random draws depend on all before it.
+    const seeded = setups.some((s) => SEEDING.test(s.code));
+    const drawsBefore =
+      seeded && snippets.slice(snippets.indexOf(setups[setups.length - 1]!) + 1, k).some((s) => !s.setup && sameGroup(s, target) && callsIn(s.code).length > 0);
+    return { code: [...preamble, joined].join('\n'), expectedOutput: drawsBefore ? null : statedOutput(run), includesFile: run.some((s) => s.include !== undefined) };
   }
   return null;
+}
+
+const FIGURE_IO_ONLY = /^(?:\s*(?:[\w.]+\.(?:savefig|close|show)\(.*\)\s*)?(?:#.*)?\n?)+$/;
+const SEEDING = /\bseed\s*\(/;
+
+/** Whether a testsetup applies to a snippet: a shared Sphinx doctest group, or `*`. */
+function sameGroup(setupSnippet: DocSnippet, s: DocSnippet): boolean {
+  const a = setupSnippet.groups ?? ['default'];
+  const b = s.groups ?? ['default'];
+  return a.includes('*') || a.some((g) => b.includes(g) || b.includes('*'));
+}
+
+/**
+ * The setup lines a snippet needs: those binding the names it uses, and the statements that act on them
+ * (`ct.reset_defaults()` after `import control as ct`); the rest of the setup stays out of the example.
+ */
+function setupLinesFor(setup: DoctestSetup, needed: Set<string>): string[] {
+  if (needed.size === 0) return [];
+  const want = new Set(needed);
+  const keeps = (l: string) => {
+    const binds = [...boundNames(l)];
+    if (binds.length > 0 && /^\s*(import|from)\s/.test(l)) return binds.some((n) => want.has(n));
+    return [...identifiersIn(l)].some((n) => want.has(n));
+  };
+  // What a kept line reads is needed too (`ureg = pint.UnitRegistry()` needs `import pint`).
+  for (let size = -1; size !== want.size; ) {
+    size = want.size;
+    for (const l of setup.lines) if (keeps(l)) for (const n of freeNames(l)) want.add(n);
+  }
+  return setup.lines.filter(keeps);
+}
+
+function statedOutput(run: DocSnippet[]): string | null {
+  if (run.every((s) => s.statesOutput)) return run.some((s) => s.expectedOutput) ? run.map((s) => s.expectedOutput ?? '').join('') : null;
+  const last = run[run.length - 1]!;
+  if (!last.statesOutput || !last.expectedOutput) return null;
+  // Context the page does not show the output of may print anything: a wildcard stands for it.
+  let out = '';
+  let wild = false;
+  for (const s of run) {
+    if (s.statesOutput) {
+      if (wild) out += '...\n';
+      wild = false;
+      out += s.expectedOutput ?? '';
+    } else wild = true;
+  }
+  return out;
 }
