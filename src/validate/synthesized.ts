@@ -37,7 +37,7 @@ export function isEmptyResult(stdout: string): boolean {
   const t = stdout.trim();
   if (/^(nan|-?inf|\[\]|\{\}|\(\)|''|""|set\(\)|array\(\[\](, dtype=\w+)?\))$/.test(t)) return true;
   const arr = /^array\(\[([^\]]*)\]\)$/.exec(t.replace(/\s+/g, ' '));
-  return !!arr && arr[1]!.split(',').every((x) => /^\s*(nan|\.\.\.)\s*$/.test(x));
+  return !!arr && arr[1]!.split(',').every((x) => /^\s*(nan(\+nanj)?|\.\.\.)\s*$/.test(x));
 }
 
 /** Whether the run failed on one of the snippet's import lines: no argument value changes that. */

@@ -23,7 +23,7 @@ const MAX_SETUP_LINES = 6;
 /** Points of a synthesized 1-D array: a three-point array makes many signal and fit functions fail. */
 export const ARRAY_POINTS = 50;
 /** A value that reads a file: its path is the test's or the docs' own, relative to where they run, not to the sandbox's. */
-const READS_FILE = /\bopen\(|\bload(txt)?\(|\bread_\w+\(|\bfrom\w*file\(|__file__|\bos\.path\b|\bPath\(|(['"])[^'"\n]*\.(csv|txt|dat|json|npy|npz|h5|hdf5?|xlsx?|fits|mat|pkl|pickle)\2/;
+export const READS_FILE = /\bopen\(|\bload(txt)?\(|\bread_\w+\(|\bfrom\w*file\(|__file__|\bos\.path\b|\bPath\(|(['"])[^'"\n]*\.(csv|txt|dat|json|npy|npz|h5|hdf5?|xlsx?|fits|mat|pkl|pickle)\2/;
 /** Modules whose names a value may not need: test scaffolding, not what a user writes. */
 const SCAFFOLD_MODULES = /^(pytest|unittest|mock|conftest|tests?|hypothesis|_pytest|doctest)$/;
 

@@ -12,7 +12,7 @@ import { parseDocstring } from '../../parse/pydoc.js';
 import { isImportStatement } from '../../python/imports.js';
 import { logicalLines } from '../../python/syntax.js';
 import { importLineFor } from '../usage.js';
-import { parameterValues, type ArgumentValues, type ArgValue, type Guess } from './synth-values.js';
+import { parameterValues, READS_FILE, type ArgumentValues, type ArgValue, type Guess } from './synth-values.js';
 
 export { argumentSources, argumentValues, isReusableLiteral, signaturesOf, valuesForName, valuesForType, type ArgumentValues, type ArgValue } from './synth-values.js';
 
@@ -130,6 +130,8 @@ export function instanceSetups(blocks: readonly Block[]): Map<string, InstanceSe
         const cls = m ? ctors.get(m[2]!) : undefined;
         if (!m || !cls) continue;
         const code = lines.slice(0, ll.end + 1).join('\n');
+        // A mined example ran beside the repository's test files; a synthesized call does not have them.
+        if (READS_FILE.test(code)) break;
         const known = out.get(cls);
         // The repository's own construction wins over a guessed one, then the shortest.
         const synthesized = ex.source === 'synthesized';
