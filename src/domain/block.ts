@@ -15,6 +15,7 @@ export const Parameter = z.object({
   default: z.string().nullable().describe('Default value as written, if any.'),
   kind: z.enum(['positional', 'keyword', 'var_positional', 'var_keyword', 'positional_only', 'keyword_only']),
   description: z.string().nullable().describe('What the docstring says of this parameter, if anything.'),
+  docType: z.string().optional().describe('The type the docstring states for this parameter (numpydoc `x : float`), when it states one.'),
 });
 export type Parameter = z.infer<typeof Parameter>;
 

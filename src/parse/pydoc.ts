@@ -7,6 +7,8 @@
 export interface DocInfo {
   /** Parameter name (without leading stars) → description, joined into one line. */
   params: Map<string, string>;
+  /** Parameter name → the type the docstring states (numpydoc `x : float, optional`, Google `x (int):`, reST `:type x:`). */
+  types: Map<string, string>;
   /** First line of the Returns/Yields section, or the :rtype:/:returns: field. */
   returns: string | null;
 }
@@ -26,12 +28,13 @@ const RETURN_SECTIONS = new Set(['returns', 'return', 'yields', 'yield']);
 export function parseDocstring(doc: string): DocInfo {
   const lines = doc.split('\n');
   const params = new Map<string, string>();
+  const types = new Map<string, string>();
   // Styles get mixed within one docstring (numpy sections plus a stray :param:), so every reader runs; the
   // first one to find a return wins.
-  const numpy = numpyStyle(lines, params);
-  const google = googleStyle(lines, params);
-  const rest = restStyle(lines, params);
-  return { params, returns: numpy ?? google ?? rest };
+  const numpy = numpyStyle(lines, params, types);
+  const google = googleStyle(lines, params, types);
+  const rest = restStyle(lines, params, types);
+  return { params, types, returns: numpy ?? google ?? rest };
 }
 
 /** Names as written in docs ("*args", "\\*\\*kwargs", "x, y") → bare names. */
@@ -46,8 +49,8 @@ function indentOf(line: string): number {
   return line.length - line.trimStart().length;
 }
 
-function setOnce(params: Map<string, string>, names: string[], text: string): void {
-  const desc = text.replace(/\s+/g, ' ').trim();
+function setOnce(params: Map<string, string>, names: string[], text: string | null): void {
+  const desc = (text ?? '').replace(/\s+/g, ' ').trim();
   if (desc === '') return;
   for (const n of names) if (!params.has(n)) params.set(n, desc);
 }
@@ -58,7 +61,7 @@ function isUnderline(line: string | undefined): boolean {
   return line !== undefined && /^\s*(-{3,}|={3,}|~{3,})\s*$/.test(line);
 }
 
-function numpyStyle(lines: string[], params: Map<string, string>): string | null {
+function numpyStyle(lines: string[], params: Map<string, string>, types: Map<string, string>): string | null {
   let returns: string | null = null;
   for (let i = 0; i + 1 < lines.length; i++) {
     if (!isUnderline(lines[i + 1])) continue;
@@ -69,7 +72,7 @@ function numpyStyle(lines: string[], params: Map<string, string>): string | null
     // The section runs until the next underlined header.
     while (end < lines.length && !(lines[end]!.trim() !== '' && isUnderline(lines[end + 1]))) end++;
     const section = lines.slice(start, end);
-    if (PARAM_SECTIONS.has(header)) readNumpyParams(section, params);
+    if (PARAM_SECTIONS.has(header)) readNumpyParams(section, params, types);
     else if (RETURN_SECTIONS.has(header) && returns === null) {
       const first = section.find((l) => l.trim() !== '');
       if (first !== undefined) returns = first.trim();
@@ -79,10 +82,11 @@ function numpyStyle(lines: string[], params: Map<string, string>): string | null
   return returns;
 }
 
-function readNumpyParams(section: string[], params: Map<string, string>): void {
-  readEntries(section, params, (line) => {
+function readNumpyParams(section: string[], params: Map<string, string>, types: Map<string, string>): void {
+  readEntries(section, params, types, (line) => {
     const colon = line.indexOf(':');
-    return { names: bareNames(colon >= 0 ? line.slice(0, colon) : line), text: null };
+    const type = colon >= 0 ? line.slice(colon + 1).trim() : '';
+    return { names: bareNames(colon >= 0 ? line.slice(0, colon) : line), text: null, type: type || null };
   });
 }
 
@@ -94,7 +98,8 @@ function readNumpyParams(section: string[], params: Map<string, string>): void {
 function readEntries(
   section: string[],
   params: Map<string, string>,
-  entryHead: (line: string) => { names: string[]; text: string | null },
+  types: Map<string, string>,
+  entryHead: (line: string) => { names: string[]; text: string | null; type: string | null },
 ): void {
   const firstEntry = section.find((l) => l.trim() !== '');
   if (firstEntry === undefined) return;
@@ -113,6 +118,7 @@ function readEntries(
       const head = entryHead(line);
       names = head.names;
       if (head.text !== null) desc.push(head.text);
+      setOnce(types, names, head.type);
     } else if (names.length > 0) {
       desc.push(line.trim());
     }
@@ -127,7 +133,7 @@ function readEntries(
 const GOOGLE_HEADER = /^(\s*)([A-Z][A-Za-z ]*?)\s*:\s*(.*)$/;
 const GOOGLE_ENTRY = /^\s*([\\*]{0,4}[\p{L}_][\p{L}\p{N}_]*(?:\s*,\s*[\\*]{0,4}[\p{L}_][\p{L}\p{N}_]*)*)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$/u;
 
-function googleStyle(lines: string[], params: Map<string, string>): string | null {
+function googleStyle(lines: string[], params: Map<string, string>, types: Map<string, string>): string | null {
   let returns: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     const m = GOOGLE_HEADER.exec(lines[i]!);
@@ -140,7 +146,7 @@ function googleStyle(lines: string[], params: Map<string, string>): string | nul
     let end = i + 1;
     while (end < lines.length && (lines[end]!.trim() === '' || indentOf(lines[end]!) > headerIndent)) end++;
     const section = lines.slice(i + 1, end);
-    if (isParams) readGoogleParams(section, params);
+    if (isParams) readGoogleParams(section, params, types);
     else if (returns === null) {
       const inline = m[3]!.trim();
       const first = section.find((l) => l.trim() !== '');
@@ -151,10 +157,10 @@ function googleStyle(lines: string[], params: Map<string, string>): string | nul
   return returns;
 }
 
-function readGoogleParams(section: string[], params: Map<string, string>): void {
-  readEntries(section, params, (line) => {
+function readGoogleParams(section: string[], params: Map<string, string>, types: Map<string, string>): void {
+  readEntries(section, params, types, (line) => {
     const m = GOOGLE_ENTRY.exec(line);
-    return m ? { names: bareNames(m[1]!), text: m[3]!.trim() } : { names: [], text: null };
+    return m ? { names: bareNames(m[1]!), text: m[3]!.trim(), type: m[2]?.trim() || null } : { names: [], text: null, type: null };
   });
 }
 
@@ -163,12 +169,18 @@ function readGoogleParams(section: string[], params: Map<string, string>): void 
 const REST_PARAM = /^(\s*):(?:param|parameter|arg|argument|key|keyword)\s+(?:(.+?)\s+)?([\\*]{0,4}[\p{L}_][\p{L}\p{N}_]*)\s*:(.*)$/u;
 const REST_RETURNS = /^\s*:returns?:(.*)$/;
 const REST_RTYPE = /^\s*:rtype:(.*)$/;
+const REST_TYPE = /^\s*:type\s+([\\*]{0,4}[\p{L}_][\p{L}\p{N}_]*)\s*:(.*)$/u;
 
-function restStyle(lines: string[], params: Map<string, string>): string | null {
+function restStyle(lines: string[], params: Map<string, string>, types: Map<string, string>): string | null {
   let returnsText: string | null = null;
   let rtype: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const typed = REST_TYPE.exec(line);
+    if (typed) {
+      setOnce(types, bareNames(typed[1]!), typed[2]!);
+      continue;
+    }
     const pm = REST_PARAM.exec(line);
     const rm = pm ? null : REST_RETURNS.exec(line);
     const tm = pm || rm ? null : REST_RTYPE.exec(line);
@@ -183,7 +195,10 @@ function restStyle(lines: string[], params: Map<string, string>): string | null 
       j++;
     }
     const text = parts.join(' ').replace(/\s+/g, ' ').trim();
-    if (pm) setOnce(params, bareNames(pm[3]!), text);
+    if (pm) {
+      setOnce(params, bareNames(pm[3]!), text);
+      if (pm[2]) setOnce(types, bareNames(pm[3]!), pm[2]);
+    }
     else if (rm && returnsText === null && text !== '') returnsText = text;
     else if (tm && rtype === null && text !== '') rtype = text;
     i = j - 1;

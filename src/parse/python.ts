@@ -44,7 +44,7 @@ const TRANSPARENT = new Set([
   'ERROR',
 ]);
 
-const EMPTY_DOC: DocInfo = { params: new Map(), returns: null };
+const EMPTY_DOC: DocInfo = { params: new Map(), types: new Map(), returns: null };
 
 type Extracted = Omit<ParsedFile, 'path' | 'language' | 'module'>;
 
@@ -229,7 +229,7 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     const initBody = init.childForFieldName('body');
     const initDocNode = initBody ? docstringNode(initBody) : null;
     const initDoc = initDocNode ? parseDocstring(docText(initDocNode) ?? '') : EMPTY_DOC;
-    const merged: DocInfo = { params: new Map([...classDoc.params, ...initDoc.params]), returns: null };
+    const merged: DocInfo = { params: new Map([...classDoc.params, ...initDoc.params]), types: new Map([...classDoc.types, ...initDoc.types]), returns: null };
     parameters = parametersOf(init.childForFieldName('parameters'), merged, true);
   }
   const added = register(ctx, {
@@ -284,6 +284,7 @@ function parametersOf(node: Node | null, doc: DocInfo, dropFirst: boolean): Para
       default: dflt ? compactText([dflt], COMPACT) : null,
       kind,
       description: doc.params.get(name) ?? null,
+      ...(doc.types.has(name) ? { docType: doc.types.get(name)! } : {}),
     });
   };
   const splatName = (n: Node) => n.namedChildren.find((c) => c.type === 'identifier')?.text ?? n.text.replace(/^\*+/, '');

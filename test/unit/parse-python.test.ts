@@ -309,6 +309,11 @@ describe('python: docstrings', () => {
         ['kwargs', 'Options.'],
       ],
     );
+    assert.deepEqual(
+      s.parameters.map((p) => p.docType ?? null),
+      ['float', 'float, optional', null, 'dict'],
+      'the stated types are kept beside the descriptions',
+    );
     assert.equal(s.returns, 'float');
     assert.ok(s.docstring?.startsWith('Pressure drop.\n\nParameters\n----------\ndp : float\n    Particle diameter'));
   });
@@ -334,6 +339,10 @@ describe('python: docstrings', () => {
     assert.deepEqual(
       s.parameters.map((p) => p.description),
       ['First value.', 'Second.', 'Third.'],
+    );
+    assert.deepEqual(
+      s.parameters.map((p) => p.docType ?? null),
+      ['float', null, 'int, optional'],
     );
     assert.equal(s.returns, 'float: The total.');
   });
