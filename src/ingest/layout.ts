@@ -178,10 +178,26 @@ function packageFolders(layout: Layout): string[] | null {
  */
 export function scriptsOutsidePackages(files: RepoFile[], layout: Layout): RepoFile[] {
   const folders = packageFolders(layout);
-  if (!folders) return files;
+  if (!folders) return flatScripts(files);
   return files.map((f) =>
     f.language === 'python' && f.role === 'library' && !folders.some((d) => f.path.startsWith(`${d}/`))
       ? { ...f, role: 'other', roleReason: `Python file outside the package folders (${folders.join(', ')}/): a script of the repository, not its package` }
       : f,
   );
+}
+
+/**
+ * In a flat layout with a package at the root (`nitime/__init__.py`), a top folder without an `__init__.py`
+ * (`tools/apigen.py`) holds the repository's scripts: it is no package users import. Without any such package
+ * the folders are all there is, and stay library.
+ */
+function flatScripts(files: RepoFile[]): RepoFile[] {
+  const inits = new Set(files.filter((f) => /^[^/]+\/__init__\.py$/.test(f.path)).map((f) => f.path.split('/')[0]!));
+  if (inits.size === 0) return files;
+  return files.map((f) => {
+    const top = f.path.includes('/') ? f.path.split('/')[0]! : null;
+    return f.language === 'python' && f.role === 'library' && top !== null && !inits.has(top)
+      ? { ...f, role: 'other', roleReason: `Python file in ${top}/, a folder that is not a package beside the package ${[...inits].sort().join(', ')}: a script of the repository` }
+      : f;
+  });
 }

@@ -185,8 +185,12 @@ describe('walkRepo: import roots', () => {
     assert.equal(script.role, 'other');
     assert.match(script.roleReason, /outside the package folders \(src\/\)/);
     assert.equal(src.files.find((f) => f.path === 'src/a/core.py')!.role, 'library');
-    const flat = await walk(await makeRepo({ 'a/__init__.py': '', 'tool.py': 'def f():\n    pass\n' }));
+    const flat = await walk(await makeRepo({ 'a/__init__.py': '', 'tool.py': 'def f():\n    pass\n', 'tools/apigen.py': 'def g():\n    pass\n' }));
     assert.equal(flat.files.find((f) => f.path === 'tool.py')!.role, 'library');
+    assert.equal(flat.files.find((f) => f.path === 'tools/apigen.py')!.role, 'other');
+    // Without any package, folders of modules are all the repository has.
+    const loose = await walk(await makeRepo({ 'tools/apigen.py': 'def g():\n    pass\n' }));
+    assert.equal(loose.files.find((f) => f.path === 'tools/apigen.py')!.role, 'library');
   });
 
   test('a notebook may be larger than the file limit (its saved outputs), up to a bound', async () => {
