@@ -32,10 +32,14 @@ const SLICE = 60;
 export const MAX_OBSERVED_CHARS = 1_000;
 const MAX_OBSERVED_LINES = 20;
 
-/** Output that says nothing of the block: nan, an empty container or array, an array of nans. */
+/**
+ * Output that says nothing of the block: nan, an empty container or array, an array of nans, an object's default
+ * repr (`<pkg.Spectrum object at 0x7f...>`: only its class and an address that changes every run).
+ */
 export function isEmptyResult(stdout: string): boolean {
   const t = stdout.trim();
   if (/^(nan|-?inf|\[\]|\{\}|\(\)|''|""|set\(\)|array\(\[\](, dtype=\w+)?\))$/.test(t)) return true;
+  if (/^<[\w.]+ object at 0x[0-9a-fA-F]+>$/.test(t)) return true;
   const arr = /^array\(\[([^\]]*)\]\)$/.exec(t.replace(/\s+/g, ' '));
   return !!arr && arr[1]!.split(',').every((x) => /^\s*(nan(\+nanj)?|\.\.\.)\s*$/.test(x));
 }

@@ -14,6 +14,7 @@ import {
   candidateCalls,
   classesOf,
   instanceSetups,
+  isGenerator,
   isReusableLiteral,
   signaturesOf,
   valuesForType,
@@ -396,4 +397,14 @@ describe('failures no value mends', () => {
     assert.equal(runner.seen.length, 1);
     assert.match(r.warnings[1]!, /^most common failures of synthesized calls: SyntaxError: invalid syntax \(1\)$/);
   });
+});
+
+test("a generator's call shows the first things it yields, not its repr; a default object repr says nothing", () => {
+  const gen = block({ name: 'peaks', code: 'def peaks(seq):\n    """Yield peaks."""\n    for x in seq:\n        yield x\n', parameters: [param('seq', { annotation: 'list' })] });
+  const [c] = candidateCalls(gen, new Map(), new Map());
+  assert.match(c!.code, /^import itertools$/m);
+  assert.match(c!.code, /result = list\(itertools\.islice\(peaks\(seq=.*\), 5\)\)/);
+  assert.equal(isGenerator('def f(x):\n    def inner():\n        yield 1\n    return list(inner())\n'), false);
+  assert.ok(isEmptyResult('<pkg.core.Spectrum object at 0x7f3a2c1d9e50>\n'));
+  assert.ok(!isEmptyResult('Spectrum(n=3)'));
 });

@@ -10,7 +10,7 @@
 import type { Block, Parameter } from '../../domain/block.js';
 import { parseDocstring } from '../../parse/pydoc.js';
 import { isImportStatement } from '../../python/imports.js';
-import { logicalLines } from '../../python/syntax.js';
+import { bodyOf, logicalLines, mask, splitDocstring } from '../../python/syntax.js';
 import { importLineFor } from '../usage.js';
 import { parameterValues, READS_FILE, type ArgumentValues, type ArgValue, type Guess } from './synth-values.js';
 
@@ -264,6 +264,7 @@ export function candidateCalls(
   }
   if (setup) owner = null;
   const rounds = Math.max(1, ...target.guesses.map((g) => g.values.length), ...(owner?.guesses ?? []).map((g) => g.values.length));
+  const yieldsResults = block.kind !== 'class' && isGenerator(block.code);
   const seed = seedLines(block, useNumpy);
   const out: CandidateCall[] = [];
   const seen = new Set<string>();
@@ -289,17 +290,44 @@ export function candidateCalls(
         call = isProperty ? `${instance}.${block.name}` : `${instance}.${block.name}(${targetArgs.args})`;
       }
     } else call = `${block.name}(${targetArgs.args})`;
+    // A generator's repr says nothing; what it yields does (the first few, as a user would look at them).
+    if (yieldsResults && !isProperty) call = `list(itertools.islice(${call}, 5))`;
     body.push(...seed.filter((l) => !isImportStatement(l)), `${varName} = ${call}`, `print(repr(${varName}))`);
     const head = [...(setup ? [setup.code.replace(/\s+$/, '')] : []), ...body].join('\n');
     const valueImports = [...(ownerArgs?.imports ?? []), ...targetArgs.imports, ...seed.filter((l) => isImportStatement(l))];
     const numpy = /\bnp\./.test(head) && !valueImports.includes('import numpy as np') && !/^import numpy as np$/m.test(setup?.code ?? '');
-    const imports = [...new Set([...(numpy ? ['import numpy as np'] : []), ...valueImports])].filter((l) => !(setup && setup.code.split('\n').includes(l)));
+    const imports = [...new Set([...(yieldsResults ? ['import itertools'] : []), ...(numpy ? ['import numpy as np'] : []), ...valueImports])].filter((l) => !(setup && setup.code.split('\n').includes(l)));
     const code = seeded(setup ? [...imports, head, ''].join('\n') : [...imports, imp, '', head, ''].join('\n'));
     if (seen.has(code)) continue;
     seen.add(code);
     out.push({ code });
   }
   return out;
+}
+
+/** Whether a function's own body yields (nested functions and classes are not its body). */
+export function isGenerator(code: string): boolean {
+  let body: string;
+  try {
+    body = mask(splitDocstring(bodyOf(code).body).rest);
+  } catch {
+    return false;
+  }
+  const lines = body.split('\n');
+  const base = Math.min(...lines.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)![0].length));
+  let nested: number | null = null;
+  for (const l of lines) {
+    if (!l.trim()) continue;
+    const indent = /^\s*/.exec(l)![0].length;
+    if (nested !== null && indent > nested) continue;
+    nested = null;
+    if (/^\s*(async\s+)?(def|class)\s/.test(l)) {
+      nested = indent;
+      continue;
+    }
+    if (/(^|[^\w.])yield\b/.test(l) && indent >= base) return true;
+  }
+  return false;
 }
 
 /** Class blocks by qualified name, for the methods' constructors. */
