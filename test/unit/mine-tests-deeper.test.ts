@@ -7,6 +7,7 @@ import type { MineInput } from '../../src/distill/examples/context.js';
 import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
 import { chainsIn } from '../../src/distill/examples/object-types.js';
 import { dropExpectedFailures } from '../../src/distill/examples/test-rewrite.js';
+import { testSlices } from '../../src/distill/examples/test-slice.js';
 import { selectSymbols } from '../../src/distill/select.js';
 
 let parser: CodeParser;
@@ -81,6 +82,11 @@ const SPEC = lines(
   '',
   'def _make(values):',
   '    return Spectrum(values)',
+  '',
+  '',
+  'def build(values):',
+  '    """What spectrum gives, under another name."""',
+  '    return spectrum(values)',
 );
 
 const base = { 'spec/__init__.py': ['library', 'from .core import Signal, Spectrum, spectrum\n'], 'spec/core.py': ['library', SPEC] } as Record<string, [FileRole, string]>;
@@ -239,11 +245,102 @@ describe('tests mined deeper', () => {
     for (const qn of ['spec.core.Spectrum.normalize', 'spec.core.Signal.size', 'spec.core.Spectrum.peak', 'spec.core.spectrum']) {
       assert.ok(all.get(qn)?.some((e) => e.source === 'script'), qn);
     }
+    // A function that returns what another returns: its class is followed through the call.
+    const forwarded = await examples({ 'examples/fwd.py': ['example', lines('from spec.core import build', '', 'print(build([1.0]).peak())')] });
+    assert.ok(forwarded.get('spec.core.Spectrum.peak')?.some((e) => e.path === 'examples/fwd.py'));
     // A rebinding by a loop forgets the type: `for x in ...` then `x.peak()` is not a Spectrum's.
     const none = await examples({
       'examples/loop.py': ['example', lines('import spec', '', 'x = spec.spectrum([1.0])', 'for x in [[1]]:', '    x.peak()')],
     });
     assert.ok(!none.get('spec.core.Spectrum.peak')?.some((e) => e.path === 'examples/loop.py'));
+  });
+
+  test('a module list filled by a loop keeps the loop when a test uses it', async () => {
+    const all = await examples({
+      'tests/test_cases.py': [
+        'test',
+        lines(
+          'import pytest',
+          'from spec import spectrum',
+          '',
+          'cases = []',
+          'for n in range(1, 4):',
+          '    cases.append([float(n)] * n)',
+          '',
+          '',
+          '@pytest.mark.parametrize("values", cases)',
+          'def test_peak(values):',
+          '    assert spectrum(values).peak() == values[0]',
+        ),
+      ],
+    });
+    const code = all.get('spec.core.Spectrum.peak')![0]!.code;
+    assert.equal(
+      code,
+      lines(
+        'from spec import spectrum',
+        '',
+        'cases = []',
+        'for n in range(1, 4):',
+        '    cases.append([float(n)] * n)',
+        '',
+        'values = cases[0]',
+        '',
+        'assert spectrum(values).peak() == values[0]',
+      ),
+    );
+  });
+
+  test('a helper whose locals shadow the attributes it compares with is not inlined', async () => {
+    const all = await examples({
+      'tests/test_shadow.py': [
+        'test',
+        lines(
+          'import unittest',
+          'from spec import spectrum',
+          '',
+          '',
+          'class ShadowTest(unittest.TestCase):',
+          '    peak = 2.0',
+          '',
+          '    def _check(self, s):',
+          '        peak = s.peak()',
+          '        self.assertEqual(peak, self.peak)',
+          '',
+          '    def test_it(self):',
+          '        self._check(spectrum([1.0, 2.0]))',
+        ),
+      ],
+    });
+    assert.equal(all.get('spec.core.Spectrum.peak'), undefined);
+  });
+
+  test('a long test gives one example per paragraph, each with the earlier statements it needs', () => {
+    const body = lines(
+      'a = make(1)',
+      'b = make(2)',
+      '',
+      '# the peak of a',
+      'assert a.peak() == 1',
+      '',
+      'c = combine(a, b)',
+      'assert c.peak() == 2',
+    );
+    // Setting an attribute of another object from a needed name does not pull that object in.
+    assert.deepEqual(testSlices(lines('h = 1', 'y = make(0)', 'y.label = h', '', 'assert make(h).peak() == 1')), [
+      lines('h = 1', 'y = make(0)', 'y.label = h').trimEnd(),
+      lines('h = 1', 'assert make(h).peak() == 1').trimEnd(),
+    ]);
+    // A later assignment of the same name replaces an earlier one: only the last definition is kept.
+    assert.deepEqual(testSlices(lines('x = make(1)', 'x = make(2)', 'assert x.peak() == 2', '', 'assert x.total() == 2')), [
+      lines('x = make(1)', 'x = make(2)', 'assert x.peak() == 2').trimEnd(),
+      lines('x = make(2)', 'assert x.total() == 2').trimEnd(),
+    ]);
+    assert.deepEqual(testSlices(body), [
+      lines('a = make(1)', 'b = make(2)').trimEnd(),
+      lines('a = make(1)', '# the peak of a', 'assert a.peak() == 1').trimEnd(),
+      lines('a = make(1)', 'b = make(2)', 'c = combine(a, b)', 'assert c.peak() == 2').trimEnd(),
+    ]);
   });
 
   test('attribute chains are read with their calls', () => {

@@ -54,7 +54,8 @@ export class CallResolver {
         const list = this.methodsOfClass.get(cls) ?? [];
         list.push(b);
         this.methodsOfClass.set(cls, list);
-        this.methodAt.set(b.qualifiedName, b);
+        // keyed as object-types.ts names methods: defining module, class, method
+        this.methodAt.set(b.parent ? `${b.module}.${b.parent}.${b.name}` : b.qualifiedName, b);
         const clsName = cls.split('.').pop()!;
         const paths = new Set([...(aliases.get(cls) ?? [cls]), `${b.publicImport}.${clsName}`]);
         for (const p of paths) add(`${p}.${b.name}`, b);
@@ -133,7 +134,7 @@ export class CallResolver {
           const cls = this.types.classOf(p);
           if (cls) return { used, cls, fn: null };
           const fn = this.lookup(p).find((b) => b.kind === 'function');
-          if (fn) return { used, cls: null, fn: fn.qualifiedName };
+          if (fn) return { used, cls: null, fn: `${fn.module}.${fn.name}` };
         }
       }
       return null;

@@ -36,6 +36,7 @@ export class TypeIndex {
       }
     }
     const bases = new Map<string, string[]>();
+    const forwards: { qn: string; calls: string[] }[] = [];
     for (const f of libraryFiles) {
       const resolve = fileResolver(f, this.classAt, byShort);
       for (const s of f.symbols) {
@@ -48,6 +49,17 @@ export class TypeIndex {
         const own = s.kind === 'method' && s.parent ? `${f.module}.${s.parent}` : null;
         const ret = returnedClass(s, resolve, own);
         if (ret) this.returns.set(qn, ret);
+        else {
+          // `return other_module.make(...)`: what that function returns, once it is known
+          const calls = [...mask(s.code).matchAll(/\breturn\s+([A-Za-z_][\w.]*)\s*\(/g)].map((m) => resolve.path(m[1]!));
+          if (calls.length) forwards.push({ qn, calls });
+        }
+      }
+    }
+    for (let round = 0; round < 3; round++) {
+      for (const { qn, calls } of forwards) {
+        const hit = calls.map((c) => this.returns.get(c)).find(Boolean);
+        if (hit && !this.returns.has(qn)) this.returns.set(qn, hit);
       }
     }
     for (const qn of bases.keys()) {
@@ -79,7 +91,8 @@ export class TypeIndex {
 
   isProperty(cls: string, method: string): boolean {
     const s = this.methods.get(`${cls}.${method}`);
-    return !!s && s.decorators.some((d) => /(^|\.)(property|cached_property|lazy_property)$/.test(d.trim().replace(/^@/, '')));
+    // property, functools.cached_property and the lazy kinds scientific packages define (nitime's setattr_on_read)
+    return !!s && s.decorators.some((d) => /(^|\.)(\w*property|setattr_on_read|auto_attr|\w*lazy\w*)$/i.test(d.trim().replace(/^@/, '').replace(/\(.*$/s, '')));
   }
 
   returnOf(qualifiedName: string): string | null {
@@ -99,7 +112,7 @@ function fileResolver(f: ParsedFile, classAt: ReadonlyMap<string, string>, bySho
       bindings.set(b.local, b.name === null ? (b.dotted ? b.dotted.split('.')[0]! : mod) : `${mod}.${b.name}`);
     }
   }
-  return (name: string): string | null => {
+  const resolveClass = (name: string): string | null => {
     const clean = name.replace(/^~/, '').trim();
     if (!/^[A-Za-z_][\w.]*$/.test(clean)) return null;
     const parts = clean.split('.');
@@ -112,6 +125,13 @@ function fileResolver(f: ParsedFile, classAt: ReadonlyMap<string, string>, bySho
     const short = byShort.get(parts[parts.length - 1]!);
     return short && short.length === 1 ? short[0]! : null;
   };
+  /** The absolute dotted path a name of the file stands for. */
+  const path = (name: string): string => {
+    const parts = name.split('.');
+    const head = bindings.get(parts[0]!);
+    return head ? [head, ...parts.slice(1)].join('.') : `${f.module}.${name}`;
+  };
+  return Object.assign(resolveClass, { path });
 }
 
 function baseNames(cls: ExtractedSymbol): string[] {

@@ -99,12 +99,14 @@ export function readTestClass(name: string, module: ModuleInfo): TestClass | nul
     setupBodies.push(body);
     for (const m of body.matchAll(/\b(?:self|cls)\.(\w+)\s*(?:\[[^\]]*\]\s*)?(?:,[^=\n]*)?=(?!=)/g)) attributes.add(m[1]!);
   }
+  // A setup local named like an attribute would be overwritten once `self.x = ...` is `x = ...`.
+  for (const b of setupBodies) if ([...localsOf(b)].some((n) => attributes.has(n))) return null;
   for (const b of setupBodies) for (const g of statementGroups(b)) raw.push(g.text);
   const names = new Set([...attributes, ...helpers.keys()]);
   const setup = raw.map((text): SetupStatement => {
     const code = unself(text, names);
     const shown = code ?? text;
-    return { code, binds: boundNames(shown), reads: identifiersIn(shown) };
+    return { code, binds: boundNames(shown), reads: readsOf(shown) };
   });
   return { setup, attributes, helpers, fixtures };
 }
@@ -163,11 +165,19 @@ export function sliceSetup(setup: readonly SetupStatement[], needed: ReadonlySet
   for (let i = setup.length - 1; i >= 0; i--) {
     const s = setup[i]!;
     const bindsNeeded = [...s.binds].some((n) => want.has(n));
-    const touches = [...s.reads].some((n) => want.has(n)) && ![...s.binds].some((n) => !want.has(n) && !s.reads.has(n));
+    // `x.a = v` and `x[k] = v` change x only: reading a needed name in v does not make them part of its story.
+    const itemTarget = s.code === null ? null : /^([A-Za-z_]\w*)\s*[.[][^=]*[^=!<>]=(?!=)/.exec(s.code.trim());
+    const touches = itemTarget
+      ? want.has(itemTarget[1]!)
+      : [...s.reads].some((n) => want.has(n)) && ![...s.binds].some((n) => !want.has(n) && !s.reads.has(n));
     const seeds = s.code !== null && /\bseed\s*\(/.test(s.code);
     if (!bindsNeeded && !touches && !seeds) continue;
     if (s.code === null) return null;
     kept.unshift(s);
+    // A plain assignment defines what it binds: earlier definitions of those names are no longer needed.
+    if (!/^(for|while|if|with|try|async)\b/.test(s.code.trim()) && !/^[A-Za-z_]\w*\s*(\[|\.|(?:[-+*/%&|^@]|\/\/|\*\*|>>|<<)=)/.test(s.code.trim())) {
+      for (const n of s.binds) if (!s.reads.has(n)) want.delete(n);
+    }
     for (const n of s.reads) want.add(n);
   }
   return kept;
@@ -184,6 +194,9 @@ export function helperAsFunction(sym: ExtractedSymbol, names: ReadonlySet<string
   const rewritten = rewriteUnittestAsserts(body);
   if (rewritten === null) return null;
   if (/\b(self|cls)\s*\.\s*\w+\s*(\[[^\]]*\]\s*)?=(?!=)|\bself\s*\.\s*(setUp|setup_method)\s*\(/.test(mask(rewritten))) return null;
+  // `a, b = result` then `self.a`: once `self.a` is `a`, the helper would compare its local with itself.
+  const locals = new Set([...boundNames(rewritten), ...sym.parameters.map((p) => p.name)]);
+  if ([...mask(rewritten).matchAll(/\bself\s*\.\s*([A-Za-z_]\w*)/g)].some((m) => locals.has(m[1]!))) return null;
   const plain = unself(rewritten, names);
   if (plain === null) return null;
   const header = /^(async\s+)?def\s+\w+\s*\(([^]*)\)\s*(->[^:]*)?:/.exec(sym.signature.trim());
@@ -201,4 +214,30 @@ function lineOfDef(code: string): number {
   const lines = code.split('\n');
   const k = lines.findIndex((l) => /^\s*(async\s+)?def\b/.test(l));
   return k < 0 ? 0 : k;
+}
+
+/** Names a body binds in its own scope: not lambda parameters or comprehension variables. */
+function localsOf(body: string): Set<string> {
+  const m = mask(body);
+  let out = '';
+  let depth = 0;
+  for (const ch of m) {
+    if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch)) depth = Math.max(0, depth - 1);
+    out += depth > 0 && !'([{)]}\n'.includes(ch) ? ' ' : ch;
+  }
+  return boundNames(out.replace(/\blambda\b[^:\n]*:/g, ''));
+}
+
+/** The names a statement reads: a plain assignment's targets are not among them unless its value reads them too. */
+export function readsOf(code: string): Set<string> {
+  const all = identifiersIn(code);
+  const head = code.trim();
+  if (/^(for|while|if|with|try|async|def|class)\b/.test(head)) return all;
+  const m = mask(code);
+  const eq = m.search(/[^=!<>]=(?!=)/);
+  if (eq < 0 || /[[.]/.test(m.slice(0, eq + 1))) return all;
+  const rhs = identifiersIn(code.slice(eq + 2));
+  const targets = boundNames(code.slice(0, eq + 1) + ' = 0');
+  return new Set([...all].filter((n) => !targets.has(n) || rhs.has(n)));
 }

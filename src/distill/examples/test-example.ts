@@ -11,6 +11,7 @@ import { importsPackage, mergeImports, publicBinding } from './import-rewrite.js
 import type { ModuleInfo } from './module-info.js';
 import { decoratorName } from '../../python/syntax.js';
 import { dropExpectedFailures, hasTopLevelReturn, inlineParametrize, rewriteUnittestAsserts } from './test-rewrite.js';
+import { testSlices } from './test-slice.js';
 import { helperAsFunction, readTestClass, sliceSetup, unself, type TestClass } from './test-class.js';
 
 const MAX_TEST_EXAMPLE_LINES = 80;
@@ -47,22 +48,44 @@ interface Piece {
  * Build a runnable example from one test function: the imports its body needs (absolute, public), the
  * module constants, helper functions and simple fixtures it uses inlined, the first parametrize case
  * as an assignment, then the body with its asserts. Null when the test needs what a snippet cannot give
- * (tmp_path, monkeypatch, mocks, pytest.raises, a fixture with a yield, ...).
+ * (tmp_path, monkeypatch, mocks, a `self.` no setup assigns, a file beside the test, ...).
  */
 export function buildTestExample(test: ExtractedSymbol, testModule: ModuleInfo, env: TestEnv): TestExample | null {
+  const built = build(test, testModule, env, null);
+  return typeof built === 'string' ? null : built;
+}
+
+/**
+ * The test as one example, or, when it is too long for one, one example per paragraph of its body with the
+ * earlier statements that paragraph needs (test-slice.ts).
+ */
+export function buildTestExamples(test: ExtractedSymbol, testModule: ModuleInfo, env: TestEnv): TestExample[] {
+  let whole = '';
+  const built = build(test, testModule, env, (b) => (whole = b));
+  if (built !== 'too long') return typeof built === 'string' ? [] : [built];
+  const out: TestExample[] = [];
+  for (const piece of testSlices(whole)) {
+    const one = build(test, testModule, env, () => piece);
+    if (typeof one !== 'string') out.push(one);
+  }
+  return out;
+}
+
+/** `pick` chooses the part of the rewritten body to keep; a string result says why there is no example. */
+function build(test: ExtractedSymbol, testModule: ModuleInfo, env: TestEnv, pick: ((body: string) => string) | null): TestExample | string {
   const assigns: string[] = [];
   for (const d of test.decorators) {
     const name = decoratorName(d);
     if (/(^|\.)parametrize$/.test(name)) {
       const a = inlineParametrize(d);
-      if (!a) return null;
+      if (!a) return 'unusable';
       assigns.push(a);
       continue;
     }
     // skipif and usefixtures say when and with what pytest runs it; the example runs where it runs.
-    if (/(^|\.)mark\.(skip|xfail)$/.test(name)) return null;
+    if (/(^|\.)mark\.(skip|xfail)$/.test(name)) return 'unusable';
     if (/(^|\.)mark\.\w+$/.test(name)) continue; // slow, filterwarnings, timeout...: no effect on a snippet
-    return null; // hypothesis @given, mock.patch, custom decorators
+    return 'unusable'; // hypothesis @given, mock.patch, custom decorators
   }
   let body = splitDocstring(bodyOf(test.code).body).rest;
   body = dedent(body).replace(/^\n+|\s+$/g, '');
@@ -71,28 +94,29 @@ export function buildTestExample(test: ExtractedSymbol, testModule: ModuleInfo, 
   let setupCode = '';
   if (test.kind === 'method') {
     const rewritten = rewriteUnittestAsserts(body);
-    if (rewritten === null) return null;
+    if (rewritten === null) return 'unusable';
     const dropped = dropExpectedFailures(rewritten);
-    if (dropped === null) return null;
+    if (dropped === null) return 'unusable';
     body = dropped;
     cls = test.parent ? readTestClass(test.parent, testModule) : null;
     if (/\bself\b/.test(mask(body))) {
-      if (!cls) return null;
+      if (!cls) return 'unusable';
       const inClass = fromClass(body, cls);
-      if (!inClass) return null;
+      if (!inClass) return 'unusable';
       ({ body, setupCode } = inClass);
       classHelpers.push(...inClass.helpers);
     }
   } else {
     const dropped = dropExpectedFailures(body);
-    if (dropped === null) return null;
+    if (dropped === null) return 'unusable';
     body = dropped;
   }
+  if (pick) body = pick(body);
   const maskedBody = mask(body);
-  if (DISALLOWED_IN_TEST.test(maskedBody) || hasTopLevelReturn(body)) return null;
+  if (DISALLOWED_IN_TEST.test(maskedBody) || hasTopLevelReturn(body)) return 'unusable';
   // Paths next to the test file do not exist beside a snippet run elsewhere.
-  if (/\b__file__\b/.test(maskedBody)) return null;
-  if (body.trim() === '' || body.trim() === 'pass') return null;
+  if (/\b__file__\b/.test(maskedBody)) return 'unusable';
+  if (body.trim() === '' || body.trim() === 'pass') return 'unusable';
 
   const params = test.parameters.map((p) => p.name).filter((n) => n !== 'self' && n !== 'cls');
   const bodyNames = new Set([...identifiersIn(body), ...boundNames(body)]);
@@ -193,19 +217,19 @@ export function buildTestExample(test: ExtractedSymbol, testModule: ModuleInfo, 
 
   // Body names first, so module constants come before the fixtures in the snippet, as they would in a file.
   const skip = new Set([...params, ...paramNames]);
-  for (const a of assigns) if (!needNames(a.slice(a.indexOf('=') + 1), testModule, skip)) return null;
+  for (const a of assigns) if (!needNames(a.slice(a.indexOf('=') + 1), testModule, skip)) return 'unusable';
   if (setupCode) {
-    if (!needNames(setupCode, testModule)) return null;
+    if (!needNames(setupCode, testModule)) return 'unusable';
     pieces.push({ key: 'setup', code: setupCode, isDef: false });
   }
   for (const [k, h] of classHelpers.entries()) {
-    if (!needNames(h, testModule)) return null;
+    if (!needNames(h, testModule)) return 'unusable';
     pieces.push({ key: `helper:${k}`, code: h, isDef: true });
   }
-  if (!needNames(body, testModule, skip)) return null;
+  if (!needNames(body, testModule, skip)) return 'unusable';
   for (const p of params) {
     if (paramNames.has(p)) continue;
-    if (!needFixture(p, testModule)) return null;
+    if (!needFixture(p, testModule)) return 'unusable';
   }
 
   const importBlock = mergeImports(imports, env.calls.packageNames);
@@ -220,8 +244,8 @@ export function buildTestExample(test: ExtractedSymbol, testModule: ModuleInfo, 
   const needsPytest = /\bpytest\./.test(mask(code));
   if (needsPytest && !importBlock.includes('import pytest')) code = `import pytest\n${code}`;
   if (needsPytest) code = `# needs pytest${/\bpytest\.approx\b/.test(code) ? ' (pytest.approx)' : ''}\n${code}`;
-  if (!importsPackage(code, env.calls.packageNames)) return null;
-  if (code.split('\n').length > MAX_TEST_EXAMPLE_LINES) return null;
+  if (!importsPackage(code, env.calls.packageNames)) return 'unusable';
+  if (code.split('\n').length > MAX_TEST_EXAMPLE_LINES) return 'too long';
   const hasAsserts = /^\s*assert\b/m.test(mask(code)) || /\bassert_\w*\s*\(|\btesting\.assert/.test(mask(code));
   return { code, hasAsserts, needsPytest, path: testModule.file.path, line: test.startLine };
 }
