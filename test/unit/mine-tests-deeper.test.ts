@@ -232,6 +232,8 @@ describe('tests mined deeper', () => {
       'assert t.total() == 1',
     );
     assert.equal(dropExpectedFailures(body), lines('s = make()', 'if s:', '    pass', 't = s.normalize()', 'assert t.total() == 1'));
+    // A loop that only held the failing call goes with it.
+    assert.equal(dropExpectedFailures(lines('for m in [1, 2]:', '    with pytest.raises(ValueError):', '        f(m)', 'x = 1')), lines('x = 1'));
     assert.equal(dropExpectedFailures('with pytest.raises(ValueError) as e:\n    f()\nassert "x" in str(e.value)\n'), null);
   });
 

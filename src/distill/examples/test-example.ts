@@ -65,14 +65,20 @@ export function buildTestExamples(test: ExtractedSymbol, testModule: ModuleInfo,
   if (built !== 'too long') return typeof built === 'string' ? [] : [built];
   const out: TestExample[] = [];
   for (const piece of testSlices(whole)) {
-    const one = build(test, testModule, env, () => piece);
+    const one = build(test, testModule, env, () => piece, true);
     if (typeof one !== 'string') out.push(one);
   }
   return out;
 }
 
 /** `pick` chooses the part of the rewritten body to keep; a string result says why there is no example. */
-function build(test: ExtractedSymbol, testModule: ModuleInfo, env: TestEnv, pick: ((body: string) => string) | null): TestExample | string {
+function build(
+  test: ExtractedSymbol,
+  testModule: ModuleInfo,
+  env: TestEnv,
+  pick: ((body: string) => string) | null,
+  sliced = false,
+): TestExample | string {
   const assigns: string[] = [];
   for (const d of test.decorators) {
     const name = decoratorName(d);
@@ -229,6 +235,8 @@ function build(test: ExtractedSymbol, testModule: ModuleInfo, env: TestEnv, pick
   if (!needNames(body, testModule, skip)) return 'unusable';
   for (const p of params) {
     if (paramNames.has(p)) continue;
+    // A paragraph of a long test needs only the fixtures it reads.
+    if (sliced && !bodyNames.has(p)) continue;
     if (!needFixture(p, testModule)) return 'unusable';
   }
 

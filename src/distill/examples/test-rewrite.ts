@@ -189,17 +189,21 @@ export function dropExpectedFailures(body: string): string | null {
   return kept;
 }
 
-/** A block left with no statement (its only one was dropped) gets `pass`. */
+/**
+ * A block left with no statement (its only one was dropped): a loop or `with` around nothing goes too (it
+ * showed only the dropped call), an `if`, `else` or `try` clause gets `pass`.
+ */
 function fillEmptyBlocks(code: string): string {
-  const lines = code.split('\n');
-  const lls = logicalLines(code);
-  const inserts: { after: number; indent: number }[] = [];
-  for (let i = 0; i < lls.length; i++) {
-    const ll = lls[i]!;
-    if (!/:\s*$/.test(stripComment(ll.masked))) continue;
-    const next = lls[i + 1];
-    if (!next || next.indent <= ll.indent) inserts.push({ after: ll.end, indent: ll.indent + 4 });
+  for (let round = 0; round < 8; round++) {
+    const lines = code.split('\n');
+    const lls = logicalLines(code);
+    const empty = lls.findIndex((ll, i) => /:\s*$/.test(stripComment(ll.masked)) && (!lls[i + 1] || lls[i + 1]!.indent <= ll.indent));
+    if (empty < 0) return code;
+    const ll = lls[empty]!;
+    const head = ll.masked.trim();
+    if (/^(for|while|with|async\s+(for|with))\b/.test(head)) lines.splice(ll.start, ll.end - ll.start + 1);
+    else lines.splice(ll.end + 1, 0, ' '.repeat(ll.indent + 4) + 'pass');
+    code = lines.join('\n');
   }
-  for (const ins of inserts.sort((a, b) => b.after - a.after)) lines.splice(ins.after + 1, 0, ' '.repeat(ins.indent) + 'pass');
-  return lines.join('\n');
+  return code;
 }
