@@ -250,7 +250,7 @@ describe('mineExamples', () => {
     assert.equal(area.startLine, 22);
   });
 
-  test('parametrized, unittest-style and optional-import tests are inlined; yield fixtures and data files are not', async () => {
+  test('parametrized, unittest-style, optional-import and yield-fixture tests are inlined; data files are not', async () => {
     const input = repo({
       'geom/__init__.py': ['library', GEOM_INIT],
       'geom/shapes.py': ['library', GEOM_SHAPES],
@@ -316,7 +316,11 @@ describe('mineExamples', () => {
     assert.ok(!per.some((c) => c.includes('__file__')));
     const scaled = all.get('geom.shapes.Circle.scaled')!.map((e) => e.code);
     // The test imports Circle from its module; the package re-exports it, so the example imports it from there.
-    assert.deepEqual(scaled, ['from geom import Circle\n\nc = Circle(2.0).scaled(0.5)\nassert round(abs(c.radius - 1.0), 7) == 0\n']);
+    // A yield fixture gives its value; its teardown is not for a snippet. `self.c` no setup assigns drops the test.
+    assert.deepEqual(scaled, [
+      'from geom import Circle\n\nc = Circle(2.0).scaled(0.5)\nassert round(abs(c.radius - 1.0), 7) == 0\n',
+      'from geom import Circle\n\nc = Circle(1.0)\ncircle = c\n\nassert circle.scaled(2.0).radius == 2.0\n',
+    ]);
   });
 
   test('star imports get explicit imports; helpers imported from conftest are inlined, unknown ones drop the test', async () => {

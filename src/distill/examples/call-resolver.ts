@@ -7,6 +7,7 @@ import type { ParsedFile } from '../../parse/types.js';
 import { callsIn, identifiersIn, logicalLines, mask } from '../../python/syntax.js';
 import { isImportStatement, parseImport, resolveRelative } from '../../python/imports.js';
 import { publicPaths } from '../select.js';
+import { methodCallsOnObjects, TypeIndex, type ChainLink, type HeadResolution } from './object-types.js';
 
 /** What the miners need to know of a block. */
 export interface BlockRef {
@@ -28,6 +29,9 @@ export class CallResolver {
   readonly methodsOfClass = new Map<string, BlockRef[]>();
   readonly classQn = new Map<BlockRef, string>();
   readonly libraryModules: Set<string>;
+  /** method block by defining class qualified name + "." + method name */
+  private readonly methodAt = new Map<string, BlockRef>();
+  private readonly types: TypeIndex;
 
   constructor(
     blocks: BlockRef[],
@@ -36,6 +40,7 @@ export class CallResolver {
   ) {
     this.libraryModules = new Set(libraryFiles.map((f) => f.module));
     const aliases = publicPaths(libraryFiles);
+    this.types = new TypeIndex(libraryFiles, aliases);
     const add = (p: string, b: BlockRef) => {
       const list = this.byPath.get(p) ?? [];
       if (!list.includes(b)) list.push(b);
@@ -49,6 +54,8 @@ export class CallResolver {
         const list = this.methodsOfClass.get(cls) ?? [];
         list.push(b);
         this.methodsOfClass.set(cls, list);
+        // keyed as object-types.ts names methods: defining module, class, method
+        this.methodAt.set(b.parent ? `${b.module}.${b.parent}.${b.name}` : b.qualifiedName, b);
         const clsName = cls.split('.').pop()!;
         const paths = new Set([...(aliases.get(cls) ?? [cls]), `${b.publicImport}.${clsName}`]);
         for (const p of paths) add(`${p}.${b.name}`, b);
@@ -78,19 +85,17 @@ export class CallResolver {
   }
 
   /**
-   * Blocks a snippet calls or constructs. Methods count when their class is referenced in the snippet
-   * and a call ends in `.method(`.
+   * Blocks a snippet calls or constructs. Methods count when their class (or a subclass) is referenced in
+   * the snippet and a call ends in `.method(`, and when they are called on a value the snippet got from a
+   * repository class's constructor or from a function that returns one (object-types.ts).
    */
   calledBy(code: string, scope: Scope): BlockRef[] {
     const found = new Set<BlockRef>();
     const classes = new Set<string>();
     const attrCalls = new Set<string>();
     const resolveName = (dotted: string): BlockRef[] => {
-      const parts = dotted.split('.');
-      const bound = scope.bindings.get(parts[0]!);
-      if (bound) return this.lookup([bound, ...parts.slice(1)].join('.'));
-      for (const star of scope.stars) {
-        const hit = this.lookup(`${star}.${dotted}`);
+      for (const p of this.candidatePaths(dotted, scope)) {
+        const hit = this.lookup(p);
         if (hit.length) return hit;
       }
       return [];
@@ -117,9 +122,36 @@ export class CallResolver {
       for (const b of resolveName(am[1]!)) if (b.kind === 'class') classes.add(b.qualifiedName);
     }
     for (const cls of classes) {
-      for (const meth of this.methodsOfClass.get(cls) ?? []) if (attrCalls.has(meth.name)) found.add(meth);
+      for (const owner of this.types.ancestors(cls)) {
+        for (const meth of this.methodsOfClass.get(owner) ?? []) if (attrCalls.has(meth.name)) found.add(meth);
+      }
+    }
+    const resolveHead = (links: ChainLink[]): HeadResolution | null => {
+      for (let used = links.length; used >= 1; used--) {
+        if (links.slice(0, used - 1).some((l) => l.called)) continue;
+        const dotted = links.slice(0, used).map((l) => l.name).join('.');
+        for (const p of this.candidatePaths(dotted, scope)) {
+          const cls = this.types.classOf(p);
+          if (cls) return { used, cls, fn: null };
+          const fn = this.lookup(p).find((b) => b.kind === 'function');
+          if (fn) return { used, cls: null, fn: `${fn.module}.${fn.name}` };
+        }
+      }
+      return null;
+    };
+    for (const { cls, method } of methodCallsOnObjects(code, this.types, resolveHead)) {
+      const b = this.methodAt.get(`${cls}.${method}`);
+      if (b) found.add(b);
     }
     return [...found];
+  }
+
+  /** The absolute paths a dotted name in the snippet may stand for, through its imports and star imports. */
+  private candidatePaths(dotted: string, scope: Scope): string[] {
+    const parts = dotted.split('.');
+    const bound = scope.bindings.get(parts[0]!);
+    if (bound) return [[bound, ...parts.slice(1)].join('.')];
+    return scope.stars.map((star) => `${star}.${dotted}`);
   }
 }
 

@@ -68,13 +68,15 @@ export function buildModuleInfo(file: ParsedFile, role: FileRole, text: string |
         }
         continue;
       }
-      if (/^(import|from|def|class|async|@|if|for|while|with)\b/.test(head)) continue;
+      if (/^(import|from|def|class|async|@)\b/.test(head)) continue;
       const m = /^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?::[^=]*)?=(?!=)/.exec(head);
       if (!m) {
-        // `X += 1`, `X[0] = ...`: a later change makes earlier definitions unsafe to inline alone
-        const aug = /^([A-Za-z_]\w*)\s*(?:[-+*/%&|^@]|\/\/|\*\*|>>|<<)=|^([A-Za-z_]\w*)\s*\[/.exec(head);
-        const n = aug?.[1] ?? aug?.[2];
-        if (n && constants.has(n)) constants.set(n, null);
+        // `cases = []` then a loop filling it (or `X += 1`, `X[0] = ...`): the constant is all of it, in order.
+        const changed = [...constants.keys()].filter((n) => mutates(g.lines.map((l) => l.masked).join('\n'), n));
+        if (changed.length === 1) {
+          const c = constants.get(changed[0]!);
+          if (c) constants.set(changed[0]!, { code: `${c.code}\n${g.text}`, names: c.names });
+        } else for (const n of changed) constants.set(n, null);
         continue;
       }
       const names = m[1]!.split(',').map((s) => s.trim());
@@ -96,4 +98,16 @@ export function buildModuleInfo(file: ParsedFile, role: FileRole, text: string |
     } else if (!/^test/.test(s.name)) functions.set(s.name, s);
   }
   return { file, role, isPackage, bindings, constants, functions, fixtures, classes, stars };
+}
+
+const MUTATORS = 'append|extend|insert|update|add|setdefault|pop|popitem|remove|discard|clear|sort|reverse';
+
+/** True when the statement changes `name` in place: a mutating method, an item or augmented assignment. */
+function mutates(masked: string, name: string): boolean {
+  const n = name.replace(/[^\w]/g, '');
+  return (
+    new RegExp(`(^|[^\\w.])${n}\\s*\\.\\s*(${MUTATORS})\\s*\\(`, 'm').test(masked) ||
+    new RegExp(`(^|[^\\w.])${n}\\s*\\[[^\\]]*\\]\\s*=(?!=)`, 'm').test(masked) ||
+    new RegExp(`^\\s*${n}\\s*(?:[-+*/%&|^@]|//|\\*\\*|>>|<<)=`, 'm').test(masked)
+  );
 }

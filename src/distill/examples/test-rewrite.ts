@@ -135,3 +135,75 @@ export function inlineParametrize(decorator: string): string | null {
   }
   return `${names.join(', ')} = ${first}`;
 }
+
+const RAISES = /^with\s+(pytest\.raises|self\.assertRaises(Regex|Regexp)?|(np\.testing\.|numpy\.testing\.|testing\.)?assert_raises(_regex)?)\s*\(/;
+const WARNS = /^with\s+(pytest\.(warns|deprecated_call)|self\.assertWarns(Regex)?|(np\.testing\.|numpy\.testing\.|testing\.)?assert_warns)\s*\(/;
+const RAISES_CALL = /^(pytest\.raises|self\.assertRaises(Regex|Regexp)?|(np\.testing\.|numpy\.testing\.|testing\.)?assert_raises(_regex)?|pytest\.warns|self\.assertWarns|(np\.testing\.|numpy\.testing\.)?assert_warns)\s*\(/;
+
+/**
+ * The calls a test expects to fail taken out, so what remains is the block used as intended: a
+ * `with pytest.raises(...)` (or `self.assertRaises`) block and `pytest.raises(E, f, x)` calls are dropped, a
+ * `with pytest.warns(...)` block is kept without its `with` (the call runs and warns). Null when a dropped
+ * block's `as` name is read later, or a `with` holds more than the one context.
+ */
+export function dropExpectedFailures(body: string): string | null {
+  const lines = body.split('\n');
+  const lls = logicalLines(body);
+  const out: (string | null)[] = [...lines];
+  const dropped: string[] = [];
+  for (let i = 0; i < lls.length; i++) {
+    const ll = lls[i]!;
+    const head = ll.masked.trim();
+    const raises = RAISES.test(head);
+    const warns = !raises && WARNS.test(head);
+    if (!raises && !warns) {
+      if (RAISES_CALL.test(head)) for (let k = ll.start; k <= ll.end; k++) out[k] = null;
+      continue;
+    }
+    // one context only: `with pytest.raises(E), open(f):` is not for a snippet
+    const withItems = splitTopLevel(head.replace(/^with\s+/, '').replace(/:\s*$/, '').replace(/:[^]*$/, ''), ',');
+    if (withItems.length > 1) return null;
+    const as = /\)\s*as\s+([A-Za-z_]\w*)\s*:/.exec(head);
+    if (as) dropped.push(as[1]!);
+    let j = i + 1;
+    while (j < lls.length && lls[j]!.indent > ll.indent) j++;
+    const blockEnd = j > i + 1 ? lls[j - 1]!.end : ll.end;
+    const inline = /:\s*(\S[^]*)$/.exec(stripComment(ll.text).replace(/^[^]*?\)\s*(as\s+\w+\s*)?:/, ':'));
+    for (let k = ll.start; k <= blockEnd; k++) out[k] = null;
+    if (warns) {
+      if (inline && j === i + 1) out[ll.start] = ' '.repeat(ll.indent) + inline[1]!.trim();
+      else {
+        const inner = lls[i + 1];
+        const shift = inner ? inner.indent - ll.indent : 0;
+        for (let k = ll.end + 1; k <= blockEnd; k++) out[k] = lines[k]!.slice(Math.min(shift, lines[k]!.length - lines[k]!.trimStart().length));
+      }
+    }
+    i = j - 1;
+  }
+  let kept = out.filter((l): l is string => l !== null).join('\n');
+  kept = fillEmptyBlocks(kept);
+  if (dropped.length) {
+    const m = mask(kept);
+    if (dropped.some((n) => new RegExp(`\\b${n}\\b`).test(m))) return null;
+  }
+  return kept;
+}
+
+/**
+ * A block left with no statement (its only one was dropped): a loop or `with` around nothing goes too (it
+ * showed only the dropped call), an `if`, `else` or `try` clause gets `pass`.
+ */
+function fillEmptyBlocks(code: string): string {
+  for (let round = 0; round < 8; round++) {
+    const lines = code.split('\n');
+    const lls = logicalLines(code);
+    const empty = lls.findIndex((ll, i) => /:\s*$/.test(stripComment(ll.masked)) && (!lls[i + 1] || lls[i + 1]!.indent <= ll.indent));
+    if (empty < 0) return code;
+    const ll = lls[empty]!;
+    const head = ll.masked.trim();
+    if (/^(for|while|with|async\s+(for|with))\b/.test(head)) lines.splice(ll.start, ll.end - ll.start + 1);
+    else lines.splice(ll.end + 1, 0, ' '.repeat(ll.indent + 4) + 'pass');
+    code = lines.join('\n');
+  }
+  return code;
+}

@@ -1,5 +1,6 @@
 /**
- * Test functions and unittest test methods as examples, each inlined into a standalone script. Fixtures
+ * Test functions and unittest test methods as examples, each inlined into a standalone script (a test too
+ * long for one example gives one per paragraph). Fixtures
  * are looked up as pytest does (the test's module, then conftest.py files up to the root), helper modules
  * as pytest's sys.path makes them importable.
  */
@@ -9,7 +10,7 @@ import { scopeOf } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
 import type { MiningContext } from '../context.js';
 import { isFixture, type ModuleInfo } from '../module-info.js';
-import { buildTestExample, type TestEnv, type TestExample } from '../test-example.js';
+import { buildTestExamples, type TestEnv, type TestExample } from '../test-example.js';
 
 export const testCollector: Collector = {
   source: 'test',
@@ -28,22 +29,23 @@ export const testCollector: Collector = {
           (sym.kind === 'function' && /^test/.test(sym.name)) ||
           (sym.kind === 'method' && /^test/.test(sym.name) && /^Test|Test$|Tests$/.test(sym.parent ?? ''));
         if (!isTest || isFixture(sym)) continue;
-        let built: TestExample | null = null;
+        let built: TestExample[] = [];
         try {
-          built = buildTestExample(sym, info, env);
+          built = buildTestExamples(sym, info, env);
         } catch {
-          built = null; // a construct the text scans do not understand: skip this test, keep the rest
+          built = []; // a construct the text scans do not understand: skip this test, keep the rest
         }
-        if (!built) continue;
-        const called = calls.calledBy(built.code, scopeOf(built.code, '', false));
-        if (called.length === 0) continue;
-        candidates.push({
-          kind: 'example',
-          example: makeExample(built.code, 'test', built.path, built.line, null),
-          tier: built.hasAsserts ? TIER.testWithAsserts : TIER.test,
-          needsPytest: built.needsPytest,
-          blocks: called,
-        });
+        for (const one of built) {
+          const called = calls.calledBy(one.code, scopeOf(one.code, '', false));
+          if (called.length === 0) continue;
+          candidates.push({
+            kind: 'example',
+            example: makeExample(one.code, 'test', one.path, one.line, null),
+            tier: one.hasAsserts ? TIER.testWithAsserts : TIER.test,
+            needsPytest: one.needsPytest,
+            blocks: called,
+          });
+        }
       }
     }
     return candidates;
