@@ -6,7 +6,7 @@
 import type { Block, Example } from '../domain/block.js';
 import { CodedistillError, describeError } from '../kernel/errors.js';
 import { escapeRegExp } from '../kernel/text.js';
-import { dedent } from '../python/syntax.js';
+import { dedent, mask } from '../python/syntax.js';
 import { isLlmError } from './client.js';
 
 const MAX_PROMPT_CODE = 4_000;
@@ -92,4 +92,14 @@ export class FailureGate {
   get stopped(): boolean {
     return this.stoppedBy !== null;
   }
+}
+
+/**
+ * Whether the code calls the block (a method through an attribute, `x.name(`), outside strings and comments: code
+ * that only imports or prints it runs, and shows nothing about it.
+ */
+export function callsBlock(code: string, block: Block): boolean {
+  const m = mask(code);
+  const name = escapeRegExp(block.kind === 'method' ? block.name : userFacingName(block));
+  return new RegExp(block.kind === 'method' ? `\\.\\s*${name}\\s*\\(` : `\\b${name}\\s*\\(`).test(m);
 }

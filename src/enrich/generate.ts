@@ -11,14 +11,12 @@ import type { GenerationReport, GenerationStop } from '../domain/distill.js';
 import type { Progress } from '../domain/job.js';
 import type { RunRecord } from '../domain/validation.js';
 import { CodedistillError, describeError } from '../kernel/errors.js';
-import { escapeRegExp } from '../kernel/text.js';
-import { mask } from '../python/syntax.js';
 import { hasExampleThatRan, isPublicBlock } from '../distill/coverage.js';
 import { importLineFor } from '../distill/usage.js';
 import { bestRun } from '../validate/block-runs.js';
 import type { Runner } from '../validate/types.js';
 import { isLlmError, type ChatMessage, type LlmClient, type Usage } from './client.js';
-import { extractPythonCode, FailureGate, orderExamples, truncateCode, userFacingName, usesBlock } from './common.js';
+import { callsBlock, extractPythonCode, FailureGate, orderExamples, truncateCode, userFacingName, usesBlock } from './common.js';
 import { repairExample } from './repair.js';
 
 export const EXAMPLE_TAG = 'example:llm';
@@ -316,12 +314,3 @@ function usableCode(answer: string, block: Block): string | null {
   return code && usesBlock(code, block) && callsBlock(code, block) ? code : null;
 }
 
-/**
- * Whether the code calls the block (a method through an attribute, `x.name(`), outside strings and comments: code
- * that only imports or prints it runs, and shows nothing about it.
- */
-export function callsBlock(code: string, block: Block): boolean {
-  const m = mask(code);
-  const name = escapeRegExp(block.kind === 'method' ? block.name : userFacingName(block));
-  return new RegExp(block.kind === 'method' ? `\\.\\s*${name}\\s*\\(` : `\\b${name}\\s*\\(`).test(m);
-}

@@ -12,7 +12,7 @@ import { importLineFor } from '../distill/usage.js';
 import type { Runner } from '../validate/types.js';
 import type { ChatMessage, LlmClient } from './client.js';
 import { bestRun } from '../validate/block-runs.js';
-import { extractPythonCode, FailureGate, orderExamples, truncateCode, userFacingName } from './common.js';
+import { callsBlock, extractPythonCode, FailureGate, orderExamples, truncateCode, userFacingName } from './common.js';
 
 const DEFAULT_ATTEMPTS = 2;
 const DEFAULT_MAX_REPAIRS = 20;
@@ -114,8 +114,10 @@ export function repairPrompt(block: Block, example: Example, run: RunRecord): Ch
 }
 
 /** The name the example must keep using: a repair that drops the block is not a repair. */
-function stillUsesBlock(code: string, block: Block): boolean {
-  return new RegExp(`\\b${escapeRegExp(userFacingName(block))}\\b`).test(code);
+function stillUsesBlock(code: string, block: Block, original: string): boolean {
+  if (!new RegExp(`\\b${escapeRegExp(userFacingName(block))}\\b`).test(code)) return false;
+  // A "repair" that only prints or imports the block runs and shows nothing: a call stays a call.
+  return !callsBlock(original, block) || callsBlock(code, block);
 }
 
 /**
@@ -148,7 +150,7 @@ export async function repairExample(block: Block, example: Example, client: LlmC
       messages.push({ role: 'user', content: 'That code was already tried and fails as described. Change it so the error goes away.' });
       continue;
     }
-    if (!stillUsesBlock(code, block)) {
+    if (!stillUsesBlock(code, block, example.code)) {
       messages.push({ role: 'user', content: `The example must still import and use ${userFacingName(block)}. Fix it without removing that.` });
       continue;
     }

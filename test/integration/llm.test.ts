@@ -17,7 +17,8 @@ import { CodedistillError } from '../../src/kernel/errors.js';
 import { createLlmClient, LlmError, type LlmClient, type LlmClientOptions } from '../../src/enrich/client.js';
 import { extractPythonCode, orderExamples } from '../../src/enrich/common.js';
 import { enrichBlocks, SUMMARY_TAG } from '../../src/enrich/enrich.js';
-import { callsBlock, EXAMPLE_TAG, generateExamples, type GenerateOptions, type GenerationLimits } from '../../src/enrich/generate.js';
+import { EXAMPLE_TAG, generateExamples, type GenerateOptions, type GenerationLimits } from '../../src/enrich/generate.js';
+import { callsBlock } from '../../src/enrich/common.js';
 import { repairExample, repairLibraryExamples } from '../../src/enrich/repair.js';
 import { createLogger, type Logger } from '../../src/kernel/log.js';
 import type { RunRequest, Runner } from '../../src/validate/types.js';
@@ -480,6 +481,18 @@ describe('repairExample', () => {
     const secondLast = requests[1]!.body.messages.at(-1)!.content;
     assert.match(secondLast, /missing 1 required positional argument/);
     assert.equal(requests[1]!.body.messages.at(-2)!.role, 'assistant');
+  });
+
+  test('a fix that only prints the block instead of calling it is refused before it runs', async () => {
+    const b = makeBlock({ name: 'ergun' });
+    const original = example("from flowkit.beds import ergun\nprint(ergun(1, 'two'))\n", 'test', failing());
+    b.examples = [original];
+    script.push(chat(fence('from flowkit.beds import ergun\nprint(ergun)')), chat(fence('from flowkit.beds import ergun\nprint(ergun(1, 2))')));
+    const runner = fakeRunner([record('passed', { stdout: '1\n' })]);
+    const r = await repairExample(b, original, client(), runner, { importRoots: ROOTS, attempts: 2 });
+    assert.equal(r.repaired?.code, 'from flowkit.beds import ergun\nprint(ergun(1, 2))\n');
+    assert.equal(runner.calls.length, 1, 'the print-only fix never ran');
+    assert.match(requests[1]!.body.messages.at(-1)!.content, /must still import and use ergun/);
   });
 
   test('no passing fix within the attempts: nothing repaired, every run recorded', async () => {

@@ -47,7 +47,8 @@ def focal_length(r1, r2, n=1.5):
 
 def load_lens(name):
     """A lens from the catalogue."""
-    return Lens(focal_length(1.0, -1.0))
+    # What it returns is not written here: only a page's autodoc can say which block a call on it reaches.
+    return dict(a=Lens(focal_length(1.0, -1.0)))[name]
 
 
 class Lens:
