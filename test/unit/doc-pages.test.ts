@@ -4,7 +4,7 @@ import type { FileRole, RepoFile } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
 import type { MineInput } from '../../src/distill/examples/context.js';
-import { readDocPage } from '../../src/distill/examples/doc-fences.js';
+import { docCodeBlocks, readDocPage } from '../../src/distill/examples/doc-fences.js';
 import { docSourceOf, standaloneDocCode } from '../../src/distill/examples/collectors/docs.js';
 import { statedNotebookOutput } from '../../src/distill/examples/collectors/notebooks.js';
 import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
@@ -459,4 +459,13 @@ describe('notebook saved outputs', () => {
     const seeded = nb([code('import numpy as np\nnp.random.seed(0)\nprint(round(np.random.rand(), 3))', 1, [stdout('0.549\n')])]);
     assert.equal(statedNotebookOutput(seeded, seeded.codeCells)!.expected, '0.549\n', 'seeded randomness repeats');
   });
+});
+
+test('a doctest right under a line of prose (an rst definition list) is read, as Python\'s doctest reads it', () => {
+  const page = ['Gradient at the minimizer', '    >>> g = nd.Gradient(f)([1, 1])', '', 'It is zero', '', '    >>> float(g[0])', '    0.0', ''].join('\n');
+  const got = docCodeBlocks(page, 'rst').map((b) => [b.line, b.code, b.expectedOutput]);
+  assert.deepEqual(got, [
+    [2, 'g = nd.Gradient(f)([1, 1])', null],
+    [6, 'print(repr(float(g[0])))', '0.0\n'],
+  ]);
 });

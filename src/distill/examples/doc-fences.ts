@@ -193,7 +193,9 @@ function readRst(lines: string[], lineOffset: number, firstSection: number, raw:
     }
     const dir = DIRECTIVE.exec(line);
     const literal = !dir && /::\s*$/.test(line) && !/^\s*\.\./.test(line);
-    const doctestPara = !dir && /^\s*>>>/.test(line) && (i === 0 || lines[i - 1]!.trim() === '');
+    // Python's doctest (Sphinx's doctest builder, pytest --doctest-glob) takes a `>>>` line wherever it is, also
+    // right under a line of prose (an rst definition list: "Gradient of the Rosenbrock function" / `>>> ...`).
+    const doctestPara = !dir && /^\s*>>>/.test(line);
     if (doctestPara) {
       const body: string[] = [];
       let j = i;
