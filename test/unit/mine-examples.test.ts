@@ -117,6 +117,14 @@ describe('mineExamples', () => {
     assert.equal(ex[0]!.code, 'from geom import half\nimport geom as gm\nprint(repr(gm.half(3.0)))\n');
   });
 
+  test('a doctest gets only the lines of the project doctest setup it needs', async () => {
+    const src = 'def tau():\n    """Twice pi.\n\n    >>> round(tau() / m.pi)\n    2\n    """\n    return 6.283185307179586\n';
+    const conf = 'doctest_global_setup = """\nimport os\nimport math as m\nimport statistics as st\n"""\n';
+    const input = repo({ 'geom/__init__.py': ['library', ''], 'geom/consts.py': ['library', src], 'docs/conf.py': ['docs', conf] });
+    const ex = (await mineExamples(input)).get('geom.consts.tau')!;
+    assert.equal(ex[0]!.code, 'import math as m\nfrom geom.consts import tau\nprint(repr(round(tau() / m.pi)))\n');
+  });
+
   test('a test with a conftest fixture, a module constant and a relative import becomes a standalone script', async () => {
     const input = repo({
       'geom/__init__.py': ['library', GEOM_INIT],

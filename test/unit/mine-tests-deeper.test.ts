@@ -257,6 +257,14 @@ describe('tests mined deeper', () => {
     assert.ok(!none.get('spec.core.Spectrum.peak')?.some((e) => e.path === 'examples/loop.py'));
   });
 
+  test("another package's function named like a method is not that method: json.dumps is no Signal.total", async () => {
+    const all = await examples({
+      'examples/dump.py': ['example', lines('import json', 'from spec import Spectrum', '', 's = Spectrum([1.0])', 'print(json.total(s.values), s.peak())')],
+    });
+    assert.ok(all.get('spec.core.Spectrum.peak')?.some((e) => e.path === 'examples/dump.py'));
+    assert.ok(!all.get('spec.core.Signal.total')?.some((e) => e.path === 'examples/dump.py'));
+  });
+
   test('a module list filled by a loop keeps the loop when a test uses it', async () => {
     const all = await examples({
       'tests/test_cases.py': [

@@ -111,7 +111,10 @@ export class CallResolver {
         if (b.kind === 'class') classes.add(b.qualifiedName);
         if (b.kind === 'method') classes.add(this.classQn.get(b)!);
       }
-      if (hits.length === 0 && call.includes('.')) attrCalls.add(call.split('.').pop()!);
+      // `json.dumps(...)`, `np.random.normal(...)`: what another package's import binds, never a method of the repository's classes.
+      const head = scope.bindings.get(call.split('.')[0]!);
+      const otherModule = head !== undefined && !this.isPackageModule(head);
+      if (hits.length === 0 && call.includes('.') && !otherModule) attrCalls.add(call.split('.').pop()!);
     }
     // Classes referenced without a call (passed around, used with isinstance) still make methods count.
     for (const id of identifiersIn(code)) {

@@ -7,7 +7,7 @@
  */
 import type { RepoFile } from '../../ingest/types.js';
 import { isImportStatement, parseImport } from '../../python/imports.js';
-import { dedent } from '../../python/syntax.js';
+import { boundNames, dedent, freeNames, identifiersIn } from '../../python/syntax.js';
 
 export interface DoctestSetup {
   /** Statements, one per line, in the order the project runs them. */
@@ -68,4 +68,24 @@ export async function projectDoctestSetup(files: readonly RepoFile[], read: (p: 
   const kept = [...new Set(lines)].filter((l) => !/^\s/.test(l) && !l.endsWith(':'));
   if (!kept.length && !always.length) return null;
   return { lines: kept, names: new Set(kept.flatMap(boundBy)), always: [...new Set(always)] };
+}
+
+/**
+ * The setup lines a snippet needs: those binding the names it uses, and the statements that act on them
+ * (`ct.reset_defaults()` after `import control as ct`); the rest of the setup stays out of the example.
+ */
+export function setupLinesFor(setup: DoctestSetup, needed: Set<string>): string[] {
+  if (needed.size === 0) return [];
+  const want = new Set(needed);
+  const keeps = (l: string) => {
+    const binds = [...boundNames(l)];
+    if (binds.length > 0 && /^\s*(import|from)\s/.test(l)) return binds.some((n) => want.has(n));
+    return [...identifiersIn(l)].some((n) => want.has(n));
+  };
+  // What a kept line reads is needed too (`ureg = pint.UnitRegistry()` needs `import pint`).
+  for (let size = -1; size !== want.size; ) {
+    size = want.size;
+    for (const l of setup.lines) if (keeps(l)) for (const n of freeNames(l)) want.add(n);
+  }
+  return setup.lines.filter(keeps);
 }

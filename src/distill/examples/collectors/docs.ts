@@ -9,12 +9,12 @@
 import path from 'node:path';
 import type { ExampleSource } from '../../../domain/block.js';
 import type { RepoFile } from '../../../ingest/types.js';
-import { boundNames, callsIn, freeNames, identifiersIn } from '../../../python/syntax.js';
+import { boundNames, callsIn, freeNames } from '../../../python/syntax.js';
 import { scopeOf, type BlockRef, type CallResolver } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
 import type { MiningContext } from '../context.js';
 import { readDocPage, type DocumentedName, type DocSnippet } from '../doc-fences.js';
-import { projectDoctestSetup, type DoctestSetup } from '../doctest-setup.js';
+import { projectDoctestSetup, setupLinesFor, type DoctestSetup } from '../doctest-setup.js';
 import { importsPackage, normaliseImports } from '../import-rewrite.js';
 
 const MAX_DOC_FILE_CHARS = 400_000;
@@ -185,26 +185,6 @@ function sameGroup(setupSnippet: DocSnippet, s: DocSnippet): boolean {
   const a = setupSnippet.groups ?? ['default'];
   const b = s.groups ?? ['default'];
   return a.includes('*') || a.some((g) => b.includes(g) || b.includes('*'));
-}
-
-/**
- * The setup lines a snippet needs: those binding the names it uses, and the statements that act on them
- * (`ct.reset_defaults()` after `import control as ct`); the rest of the setup stays out of the example.
- */
-function setupLinesFor(setup: DoctestSetup, needed: Set<string>): string[] {
-  if (needed.size === 0) return [];
-  const want = new Set(needed);
-  const keeps = (l: string) => {
-    const binds = [...boundNames(l)];
-    if (binds.length > 0 && /^\s*(import|from)\s/.test(l)) return binds.some((n) => want.has(n));
-    return [...identifiersIn(l)].some((n) => want.has(n));
-  };
-  // What a kept line reads is needed too (`ureg = pint.UnitRegistry()` needs `import pint`).
-  for (let size = -1; size !== want.size; ) {
-    size = want.size;
-    for (const l of setup.lines) if (keeps(l)) for (const n of freeNames(l)) want.add(n);
-  }
-  return setup.lines.filter(keeps);
 }
 
 function statedOutput(run: DocSnippet[]): string | null {

@@ -9,7 +9,7 @@ import { renderImport } from '../../../python/imports.js';
 import { scopeOf } from '../call-resolver.js';
 import { makeExample, TIER, type Candidate, type Collector } from '../collector.js';
 import { mergeImports, normaliseImports, publicBinding } from '../import-rewrite.js';
-import { projectDoctestSetup } from '../doctest-setup.js';
+import { projectDoctestSetup, setupLinesFor } from '../doctest-setup.js';
 import { packageAliases } from '../package-aliases.js';
 
 export const doctestCollector: Collector = {
@@ -37,7 +37,7 @@ export const doctestCollector: Collector = {
         const objName = b.kind === 'method' ? (b.parent ?? local.split('.')[0]!).split('.').pop()! : b.name;
         const own = scopeOf(conv.code, b.module, info.isPackage);
         const header: string[] = [];
-        let needsSetup = false;
+        const fromSetup = new Set<string>();
         if (!own.bindings.has(objName)) header.push(`from ${b.publicImport} import ${objName}`);
         for (const n of freeNames(conv.code)) {
           if (n === objName || own.bindings.has(n)) continue;
@@ -52,14 +52,15 @@ export const doctestCollector: Collector = {
             const hit = calls.byPath.get(`${b.module}.${n}`)?.[0];
             header.push(`from ${hit && hit.kind !== 'method' ? hit.publicImport : b.module} import ${n}`);
           } else if (setup?.names.has(n)) {
-            needsSetup = true;
+            fromSetup.add(n);
           } else if (aliases.has(n)) {
             header.push(aliases.get(n)!);
           }
         }
         const normalised = normaliseImports(conv.code, b.module, info.isPackage, calls);
         if (normalised === null) return;
-        const preamble = [...new Set([...(setup?.always ?? []), ...(needsSetup && setup ? setup.lines : [])])];
+        // Only the setup lines the doctest needs: `import control as ct`, not every import conf.py makes.
+        const preamble = [...new Set([...(setup?.always ?? []), ...(setup ? setupLinesFor(setup, fromSetup) : [])])];
         const code = `${[...preamble, ...mergeImports(header, input.packageNames)].join('\n')}\n${normalised}`;
         const codeLines = sym.code.split('\n');
         const firstPrompt = sym.docstring.split('\n')[conv.firstLine]?.trim() ?? '';
