@@ -157,7 +157,9 @@ export async function synthesizeExamples(blocks: Block[], runner: Runner, opts: 
 
   const failures = new Map<string, number>();
   const keep = (p: Pending, ex: Example) => {
-    p.block.examples = [...p.block.examples, ex];
+    // Best first: a call that ran goes before mined examples that were all skipped.
+    const allSkipped = p.block.examples.length > 0 && p.block.examples.every((e) => e.run?.status === 'skipped');
+    p.block.examples = allSkipped ? [ex, ...p.block.examples] : [...p.block.examples, ex];
     p.block.validation = bestRun(p.block.examples);
     result.added++;
   };

@@ -140,7 +140,12 @@ describe('candidate calls', () => {
     assert.ok(!wantsSynthesizedCall(block({ parameters: [param('self')] }), none), 'a function attached as a method elsewhere');
     assert.ok(!wantsSynthesizedCall(block({ kind: 'method', name: 'go', qualifiedName: 'pkg.mod._Impl.go' }), none));
     const mined = { code: 'f()', source: 'test' as const, path: 't.py', startLine: 1, expectedOutput: null, run: null };
-    assert.ok(!wantsSynthesizedCall(block({ examples: [mined] }), none), 'a block with a mined example, even one that failed, is left to it');
+    assert.ok(!wantsSynthesizedCall(block({ examples: [mined] }), none), 'a block with a mined example not run is left to it');
+    const run = (status: RunStatus) => ({ ...mined, run: rec(status, '') });
+    assert.ok(!wantsSynthesizedCall(block({ examples: [run('failed')] }), none), 'a mined example that failed is the evidence');
+    // Every mined example skipped (the environment lacks a module they import): a call of its own may run.
+    assert.ok(wantsSynthesizedCall(block({ examples: [run('skipped'), run('skipped')] }), none));
+    assert.ok(!wantsSynthesizedCall(block({ examples: [run('skipped'), run('passed')] }), none));
   });
 });
 

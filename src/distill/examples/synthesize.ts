@@ -59,9 +59,12 @@ function argumentList(params: readonly Parameter[], guesses: readonly Guess[], k
   return { imports, lines, args: args.join(', ') };
 }
 
-/** True when the block is public, callable as users call it, and mining found no example of it. */
+/** True when the block is public, callable as users call it, and mining found no example of it that could run. */
 export function wantsSynthesizedCall(block: Block, classes: ReadonlyMap<string, Block>): boolean {
-  if (block.language !== 'python' || block.examples.length > 0 || !block.module) return false;
+  if (block.language !== 'python' || !block.module) return false;
+  // Mined examples that were all skipped (a module they import that the environment lacks) show nothing of the
+  // block: a call of its own may still run. One that ran, failed or was not run keeps the block as it is.
+  if (block.examples.some((e) => e.run?.status !== 'skipped')) return false;
   if (block.kind !== 'function' && block.kind !== 'method' && block.kind !== 'class') return false;
   if (block.name.startsWith('_') || block.compute.network || block.compute.gpu || block.compute.dataFiles) return false;
   if (/^async\s/.test(block.signature.trim())) return false;
