@@ -469,3 +469,10 @@ test('a doctest right under a line of prose (an rst definition list) is read, as
     [6, 'print(repr(float(g[0])))', '0.0\n'],
   ]);
 });
+
+test('a name a page uses before a later snippet imports it is free: the run gets its import up front', () => {
+  const snippet = (code: string) => ({ code, expectedOutput: null, line: 1, doctest: false, statesOutput: false, setup: false, section: 0 });
+  const snippets = [snippet('import optics as op\nprint(np.pi)'), snippet('import numpy as np\ndef f(x): return x'), snippet('op.focal_length(f(1.0), 2.0)')];
+  const got = standaloneDocCode(snippets, 2)!;
+  assert.equal(got.code, 'import numpy as np\nimport optics as op\nprint(np.pi)\nimport numpy as np\ndef f(x): return x\nop.focal_length(f(1.0), 2.0)');
+});

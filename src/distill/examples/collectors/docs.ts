@@ -160,7 +160,7 @@ export function standaloneDocCode(
     // Context that only saves or closes figures (a hidden testcode writing figures/x.png) is left out.
     const run = [...setups, ...snippets.slice(j, k + 1).filter((s, n, all) => n === all.length - 1 || !FIGURE_IO_ONLY.test(s.code))];
     const joined = run.map((s) => s.code).join('\n');
-    const free = [...freeNames(joined)];
+    const free = [...freeInOrder(run.map((s) => s.code))];
     const missing = free.filter((n) => !CONVENTIONAL_ALIASES[n] && !setup?.names.has(n));
     if (missing.length > 0) continue;
     const extra = setup ? setupLinesFor(setup, new Set(free.filter((n) => setup.names.has(n)))) : [];
@@ -175,6 +175,20 @@ export function standaloneDocCode(
     return { code: [...preamble, joined].join('\n'), expectedOutput: drawsBefore ? null : statedOutput(run), includesFile: run.some((s) => s.include !== undefined) };
   }
   return null;
+}
+
+/**
+ * The names a run of snippets reads before any of them binds it: `np` used in the first and imported in a later
+ * one is free (the page relied on its setup), which the names of the joined code alone would hide.
+ */
+function freeInOrder(codes: string[]): Set<string> {
+  const bound = new Set<string>();
+  const free = new Set<string>();
+  for (const code of codes) {
+    for (const n of freeNames(code)) if (!bound.has(n)) free.add(n);
+    for (const n of boundNames(code)) bound.add(n);
+  }
+  return free;
 }
 
 const FIGURE_IO_ONLY = /^(?:\s*(?:[\w.]+\.(?:savefig|close|show)\(.*\)\s*)?(?:#.*)?\n?)+$/;
