@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import type { FileRole, RepoFile } from '../../src/ingest/types.js';
+import { memoryRepo } from '../helpers/mine-repo.js';
+import type { FileRole } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
 import type { MineInput } from '../../src/distill/examples/context.js';
@@ -9,7 +10,6 @@ import { docSourceOf, standaloneDocCode } from '../../src/distill/examples/colle
 import { statedNotebookOutput } from '../../src/distill/examples/collectors/notebooks.js';
 import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
 import { readNotebookContent } from '../../src/python/notebook.js';
-import { selectSymbols } from '../../src/distill/select.js';
 import { mayClaimChecked } from '../../src/validate/level.js';
 import { outputsMatch } from '../../src/validate/compare.js';
 
@@ -18,25 +18,7 @@ before(async () => {
   parser = await createParser();
 });
 
-function repo(files: Record<string, [FileRole, string]>): MineInput {
-  const repoFiles: RepoFile[] = Object.entries(files).map(([p, [role, text]]) => ({
-    path: p,
-    absPath: `/nowhere/${p}`,
-    size: text.length,
-    role,
-    roleReason: 'test',
-    language: p.endsWith('.py') ? 'python' : null,
-  }));
-  const parsed = repoFiles.filter((f) => f.language).map((f) => parser.parse(f.path, files[f.path]![1], ['']));
-  const sel = selectSymbols(parsed, new Map(repoFiles.map((f) => [f.path, f.role])));
-  return {
-    blocks: sel.map((s) => ({ qualifiedName: s.qualifiedName, name: s.name, module: s.module, publicImport: s.publicImport, kind: s.kind, parent: s.parent })),
-    parsedFiles: parsed,
-    files: repoFiles,
-    readText: async (p) => files[p]![1],
-    packageNames: ['optics'],
-  };
-}
+const repo = (files: Record<string, [FileRole, string]>): MineInput => memoryRepo(parser, files, ['optics']);
 
 const OPTICS_INIT = '"""Thin lenses."""\nfrom .lens import Lens, focal_length, load_lens\n';
 const OPTICS_LENS = `

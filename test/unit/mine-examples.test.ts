@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import type { FileRole, RepoFile } from '../../src/ingest/types.js';
+import { memoryRepo } from '../helpers/mine-repo.js';
+import type { FileRole } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
 import type { MineInput } from '../../src/distill/examples/context.js';
@@ -10,38 +11,14 @@ import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
 import { inlineParametrize, rewriteUnittestAsserts } from '../../src/distill/examples/test-rewrite.js';
 import { workflowCandidates } from '../../src/distill/examples/workflows.js';
 import { NotebookError } from '../../src/python/notebook.js';
-import { selectSymbols } from '../../src/distill/select.js';
 
 let parser: CodeParser;
 before(async () => {
   parser = await createParser();
 });
 
-/** An in-memory repository: parse the Python files, select blocks, and hand everything to the miners. */
-function repo(files: Record<string, [FileRole, string]>, importRoots = ['']): MineInput {
-  const repoFiles: RepoFile[] = Object.entries(files).map(([p, [role, text]]) => ({
-    path: p,
-    absPath: `/nowhere/${p}`,
-    size: text.length,
-    role,
-    roleReason: 'test',
-    language: p.endsWith('.py') ? 'python' : null,
-  }));
-  const parsed = repoFiles.filter((f) => f.language).map((f) => parser.parse(f.path, files[f.path]![1], importRoots));
-  const roles = new Map(repoFiles.map((f) => [f.path, f.role]));
-  const sel = selectSymbols(parsed, roles);
-  return {
-    blocks: sel.map((s) => ({ qualifiedName: s.qualifiedName, name: s.name, module: s.module, publicImport: s.publicImport, kind: s.kind, parent: s.parent })),
-    parsedFiles: parsed,
-    files: repoFiles,
-    readText: async (p) => {
-      const f = files[p];
-      if (!f) throw new Error(`no such file ${p}`);
-      return f[1];
-    },
-    packageNames: ['geom'],
-  };
-}
+/** An in-memory repository of package geom. */
+const repo = (files: Record<string, [FileRole, string]>, importRoots = ['']): MineInput => memoryRepo(parser, files, ['geom'], importRoots);
 
 /** One mining pass, as the pipeline runs it, read for its examples per block. */
 async function mineExamples(input: MineInput) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import type { FileRole, RepoFile } from '../../src/ingest/types.js';
+import { memoryRepo } from '../helpers/mine-repo.js';
+import type { FileRole } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
 import type { MineInput } from '../../src/distill/examples/context.js';
@@ -8,33 +9,13 @@ import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
 import { chainsIn } from '../../src/distill/examples/object-types.js';
 import { dropExpectedFailures } from '../../src/distill/examples/test-rewrite.js';
 import { testSlices } from '../../src/distill/examples/test-slice.js';
-import { selectSymbols } from '../../src/distill/select.js';
 
 let parser: CodeParser;
 before(async () => {
   parser = await createParser();
 });
 
-function repo(files: Record<string, [FileRole, string]>): MineInput {
-  const repoFiles: RepoFile[] = Object.entries(files).map(([p, [role, text]]) => ({
-    path: p,
-    absPath: `/nowhere/${p}`,
-    size: text.length,
-    role,
-    roleReason: 'test',
-    language: p.endsWith('.py') ? 'python' : null,
-  }));
-  const parsed = repoFiles.filter((f) => f.language).map((f) => parser.parse(f.path, files[f.path]![1], ['']));
-  const roles = new Map(repoFiles.map((f) => [f.path, f.role]));
-  const sel = selectSymbols(parsed, roles);
-  return {
-    blocks: sel.map((s) => ({ qualifiedName: s.qualifiedName, name: s.name, module: s.module, publicImport: s.publicImport, kind: s.kind, parent: s.parent })),
-    parsedFiles: parsed,
-    files: repoFiles,
-    readText: async (p) => files[p]![1],
-    packageNames: ['spec'],
-  };
-}
+const repo = (files: Record<string, [FileRole, string]>): MineInput => memoryRepo(parser, files, ['spec']);
 
 const lines = (...l: string[]) => l.join('\n') + '\n';
 
