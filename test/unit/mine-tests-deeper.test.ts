@@ -246,6 +246,42 @@ describe('tests mined deeper', () => {
     assert.ok(!all.get('spec.core.Signal.total')?.some((e) => e.path === 'examples/dump.py'));
   });
 
+  test("a method called on a value of a known class is that class's, not a same-named method of another class the snippet names", async () => {
+    const shp = lines(
+      'class Circle:',
+      '    """A circle."""',
+      '    def __init__(self, r):',
+      '        self.r = r',
+      '    def area(self):',
+      '        """Its area."""',
+      '        return 3.14159 * self.r ** 2',
+      '',
+      '',
+      'class Grid:',
+      '    """A grid of cells."""',
+      '    def area(self):',
+      '        """Cells in it."""',
+      '        return 4',
+      '',
+      '',
+      'def make_grid() -> Grid:',
+      '    """A new grid."""',
+      '    return Grid()',
+    );
+    const input = memoryRepo(
+      parser,
+      {
+        'shp/__init__.py': ['library', 'from .core import Circle, Grid, make_grid\n'],
+        'shp/core.py': ['library', shp],
+        'examples/both.py': ['example', lines('from shp import Circle, make_grid', '', 'g = make_grid()', 'shapes = [Circle(1.0)]', 'print(g.area(), len(shapes))')],
+      },
+      ['shp'],
+    );
+    const all = examplesByBlock(await mine(input));
+    assert.ok(all.get('shp.core.Grid.area')?.some((e) => e.path === 'examples/both.py'));
+    assert.ok(!all.get('shp.core.Circle.area')?.some((e) => e.path === 'examples/both.py'));
+  });
+
   test('a module list filled by a loop keeps the loop when a test uses it', async () => {
     const all = await examples({
       'tests/test_cases.py': [

@@ -100,6 +100,27 @@ export class CallResolver {
       }
       return [];
     };
+    // Values whose class is known from where they came (`traj = fs.point_to_point(...)`): their method calls are
+    // that class's, never those of another class the snippet happens to name.
+    const typed = new Set<string>();
+    const resolveHead = (links: ChainLink[]): HeadResolution | null => {
+      for (let used = links.length; used >= 1; used--) {
+        if (links.slice(0, used - 1).some((l) => l.called)) continue;
+        const dotted = links.slice(0, used).map((l) => l.name).join('.');
+        for (const p of this.candidatePaths(dotted, scope)) {
+          const cls = this.types.classOf(p);
+          if (cls) return { used, cls, fn: null };
+          const fn = this.lookup(p).find((b) => b.kind === 'function');
+          if (fn) return { used, cls: null, fn: `${fn.module}.${fn.name}` };
+        }
+      }
+      return null;
+    };
+    for (const { cls, method, on } of methodCallsOnObjects(code, this.types, resolveHead, typed)) {
+      // A method inherited from a private base is a block under the public class it is called on.
+      const b = this.methodAt.get(`${cls}.${method}`) ?? this.methodAt.get(`${on}.${method}`);
+      if (b) found.add(b);
+    }
     for (const call of callsIn(code)) {
       if (call.startsWith('.')) {
         attrCalls.add(call.slice(1).split('.').pop()!);
@@ -114,7 +135,7 @@ export class CallResolver {
       // `json.dumps(...)`, `np.random.normal(...)`: what another package's import binds, never a method of the repository's classes.
       const head = scope.bindings.get(call.split('.')[0]!);
       const otherModule = head !== undefined && !this.isPackageModule(head);
-      if (hits.length === 0 && call.includes('.') && !otherModule) attrCalls.add(call.split('.').pop()!);
+      if (hits.length === 0 && call.includes('.') && !otherModule && !typed.has(call.split('.')[0]!)) attrCalls.add(call.split('.').pop()!);
     }
     // Classes referenced without a call (passed around, used with isinstance) still make methods count.
     for (const id of identifiersIn(code)) {
@@ -128,23 +149,6 @@ export class CallResolver {
       for (const owner of this.types.ancestors(cls)) {
         for (const meth of this.methodsOfClass.get(owner) ?? []) if (attrCalls.has(meth.name)) found.add(meth);
       }
-    }
-    const resolveHead = (links: ChainLink[]): HeadResolution | null => {
-      for (let used = links.length; used >= 1; used--) {
-        if (links.slice(0, used - 1).some((l) => l.called)) continue;
-        const dotted = links.slice(0, used).map((l) => l.name).join('.');
-        for (const p of this.candidatePaths(dotted, scope)) {
-          const cls = this.types.classOf(p);
-          if (cls) return { used, cls, fn: null };
-          const fn = this.lookup(p).find((b) => b.kind === 'function');
-          if (fn) return { used, cls: null, fn: `${fn.module}.${fn.name}` };
-        }
-      }
-      return null;
-    };
-    for (const { cls, method } of methodCallsOnObjects(code, this.types, resolveHead)) {
-      const b = this.methodAt.get(`${cls}.${method}`);
-      if (b) found.add(b);
     }
     return [...found];
   }

@@ -234,9 +234,11 @@ export function methodCallsOnObjects(
   code: string,
   types: TypeIndex,
   resolveHead: (links: ChainLink[]) => HeadResolution | null,
-): { cls: string; method: string }[] {
+  /** Filled with the names the code binds to a value of a known class. */
+  typed?: Set<string>,
+): { cls: string; method: string; on: string }[] {
   const vars = new Map<string, string>();
-  const out: { cls: string; method: string }[] = [];
+  const out: { cls: string; method: string; on: string }[] = [];
   const evaluate = (links: ChainLink[]): string | null => {
     let cur: string | null = null;
     let k = 0;
@@ -255,7 +257,7 @@ export function methodCallsOnObjects(
         // `Cls.method(...)` called on the class: a classmethod or an unbound call
         const owner = types.definingClass(head.cls, links[k]!.name);
         if (owner && links[k]!.called) {
-          out.push({ cls: owner, method: links[k]!.name });
+          out.push({ cls: owner, method: links[k]!.name, on: head.cls });
           cur = types.returnOf(`${owner}.${links[k]!.name}`);
           k++;
         } else return null;
@@ -265,7 +267,7 @@ export function methodCallsOnObjects(
       const link = links[k]!;
       const owner = types.definingClass(cur, link.name);
       if (!owner) return null;
-      if (link.called || types.isProperty(owner, link.name)) out.push({ cls: owner, method: link.name });
+      if (link.called || types.isProperty(owner, link.name)) out.push({ cls: owner, method: link.name, on: cur });
       cur = link.called || types.isProperty(owner, link.name) ? types.returnOf(`${owner}.${link.name}`) : null;
     }
     return k === links.length ? cur : null;
@@ -282,16 +284,20 @@ export function methodCallsOnObjects(
       const rhsStart = indent + asg[0].length;
       const whole = chains.find((c) => c.start === rhsStart && m.slice(c.end).trim() === '');
       const t = whole ? (results.get(whole.start) ?? null) : null;
-      if (t) vars.set(asg[1]!, t);
-      else vars.delete(asg[1]!);
+      if (t) {
+        vars.set(asg[1]!, t);
+        typed?.add(asg[1]!);
+      } else vars.delete(asg[1]!);
       continue;
     }
     const withAs = /^with\s+([^]*?)\s+as\s+([A-Za-z_]\w*)\s*:/.exec(head);
     if (withAs) {
       const c = chains.find((x) => x.start === indent + head.indexOf(withAs[1]!) && x.end === indent + head.indexOf(withAs[1]!) + withAs[1]!.length);
       const t = c ? (results.get(c.start) ?? null) : null;
-      if (t) vars.set(withAs[2]!, t);
-      else vars.delete(withAs[2]!);
+      if (t) {
+        vars.set(withAs[2]!, t);
+        typed?.add(withAs[2]!);
+      } else vars.delete(withAs[2]!);
       continue;
     }
     // Any other binding of a tracked name (a loop, a tuple target) forgets what it held.
