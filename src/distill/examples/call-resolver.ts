@@ -116,11 +116,7 @@ export class CallResolver {
       }
       return null;
     };
-    for (const { cls, method, on } of methodCallsOnObjects(code, this.types, resolveHead, typed)) {
-      // A method inherited from a private base is a block under the public class it is called on.
-      const b = this.methodAt.get(`${cls}.${method}`) ?? this.methodAt.get(`${on}.${method}`);
-      if (b) found.add(b);
-    }
+    const onObjects = methodCallsOnObjects(code, this.types, resolveHead, typed);
     for (const call of callsIn(code)) {
       if (call.startsWith('.')) {
         attrCalls.add(call.slice(1).split('.').pop()!);
@@ -149,6 +145,11 @@ export class CallResolver {
       for (const owner of this.types.ancestors(cls)) {
         for (const meth of this.methodsOfClass.get(owner) ?? []) if (attrCalls.has(meth.name)) found.add(meth);
       }
+    }
+    for (const { cls, method, on } of onObjects) {
+      // A method inherited from a private base is a block under the public class it is called on.
+      const b = this.methodAt.get(`${cls}.${method}`) ?? this.methodAt.get(`${on}.${method}`);
+      if (b) found.add(b);
     }
     return [...found];
   }
