@@ -80,7 +80,7 @@ function tokenEquals(exp: Token, act: Token, rtol: number, atol: number): boolea
 }
 
 /** numpy 2's scalar reprs: `np.float64(5.0)`, `np.str_('H-3')`, `np.True_`. */
-const NUMPY_SCALAR = /\b(?:np|numpy)\.(?:float|int|uint|complex|longdouble|clongdouble|str_|bytes_|bool_?|datetime64|timedelta64)\d*\(/g;
+const NUMPY_SCALAR_SOURCE = /\b(?:np|numpy)\.(?:float|int|uint|complex|longdouble|clongdouble|str_|bytes_|bool_?|datetime64|timedelta64)\d*\(/;
 
 /**
  * `actual` with numpy 2's scalar reprs written as numpy 1 and plain Python write them (`np.float64(5.0)` → `5.0`),
@@ -90,16 +90,17 @@ const NUMPY_SCALAR = /\b(?:np|numpy)\.(?:float|int|uint|complex|longdouble|clong
 export function withLegacyScalarReprs(actual: string, expected: string): string {
   if (/\b(?:np|numpy)\.(?:[a-z]+\d*_?\(|True_|False_)/.test(expected)) return actual;
   let out = actual.replace(/\b(?:np|numpy)\.(True|False)_\b/g, '$1');
-  for (let guard = 0; guard < 10_000; guard++) {
-    NUMPY_SCALAR.lastIndex = 0;
-    const m = NUMPY_SCALAR.exec(out);
-    if (!m) break;
+  // A fresh regex per call (no shared lastIndex); scanning resumes where the last wrapper began, since what it
+  // wrapped may hold another (np.str_ inside a tuple repr), so each character is scanned a bounded number of times.
+  const scalar = new RegExp(NUMPY_SCALAR_SOURCE.source, 'g');
+  for (let m = scalar.exec(out); m; m = scalar.exec(out)) {
     const open = m.index + m[0].length - 1;
     const close = closingParen(out, open);
     if (close < 0) break;
     // The argument is the value as numpy 1 printed it: 5.0, 'H-3', '2020-01-01'.
     const inner = out.slice(open + 1, close).trim();
     out = out.slice(0, m.index) + inner + out.slice(close + 1);
+    scalar.lastIndex = m.index;
   }
   return out;
 }
