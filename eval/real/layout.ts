@@ -49,7 +49,7 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const only = arg(argv, '--only');
-  const env = { ...process.env, CODEDISTILL_HOME: path.resolve(home) };
+  const env: Record<string, string | undefined> = { ...process.env, CODEDISTILL_HOME: path.resolve(home) };
   const gitUrl = arg(argv, '--git-url');
   if (gitUrl) env.CODEDISTILL_GITHUB_GIT_URL = gitUrl;
   const folders = new Map<string, string>();
