@@ -22,6 +22,7 @@ import { createEmbedder } from '../src/search/embedder.js';
 import { HashingEmbedder } from '../src/search/hashing.js';
 import { openIndex } from '../src/search/store.js';
 import type { Embedder } from '../src/search/types.js';
+import type { RankingOptions } from '../src/search/ranking/options.js';
 import type { LoadedLibrary } from '../src/domain/library.js';
 import { loadLibrary } from '../src/library/files.js';
 import { createLogger } from '../src/kernel/log.js';
@@ -53,6 +54,8 @@ async function main() {
     const home = args[realAt + 1];
     if (!home) throw new Error('--real takes the home the corpus was laid out in (see eval/real/layout.ts)');
     const split = args.find((a) => a.startsWith('--split='))?.slice('--split='.length);
+    // --ranking='{"feedback":{...}}' tries other settings (each top-level key whole) without editing the defaults.
+    const rankingArg = args.find((a) => a.startsWith('--ranking='))?.slice('--ranking='.length);
     if (split !== undefined && !SPLITS.includes(split as Split)) throw new Error(`unknown --split; use one of ${SPLITS.join(', ')}`);
     await runRealEval({
       home: path.resolve(home),
@@ -62,6 +65,7 @@ async function main() {
       verbose,
       ablate,
       json,
+      ranking: rankingArg ? (JSON.parse(rankingArg) as Partial<RankingOptions>) : undefined,
     });
     return;
   }

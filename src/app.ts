@@ -95,7 +95,7 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
         allowRemote: config.allowRemoteModels,
         logger,
       });
-      return openIndex({ dir: config.indexDir, embedder, logger });
+      return openIndex({ dir: config.indexDir, embedder, logger, showDemos: config.showDemos });
     }),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };
@@ -104,7 +104,7 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
 export function createApp(config: Config, logger: Logger, services: AppServices = defaultServices(config, logger)): App {
   const catalogue = new Catalogue(
     [
-      { dir: config.shippedLibrariesDir, readonly: true },
+      { dir: config.shippedLibrariesDir, readonly: true, demo: true },
       ...config.extraLibraryDirs.map((dir) => ({ dir, readonly: true })),
       { dir: config.userLibrariesDir, readonly: false },
     ],

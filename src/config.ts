@@ -25,6 +25,8 @@ export interface Config {
   modelDir: string | null;
   /** Sentence-embedding model id; "none" disables neural embeddings. */
   model: string;
+  /** Search the shipped demo libraries even when the user has libraries of their own (CODEDISTILL_DEMO=1). */
+  showDemos: boolean;
   /** Allow downloading models from the hub. */
   allowRemoteModels: boolean;
   cacheDir: string;
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelCacheDir: path.join(home, 'models'),
     modelDir: env.CODEDISTILL_MODEL_DIR ? path.resolve(env.CODEDISTILL_MODEL_DIR) : null,
     model: env.CODEDISTILL_MODEL || DEFAULT_MODEL,
+    showDemos: env.CODEDISTILL_DEMO === '1',
     allowRemoteModels: boolFrom(env.CODEDISTILL_ALLOW_REMOTE_MODELS, !env.CODEDISTILL_MODEL_DIR),
     cacheDir: path.join(home, 'cache'),
     envsDir: path.join(home, 'envs'),

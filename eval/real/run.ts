@@ -8,7 +8,8 @@
  *   npm run eval -- --real <home> --ablate        each signal switched off in turn
  *   npm run eval -- --real <home> --verbose       also list the misses
  *
- * The libraries are read as the server reads them: the shipped demo libraries beside the home's own.
+ * The libraries are read as the server reads them: the shipped demo libraries beside the home's own (the baseline
+ * indexes the home's own only, as a naive setup over the user's repositories would).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -58,11 +59,13 @@ export interface RealEvalOptions {
   ablate: boolean;
   json: boolean;
   embedder?: Embedder;
+  /** Settings to try instead of the defaults (each top-level key whole, as rankingOptions takes them). */
+  ranking?: Partial<RankingOptions>;
 }
 
 export async function loadCorpus(home: string, shippedDir: string): Promise<LoadedLibrary[]> {
   const { libraries, problems } = await discoverLibraries([
-    { dir: shippedDir, readonly: true },
+    { dir: shippedDir, readonly: true, demo: true },
     { dir: path.join(home, 'libraries'), readonly: false },
   ]);
   if (problems.length) console.error(`unreadable libraries:\n  ${problems.join('\n  ')}`);
@@ -84,12 +87,14 @@ export async function runRealEval(opts: RealEvalOptions): Promise<void> {
     const first = await openIndex({ dir, embedder, logger: opts.logger });
     await first.sync(libs);
     await first.close();
-    const variants: { label: string; ranking: Partial<RankingOptions> }[] = opts.ablate ? ABLATIONS : [{ label: `codedistill offline (${embedder.id})`, ranking: {} }];
+    const variants: { label: string; ranking: Partial<RankingOptions> }[] = opts.ablate
+      ? ABLATIONS.map((a) => ({ ...a, ranking: { ...opts.ranking, ...a.ranking } }))
+      : [{ label: `codedistill offline (${embedder.id})`, ranking: opts.ranking ?? {} }];
     const results: Record<string, Metrics[]> = {};
     const notes: string[] = [];
     for (const s of sets) {
       results[s.split] = [
-        metrics('naive BM25 (name + signature + docstring)', s.queries, await runBm25Baseline(path.join(tmp, `bm25-${s.split}`), libs, s.queries, nameSignatureDocstring)),
+        metrics('naive BM25 (name + signature + docstring)', s.queries, await runBm25Baseline(path.join(tmp, `bm25-${s.split}`), libs.filter((l) => !l.demo), s.queries, nameSignatureDocstring)),
       ];
     }
     for (const v of variants) {

@@ -104,6 +104,8 @@ export interface LoadedLibrary {
   name: string;
   dir: string;
   readonly: boolean;
+  /** Shipped with codedistill as a demo: searched only when the user has no library of their own, or asks for it. */
+  demo?: boolean;
   manifest: LibraryManifest;
   blocks: Block[];
   /** Hash of manifest.json and blocks.jsonl: the index is stale when this changes. */

@@ -30,7 +30,9 @@ export const SearchQuery = SearchFilters.extend({
     .trim()
     .min(1, 'query is empty: describe what the code should do, or paste code')
     .max(2000, 'query is over 2000 characters: describe the task in a sentence or paste the key lines')
-    .describe('What the code should do, in words ("pressure loss through a packed bed"), or a piece of code.'),
+    .describe(
+      'The task in the field\'s words: the quantity, the method, the field ("pressure loss through a packed bed of spheres, Ergun"), or a piece of code.',
+    ),
   limit: z.number().int().min(1).max(50).default(10).describe('How many results (1-50).'),
 });
 export type SearchQuery = z.infer<typeof SearchQuery>;
@@ -51,6 +53,10 @@ export const SearchHit = z.object({
     'Validation level of that record: checked (matched an output the repository states), ran (ran, nothing to compare), failed, skipped; null when never run.',
   ),
   matched: z.array(z.string()).describe('Which fields matched the query (name, docstring, signature, ..., vector).'),
+  demo: z
+    .boolean()
+    .optional()
+    .describe('true: from a demo library shipped with codedistill (made-up fixture code, not a real repository); absent otherwise.'),
 });
 export type SearchHit = z.infer<typeof SearchHit>;
 

@@ -21,6 +21,8 @@ export const LOCK_FILE = 'environment.lock';
 export interface LibraryLocation {
   dir: string;
   readonly: boolean;
+  /** The libraries shipped with codedistill as demos: searched only when the user has none of their own, or asks. */
+  demo?: boolean;
 }
 
 export interface SourceFileCopy {
@@ -131,10 +133,10 @@ export async function fingerprint(dir: string): Promise<string> {
   return h.digest('hex').slice(0, 32);
 }
 
-export async function loadLibrary(dir: string, readonly: boolean): Promise<LoadedLibrary> {
+export async function loadLibrary(dir: string, readonly: boolean, demo = false): Promise<LoadedLibrary> {
   const manifest = await readManifest(dir);
   const blocks = await readBlocks(dir);
-  return { name: manifest.name, dir, readonly, manifest, blocks, fingerprint: await fingerprint(dir) };
+  return { name: manifest.name, dir, readonly, ...(demo ? { demo } : {}), manifest, blocks, fingerprint: await fingerprint(dir) };
 }
 
 /** Libraries already read, by folder, with the stamp of their files then: passed back to skip re-reading. */
@@ -182,7 +184,9 @@ export async function discoverLibraries(
         seen.add(dir);
         const stamp = cache ? await stampOf(dir) : '';
         const hit = cache?.get(dir);
-        const lib = hit && hit.stamp === stamp && hit.lib.readonly === loc.readonly ? hit.lib : await loadLibrary(dir, loc.readonly);
+        const lib = hit && hit.stamp === stamp && hit.lib.readonly === loc.readonly && !!hit.lib.demo === !!loc.demo
+            ? hit.lib
+            : await loadLibrary(dir, loc.readonly, loc.demo);
         cache?.set(dir, { stamp, lib });
         byName.set(lib.name, lib);
       } catch (e) {

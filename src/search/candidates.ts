@@ -24,6 +24,7 @@ function rowCandidate(row: Record<string, unknown>, cos: number | undefined): Ro
     name: String(row.name ?? ''),
     kind: row.kind as BlockKind,
     validated: row.validation === 'passed',
+    centrality: Number(row.centrality ?? 0) || 0,
     fields: decodeFields(String(row.fields ?? '{}')),
     cosine: cos,
     row,

@@ -14,7 +14,8 @@ import { parseQuery } from './query.js';
 import { reportedScore } from './ranking/confidence.js';
 import type { CosineThresholds } from './ranking/fusion.js';
 import type { RankingOptions } from './ranking/options.js';
-import { rank } from './ranking/rank.js';
+import { feedbackConcepts } from './ranking/feedback.js';
+import { rank, type RankContext } from './ranking/rank.js';
 import type { IndexState } from './sync.js';
 import { buildWhere, rowToHit } from './table.js';
 import type { Embedder } from './types.js';
@@ -26,6 +27,8 @@ export interface RetrieveDeps {
   candidates: number;
   cosineThresholds: CosineThresholds;
   ranking: RankingOptions;
+  /** Search the demo libraries even when the user has libraries of their own. */
+  showDemos: boolean;
   /** Query vectors by trimmed query text: an agent repeats and refines queries. */
   queryVectors: LRUCache<string, Float32Array>;
 }
@@ -53,7 +56,10 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   const known = state.meta ? Object.keys(state.meta.libraries).sort() : [];
   const q = checkSearch(input, known);
   const mode = embedder.neural ? 'hybrid' : 'lexical';
-  const libraries = q.library !== undefined ? [q.library] : known;
+  const demos = new Set(state.meta?.demos ?? []);
+  // A demo library is made-up fixture code: it must not answer a question about the user's own repositories.
+  const hidden = q.library !== undefined || deps.showDemos || known.every((l) => demos.has(l)) ? [] : known.filter((l) => demos.has(l));
+  const libraries = q.library !== undefined ? [q.library] : known.filter((l) => !hidden.includes(l));
   const result = (results: SearchHit[]): SearchResult => ({
     results,
     mode,
@@ -65,7 +71,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   if (!table || state.rows === 0) return result([]);
 
   const query = parseQuery(q.query, corpus, ranking);
-  const where = buildWhere(q);
+  const where = buildWhere(q, hidden);
   const n = Math.max(deps.candidates, q.limit);
   const qvec = await queryVector(deps, q.query);
 
@@ -78,18 +84,28 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   const tRank = performance.now();
 
   const candidates = gatherCandidates([...ftsRows.value, ...relatedRows], vecRows.value, qvec);
-  const { top } = rank(
-    candidates.values(),
-    {
-      query,
-      corpus,
-      purpose: (library) => terms.libraries[library]?.purpose,
-      neural: embedder.neural,
-      cosineThresholds: deps.cosineThresholds,
-      options: ranking,
-    },
-    q.limit,
+  const ctx: RankContext = {
+    query,
+    corpus,
+    purpose: (library) => terms.libraries[library]?.purpose,
+    neural: embedder.neural,
+    cosineThresholds: deps.cosineThresholds,
+    options: ranking,
+  };
+  const first = rank(candidates.values(), ctx, q.limit);
+  let top = first.top;
+  const feedback = feedbackConcepts(
+    first.ranked.map((s) => ({ fields: s.candidate.fields, score: s.score })),
+    query.terms,
+    corpus,
+    ranking.feedback,
   );
+  if (feedback.length) {
+    // The feedback words may bring in blocks that share none of the query's words: read them as candidates too.
+    const more = await fullTextRows(table, state.hasFts, logger, feedback.map((c) => c.term), where, ranking.candidateExpansion.candidates);
+    for (const [id, c] of gatherCandidates(more, [], qvec)) if (!candidates.has(id)) candidates.set(id, c);
+    top = rank(candidates.values(), { ...ctx, feedback }, q.limit).top;
+  }
   if (top[0]) {
     logger.debug(
       `search ${JSON.stringify(q.query.slice(0, 80))}: top ${top[0].id} score ${top[0].score.toFixed(3)} ` +
@@ -104,7 +120,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
     top.map(({ candidate: c, score, confidence }) => {
       const matched: string[] = matchedFields(c.fields, matchTokens);
       if (c.vecRank) matched.push('vector');
-      return rowToHit(c.row, reportedScore(score), confidence, matched);
+      return rowToHit(c.row, reportedScore(score), confidence, matched, demos.has(c.library));
     }),
   );
 }

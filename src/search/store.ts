@@ -39,6 +39,8 @@ export interface OpenIndexOptions {
   candidates?: number;
   /** Cosine similarities that count as a medium and a strong semantic match (see ranking/fusion.ts). */
   cosineThresholds?: CosineThresholds;
+  /** Search the demo libraries even when others are indexed (default false: demos answer only when they are all there is). */
+  showDemos?: boolean;
   /** Ranking and confidence settings, for evaluation; anything left out keeps its default. */
   ranking?: Partial<RankingOptions>;
 }
@@ -72,6 +74,7 @@ class LanceSearchIndex implements SearchIndex {
       candidates: opts.candidates ?? 50,
       cosineThresholds: opts.cosineThresholds ?? DEFAULT_COSINE_THRESHOLDS,
       ranking: rankingOptions(opts.ranking),
+      showDemos: opts.showDemos ?? false,
       queryVectors: new LRUCache<string, Float32Array>({ max: 512 }),
     };
   }

@@ -247,6 +247,9 @@ export async function syncIndex(
   }
 
   meta.libraries = Object.fromEntries(libraries.map((l) => [l.name, l.fingerprint]));
+  const demos = libraries.filter((l) => l.demo).map((l) => l.name);
+  const demosChanged = (meta.demos ?? []).join('\n') !== demos.join('\n');
+  meta.demos = demos;
   meta.updatedAt = new Date().toISOString();
   const reuse: TermsFile = { textVersion: TEXT_VERSION, libraries: { ...before.terms.libraries, ...fresh } };
   const purposes = new Map(libraries.map((l) => [l.name, purposeTokens(l.manifest.description)]));
@@ -254,7 +257,7 @@ export async function syncIndex(
   // Statistics carry the fingerprint they were counted at, so a crash between these two writes is repaired on
   // open (loadTerms counts again whatever does not match).
   if (changed || removed.length || recounted) await writeTerms(deps.dir, terms);
-  if (changed || !before.meta || before.meta !== meta || removed.length) await writeMeta(deps.dir, meta);
+  if (changed || !before.meta || before.meta !== meta || removed.length || demosChanged) await writeMeta(deps.dir, meta);
 
   if (changed) {
     logger.info(

@@ -13,7 +13,7 @@ import { levelOf, ValidationLevel } from '../domain/validation.js';
 import { encodeFields, type BlockSearchText } from './fields.js';
 
 /** Bump when the table layout changes: an index written by another version is then rebuilt. */
-export const INDEX_SCHEMA_VERSION = 3;
+export const INDEX_SCHEMA_VERSION = 4;
 export const TABLE_NAME = 'blocks';
 export const META_FILE = 'codedistill-index.json';
 
@@ -23,6 +23,8 @@ export interface IndexMeta {
   embedder: { id: string; dim: number };
   /** library name -> fingerprint of its folder when it was indexed */
   libraries: Record<string, string>;
+  /** The indexed libraries that are shipped demos (absent in an index written before demos were told apart). */
+  demos?: string[];
   /** The approximate vector index, when the table is large enough to have one. */
   ann: AnnInfo | null;
   updatedAt: string;
@@ -65,6 +67,8 @@ export interface Row {
   gpu: boolean;
   network: boolean;
   data_files: boolean;
+  /** How central the block is in its repository (Block.rank): a ranking prior. */
+  centrality: number;
   text: string;
   fields: string;
   vector: Float32Array;
@@ -83,6 +87,7 @@ export const HIT_COLUMNS = [
   'summary',
   'validation',
   'level',
+  'centrality',
   'fields',
 ] as const;
 
@@ -109,6 +114,7 @@ export function tableSchema(dim: number): Schema {
     b('gpu'),
     b('network'),
     b('data_files'),
+    new Field('centrality', new Float32(), false),
     s('text'),
     // Per-field token lists as JSON, so a hit can say which fields matched without re-reading the library.
     s('fields'),
@@ -122,9 +128,10 @@ export function sqlString(value: string): string {
 }
 
 /** The SQL predicate for the search filters, or null when there are none. */
-export function buildWhere(f: SearchFilters): string | null {
+export function buildWhere(f: SearchFilters, excludeLibraries: readonly string[] = []): string | null {
   const parts: string[] = [];
   if (f.library !== undefined) parts.push(`library = ${sqlString(f.library)}`);
+  else if (excludeLibraries.length) parts.push(`library NOT IN (${excludeLibraries.map(sqlString).join(', ')})`);
   if (f.language !== undefined) parts.push(`language = ${sqlString(f.language)}`);
   if (f.kind !== undefined) parts.push(`kind = ${sqlString(f.kind)}`);
   if (f.validatedOnly) parts.push('validated = true');
@@ -155,6 +162,7 @@ export function blockToRow(block: Block, vector: Float32Array, st: BlockSearchTe
     gpu: block.compute.gpu,
     network: block.compute.network,
     data_files: block.compute.dataFiles,
+    centrality: block.rank,
     text: st.text,
     fields: encodeFields(st.bag),
     vector,
@@ -182,7 +190,13 @@ export function toFloats(v: unknown): Float32Array | null {
 }
 
 /** A row read back by a search as the hit it reports. */
-export function rowToHit(row: Record<string, unknown>, score: number, confidence: SearchHit['confidence'], matched: string[]): SearchHit {
+export function rowToHit(
+  row: Record<string, unknown>,
+  score: number,
+  confidence: SearchHit['confidence'],
+  matched: string[],
+  demo = false,
+): SearchHit {
   return {
     id: String(row.id),
     qualifiedName: String(row.qualified_name),
@@ -197,5 +211,6 @@ export function rowToHit(row: Record<string, unknown>, score: number, confidence
     validation: row.validation as SearchHit['validation'],
     level: ValidationLevel.safeParse(row.level).data ?? null,
     matched,
+    ...(demo ? { demo } : {}),
   };
 }

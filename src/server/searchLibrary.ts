@@ -10,12 +10,16 @@ export function registerSearchLibraryTool(server: McpServer, services: ToolServi
       title: 'Search the library of validated building blocks',
       description:
         'Find functions, classes and worked examples from distilled scientific repositories that do what your task ' +
-        'needs, before writing that code from memory. Describe the task in words ("pressure loss through a packed ' +
-        'bed") or paste code; filters narrow by library, language, kind, licence, GPU or network need, or to blocks ' +
+        'needs, before writing that code from memory. Write the query as the task in the field\'s words: name the ' +
+        'quantity, the method and the field ("Darcy friction factor for turbulent pipe flow", "Sobol sensitivity ' +
+        'indices of a model\'s inputs", "asymmetric least squares baseline of a Raman spectrum"); one task per query, ' +
+        'no filler; pasted code works too. If the best hit is low confidence, rephrase with the method\'s standard ' +
+        'name or a synonym before concluding nothing fits. Filters narrow by library, language, kind, licence, GPU or network need, or to blocks ' +
         'whose examples ran and passed (validatedOnly), or only those whose example matched an output the repository ' +
         'states (checkedOnly). Each result has an id, signature, one-line summary, score, confidence (low means ' +
         'probably not a match: say so rather than use it), validation status and level (checked, ran, failed, skipped). ' +
-        'Next: get_pattern with a result id for the code, example and provenance.',
+        'Results from a demo library shipped with codedistill carry demo: true and are searched only when no other ' +
+        'library is distilled. Next: get_pattern with a result id for the code, example and provenance.',
       inputSchema: SearchQuery,
       outputSchema: SearchResult,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

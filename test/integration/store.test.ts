@@ -31,6 +31,8 @@ interface Spec {
   checked?: boolean;
   gpu?: boolean;
   network?: boolean;
+  /** Block.rank: how central it is in its repository. */
+  rank?: number;
 }
 
 function makeBlock(library: string, licence: string, s: Spec): Block {
@@ -73,7 +75,7 @@ function makeBlock(library: string, licence: string, s: Spec): Block {
         }
       : null,
     compute: { gpu: s.gpu ?? false, network: s.network ?? false },
-    rank: 1,
+    rank: s.rank ?? 1,
     tags: [],
   });
 }
@@ -656,6 +658,70 @@ describe('edge cases', () => {
       assert.equal((await indifferent.search(q)).results[0]?.id, 'twins:twins.left.solve_heat_equation');
     } finally {
       await indifferent.close();
+    }
+  });
+
+  test('between blocks that match alike, the one its repository exports, documents and uses comes first', async () => {
+    const dir = tempDir('codedistill-store-central-');
+    const twin = (module: string, rank: number): Spec => ({
+      name: 'integrate_orbit',
+      qualifiedName: `orbits.${module}.integrate_orbit`,
+      summary: 'Integrate an orbit over time.',
+      docstring: 'Leapfrog steps of a test particle in a potential.',
+      rank,
+    });
+    // The id puts "_internal" first; only the centrality prior can put "api" first.
+    const lib = makeLibrary('orbits', 'MIT', [twin('_internal', 2), twin('api', 20)]);
+    const q = query('integrate an orbit over time');
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      await index.sync([lib]);
+      assert.deepEqual((await index.search(q)).results.map((h) => h.id), ['orbits:orbits.api.integrate_orbit', 'orbits:orbits._internal.integrate_orbit']);
+    } finally {
+      await index.close();
+    }
+    const flat = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger, ranking: { centrality: { weight: 0, half: 10 } } });
+    try {
+      assert.equal((await flat.search(q)).results[0]?.id, 'orbits:orbits._internal.integrate_orbit');
+    } finally {
+      await flat.close();
+    }
+  });
+
+  test('demo libraries answer only when they are all there is, or when asked, and say they are demos', async () => {
+    const dir = tempDir('codedistill-store-demo-');
+    const friction: Spec = { name: 'friction_factor', summary: 'Darcy friction factor of a pipe.', docstring: 'Colebrook equation for turbulent flow.' };
+    const demo = { ...makeLibrary('demo', 'MIT', [friction]), demo: true };
+    const own = makeLibrary('mine', 'MIT', [{ ...friction, summary: 'Friction factor for flow in a pipe.' }]);
+    const q = query('darcy friction factor of a pipe');
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      await index.sync([demo]);
+      const alone = await index.search(q);
+      assert.equal(alone.results[0]?.id, 'demo:demo.core.friction_factor');
+      assert.equal(alone.results[0]?.demo, true);
+      await index.sync([demo, own]);
+      const res = await index.search(q);
+      assert.deepEqual(res.results.map((h) => h.library), ['mine']);
+      assert.deepEqual(res.libraries, ['mine']);
+      assert.equal(res.results[0]?.demo, undefined);
+      // Named, a demo library is searched: the caller asked for it.
+      assert.equal((await index.search({ ...q, library: 'demo' })).results[0]?.demo, true);
+    } finally {
+      await index.close();
+    }
+    // The demos are told apart in the meta file, so a server started later still hides them.
+    const reopened = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      assert.deepEqual((await reopened.search(q)).results.map((h) => h.library), ['mine']);
+    } finally {
+      await reopened.close();
+    }
+    const shown = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger, showDemos: true });
+    try {
+      assert.deepEqual(new Set((await shown.search(q)).results.map((h) => h.library)), new Set(['mine', 'demo']));
+    } finally {
+      await shown.close();
     }
   });
 

@@ -10,7 +10,9 @@ import { MAX_FTS_TOKENS, parseQuery } from '../../src/search/query.js';
 import { bm25fScore, scoreFields } from '../../src/search/ranking/bm25f.js';
 import { judge, judgeTop, lead, reportedScore } from '../../src/search/ranking/confidence.js';
 import { blendCoverage, conceptCoverage, termCoverage } from '../../src/search/ranking/coverage.js';
+import { centralityFactor } from '../../src/search/ranking/centrality.js';
 import { fieldEvidence, formCredit } from '../../src/search/ranking/evidence.js';
+import { feedbackConcepts } from '../../src/search/ranking/feedback.js';
 import { calibrateCosine, cosine, coverageScale, DEFAULT_COSINE_THRESHOLDS, fuse, nameMatch } from '../../src/search/ranking/fusion.js';
 import { DEFAULT_RANKING, rankingOptions } from '../../src/search/ranking/options.js';
 import { rank, rankCandidates, type Candidate, type RankContext } from '../../src/search/ranking/rank.js';
@@ -301,4 +303,27 @@ describe('rank', () => {
     assert.ok(idf(STATS.docs, STATS.docs) > 0);
     assert.ok(idf(0, STATS.docs) > idf(1, STATS.docs));
   });
+});
+
+test('feedback words are what the best first-pass hits share and the query did not say, rare enough to tell blocks apart', () => {
+  const corpus = { docs: 100, df: new Map([['backend', 3], ['hdf5', 2], ['sampler', 20], ['chain', 4], ['value', 80], ['disk', 2]]), avgLength: {} as CorpusStats['avgLength'] };
+  const hits = [
+    { fields: { name: ['hdf', 'backend'], summary: ['backend', 'save', 'chain', 'hdf5'], docstring: ['value', 'value'] }, score: 0.6 },
+    { fields: { summary: ['backend', 'chain', 'disk'] }, score: 0.3 },
+    { fields: { summary: ['sampler'] }, score: 0.1 },
+  ];
+  const opts = { docs: 2, terms: 3, weight: 0.3, maxDf: 0.5 };
+  const terms = feedbackConcepts(hits, ['disk', 'checkpoint'], corpus, opts).map((c) => c.term);
+  // "disk" is the query's own, "value" is in most blocks, "sampler" only in the third hit, "save"/"hdf" unknown to the corpus.
+  assert.deepEqual(terms, ['backend', 'chain', 'hdf5']);
+  assert.deepEqual(feedbackConcepts(hits, [], corpus, { ...opts, docs: 0 }), []);
+});
+
+test('the centrality prior lifts what the repository shows its users and lowers its internals, within its weight', () => {
+  const p = { weight: 0.5, half: 10 };
+  assert.equal(centralityFactor(10, p), 1);
+  assert.ok(centralityFactor(30, p) > centralityFactor(12, p) && centralityFactor(12, p) > 1);
+  assert.equal(centralityFactor(0, p), 0.75);
+  assert.ok(centralityFactor(1e9, p) < 1.25);
+  assert.equal(centralityFactor(0, { ...p, weight: 0 }), 1);
 });

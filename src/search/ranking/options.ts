@@ -4,7 +4,9 @@
  */
 import { DEFAULT_QUERY_OPTIONS, type QueryOptions } from '../query.js';
 import type { Bm25fParams } from './bm25f.js';
+import type { CentralityPrior } from './centrality.js';
 import type { ConfidenceThresholds } from './confidence.js';
+import type { FeedbackOptions } from './feedback.js';
 import type { Priors } from './ties.js';
 
 export interface RankingOptions extends QueryOptions, Priors {
@@ -24,6 +26,10 @@ export interface RankingOptions extends QueryOptions, Priors {
    * pressure_drop_pipe): strong for ranking, but not proof the block is meant, so confidence ignores it.
    */
   nameWords: number;
+  /** What the block is to its repository's users (exported, documented, used by its tests and docs): a multiplier. */
+  centrality: CentralityPrior;
+  /** Pseudo-relevance feedback: words of the first-pass hits added to rerank (feedback.ts). */
+  feedback: FeedbackOptions;
   confidence: ConfidenceThresholds;
 }
 
@@ -61,6 +67,8 @@ export const DEFAULT_RANKING: RankingOptions = {
   vector: { neural: 0.5, hashing: 0.2 },
   name: 0.15,
   nameWords: 0.05,
+  centrality: { weight: 1, half: 10 },
+  feedback: { docs: 3, terms: 10, weight: 0.3, maxDf: 0.05 },
   validated: 0.01,
   kind: { function: 0.01, class: 0.01, method: 0, workflow: 0 },
   confidence: { high: 0.7, highMargin: 0.1, medium: 0.35 },

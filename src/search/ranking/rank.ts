@@ -7,13 +7,14 @@
  */
 import type { BlockKind } from '../../domain/block.js';
 import type { FieldBag } from '../fields.js';
-import type { Query } from '../query.js';
+import type { Query, QueryConcept } from '../query.js';
 import type { CorpusStats } from '../terms.js';
 import { scoreFields } from './bm25f.js';
 import { judgeTop, type Confidence } from './confidence.js';
 import { blendCoverage } from './coverage.js';
 import { calibrateCosine, coverageScale, fuse, nameMatch, type CosineThresholds } from './fusion.js';
 import type { RankingOptions } from './options.js';
+import { centralityFactor } from './centrality.js';
 import { byScoreThenId, kindPrior, validatedPrior } from './ties.js';
 
 /** What ranking needs to know of a block found by the full-text or the vector search. */
@@ -25,6 +26,8 @@ export interface Candidate {
   kind: BlockKind;
   /** Its examples ran and passed. */
   validated: boolean;
+  /** How central it is in its repository (Block.rank: exported, documented, used by the repository's own tests, docs and examples). */
+  centrality?: number;
   /** Its field tokens as indexed (the library's purpose is added from RankContext). */
   fields: FieldBag;
   /** Cosine similarity of its vector to the query's; unknown counts as 0. */
@@ -40,6 +43,8 @@ export interface RankContext {
   neural: boolean;
   cosineThresholds: CosineThresholds;
   options: RankingOptions;
+  /** Words of the first-pass hits the query did not use (feedback.ts): they rerank, and never count as coverage. */
+  feedback?: readonly QueryConcept[];
 }
 
 export interface Scored<C extends Candidate = Candidate> {
@@ -58,15 +63,21 @@ export function candidateScorer(ctx: RankContext): <C extends Candidate>(c: C) =
   const { query } = ctx;
   const ftsTokens = new Set(query.ftsTokens);
   const terms = new Set(query.terms);
+  const feedback = ctx.feedback ?? [];
   const weights = { vector: ctx.neural ? R.vector.neural : R.vector.hashing, name: R.name, nameWords: R.nameWords };
   return <C extends Candidate>(c: C): Scored<C> => {
     const purpose = ctx.purpose(c.library);
     const name = nameMatch(c.name, ftsTokens, terms);
-    const lex = scoreFields(purpose ? { ...c.fields, purpose } : c.fields, query.concepts, ctx.corpus, R.bm25f);
+    const bag = purpose ? { ...c.fields, purpose } : c.fields;
+    const lex = scoreFields(bag, query.concepts, ctx.corpus, R.bm25f);
+    const lexical = feedback.length ? (1 - R.feedback.weight) * lex.score + R.feedback.weight * scoreFields(bag, feedback, ctx.corpus, R.bm25f).score : lex.score;
     const cosCal = calibrateCosine(c.cosine ?? 0, ctx.neural, ctx.cosineThresholds);
     const coverage = blendCoverage(lex.coverage, cosCal, ctx.neural);
-    const relevance = fuse(lex.score, cosCal, name, weights);
-    const score = relevance * coverageScale(coverage, R.coverageFactor) + validatedPrior(c.validated, R) + kindPrior(c.kind, R);
+    const relevance = fuse(lexical, cosCal, name, weights);
+    const score =
+      relevance * coverageScale(coverage, R.coverageFactor) * centralityFactor(c.centrality ?? 0, R.centrality) +
+      validatedPrior(c.validated, R) +
+      kindPrior(c.kind, R);
     return { candidate: c, id: c.id, score, coverage, exactName: name === 'exact' };
   };
 }
