@@ -109,6 +109,7 @@ function synthBlock(r: () => number, lib: string, i: number): Synth {
     compute: { gpu: r() < 0.05, network: r() < 0.05, dataFiles: false },
     rank: r(),
     tags: [],
+    prose: [],
   } satisfies Block;
   return { block, verb, nouns, context };
 }

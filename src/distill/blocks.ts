@@ -84,6 +84,7 @@ export function symbolBlocks(
       compute: detectCompute(sym.code, imports, sym.calls),
       rank: ranks.get(s.qualifiedName) ?? 0,
       tags: [ctx.roles.get(file.path) ?? 'library', ...(sym.parent ? [sym.parent] : []), ...(s.tags ?? [])],
+      prose: [],
     };
   });
 }
@@ -124,6 +125,7 @@ export function workflowBlocks(workflows: readonly WorkflowCandidate[], blocks: 
       compute: detectCompute(w.code, [], []),
       rank: 0,
       tags: ['workflow', ...w.callsBlocks.map((c) => byQn.get(c)?.name ?? c)],
+      prose: [],
     };
   });
 }

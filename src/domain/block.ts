@@ -68,6 +68,23 @@ export const Compute = z.object({
 });
 export type Compute = z.infer<typeof Compute>;
 
+export const ProseSource = z
+  .enum(['docs', 'readme', 'notebook', 'module', 'comments'])
+  .describe(
+    'docs: a documentation page section that documents or names the block (autodoc, autosummary, mkdocstrings, inline code) or the paragraph before a snippet calling it; ' +
+      'readme: the same in a README; notebook: the markdown just before a code cell calling it; module: the first paragraph of its module docstring; comments: the comments in its body.',
+  );
+export type ProseSource = z.infer<typeof ProseSource>;
+
+export const ProseNote = z
+  .object({
+    source: ProseSource,
+    text: z.string().describe('The prose, markup removed, with the heading chain of its section in front when there is one ("Solar Position: Functions for ...").'),
+    path: z.string().nullable().describe('File it was read from, relative to the repo root (null for comments: they are in the block\'s code).'),
+  })
+  .describe("What the repository's own documentation says about this block, outside its docstring.");
+export type ProseNote = z.infer<typeof ProseNote>;
+
 /** A building block as stored in a library's blocks.jsonl and served by get_pattern. */
 export const Block = z.object({
   id: z.string().describe('Stable id: "<library>:<qualifiedName>". Pass it to get_pattern.'),
@@ -95,6 +112,10 @@ export const Block = z.object({
   compute: Compute,
   rank: z.number().describe('How central the block is in its repository (higher is more central).'),
   tags: z.array(z.string()).describe('Extra words for search: file role, parent class, etc.'),
+  prose: z
+    .array(ProseNote)
+    .default([])
+    .describe("What the repository's own documentation says about this block, outside its docstring: docs sections, README, notebooks, the module docstring, body comments; most specific first. Empty in libraries written before it was read."),
 });
 export type Block = z.infer<typeof Block>;
 

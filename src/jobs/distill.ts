@@ -24,11 +24,12 @@ import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
 import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/blocks.js';
 import { rankSymbols } from '../distill/centrality.js';
-import type { MineInput } from '../distill/examples/context.js';
+import { createMiningContext, type MineInput } from '../distill/examples/context.js';
 import { examplesByBlock, mine } from '../distill/examples/mine.js';
 import { argumentSources, argumentValues, signaturesOf } from '../distill/examples/synthesize.js';
 import { workflowCandidates } from '../distill/examples/workflows.js';
 import { exampleFigures } from '../distill/coverage.js';
+import { baseName, proseByBlock } from '../distill/prose.js';
 import { topLevelPackages } from '../distill/packages.js';
 import { environmentRequirements, runtimeRequirements } from '../distill/requirements.js';
 import { selectSymbols } from '../distill/select.js';
@@ -210,7 +211,8 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     // A file the miners could not read, or that threw inside a collector, is named, not silently dropped.
     onFileError: (p, e) => skipped.push({ path: p, reason: errorMessage(e) }),
   };
-  const mined = await mine(mineInput);
+  const mining = createMiningContext(mineInput);
+  const mined = await mine(mineInput, mining);
   const examples = examplesByBlock(mined);
 
   // Licence, citation, purpose, dependencies.
@@ -229,6 +231,12 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   // Build the blocks: the selected symbols, then the repository's own example scripts and notebooks as workflows.
   const blockContext: BlockContext = { library: name, source: src, licence: licenceId, citation, declared, packages: packageNames, roles };
   const symbols = symbolBlocks(selected, examples, ranks, blockContext);
+  // What the repository's pages, notebooks, module docstrings and comments say of each block (the lead's search reads it).
+  progress({ stage: 'prose', done: 0 });
+  const proseStarted = Date.now();
+  const prose = await proseByBlock(mining, symbols, mined);
+  for (const b of symbols) b.prose = prose.get(baseName(b.qualifiedName)) ?? [];
+  logger.debug(`prose notes for ${prose.size} of ${symbols.length} blocks in ${Date.now() - proseStarted} ms`);
   const blocks: Block[] = [...symbols, ...workflowBlocks(workflowCandidates(mined), symbols, blockContext)];
 
   // The library's own environment (made from its snapshot: what is validated is what is served), then the

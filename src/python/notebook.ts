@@ -32,6 +32,8 @@ export interface NotebookContent {
   /** Code cells left out of codeCells (cell magics such as %%bash, magic-only cells) that show saved output. */
   leftOutWithOutput: number;
   markdownCells: string[];
+  /** For each of codeCells (same order): the markdown cells since the code cell before it, in order (the prose that introduces it). */
+  markdownBefore: string[][];
 }
 
 /** The saved outputs of one code cell (nbformat 4; a version 3 cell reads as never run). */
@@ -123,6 +125,8 @@ export function readNotebookContent(text: string, notebookPath: string | null = 
   let leftOutWithOutput = 0;
   let leftOutRun = 0;
   const markdownCells: string[] = [];
+  const markdownBefore: string[][] = [];
+  let pending: string[] = [];
   for (const c of cells) {
     if (!c || typeof c !== 'object') throw new NotebookError('a cell is not an object', notebookPath);
     const cell = c as Record<string, unknown>;
@@ -133,6 +137,8 @@ export function readNotebookContent(text: string, notebookPath: string | null = 
       const saved = nbformat === 4 ? savedOutput(cell, src !== text.replace(/\r\n?/g, '\n').replace(/\s+$/, '')) : null;
       if (src !== null) {
         codeCells.push(src);
+        markdownBefore.push(pending);
+        pending = [];
         outputs.push({ ...(saved ?? { executionCount: null, stdout: '', result: null, resultMimes: [], error: false, edited: false }), leftOutRunBefore: leftOutRun });
         leftOutRun = 0;
       } else if (saved) {
@@ -141,12 +147,15 @@ export function readNotebookContent(text: string, notebookPath: string | null = 
       }
     } else if (type === 'markdown' || type === 'heading') {
       const src = cellText(cell.source).trim();
-      if (src) markdownCells.push(type === 'heading' ? `# ${src}` : src);
+      if (src) {
+        markdownCells.push(type === 'heading' ? `# ${src}` : src);
+        pending.push(markdownCells[markdownCells.length - 1]!);
+      }
     } else if (type === undefined) {
       throw new NotebookError('a cell has no cell_type', notebookPath);
     }
   }
-  return { nbformat, language: language ? String(language) : null, codeCells, outputs, leftOutWithOutput, markdownCells };
+  return { nbformat, language: language ? String(language) : null, codeCells, outputs, leftOutWithOutput, markdownCells, markdownBefore };
 }
 
 /** A version 4 code cell's saved outputs; malformed outputs read as absent. */

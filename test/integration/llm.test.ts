@@ -153,6 +153,7 @@ function makeBlock(over: Partial<Block> & { name: string }): Block {
     compute: { gpu: false, network: false, dataFiles: false },
     rank: 1,
     tags: ['library'],
+    prose: [],
     ...over,
   };
 }

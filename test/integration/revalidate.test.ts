@@ -73,6 +73,7 @@ function block(qn: string, code: string, expectedOutput: string | null = null): 
     compute: { gpu: false, network: false, dataFiles: false },
     rank: 1,
     tags: [],
+    prose: [],
   };
 }
 

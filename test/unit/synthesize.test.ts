@@ -57,6 +57,7 @@ function block(over: Partial<Block>): Block {
     compute: { gpu: false, network: false, dataFiles: false },
     rank: 0,
     tags: [],
+    prose: [],
     ...over,
   };
 }

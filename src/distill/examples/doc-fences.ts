@@ -41,11 +41,24 @@ export interface DocumentedName {
   section: number;
   /** Named by a cross-reference role in the prose (`:meth:`...``), not by an autodoc directive. */
   role?: boolean;
+  /** The page line (1-based) of the directive, or of the prose line naming it. */
+  line: number;
+}
+
+/** A heading: it starts its section (the section numbers of snippets and documented names). */
+export interface DocHeading {
+  section: number;
+  title: string;
+  /** 1 for the page title; deeper headings count up (Markdown `#` count; reStructuredText adornment styles in the order they appear). */
+  level: number;
+  /** The page line (1-based) of the heading's text. */
+  line: number;
 }
 
 export interface DocPage {
   snippets: DocSnippet[];
   documented: DocumentedName[];
+  headings: DocHeading[];
 }
 
 const PYTHON_LANGS = new Set(['python', 'py', 'python3', 'pycon', 'ipython', 'ipython3', 'pyodide']);
@@ -56,7 +69,7 @@ const DIRECTIVE = new RegExp(`^(\\s*)\\.\\.\\s+(${CODE_DIRECTIVES})::[ \\t]*(.*)
 const AUTODOC = /^(\s*)\.\.\s+(?:auto(?:function|class|method|attribute|property|data|exception|decorator)|py:(?:function|class|method))::\s*([A-Za-z_][\w.]*)/;
 /** MyST directives read as reStructuredText. */
 const RST_READ = new RegExp(`^(${CODE_DIRECTIVES}|auto\\w+|py:\\w+|currentmodule|module)$`);
-const CURRENT_MODULE = /^\s*\.\.\s+(?:py:)?(?:currentmodule|module)::\s*([A-Za-z_][\w.]*)\s*$/;
+export const CURRENT_MODULE = /^\s*\.\.\s+(?:py:)?(?:currentmodule|module)::\s*([A-Za-z_][\w.]*)\s*$/;
 const RST_UNDERLINE = /^([=\-~^"'`#*+_.:<>])\1{2,}\s*$/;
 /** Illustrative code, not a program: `x = ...  # your data`, `kwargs = {...}`. */
 const PLACEHOLDER = /^[ \t]*[\w.]+[ \t]*=[ \t]*(?:\.\.\.|\{\.\.\.\}|\[\.\.\.\]|\(\.\.\.\))[ \t]*(?:#.*)?$/m;
@@ -85,19 +98,21 @@ export function readDocPage(text: string, kind: 'md' | 'rst'): DocPage {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   const raw: Raw[] = [];
   const documented: DocumentedName[] = [];
-  if (kind === 'md') readMarkdown(lines, 0, 0, raw, documented);
-  else readRst(lines, 0, 0, raw, documented);
-  return { snippets: raw.flatMap((r) => toSnippet(r) ?? []), documented };
+  const headings: DocHeading[] = [];
+  if (kind === 'md') readMarkdown(lines, 0, 0, raw, documented, headings);
+  else readRst(lines, 0, 0, raw, documented, headings);
+  return { snippets: raw.flatMap((r) => toSnippet(r) ?? []), documented, headings };
 }
 
 /** Reads Markdown lines (a page, or a MyST directive's body); returns the section it ends in. */
-function readMarkdown(lines: string[], lineOffset: number, firstSection: number, raw: Raw[], documented: DocumentedName[]): number {
+function readMarkdown(lines: string[], lineOffset: number, firstSection: number, raw: Raw[], documented: DocumentedName[], headings: DocHeading[]): number {
   let section = firstSection;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    if (/^#{1,6}\s/.test(l)) section++;
+    const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(l);
+    if (heading) headings.push({ section: ++section, title: heading[2]!, level: heading[1]!.length, line: lineOffset + i + 1 });
     const mkdocstrings = /^:::\s*([A-Za-z_][\w.]*)\s*$/.exec(l);
-    if (mkdocstrings) documented.push({ name: mkdocstrings[1]!, module: null, inClass: null, section });
+    if (mkdocstrings) documented.push({ name: mkdocstrings[1]!, module: null, inClass: null, section, line: lineOffset + i + 1 });
     const open = /^( {0,3})(`{3,}|~{3,})\s*(\{[\w:-]+\}|[\w+-]*)[ \t]*(.*)$/.exec(l);
     if (!open) continue;
     const fence = open[2]!;
@@ -109,7 +124,7 @@ function readMarkdown(lines: string[], lineOffset: number, firstSection: number,
     const arg = open[4]!.trim();
     const directive = /^\{(?:[\w-]+:)?([\w-]+)\}$/.exec(info)?.[1];
     if (directive === 'eval-rst') {
-      readRst(body, lineOffset + i + 1, section, raw, documented);
+      readRst(body, lineOffset + i + 1, section, raw, documented, headings);
     } else if (directive === 'code-cell' || directive === 'jupyter-execute') {
       const { options, rest } = mystOptions(body);
       if (!/raises-exception|skip-execution/.test(options)) raw.push({ code: dedent(rest.join('\n')), line: lineOffset + i + 2, lang: `cell:${(arg || 'python').toLowerCase()}`, section });
@@ -117,10 +132,10 @@ function readMarkdown(lines: string[], lineOffset: number, firstSection: number,
       // A code or autodoc directive reads as its reStructuredText form: `{testcode}`, `{doctest}`, `{autofunction} f`.
       const { rest, options } = mystOptions(body);
       const rst = [`.. ${directive}:: ${arg}`, ...options.split('\n').filter(Boolean).map((o) => `   ${o}`), '', ...rest.map((b) => `   ${b}`)];
-      readRst(rst, lineOffset + i, section, raw, documented);
+      readRst(rst, lineOffset + i, section, raw, documented, headings);
     } else if (directive) {
       // Admonitions, tabs, dropdowns: Markdown inside.
-      section = readMarkdown(body, lineOffset + i + 1, section, raw, documented);
+      section = readMarkdown(body, lineOffset + i + 1, section, raw, documented, headings);
     } else {
       raw.push({ code: dedent(body.join('\n')), line: lineOffset + i + 2, lang: (info || arg.split(/\s/)[0] || '').toLowerCase(), section });
     }
@@ -142,20 +157,27 @@ function mystOptions(body: string[]): { options: string; rest: string[] } {
 }
 
 /** Section number of each line: a reStructuredText heading is a line of text over an underline of punctuation. */
-function rstSections(lines: string[], first: number): number[] {
+function rstSections(lines: string[], first: number, lineOffset: number, headings: DocHeading[]): number[] {
   const out: number[] = [];
   let s = first;
+  // A level is an adornment style (its character, with or without an overline), in the order styles first appear.
+  const styles: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     const next = lines[i + 1] ?? '';
-    if (/^\S/.test(l) && !RST_UNDERLINE.test(l) && RST_UNDERLINE.test(next) && next.trim().length >= Math.min(l.trim().length, 3)) s++;
+    if (/^\S/.test(l) && !RST_UNDERLINE.test(l) && RST_UNDERLINE.test(next) && next.trim().length >= Math.min(l.trim().length, 3)) {
+      s++;
+      const style = next.trim()[0]! + (i > 0 && lines[i - 1]!.trim()[0] === next.trim()[0] && RST_UNDERLINE.test(lines[i - 1]!) ? 'o' : '');
+      if (!styles.includes(style)) styles.push(style);
+      headings.push({ section: s, title: l.trim(), level: styles.indexOf(style) + 1, line: lineOffset + i + 1 });
+    }
     out.push(s);
   }
   return out;
 }
 
-function readRst(lines: string[], lineOffset: number, firstSection: number, raw: Raw[], documented: DocumentedName[]): void {
-  const sections = rstSections(lines, firstSection);
+function readRst(lines: string[], lineOffset: number, firstSection: number, raw: Raw[], documented: DocumentedName[], headings: DocHeading[]): void {
+  const sections = rstSections(lines, firstSection, lineOffset, headings);
   let module: string | null = null;
   let cls: { name: string; indent: number } | null = null;
   for (let i = 0; i < lines.length; i++) {
@@ -163,7 +185,7 @@ function readRst(lines: string[], lineOffset: number, firstSection: number, raw:
     const section = sections[i]!;
     const cur = CURRENT_MODULE.exec(line);
     if (cur) module = cur[1]!;
-    for (const m of line.matchAll(/:(?:py:)?(?:func|meth|class|obj):`~?\.?([A-Za-z_][\w.]*)(?:\(\))?`/g)) documented.push({ name: m[1]!, module, inClass: null, section, role: true });
+    for (const m of line.matchAll(/:(?:py:)?(?:func|meth|class|obj):`~?\.?([A-Za-z_][\w.]*)(?:\(\))?`/g)) documented.push({ name: m[1]!, module, inClass: null, section, role: true, line: lineOffset + i + 1 });
     const summary = /^(\s*)\.\.\s+autosummary::/.exec(line);
     if (summary) {
       // Its entries, one a line after the options: `~StateSpace.poles`, `control.tf`.
@@ -171,7 +193,7 @@ function readRst(lines: string[], lineOffset: number, firstSection: number, raw:
       while (j < lines.length && (lines[j]!.trim() === '' || /^\s+:[\w-]+:/.test(lines[j]!))) j++;
       for (; j < lines.length && (lines[j]!.trim() === '' || /^\s*/.exec(lines[j]!)![0].length > summary[1]!.length); j++) {
         const entry = /^\s+~?([A-Za-z_][\w.]*)\s*$/.exec(lines[j]!);
-        if (entry) documented.push({ name: entry[1]!, module, inClass: null, section });
+        if (entry) documented.push({ name: entry[1]!, module, inClass: null, section, line: lineOffset + i + 1 });
       }
       i = j - 1;
       continue;
@@ -180,13 +202,13 @@ function readRst(lines: string[], lineOffset: number, firstSection: number, raw:
     if (auto) {
       const indent = auto[1]!.length;
       if (cls && indent <= cls.indent) cls = null;
-      documented.push({ name: auto[2]!, module, inClass: cls && indent > cls.indent ? cls.name : null, section });
+      documented.push({ name: auto[2]!, module, inClass: cls && indent > cls.indent ? cls.name : null, section, line: lineOffset + i + 1 });
       if (/auto(class|exception)|py:class/.test(line)) {
         cls = { name: auto[2]!, indent };
         // `:members: a, b` documents those methods too.
         for (let j = i + 1; j < lines.length && /^\s+:[\w-]+:/.test(lines[j]!); j++) {
           const members = /^\s+:members:\s*(.+)$/.exec(lines[j]!);
-          if (members) for (const m of members[1]!.split(',')) if (/^\s*[A-Za-z_]\w*\s*$/.test(m)) documented.push({ name: m.trim(), module, inClass: auto[2]!, section });
+          if (members) for (const m of members[1]!.split(',')) if (/^\s*[A-Za-z_]\w*\s*$/.test(m)) documented.push({ name: m.trim(), module, inClass: auto[2]!, section, line: lineOffset + i + 1 });
         }
       }
       continue;

@@ -16,16 +16,15 @@ import { doctestCollector } from './collectors/doctests.js';
 import { notebookCollector } from './collectors/notebooks.js';
 import { scriptCollector } from './collectors/scripts.js';
 import { testCollector } from './collectors/tests.js';
-import { createMiningContext, type MineInput } from './context.js';
+import { createMiningContext, type MineInput, type MiningContext } from './context.js';
 
 export const MAX_EXAMPLES_PER_BLOCK = 3;
 
 /** In this order; within a tier the earlier collector's candidate wins a tie. */
 const COLLECTORS: readonly Collector[] = [doctestCollector, testCollector, readmeCollector, docsCollector, scriptCollector, notebookCollector];
 
-/** Every example and workflow candidate of the repository, in the order found. */
-export async function mine(input: MineInput): Promise<Candidate[]> {
-  const ctx = createMiningContext(input);
+/** Every example and workflow candidate of the repository, in the order found (the context may be shared with a later pass over the same input). */
+export async function mine(input: MineInput, ctx: MiningContext = createMiningContext(input)): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const collector of COLLECTORS) out.push(...(await collector.collect(ctx)));
   return out;

@@ -126,7 +126,7 @@ function documentedCalls(documented: readonly DocumentedName[], s: DocSnippet, o
 }
 
 /** The blocks an autodoc directive's name denotes: as written, under the current module, or under the enclosing class. */
-function resolveDocumented(d: DocumentedName, calls: CallResolver): BlockRef[] {
+export function resolveDocumented(d: Pick<DocumentedName, 'name' | 'module' | 'inClass'>, calls: CallResolver): BlockRef[] {
   const rel = d.inClass ? `${d.inClass}.${d.name}` : d.name;
   const paths = d.module ? [`${d.module}.${rel}`, rel] : [rel];
   if (d.inClass?.includes('.') && d.module) paths.push(`${d.inClass}.${d.name}`);
