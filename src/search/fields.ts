@@ -7,7 +7,7 @@ import type { LoadedLibrary } from '../domain/library.js';
 import { identifiers, splitWords, tokenize } from './tokens.js';
 
 /** Bump when tokenisation or the indexed text changes: the index must then be rebuilt. */
-export const TEXT_VERSION = 2;
+export const TEXT_VERSION = 3;
 
 /** The parts of a block a query can match; the names are reported back in SearchHit.matched. */
 export const FIELD_NAMES = [
@@ -20,6 +20,7 @@ export const FIELD_NAMES = [
   'tags',
   'examples',
   'context',
+  'prose',
   'purpose',
 ] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
@@ -41,6 +42,7 @@ const FTS_REPEAT: Record<FieldName, number> = {
   tags: 1,
   examples: 1,
   context: 1,
+  prose: 1,
   purpose: 0,
 };
 
@@ -55,6 +57,7 @@ const FIELD_CAP: Record<FieldName, number> = {
   tags: 64,
   examples: 160,
   context: 160,
+  prose: 240,
   purpose: 96,
 };
 
@@ -103,6 +106,8 @@ export function blockFieldTokens(block: Block, ctx: BlockContext = {}): FieldTok
     tags: t(block.tags.join(' ')),
     examples: t(block.examples.slice(0, 3).map((e) => identifiersOf(e.code)).join(' ')),
     context: tokenize(ctx.context ?? ''),
+    // What the repository's docs, README, notebooks and module docstring say of the block: the words its users read.
+    prose: t(block.prose.map((n) => n.text).join(' \n ')),
     // Filled in at search time from the library (see purposeTokens).
     purpose: [],
   };
@@ -145,6 +150,7 @@ export function blockEmbedText(block: Block): string {
     .filter(Boolean);
   if (params.length) lines.push(`Parameters: ${params.join('; ')}`.slice(0, 600));
   if (block.tags.length) lines.push(`Tags: ${block.tags.join(', ')}`);
+  if (block.prose.length) lines.push(block.prose.map((n) => n.text).join('\n').slice(0, 800));
   return lines.join('\n');
 }
 

@@ -18,6 +18,7 @@ const COVER_STRENGTH: Readonly<Record<FieldName, number>> = {
   parameters: 1,
   tags: 0.7,
   context: 0.7,
+  prose: 0.7,
   examples: 0.5,
   purpose: 0.3,
 };

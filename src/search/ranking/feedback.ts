@@ -21,7 +21,7 @@ export interface FeedbackOptions {
 }
 
 /** Fields a block's feedback words are read from: what the block says it does, not its example code. */
-const FEEDBACK_FIELDS: readonly FieldName[] = ['name', 'summary', 'docstring', 'parameters'];
+const FEEDBACK_FIELDS: readonly FieldName[] = ['name', 'summary', 'docstring', 'parameters', 'prose'];
 
 interface Weighted {
   fields: FieldBag;

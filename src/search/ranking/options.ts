@@ -45,6 +45,7 @@ export const DEFAULT_RANKING: RankingOptions = {
       tags: 0.5,
       examples: 0.3,
       context: 0.5,
+      prose: 0.5,
       purpose: 0.2,
     },
     b: {
@@ -57,6 +58,7 @@ export const DEFAULT_RANKING: RankingOptions = {
       tags: 0.3,
       examples: 0.5,
       context: 0.5,
+      prose: 0.5,
       purpose: 0,
     },
     k1: 1.2,
