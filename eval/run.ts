@@ -22,7 +22,10 @@ import type { SearchHit } from '../src/domain/search.js';
 import { createEmbedder } from '../src/search/embedder.js';
 import { HashingEmbedder } from '../src/search/hashing.js';
 import { DEFAULT_RANKING, type RankingOptions } from '../src/search/ranking/options.js';
+import { handwrittenLexicon, type Lexicon } from '../src/search/lexicons.js';
 import { openIndex } from '../src/search/store.js';
+import { WordnetLexicon, type WordnetLexiconOptions } from '../src/search/wordnet-lexicon.js';
+import { bundledWordnetDir, WordNet } from '../src/search/wordnet.js';
 import type { SearchIndex, Embedder } from '../src/search/types.js';
 import type { LoadedLibrary } from '../src/domain/library.js';
 import { loadLibrary } from '../src/library/files.js';
@@ -115,11 +118,19 @@ function metrics(system: string, queries: Query[], ranked: Ranked[]): Metrics {
  * weights, vector share, coverage scaling, name bonus and priors are search-time settings; stemming, stop
  * words and the context field are index-time and are not switched here (see eval/README.md for their effect).
  */
-const ABLATIONS: { label: string; ranking: Partial<RankingOptions> }[] = [
+/** The expansion sources every eval index is given (ranking.expansion.sources decides which are used). */
+function evalLexicons(wordnet: Partial<WordnetLexiconOptions> = {}): Lexicon[] {
+  return [handwrittenLexicon, new WordnetLexicon(new WordNet(bundledWordnetDir()), wordnet)];
+}
+
+const ABLATIONS: { label: string; ranking: Partial<RankingOptions>; wordnet?: Partial<WordnetLexiconOptions> }[] = [
   { label: 'full (defaults)', ranking: {} },
   { label: 'no lexicon expansion', ranking: { expansion: { same: 0, related: 0 } } },
   { label: 'lexicon: synonyms only', ranking: { expansion: { same: 1, related: 0 } } },
   { label: 'lexicon: related only', ranking: { expansion: { same: 0, related: 1 } } },
+  { label: 'lexicon: WordNet instead', ranking: { expansion: { same: 1, related: 1, sources: { handwritten: 0, wordnet: 1 } } } },
+  { label: 'lexicon: hand-written + WordNet', ranking: { expansion: { same: 1, related: 1, sources: { handwritten: 1, wordnet: 1 } } } },
+  { label: 'lexicon: hand-written + WordNet synonyms', ranking: { expansion: { same: 1, related: 1, sources: { handwritten: 1, wordnet: 1 } } }, wordnet: { relations: [] } },
   { label: 'no coverage scaling', ranking: { coverageFactor: 0 } },
   { label: 'no vector share', ranking: { vector: { ...DEFAULT_RANKING.vector, hashing: 0 } } },
   {
@@ -245,7 +256,7 @@ async function main() {
       ];
     }
     for (const { label, embedder } of embedders) {
-      const index = await openIndex({ dir: path.join(tmp, embedder.id.replace(/[^\w.-]+/g, '_')), embedder, logger });
+      const index = await openIndex({ dir: path.join(tmp, embedder.id.replace(/[^\w.-]+/g, '_')), embedder, logger, lexicons: evalLexicons() });
       await index.sync(libs);
       for (const set of sets) {
         const ranked = await runCodedistill(index, set.queries);
@@ -287,7 +298,7 @@ async function runAblations(
   await first.close();
   const rows: { label: string; set: string; m: Metrics }[] = [];
   for (const a of ABLATIONS) {
-    const index = await openIndex({ dir, embedder, logger, ranking: a.ranking });
+    const index = await openIndex({ dir, embedder, logger, ranking: a.ranking, lexicons: evalLexicons(a.wordnet) });
     for (const set of sets) rows.push({ label: a.label, set: set.label, m: metrics(a.label, set.queries, await runCodedistill(index, set.queries)) });
     await index.close();
   }

@@ -10,6 +10,7 @@ import { CodedistillError, fromZod } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { fullTextRows, gatherCandidates, vectorRows } from './candidates.js';
 import { matchedFields } from './fields.js';
+import type { Lexicon } from './lexicons.js';
 import { parseQuery } from './query.js';
 import { reportedScore } from './ranking/confidence.js';
 import type { CosineThresholds } from './ranking/fusion.js';
@@ -26,6 +27,8 @@ export interface RetrieveDeps {
   candidates: number;
   cosineThresholds: CosineThresholds;
   ranking: RankingOptions;
+  /** The query expansion sources available; ranking.expansion.sources says which are used. */
+  lexicons: readonly Lexicon[];
   /** Query vectors by trimmed query text: an agent repeats and refines queries. */
   queryVectors: LRUCache<string, Float32Array>;
 }
@@ -64,7 +67,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   const { table, corpus, terms } = state;
   if (!table || state.rows === 0) return result([]);
 
-  const query = parseQuery(q.query, corpus, ranking);
+  const query = parseQuery(q.query, corpus, ranking, deps.lexicons);
   const where = buildWhere(q);
   const n = Math.max(deps.candidates, q.limit);
   const qvec = await queryVector(deps, q.query);
