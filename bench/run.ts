@@ -7,7 +7,7 @@
  *
  * Sections: distill throughput (in-process pipeline, real parser and sandbox), server cold start and search
  * latency over MCP (the built server, spawned as a client would), sandbox overhead, environment build time
- * (cold, reused, shared across libraries, rebuilt from the lock), search at scale.
+ * (cold, reused, shared across libraries, rebuilt from the lock), query expansion per query, search at scale.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -136,6 +136,8 @@ async function main() {
   await runScript('sandbox-overhead.ts', ['20']);
   console.log('\n## Library environments (fixture packages, requirements from a wheel folder)\n');
   await runScript('env.ts', [quick ? '1' : '3']);
+  console.log('\n## Query expansion per query (hand-written list, WordNet)\n');
+  await runScript('query-expansion.ts', []);
   console.log('\n## Search at scale (synthetic blocks, offline embedder)\n');
   await runScript('search-scale.ts', quick ? ['1000', '10000'] : ['1000', '10000', '100000']);
 }

@@ -26,7 +26,7 @@ import type { RankingOptions } from '../src/search/ranking/options.js';
 import type { LoadedLibrary } from '../src/domain/library.js';
 import { loadLibrary } from '../src/library/files.js';
 import { createLogger } from '../src/kernel/log.js';
-import { ABLATIONS } from './lib/ablations.js';
+import { ABLATIONS, evalLexicons } from './lib/ablations.js';
 import { metrics, misses, table, type Metrics, type Query } from './lib/metrics.js';
 import { runBm25Baseline, runCodedistill } from './lib/systems.js';
 import { runRealEval, SPLITS, type Split } from './real/run.js';
@@ -101,7 +101,7 @@ async function main() {
       ];
     }
     for (const { label, embedder } of embedders) {
-      const index = await openIndex({ dir: path.join(tmp, embedder.id.replace(/[^\w.-]+/g, '_')), embedder, logger });
+      const index = await openIndex({ dir: path.join(tmp, embedder.id.replace(/[^\w.-]+/g, '_')), embedder, logger, lexicons: evalLexicons() });
       await index.sync(libs);
       for (const set of sets) {
         const ranked = await runCodedistill(index, set.queries);
@@ -143,7 +143,7 @@ async function runAblations(
   await first.close();
   const rows: { label: string; set: string; m: Metrics }[] = [];
   for (const a of ABLATIONS) {
-    const index = await openIndex({ dir, embedder, logger, ranking: a.ranking });
+    const index = await openIndex({ dir, embedder, logger, ranking: a.ranking, lexicons: evalLexicons(a.wordnet) });
     for (const set of sets) rows.push({ label: a.label, set: set.label, m: metrics(a.label, set.queries, await runCodedistill(index, set.queries)) });
     await index.close();
   }

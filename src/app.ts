@@ -12,7 +12,10 @@ import { SnippetRequest, type SnippetResult } from './domain/snippet.js';
 import { distillRepo } from './jobs/distill.js';
 import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
+import { handwrittenLexicon } from './search/lexicons.js';
 import { openIndex } from './search/store.js';
+import { WordnetLexicon } from './search/wordnet-lexicon.js';
+import { bundledWordnetDir, WordNet } from './search/wordnet.js';
 import type { SearchIndex } from './search/types.js';
 import { Catalogue, libraryInfo } from './library/catalogue.js';
 import type { Logger } from './kernel/log.js';
@@ -95,7 +98,9 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
         allowRemote: config.allowRemoteModels,
         logger,
       });
-      return openIndex({ dir: config.indexDir, embedder, logger, showDemos: config.showDemos });
+      // WordNet is only read when the ranking gives it a weight (expansion.sources); its files open on first use.
+      const lexicons = [handwrittenLexicon, new WordnetLexicon(new WordNet(bundledWordnetDir()))];
+      return openIndex({ dir: config.indexDir, embedder, logger, lexicons, showDemos: config.showDemos });
     }),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };

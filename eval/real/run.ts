@@ -23,7 +23,7 @@ import { HashingEmbedder } from '../../src/search/hashing.js';
 import type { RankingOptions } from '../../src/search/ranking/options.js';
 import { openIndex } from '../../src/search/store.js';
 import type { Embedder } from '../../src/search/types.js';
-import { ABLATIONS } from '../lib/ablations.js';
+import { ABLATIONS, evalLexicons, type Ablation } from '../lib/ablations.js';
 import { metrics, misses, table, type Metrics, type Query } from '../lib/metrics.js';
 import { runBm25Baseline, runCodedistill } from '../lib/systems.js';
 import { evalRepos } from './layout.js';
@@ -87,7 +87,7 @@ export async function runRealEval(opts: RealEvalOptions): Promise<void> {
     const first = await openIndex({ dir, embedder, logger: opts.logger });
     await first.sync(libs);
     await first.close();
-    const variants: { label: string; ranking: Partial<RankingOptions> }[] = opts.ablate
+    const variants: Ablation[] = opts.ablate
       ? ABLATIONS.map((a) => ({ ...a, ranking: { ...opts.ranking, ...a.ranking } }))
       : [{ label: `codedistill offline (${embedder.id})`, ranking: opts.ranking ?? {} }];
     const results: Record<string, Metrics[]> = {};
@@ -99,7 +99,7 @@ export async function runRealEval(opts: RealEvalOptions): Promise<void> {
     }
     for (const v of variants) {
       // One index serves every variant: what is switched here is read at search time only.
-      const index = await openIndex({ dir, embedder, logger: opts.logger, ranking: v.ranking });
+      const index = await openIndex({ dir, embedder, logger: opts.logger, ranking: v.ranking, lexicons: evalLexicons(v.wordnet) });
       for (const s of sets) {
         const ranked = await runCodedistill(index, s.queries);
         results[s.split]!.push(metrics(v.label, s.queries, ranked));

@@ -3,7 +3,8 @@
  * what the lexicon adds, and the concepts BM25F scores. Candidate retrieval and every ranking function take this
  * one reading, so a query cannot be tokenised one way for candidates and another for ranking.
  */
-import { expandTokens, type Expansion } from './lexicon.js';
+import type { Expansion } from './lexicon.js';
+import { DEFAULT_SOURCES, expandWith, handwrittenLexicon, type Lexicon } from './lexicons.js';
 import { combineStats, idf, type CorpusStats } from './terms.js';
 import { compounds, tokenize } from './tokens.js';
 
@@ -13,10 +14,11 @@ export const MAX_FTS_TOKENS = 64;
 /** How a query is read: what the lexicon may add, and which of its words may bring in candidates. */
 export interface QueryOptions {
   /**
-   * Multiplies the lexicon's weights for words of the same meaning and for related words (0 turns that kind of
-   * query expansion off; both 0, no expansion at all).
+   * Multiplies the lexicons' weights for words of the same meaning and for related words (0 turns that kind of
+   * query expansion off; both 0, no expansion at all), and each lexicon's weights by its id in `sources` (a lexicon
+   * missing there, or at 0, is not asked; left out, DEFAULT_SOURCES: the hand-written list alone).
    */
-  expansion: { same: number; related: number };
+  expansion: { same: number; related: number; sources?: Readonly<Record<string, number>> };
   /**
    * Candidates found through related words only: a second full-text query over at most `words` of them (of the
    * given relations, strongest first) adds up to `candidates` blocks that share no word with the query. It is a
@@ -28,7 +30,7 @@ export interface QueryOptions {
 
 /** Tuned with the rest of the ranking (see ranking/options.ts). */
 export const DEFAULT_QUERY_OPTIONS: QueryOptions = {
-  expansion: { same: 1, related: 1 },
+  expansion: { same: 1, related: 1, sources: DEFAULT_SOURCES },
   candidateExpansion: { relations: ['same', 'related'], words: 32, candidates: 20 },
 };
 
@@ -73,15 +75,26 @@ export interface Query {
   readonly concepts: readonly QueryConcept[];
 }
 
+/** The lexicons a query is expanded from when none are passed: the hand-written list. */
+export const DEFAULT_LEXICONS: readonly Lexicon[] = [handwrittenLexicon];
+
 /**
  * Read a query against the statistics of the corpus it will search (concepts are weighted by idf). Without a
- * corpus every word weighs the same, which is enough for everything but scoring.
+ * corpus every word weighs the same, which is enough for everything but scoring. `lexicons` are the expansion
+ * sources available; `opts.expansion.sources` says which of them are used and how much they count.
  */
-export function parseQuery(text: string, corpus: CorpusStats = combineStats([]), opts: QueryOptions = DEFAULT_QUERY_OPTIONS): Query {
+export function parseQuery(
+  text: string,
+  corpus: CorpusStats = combineStats([]),
+  opts: QueryOptions = DEFAULT_QUERY_OPTIONS,
+  lexicons: readonly Lexicon[] = DEFAULT_LEXICONS,
+): Query {
   const tokens = tokenize(text);
   const terms = [...new Set(tokens.filter((t) => !/^[0-9]+$/.test(t)))];
   const ftsTokens = [...new Set([...tokens, ...compounds(text)])].slice(0, MAX_FTS_TOKENS);
-  const expansions = expandTokens(tokens).filter((e) => opts.expansion[e.relation] > 0);
+  const expansions = (opts.expansion.same > 0 || opts.expansion.related > 0 ? expandWith(lexicons, { text, tokens }, opts.expansion.sources) : []).filter(
+    (e) => opts.expansion[e.relation] > 0,
+  );
   return {
     text,
     tokens,

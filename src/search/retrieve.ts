@@ -10,6 +10,7 @@ import { CodedistillError, fromZod } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { fullTextRows, gatherCandidates, vectorRows } from './candidates.js';
 import { matchedFields } from './fields.js';
+import type { Lexicon } from './lexicons.js';
 import { parseQuery } from './query.js';
 import { reportedScore } from './ranking/confidence.js';
 import type { CosineThresholds } from './ranking/fusion.js';
@@ -29,6 +30,8 @@ export interface RetrieveDeps {
   ranking: RankingOptions;
   /** Search the demo libraries even when the user has libraries of their own. */
   showDemos: boolean;
+  /** The query expansion sources available; ranking.expansion.sources says which are used. */
+  lexicons: readonly Lexicon[];
   /** Query vectors by trimmed query text: an agent repeats and refines queries. */
   queryVectors: LRUCache<string, Float32Array>;
 }
@@ -70,7 +73,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   const { table, corpus, terms } = state;
   if (!table || state.rows === 0) return result([]);
 
-  const query = parseQuery(q.query, corpus, ranking);
+  const query = parseQuery(q.query, corpus, ranking, deps.lexicons);
   const where = buildWhere(q, hidden);
   const n = Math.max(deps.candidates, q.limit);
   const qvec = await queryVector(deps, q.query);

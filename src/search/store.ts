@@ -15,6 +15,8 @@ import type { SearchQuery, SearchResult } from '../domain/search.js';
 import { CodedistillError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { ensureLanceComputeThreads } from '../config.js';
+import type { Lexicon } from './lexicons.js';
+import { DEFAULT_LEXICONS } from './query.js';
 import { DEFAULT_COSINE_THRESHOLDS, type CosineThresholds } from './ranking/fusion.js';
 import { rankingOptions, type RankingOptions } from './ranking/options.js';
 import { retrieve, type RetrieveDeps } from './retrieve.js';
@@ -43,6 +45,8 @@ export interface OpenIndexOptions {
   showDemos?: boolean;
   /** Ranking and confidence settings, for evaluation; anything left out keeps its default. */
   ranking?: Partial<RankingOptions>;
+  /** The query expansion sources available (ranking.expansion.sources picks among them). Default: the hand-written list. */
+  lexicons?: readonly Lexicon[];
 }
 
 export async function openIndex(opts: OpenIndexOptions): Promise<SearchIndex> {
@@ -75,6 +79,7 @@ class LanceSearchIndex implements SearchIndex {
       cosineThresholds: opts.cosineThresholds ?? DEFAULT_COSINE_THRESHOLDS,
       ranking: rankingOptions(opts.ranking),
       showDemos: opts.showDemos ?? false,
+      lexicons: opts.lexicons ?? DEFAULT_LEXICONS,
       queryVectors: new LRUCache<string, Float32Array>({ max: 512 }),
     };
   }
