@@ -8,7 +8,7 @@ import { headingChain, paragraphs, plainText } from './text.js';
 import { readDocPage } from '../examples/doc-fences.js';
 import { clip } from '../summary.js';
 
-const NOISE = /copyright|licen[cs]ed?\b|SPDX|all rights reserved|^\s*@?author|^created (on|by)|^\s*-\*-|coding[:=]|^\s*:?(date|version|maintainer|email)\s*:|^\s*(\w+\s*){0,2}\.py\s*$|@\w+\.\w+/i;
+const NOISE = /copyright|licen[cs]ed?\b|SPDX|all rights reserved|permission is hereby granted|without (any )?warranty|provided "as is"|redistribution and use|free software|GNU (general|lesser)|^\s*@?author|^created (on|by)|^\s*-\*-|coding[:=]|^\s*:?(date|version|maintainer|email)\s*:|^\s*(\w+\s*){0,2}\.py\s*$|@\w+\.\w+/i;
 const MAX_TEXT = 500;
 
 export const moduleProse: ProseCollector = {
