@@ -240,6 +240,7 @@ describe('prose: module docstrings and comments', () => {
   test('moduleLead skips authorship and licence lines and keeps an rst title', () => {
     assert.equal(moduleLead('Created on Mon Jan 5\n\n@author: someone\n\nThermal\n=======\n\nHeat transfer correlations for pipes.\n'), 'Thermal: Heat transfer correlations for pipes.');
     assert.equal(moduleLead('Copyright (c) 2020 Someone. MIT licence.'), null);
+    assert.equal(moduleLead('pint.facets.group\n~~~~~~~~~~~~~~~~~\n\nterm.py : Groups of units.\n'), 'Groups of units.');
   });
 
   test('body comments: prose kept and joined, commented-out code and pragmas left out', async () => {
