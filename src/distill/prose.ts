@@ -75,7 +75,7 @@ export function pickNotes(findings: readonly ProseFinding[], docstring: string |
     if (kept.length >= MAX_NOTES) break;
     if ((perSource.get(f.note.source) ?? 0) >= PER_SOURCE[f.note.source]) continue;
     const n = normal(bodyOf(f.note.text));
-    if (!n || repeats(doc, n) || keptNormal.some((k) => k.includes(n))) continue;
+    if (!n || repeats(doc, n) || keptNormal.some((k) => k.includes(n) || similar(k, n))) continue;
     const room = Math.min(MAX_NOTE_CHARS, MAX_PROSE_CHARS - total);
     if (room < MIN_CLIPPED) break;
     const text = clip(f.note.text, room);
@@ -99,6 +99,15 @@ function normal(s: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, ' ')
     .trim();
+}
+
+/** Mostly the same words: one page's paragraph copied to another and edited ("will contain" / "contains"). */
+function similar(a: string, b: string): boolean {
+  const wa = new Set(a.split(' '));
+  const wb = new Set(b.split(' '));
+  let common = 0;
+  for (const w of wb) if (wa.has(w)) common++;
+  return common >= 0.8 * Math.min(wa.size, wb.size) && Math.min(wa.size, wb.size) >= 0.6 * Math.max(wa.size, wb.size);
 }
 
 /** Whether a note says what the docstring says: it is inside it, or the docstring's opening is inside the note. */

@@ -160,6 +160,29 @@ describe('prose: docs pages', () => {
     assert.deepEqual(notesOf(m, 'sun.position.airmass', 'docs'), []);
   });
 
+  test('prose that names other blocks is theirs: before a snippet, and under a heading that is a block’s name', async () => {
+    const page = [
+      'Guide',
+      '=====',
+      '',
+      'The ``spa`` function is the most accurate.',
+      '',
+      '.. code-block:: python',
+      '',
+      '   from sun.position import spa, airmass',
+      '   print(airmass(spa(1, 2, 3)[0]))',
+      '',
+      'Site',
+      '----',
+      '',
+      'A site is where ``get_position`` is asked from.',
+    ].join('\n');
+    const m = await proseOf(repo({ 'docs/guide.rst': ['docs', page] }));
+    assert.ok(notesOf(m, 'sun.position.spa', 'docs').some((n) => n.text === 'Guide: The spa function is the most accurate.'));
+    assert.deepEqual(notesOf(m, 'sun.position.airmass', 'docs'), []);
+    assert.deepEqual(notesOf(m, 'sun.position.get_position', 'docs'), []);
+  });
+
   test('release notes are not prose about what a block does', async () => {
     const page = ['v1.2', '====', '', '* Fixed `get_position()` for times before 1900.'].join('\n');
     const m = await proseOf(repo({ 'docs/whatsnew/v1.2.rst': ['docs', page] }));
@@ -217,6 +240,7 @@ describe('prose: module docstrings and comments', () => {
   test('moduleLead skips authorship and licence lines and keeps an rst title', () => {
     assert.equal(moduleLead('Created on Mon Jan 5\n\n@author: someone\n\nThermal\n=======\n\nHeat transfer correlations for pipes.\n'), 'Thermal: Heat transfer correlations for pipes.');
     assert.equal(moduleLead('Copyright (c) 2020 Someone. MIT licence.'), null);
+    assert.equal(moduleLead('pint.facets.group\n~~~~~~~~~~~~~~~~~\n\nterm.py : Groups of units.\n'), 'Groups of units.');
   });
 
   test('body comments: prose kept and joined, commented-out code and pragmas left out', async () => {

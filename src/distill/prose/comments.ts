@@ -9,7 +9,7 @@ import { PRIORITY, type ProseCollector, type ProseFinding } from './collector.js
 
 const MAX_TEXT = 500;
 const PRAGMA = /^(noqa|type:|pragma|pylint|fmt:|isort:|mypy|nosec|todo|fixme|xxx|hack|bug|cython:|-\*-|!|%%|In\[)/i;
-const LICENCE = /copyright|licen[cs]e|SPDX|all rights reserved|warranty/i;
+const LICENCE = /copyright|licen[cs]e|SPDX|all rights reserved|warranty|permission is hereby granted|redistribution and use/i;
 /** Lines that read as Python rather than as a sentence. */
 const CODE_START = /^(import\s+\w|from\s+[\w.]+\s+import\b|return\b|print\s*\(|if\b.*:$|elif\b|else\s*:|for\b.*\bin\b.*:$|while\b.*:$|def\s+\w|class\s+\w|raise\b|assert\b|yield\b|try\s*:|except\b|finally\s*:|with\b.*:$|del\s|pass$|break$|continue$|self\.|@\w)/;
 const ASSIGNMENT = /^[\w.[\]'", ]+\s*(?:[-+*/%&|^]|\*\*|\/\/)?=(?!=)\s*\S/;

@@ -40,7 +40,7 @@ async function collectPages(ctx: ProseContext, source: Extract<ProseSource, 'doc
       const text = await mining.read(f.path);
       if (text === null) return;
       const page = readPage(f.path, text);
-      out.push(...documentedSections(ctx, page, source), ...namingParagraphs(ctx, page, source), ...beforeSnippets(page, snippetsOf.get(f.path) ?? [], source));
+      out.push(...documentedSections(ctx, page, source), ...namingParagraphs(ctx, page, source), ...beforeSnippets(ctx, page, snippetsOf.get(f.path) ?? [], source));
     });
   }
   return out;
@@ -82,7 +82,12 @@ function documentedSections(ctx: ProseContext, page: Page, source: ProseSource):
   }
   for (const g of groups.values()) {
     const inSection = page.paras.filter((p) => p.section === g.section && p.endLine < g.line);
-    const picked = [...new Set([inSection[0], inSection[inSection.length - 1]].filter((p): p is Paragraph => p !== undefined))];
+    // A paragraph that names other blocks, none of these, is about those.
+    const about = (p: Paragraph) => {
+      const named = mentioned(ctx, page, p);
+      return named.size === 0 || [...named].some((b) => g.blocks.has(b));
+    };
+    const picked = [...new Set([inSection[0], inSection[inSection.length - 1]].filter((p): p is Paragraph => p !== undefined && about(p)))];
     const chain = headingChain(page.doc.headings, g.section);
     // A heading that is only the block's own name ("Location", "pvlib.location") says nothing the name does not.
     if (picked.length === 0 && !chain.some((t) => /\s/.test(t))) continue;
@@ -94,16 +99,33 @@ function documentedSections(ctx: ProseContext, page: Page, source: ProseSource):
   return out;
 }
 
+/** The blocks a paragraph names as code. */
+function mentioned(ctx: ProseContext, page: Page, p: Paragraph): Set<BlockRef> {
+  const found = new Set<BlockRef>();
+  for (const m of codeMentions(p.raw)) for (const b of ctx.names.resolve(m.name, page.moduleAt(p.startLine), m.call)) found.add(b);
+  return found;
+}
+
 function namingParagraphs(ctx: ProseContext, page: Page, source: ProseSource): ProseFinding[] {
   const out: ProseFinding[] = [];
   for (const p of page.paras) {
-    const found = new Set<BlockRef>();
-    for (const m of codeMentions(p.raw)) for (const b of ctx.names.resolve(m.name, page.moduleAt(p.startLine), m.call)) found.add(b);
+    const found = mentioned(ctx, page, p);
     if (found.size === 0 || found.size > MAX_BLOCKS_PER_TEXT) continue;
     const text = noteText(page, p.section, [p.raw]);
-    for (const b of found) out.push({ qualifiedName: b.qualifiedName, note: { source, text, path: page.path }, priority: PRIORITY.named, line: p.startLine, shared: found.size });
+    // Under a heading that is another block's name ("Frequency"), a paragraph is about that block, whatever else it names.
+    const owner = headingBlock(ctx, page, p);
+    for (const b of found) if (!owner || owner === b) out.push({ qualifiedName: b.qualifiedName, note: { source, text, path: page.path }, priority: PRIORITY.named, line: p.startLine, shared: found.size });
   }
   return out;
+}
+
+/** The block a paragraph's own heading names, when that heading is a name ("Frequency", ":class:`UniformTime`"). */
+function headingBlock(ctx: ProseContext, page: Page, p: Paragraph): BlockRef | null {
+  const h = page.doc.headings.find((x) => x.section === p.section);
+  const title = h ? plainText(h.title).replace(/\(\)$/, '') : '';
+  if (!/^[A-Za-z_][\w.]*$/.test(title)) return null;
+  const hit = ctx.names.resolve(title, page.moduleAt(p.startLine), true);
+  return hit.length === 1 ? hit[0]! : null;
 }
 
 /** The blocks each docs or README snippet calls, by page: the example pass's own decision. */
@@ -118,7 +140,7 @@ function snippetBlocks(ctx: ProseContext, source: ProseSource): Map<string, { li
   return out;
 }
 
-function beforeSnippets(page: Page, snippets: { line: number; blocks: BlockRef[] }[], source: ProseSource): ProseFinding[] {
+function beforeSnippets(ctx: ProseContext, page: Page, snippets: { line: number; blocks: BlockRef[] }[], source: ProseSource): ProseFinding[] {
   const out: ProseFinding[] = [];
   const starts = [...new Set(page.doc.snippets.map((s) => s.line))].sort((a, b) => a - b);
   for (const s of snippets) {
@@ -131,7 +153,12 @@ function beforeSnippets(page: Page, snippets: { line: number; blocks: BlockRef[]
     const prevSnippet = starts.filter((l) => l < s.line).pop();
     if (prevSnippet !== undefined && prevSnippet > p.endLine) continue;
     const text = noteText(page, p.section, [p.raw]);
-    for (const b of s.blocks) out.push({ qualifiedName: b.qualifiedName, note: { source, text, path: page.path }, priority: PRIORITY.beforeSnippet, line: p.startLine, shared: s.blocks.length });
+    // A paragraph that names other blocks introduces them, not the others the snippet happens to call.
+    const named = mentioned(ctx, page, p);
+    for (const b of s.blocks) {
+      if (named.size > 0 && !named.has(b)) continue;
+      out.push({ qualifiedName: b.qualifiedName, note: { source, text, path: page.path }, priority: PRIORITY.beforeSnippet, line: p.startLine, shared: s.blocks.length });
+    }
   }
   return out;
 }

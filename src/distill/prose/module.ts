@@ -8,7 +8,7 @@ import { headingChain, paragraphs, plainText } from './text.js';
 import { readDocPage } from '../examples/doc-fences.js';
 import { clip } from '../summary.js';
 
-const NOISE = /copyright|licen[cs]ed?\b|SPDX|all rights reserved|^\s*@?author|^created (on|by)|^\s*-\*-|coding[:=]|^\s*:?(date|version|maintainer|email)\s*:|^\s*(\w+\s*){0,2}\.py\s*$|@\w+\.\w+/i;
+const NOISE = /copyright|licen[cs]ed?\b|SPDX|all rights reserved|permission is hereby granted|without (any )?warranty|provided "as is"|redistribution and use|free software|GNU (general|lesser)|^\s*@?author|^created (on|by)|^\s*-\*-|coding[:=]|^\s*:?(date|version|maintainer|email)\s*:|^\s*(\w+\s*){0,2}\.py\s*$|@\w+\.\w+/i;
 const MAX_TEXT = 500;
 
 export const moduleProse: ProseCollector = {
@@ -30,9 +30,11 @@ export function moduleLead(docstring: string): string | null {
   const doc = readDocPage(docstring, 'rst');
   for (const p of paragraphs(docstring, 'rst', doc.headings)) {
     if (NOISE.test(p.raw)) continue;
-    const text = plainText(p.raw);
+    // "term.py : Framework to create fuzzy terms." - the file's name is not what it is about.
+    const text = plainText(p.raw).replace(/^[\w.]+\.py\s*[:-]+\s*/, '');
     if (!/[A-Za-z]{2,}\s+[A-Za-z]{2,}/.test(text)) continue;
-    const chain = headingChain(doc.headings, p.section).filter((t) => !NOISE.test(t));
+    // A title that is the module's dotted name (`pint.facets.plain` over a row of tildes) says no more than the path.
+    const chain = headingChain(doc.headings, p.section).filter((t) => !NOISE.test(t) && !/^\w+(\.\w+)+$|^\w*_\w*$/.test(t));
     return clip(chain.length ? `${chain.join(' > ')}: ${text}` : text, MAX_TEXT);
   }
   return null;

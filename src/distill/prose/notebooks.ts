@@ -10,10 +10,10 @@ import { scopeOf } from '../examples/call-resolver.js';
 import type { MiningContext } from '../examples/context.js';
 import { importsPackage, normaliseImports } from '../examples/import-rewrite.js';
 import { MAX_BLOCKS_PER_TEXT, PRIORITY, type ProseCollector, type ProseFinding } from './collector.js';
-import { plainText } from './text.js';
+import { codeMentions, plainText } from './text.js';
 
 /** How much of the cells before a cell is read with it: enough to type its values, not the whole notebook each time. */
-const CONTEXT_LINES = 200;
+const CONTEXT_LINES = 60;
 const MAX_TEXT = 500;
 
 export const notebookProse: ProseCollector = {
@@ -22,6 +22,7 @@ export const notebookProse: ProseCollector = {
     const { mining } = ctx;
     const { calls } = mining;
     const out: ProseFinding[] = [];
+    const blockNames = new Set(mining.input.blocks.map((b) => b.name));
     for (const { path, notebook } of await notebooksOf(mining)) {
       await mining.guard(path, async () => {
         const cells = pythonCells(notebook);
@@ -32,11 +33,17 @@ export const notebookProse: ProseCollector = {
           const text = introduction(notebook.markdownBefore[i] ?? []);
           if (!text) continue;
           const own = new Set(callsIn(cells[i]!).map((c) => c.split('.').pop()!));
-          if (own.size === 0) continue;
+          // Resolving is the costly part: only for a cell that calls something by a block's name.
+          if (![...own].some((n) => blockNames.has(n))) continue;
           const context = cells.slice(0, i + 1).join('\n\n').split('\n').slice(-CONTEXT_LINES).join('\n');
           const called = calls.calledBy(context, scope).filter((b) => own.has(b.name));
           if (called.length === 0 || called.length > MAX_BLOCKS_PER_TEXT) continue;
-          for (const b of called) out.push({ qualifiedName: b.qualifiedName, note: { source: 'notebook', text, path }, priority: PRIORITY.notebook, line: i, shared: called.length });
+          // Markdown that names other blocks as code introduces those, not the rest the cell calls.
+          const named = new Set((notebook.markdownBefore[i] ?? []).flatMap((md) => codeMentions(md).flatMap((m) => ctx.names.resolve(m.name, null, m.call))));
+          for (const b of called) {
+            if (named.size > 0 && !named.has(b)) continue;
+            out.push({ qualifiedName: b.qualifiedName, note: { source: 'notebook', text, path }, priority: PRIORITY.notebook, line: i, shared: called.length });
+          }
         }
       });
     }
