@@ -12,6 +12,7 @@ import { SnippetRequest, type SnippetResult } from './domain/snippet.js';
 import { distillRepo } from './jobs/distill.js';
 import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
+import { createReranker } from './search/reranker.js';
 import { openIndex } from './search/store.js';
 import type { SearchIndex } from './search/types.js';
 import { Catalogue, libraryInfo } from './library/catalogue.js';
@@ -95,7 +96,17 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
         allowRemote: config.allowRemoteModels,
         logger,
       });
-      return openIndex({ dir: config.indexDir, embedder, logger });
+      // Loaded after the embedder: both set transformers.js's process-wide paths before their load.
+      const reranker = config.reranker
+        ? await createReranker({
+            model: config.reranker.model,
+            modelDir: config.modelDir,
+            cacheDir: config.modelCacheDir,
+            allowRemote: config.allowRemoteModels,
+            logger,
+          })
+        : null;
+      return openIndex({ dir: config.indexDir, embedder, logger, reranker, rerankTop: config.reranker?.top });
     }),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };

@@ -11,13 +11,15 @@ import type { Logger } from '../kernel/log.js';
 import { fullTextRows, gatherCandidates, vectorRows } from './candidates.js';
 import { matchedFields } from './fields.js';
 import { parseQuery } from './query.js';
-import { reportedScore } from './ranking/confidence.js';
+import { judgeTop, reportedScore } from './ranking/confidence.js';
 import type { CosineThresholds } from './ranking/fusion.js';
 import type { RankingOptions } from './ranking/options.js';
-import { rank } from './ranking/rank.js';
+import { rank, type Judged, type Scored } from './ranking/rank.js';
+import { blendReranked } from './ranking/rerank.js';
 import type { IndexState } from './sync.js';
 import { buildWhere, rowToHit } from './table.js';
-import type { Embedder } from './types.js';
+import type { RowCandidate } from './candidates.js';
+import type { Embedder, Reranker } from './types.js';
 
 export interface RetrieveDeps {
   embedder: Embedder;
@@ -28,6 +30,8 @@ export interface RetrieveDeps {
   ranking: RankingOptions;
   /** Query vectors by trimmed query text: an agent repeats and refines queries. */
   queryVectors: LRUCache<string, Float32Array>;
+  /** A cross-encoder that reorders the best `top` candidates, blended at `weight` (ranking/rerank.ts); null for none. */
+  rerank: { reranker: Reranker; top: number; weight: number } | null;
 }
 
 /** The search input checked against the libraries the index holds. */
@@ -78,7 +82,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   const tRank = performance.now();
 
   const candidates = gatherCandidates([...ftsRows.value, ...relatedRows], vecRows.value, qvec);
-  const { top } = rank(
+  const ranked0 = rank(
     candidates.values(),
     {
       query,
@@ -90,12 +94,20 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
     },
     q.limit,
   );
+  const tRerank = performance.now();
+  let top: Judged<RowCandidate>[] = ranked0.top;
+  if (deps.rerank && ranked0.ranked.length > 1) {
+    const reordered = await reranked(deps.rerank, logger, q.query, ranked0.ranked);
+    if (reordered) top = judgeTop(reordered, q.limit, query.terms.length, ranking.confidence);
+  }
+  const rerankMs = performance.now() - tRerank;
   if (top[0]) {
     logger.debug(
       `search ${JSON.stringify(q.query.slice(0, 80))}: top ${top[0].id} score ${top[0].score.toFixed(3)} ` +
         `coverage ${top[0].coverage.toFixed(3)} lead ${top[0].lead.toFixed(3)} (${candidates.size} candidates, ` +
         `${query.concepts.length} concepts, ${query.expansions.length} related words; full text ${ftsRows.ms.toFixed(1)} ms, ` +
-        `vectors ${vecRows.ms.toFixed(1)} ms, both ${(tRank - tLists).toFixed(1)} ms, ranking ${(performance.now() - tRank).toFixed(1)} ms)`,
+        `vectors ${vecRows.ms.toFixed(1)} ms, both ${(tRank - tLists).toFixed(1)} ms, ranking ${(tRerank - tRank).toFixed(1)} ms, ` +
+        `reranking ${rerankMs.toFixed(1)} ms)`,
     );
   }
 
@@ -109,11 +121,32 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   );
 }
 
+/**
+ * The ranked candidates with the best `top` reordered by the cross-encoder, or null when it fails (the search
+ * then answers with the ranking it has). It reads a block's name, signature and summary: short texts keep a
+ * cross-encoder over 20 pairs within a search's budget.
+ */
+async function reranked(
+  rr: NonNullable<RetrieveDeps['rerank']>,
+  logger: Logger,
+  query: string,
+  ranked: Scored<RowCandidate>[],
+): Promise<Scored<RowCandidate>[] | null> {
+  const head = ranked.slice(0, rr.top);
+  const texts = head.map(({ candidate: { row } }) => `${String(row.qualified_name)}\n${String(row.signature)}\n${String(row.summary)}`);
+  try {
+    return blendReranked(ranked, await rr.reranker.score(query.trim(), texts), rr.weight);
+  } catch (e) {
+    logger.warn(`reranker ${rr.reranker.id} failed (${(e as Error).message.split('\n')[0]}); this search is not reranked`);
+    return null;
+  }
+}
+
 async function queryVector({ embedder, queryVectors }: RetrieveDeps, query: string): Promise<Float32Array> {
   const key = query.trim();
   const hit = queryVectors.get(key);
   if (hit) return hit;
-  const [v] = await embedder.embed([key]);
+  const [v] = await embedder.embed([key], 'query');
   if (!v || v.length !== embedder.dim) throw new CodedistillError('internal', 'The embedder returned no vector for the query.', 'Restart the server; if it persists, set CODEDISTILL_MODEL=none.');
   queryVectors.set(key, v);
   return v;

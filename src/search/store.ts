@@ -17,11 +17,12 @@ import type { Logger } from '../kernel/log.js';
 import { ensureLanceComputeThreads } from '../config.js';
 import { DEFAULT_COSINE_THRESHOLDS, type CosineThresholds } from './ranking/fusion.js';
 import { rankingOptions, type RankingOptions } from './ranking/options.js';
+import { DEFAULT_RERANK_WEIGHT } from './ranking/rerank.js';
 import { retrieve, type RetrieveDeps } from './retrieve.js';
 import { compatible, emptyState, loadTerms, syncIndex, type IndexState, type SyncDeps } from './sync.js';
 import { combineStats, readTerms } from './terms.js';
 import { readMeta, TABLE_NAME, type AnnType } from './table.js';
-import type { Embedder, SearchIndex, SyncResult } from './types.js';
+import type { Embedder, Reranker, SearchIndex, SyncResult } from './types.js';
 
 export interface OpenIndexOptions {
   dir: string;
@@ -37,10 +38,19 @@ export interface OpenIndexOptions {
   annType?: AnnType;
   /** Candidates taken from each of the full-text and vector lists before fusion. Default 50. */
   candidates?: number;
-  /** Cosine similarities that count as a medium and a strong semantic match (see ranking/fusion.ts). */
+  /**
+   * Cosine similarities that count as a medium and a strong semantic match (see ranking/fusion.ts). Default: the
+   * embedder's own (search/models.ts), else MiniLM's.
+   */
   cosineThresholds?: CosineThresholds;
   /** Ranking and confidence settings, for evaluation; anything left out keeps its default. */
   ranking?: Partial<RankingOptions>;
+  /** A cross-encoder that reorders the best hits of every search; none by default. */
+  reranker?: Reranker | null;
+  /** How many of the best candidates it reorders. Default 20. */
+  rerankTop?: number;
+  /** Share of its relevance in a reranked score (ranking/rerank.ts). Default 0.5. */
+  rerankWeight?: number;
 }
 
 export async function openIndex(opts: OpenIndexOptions): Promise<SearchIndex> {
@@ -70,9 +80,12 @@ class LanceSearchIndex implements SearchIndex {
       embedder,
       logger,
       candidates: opts.candidates ?? 50,
-      cosineThresholds: opts.cosineThresholds ?? DEFAULT_COSINE_THRESHOLDS,
+      cosineThresholds: opts.cosineThresholds ?? embedder.cosineThresholds ?? DEFAULT_COSINE_THRESHOLDS,
       ranking: rankingOptions(opts.ranking),
       queryVectors: new LRUCache<string, Float32Array>({ max: 512 }),
+      rerank: opts.reranker
+        ? { reranker: opts.reranker, top: Math.max(1, opts.rerankTop ?? 20), weight: opts.rerankWeight ?? DEFAULT_RERANK_WEIGHT }
+        : null,
     };
   }
 
