@@ -5,7 +5,10 @@
  * index build (first search), search p50/p95 as the client sees it and as the server reports it, and where the
  * server's time goes (full text, vectors, ranking, hits), read from its debug log.
  *
- *   node --import tsx bench/search-real.ts --real /tmp/evalhome [--blocks=10000] [--queries=200] [--keep]
+ *   node --import tsx bench/search-real.ts --real /tmp/evalhome [--blocks=10000] [--queries=200] [--reranker=<dir>] [--keep]
+ *
+ * --reranker: a cross-encoder folder (e.g. the tiny one test/fixtures/models/make-tiny-reranker.py writes),
+ * served as CODEDISTILL_RERANKER with its default top 20; its share of a search shows in the "reranking" row.
  *
  * Synthetic blocks (search-scale.ts) are uniform; real ones have long docstrings, many parameters and skewed
  * vocabularies, which is what the full-text index and the ranking pay for.
@@ -146,9 +149,9 @@ const pct = (xs: number[], p: number) => {
 const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 
 /** The per-search timings retrieve.ts logs at debug level. */
-const TIMING = /full text ([\d.]+) ms, vectors ([\d.]+) ms, both ([\d.]+) ms, ranking ([\d.]+) ms/;
+const TIMING = /full text ([\d.]+) ms, vectors ([\d.]+) ms, both ([\d.]+) ms, ranking ([\d.]+) ms, reranking ([\d.]+) ms/;
 
-export async function benchReal(realHome: string, target: number, nQueries: number, keep: boolean): Promise<void> {
+export async function benchReal(realHome: string, target: number, nQueries: number, keep: boolean, reranker: string | null = null): Promise<void> {
   const serverJs = path.join(root, 'dist', 'cli', 'main.js');
   if (!existsSync(serverJs)) throw new Error('dist/ is missing: run npm run build first');
   const tCopy = performance.now();
@@ -158,11 +161,14 @@ export async function benchReal(realHome: string, target: number, nQueries: numb
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [serverJs, 'serve'],
-    env: testEnv(built.home, { CODEDISTILL_MODEL: 'none', CODEDISTILL_LOG_LEVEL: 'debug' }),
+    env: testEnv(built.home, { CODEDISTILL_MODEL: 'none', CODEDISTILL_LOG_LEVEL: 'debug', ...(reranker ? { CODEDISTILL_RERANKER: reranker } : {}) }),
     stderr: 'pipe',
   });
+  let partial = '';
   transport.stderr?.on('data', (d: Buffer) => {
-    for (const line of d.toString('utf8').split('\n')) if (TIMING.test(line)) stderr.push(line);
+    const lines = (partial + d.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (TIMING.test(line)) stderr.push(line);
   });
   const client = new Client({ name: 'bench-real', version: '0' });
   try {
@@ -192,7 +198,7 @@ export async function benchReal(realHome: string, target: number, nQueries: numb
     const pid = transport.pid;
     const rss = pid ? Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024 : NaN;
     console.log(`\nreal blocks: ${built.blocks} in ${built.libraries} libraries (copies of ${realHome}/libraries), home made in ${f(copyMs / 1000)} s`);
-    console.log(`queries: ${qs.length}, a third each: task questions, "name(" of a real block, the first 8 words of a real summary; limit 10; hashing embedder; ${os.availableParallelism()} cores\n`);
+    console.log(`queries: ${qs.length}, a third each: task questions, "name(" of a real block, the first 8 words of a real summary; limit 10; hashing embedder; reranker ${reranker ?? 'none'}; ${os.availableParallelism()} cores\n`);
     console.log('| blocks | first search s (builds index) | MCP p50 ms | MCP p95 ms | max ms | task / name( / summary p95 ms | server tookMs p50 / p95 | server RSS MB |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
     console.log(
@@ -207,6 +213,12 @@ export async function benchReal(realHome: string, target: number, nQueries: numb
       console.log(`| vectors | ${f(pct(col(1), 50))} | ${f(pct(col(1), 95))} |`);
       console.log(`| lists (both) | ${f(pct(col(2), 50))} | ${f(pct(col(2), 95))} |`);
       console.log(`| ranking | ${f(pct(col(3), 50))} | ${f(pct(col(3), 95))} |`);
+      console.log(`| reranking | ${f(pct(col(4), 50))} | ${f(pct(col(4), 95))} |`);
+      // Every search logs one line when it has a hit; with a line per search the rest of its time is known.
+      if (parts.length === server.length) {
+        const rest = server.map((t, i) => t - parts[i]![2]! - parts[i]![3]! - parts[i]![4]!);
+        console.log(`| the rest (query vector, parsing, hits) | ${f(pct(rest, 50))} | ${f(pct(rest, 95))} |`);
+      }
     }
   } finally {
     await client.close().catch(() => {});
@@ -220,7 +232,8 @@ async function main() {
   const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const real = args.includes('--real') ? args[args.indexOf('--real') + 1] : flag('real');
   if (!real) throw new Error('usage: search-real.ts --real <home> [--blocks=10000] [--queries=200] [--keep]');
-  await benchReal(path.resolve(real), Number(flag('blocks') ?? 10_000), Number(flag('queries') ?? 200), args.includes('--keep'));
+  const reranker = flag('reranker');
+  await benchReal(path.resolve(real), Number(flag('blocks') ?? 10_000), Number(flag('queries') ?? 200), args.includes('--keep'), reranker ? path.resolve(reranker) : null);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,7 +1,8 @@
 /**
  * What each sentence-embedding model needs that its weights do not say: the prefix its queries and documents
  * were trained with, how its token vectors are pooled, and the cosine similarities that mean a medium and a
- * strong match for it (models differ widely: e5 and gte put unrelated texts near 0.7, MiniLM near 0.1).
+ * strong match for it (models differ widely: e5's similarities fall between about 0.7 and 1.0, MiniLM's spread
+ * down to 0).
  *
  * One table, keyed by the model's name without its organisation, so "BAAI/bge-small-en-v1.5",
  * "Xenova/bge-small-en-v1.5" and a local folder ".../bge-small-en-v1.5" find the same entry. A model not in the
