@@ -1,14 +1,15 @@
 /**
  * Answering a search from what the index holds: the input checked (the index is what knows which libraries are
  * indexed), the query read once, candidates gathered from the table (candidates.ts), ranked (ranking/rank.ts),
- * and the top ones turned into hits.
+ * the best of them reordered by a cross-encoder when one is configured (ranking/rerank.ts), and the top ones
+ * turned into hits.
  */
 import { performance } from 'node:perf_hooks';
 import type { LRUCache } from 'lru-cache';
 import { SearchQuery, type SearchHit, type SearchResult } from '../domain/search.js';
 import { CodedistillError, fromZod } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
-import { fullTextRows, gatherCandidates, vectorRows } from './candidates.js';
+import { fullTextRows, gatherCandidates, vectorRows, type RowCandidate } from './candidates.js';
 import { matchedFields } from './fields.js';
 import { parseQuery } from './query.js';
 import { judgeTop, reportedScore } from './ranking/confidence.js';
@@ -18,7 +19,6 @@ import { rank, type Judged, type Scored } from './ranking/rank.js';
 import { blendReranked } from './ranking/rerank.js';
 import type { IndexState } from './sync.js';
 import { buildWhere, rowToHit } from './table.js';
-import type { RowCandidate } from './candidates.js';
 import type { Embedder, Reranker } from './types.js';
 
 export interface RetrieveDeps {
