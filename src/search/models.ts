@@ -8,6 +8,9 @@
  * "Xenova/bge-small-en-v1.5" and a local folder ".../bge-small-en-v1.5" find the same entry. A model not in the
  * table is embedded as MiniLM is: no prefixes, mean pooling, MiniLM's thresholds. The README's search section
  * gives the code-retrieval figures behind the default.
+ *
+ * An index records only the model id, so changing an existing entry's prefixes or pooling leaves indexes built
+ * with the old vectors in place: such a change must come with a TEXT_VERSION bump (search/fields.ts).
  */
 import { DEFAULT_COSINE_THRESHOLDS, type CosineThresholds } from './ranking/fusion.js';
 
