@@ -5,8 +5,11 @@
  * index build (first search), search p50/p95 as the client sees it and as the server reports it, and where the
  * server's time goes (full text, vectors, ranking, hits), read from its debug log.
  *
- *   node --import tsx bench/search-real.ts --real /tmp/evalhome [--blocks=10000] [--queries=200] [--reranker=<dir>] [--keep]
+ *   node --import tsx bench/search-real.ts --real /tmp/evalhome [--blocks=10000] [--queries=200] [--reranker=<dir>]
+ *     [--model=<id> --model-dir=<dir>] [--keep]
  *
+ * --model/--model-dir: an embedding model to serve instead of the hashing fallback (CODEDISTILL_MODEL and
+ * CODEDISTILL_MODEL_DIR), e.g. the tiny generated one of the tests to see transformers.js's own overhead.
  * --reranker: a cross-encoder folder (e.g. the tiny one test/fixtures/models/make-tiny-reranker.py writes),
  * served as CODEDISTILL_RERANKER with its default top 20; its share of a search shows in the "reranking" row.
  *
@@ -151,7 +154,14 @@ const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 /** The per-search timings retrieve.ts logs at debug level. */
 const TIMING = /full text ([\d.]+) ms, vectors ([\d.]+) ms, both ([\d.]+) ms, ranking ([\d.]+) ms, reranking ([\d.]+) ms/;
 
-export async function benchReal(realHome: string, target: number, nQueries: number, keep: boolean, reranker: string | null = null): Promise<void> {
+export interface RealOptions {
+  reranker?: string | null;
+  model?: { id: string; dir: string } | null;
+}
+
+export async function benchReal(realHome: string, target: number, nQueries: number, keep: boolean, opts: RealOptions = {}): Promise<void> {
+  const reranker = opts.reranker ?? null;
+  const model = opts.model ?? null;
   const serverJs = path.join(root, 'dist', 'cli', 'main.js');
   if (!existsSync(serverJs)) throw new Error('dist/ is missing: run npm run build first');
   const tCopy = performance.now();
@@ -161,7 +171,12 @@ export async function benchReal(realHome: string, target: number, nQueries: numb
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [serverJs, 'serve'],
-    env: testEnv(built.home, { CODEDISTILL_MODEL: 'none', CODEDISTILL_LOG_LEVEL: 'debug', ...(reranker ? { CODEDISTILL_RERANKER: reranker } : {}) }),
+    env: testEnv(built.home, {
+      CODEDISTILL_MODEL: model?.id ?? 'none',
+      ...(model ? { CODEDISTILL_MODEL_DIR: model.dir } : {}),
+      CODEDISTILL_LOG_LEVEL: 'debug',
+      ...(reranker ? { CODEDISTILL_RERANKER: reranker } : {}),
+    }),
     stderr: 'pipe',
   });
   let partial = '';
@@ -198,7 +213,7 @@ export async function benchReal(realHome: string, target: number, nQueries: numb
     const pid = transport.pid;
     const rss = pid ? Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024 : NaN;
     console.log(`\nreal blocks: ${built.blocks} in ${built.libraries} libraries (copies of ${realHome}/libraries), home made in ${f(copyMs / 1000)} s`);
-    console.log(`queries: ${qs.length}, a third each: task questions, "name(" of a real block, the first 8 words of a real summary; limit 10; hashing embedder; reranker ${reranker ?? 'none'}; ${os.availableParallelism()} cores\n`);
+    console.log(`queries: ${qs.length}, a third each: task questions, "name(" of a real block, the first 8 words of a real summary; limit 10; embedder ${model?.id ?? 'hashing'}; reranker ${reranker ?? 'none'}; ${os.availableParallelism()} cores\n`);
     console.log('| blocks | first search s (builds index) | MCP p50 ms | MCP p95 ms | max ms | task / name( / summary p95 ms | server tookMs p50 / p95 | server RSS MB |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
     console.log(
@@ -233,7 +248,13 @@ async function main() {
   const real = args.includes('--real') ? args[args.indexOf('--real') + 1] : flag('real');
   if (!real) throw new Error('usage: search-real.ts --real <home> [--blocks=10000] [--queries=200] [--keep]');
   const reranker = flag('reranker');
-  await benchReal(path.resolve(real), Number(flag('blocks') ?? 10_000), Number(flag('queries') ?? 200), args.includes('--keep'), reranker ? path.resolve(reranker) : null);
+  const model = flag('model');
+  const modelDir = flag('model-dir');
+  if (model && !modelDir) throw new Error('--model needs --model-dir=<folder holding <org>/<name>/>');
+  await benchReal(path.resolve(real), Number(flag('blocks') ?? 10_000), Number(flag('queries') ?? 200), args.includes('--keep'), {
+    reranker: reranker ? path.resolve(reranker) : null,
+    model: model && modelDir ? { id: model, dir: path.resolve(modelDir) } : null,
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
