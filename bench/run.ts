@@ -4,12 +4,14 @@
  *   npm run bench                        everything, search at 1k, 10k and 100k blocks
  *   npm run bench -- --quick             search at 1k and 10k only
  *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed)
+ *   npm run bench -- --real /tmp/evalhome   also search 10k real blocks over MCP (copies of that home's
+ *                                           libraries), without and with the tiny generated cross-encoder
  *
  * Sections: distill throughput (in-process pipeline, real parser and sandbox), server cold start and search
  * latency over MCP (the built server, spawned as a client would), sandbox overhead, environment build time
  * (cold, reused, shared across libraries, rebuilt from the lock), query expansion per query, search at scale.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +29,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const repoArg = args.includes('--repo') ? args[args.indexOf('--repo') + 1] : undefined;
+const realArg = args.includes('--real') ? args[args.indexOf('--real') + 1] : undefined;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -140,6 +143,22 @@ async function main() {
   await runScript('query-expansion.ts', []);
   console.log('\n## Search at scale (synthetic blocks, offline embedder)\n');
   await runScript('search-scale.ts', quick ? ['1000', '10000'] : ['1000', '10000', '100000']);
+  if (realArg) {
+    console.log('\n## Search over MCP at 10k real blocks (copies of a distilled home, offline embedder)\n');
+    await runScript('search-real.ts', ['--real', path.resolve(realArg)]);
+    const tiny = tinyReranker();
+    if (tiny) {
+      console.log('\n### The same with the tiny generated cross-encoder reranking the top 20 (its overhead, not a real model\'s compute)\n');
+      await runScript('search-real.ts', ['--real', path.resolve(realArg), `--reranker=${tiny}`]);
+    } else console.log('\n(no reranker case: /usr/bin/python3 with onnx and numpy is needed to generate the tiny cross-encoder)');
+  }
+}
+
+/** The tiny cross-encoder of the tests, generated into a temporary folder; null when onnx is not installed. */
+function tinyReranker(): string | null {
+  const dir = tempDir('codedistill-bench-reranker-');
+  const r = spawnSync('/usr/bin/python3', [path.join(root, 'test', 'fixtures', 'models', 'make-tiny-reranker.py'), dir], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
 }
 
 main().catch((e) => {

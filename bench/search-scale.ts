@@ -5,6 +5,8 @@
  *
  *   node --import tsx bench/search-scale.ts [sizes...] [--queries=N] [--ann=hnsw_sq|ivf_pq] [--ann-threshold=N] [--verbose] [--keep]
  *   e.g. node --import tsx bench/search-scale.ts 1000 10000 100000
+ *   node --import tsx bench/search-scale.ts --real /tmp/evalhome [--blocks=10000]   real blocks over MCP instead
+ *   (bench/search-real.ts: copies of a distilled home's libraries, searched through the built server)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -253,6 +255,13 @@ async function run(n: number, nQueries: number, annType: AnnType, annThreshold: 
 async function main() {
   const args = process.argv.slice(2);
   const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  if (args.includes('--real')) {
+    const { benchReal } = await import('./search-real.js');
+    const home = args[args.indexOf('--real') + 1];
+    if (!home) throw new Error('--real needs a home folder (one with libraries/)');
+    await benchReal(path.resolve(home), Number(flag('blocks') ?? 10_000), Number(flag('queries') ?? 200), args.includes('--keep'));
+    return;
+  }
   const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
   const nQueries = Number(flag('queries') ?? 200);
   const annType = (flag('ann') ?? 'hnsw_sq') as AnnType;

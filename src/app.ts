@@ -13,6 +13,7 @@ import { distillRepo } from './jobs/distill.js';
 import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
 import { handwrittenLexicon } from './search/lexicons.js';
+import { createReranker } from './search/reranker.js';
 import { openIndex } from './search/store.js';
 import { WordnetLexicon } from './search/wordnet-lexicon.js';
 import { bundledWordnetDir, WordNet } from './search/wordnet.js';
@@ -98,9 +99,19 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
         allowRemote: config.allowRemoteModels,
         logger,
       });
+      // Loaded after the embedder: both set transformers.js's process-wide paths before their load.
+      const reranker = config.reranker
+        ? await createReranker({
+            model: config.reranker.model,
+            modelDir: config.modelDir,
+            cacheDir: config.modelCacheDir,
+            allowRemote: config.allowRemoteModels,
+            logger,
+          })
+        : null;
       // WordNet is only read when the ranking gives it a weight (expansion.sources); its files open on first use.
       const lexicons = [handwrittenLexicon, new WordnetLexicon(new WordNet(bundledWordnetDir()))];
-      return openIndex({ dir: config.indexDir, embedder, logger, lexicons, showDemos: config.showDemos });
+      return openIndex({ dir: config.indexDir, embedder, logger, lexicons, showDemos: config.showDemos, reranker, rerankTop: config.reranker?.top });
     }),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };

@@ -1,13 +1,16 @@
 /**
- * Sentence embeddings for blocks and queries: a transformers.js model when one can be loaded, else the hashing
- * fallback. The server must start offline and must never hang on a model download, so every failure ends in
- * the fallback with one warning line that says what to do for neural search.
+ * Sentence embeddings for blocks and queries: a transformers.js model when one can be loaded (with the prefixes
+ * and pooling search/models.ts gives for it), else the hashing fallback. Every failure to load ends in the
+ * fallback with one warning line that says what to do for neural search.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../kernel/log.js';
 import { HashingEmbedder } from './hashing.js';
-import type { Embedder } from './types.js';
+import { loadFailure, transformers, withTimeout } from './model-load.js';
+import { modelProfile, type ModelProfile, type Pooling } from './models.js';
+import type { CosineThresholds } from './ranking/fusion.js';
+import type { EmbedRole, Embedder } from './types.js';
 
 export interface CreateEmbedderOptions {
   /** Model id, e.g. Xenova/all-MiniLM-L6-v2; "none" selects the hashing fallback. */
@@ -24,6 +27,8 @@ export interface CreateEmbedderOptions {
   batchSize?: number;
   /** Vectors remembered by content hash. Default 4096 (about 6 MB at 384 dims). */
   cacheSize?: number;
+  /** Prefixes, pooling and cosine thresholds; default: the model's entry in search/models.ts. */
+  profile?: ModelProfile;
 }
 
 const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
@@ -32,7 +37,7 @@ const DEFAULT_CACHE = 4096;
 /** A small encoder reads at most a few hundred word pieces; tokenising megabytes first would only cost time. */
 const MAX_CHARS = 4000;
 
-type Extractor = ((texts: string[], opts: { pooling: 'mean'; normalize: boolean }) => Promise<{ data: ArrayLike<number>; dims: number[] }>) & {
+type Extractor = ((texts: string[], opts: { pooling: Pooling; normalize: boolean }) => Promise<{ data: ArrayLike<number>; dims: number[] }>) & {
   dispose?: () => Promise<void>;
 };
 
@@ -44,21 +49,22 @@ export async function createEmbedder(opts: CreateEmbedderOptions): Promise<Embed
     opts.logger.warn(`neural embeddings are off (model "none"); search uses ${fallbackWhat}.`);
     return fallback;
   }
+  const profile = opts.profile ?? modelProfile(opts.model);
   try {
     const extractor = await withTimeout(loadExtractor(opts), opts.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
-    const probe = await extractor(['probe'], { pooling: 'mean', normalize: true });
+    const probe = await extractor(['probe'], { pooling: profile.pooling, normalize: true });
     const dim = probe.dims[probe.dims.length - 1];
     if (probe.dims.length !== 2 || !dim || dim < 2) {
       throw new Error(`it returned a tensor of shape [${probe.dims.join(', ')}], not [batch, dim]`);
     }
-    opts.logger.info(`embedding model ${opts.model} loaded (${dim} dims)`);
-    return new NeuralEmbedder(opts.model, dim, extractor, opts.batchSize ?? DEFAULT_BATCH, opts.cacheSize ?? DEFAULT_CACHE);
+    opts.logger.info(`embedding model ${opts.model} loaded (${dim} dims, ${profile.pooling} pooling)`);
+    return new NeuralEmbedder(opts.model, dim, extractor, profile, opts.batchSize ?? DEFAULT_BATCH, opts.cacheSize ?? DEFAULT_CACHE);
   } catch (e) {
     const where = opts.modelDir
       ? `put a copy of ${opts.model} in ${opts.modelDir}/${opts.model}/ (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx)`
       : `set CODEDISTILL_MODEL_DIR to a folder holding a local copy of ${opts.model} as <org>/<name>/`;
     opts.logger.warn(
-      `embedding model ${opts.model} could not be loaded (${reason(e)}); falling back to ${fallbackWhat}. ` +
+      `embedding model ${opts.model} could not be loaded (${loadFailure(e)}); falling back to ${fallbackWhat}. ` +
         `For neural search, ${where}.`,
     );
     return fallback;
@@ -66,15 +72,7 @@ export async function createEmbedder(opts: CreateEmbedderOptions): Promise<Embed
 }
 
 async function loadExtractor(opts: CreateEmbedderOptions): Promise<Extractor> {
-  // Imported lazily: it pulls in onnxruntime, which a server running on the fallback never needs.
-  const tf = await import('@huggingface/transformers');
-  const env = tf.env;
-  env.cacheDir = opts.cacheDir;
-  env.allowLocalModels = true;
-  if (opts.modelDir) env.localModelPath = opts.modelDir.endsWith('/') ? opts.modelDir : `${opts.modelDir}/`;
-  env.allowRemoteModels = opts.allowRemote;
-  // stdout belongs to the MCP protocol; the library's warnings are not worth a line on stderr either.
-  env.logLevel = tf.LogLevel.ERROR;
+  const tf = await transformers({ cacheDir: opts.cacheDir, localModelPath: opts.modelDir, allowRemote: opts.allowRemote });
   const pipe = await tf.pipeline('feature-extraction', opts.model, {
     dtype: 'fp32',
     device: 'cpu',
@@ -83,37 +81,9 @@ async function loadExtractor(opts: CreateEmbedderOptions): Promise<Extractor> {
   return pipe as unknown as Extractor;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new Error(`loading took longer than ${Math.round(ms / 1000)} s`));
-    }, ms);
-  });
-  // A load that finishes after the deadline must not surface as an unhandled rejection or keep a session alive.
-  p.then(
-    (v) => {
-      if (timedOut) void (v as { dispose?: () => Promise<void> }).dispose?.().catch(() => {});
-    },
-    () => {},
-  );
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The first line of an error, with the network causes offline machines produce spelled out. */
-function reason(e: unknown): string {
-  const err = e as { message?: string; cause?: { code?: string; message?: string } };
-  let msg = (err?.message ?? String(e)).split('\n')[0]!.trim();
-  const code = err?.cause?.code;
-  if (code && !msg.includes(code)) msg += ` (${code})`;
-  if (/fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT/.test(msg)) msg += ': the model hub is unreachable';
-  return msg.length > 300 ? `${msg.slice(0, 297)}...` : msg;
-}
-
 class NeuralEmbedder implements Embedder {
   readonly neural = true;
+  readonly cosineThresholds: CosineThresholds;
   private readonly cache: LRUCache<string, Float32Array>;
   /** One forward pass at a time: onnxruntime already uses every core, and interleaving only adds memory. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -122,13 +92,19 @@ class NeuralEmbedder implements Embedder {
     readonly id: string,
     readonly dim: number,
     private readonly extractor: Extractor,
+    private readonly profile: ModelProfile,
     private readonly batchSize: number,
     cacheSize: number,
   ) {
+    this.cosineThresholds = profile.cosineThresholds;
     this.cache = new LRUCache({ max: Math.max(1, cacheSize) });
   }
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  async embed(raw: string[], role: EmbedRole = 'document'): Promise<Float32Array[]> {
+    // The prefix is part of the text: a query and a block with the same words get different vectors, and the
+    // cache keeps them apart.
+    const prefix = role === 'query' ? this.profile.queryPrefix : this.profile.documentPrefix;
+    const texts = prefix ? raw.map((t) => prefix + t) : raw;
     const out: (Float32Array | undefined)[] = new Array(texts.length);
     const keys = texts.map((t) => contentKey(t));
     const todo: number[] = [];
@@ -161,7 +137,7 @@ class NeuralEmbedder implements Embedder {
 
   private run(batch: string[]): Promise<Float32Array[]> {
     const job = this.queue.then(async () => {
-      const t = await this.extractor(batch, { pooling: 'mean', normalize: true });
+      const t = await this.extractor(batch, { pooling: this.profile.pooling, normalize: true });
       const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
       const res: Float32Array[] = [];
       // Copy out of the shared tensor buffer so cached vectors do not pin it.

@@ -1,25 +1,27 @@
 /**
  * Answering a search from what the index holds: the input checked (the index is what knows which libraries are
  * indexed), the query read once, candidates gathered from the table (candidates.ts), ranked (ranking/rank.ts),
- * and the top ones turned into hits.
+ * the best of them reordered by a cross-encoder when one is configured (ranking/rerank.ts), and the top ones
+ * turned into hits.
  */
 import { performance } from 'node:perf_hooks';
 import type { LRUCache } from 'lru-cache';
 import { SearchQuery, type SearchHit, type SearchResult } from '../domain/search.js';
 import { CodedistillError, fromZod } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
-import { fullTextRows, gatherCandidates, vectorRows } from './candidates.js';
+import { fullTextRows, gatherCandidates, vectorRows, type RowCandidate } from './candidates.js';
 import { matchedFields } from './fields.js';
 import type { Lexicon } from './lexicons.js';
 import { parseQuery } from './query.js';
-import { reportedScore } from './ranking/confidence.js';
+import { judgeTop, reportedScore } from './ranking/confidence.js';
 import type { CosineThresholds } from './ranking/fusion.js';
 import type { RankingOptions } from './ranking/options.js';
 import { feedbackConcepts } from './ranking/feedback.js';
-import { rank, type RankContext } from './ranking/rank.js';
+import { rank, type Judged, type RankContext, type Scored } from './ranking/rank.js';
+import { blendReranked } from './ranking/rerank.js';
 import type { IndexState } from './sync.js';
 import { buildWhere, rowToHit } from './table.js';
-import type { Embedder } from './types.js';
+import type { Embedder, Reranker } from './types.js';
 
 export interface RetrieveDeps {
   embedder: Embedder;
@@ -34,6 +36,8 @@ export interface RetrieveDeps {
   lexicons: readonly Lexicon[];
   /** Query vectors by trimmed query text: an agent repeats and refines queries. */
   queryVectors: LRUCache<string, Float32Array>;
+  /** A cross-encoder that reorders the best `top` candidates, blended at `weight` (ranking/rerank.ts); null for none. */
+  rerank: { reranker: Reranker; top: number; weight: number } | null;
 }
 
 /** The search input checked against the libraries the index holds. */
@@ -96,7 +100,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
     options: ranking,
   };
   const first = rank(candidates.values(), ctx, q.limit);
-  let top = first.top;
+  let scored = first;
   const feedback = feedbackConcepts(
     first.ranked.map((s) => ({ fields: s.candidate.fields, score: s.score })),
     query.terms,
@@ -107,14 +111,22 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
     // The feedback words may bring in blocks that share none of the query's words: read them as candidates too.
     const more = await fullTextRows(table, state.hasFts, logger, feedback.map((c) => c.term), where, ranking.candidateExpansion.candidates);
     for (const [id, c] of gatherCandidates(more, [], qvec)) if (!candidates.has(id)) candidates.set(id, c);
-    top = rank(candidates.values(), { ...ctx, feedback }, q.limit).top;
+    scored = rank(candidates.values(), { ...ctx, feedback }, q.limit);
   }
+  const tRerank = performance.now();
+  let top: Judged<RowCandidate>[] = scored.top;
+  if (deps.rerank && scored.ranked.length > 1) {
+    const reordered = await reranked(deps.rerank, logger, q.query, scored.ranked);
+    if (reordered) top = judgeTop(reordered, q.limit, query.terms.length, ranking.confidence);
+  }
+  const rerankMs = performance.now() - tRerank;
   if (top[0]) {
     logger.debug(
       `search ${JSON.stringify(q.query.slice(0, 80))}: top ${top[0].id} score ${top[0].score.toFixed(3)} ` +
         `coverage ${top[0].coverage.toFixed(3)} lead ${top[0].lead.toFixed(3)} (${candidates.size} candidates, ` +
         `${query.concepts.length} concepts, ${query.expansions.length} related words; full text ${ftsRows.ms.toFixed(1)} ms, ` +
-        `vectors ${vecRows.ms.toFixed(1)} ms, both ${(tRank - tLists).toFixed(1)} ms, ranking ${(performance.now() - tRank).toFixed(1)} ms)`,
+        `vectors ${vecRows.ms.toFixed(1)} ms, both ${(tRank - tLists).toFixed(1)} ms, ranking ${(tRerank - tRank).toFixed(1)} ms, ` +
+        `reranking ${rerankMs.toFixed(1)} ms)`,
     );
   }
 
@@ -128,11 +140,32 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   );
 }
 
+/**
+ * The ranked candidates with the best `top` reordered by the cross-encoder, or null when it fails (the search
+ * then answers with the ranking it has). It reads a block's name, signature and summary: short texts keep a
+ * cross-encoder over 20 pairs within a search's budget.
+ */
+async function reranked(
+  rr: NonNullable<RetrieveDeps['rerank']>,
+  logger: Logger,
+  query: string,
+  ranked: Scored<RowCandidate>[],
+): Promise<Scored<RowCandidate>[] | null> {
+  const head = ranked.slice(0, rr.top);
+  const texts = head.map(({ candidate: { row } }) => `${String(row.qualified_name)}\n${String(row.signature)}\n${String(row.summary)}`);
+  try {
+    return blendReranked(ranked, await rr.reranker.score(query.trim(), texts), rr.weight);
+  } catch (e) {
+    logger.warn(`reranker ${rr.reranker.id} failed (${(e as Error).message.split('\n')[0]}); this search is not reranked`);
+    return null;
+  }
+}
+
 async function queryVector({ embedder, queryVectors }: RetrieveDeps, query: string): Promise<Float32Array> {
   const key = query.trim();
   const hit = queryVectors.get(key);
   if (hit) return hit;
-  const [v] = await embedder.embed([key]);
+  const [v] = await embedder.embed([key], 'query');
   if (!v || v.length !== embedder.dim) throw new CodedistillError('internal', 'The embedder returned no vector for the query.', 'Restart the server; if it persists, set CODEDISTILL_MODEL=none.');
   queryVectors.set(key, v);
   return v;

@@ -19,11 +19,12 @@ import type { Lexicon } from './lexicons.js';
 import { DEFAULT_LEXICONS } from './query.js';
 import { DEFAULT_COSINE_THRESHOLDS, type CosineThresholds } from './ranking/fusion.js';
 import { rankingOptions, type RankingOptions } from './ranking/options.js';
+import { DEFAULT_RERANK_WEIGHT } from './ranking/rerank.js';
 import { retrieve, type RetrieveDeps } from './retrieve.js';
 import { compatible, emptyState, loadTerms, syncIndex, type IndexState, type SyncDeps } from './sync.js';
 import { combineStats, readTerms } from './terms.js';
 import { readMeta, TABLE_NAME, type AnnType } from './table.js';
-import type { Embedder, SearchIndex, SyncResult } from './types.js';
+import type { Embedder, Reranker, SearchIndex, SyncResult } from './types.js';
 
 export interface OpenIndexOptions {
   dir: string;
@@ -39,7 +40,10 @@ export interface OpenIndexOptions {
   annType?: AnnType;
   /** Candidates taken from each of the full-text and vector lists before fusion. Default 50. */
   candidates?: number;
-  /** Cosine similarities that count as a medium and a strong semantic match (see ranking/fusion.ts). */
+  /**
+   * Cosine similarities that count as a medium and a strong semantic match (see ranking/fusion.ts). Default: the
+   * embedder's own (search/models.ts), else MiniLM's.
+   */
   cosineThresholds?: CosineThresholds;
   /** Search the demo libraries even when others are indexed (default false: demos answer only when they are all there is). */
   showDemos?: boolean;
@@ -47,6 +51,12 @@ export interface OpenIndexOptions {
   ranking?: Partial<RankingOptions>;
   /** The query expansion sources available (ranking.expansion.sources picks among them). Default: the hand-written list. */
   lexicons?: readonly Lexicon[];
+  /** A cross-encoder that reorders the best hits of every search; none by default. */
+  reranker?: Reranker | null;
+  /** How many of the best candidates it reorders. Default 20. */
+  rerankTop?: number;
+  /** Share of its relevance in a reranked score (ranking/rerank.ts). Default 0.5. */
+  rerankWeight?: number;
 }
 
 export async function openIndex(opts: OpenIndexOptions): Promise<SearchIndex> {
@@ -76,11 +86,14 @@ class LanceSearchIndex implements SearchIndex {
       embedder,
       logger,
       candidates: opts.candidates ?? 50,
-      cosineThresholds: opts.cosineThresholds ?? DEFAULT_COSINE_THRESHOLDS,
+      cosineThresholds: opts.cosineThresholds ?? embedder.cosineThresholds ?? DEFAULT_COSINE_THRESHOLDS,
       ranking: rankingOptions(opts.ranking),
       showDemos: opts.showDemos ?? false,
       lexicons: opts.lexicons ?? DEFAULT_LEXICONS,
       queryVectors: new LRUCache<string, Float32Array>({ max: 512 }),
+      rerank: opts.reranker
+        ? { reranker: opts.reranker, top: Math.max(1, opts.rerankTop ?? 20), weight: opts.rerankWeight ?? DEFAULT_RERANK_WEIGHT }
+        : null,
     };
   }
 

@@ -198,7 +198,7 @@ export async function syncIndex(
       for (let e = 0; e < chunk.length; e += EMBED_CHUNK) {
         throwIfAborted(signal);
         const part = chunk.slice(e, e + EMBED_CHUNK);
-        const vectors = await embedder.embed(part.map(blockEmbedText));
+        const vectors = await embedder.embed(part.map(blockEmbedText), 'document');
         part.forEach((b, i) => {
           const st = blockSearchText(b, contexts.get(b.id));
           addToStats(stats, st.bag);

@@ -159,10 +159,12 @@ export function blockToRow(block: Block, vector: Float32Array, st: BlockSearchTe
     level: levelOf(block.validation) ?? '',
     validated: status === 'passed',
     licence: block.licence,
-    gpu: block.compute.gpu,
-    network: block.compute.network,
-    data_files: block.compute.dataFiles,
-    centrality: block.rank,
+    // Every column set, whatever the block: a row without one makes LanceDB infer a narrower schema and refuse
+    // the append ("Append with different schema: missing=[data_files]", from blocks built without Block.parse).
+    gpu: block.compute.gpu === true,
+    network: block.compute.network === true,
+    data_files: block.compute.dataFiles === true,
+    centrality: Number.isFinite(block.rank) ? block.rank : 0,
     text: st.text,
     fields: encodeFields(st.bag),
     vector,

@@ -1,6 +1,10 @@
 import type { JobOptions } from '../domain/job.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
+import type { CosineThresholds } from './ranking/fusion.js';
+
+/** What a text is to the embedder: models trained for retrieval prefix queries and documents differently. */
+export type EmbedRole = 'query' | 'document';
 
 export interface Embedder {
   /** Model id, or "hashing-<dim>" for the offline fallback; recorded in the index. */
@@ -8,7 +12,21 @@ export interface Embedder {
   readonly dim: number;
   /** False for the lexical fallback. */
   readonly neural: boolean;
-  embed(texts: string[]): Promise<Float32Array[]>;
+  /** The cosine similarities that mean a medium and a strong match for this model, when it knows them. */
+  readonly cosineThresholds?: CosineThresholds;
+  /** Vectors for these texts, as documents (blocks) unless `role` says they are queries. */
+  embed(texts: string[], role?: EmbedRole): Promise<Float32Array[]>;
+}
+
+/**
+ * A cross-encoder that reads a query and a candidate together and says how well the candidate answers it: more
+ * accurate than comparing two vectors, and too slow for more than the top few candidates.
+ */
+export interface Reranker {
+  /** Model id or local folder. */
+  readonly id: string;
+  /** Relevance of each text to the query, each in [0, 1], in the order given. */
+  score(query: string, texts: string[]): Promise<number[]>;
 }
 
 

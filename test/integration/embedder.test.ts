@@ -66,6 +66,28 @@ describe('createEmbedder', () => {
     assert.deepEqual(await e.embed([]), []);
   });
 
+  test("a profile's prefixes set queries and documents apart, and its pooling and thresholds are the ones used", { skip: skip ?? false }, async () => {
+    const modelDir = tempDir('codedistill-model-');
+    execFileSync(PYTHON, [SCRIPT, modelDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const common = { model: TINY, modelDir, cacheDir: tempDir(), allowRemote: false, logger: silentLogger };
+    const cosineThresholds = { medium: 0.8, high: 0.9 };
+    const prefixed = await createEmbedder({ ...common, profile: { queryPrefix: 'query: ', documentPrefix: 'passage: ', pooling: 'mean', cosineThresholds } });
+    const plain = await createEmbedder(common);
+    const cls = await createEmbedder({ ...common, profile: { queryPrefix: '', documentPrefix: '', pooling: 'cls', cosineThresholds } });
+    assert.deepEqual(prefixed.cosineThresholds, cosineThresholds);
+    const text = 'pressure drop through a packed bed';
+    const [asQuery] = await prefixed.embed([text], 'query');
+    const [asDoc] = await prefixed.embed([text]);
+    assert.notDeepEqual(Array.from(asQuery!), Array.from(asDoc!));
+    assert.deepEqual(Array.from(asQuery!), Array.from((await plain.embed([`query: ${text}`]))[0]!));
+    assert.deepEqual(Array.from(asDoc!), Array.from((await plain.embed([`passage: ${text}`]))[0]!));
+    // The plain profile embeds a query as it is.
+    assert.deepEqual(Array.from((await plain.embed([text], 'query'))[0]!), Array.from((await plain.embed([text]))[0]!));
+    const [pooledCls] = await cls.embed([text]);
+    assert.notDeepEqual(Array.from(pooledCls!), Array.from((await plain.embed([text]))[0]!));
+    assert.ok(Math.abs(norm(pooledCls!) - 1) < 1e-4);
+  });
+
   test('the tiny model drives a hybrid index end to end', { skip: skip ?? false }, async () => {
     const modelDir = tempDir('codedistill-model-');
     execFileSync(PYTHON, [SCRIPT, modelDir], { stdio: ['ignore', 'ignore', 'inherit'] });
