@@ -51,7 +51,7 @@ function knobs(o: RankingOptions): Knob[] {
 function candidates(k: Knob, v: number): number[] {
   const last = k[k.length - 1]!;
   const bounded = k[1] === 'b' || last === 'coverageFactor' || last === 'hashing';
-  const raw = v === 0 ? [0.1, 0.3, 0.6, 1] : [0, v * 0.5, v * 0.75, v * 1.33, v * 2];
+  const raw = v === 0 ? [0.2, 0.6] : [0, v * 0.5, v * 2];
   const vals = raw.map((x) => Math.round((bounded ? Math.min(1, x) : x) * 1000) / 1000);
   return [...new Set(vals)].filter((x) => x !== v);
 }
@@ -116,16 +116,16 @@ async function main(argv: string[]): Promise<void> {
 }
 
 async function fitConfidence(dir: string, embedder: HashingEmbedder, logger: ReturnType<typeof createLogger>, queries: Query[]): Promise<void> {
-  const rows: { high: number; highMargin: number; medium: number; rejected: number; accepted: number; noHigh: number }[] = [];
-  for (const medium of [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]) {
-    for (const high of [0.6, 0.7, 0.8]) {
-      for (const highMargin of [0.1, 0.2]) {
-        const ranking = { ...DEFAULT_RANKING, confidence: { high, highMargin, medium } };
+  const rows: { high: number; highMargin: number; medium: number; minScore: number; rejected: number; accepted: number; noHigh: number }[] = [];
+  for (const medium of [0.3, 0.35, 0.45, 0.55]) {
+    for (const minScore of [0, 0.1, 0.15, 0.2, 0.25, 0.3]) {
+      for (const [high, highMargin] of [[0.7, 0.1], [0.8, 0.2]] as const) {
+        const ranking = { ...DEFAULT_RANKING, confidence: { high, highMargin, medium, minScore } };
         const index = await openIndex({ dir, embedder, logger, ranking });
         const m = metrics('fit', queries, await runCodedistill(index, queries));
         await index.close();
-        rows.push({ high, highMargin, medium, rejected: m.noAnswerRejected, accepted: m.answerableAccepted, noHigh: m.noAnswerHigh });
-        console.error(`medium ${medium} high ${high} margin ${highMargin}: no-answer rejected ${m.noAnswerRejected.toFixed(3)}, high ${m.noAnswerHigh.toFixed(3)}; correct top-1 accepted ${m.answerableAccepted.toFixed(3)}`);
+        rows.push({ high, highMargin, medium, minScore, rejected: m.noAnswerRejected, accepted: m.answerableAccepted, noHigh: m.noAnswerHigh });
+        console.error(`medium ${medium} minScore ${minScore} high ${high} margin ${highMargin}: no-answer rejected ${m.noAnswerRejected.toFixed(3)}, high ${m.noAnswerHigh.toFixed(3)}; correct top-1 accepted ${m.answerableAccepted.toFixed(3)}`);
       }
     }
   }

@@ -327,3 +327,11 @@ test('the centrality prior lifts what the repository shows its users and lowers 
   assert.ok(centralityFactor(1e9, p) < 1.25);
   assert.equal(centralityFactor(0, { ...p, weight: 0 }), 1);
 });
+
+test('a hit that covers the query but meets no block strongly is low, unless the query spells its name', () => {
+  const c = { high: 0.7, highMargin: 0.1, medium: 0.35, minScore: 0.2 };
+  assert.equal(judge(0.9, 0.5, false, 3, c, 0.5), 'high');
+  assert.equal(judge(0.9, 0.5, false, 3, c, 0.1), 'low', 'common words covered, nothing met strongly');
+  assert.equal(judge(0.9, 0.5, true, 3, c, 0.1), 'high', 'pasted identifier');
+  assert.equal(judge(0.9, 0.5, false, 3, { ...c, minScore: 0 }, 0.1), 'high');
+});

@@ -15,6 +15,11 @@ export interface ConfidenceThresholds {
   highMargin: number;
   /** Coverage for 'medium'; below it a hit is 'low'. */
   medium: number;
+  /**
+   * The score a hit needs for 'medium' or 'high' besides its coverage: a question nothing answers often shares
+   * its common words with some block (coverage), but rarely meets any block strongly (score). 0 turns it off.
+   */
+  minScore: number;
 }
 
 const LEVEL: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
@@ -29,8 +34,16 @@ export function lead(score: number, next: number): number {
  * did not say enough to pick one. A query that spells the block's identifier (pasted code) is taken at its word
  * even with other words around it. A query with no content words is never more than 'low'.
  */
-export function judge(coverage: number, leadShare: number, exactName: boolean, nTerms: number, c: ConfidenceThresholds): Confidence {
+export function judge(
+  coverage: number,
+  leadShare: number,
+  exactName: boolean,
+  nTerms: number,
+  c: ConfidenceThresholds,
+  score = Infinity,
+): Confidence {
   if (nTerms === 0) return 'low';
+  if (score < c.minScore && !exactName) return 'low';
   if (coverage >= c.high && (leadShare >= c.highMargin || exactName)) return 'high';
   if (coverage >= c.medium || (exactName && coverage >= c.medium / 2)) return 'medium';
   return 'low';
@@ -55,7 +68,7 @@ export function judgeTop<T extends Judgeable>(
   let ceiling: Confidence = 'high';
   return ranked.slice(0, limit).map((r, i) => {
     const l = lead(r.score, ranked[i + 1]?.score ?? 0);
-    let confidence = judge(r.coverage, l, r.exactName, nTerms, c);
+    let confidence = judge(r.coverage, l, r.exactName, nTerms, c, r.score);
     if (i === 0) ceiling = confidence;
     else if (LEVEL[confidence] > LEVEL[ceiling]) confidence = ceiling;
     return { ...r, confidence, lead: l };

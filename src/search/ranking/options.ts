@@ -1,6 +1,6 @@
 /**
- * How search reads, ranks and judges. The defaults were tuned on eval/queries.json (the dev set) and checked on
- * eval/queries-holdout.json, which was written before tuning and never tuned on; see eval/README.md.
+ * How search reads, ranks and judges. The BM25F field weights were fitted (eval/real/fit.ts, coordinate ascent) on
+ * the dev split of the real-repository eval, and checked on its unseen split, never tuned on; see eval/real/README.md.
  */
 import { DEFAULT_QUERY_OPTIONS, type QueryOptions } from '../query.js';
 import type { Bm25fParams } from './bm25f.js';
@@ -40,10 +40,10 @@ export const DEFAULT_RANKING: RankingOptions = {
       qualifiedName: 0.6,
       signature: 0.6,
       summary: 2,
-      docstring: 1,
-      parameters: 0.8,
+      docstring: 0.5,
+      parameters: 0,
       tags: 0.5,
-      examples: 0.3,
+      examples: 0.15,
       context: 0.5,
       prose: 0.5,
       purpose: 0.2,
@@ -52,7 +52,7 @@ export const DEFAULT_RANKING: RankingOptions = {
       name: 0.3,
       qualifiedName: 0.3,
       signature: 0.3,
-      summary: 0.5,
+      summary: 1,
       docstring: 0.75,
       parameters: 0.6,
       tags: 0.3,
@@ -73,7 +73,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   feedback: { docs: 0, terms: 10, weight: 0.3, maxDf: 0.05 },
   validated: 0.01,
   kind: { function: 0.01, class: 0.01, method: 0, workflow: 0 },
-  confidence: { high: 0.7, highMargin: 0.1, medium: 0.35 },
+  confidence: { high: 0.7, highMargin: 0.1, medium: 0.35, minScore: 0 },
 };
 
 /** The defaults with what `partial` sets (each key whole: a partial bm25f replaces the default bm25f). */
