@@ -203,9 +203,9 @@ describe('prose: docs pages', () => {
     assert.ok(notes.findIndex((n) => n.source === 'comments') < notes.findIndex((n) => n.text === text));
   });
 
-  test('release notes are not prose about what a block does', async () => {
+  test('release notes and developer notes are not prose about what a block does', async () => {
     const page = ['v1.2', '====', '', '* Fixed `get_position()` for times before 1900.'].join('\n');
-    const m = await proseOf(repo({ 'docs/whatsnew/v1.2.rst': ['docs', page] }));
+    const m = await proseOf(repo({ 'docs/whatsnew/v1.2.rst': ['docs', page], 'doc/develop.rst': ['docs', 'Naming\n======\n\nLong names are shortened, as in ``get_position()``.\n'] }));
     assert.deepEqual(notesOf(m, 'sun.position.get_position', 'docs'), []);
   });
 });

@@ -13,8 +13,8 @@ import { MAX_BLOCKS_PER_TEXT, PRIORITY, type ProseCollector, type ProseContext, 
 import { codeMentions, headingChain, joinSentences, paragraphs, plainText, type Paragraph } from './text.js';
 
 const MAX_PAGE_CHARS = 400_000;
-/** Pages about the project's history and process, not about what its code does: release notes name what changed. */
-const NOT_ABOUT_USE = /(^|\/)(whats?[-_]?new|changelog|changes|history|releases?|release[-_]notes|news|contributing|contributors|authors|code[-_]of[-_]conduct|governance|maintainers)([-_.\/]|$)/i;
+/** Pages about the project's history and process, not about what its code does: release notes name what changed, developer notes how names are chosen. */
+const NOT_ABOUT_USE = /(^|\/)(whats?[-_]?new|changelog|changes|history|releases?|release[-_]notes|news|contributing|contributors|authors|code[-_]of[-_]conduct|governance|maintainers|develop(?:er|ers|ment)?|dev[-_]?guide)([-_.\/]|$)/i;
 const MAX_TEXT = 500;
 
 export const docsProse: ProseCollector = { source: 'docs', collect: (ctx) => collectPages(ctx, 'docs') };
