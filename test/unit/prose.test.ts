@@ -183,9 +183,29 @@ describe('prose: docs pages', () => {
     assert.deepEqual(notesOf(m, 'sun.position.get_position', 'docs'), []);
   });
 
-  test('release notes are not prose about what a block does', async () => {
+  test('an automodule section goes to every block of its module, its page description too, after what names the block', async () => {
+    const page = [
+      'Solar geometry (sun.position)',
+      '=============================',
+      '',
+      '    .. meta::',
+      '      :description: Where the sun is, by several algorithms.',
+      '',
+      '.. automodule:: sun.position',
+      '   :members:',
+    ].join('\n');
+    const m = await proseOf(repo({ 'docs/sun.position.rst': ['docs', page] }));
+    const text = 'Solar geometry (sun.position): Where the sun is, by several algorithms.';
+    assert.deepEqual(notesOf(m, 'sun.position.airmass', 'docs').map((n) => n.text), [text]);
+    assert.deepEqual(notesOf(m, 'sun.position.Site.position', 'docs').map((n) => n.text), [text]);
+    // Its comments are about the block itself: they come first.
+    const notes = m.get('sun.position.get_position')!;
+    assert.ok(notes.findIndex((n) => n.source === 'comments') < notes.findIndex((n) => n.text === text));
+  });
+
+  test('release notes and developer notes are not prose about what a block does', async () => {
     const page = ['v1.2', '====', '', '* Fixed `get_position()` for times before 1900.'].join('\n');
-    const m = await proseOf(repo({ 'docs/whatsnew/v1.2.rst': ['docs', page] }));
+    const m = await proseOf(repo({ 'docs/whatsnew/v1.2.rst': ['docs', page], 'doc/develop.rst': ['docs', 'Naming\n======\n\nLong names are shortened, as in ``get_position()``.\n'] }));
     assert.deepEqual(notesOf(m, 'sun.position.get_position', 'docs'), []);
   });
 });

@@ -42,6 +42,8 @@ export const PRIORITY = {
   beforeSnippet: 2,
   notebook: 2,
   comments: 3,
+  /** A docs section about the block's whole module (automodule): more than its docstring says, less than a section about the block. */
+  documentedModule: 3.5,
   module: 4,
 } as const;
 

@@ -10,11 +10,11 @@ import type { BlockRef } from '../examples/call-resolver.js';
 import { docSourceOf, resolveDocumented } from '../examples/collectors/docs.js';
 import { CURRENT_MODULE, readDocPage, type DocPage } from '../examples/doc-fences.js';
 import { MAX_BLOCKS_PER_TEXT, PRIORITY, type ProseCollector, type ProseContext, type ProseFinding } from './collector.js';
-import { codeMentions, headingChain, paragraphs, plainText, type Paragraph } from './text.js';
+import { codeMentions, headingChain, joinSentences, paragraphs, plainText, type Paragraph } from './text.js';
 
 const MAX_PAGE_CHARS = 400_000;
-/** Pages about the project's history and process, not about what its code does: release notes name what changed. */
-const NOT_ABOUT_USE = /(^|\/)(whats?[-_]?new|changelog|changes|history|releases?|release[-_]notes|news|contributing|contributors|authors|code[-_]of[-_]conduct|governance|maintainers)([-_.\/]|$)/i;
+/** Pages about the project's history and process, not about what its code does: release notes name what changed, developer notes how names are chosen. */
+const NOT_ABOUT_USE = /(^|\/)(whats?[-_]?new|changelog|changes|history|releases?|release[-_]notes|news|contributing|contributors|authors|code[-_]of[-_]conduct|governance|maintainers|develop(?:er|ers|ment)?|dev[-_]?guide)([-_.\/]|$)/i;
 const MAX_TEXT = 500;
 
 export const docsProse: ProseCollector = { source: 'docs', collect: (ctx) => collectPages(ctx, 'docs') };
@@ -26,6 +26,7 @@ interface Page {
   paras: Paragraph[];
   /** The current module in force at each line (index = line - 1). */
   moduleAt: (line: number) => string | null;
+  lines: string[];
 }
 
 async function collectPages(ctx: ProseContext, source: Extract<ProseSource, 'docs' | 'readme'>): Promise<ProseFinding[]> {
@@ -40,7 +41,7 @@ async function collectPages(ctx: ProseContext, source: Extract<ProseSource, 'doc
       const text = await mining.read(f.path);
       if (text === null) return;
       const page = readPage(f.path, text);
-      out.push(...documentedSections(ctx, page, source), ...namingParagraphs(ctx, page, source), ...beforeSnippets(ctx, page, snippetsOf.get(f.path) ?? [], source));
+      out.push(...documentedSections(ctx, page, source), ...moduleSections(ctx, page, source), ...namingParagraphs(ctx, page, source), ...beforeSnippets(ctx, page, snippetsOf.get(f.path) ?? [], source));
     });
   }
   return out;
@@ -56,13 +57,13 @@ function readPage(p: string, text: string): Page {
     mod = CURRENT_MODULE.exec(l)?.[1] ?? mod;
     modules.push(mod);
   }
-  return { path: p, doc, paras: paragraphs(text, kind, doc.headings), moduleAt: (line) => modules[line - 1] ?? null };
+  return { path: p, doc, paras: paragraphs(text, kind, doc.headings), moduleAt: (line) => modules[line - 1] ?? null, lines };
 }
 
 /** "Heading > Subheading: text", clipped. */
 function noteText(page: Page, section: number, texts: string[]): string {
   const chain = headingChain(page.doc.headings, section).join(' > ');
-  const body = texts.map(plainText).filter(Boolean).join(' ');
+  const body = joinSentences(texts.map(plainText));
   return (chain && body ? `${chain}: ${body}` : chain || body).slice(0, MAX_TEXT * 2);
 }
 
@@ -104,6 +105,34 @@ function mentioned(ctx: ProseContext, page: Page, p: Paragraph): Set<BlockRef> {
   const found = new Set<BlockRef>();
   for (const m of codeMentions(p.raw)) for (const b of ctx.names.resolve(m.name, page.moduleAt(p.startLine), m.call)) found.add(b);
   return found;
+}
+
+const AUTOMODULE = /^\s*\.\.\s+(?:auto|py:)module::\s*([A-Za-z_][\w.]*)\s*$/;
+const META_DESCRIPTION = /^\s+:description:\s*(.+)$/;
+
+/**
+ * A section that documents a whole module (`.. automodule:: fluids.friction`, its members listed by the docs
+ * build): its headings, first paragraph and page description, for every block of that module, after what
+ * names a block itself.
+ */
+function moduleSections(ctx: ProseContext, page: Page, source: ProseSource): ProseFinding[] {
+  const out: ProseFinding[] = [];
+  const sorted = [...page.doc.headings].sort((a, b) => a.line - b.line);
+  page.lines.forEach((l, i) => {
+    const m = AUTOMODULE.exec(l);
+    if (!m) return;
+    const line = i + 1;
+    const section = sorted.filter((h) => h.line < line).pop()?.section ?? 0;
+    const start = sorted.find((h) => h.section === section)?.line ?? 0;
+    const description = page.lines.slice(start, i).flatMap((x) => META_DESCRIPTION.exec(x)?.[1] ?? []);
+    const first = page.paras.find((p) => p.section === section && p.endLine < line);
+    const chain = headingChain(page.doc.headings, section);
+    if (!first && description.length === 0 && !chain.some((t) => /\s/.test(t))) return;
+    const text = noteText(page, section, [...(first ? [first.raw] : []), ...description]);
+    const blocks = ctx.mining.input.blocks.filter((b) => b.kind !== 'workflow' && (b.module === m[1] || b.publicImport === m[1]));
+    for (const b of blocks) out.push({ qualifiedName: b.qualifiedName, note: { source, text, path: page.path }, priority: PRIORITY.documentedModule, line, shared: 1 });
+  });
+  return out;
 }
 
 function namingParagraphs(ctx: ProseContext, page: Page, source: ProseSource): ProseFinding[] {

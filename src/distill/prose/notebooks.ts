@@ -10,7 +10,7 @@ import { scopeOf } from '../examples/call-resolver.js';
 import type { MiningContext } from '../examples/context.js';
 import { importsPackage, normaliseImports } from '../examples/import-rewrite.js';
 import { MAX_BLOCKS_PER_TEXT, PRIORITY, type ProseCollector, type ProseFinding } from './collector.js';
-import { codeMentions, plainText } from './text.js';
+import { codeMentions, joinSentences, plainText } from './text.js';
 
 /** How much of the cells before a cell is read with it: enough to type its values, not the whole notebook each time. */
 const CONTEXT_LINES = 60;
@@ -70,11 +70,12 @@ export function introduction(markdown: readonly string[]): string | null {
       if (/[A-Za-z]{2,}\s+[A-Za-z]{2,}/.test(plain)) paras.push(plain);
     }
   }
-  let body = '';
+  const kept: string[] = [];
   for (const p of [...paras].reverse()) {
-    if (body && body.length + p.length > MAX_TEXT) break;
-    body = body ? `${p} ${body}` : p;
+    if (kept.length && kept.reduce((n, k) => n + k.length, 0) + p.length > MAX_TEXT) break;
+    kept.unshift(p);
   }
+  const body = joinSentences(kept);
   if (!body && !(heading && /\s/.test(heading))) return null;
   return heading && body ? `${heading}: ${body}` : heading || body;
 }

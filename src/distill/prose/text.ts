@@ -106,6 +106,14 @@ export function plainText(s: string): string {
     .trim();
 }
 
+/** Texts as one, each ending a sentence (a heading-like line without its full stop gets one). */
+export function joinSentences(texts: readonly string[]): string {
+  return texts
+    .filter(Boolean)
+    .map((t, i, all) => (i < all.length - 1 && !/[.!?:;]$/.test(t) ? `${t}.` : t))
+    .join(' ');
+}
+
 /**
  * The names a paragraph marks as code: cross-reference roles, reStructuredText literals, Markdown code spans.
  * `f(x)` reads as f; `call` tells a name written as a call or by a role (it names an object) from a bare literal.
