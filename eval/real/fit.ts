@@ -117,9 +117,9 @@ async function main(argv: string[]): Promise<void> {
 
 async function fitConfidence(dir: string, embedder: HashingEmbedder, logger: ReturnType<typeof createLogger>, queries: Query[]): Promise<void> {
   const rows: { high: number; highMargin: number; medium: number; minScore: number; rejected: number; accepted: number; noHigh: number }[] = [];
-  for (const medium of [0.3, 0.35, 0.45, 0.55]) {
-    for (const minScore of [0, 0.1, 0.15, 0.2, 0.25, 0.3]) {
-      for (const [high, highMargin] of [[0.7, 0.1], [0.8, 0.2]] as const) {
+  for (const medium of [0.35, 0.45]) {
+    for (const minScore of [0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35]) {
+      for (const [high, highMargin] of [[0.7, 0.1]] as const) {
         const ranking = { ...DEFAULT_RANKING, confidence: { high, highMargin, medium, minScore } };
         const index = await openIndex({ dir, embedder, logger, ranking });
         const m = metrics('fit', queries, await runCodedistill(index, queries));
