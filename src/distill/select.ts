@@ -96,15 +96,18 @@ export function publicPaths(libraryFiles: ParsedFile[]): Map<string, string[]> {
   const qnOf = (d: Definition | null, name: string) => (d && d.symbol.localName === name ? `${d.file.module}.${name}` : null);
   /**
    * What an `__init__` binds by importing `name` from `from` when `from` does not define it: a declared
-   * definition through any chain, or a private module's definition the init names itself, or one reached
-   * through star imports only (a chain of wholesale re-exports: GSW's `from ._fixed_wrapped_ufuncs import *`,
-   * itself `from ._wrapped_ufuncs import *`). A star import does not carry what a module imports by name to use.
+   * definition through any chain, or a private module's definition the init names itself or star-imports from a
+   * module whose `__all__` lists it, or one reached through star imports only (a chain of wholesale re-exports:
+   * GSW's `from ._fixed_wrapped_ufuncs import *`, itself `from ._wrapped_ufuncs import *`). A star import does not
+   * carry what a module imports by name to use.
    */
   const initBinding = (from: string, name: string, star: boolean): string | null => {
     const qn = qnOf(bindings.resolve(from, name), name);
     if (!qn || declaredQns.has(qn)) return qn;
     if (!hasPrivateSegment(qn)) return null;
-    return !star || qnOf(stars.resolve(from, name), name) === qn ? qn : null;
+    // A star import of a module with an `__all__` takes what that list names: the list is the declaration.
+    if (!star || byModule.get(from)?.allExports) return qn;
+    return qnOf(stars.resolve(from, name), name) === qn ? qn : null;
   };
   const inits = libraryFiles.filter(isInitFile);
   for (let round = 0; round < 6; round++) {

@@ -128,4 +128,14 @@ describe('a public module\'s __all__ declares what it imports from a private one
     const called = resolver.calledBy(code, scopeOf(code, '', false)).map((b) => b.qualifiedName).sort();
     assert.deepEqual(called, ['gsw._fixed.z_from_p', 'gsw._wrapped.CT_from_t']);
   });
+
+  test('an __init__ star import of a private module takes what its __all__ lists, also what it imports by name', () => {
+    const { sel } = select({
+      'gsw/__init__.py': 'from ._api import *\n',
+      'gsw/_utilities.py': fn('support', 'Masked array support.'),
+      'gsw/_wrapped.py': UFUNCS,
+      'gsw/_api.py': "__all__ = ['rho']\n\nfrom ._wrapped import rho, helper\n",
+    });
+    assert.deepEqual(sel.map((s) => [s.qualifiedName, s.publicPath]), [['gsw._wrapped.rho', 'gsw.rho']]);
+  });
 });
