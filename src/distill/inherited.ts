@@ -1,6 +1,7 @@
 /**
  * What a class inherits from the repository's own classes: its bases resolved by name through each module's
- * imports, the method resolution order over them, and for every method name the nearest class that defines it.
+ * imports (bindings.ts), the method resolution order over them, and for every method name the nearest class that
+ * defines it.
  * A public class that gathers private mixins (`class Baseline(_Whittaker, _Polynomial, ...)`) has its API there;
  * select.ts turns what this finds into blocks named as users call them (`Baseline.asls`).
  *
@@ -8,13 +9,10 @@
  * not the repository's code. Nothing is imported or run; a base that cannot be resolved from the text is skipped.
  */
 import type { ExtractedSymbol, ParsedFile } from '../parse/types.js';
-import { parseImport, resolveRelative } from '../python/imports.js';
+import { ModuleBindings, type Definition } from './bindings.js';
 
 /** A class of the repository: the file that defines it and its symbol. */
-export interface ClassRef {
-  file: ParsedFile;
-  symbol: ExtractedSymbol;
-}
+export type ClassRef = Definition;
 
 /** A method a class gets from one of its bases. */
 export interface InheritedMethod {
@@ -24,62 +22,18 @@ export interface InheritedMethod {
   owner: ClassRef;
 }
 
-/** Re-export chains longer than this are not followed (and a cycle of imports ends here). */
-const MAX_IMPORT_HOPS = 6;
-
 export class ClassIndex {
-  private readonly byModule = new Map<string, ParsedFile>();
   private readonly mroCache = new Map<ExtractedSymbol, ClassRef[]>();
-  /** "module:name" -> what it resolves to; null while being resolved, so an import cycle ends. */
-  private readonly resolved = new Map<string, ClassRef | null>();
+  private readonly bindings: ModuleBindings;
 
   constructor(files: readonly ParsedFile[]) {
-    for (const f of files) if (f.language === 'python') this.byModule.set(f.module, f);
+    this.bindings = new ModuleBindings(files);
   }
 
   /** The class `dotted` names in module `module`'s namespace ("Cls", "mod.Cls", "pkg.mod.Cls"), or null. */
-  resolve(module: string, dotted: string, hops = 0): ClassRef | null {
-    const f = this.byModule.get(module);
-    if (!f || hops > MAX_IMPORT_HOPS) return null;
-    const name = dotted.replace(/\[.*$/s, '').trim();
-    if (!/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(name)) return null;
-    // Packages that star-import each other would otherwise be walked again for every base.
-    const key = `${module}:${name}`;
-    if (this.resolved.has(key)) return this.resolved.get(key)!;
-    this.resolved.set(key, null);
-    const hit = this.lookup(f, name, hops);
-    this.resolved.set(key, hit);
-    return hit;
-  }
-
-  private lookup(f: ParsedFile, name: string, hops: number): ClassRef | null {
-    const own = f.symbols.find((s) => s.kind === 'class' && s.localName === name);
-    if (own) return { file: f, symbol: own };
-    const [head, ...rest] = name.split('.');
-    const isPackage = /(^|\/)__init__\.py$/.test(f.path);
-    for (const stmt of f.imports) {
-      for (const b of parseImport(stmt.text)) {
-        const from = resolveRelative(b.module, f.module, isPackage);
-        if (b.name === '*') {
-          const hit = this.resolve(from, name, hops + 1);
-          if (hit) return hit;
-          continue;
-        }
-        if (b.local !== head) continue;
-        if (b.name === null) {
-          // `import pkg.mod` binds pkg: the rest of the name walks down the modules; `import pkg.mod as m` binds m.
-          const target = b.dotted ? head! : from;
-          const parts = rest.slice();
-          let mod = target;
-          while (parts.length > 1 && this.byModule.has(`${mod}.${parts[0]}`)) mod = `${mod}.${parts.shift()}`;
-          return parts.length ? this.resolve(mod, parts.join('.'), hops + 1) : null;
-        }
-        // `from pkg import mod` then `mod.Cls`, or `from mod import Cls`.
-        if (rest.length && this.byModule.has(`${from}.${b.name}`)) return this.resolve(`${from}.${b.name}`, rest.join('.'), hops + 1);
-        return this.resolve(from, [b.name, ...rest].join('.'), hops + 1);
-      }
-    }
-    return null;
+  resolve(module: string, dotted: string): ClassRef | null {
+    const hit = this.bindings.resolve(module, dotted);
+    return hit?.symbol.kind === 'class' ? hit : null;
   }
 
   /** The repository classes a class names as its bases, in order. */

@@ -10,8 +10,9 @@
  */
 import type { FileRole } from '../ingest/types.js';
 import type { ExtractedSymbol, ParsedFile } from '../parse/types.js';
-import { parseImport, resolveRelative } from '../python/imports.js';
+import { parseImport, resolveRelative, starImportBinds } from '../python/imports.js';
 import { bodyStatements, decoratorName } from '../python/syntax.js';
+import { ModuleBindings, type Definition } from './bindings.js';
 import { ClassIndex, type ClassRef } from './inherited.js';
 
 export interface SelectedSymbol {
@@ -70,6 +71,10 @@ export function isInitFile(f: ParsedFile): boolean {
  * plus every `pkg.name` a package `__init__` re-exports it as (`from .mod import name`, absolute
  * `from pkg.mod import name`, or a star import honouring the module's `__all__`). Chains of
  * re-exports through sub-packages are followed.
+ *
+ * A definition in a private module is also at `mod.name` when a public module declares it: its `__all__` names it
+ * and it binds the name by importing it (`from ._impl import name`, or a star import reaching it; see
+ * declaredPaths). A package `__init__` that binds a private module's definition adds `pkg.name` (initBinding).
  */
 export function publicPaths(libraryFiles: ParsedFile[]): Map<string, string[]> {
   // alias path -> canonical qualified name
@@ -83,13 +88,38 @@ export function publicPaths(libraryFiles: ParsedFile[]): Map<string, string[]> {
       canonical.set(qn, qn);
     }
   }
+  const bindings = new ModuleBindings(libraryFiles, { strictStar: true });
+  const stars = new ModuleBindings(libraryFiles, { strictStar: true, starOnly: true });
+  const declared = declaredPaths(libraryFiles, bindings, canonical);
+  for (const [alias, qn] of declared) canonical.set(alias, qn);
+  const declaredQns = new Set(declared.values());
+  const qnOf = (d: Definition | null, name: string) => (d && d.symbol.localName === name ? `${d.file.module}.${name}` : null);
+  /**
+   * What an `__init__` binds by importing `name` from `from` when `from` does not define it: a declared
+   * definition through any chain, or a private module's definition the init names itself or star-imports from a
+   * module whose `__all__` lists it, or one reached through star imports only (a chain of wholesale re-exports:
+   * GSW's `from ._fixed_wrapped_ufuncs import *`, itself `from ._wrapped_ufuncs import *`). A star import does not
+   * carry what a module imports by name to use.
+   */
+  const initBinding = (from: string, name: string, star: boolean): string | null => {
+    const qn = qnOf(bindings.resolve(from, name), name);
+    if (!qn || declaredQns.has(qn)) return qn;
+    if (!hasPrivateSegment(qn)) return null;
+    // A star import of a module with an `__all__` takes what that list names: the list is the declaration.
+    if (!star || byModule.get(from)?.allExports) return qn;
+    return qnOf(stars.resolve(from, name), name) === qn ? qn : null;
+  };
   const inits = libraryFiles.filter(isInitFile);
   for (let round = 0; round < 6; round++) {
     let added = 0;
+    const add = (target: string, qn: string) => {
+      if (canonical.has(target)) return;
+      canonical.set(target, qn);
+      added++;
+    };
     for (const f of inits) {
       for (const stmt of f.imports) {
-        const bindings = parseImport(stmt.text);
-        for (const b of bindings) {
+        for (const b of parseImport(stmt.text)) {
           if (b.name === null) continue;
           const from = resolveRelative(b.module, f.module, true);
           if (b.name === '*') {
@@ -99,23 +129,19 @@ export function publicPaths(libraryFiles: ParsedFile[]): Map<string, string[]> {
               if (!alias.startsWith(from + '.')) continue;
               const rest = alias.slice(from.length + 1);
               if (rest.includes('.')) continue;
-              if (allow ? !allow.includes(rest) : isPrivateName(rest)) continue;
-              const target = `${f.module}.${rest}`;
-              if (!canonical.has(target)) {
-                canonical.set(target, qn);
-                added++;
-              }
+              if (!starImportBinds(rest, allow)) continue;
+              add(`${f.module}.${rest}`, qn);
+            }
+            for (const n of bindings.starNames(from)) {
+              const qn = canonical.has(`${f.module}.${n}`) ? null : initBinding(from, n, true);
+              if (qn) add(`${f.module}.${n}`, qn);
             }
             continue;
           }
-          const qn = canonical.get(`${from}.${b.name}`);
           // An alias (`from .m import f as g`) would make examples call a name the block does not have.
-          if (!qn || b.local !== b.name) continue;
-          const target = `${f.module}.${b.local}`;
-          if (!canonical.has(target)) {
-            canonical.set(target, qn);
-            added++;
-          }
+          if (b.local !== b.name) continue;
+          const qn = canonical.get(`${from}.${b.name}`) ?? initBinding(from, b.name, false);
+          if (qn) add(`${f.module}.${b.local}`, qn);
         }
       }
     }
@@ -128,6 +154,30 @@ export function publicPaths(libraryFiles: ParsedFile[]): Map<string, string[]> {
     out.set(qn, list);
   }
   for (const list of out.values()) list.sort(comparePaths);
+  return out;
+}
+
+/**
+ * `mod.name` -> the definition's qualified name, for each name a public module's `__all__` lists that the module
+ * does not define but binds, by its imports, to a top-level function or class defined in a private module under
+ * the same name (`gsw/conversions.py`: `__all__ = ['CT_from_t', ...]` over `from ._fixed_wrapped_ufuncs import
+ * (...)`). The `__all__` is the declaration: packages import private helpers for their own use all the time, so an
+ * import alone makes nothing public. A definition in a public module keeps the paths it has.
+ */
+function declaredPaths(libraryFiles: readonly ParsedFile[], bindings: ModuleBindings, canonical: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of libraryFiles) {
+    if (f.language !== 'python' || !f.allExports || hasPrivateSegment(f.module) || isTestModule(f.module, f.path)) continue;
+    for (const name of f.allExports) {
+      const alias = `${f.module}.${name}`;
+      if (canonical.has(alias)) continue;
+      const def = bindings.resolve(f.module, name);
+      // An alias (`from ._m import f as g`) would make examples call a name the block does not have.
+      if (!def || def.symbol.localName !== name) continue;
+      const qn = `${def.file.module}.${name}`;
+      if (hasPrivateSegment(qn)) out.set(alias, qn);
+    }
+  }
   return out;
 }
 

@@ -107,3 +107,11 @@ export function resolveRelative(module: string, fromModule: string, isPackage: b
   const rest = m[2]!;
   return [...up, ...(rest ? [rest] : [])].filter(Boolean).join('.');
 }
+
+/**
+ * Whether `from m import *` binds `name` of m: the names in m's `__all__` when it has one, else every name
+ * without a leading underscore.
+ */
+export function starImportBinds(name: string, allExports: readonly string[] | null): boolean {
+  return allExports ? allExports.includes(name) : !name.startsWith('_');
+}

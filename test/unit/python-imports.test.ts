@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { importedModules, isImportStatement } from '../../src/python/imports.js';
+import { importedModules, isImportStatement, starImportBinds } from '../../src/python/imports.js';
 
 describe('python/imports', () => {
   test('isImportStatement', () => {
@@ -8,6 +8,12 @@ describe('python/imports', () => {
     assert.ok(isImportStatement('from . import x'));
     assert.ok(!isImportStatement('important = 1'));
     assert.ok(!isImportStatement('x = 1  # import os'));
+  });
+  test('a star import binds the __all__ names, else the names without a leading underscore', () => {
+    assert.ok(starImportBinds('rho', null));
+    assert.ok(!starImportBinds('_rho', null));
+    assert.ok(starImportBinds('_rho', ['_rho']));
+    assert.ok(!starImportBinds('rho', ['CT_from_t']));
   });
   test('importedModules names the module and what a from-import may load from it', () => {
     assert.deepEqual(importedModules('import numpy as np, os.path'), ['numpy', 'os.path']);
