@@ -4,10 +4,10 @@
  * the notebook's imports and the cells before it (a value made there has its class), kept to the names the cell
  * itself calls.
  */
-import { pythonCells, readNotebookContent, type NotebookContent } from '../../python/notebook.js';
+import { pythonCells } from '../../python/notebook.js';
 import { callsIn } from '../../python/syntax.js';
 import { scopeOf } from '../examples/call-resolver.js';
-import type { MiningContext } from '../examples/context.js';
+import { notebooksOf } from '../examples/collectors/notebooks.js';
 import { importsPackage, normaliseImports } from '../examples/import-rewrite.js';
 import { MAX_BLOCKS_PER_TEXT, PRIORITY, type ProseCollector, type ProseFinding } from './collector.js';
 import { codeMentions, joinSentences, plainText } from './text.js';
@@ -23,7 +23,7 @@ export const notebookProse: ProseCollector = {
     const { calls } = mining;
     const out: ProseFinding[] = [];
     const blockNames = new Set(mining.input.blocks.map((b) => b.name));
-    for (const { path, notebook } of await notebooksOf(mining)) {
+    for (const { path, notebook } of await notebooksOf(mining, false)) {
       await mining.guard(path, async () => {
         const cells = pythonCells(notebook);
         const joined = normaliseImports(cells.join('\n\n'), '', false, calls);
@@ -80,18 +80,3 @@ export function introduction(markdown: readonly string[]): string | null {
   return heading && body ? `${heading}: ${body}` : heading || body;
 }
 
-/** The notebooks the distill read, or else every .ipynb file (a broken one is the example pass's to report). */
-async function notebooksOf(ctx: MiningContext): Promise<{ path: string; notebook: NotebookContent }[]> {
-  if (ctx.input.notebooks) return ctx.input.notebooks;
-  const out: { path: string; notebook: NotebookContent }[] = [];
-  for (const f of ctx.input.files.filter((x) => x.role === 'notebook' || /\.ipynb$/i.test(x.path))) {
-    const text = await ctx.read(f.path);
-    if (text === null) continue;
-    try {
-      out.push({ path: f.path, notebook: readNotebookContent(text, f.path) });
-    } catch {
-      // Reported by the example pass, which reads the same notebooks.
-    }
-  }
-  return out;
-}

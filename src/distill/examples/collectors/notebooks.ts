@@ -46,8 +46,11 @@ export const notebookCollector: Collector = {
   },
 };
 
-/** The notebooks the caller read, or else every .ipynb file read here (a broken one is reported and skipped). */
-async function notebooksOf(ctx: MiningContext): Promise<{ path: string; notebook: NotebookContent }[]> {
+/**
+ * The notebooks the caller read, or else every .ipynb file read here; a broken one is skipped, and reported when
+ * `report` (the prose pass reads the same notebooks and leaves the reporting to the example pass).
+ */
+export async function notebooksOf(ctx: MiningContext, report = true): Promise<{ path: string; notebook: NotebookContent }[]> {
   if (ctx.input.notebooks) return ctx.input.notebooks;
   const out: { path: string; notebook: NotebookContent }[] = [];
   for (const f of ctx.input.files.filter((x) => x.role === 'notebook' || /\.ipynb$/i.test(x.path))) {
@@ -56,7 +59,7 @@ async function notebooksOf(ctx: MiningContext): Promise<{ path: string; notebook
     try {
       out.push({ path: f.path, notebook: readNotebookContent(text, f.path) });
     } catch (e) {
-      ctx.reportError(f.path, e);
+      if (report) ctx.reportError(f.path, e);
     }
   }
   return out;
