@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { Block } from '../../src/domain/block.js';
+import { testBlock } from '../helpers/block.js';
 import { SearchQuery } from '../../src/domain/search.js';
 import { silentLogger, type Logger } from '../../src/kernel/log.js';
 import { openIndex } from '../../src/search/store.js';
@@ -94,32 +94,13 @@ describe('createEmbedder', () => {
     const e = await createEmbedder({ model: TINY, modelDir, cacheDir: tempDir(), allowRemote: false, logger: silentLogger });
     const index = await openIndex({ dir: tempDir('codedistill-index-'), embedder: e, logger: silentLogger });
     try {
-      const block = Block.parse({
-        id: 'lib:lib.beds.ergun_pressure_drop',
-        library: 'lib',
-        language: 'python',
-        kind: 'function',
+      const block = testBlock({
         name: 'ergun_pressure_drop',
-        qualifiedName: 'lib.beds.ergun_pressure_drop',
         module: 'lib.beds',
         signature: 'def ergun_pressure_drop(d_p, eps):',
         docstring: 'Pressure drop through a packed bed.',
         summary: 'Pressure drop through a packed bed.',
         code: 'def ergun_pressure_drop(d_p, eps):\n    return 0\n',
-        decorators: [],
-        parameters: [],
-        returns: null,
-        imports: [],
-        calls: [],
-        requirements: [],
-        licence: 'MIT',
-        citation: null,
-        provenance: { repo: 'lib', url: null, commit: 'x', path: 'lib/beds.py', startLine: 1, endLine: 2 },
-        examples: [],
-        validation: null,
-        compute: { gpu: false, network: false },
-        rank: 1,
-        tags: [],
       });
       const manifest = { name: 'lib' } as LoadedLibrary['manifest'];
       await index.sync([{ name: 'lib', dir: '/x', readonly: true, manifest, blocks: [block], fingerprint: 'f1' }]);

@@ -8,7 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { Block } from '../../src/domain/block.js';
+import type { Block } from '../../src/domain/block.js';
+import { testBlock } from '../helpers/block.js';
 import type { LoadedLibrary } from '../../src/domain/library.js';
 import { SearchQuery } from '../../src/domain/search.js';
 import { silentLogger, type Logger } from '../../src/kernel/log.js';
@@ -42,33 +43,7 @@ function makeModel(): string {
 }
 
 function block(name: string, summary: string, docstring: string): Block {
-  return Block.parse({
-    id: `lib:lib.m.${name}`,
-    library: 'lib',
-    language: 'python',
-    kind: 'function',
-    name,
-    qualifiedName: `lib.m.${name}`,
-    module: 'lib.m',
-    signature: `def ${name}(x):`,
-    docstring,
-    summary,
-    code: `def ${name}(x):\n    return x\n`,
-    decorators: [],
-    parameters: [],
-    returns: null,
-    imports: [],
-    calls: [],
-    requirements: [],
-    licence: 'MIT',
-    citation: null,
-    provenance: { repo: 'lib', url: null, commit: 'x', path: 'lib/m.py', startLine: 1, endLine: 2 },
-    examples: [],
-    validation: null,
-    compute: { gpu: false, network: false },
-    rank: 1,
-    tags: [],
-  });
+  return testBlock({ name, summary, docstring });
 }
 
 describe('createReranker', () => {
