@@ -23,6 +23,7 @@ import type { Logger } from './kernel/log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
 import { createPythonRunner, createRunnerServices } from './validate/runner.js';
+import { sweepRunDirs } from './validate/leftovers.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
@@ -135,6 +136,8 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   let chain: Promise<unknown> = Promise.resolve();
   let warm: Promise<void> | null = null;
   const indexLock = `${config.indexDir}.sync`;
+  // Run folders of killed processes; the libraries folder's leftovers are the catalogue's to finish on first load.
+  const swept = sweepRunDirs(logger).catch(() => 0);
 
   const syncNow = async (opts: JobOptions): Promise<void> => {
     // Read under the lock: the index must end up matching the folders as they are, whoever wrote them last.
@@ -166,6 +169,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
    * one sync, never waiting for the lock: a search meanwhile reads the index as the writer left it.
    */
   const live = async (withIndex: boolean): Promise<void> => {
+    await swept;
     if (withIndex) await warmUp();
     else await catalogue.ready();
     if (!(await catalogue.refresh()) || !withIndex) return;

@@ -1,7 +1,8 @@
 /**
  * What a killed writer leaves in a libraries folder, finished or cleaned on the next start. writeLibrary builds
  * `.<name>.tmp-<tag>` (complete once it holds a manifest) and swaps it in by renaming the old folder to
- * `.<name>.old-<tag>` first; a removal renames the folder to `.<name>.removed-<tag>` before deleting it. So after
+ * `.<name>.old-<tag>` first; a removal renames the folder to `.<name>.removed-<tag>` before deleting it; a distill
+ * that validates stages the snapshot in `.<name>.stage-<tag>`. So after
  * a kill at any point, under the folder's write lock:
  * - `<name>` missing, a complete tmp of the same tag: the swap is finished (the new library wins);
  * - `<name>` missing, only the old one: it is put back (the previous library wins);
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { tryLock } from '../kernel/lock.js';
 import type { Logger } from '../kernel/log.js';
 import { hostTag, MANIFEST_FILE, writeLockOf } from './files.js';
+import { processAlive as alive } from '../kernel/proc.js';
 
 export interface RecoveryReport {
   /** Libraries whose swap was finished or undone. */
@@ -21,7 +23,7 @@ export interface RecoveryReport {
   removed: string[];
 }
 
-const LEFTOVER = /^\.(.+)\.(tmp|old|removed)-([0-9a-f]{6})-(\d+)-([0-9a-f]{8})$/;
+const LEFTOVER = /^\.(.+)\.(tmp|old|removed|stage)-([0-9a-f]{6})-(\d+)-([0-9a-f]{8})$/;
 /** A leftover this old is deleted whoever wrote it (a writer on another host that never came back). */
 const ABANDONED_MS = 24 * 3600_000;
 
@@ -47,15 +49,15 @@ export async function recoverLibraries(parentDir: string, logger: Logger): Promi
       if (!(await exists(dir))) continue;
       const tag = `${host}-${pid}-${hex}`;
       const writerLives = host === hostTag() ? alive(Number(pid)) : Date.now() - (await mtime(dir)) < ABANDONED_MS;
-      if (kind === 'tmp' && writerLives && !names.has(`.${name}.old-${tag}`)) continue;
+      if ((kind === 'tmp' || kind === 'stage') && writerLives && !names.has(`.${name}.old-${tag}`)) continue;
       const target = path.join(parentDir, name!);
       if (!(await exists(target))) {
         const tmp = path.join(parentDir, `.${name}.tmp-${tag}`);
         const old = path.join(parentDir, `.${name}.old-${tag}`);
-        if (kind !== 'removed' && (await exists(path.join(tmp, MANIFEST_FILE)))) {
+        if ((kind === 'tmp' || kind === 'old') && (await exists(path.join(tmp, MANIFEST_FILE)))) {
           await fs.rename(tmp, target);
           report.restored.push(name!);
-        } else if (kind !== 'removed' && (await exists(path.join(old, MANIFEST_FILE)))) {
+        } else if ((kind === 'tmp' || kind === 'old') && (await exists(path.join(old, MANIFEST_FILE)))) {
           await fs.rename(old, target);
           report.restored.push(name!);
         }
@@ -71,15 +73,6 @@ export async function recoverLibraries(parentDir: string, logger: Logger): Promi
   if (report.restored.length) logger.warn(`finished the interrupted writes of ${report.restored.join(', ')}`);
   if (report.removed.length) logger.info(`removed ${report.removed.length} leftover folder(s) of killed writes`);
   return report;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function exists(p: string): Promise<boolean> {

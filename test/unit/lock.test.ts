@@ -53,3 +53,20 @@ test('a waiter gives up with a busy error, or a cancelled one when its signal ab
   await assert.rejects(withLock(file, async () => 1, { signal: ac.signal }), (e: { code?: string }) => e.code === 'cancelled');
   await release!();
 });
+
+test('a lock whose holder on this machine is gone is taken over at once, not after it goes stale', async () => {
+  const file = path.join(tempDir(), 'killed');
+  mkdirSync(`${file}.lock`);
+  // What a holder killed without releasing leaves: its folder, fresh, and its note, naming a pid no process has.
+  const { statSync, writeFileSync } = await import('node:fs');
+  const { hostname } = await import('node:os');
+  writeFileSync(`${file}.owner`, JSON.stringify({ host: hostname(), pid: 2 ** 22 + 3, ino: statSync(`${file}.lock`).ino }));
+  const release = await tryLock(file, { staleMs: 60_000 });
+  assert.ok(release, 'taken over');
+  await release!();
+  // A fresh lock of a live holder is not.
+  const mine = await tryLock(file, { staleMs: 60_000 });
+  assert.ok(mine);
+  assert.equal(await tryLock(file, { staleMs: 60_000 }), null);
+  await mine!();
+});
