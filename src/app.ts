@@ -14,7 +14,6 @@ import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
 import { handwrittenLexicon } from './search/lexicons.js';
 import { createReranker } from './search/reranker.js';
-import { openIndex } from './search/store.js';
 import { WordnetLexicon } from './search/wordnet-lexicon.js';
 import { bundledWordnetDir, WordNet } from './search/wordnet.js';
 import type { SearchIndex } from './search/types.js';
@@ -115,6 +114,8 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
         : null;
       // WordNet is only read when the ranking gives it a weight (expansion.sources); its files open on first use.
       const lexicons = [handwrittenLexicon, new WordnetLexicon(new WordNet(bundledWordnetDir()))];
+      // LanceDB's native module loads here, not with the app: a server answers tools/list before it is needed.
+      const { openIndex } = await import('./search/store.js');
       return openIndex({ dir: config.indexDir, embedder, logger, lexicons, showDemos: config.showDemos, reranker, rerankTop: config.reranker?.top });
     }),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
@@ -217,9 +218,16 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         environments: services.environments ?? null,
       }, opts);
       if (!report.unchanged) {
-        // The library files are written; make the catalogue and the index see them before answering.
+        // The library files are written; make the catalogue and the index see them before answering. A failed sync
+        // is the caller's error too: searching would not find what was just distilled.
         await refresh(opts).catch((e) => {
-          report.warnings.push(`the library was written but indexing failed: ${errorMessage(e)}`);
+          if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+          throw new CodedistillError(
+            e instanceof CodedistillError && e.code === 'busy' ? 'busy' : 'internal',
+            `The library was written to ${report.libraryPath}, but the search index could not be updated: ${errorMessage(e).slice(0, 300)}`,
+            'Search again once the cause is fixed: the index is brought up to date from the library files before a search.',
+            { cause: e },
+          );
         });
       }
       return report;

@@ -25,7 +25,7 @@ import { recoverLibraries } from './recover.js';
 export interface CatalogueOptions {
   /** Where what each folder held is kept between starts; none: every start reads every library's blocks once. */
   factsFile?: string | null;
-  /** Blocks of whole libraries kept open at most (default 50 000). */
+  /** Blocks of whole libraries kept open at most (default 5 000: a library being indexed or revalidated, not the home). */
   maxOpenBlocks?: number;
   /** Single blocks kept at most (default 2 000). */
   maxBlocks?: number;
@@ -53,9 +53,9 @@ export class Catalogue {
     private readonly logger: Logger,
     private readonly opts: CatalogueOptions = {},
   ) {
-    this.opened = new LRUCache({ maxSize: opts.maxOpenBlocks ?? 50_000, sizeCalculation: (l) => l.blocks.length + 1 });
-    // An offset costs about what a short id does: the same budget in entries keeps them well under a block's size.
-    this.offsets = new LRUCache({ maxSize: (opts.maxOpenBlocks ?? 50_000) * 4, sizeCalculation: (o) => o.size + 1 });
+    this.opened = new LRUCache({ maxSize: opts.maxOpenBlocks ?? 5_000, sizeCalculation: (l) => l.blocks.length + 1 });
+    // An offset costs about what its id does (~100 bytes): 200k of them is ~20 MB, the largest libraries whole.
+    this.offsets = new LRUCache({ maxSize: 200_000, sizeCalculation: (o) => o.size + 1 });
     this.blocks = new LRUCache({ max: opts.maxBlocks ?? 2000 });
   }
 
@@ -78,7 +78,8 @@ export class Catalogue {
     this.checkedAt = Date.now();
     const before = signature(this.libs.values());
     const factsBefore = JSON.stringify([...this.facts]);
-    const { libraries, problems } = await discoverLibraries(this.locations, this.facts);
+    const previous = new Map([...this.libs.values()].map((l) => [l.dir, l]));
+    const { libraries, problems } = await discoverLibraries(this.locations, this.facts, previous);
     for (const p of problems) this.logger.warn(`library skipped: ${p}`);
     this.libs = new Map(libraries.map((l) => [l.name, l]));
     this.loaded = Promise.resolve();

@@ -206,8 +206,13 @@ export async function readEntry(
   dir: string,
   loc: Pick<LibraryLocation, 'readonly' | 'demo'>,
   known?: EntryFacts | null,
+  previous?: LibraryEntry | null,
 ): Promise<{ entry: LibraryEntry; facts: EntryFacts }> {
   const stamp = await stampOf(dir);
+  // Unchanged since the last read in this process: not even the manifest is read again.
+  if (known && previous && known.stamp === stamp && previous.fingerprint === known.fingerprint && previous.readonly === loc.readonly && !!previous.demo === !!loc.demo) {
+    return { entry: previous, facts: known };
+  }
   const manifest = await readManifest(dir);
   let facts: EntryFacts;
   if (known && known.stamp === stamp) {
@@ -261,11 +266,13 @@ export async function libraryFolders(locations: LibraryLocation[]): Promise<{ di
 /**
  * Every library under the given folders. A later location overrides an earlier one with the same name,
  * so a user's own library shadows a shipped one. Broken folders are reported, not fatal. `known` holds what
- * earlier reads found, by folder; it is brought up to date (folders gone are dropped).
+ * earlier reads found, by folder; it is brought up to date (folders gone are dropped). `previous` are the entries
+ * of the last read, by folder: reused as they are while their files are unchanged.
  */
 export async function discoverLibraries(
   locations: LibraryLocation[],
   known: Map<string, EntryFacts> = new Map(),
+  previous: ReadonlyMap<string, LibraryEntry> = new Map(),
 ): Promise<{ libraries: LibraryEntry[]; problems: string[] }> {
   const byName = new Map<string, LibraryEntry>();
   const problems: string[] = [];
@@ -273,7 +280,7 @@ export async function discoverLibraries(
   for (const { dir, loc } of await libraryFolders(locations)) {
     seen.add(dir);
     try {
-      const { entry, facts } = await readEntry(dir, loc, known.get(dir));
+      const { entry, facts } = await readEntry(dir, loc, known.get(dir), previous.get(dir));
       known.set(dir, facts);
       byName.set(entry.name, entry);
     } catch (e) {
