@@ -74,7 +74,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
     libraries,
     tookMs: Math.round((performance.now() - t0) * 10) / 10,
   });
-  const { table, corpus, terms } = state;
+  const { table, corpus, sums } = state;
   if (!table || state.rows === 0) return result([]);
 
   const query = parseQuery(q.query, corpus, ranking, deps.lexicons);
@@ -94,7 +94,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   const ctx: RankContext = {
     query,
     corpus,
-    purpose: (library) => terms.libraries[library]?.purpose,
+    purpose: (library) => sums.libraries[library]?.purpose,
     neural: embedder.neural,
     cosineThresholds: deps.cosineThresholds,
     options: ranking,

@@ -21,8 +21,8 @@ import { DEFAULT_COSINE_THRESHOLDS, type CosineThresholds } from './ranking/fusi
 import { rankingOptions, type RankingOptions } from './ranking/options.js';
 import { DEFAULT_RERANK_WEIGHT } from './ranking/rerank.js';
 import { retrieve, type RetrieveDeps } from './retrieve.js';
-import { compatible, emptyState, loadTerms, syncIndex, type IndexState, type SyncDeps } from './sync.js';
-import { combineStats, readTerms } from './terms.js';
+import { compatible, emptyState, loadCorpus, syncIndex, type IndexState, type SyncDeps } from './sync.js';
+import { corpusStats } from './terms.js';
 import { META_FILE, readMeta, TABLE_NAME, type AnnType } from './table.js';
 import type { Embedder, Reranker, SearchIndex, SyncOptions, SyncResult } from './types.js';
 
@@ -119,8 +119,8 @@ class LanceSearchIndex implements SearchIndex {
       const table = await this.db.openTable(TABLE_NAME);
       const rows = await table.countRows();
       const hasFts = (await table.listIndices()).some((i) => i.columns.includes('text') && i.indexType === 'FTS');
-      const { terms } = await loadTerms(this.opts.logger, table, Object.entries(meta.libraries), await readTerms(this.opts.dir));
-      this.state = { meta, table, rows, hasFts, terms, corpus: combineStats(Object.values(terms.libraries)) };
+      const { sums } = await loadCorpus(this.opts.logger, this.opts.dir, table, meta.libraries);
+      this.state = { meta, table, rows, hasFts, sums, corpus: corpusStats(sums) };
     } else {
       this.state = emptyState();
     }

@@ -15,14 +15,26 @@ import type { Logger } from '../kernel/log.js';
 import { blockEmbedText, blockSearchText, decodeFields, libraryContexts, purposeTokens, TEXT_VERSION } from './fields.js';
 import {
   addToStats,
+  applyLibrary,
+  CORPUS_FILE,
   combineStats,
+  corpusMatches,
+  corpusStats,
+  emptyCorpusFile,
   emptyStats,
+  LEGACY_TERMS_FILE,
+  readCorpus,
+  readLegacyTerms,
+  readLibraryTerms,
+  removeLibraryTerms,
   reusableStats,
-  writeTerms,
+  writeCorpus,
+  writeLibraryTerms,
+  type CorpusFile,
   type CorpusStats,
-  type LibraryTermStats,
-  type TermsFile,
 } from './terms.js';
+import { access, rm } from 'node:fs/promises';
+import path from 'node:path';
 import {
   blockToRow,
   FILTER_COLUMNS,
@@ -49,14 +61,14 @@ export interface IndexState {
   table: lancedb.Table | null;
   rows: number;
   hasFts: boolean;
-  /** Term statistics per library, as on disk. */
-  terms: TermsFile;
-  /** The same, combined over the indexed libraries: what ranking reads. */
+  /** The indexed libraries' term statistics summed, as on disk. */
+  sums: CorpusFile;
+  /** The same, as ranking reads it. */
   corpus: CorpusStats;
 }
 
 export function emptyState(): IndexState {
-  return { meta: null, table: null, rows: 0, hasFts: false, terms: { textVersion: TEXT_VERSION, libraries: {} }, corpus: combineStats([]) };
+  return { meta: null, table: null, rows: 0, hasFts: false, sums: emptyCorpusFile(), corpus: combineStats([]) };
 }
 
 export interface SyncDeps {
@@ -81,34 +93,39 @@ export function compatible(meta: IndexMeta, embedder: Embedder): boolean {
 }
 
 /**
- * Term statistics for these libraries: from `known` where it has them at the right fingerprint, else counted
- * again from the table (a terms file lost, or left behind by an interrupted sync). A library's purpose comes
- * from `purposes` when the caller has its manifest; a process that only opened the index goes without it until
- * the next sync.
+ * The summed term statistics of these libraries (name → fingerprint): the stored sum when it is of exactly them,
+ * else summed again from the per-library files, the legacy one-file form, or counted from the table (a file lost,
+ * or left behind by an interrupted sync). A library's purpose comes from `purposes` when the caller has its
+ * manifest; a process that only opened the index goes without it until the next sync. With `write`, statistics
+ * that had to be found again are stored per library.
  */
-export async function loadTerms(
+export async function loadCorpus(
   logger: Logger,
+  dir: string,
   table: lancedb.Table,
-  libraries: [string, string][],
-  known: TermsFile | null,
+  libraries: Record<string, string>,
   purposes: ReadonlyMap<string, string[]> = new Map(),
-): Promise<{ terms: TermsFile; recounted: boolean }> {
-  const terms: TermsFile = { textVersion: TEXT_VERSION, libraries: {} };
-  let recounted = false;
-  for (const [name, fingerprint] of libraries) {
-    const have = reusableStats(known, name, fingerprint);
-    if (have) {
-      terms.libraries[name] = have;
-      continue;
+  write = false,
+): Promise<{ sums: CorpusFile; rebuilt: boolean }> {
+  const stored = await readCorpus(dir);
+  if (corpusMatches(stored, libraries)) return { sums: stored, rebuilt: false };
+  const legacy = await readLegacyTerms(dir);
+  const sums = emptyCorpusFile();
+  for (const [name, fingerprint] of Object.entries(libraries)) {
+    let stats = await readLibraryTerms(dir, name);
+    if (!stats || stats.fingerprint !== fingerprint) {
+      stats = reusableStats(legacy, name, fingerprint);
+      if (!stats) {
+        logger.debug(`counting term statistics of ${name} from the index`);
+        stats = emptyStats(fingerprint, purposes.get(name) ?? []);
+        const rows = (await table.query().where(`library = ${sqlString(name)}`).select(['fields']).toArray()) as { fields: string }[];
+        for (const r of rows) addToStats(stats, decodeFields(String(r.fields)));
+      }
+      if (write) await writeLibraryTerms(dir, name, stats);
     }
-    logger.debug(`counting term statistics of ${name} from the index`);
-    recounted = true;
-    const stats = emptyStats(fingerprint, purposes.get(name) ?? []);
-    const rows = (await table.query().where(`library = ${sqlString(name)}`).select(['fields']).toArray()) as { fields: string }[];
-    for (const r of rows) addToStats(stats, decodeFields(String(r.fields)));
-    terms.libraries[name] = stats;
+    applyLibrary(sums, name, stats, 1);
   }
-  return { terms, recounted };
+  return { sums, rebuilt: true };
 }
 
 /**
@@ -179,8 +196,25 @@ export async function syncIndex(
     changed = true;
   }
 
-  const fresh: Record<string, LibraryTermStats> = {};
   const fingerprints = new Map(libraries.map((l) => [l.name, l.fingerprint]));
+  const purposes = new Map(libraries.map((l) => [l.name, purposeTokens(l.manifest.description)]));
+  // The sum as it stood (what this process read, when it is of what the meta says is indexed), from which the
+  // libraries re-indexed or removed are taken out and the new ones added: a sync reads the statistics of what it
+  // changes only. A sum that cannot be updated so (a library's file lost) is summed again at the end.
+  const current = corpusMatches(before.sums, known);
+  const sums: CorpusFile = current ? structuredClone(before.sums) : (await loadCorpus(logger, deps.dir, table, known, purposes, true)).sums;
+  let resum = false;
+  const takeOut = async (name: string) => {
+    const had = sums.libraries[name];
+    if (!had) return;
+    const old = await readLibraryTerms(deps.dir, name);
+    if (old && old.fingerprint === had.fingerprint) applyLibrary(sums, name, old, -1);
+    else resum = true;
+  };
+  for (const name of removed) {
+    await takeOut(name);
+    await removeLibraryTerms(deps.dir, name);
+  }
   // Libraries given whole count their blocks; entries, what their manifest says.
   const total = toIndex.reduce((n, l) => n + ((l as Partial<LoadedLibrary>).blocks?.length ?? l.manifest.counts?.blocks ?? 0), 0);
   let done = 0;
@@ -195,7 +229,6 @@ export async function syncIndex(
     let added = 0;
     const contexts = libraryContexts(lib);
     const stats = emptyStats(lib.fingerprint, purposeTokens(lib.manifest.description));
-    fresh[lib.name] = stats;
     for (let s = 0; s < lib.blocks.length; s += ADD_CHUNK) {
       const chunk = lib.blocks.slice(s, s + ADD_CHUNK);
       const rows: Row[] = [];
@@ -214,6 +247,9 @@ export async function syncIndex(
       if (rows.length) await table.add(rows as unknown as Record<string, unknown>[]);
       added += rows.length;
     }
+    await takeOut(lib.name);
+    await writeLibraryTerms(deps.dir, lib.name, stats);
+    applyLibrary(sums, lib.name, stats, 1);
     changed = true;
     // Blocks and fingerprint as opened: a library rewritten since its entry was read is indexed as it is now.
     fingerprints.set(lib.name, lib.fingerprint);
@@ -266,12 +302,16 @@ export async function syncIndex(
   const demosChanged = (meta.demos ?? []).join('\n') !== demos.join('\n');
   meta.demos = demos;
   meta.updatedAt = new Date().toISOString();
-  const reuse: TermsFile = { textVersion: TEXT_VERSION, libraries: { ...before.terms.libraries, ...fresh } };
-  const purposes = new Map(libraries.map((l) => [l.name, purposeTokens(l.manifest.description)]));
-  const { terms, recounted } = await loadTerms(logger, table, Object.entries(meta.libraries), reuse, purposes);
-  // Statistics carry the fingerprint they were counted at, so a crash between these two writes is repaired on
-  // open (loadTerms counts again whatever does not match).
-  if (changed || removed.length || recounted) await writeTerms(deps.dir, terms);
+  // Statistics carry the fingerprint they were counted at, and the meta is written last, so a crash between these
+  // writes is repaired by the next sync (loadCorpus sums again whatever does not match).
+  let final = sums;
+  if (resum || !corpusMatches(sums, meta.libraries)) final = (await loadCorpus(logger, deps.dir, table, meta.libraries, purposes, true)).sums;
+  // A sum this process had to make again (its file lost) is stored by the next sync, even one that changes nothing.
+  const sumsChanged = changed || removed.length > 0 || resum || !current || !(await access(path.join(deps.dir, CORPUS_FILE)).then(() => true, () => false));
+  if (sumsChanged) {
+    await writeCorpus(deps.dir, final);
+    await rm(path.join(deps.dir, LEGACY_TERMS_FILE), { force: true });
+  }
   if (changed || !before.meta || before.meta !== meta || removed.length || demosChanged) await writeMeta(deps.dir, meta);
 
   if (changed) {
@@ -281,7 +321,7 @@ export async function syncIndex(
     );
   }
   return {
-    state: { meta, table, rows: rowCount, hasFts, terms, corpus: combineStats(Object.values(terms.libraries)) },
+    state: { meta, table, rows: rowCount, hasFts, sums: sumsChanged ? final : before.sums, corpus: sumsChanged ? corpusStats(final) : before.corpus },
     result: { indexed: toIndex.map((l) => l.name), removed, unchanged },
   };
 }

@@ -1,14 +1,21 @@
 /**
  * Term statistics of the indexed libraries, which BM25F needs: per library how many blocks it has, how long each
- * field is in total and in how many blocks each token occurs. Kept per library, beside the index, so that a sync
- * counts only the libraries it re-indexes and the statistics of any set of libraries are a sum.
+ * field is in total and in how many blocks each token occurs. Kept beside the index in two forms: one file per
+ * library (`terms/<name>.json`), so a sync counts only the libraries it re-indexes, and their sum
+ * (`codedistill-corpus.json`), which a sync updates by subtracting and adding the libraries it changed and which is
+ * all a search reads. Both carry fingerprints, so a sum that does not match the index is built again.
  */
 import { readJsonFile, writeJsonFileAtomic } from '../kernel/json-file.js';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FIELD_NAMES, TEXT_VERSION, type FieldBag, type FieldName } from './fields.js';
 
-/** Per-library term statistics (document frequencies, field lengths) that BM25F ranking needs. */
-export const TERMS_FILE = 'codedistill-terms.json';
+/** The one-file form of earlier versions (every library's statistics); read once to migrate, then removed. */
+export const LEGACY_TERMS_FILE = 'codedistill-terms.json';
+/** One library's statistics per file, `<name>.json`. */
+export const TERMS_DIR = 'terms';
+/** The statistics of all indexed libraries summed: what searches read. */
+export const CORPUS_FILE = 'codedistill-corpus.json';
 
 /** Corpus statistics BM25F needs: document frequencies and average field lengths. */
 export interface CorpusStats {
@@ -78,14 +85,81 @@ export function reusableStats(known: TermsFile | null, name: string, fingerprint
   return have && have.fingerprint === fingerprint && Array.isArray(have.purpose) ? have : null;
 }
 
-/** The terms file in `dir`, or null when it is missing, unreadable or of another text version. */
-export async function readTerms(dir: string): Promise<TermsFile | null> {
-  const t = (await readJsonFile(path.join(dir, TERMS_FILE))) as TermsFile | null;
+/** The legacy terms file in `dir`, or null when it is missing, unreadable or of another text version. */
+export async function readLegacyTerms(dir: string): Promise<TermsFile | null> {
+  const t = (await readJsonFile(path.join(dir, LEGACY_TERMS_FILE))) as TermsFile | null;
   if (typeof t !== 'object' || t === null || t.textVersion !== TEXT_VERSION || typeof t.libraries !== 'object') return null;
   return t;
 }
 
-/** Written to a temporary file and renamed, so a reader never sees half a file. */
-export async function writeTerms(dir: string, terms: TermsFile): Promise<void> {
-  await writeJsonFileAtomic(path.join(dir, TERMS_FILE), terms);
+
+/** The sum of the indexed libraries' statistics, as stored. */
+export interface CorpusFile {
+  textVersion: number;
+  /** The libraries summed, at the fingerprint their statistics were counted at. */
+  libraries: Record<string, { fingerprint: string; docs: number; purpose: string[] }>;
+  /** Total tokens per field (the purpose field aside: it is per library). */
+  length: Partial<Record<FieldName, number>>;
+  df: Record<string, number>;
+}
+
+export function emptyCorpusFile(): CorpusFile {
+  return { textVersion: TEXT_VERSION, libraries: {}, length: {}, df: Object.create(null) as Record<string, number> };
+}
+
+/** Add a library's statistics to the sum (sign 1) or take them out of it (sign -1). */
+export function applyLibrary(c: CorpusFile, name: string, s: LibraryTermStats, sign: 1 | -1): void {
+  if (sign === 1) c.libraries[name] = { fingerprint: s.fingerprint, docs: s.docs, purpose: s.purpose ?? [] };
+  else delete c.libraries[name];
+  for (const f of FIELD_NAMES) if (f !== 'purpose' && s.length[f]) c.length[f] = (c.length[f] ?? 0) + sign * s.length[f]!;
+  for (const t in s.df) {
+    const n = (c.df[t] ?? 0) + sign * s.df[t]!;
+    if (n > 0) c.df[t] = n;
+    else delete c.df[t];
+  }
+}
+
+/** What ranking reads of the sum. */
+export function corpusStats(c: CorpusFile): CorpusStats {
+  let docs = 0;
+  let purpose = 0;
+  for (const l of Object.values(c.libraries)) {
+    docs += l.docs;
+    purpose += l.docs * l.purpose.length;
+  }
+  const avgLength = {} as Record<FieldName, number>;
+  for (const f of FIELD_NAMES) avgLength[f] = docs ? (f === 'purpose' ? purpose : (c.length[f] ?? 0)) / docs : 0;
+  return { docs, df: new Map(Object.entries(c.df)), avgLength };
+}
+
+/** Whether the sum is of exactly these libraries at these fingerprints. */
+export function corpusMatches(c: CorpusFile | null, libraries: Record<string, string>): c is CorpusFile {
+  if (!c) return false;
+  const names = Object.keys(libraries);
+  return names.length === Object.keys(c.libraries).length && names.every((n) => c.libraries[n]?.fingerprint === libraries[n]);
+}
+
+export async function readCorpus(dir: string): Promise<CorpusFile | null> {
+  const c = (await readJsonFile(path.join(dir, CORPUS_FILE))) as CorpusFile | null;
+  if (typeof c !== 'object' || c === null || c.textVersion !== TEXT_VERSION || typeof c.libraries !== 'object' || typeof c.df !== 'object') return null;
+  return c;
+}
+
+export async function writeCorpus(dir: string, c: CorpusFile): Promise<void> {
+  await writeJsonFileAtomic(path.join(dir, CORPUS_FILE), c);
+}
+
+export async function readLibraryTerms(dir: string, name: string): Promise<LibraryTermStats | null> {
+  const s = (await readJsonFile(path.join(dir, TERMS_DIR, `${name}.json`))) as (LibraryTermStats & { textVersion?: number }) | null;
+  if (typeof s !== 'object' || s === null || s.textVersion !== TEXT_VERSION || typeof s.df !== 'object' || !Array.isArray(s.purpose)) return null;
+  return s;
+}
+
+export async function writeLibraryTerms(dir: string, name: string, s: LibraryTermStats): Promise<void> {
+  await mkdir(path.join(dir, TERMS_DIR), { recursive: true });
+  await writeJsonFileAtomic(path.join(dir, TERMS_DIR, `${name}.json`), { textVersion: TEXT_VERSION, ...s });
+}
+
+export async function removeLibraryTerms(dir: string, name: string): Promise<void> {
+  await rm(path.join(dir, TERMS_DIR, `${name}.json`), { force: true });
 }

@@ -13,7 +13,7 @@ import { HashingEmbedder } from '../../src/search/hashing.js';
 import { TEXT_VERSION } from '../../src/search/fields.js';
 import { openIndex } from '../../src/search/store.js';
 import { buildWhere, META_FILE, TABLE_NAME } from '../../src/search/table.js';
-import { TERMS_FILE } from '../../src/search/terms.js';
+import { CORPUS_FILE, TERMS_DIR } from '../../src/search/terms.js';
 import type { SearchIndex, Embedder } from '../../src/search/types.js';
 import type { LoadedLibrary } from '../../src/domain/library.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -324,19 +324,40 @@ describe('block index on LanceDB', () => {
     }
   });
 
-  test('term statistics are kept beside the index, and counted again from it when lost', async () => {
-    const file = path.join(dir, TERMS_FILE);
-    const terms = JSON.parse(readFileSync(file, 'utf8')) as { textVersion: number; libraries: Record<string, { docs: number }> };
-    assert.equal(terms.textVersion, TEXT_VERSION);
-    assert.deepEqual(Object.keys(terms.libraries).sort(), ['flowkit', 'kinet', 'sigkit']);
-    assert.equal(terms.libraries.sigkit!.docs, SIG.length);
+  test('term statistics are kept beside the index, per library and summed, and counted again from it when lost', async () => {
+    const file = path.join(dir, CORPUS_FILE);
+    const sums = JSON.parse(readFileSync(file, 'utf8')) as { textVersion: number; libraries: Record<string, { docs: number }> };
+    assert.equal(sums.textVersion, TEXT_VERSION);
+    assert.deepEqual(Object.keys(sums.libraries).sort(), ['flowkit', 'kinet', 'sigkit']);
+    assert.equal(sums.libraries.sigkit!.docs, SIG.length);
+    const sig = JSON.parse(readFileSync(path.join(dir, TERMS_DIR, 'sigkit.json'), 'utf8')) as { docs: number };
+    assert.equal(sig.docs, SIG.length);
     const q = query('pressure loss through a bed of spheres');
     const before = (await index.search(q)).results.map((h) => [h.id, h.score, h.confidence]);
     await index.close();
+    // The sum lost: summed again from the per-library files.
     rmSync(file);
     index = await openIndex({ dir, embedder, logger: silentLogger });
-    const after = (await index.search(q)).results.map((h) => [h.id, h.score, h.confidence]);
-    assert.deepEqual(after, before);
+    assert.deepEqual((await index.search(q)).results.map((h) => [h.id, h.score, h.confidence]), before);
+    await index.close();
+    // Both lost: counted again from the table.
+    rmSync(file, { force: true });
+    rmSync(path.join(dir, TERMS_DIR), { recursive: true });
+    index = await openIndex({ dir, embedder, logger: silentLogger });
+    assert.deepEqual((await index.search(q)).results.map((h) => [h.id, h.score, h.confidence]), before);
+  });
+
+  test('a sync updates the sum by what it changed: the same statistics as summing every library again', async () => {
+    const sumsNow = () => JSON.parse(readFileSync(path.join(dir, CORPUS_FILE), 'utf8')) as { df: Record<string, number>; length: Record<string, number>; libraries: Record<string, unknown> };
+    await index.sync(libraries());
+    const full = sumsNow();
+    await index.sync(libraries().filter((l) => l.name !== 'sigkit'));
+    const without = sumsNow();
+    assert.deepEqual(Object.keys(without.libraries).sort(), ['flowkit', 'kinet']);
+    await index.sync(libraries());
+    const again = sumsNow();
+    assert.deepEqual(again.df, full.df);
+    assert.deepEqual(again.length, full.length);
   });
 
   test('filters restrict both the full-text and the vector side', async () => {
@@ -739,7 +760,7 @@ describe('edge cases', () => {
       const r = await index.sync([makeLibrary('flowkit', 'MIT', FLOW)]);
       assert.deepEqual(r.indexed, ['flowkit']);
       assert.equal((await index.search(query('Ergun'))).results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
-      assert.ok(existsSync(path.join(dir, TERMS_FILE)));
+      assert.ok(existsSync(path.join(dir, CORPUS_FILE)));
     } finally {
       await index.close();
     }
