@@ -310,7 +310,15 @@ export async function syncIndex(
   const sumsChanged = changed || removed.length > 0 || resum || !current || !(await access(path.join(deps.dir, CORPUS_FILE)).then(() => true, () => false));
   if (sumsChanged) {
     await writeCorpus(deps.dir, final);
-    await rm(path.join(deps.dir, LEGACY_TERMS_FILE), { force: true });
+    // The one-file form of before: its libraries get their own files first, then it goes.
+    const legacy = await readLegacyTerms(deps.dir);
+    if (legacy) {
+      for (const [name, fingerprint] of Object.entries(meta.libraries)) {
+        const stats = reusableStats(legacy, name, fingerprint);
+        if (stats && !(await readLibraryTerms(deps.dir, name))) await writeLibraryTerms(deps.dir, name, stats);
+      }
+      await rm(path.join(deps.dir, LEGACY_TERMS_FILE), { force: true });
+    }
   }
   if (changed || !before.meta || before.meta !== meta || removed.length || demosChanged) await writeMeta(deps.dir, meta);
 
