@@ -3,6 +3,7 @@ import { SnippetRequest, SnippetResult } from '../domain/snippet.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 import { progressReporter } from './progress.js';
+import { leanOutput } from './schema.js';
 
 export function registerValidateSnippetTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
@@ -10,13 +11,11 @@ export function registerValidateSnippetTool(server: McpServer, services: ToolSer
     {
       title: 'Run a Python snippet in the sandbox',
       description:
-        'Run a piece of Python in an isolated sandbox (no network, read-only system, time and memory limits) and get ' +
-        'a structured result: status passed | failed | timeout | error | skipped, exit code, stdout and stderr (capped), ' +
-        'duration, and for a Python error its type, message and line. Pass library to run in that library\'s own ' +
-        'environment (its package installed, its requirements too; the first snippet builds it, with progress). Use it to check code you wrote from a get_pattern result before handing it on; on failure, read ' +
-        'error.type/message/line, fix the code and run it again. A missing third-party package comes back as skipped.',
+        'Run Python in a sandbox (no network, time and memory limits): status, stdout, stderr, error type, ' +
+        "message and line. Pass library to run in its environment with its package importable. Use it on code " +
+        'adapted from get_pattern; on failure fix and rerun.',
       inputSchema: SnippetRequest,
-      outputSchema: SnippetResult,
+      outputSchema: leanOutput(SnippetResult),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     guarded(services.logger, async (args, extra) => {
