@@ -12,6 +12,8 @@ import { describeError, zodIssues } from '../kernel/errors.js';
 import { createLogger } from '../kernel/log.js';
 import { patternAnswer } from '../server/pattern-answer.js';
 import { forCli } from './surface.js';
+import { progressBar, type ProgressBar } from './progress-bar.js';
+import { STAGE_PLANS, type StagePlan } from '../server/progress.js';
 import { patternText } from '../server/getPattern.js';
 
 const USAGE = `codedistill: distill scientific repositories into validated building blocks for coding agents
@@ -87,7 +89,14 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel);
   const { createApp } = await import('../app.js');
   const app = createApp(config, logger);
-  const print = (data: unknown, text: string) => console.log(values.json ? JSON.stringify(data, null, 2) : text);
+  // One progress bar per command, stopped before the answer is printed (and on failure).
+  let shown: ProgressBar | null = null;
+  const bar = (plan: StagePlan) => (shown = progressBar(plan)).onProgress;
+  const stopBar = () => shown?.stop();
+  const print = (data: unknown, text: string) => {
+    stopBar();
+    console.log(values.json ? JSON.stringify(data, null, 2) : text);
+  };
 
   try {
     switch (cmd) {
@@ -110,10 +119,7 @@ async function main(argv: string[]): Promise<number> {
             environment: values['no-env'] ? 'none' : values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
             generate: generationBudget(values),
           },
-          {
-            onProgress: (p) =>
-              logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`),
-          },
+          { onProgress: bar(STAGE_PLANS.distill) },
         );
         const c = report.counts;
         print(
@@ -180,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
             timeoutMs: values.timeout ? Number(values.timeout) : undefined,
             environment: values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
           },
-          { onProgress: (p) => logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}`) },
+          { onProgress: bar(STAGE_PLANS.revalidate) },
         );
         const c = r.counts;
         print(
@@ -198,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw usage('env needs a library name (see: codedistill libraries)');
         const r = await app.environment(
           { library: rest[0], mode: values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto', python: values.python, extras: values.extra },
-          { onProgress: (p) => logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`) },
+          { onProgress: bar(STAGE_PLANS.environment) },
         );
         const e = r.environment;
         print(
@@ -231,6 +237,7 @@ async function main(argv: string[]): Promise<number> {
         throw usage(`unknown command "${cmd}"`);
     }
   } catch (e) {
+    stopBar();
     if (e instanceof UsageError) {
       console.error(`${e.message}\n\n${USAGE}`);
       return 2;
@@ -242,6 +249,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(forCli(describeError(e)));
     return 1;
   } finally {
+    stopBar();
     if (cmd !== 'serve') await app.close();
   }
 }

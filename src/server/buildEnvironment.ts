@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { EnvironmentReport, EnvironmentRequest } from '../domain/environment.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, STAGE_PLANS } from './progress.js';
 import { leanOutput } from './schema.js';
 
 export function registerBuildEnvironmentTool(server: McpServer, services: ToolServices): void {
@@ -18,7 +18,7 @@ export function registerBuildEnvironmentTool(server: McpServer, services: ToolSe
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     guarded(services.logger, async (args, extra) => {
-      const r = await services.app.environment(args, { onProgress: progressReporter(extra), signal: extra.signal });
+      const r = await services.app.environment(args, { onProgress: progressReporter(extra, STAGE_PLANS.environment), signal: extra.signal });
       const e = r.environment;
       const changes = e.changes.slice(0, 20).map((c) => `- ${c.name}: ${c.before ?? 'absent'} -> ${c.after ?? 'absent'}`);
       const text =

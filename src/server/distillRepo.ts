@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { DistillReport, DistillRequest } from '../domain/distill.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, STAGE_PLANS } from './progress.js';
 import { leanOutput } from './schema.js';
 
 export function registerDistillRepoTool(server: McpServer, services: ToolServices): void {
@@ -20,7 +20,7 @@ export function registerDistillRepoTool(server: McpServer, services: ToolService
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     guarded(services.logger, async (args, extra) => {
-      const report = await services.app.distill(args, { onProgress: progressReporter(extra), signal: extra.signal });
+      const report = await services.app.distill(args, { onProgress: progressReporter(extra, STAGE_PLANS.distill), signal: extra.signal });
       if (!report.unchanged) server.sendResourceListChanged();
       const c = report.counts;
       const text = report.unchanged

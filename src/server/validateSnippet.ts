@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SnippetRequest, SnippetResult } from '../domain/snippet.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, STAGE_PLANS } from './progress.js';
 import { leanOutput } from './schema.js';
 
 export function registerValidateSnippetTool(server: McpServer, services: ToolServices): void {
@@ -19,7 +19,7 @@ export function registerValidateSnippetTool(server: McpServer, services: ToolSer
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     guarded(services.logger, async (args, extra) => {
-      const res = await services.app.validateSnippet(args, { signal: extra.signal, onProgress: progressReporter(extra) });
+      const res = await services.app.validateSnippet(args, { signal: extra.signal, onProgress: progressReporter(extra, STAGE_PLANS.environment) });
       const out = res.stdout.trim() ? `\nstdout:\n${res.stdout.slice(0, 2000)}` : '';
       const err = res.status !== 'passed' && res.stderr.trim() ? `\nstderr:\n${res.stderr.slice(-2000)}` : '';
       const text = `${res.status.toUpperCase()} in ${Math.round(res.durationMs)} ms: ${res.message}${out}${err}`;

@@ -77,8 +77,12 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
 
   it('distills a local Python repository with progress (forced: into the user\'s own libraries)', async () => {
     const progress: string[] = [];
+    const totals: boolean[] = [];
     const res = (await client.callTool({ name: 'distill_repo', arguments: { source: repo, force: true } }, undefined, {
-      onprogress: (p) => progress.push(p.message ?? ''),
+      onprogress: (p) => {
+        progress.push(p.message ?? '');
+        totals.push(p.total !== undefined && p.progress < p.total);
+      },
       timeout: 240_000,
     })) as CallToolResult;
     assert.ok(!res.isError, text(res));
@@ -91,6 +95,7 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     assert.ok(distilled.counts.validated >= 3, `validated: ${distilled.counts.validated}\n${stderr}`);
     assert.equal(distilled.licence, 'MIT');
     assert.ok(progress.length >= 3, `progress notifications: ${progress.join(' | ')}`);
+    assert.ok(totals.every(Boolean), 'every progress notification has a total it is below');
     assert.ok(existsSync(path.join(home, 'libraries', 'flowcalc', 'blocks.jsonl')));
   });
 
