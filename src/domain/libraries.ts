@@ -50,7 +50,7 @@ export type RemoveRequest = z.infer<typeof RemoveRequest>;
 export const RemoveReport = z.object({
   library: z.string(),
   removed: z.boolean().describe('false: the user declined; nothing was removed.'),
-  path: z.string().describe('The folder that was (or would have been) removed.'),
+  path: z.string().nullable().describe('The folder removed; null when nothing was.'),
   blocks: z.number().int(),
 });
 export type RemoveReport = z.infer<typeof RemoveReport>;

@@ -5,13 +5,14 @@
 import type { Example } from '../domain/block.js';
 import type { PatternAnswer, PatternDetail, PatternResult, RunBrief } from '../domain/pattern.js';
 import { levelOf, type RunRecord } from '../domain/validation.js';
+import { plainText } from '../distill/prose/text.js';
 
 const OUTPUT_CAP = 400;
 const DOC_CAP = 700;
 
 /** The docstring's first paragraph, or the summary when there is no docstring. */
 export function firstParagraph(docstring: string | null, summary: string): string {
-  const para = (docstring ?? '').trim().split(/\n\s*\n/)[0]?.replace(/\s+/g, ' ').trim() ?? '';
+  const para = plainText((docstring ?? '').trim().split(/\n\s*\n/)[0] ?? '');
   const doc = para || summary;
   return doc.length > DOC_CAP ? `${doc.slice(0, DOC_CAP - 1)}…` : doc;
 }

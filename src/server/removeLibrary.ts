@@ -34,7 +34,7 @@ export function registerRemoveLibraryTool(server: McpServer, services: ToolServi
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     guarded(services.logger, async ({ library, confirm }) => {
-      const lib = (await services.app.describeLibrary(library));
+      const lib = await services.app.describeLibrary(library);
       if (lib.readOnly) await services.app.removeLibrary(library); // throws the read-only error, with its hint
       if (confirm !== true) {
         const yes = await askUser(server, `Remove the library "${library}" (${lib.blocks} blocks from ${lib.repository}@${lib.commit})? Its files are deleted.`);
@@ -42,7 +42,7 @@ export function registerRemoveLibraryTool(server: McpServer, services: ToolServi
           throw new CodedistillError('invalid_input', `Removing "${library}" needs confirmation.`, 'Ask the user, then call remove_library again with confirm: true.');
         }
         if (!yes) {
-          const report: RemoveReport = { library, removed: false, path: '', blocks: lib.blocks };
+          const report: RemoveReport = { library, removed: false, path: null, blocks: lib.blocks };
           return { content: [{ type: 'text', text: `Not removed: the user declined. "${library}" is still served.` }], structuredContent: report };
         }
       }

@@ -4,6 +4,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CompactHit, SearchAnswer, SearchHit, SearchResult } from '../domain/search.js';
+import { plainText } from '../distill/prose/text.js';
 import { blockUri } from './uris.js';
 
 const SIGNATURE_CAP = 90;
@@ -19,7 +20,8 @@ export function compactHit(h: SearchHit): CompactHit {
     id: h.id,
     kind: h.kind,
     signature: cap(h.signature, SIGNATURE_CAP),
-    summary: cap(h.summary, SUMMARY_CAP),
+    // Citation marks and roles ([2]_, :py:func:`x`) cost tokens and say nothing in a one-line summary.
+    summary: cap(plainText(h.summary), SUMMARY_CAP),
     score: Math.round(h.score * 100) / 100,
     confidence: h.confidence,
     level: h.level ?? 'not_run',

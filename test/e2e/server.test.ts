@@ -12,7 +12,7 @@ import { copyFixture, repoRoot, tempDir, testEnv } from '../helpers/tmp.js';
 import { PatternAnswer } from '../../src/domain/pattern.js';
 import { SearchAnswer } from '../../src/domain/search.js';
 import { LibraryDescription, LibraryList } from '../../src/domain/libraries.js';
-import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ResourceListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 const serverJs = path.join(repoRoot, 'dist', 'cli', 'main.js');
 
@@ -268,8 +268,13 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     } finally {
       await asker.close();
     }
+    let listChanged = 0;
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+      listChanged++;
+    });
     const res = await call('remove_library', { library: 'flowcalc', confirm: true });
     assert.ok(!res.isError, text(res));
+    assert.equal(listChanged, 1, 'the client is told the resource list changed');
     assert.equal((res.structuredContent as Structured).removed, true);
     assert.ok(!existsSync(path.join(home, 'libraries', 'flowcalc')));
     const { libraries } = LibraryList.parse((await call('list_libraries', {})).structuredContent);
