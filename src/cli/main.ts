@@ -156,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw usage('get needs a block id (from search)');
         const res = await app.getPattern(rest[0]);
         const answer = patternAnswer(res, values.full ? 'full' : 'usage', res.library.demo === true);
-        print(answer, patternText(answer, res.block.validation));
+        print(answer, patternText(answer, res.block.validation, true));
         return 0;
       }
       case 'validate': {

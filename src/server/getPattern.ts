@@ -5,6 +5,7 @@ import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 import { leanOutput } from './schema.js';
 import { patternAnswer } from './pattern-answer.js';
+import { blockUri } from './uris.js';
 
 /** What the level of the block's best run says of it, for the text answer: the status alone does not tell checked from ran. */
 export function levelNote(run: Pick<RunRecord, 'status' | 'message' | 'level' | 'skipReason'> | null | undefined): string {
@@ -22,15 +23,21 @@ export function levelNote(run: Pick<RunRecord, 'status' | 'message' | 'level' | 
   }
 }
 
-/** The text copy of an answer: where it is from, how it was validated, the signature, the doc and the usage. */
-export function patternText(a: PatternAnswer, validation: RunRecord | null): string {
+/**
+ * The text copy of an answer: where it is from, how it was validated, the signature, the doc and the usage; with
+ * detail full, the source itself when `inlineSource` (the CLI), else a pointer to it (the tool: it is in the
+ * structured answer already).
+ */
+export function patternText(a: PatternAnswer, validation: RunRecord | null, inlineSource = false): string {
   const p = a.provenance;
   return (
     `${a.id} (${a.kind}) from ${p.repo} ${p.path}:${p.startLine}-${p.endLine}, licence ${a.licence}, ` +
     `validation ${validation?.status ?? 'not_run'}${levelNote(validation)}${a.library.demo ? ', DEMO library (made-up code)' : ''}` +
     (a.requirements.length ? `\nNeeds: ${a.requirements.join(', ')}` : '') +
     `\n\n${a.signature}\n${a.doc}\n\nUsage:\n${a.usage}` +
-    (a.full ? `\n\nSource:\n${a.full.code}` : '')
+    // The source is long and already in the structured answer: the text copy stays the short usage view.
+    (a.full && inlineSource ? `\n\nSource:\n${a.full.code}` : '') +
+    (a.full && !inlineSource ? `\n\nSource (${a.full.code.split('\n').length} lines), parameters and ${a.full.examples.length} other examples: in the structured answer, and at ${blockUri(a.id)}.` : '')
   );
 }
 
