@@ -23,6 +23,7 @@ import type { Logger } from './kernel/log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
 import { createPythonRunner, createRunnerServices } from './validate/runner.js';
+import { sweepRunDirs } from './validate/leftovers.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
@@ -33,6 +34,7 @@ import { EnvironmentBuilder } from './environment/builder.js';
 import { chooseInstaller } from './environment/installer.js';
 import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
+import { tryLock, withLock } from './kernel/lock.js';
 import path from 'node:path';
 import type { LibraryDescription, LibrarySummary, RemoveReport } from './domain/libraries.js';
 import { libraryDescription, librarySummary } from './library/describe.js';
@@ -58,6 +60,8 @@ export interface App {
   revalidate(req: unknown, opts?: JobOptions): Promise<RevalidateReport>;
   /** Load libraries and bring the index up to date; every call that needs them awaits the same work. */
   warmUp(): Promise<void>;
+  /** Called when the libraries change (this process's writes, or another's noticed before a request). */
+  onLibrariesChanged(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -134,24 +138,61 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       { dir: config.userLibrariesDir, readonly: false },
     ],
     logger,
+    { factsFile: path.join(config.cacheDir, 'catalogue.json') },
   );
-  // Serialises catalogue reloads and index syncs: a distill finishing while a search warms up must not interleave.
+  // Serialises catalogue reloads and index syncs in this process: a distill finishing while a search warms up must
+  // not interleave. Across processes sharing the home, the index lock does the same.
   let chain: Promise<unknown> = Promise.resolve();
   let warm: Promise<void> | null = null;
+  const indexLock = `${config.indexDir}.sync`;
+  // Run folders of killed processes; the libraries folder's leftovers are the catalogue's to finish on first load.
+  const swept = sweepRunDirs(logger).catch(() => 0);
+
+  const syncNow = async (opts: JobOptions): Promise<void> => {
+    // Read under the lock: the index must end up matching the folders as they are, whoever wrote them last.
+    const libraries = await catalogue.reload();
+    const index = await services.index();
+    const res = await index.sync(libraries, { ...opts, open: (lib) => catalogue.open(lib) });
+    if (res.indexed.length || res.removed.length) {
+      logger.info(`index: ${res.indexed.length} libraries indexed, ${res.removed.length} removed, ${res.unchanged.length} unchanged`);
+    }
+  };
 
   // The catalogue (library files) and the index are separate: validating a snippet needs only the former,
   // so it never waits for a model to load.
   const refresh = (opts: JobOptions = {}): Promise<void> => {
+    const next = chain.then(() =>
+      withLock(indexLock, () => syncNow(opts), {
+        signal: opts.signal,
+        logger,
+        onWait: () => logger.info('another codedistill process is updating the search index; waiting for it'),
+      }),
+    );
+    chain = next.catch(() => {});
+    return next;
+  };
+
+  /**
+   * Before a request: notice libraries another process added, rewrote or removed. That process brings the index
+   * up to date itself; only when it is not doing so now (it was killed, or the folder was edited by hand) does this
+   * one sync, never waiting for the lock: a search meanwhile reads the index as the writer left it.
+   */
+  const live = async (withIndex: boolean): Promise<void> => {
+    await swept;
+    if (withIndex) await warmUp();
+    else await catalogue.ready();
+    if (!(await catalogue.refresh()) || !withIndex) return;
     const next = chain.then(async () => {
-      const libraries = await catalogue.reload();
-      const index = await services.index();
-      const res = await index.sync(libraries, opts);
-      if (res.indexed.length || res.removed.length) {
-        logger.info(`index: ${res.indexed.length} libraries indexed, ${res.removed.length} removed, ${res.unchanged.length} unchanged`);
+      const release = await tryLock(indexLock, { logger });
+      if (!release) return;
+      try {
+        await syncNow({});
+      } finally {
+        await release();
       }
     });
     chain = next.catch(() => {});
-    return next;
+    await next;
   };
 
   const warmUp = (): Promise<void> => {
@@ -169,14 +210,17 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async distill(input, opts = {}) {
       const req = DistillRequest.parse(input);
-      await catalogue.ready();
+      await live(false);
       const report = await distillRepo(req, {
         config,
         logger,
         parser: await services.parser(),
         runner: services.runner,
         llm: services.llm,
-        existingLibrary: (name) => catalogue.get(name),
+        existingLibrary: async (name) => {
+          const lib = catalogue.get(name);
+          return lib ? catalogue.open(lib) : null;
+        },
         libraries: () => catalogue.list(),
         libraryParentDir: config.userLibrariesDir,
         environments: services.environments ?? null,
@@ -192,15 +236,15 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async search(input) {
       const q = SearchQuery.parse(input);
-      await warmUp();
+      await live(true);
       if (q.library) catalogue.require(q.library);
       const index = await services.index();
       return index.search(q);
     },
 
     async getPattern(id) {
-      await catalogue.ready();
-      const { block, lib } = catalogue.block(id);
+      await live(false);
+      const { block, lib } = await catalogue.block(id);
       return { block, library: { ...libraryInfo(lib), demo: lib.demo === true }, usage: usageFor(block) };
     },
 
@@ -209,7 +253,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       let importRoots: string[] = [];
       let python: string | undefined;
       if (req.library) {
-        await catalogue.ready();
+        await live(false);
         const lib = catalogue.require(req.library);
         // The first snippet against a library makes its environment (later ones reuse it at once).
         const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: 'auto', signal: opts.signal, onProgress: opts.onProgress });
@@ -222,10 +266,10 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async revalidate(input, opts = {}) {
       const req = RevalidateRequest.parse(input);
-      await catalogue.ready();
+      await live(false);
       const lib = catalogue.require(req.library);
       const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, signal: opts.signal, onProgress: opts.onProgress });
-      const report = await revalidateAndStore(lib, services.runner, {
+      const report = await revalidateAndStore(await catalogue.open(lib), services.runner, {
         ids: req.ids,
         timeoutMs: clampTimeout(req.timeoutMs),
         workers: config.workers,
@@ -249,7 +293,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async environment(input, opts = {}) {
       const req = EnvironmentRequest.parse(input);
-      await catalogue.ready();
+      await live(false);
       const lib = catalogue.require(req.library);
       if (!services.environments) {
         throw new CodedistillError('environment_failed', 'Library environments are switched off here (CODEDISTILL_ENVIRONMENTS=0).', 'Unset CODEDISTILL_ENVIRONMENTS to make them.');
@@ -262,7 +306,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       } else if (run.record) {
         // The lock and the settings are library files: a shipped library gets a user copy that holds them.
         const manifest = { ...lib.manifest, environment: manifestEnvironment(run.input, run) };
-        const dir = await writeLibrary(config.userLibrariesDir, manifest, lib.blocks, await snapshotOf(lib), run.record.lock);
+        const dir = await writeLibrary(config.userLibrariesDir, manifest, (await catalogue.open(lib)).blocks, await snapshotOf(lib), { lock: run.record.lock, signal: opts.signal, logger });
         lockPath = path.join(dir, LOCK_FILE);
         await refresh(opts).catch((e) => logger.warn(`re-indexing after the environment failed: ${errorMessage(e)}`));
       }
@@ -270,22 +314,22 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     },
 
     async libraries() {
-      await catalogue.ready();
+      await live(false);
       return catalogue.list().map((lib) => ({ ...libraryInfo(lib), demo: lib.demo === true }));
     },
 
     async listLibraries() {
-      await catalogue.ready();
+      await live(false);
       return catalogue.list().map(librarySummary);
     },
 
     async describeLibrary(name) {
-      await catalogue.ready();
-      return libraryDescription(catalogue.require(name));
+      await live(false);
+      return libraryDescription(await catalogue.open(catalogue.require(name)));
     },
 
     async removeLibrary(name) {
-      await catalogue.ready();
+      await live(false);
       const lib = catalogue.require(name);
       if (lib.readonly) {
         throw new CodedistillError(
@@ -297,10 +341,12 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const removed = await removeLibraryFolder(config.userLibrariesDir, name);
       // The same refresh as after a distill: the catalogue and the index stop serving it before the answer.
       await refresh().catch((e) => logger.warn(`re-indexing after removing ${name} failed: ${errorMessage(e)}`));
-      return { library: name, removed: true, path: removed, blocks: lib.blocks.length };
+      return { library: name, removed: true, path: removed, blocks: lib.manifest.counts.blocks };
     },
 
     warmUp,
+
+    onLibrariesChanged: (listener) => catalogue.onChange(() => listener()),
 
     async close() {
       await chain.catch(() => {});

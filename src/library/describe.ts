@@ -1,9 +1,9 @@
 /** A library as list_libraries and the library:// resource show it: read off its manifest and blocks. */
 import type { EnvironmentState, LibraryDescription, LibrarySummary } from '../domain/libraries.js';
-import { shortCommit, type LoadedLibrary } from '../domain/library.js';
+import { shortCommit, type LibraryEntry, type LoadedLibrary } from '../domain/library.js';
 import { levelOf } from '../domain/validation.js';
 
-function environmentState(lib: LoadedLibrary): EnvironmentState {
+function environmentState(lib: LibraryEntry): EnvironmentState {
   const env = lib.manifest.environment;
   if (!env) return 'not_made';
   if (env.settings.enabled === false) return 'none';
@@ -11,7 +11,7 @@ function environmentState(lib: LoadedLibrary): EnvironmentState {
   return env.lockHash ? 'locked' : 'not_made';
 }
 
-export function librarySummary(lib: LoadedLibrary): LibrarySummary {
+export function librarySummary(lib: LibraryEntry): LibrarySummary {
   const m = lib.manifest;
   const c = m.counts;
   return {

@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
 import type { JobOptions } from '../domain/job.js';
-import type { LoadedLibrary } from '../domain/library.js';
+import type { LibraryEntry } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { blockEmbedText, blockSearchText, decodeFields, libraryContexts, purposeTokens, TEXT_VERSION } from './fields.js';
@@ -35,7 +35,7 @@ import {
   type IndexMeta,
   type Row,
 } from './table.js';
-import type { Embedder, SyncResult } from './types.js';
+import type { Embedder, OpenLibrary, SyncResult } from './types.js';
 
 const ADD_CHUNK = 4096;
 const EMBED_CHUNK = 256;
@@ -122,7 +122,8 @@ export async function syncIndex(
   deps: SyncDeps,
   before: IndexState,
   publish: (state: IndexState) => void,
-  libraries: LoadedLibrary[],
+  libraries: LibraryEntry[],
+  open: OpenLibrary,
   { onProgress, signal }: JobOptions,
 ): Promise<{ state: IndexState; result: SyncResult }> {
   const { db, embedder, logger } = deps;
@@ -179,11 +180,13 @@ export async function syncIndex(
   }
 
   const fresh: Record<string, LibraryTermStats> = {};
-  const total = toIndex.reduce((n, l) => n + l.blocks.length, 0);
+  const fingerprints = new Map(libraries.map((l) => [l.name, l.fingerprint]));
+  const total = toIndex.reduce((n, l) => n + l.manifest.counts.blocks, 0);
   let done = 0;
   if (toIndex.length) onProgress?.({ stage: 'index', done, total });
-  for (const lib of toIndex) {
+  for (const entry of toIndex) {
     throwIfAborted(signal);
+    const lib = await open(entry);
     const t1 = performance.now();
     if ((await table.countRows(`library = ${sqlString(lib.name)}`)) > 0) {
       await table.delete(`library = ${sqlString(lib.name)}`);
@@ -211,17 +214,21 @@ export async function syncIndex(
       added += rows.length;
     }
     changed = true;
+    // Blocks and fingerprint as opened: a library rewritten since its entry was read is indexed as it is now.
+    fingerprints.set(lib.name, lib.fingerprint);
     logger.info(`indexed ${lib.name}: ${added} blocks in ${Math.round(performance.now() - t1)} ms`);
   }
 
   const rowCount = await table.countRows();
-  let hasFts = before.table === table ? before.hasFts : false;
+  const indices = await table.listIndices();
+  let hasFts = indices.some((i) => i.columns.includes('text') && i.indexType === 'FTS');
   if (changed || (!hasFts && rowCount > 0)) {
-    // Compaction merges the many small fragments written above; stale versions are kept a while for readers
-    // in other processes that still hold an older snapshot.
+    // Compaction merges the many small fragments written above and folds the new rows into the existing full-text,
+    // filter and vector indexes (deleted rows drop out of them), so a sync costs what changed, not the table's
+    // size. Stale versions are kept a while for readers in other processes that still hold an older snapshot.
     logger.debug(`optimizing the blocks table (${rowCount} rows)`);
     await table.optimize({ cleanupOlderThan: new Date(Date.now() - 10 * 60_000) });
-    if (rowCount > 0) {
+    if (rowCount > 0 && !hasFts) {
       logger.debug('building the full-text index');
       await table.createIndex('text', {
         config: lancedb.Index.fts({
@@ -237,16 +244,18 @@ export async function syncIndex(
         replace: true,
       });
       hasFts = true;
+    }
+    if (rowCount > 0) {
       // Bitmap indexes on the filter columns halve filtered search time at 100k rows (the prefilter no longer
       // scans the columns) and cost about 70 ms to build there.
       for (const column of FILTER_COLUMNS) {
-        await table.createIndex(column, { config: lancedb.Index.bitmap(), replace: true });
+        if (!indices.some((i) => i.columns.includes(column))) await table.createIndex(column, { config: lancedb.Index.bitmap(), replace: true });
       }
     }
     meta.ann = await maintainAnn(deps, table, rowCount, meta.ann);
   }
 
-  meta.libraries = Object.fromEntries(libraries.map((l) => [l.name, l.fingerprint]));
+  meta.libraries = Object.fromEntries(fingerprints);
   const demos = libraries.filter((l) => l.demo).map((l) => l.name);
   const demosChanged = (meta.demos ?? []).join('\n') !== demos.join('\n');
   meta.demos = demos;

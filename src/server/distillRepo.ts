@@ -21,7 +21,6 @@ export function registerDistillRepoTool(server: McpServer, services: ToolService
     },
     guarded(services.logger, async (args, extra) => {
       const report = await services.app.distill(args, { onProgress: progressReporter(extra, STAGE_PLANS.distill), signal: extra.signal });
-      if (!report.unchanged) server.sendResourceListChanged();
       const c = report.counts;
       const text = report.unchanged
         ? `Library "${report.library}" is already distilled at ${shortCommit(report.commit)} (${c.blocks} blocks); pass force: true to redo it.`

@@ -47,7 +47,6 @@ export function registerRemoveLibraryTool(server: McpServer, services: ToolServi
         }
       }
       const report = await services.app.removeLibrary(library);
-      server.sendResourceListChanged();
       return { content: [{ type: 'text', text: `Removed "${library}" (${report.blocks} blocks) from ${report.path}.` }], structuredContent: report };
     }),
   );

@@ -36,6 +36,8 @@ export function createServer(services: ToolServices, version: string): McpServer
   registerResources(server, services);
   registerPrompts(server, services);
   dropSchemaMarkers(server.server);
+  // Whoever changed them (a tool here, the CLI, another server on the same home), clients re-list the resources.
+  services.app.onLibrariesChanged(() => server.sendResourceListChanged());
   return server;
 }
 

@@ -97,7 +97,7 @@ function makeLibrary(name: string, licence: string, specs: Spec[], fingerprint =
     createdAt: '2024-01-01T00:00:00Z',
     generator: 'test',
   });
-  return { name, dir: `/libs/${name}`, readonly: false, manifest, blocks, fingerprint };
+  return { name, dir: `/libs/${name}`, readonly: false, manifest, blocks, fingerprint, packages: [] };
 }
 
 const FLOW: Spec[] = [
