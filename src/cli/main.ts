@@ -219,8 +219,10 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'libraries': {
         const libs = await app.listLibraries();
+        // --json keeps every field it had (scripts read source.location) and adds the summary's.
+        const infos = new Map((await app.libraries()).map((l) => [l.name, l]));
         print(
-          libs,
+          libs.map((l) => ({ ...infos.get(l.name), ...l })),
           libs
             .map((l) => `${l.name}\t${l.blocks} blocks\t${Math.round(l.validatedShare * 100)}% validated\t${l.licence}\t${l.repository}@${l.commit}\tenvironment ${l.environment}${l.demo ? '\tdemo' : ''}${l.readOnly ? '\tread-only' : ''}`)
             .join('\n') || 'no libraries: create one with `codedistill distill <folder|owner/name>`',
