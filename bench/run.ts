@@ -9,7 +9,8 @@
  *
  * Sections: distill throughput (in-process pipeline, real parser and sandbox), server cold start and search
  * latency over MCP (the built server, spawned as a client would), sandbox overhead, environment build time
- * (cold, reused, shared across libraries, rebuilt from the lock), query expansion per query, search at scale.
+ * (cold, reused, shared across libraries, rebuilt from the lock), query expansion per query, answer sizes in tokens
+ * (tools/list, get_pattern, search hits: bench/tokens.ts, on --real libraries when given), search at scale.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -141,6 +142,8 @@ async function main() {
   await runScript('env.ts', [quick ? '1' : '3']);
   console.log('\n## Query expansion per query (hand-written list, WordNet)\n');
   await runScript('query-expansion.ts', []);
+  console.log('\n## Answer sizes in tokens (what tools/list, get_pattern and search_library cost a model\'s context)\n');
+  await runScript('tokens.ts', realArg ? ['--real', path.resolve(realArg)] : []);
   console.log('\n## Search at scale (synthetic blocks, offline embedder)\n');
   await runScript('search-scale.ts', quick ? ['1000', '10000'] : ['1000', '10000', '100000']);
   if (realArg) {

@@ -35,6 +35,9 @@ import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibra
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
 import { tryLock, withLock } from './kernel/lock.js';
 import path from 'node:path';
+import type { LibraryDescription, LibrarySummary, RemoveReport } from './domain/libraries.js';
+import { libraryDescription, librarySummary } from './library/describe.js';
+import { removeLibraryFolder } from './library/remove.js';
 
 export interface App {
   readonly config: Config;
@@ -46,6 +49,12 @@ export interface App {
   /** Make, rebuild or upgrade a library's environment and store its lock with the library. */
   environment(req: unknown, opts?: JobOptions): Promise<EnvironmentReport>;
   libraries(): Promise<LibraryInfo[]>;
+  /** Every library as list_libraries shows it. */
+  listLibraries(): Promise<LibrarySummary[]>;
+  /** One library: its summary, contents and what was skipped and why. */
+  describeLibrary(name: string): Promise<LibraryDescription>;
+  /** Remove one of the user's libraries (never a shipped or read-only one) and stop serving it. */
+  removeLibrary(name: string): Promise<RemoveReport>;
   /** Re-run a library's examples in the current environment, store the new run records, report what changed. */
   revalidate(req: unknown, opts?: JobOptions): Promise<RevalidateReport>;
   /** Load libraries and bring the index up to date; every call that needs them awaits the same work. */
@@ -244,7 +253,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     async getPattern(id) {
       await live(false);
       const { block, lib } = await catalogue.block(id);
-      return { block, library: libraryInfo(lib), usage: usageFor(block) };
+      return { block, library: { ...libraryInfo(lib), demo: lib.demo === true }, usage: usageFor(block) };
     },
 
     async validateSnippet(input, opts = {}) {
@@ -314,7 +323,33 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async libraries() {
       await live(false);
-      return catalogue.list().map(libraryInfo);
+      return catalogue.list().map((lib) => ({ ...libraryInfo(lib), demo: lib.demo === true }));
+    },
+
+    async listLibraries() {
+      await live(false);
+      return catalogue.list().map(librarySummary);
+    },
+
+    async describeLibrary(name) {
+      await live(false);
+      return libraryDescription(await catalogue.open(catalogue.require(name)));
+    },
+
+    async removeLibrary(name) {
+      await live(false);
+      const lib = catalogue.require(name);
+      if (lib.readonly) {
+        throw new CodedistillError(
+          'invalid_input',
+          `Library "${name}" is ${lib.demo ? 'a demo shipped with codedistill' : `in a read-only folder (${path.dirname(lib.dir)})`} and cannot be removed.`,
+          lib.demo ? 'Demo libraries are searched only while you have no library of your own; distill one and they step aside.' : 'Take its folder out of CODEDISTILL_LIBRARY_PATH instead.',
+        );
+      }
+      const removed = await removeLibraryFolder(config.userLibrariesDir, name);
+      // The same refresh as after a distill: the catalogue and the index stop serving it before the answer.
+      await refresh().catch((e) => logger.warn(`re-indexing after removing ${name} failed: ${errorMessage(e)}`));
+      return { library: name, removed: true, path: removed, blocks: lib.manifest.counts.blocks };
     },
 
     warmUp,

@@ -10,6 +10,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
 import { describeError, zodIssues } from '../kernel/errors.js';
 import { createLogger } from '../kernel/log.js';
+import { patternAnswer } from '../server/pattern-answer.js';
+import { forCli } from './surface.js';
+import { progressBar, type ProgressBar } from './progress-bar.js';
+import { STAGE_PLANS, type StagePlan } from '../server/progress.js';
+import { patternText } from '../server/getPattern.js';
 
 const USAGE = `codedistill: distill scientific repositories into validated building blocks for coding agents
 
@@ -26,12 +31,13 @@ Usage:
                       with a language model configured: the budget of generated examples (see README.md)
   codedistill search <query> [--limit N] [--library L] [--validated] [--checked]
       --validated     examples ran cleanly  --checked       and matched an output the repository states
-  codedistill get <id>
+  codedistill get <id> [--full]             a block: usage (default), or everything with --full
   codedistill validate <file|-> [--library L] [--timeout MS]
   codedistill revalidate <library> [--id ID ...] [--timeout MS] [--rebuild|--upgrade]
   codedistill env <library> [--rebuild|--upgrade] [--python <cmd>] [--extra <group> ...]
                                             make the library's environment; print what is installed or missing
-  codedistill libraries
+  codedistill libraries                     the libraries, with counts and environment state
+  codedistill remove <library>              delete one of your libraries (not a shipped one)
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       id: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -82,7 +89,14 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel);
   const { createApp } = await import('../app.js');
   const app = createApp(config, logger);
-  const print = (data: unknown, text: string) => console.log(values.json ? JSON.stringify(data, null, 2) : text);
+  // One progress bar per command, stopped before the answer is printed (and on failure).
+  let shown: ProgressBar | null = null;
+  const bar = (plan: StagePlan) => (shown = progressBar(plan)).onProgress;
+  const stopBar = () => shown?.stop();
+  const print = (data: unknown, text: string) => {
+    stopBar();
+    console.log(values.json ? JSON.stringify(data, null, 2) : text);
+  };
 
   try {
     switch (cmd) {
@@ -105,10 +119,7 @@ async function main(argv: string[]): Promise<number> {
             environment: values['no-env'] ? 'none' : values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
             generate: generationBudget(values),
           },
-          {
-            onProgress: (p) =>
-              logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`),
-          },
+          { onProgress: bar(STAGE_PLANS.distill) },
         );
         const c = report.counts;
         print(
@@ -144,19 +155,26 @@ async function main(argv: string[]): Promise<number> {
       case 'get': {
         if (!rest[0]) throw usage('get needs a block id (from search)');
         const res = await app.getPattern(rest[0]);
-        const p = res.block.provenance;
-        print(res, `${res.block.qualifiedName}  ${p.repo}@${shortCommit(p.commit)} ${p.path}:${p.startLine}-${p.endLine}  licence ${res.block.licence}\n\n${res.block.code}\n\nUsage:\n${res.usage}`);
+        const answer = patternAnswer(res, values.full ? 'full' : 'usage', res.library.demo === true);
+        print(answer, patternText(answer, res.block.validation, true));
         return 0;
       }
       case 'validate': {
         if (!rest[0]) throw usage('validate needs a file, or - for standard input');
-        const code = readFileSync(rest[0] === '-' ? 0 : rest[0], 'utf8');
+        let code: string;
+        try {
+          code = readFileSync(rest[0] === '-' ? 0 : rest[0], 'utf8');
+        } catch (e) {
+          const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (e as Error).message;
+          console.error(`cannot read ${rest[0]}: ${why}. Give a Python file, or - to read the code from standard input.`);
+          return 2;
+        }
         const res = await app.validateSnippet({
           code,
           library: values.library,
           timeoutMs: values.timeout ? Number(values.timeout) : undefined,
         });
-        print(res, `${res.status}: ${res.message}${res.stdout ? `\n${res.stdout}` : ''}${res.status !== 'passed' && res.stderr ? `\n${res.stderr}` : ''}`);
+        print(res, `${res.status}: ${forCli(res.message)}${res.stdout ? `\n${res.stdout}` : ''}${res.status !== 'passed' && res.stderr ? `\n${res.stderr}` : ''}`);
         return res.status === 'passed' ? 0 : 1;
       }
       case 'revalidate': {
@@ -168,7 +186,7 @@ async function main(argv: string[]): Promise<number> {
             timeoutMs: values.timeout ? Number(values.timeout) : undefined,
             environment: values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
           },
-          { onProgress: (p) => logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}`) },
+          { onProgress: bar(STAGE_PLANS.revalidate) },
         );
         const c = r.counts;
         print(
@@ -186,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw usage('env needs a library name (see: codedistill libraries)');
         const r = await app.environment(
           { library: rest[0], mode: values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto', python: values.python, extras: values.extra },
-          { onProgress: (p) => logger.info(`${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? `: ${p.message}` : ''}`) },
+          { onProgress: bar(STAGE_PLANS.environment) },
         );
         const e = r.environment;
         print(
@@ -200,14 +218,28 @@ async function main(argv: string[]): Promise<number> {
         return e.status === 'failed' ? 1 : 0;
       }
       case 'libraries': {
-        const libs = await app.libraries();
-        print(libs, libs.map((l) => `${l.name}\t${l.blocks} blocks\t${l.validated} validated\t${l.licence}\t${l.source.repo}`).join('\n') || 'no libraries');
+        const libs = await app.listLibraries();
+        // --json keeps every field it had (scripts read source.location) and adds the summary's.
+        const infos = new Map((await app.libraries()).map((l) => [l.name, l]));
+        print(
+          libs.map((l) => ({ ...infos.get(l.name), ...l })),
+          libs
+            .map((l) => `${l.name}\t${l.blocks} blocks\t${Math.round(l.validatedShare * 100)}% validated\t${l.licence}\t${l.repository}@${l.commit}\tenvironment ${l.environment}${l.demo ? '\tdemo' : ''}${l.readOnly ? '\tread-only' : ''}`)
+            .join('\n') || 'no libraries: create one with `codedistill distill <folder|owner/name>`',
+        );
+        return 0;
+      }
+      case 'remove': {
+        if (!rest[0]) throw usage('remove needs a library name (see: codedistill libraries)');
+        const r = await app.removeLibrary(rest[0]);
+        print(r, `removed ${r.library} (${r.blocks} blocks) from ${r.path}`);
         return 0;
       }
       default:
         throw usage(`unknown command "${cmd}"`);
     }
   } catch (e) {
+    stopBar();
     if (e instanceof UsageError) {
       console.error(`${e.message}\n\n${USAGE}`);
       return 2;
@@ -216,9 +248,10 @@ async function main(argv: string[]): Promise<number> {
       console.error(`invalid input: ${zodIssues(e as Parameters<typeof zodIssues>[0])}`);
       return 2;
     }
-    console.error(describeError(e));
+    console.error(forCli(describeError(e)));
     return 1;
   } finally {
+    stopBar();
     if (cmd !== 'serve') await app.close();
   }
 }

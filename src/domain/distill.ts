@@ -4,14 +4,14 @@ import { DistillCounts, LibraryName, SkippedFile } from './library.js';
 
 /** How much a configured language model may do to give blocks an example that ran; unset fields take the configured defaults. */
 export const GenerationBudget = z.object({
-  blocks: z.number().int().min(0).optional().describe('Blocks to ask the model about at most, most central first; 0 turns generation off. Default CODEDISTILL_LLM_BUDGET_BLOCKS (10).'),
-  tokens: z.number().int().min(1).optional().describe('Tokens (prompt and answer, as the provider reports them) to spend at most. Default CODEDISTILL_LLM_BUDGET_TOKENS (no limit).'),
+  blocks: z.number().int().min(0).optional().describe('Blocks (default 10; 0: off).'),
+  tokens: z.number().int().min(1).optional().describe('Tokens at most.'),
   usd: z
     .number()
     .positive()
     .optional()
-    .describe('Dollars to spend at most, at CODEDISTILL_LLM_PRICE_INPUT / _OUTPUT per million tokens (without a price nothing is generated). Default CODEDISTILL_LLM_BUDGET_USD (no limit).'),
-  repairs: z.number().int().min(0).max(5).optional().describe('Repaired versions to run when a generated example fails. Default CODEDISTILL_LLM_REPAIRS (2).'),
+    .describe('Dollars at most.'),
+  repairs: z.number().int().min(0).max(5).optional().describe('Repairs per example (default 2).'),
 });
 export type GenerationBudget = z.infer<typeof GenerationBudget>;
 
@@ -40,28 +40,26 @@ export const DistillRequest = z.object({
     .string()
     .trim()
     .min(1, 'source is empty: give a local folder, a GitHub URL or owner/name')
-    .describe('A local folder path, a GitHub URL (https://github.com/owner/name[/tree/ref]) or owner/name.'),
-  name: LibraryName.optional().describe('Library name; defaults to the repository name, lowercased.'),
-  ref: z.string().trim().min(1).optional().describe('Branch, tag or commit for a GitHub source; default branch if omitted.'),
-  validate: z.boolean().default(true).describe('Run the mined examples in the sandbox and keep a run record on each block.'),
-  force: z.boolean().default(false).describe('Distill again even when this commit is already in the library.'),
+    .describe('A local folder, a GitHub URL or owner/name.'),
+  name: LibraryName.optional().describe('Library name (default: the repository name).'),
+  ref: z.string().trim().min(1).optional().describe('GitHub branch, tag or commit (default branch).'),
+  validate: z.boolean().default(true).describe('Run the mined examples in the sandbox.'),
+  force: z.boolean().default(false).describe('Redo an already distilled commit.'),
   python: z
     .string()
     .trim()
     .min(1)
     .optional()
-    .describe(
-      "Base interpreter of the library's environment (command or absolute path): the environment is made from it with its packages visible. Remembered by the library; CODEDISTILL_PYTHON when never given.",
-    ),
+    .describe("Base interpreter of the library's environment (remembered)."),
   extras: z
     .array(z.string().trim().min(1))
     .optional()
-    .describe('Optional-dependency groups of the repository to install too, e.g. ["plot"]; remembered by the library.'),
+    .describe('Optional-dependency groups to install too (remembered).'),
   environment: EnvironmentMode.default('auto').describe(
-    "How the library's environment is made before its examples run. auto: reuse or build (or none, when the library was distilled with none before); rebuild: build again from the lock; upgrade: newest allowed versions; none: no environment (examples import the snapshot with the base interpreter), remembered until rebuild, upgrade or build_environment.",
+    "auto (reuse or build), rebuild (from the lock), upgrade (newest allowed) or none (base interpreter) environment.",
   ),
   generate: GenerationBudget.optional().describe(
-    'When a language model is configured: examples it writes, runs in the sandbox and repairs for public blocks still without an example that ran, most central first, within this budget.',
+    'Budget of model-written examples (with a model configured).',
   ),
 });
 export type DistillRequest = z.input<typeof DistillRequest>;

@@ -103,13 +103,13 @@ export const EnvironmentOutcome = z.object({
 export type EnvironmentOutcome = z.infer<typeof EnvironmentOutcome>;
 
 export const EnvironmentRequest = z.object({
-  library: z.string().min(1).describe('Name of the library whose environment to make.'),
+  library: z.string().min(1).describe('The library.'),
   mode: z
     .enum(['auto', 'rebuild', 'upgrade'])
     .default('auto')
-    .describe('auto: reuse it when its inputs are unchanged, else build it from the lock; rebuild: build it again from the lock; upgrade: newest allowed versions, reporting what changed.'),
-  python: z.string().trim().min(1).optional().describe('Another base interpreter for this library from now on (remembered).'),
-  extras: z.array(z.string().trim().min(1)).optional().describe('Optional-dependency groups to install from now on (remembered), e.g. ["plot"].'),
+    .describe('auto (reuse or build), rebuild (from the lock) or upgrade (newest allowed versions).'),
+  python: z.string().trim().min(1).optional().describe('Another base interpreter (remembered).'),
+  extras: z.array(z.string().trim().min(1)).optional().describe('Optional-dependency groups to install (remembered).'),
 });
 export type EnvironmentRequest = z.input<typeof EnvironmentRequest>;
 

@@ -4,7 +4,8 @@
 export interface Progress {
   stage: string;
   done: number;
-  total?: number;
+  /** Steps of this stage (1 for a stage that is one step), so that a client can show a share of it done. */
+  total: number;
   message?: string;
 }
 export interface JobOptions {

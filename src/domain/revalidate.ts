@@ -4,22 +4,22 @@ import { LibraryName } from './library.js';
 import { RunStatus, ValidationLevel } from './validation.js';
 
 export const RevalidateRequest = z.object({
-  library: LibraryName.describe('Name of the library whose examples to run again.'),
+  library: LibraryName.describe('The library.'),
   ids: z
     .array(z.string().min(1))
     .min(1)
     .optional()
-    .describe('Only these block ids ("<library>:<qualifiedName>"); every block of the library when absent.'),
+    .describe('Only these block ids (default: all).'),
   timeoutMs: z
     .number()
     .int()
     .min(100)
     .optional()
-    .describe('Wall-clock limit per example in milliseconds; the configured default when absent (capped by the server maximum).'),
+    .describe('Time limit per example in ms.'),
   environment: z
     .enum(['auto', 'rebuild', 'upgrade'])
     .default('auto')
-    .describe("The library's environment: auto reuses it (or builds it from the lock), rebuild makes it again from the lock, upgrade takes the newest allowed versions and reports what changed."),
+    .describe('auto (reuse or build), rebuild (from the lock) or upgrade (newest allowed) the environment.'),
 });
 export type RevalidateRequest = z.input<typeof RevalidateRequest>;
 

@@ -3,24 +3,24 @@ import { BlockKind, Language } from './block.js';
 import { RunStatus, ValidationLevel } from './validation.js';
 
 export const SearchFilters = z.object({
-  library: z.string().optional().describe('Only this library (see the libraries listed by search results or distill_repo).'),
-  language: Language.optional(),
-  kind: BlockKind.optional(),
+  library: z.string().optional().describe('Only this library (see list_libraries).'),
+  language: Language.optional().describe('Only this language.'),
+  kind: BlockKind.optional().describe('Only this kind.'),
   validatedOnly: z
     .boolean()
     .optional()
-    .describe('Only blocks whose examples ran and passed in the sandbox (level checked or ran).'),
+    .describe('Only blocks whose example ran cleanly (level checked or ran).'),
   checkedOnly: z
     .boolean()
     .optional()
-    .describe('Only blocks with an example that passed and matched an output the repository states (level checked): stricter than validatedOnly.'),
-  licence: z.string().optional().describe('Only this SPDX licence id, e.g. MIT.'),
-  gpu: z.boolean().optional().describe('true: only blocks that need a GPU; false: only blocks that do not.'),
-  network: z.boolean().optional().describe('true: only blocks that reach the network; false: only those that do not.'),
+    .describe('Only blocks whose example matched a stated output (level checked).'),
+  licence: z.string().optional().describe('Only this SPDX licence id.'),
+  gpu: z.boolean().optional().describe('Needs a GPU.'),
+  network: z.boolean().optional().describe('Reaches the network.'),
   dataFiles: z
     .boolean()
     .optional()
-    .describe('true: only blocks that read input data files; false: only blocks that need none.'),
+    .describe('Reads data files.'),
 });
 export type SearchFilters = z.infer<typeof SearchFilters>;
 
@@ -31,9 +31,9 @@ export const SearchQuery = SearchFilters.extend({
     .min(1, 'query is empty: describe what the code should do, or paste code')
     .max(2000, 'query is over 2000 characters: describe the task in a sentence or paste the key lines')
     .describe(
-      'The task in the field\'s words: the quantity, the method, the field ("pressure loss through a packed bed of spheres, Ergun"), or a piece of code.',
+      'The task in the field\'s words ("pressure loss through a packed bed of spheres, Ergun"), or code.',
     ),
-  limit: z.number().int().min(1).max(50).default(10).describe('How many results (1-50).'),
+  limit: z.number().int().min(1).max(50).default(10).describe('How many results.'),
 });
 export type SearchQuery = z.infer<typeof SearchQuery>;
 
@@ -68,3 +68,23 @@ export const SearchResult = z.object({
   tookMs: z.number(),
 });
 export type SearchResult = z.infer<typeof SearchResult>;
+
+/** A hit as search_library sends it: enough to choose one, in a few dozen tokens; get_pattern has the rest. */
+export const CompactHit = z.object({
+  id: SearchHit.shape.id,
+  kind: BlockKind,
+  signature: z.string().describe('The def/class line, capped.'),
+  summary: z.string().describe('One line, capped.'),
+  score: SearchHit.shape.score,
+  confidence: SearchHit.shape.confidence,
+  level: z.union([ValidationLevel, z.literal('not_run')]).describe('checked (matched a stated output), ran, failed, skipped, not_run.'),
+  demo: SearchHit.shape.demo,
+});
+export type CompactHit = z.infer<typeof CompactHit>;
+
+export const SearchAnswer = z.object({
+  results: z.array(CompactHit),
+  mode: SearchResult.shape.mode,
+  libraries: SearchResult.shape.libraries.optional().describe('Libraries searched, when nothing matched.'),
+});
+export type SearchAnswer = z.infer<typeof SearchAnswer>;

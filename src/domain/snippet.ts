@@ -6,18 +6,18 @@ export const SnippetRequest = z.object({
     .string()
     .min(1, 'code is empty: pass the Python source to run')
     .max(200_000, 'code is over 200,000 characters: run a smaller piece')
-    .describe('Python source to run as a script. Print what you want to see.'),
+    .describe('Python to run as a script; print what you want to see.'),
   library: z
     .string()
     .optional()
-    .describe("A library name: its repository's code is importable in the run, as a user of the package would import it."),
+    .describe("Run in this library's environment, its package importable."),
   timeoutMs: z
     .number()
     .int()
     .min(100)
     .max(600_000)
     .optional()
-    .describe('Wall-clock limit in milliseconds (default 20000; capped by the server maximum).'),
+    .describe('Time limit in ms (default 20000).'),
 });
 export type SnippetRequest = z.infer<typeof SnippetRequest>;
 

@@ -80,7 +80,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const started = Date.now();
   const warnings: string[] = [];
 
-  progress({ stage: 'resolve', done: 0, message: req.source });
+  progress({ stage: 'resolve', done: 0, total: 1, message: req.source });
   const spec = parseSourceSpec(req.source, req.ref);
   const src: ResolvedSource = await resolveSource(spec, {
     token: config.githubToken,
@@ -121,7 +121,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   throwIfAborted(signal);
 
   // Walk and classify.
-  progress({ stage: 'walk', done: 0, message: src.root });
+  progress({ stage: 'walk', done: 0, total: 1, message: src.root });
   // git reads a tracked file whatever a .gitignore says; so does the walk.
   const tracked = await trackedFiles(src, { gitBin: config.gitBin, env: config.childEnv, signal }).catch((e: unknown) => {
     if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
@@ -182,7 +182,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   }
 
   // Select and rank the building blocks.
-  progress({ stage: 'select', done: 0 });
+  progress({ stage: 'select', done: 0, total: 1 });
   const libraryFiles = parsed.filter((p) => roles.get(p.path) === 'library');
   const selected = selectSymbols(parsed, roles);
   const packageNames = topLevelPackages(libraryFiles);
@@ -232,7 +232,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const blockContext: BlockContext = { library: name, source: src, licence: licenceId, citation, declared, packages: packageNames, roles };
   const symbols = symbolBlocks(selected, examples, ranks, blockContext);
   // What the repository's pages, notebooks, module docstrings and comments say of each block (the lead's search reads it).
-  progress({ stage: 'prose', done: 0 });
+  progress({ stage: 'prose', done: 0, total: 1 });
   const proseStarted = Date.now();
   const prose = await proseByBlock(mining, symbols, mined);
   for (const b of symbols) b.prose = prose.get(baseName(b.qualifiedName)) ?? [];
@@ -375,7 +375,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
         : null,
   };
 
-  progress({ stage: 'write', done: 0 });
+  progress({ stage: 'write', done: 0, total: 1 });
   throwIfAborted(signal);
   const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot.files, { lock: run.record?.lock ?? null, signal, logger });
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);

@@ -1,12 +1,14 @@
-import { shortCommit } from '../domain/library.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { GetPatternInput, PatternResult } from '../domain/pattern.js';
+import { GetPatternInput, PatternAnswer } from '../domain/pattern.js';
 import { levelOf, type RunRecord } from '../domain/validation.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
+import { leanOutput } from './schema.js';
+import { patternAnswer } from './pattern-answer.js';
+import { blockUri } from './uris.js';
 
 /** What the level of the block's best run says of it, for the text answer: the status alone does not tell checked from ran. */
-export function levelNote(run: RunRecord | null | undefined): string {
+export function levelNote(run: Pick<RunRecord, 'status' | 'message' | 'level' | 'skipReason'> | null | undefined): string {
   switch (levelOf(run)) {
     case 'checked':
       return ' (checked: an example matched the output the repository states)';
@@ -21,39 +23,41 @@ export function levelNote(run: RunRecord | null | undefined): string {
   }
 }
 
-const leveled = (r: RunRecord | null): RunRecord | null => (r ? { ...r, level: levelOf(r) } : r);
-
-/** The answer with every run record's level given: a library stored before levels has none on its records. */
-export function withLevels(res: PatternResult): PatternResult {
-  const b = res.block;
-  return { ...res, block: { ...b, validation: leveled(b.validation), examples: b.examples.map((e) => ({ ...e, run: leveled(e.run) })) } };
+/**
+ * The text copy of an answer: where it is from, how it was validated, the signature, the doc and the usage; with
+ * detail full, the source itself when `inlineSource` (the CLI), else a pointer to it (the tool: it is in the
+ * structured answer already).
+ */
+export function patternText(a: PatternAnswer, validation: RunRecord | null, inlineSource = false): string {
+  const p = a.provenance;
+  return (
+    `${a.id} (${a.kind}) from ${p.repo} ${p.path}:${p.startLine}-${p.endLine}, licence ${a.licence}, ` +
+    `validation ${validation?.status ?? 'not_run'}${levelNote(validation)}${a.library.demo ? ', DEMO library (made-up code)' : ''}` +
+    (a.requirements.length ? `\nNeeds: ${a.requirements.join(', ')}` : '') +
+    `\n\n${a.signature}\n${a.doc}\n\nUsage:\n${a.usage}` +
+    // The source is long and already in the structured answer: the text copy stays the short usage view.
+    (a.full && inlineSource ? `\n\nSource:\n${a.full.code}` : '') +
+    (a.full && !inlineSource ? `\n\nSource (${a.full.code.split('\n').length} lines), parameters and ${a.full.examples.length} other examples: in the structured answer, and at ${blockUri(a.id)}.` : '')
+  );
 }
 
 export function registerGetPatternTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
     'get_pattern',
     {
-      title: 'Get one building block whole',
+      title: 'Get one building block',
       description:
-        'Fetch one library entry by the id search_library returned: its full source, signature, docstring, ' +
-        'parameters, the imports and third-party packages it needs, usage examples with their run records, licence, ' +
-        'citation and provenance (repository, commit, path, lines). The "usage" field is ready-to-run Python. ' +
-        'Prefer importing the package over copying the code; respect the licence. Next: adapt the usage to your task ' +
-        'and check it with validate_snippet (pass the library name so the package is importable).',
+        'A block by search_library id: signature, doc, ready-to-run usage from its best validated example, ' +
+        'requirements, licence, citation, provenance. detail "full" adds source, parameters, all examples and run ' +
+        'records. Import the package rather than copy code. Next: validate_snippet on your adapted usage.',
       inputSchema: GetPatternInput,
-      outputSchema: PatternResult,
+      outputSchema: leanOutput(PatternAnswer),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    guarded(services.logger, async ({ id }) => {
+    guarded(services.logger, async ({ id, detail }) => {
       const res = await services.app.getPattern(id);
-      const b = res.block;
-      const p = b.provenance;
-      const text =
-        `${b.qualifiedName} (${b.kind}, ${b.language}) from ${p.repo}@${shortCommit(p.commit)} ${p.path}:${p.startLine}-${p.endLine}, ` +
-        `licence ${b.licence}, validation ${b.validation?.status ?? 'not_run'}${levelNote(b.validation)}` +
-        (res.library.environment?.lockHash && b.validation?.environmentHash === res.library.environment.lockHash ? ` in the environment locked by ${res.library.environment.lockFile}` : '') +
-        `\n\n${b.signature}\n${b.summary}\n\nUsage:\n${res.usage}`;
-      return { content: [{ type: 'text', text }], structuredContent: withLevels(res) };
+      const answer = patternAnswer(res, detail, res.library.demo === true);
+      return { content: [{ type: 'text', text: patternText(answer, res.block.validation) }], structuredContent: answer };
     }),
   );
 }

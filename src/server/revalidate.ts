@@ -2,7 +2,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { RevalidateReport, RevalidateRequest } from '../domain/revalidate.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, STAGE_PLANS } from './progress.js';
+import { leanOutput } from './schema.js';
 
 export function registerRevalidateTool(server: McpServer, services: ToolServices): void {
   server.registerTool(
@@ -10,18 +11,14 @@ export function registerRevalidateTool(server: McpServer, services: ToolServices
     {
       title: 'Re-run a library\'s examples in its environment',
       description:
-        'Run the stored examples of a library (or of some of its blocks) again in the sandbox, in the library\'s own ' +
-        'environment (reused, rebuilt from its lock, or upgraded to the newest allowed versions with environment: ' +
-        '"upgrade"), store the new run records, and report which blocks changed status — for example, a dependency ' +
-        'upgrade that broke a block. Use it after the Python environment changed, or before ' +
-        'relying on a library distilled long ago. When a language model is configured, failing examples get repair ' +
-        'attempts, each recorded. Next: search_library with validatedOnly, or get_pattern on a changed block to see why.',
+        "Rerun a library's examples in the sandbox and its environment, store the run records and report which " +
+        'blocks changed status. Use it after the environment changed. Next: get_pattern on a changed block.',
       inputSchema: RevalidateRequest,
-      outputSchema: RevalidateReport,
+      outputSchema: leanOutput(RevalidateReport),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     guarded(services.logger, async (args, extra) => {
-      const r = await services.app.revalidate(args, { onProgress: progressReporter(extra), signal: extra.signal });
+      const r = await services.app.revalidate(args, { onProgress: progressReporter(extra, STAGE_PLANS.revalidate), signal: extra.signal });
       const c = r.counts;
       const changes = r.changed.slice(0, 20).map((ch) => `- ${ch.id}: ${ch.before ?? 'none'}${ch.levelBefore ? `/${ch.levelBefore}` : ''} -> ${ch.after}${ch.levelAfter ? `/${ch.levelAfter}` : ''} (${ch.message})`);
       const text =

@@ -7,18 +7,23 @@ import { registerSearchLibraryTool } from './searchLibrary.js';
 import { registerRevalidateTool } from './revalidate.js';
 import { registerValidateSnippetTool } from './validateSnippet.js';
 import { registerBuildEnvironmentTool } from './buildEnvironment.js';
+import { registerListLibrariesTool } from './listLibraries.js';
+import { registerRemoveLibraryTool } from './removeLibrary.js';
+import { registerResources } from './resources.js';
+import { registerPrompts } from './prompts.js';
 import { errorMessage } from '../kernel/errors.js';
+import { dropSchemaMarkers } from './schema.js';
 
 export const SERVER_INSTRUCTIONS =
   'codedistill serves validated building blocks distilled from scientific repositories. Before writing scientific ' +
   'code from memory, call search_library with a description of the task; open a hit with get_pattern; check your ' +
-  'adapted code with validate_snippet. If the code you need is in a repository that is not yet a library, ' +
-  'call distill_repo on it first.';
+  'adapted code with validate_snippet. list_libraries shows what is covered; a repository that is not yet a ' +
+  'library can be added with distill_repo. The prompt use_library_for_task walks through these steps.';
 
 export function createServer(services: ToolServices, version: string): McpServer {
   const server = new McpServer(
     { name: 'codedistill', version },
-    { capabilities: { tools: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: {}, logging: {}, resources: { listChanged: true }, prompts: {}, completions: {} }, instructions: SERVER_INSTRUCTIONS },
   );
   registerDistillRepoTool(server, services);
   registerSearchLibraryTool(server, services);
@@ -26,6 +31,13 @@ export function createServer(services: ToolServices, version: string): McpServer
   registerValidateSnippetTool(server, services);
   registerRevalidateTool(server, services);
   registerBuildEnvironmentTool(server, services);
+  registerListLibrariesTool(server, services);
+  registerRemoveLibraryTool(server, services);
+  registerResources(server, services);
+  registerPrompts(server, services);
+  dropSchemaMarkers(server.server);
+  // Whoever changed them (a tool here, the CLI, another server on the same home), clients re-list the resources.
+  services.app.onLibrariesChanged(() => server.sendResourceListChanged());
   return server;
 }
 

@@ -8,8 +8,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { copyFixture, repoRoot, tempDir, testEnv } from '../helpers/tmp.js';
+import { PatternAnswer } from '../../src/domain/pattern.js';
+import { SearchAnswer } from '../../src/domain/search.js';
+import { LibraryDescription, LibraryList } from '../../src/domain/libraries.js';
+import { ElicitRequestSchema, ResourceListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 const serverJs = path.join(repoRoot, 'dist', 'cli', 'main.js');
 
@@ -42,10 +45,13 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
   const call = async (name: string, args: Record<string, unknown>) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
 
-  it('lists the tools with schemas, titles and all annotation hints', async () => {
+  it('lists the tools with schemas, titles and all annotation hints, within 3k tokens (characters / 4)', async () => {
     const { tools } = await client.listTools();
+    const size = JSON.stringify({ tools }).length;
+    assert.ok(size < 12_000, `tools/list is ${size} characters`);
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'revalidate', 'search_library', 'validate_snippet']);
+    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
+    assert.equal(tools.find((t) => t.name === 'remove_library')?.annotations?.destructiveHint, true);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);
       assert.ok((t.description ?? '').length > 100, `${t.name} has a description written for a model`);
@@ -71,8 +77,12 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
 
   it('distills a local Python repository with progress (forced: into the user\'s own libraries)', async () => {
     const progress: string[] = [];
+    const totals: boolean[] = [];
     const res = (await client.callTool({ name: 'distill_repo', arguments: { source: repo, force: true } }, undefined, {
-      onprogress: (p) => progress.push(p.message ?? ''),
+      onprogress: (p) => {
+        progress.push(p.message ?? '');
+        totals.push(p.total !== undefined && p.progress < p.total);
+      },
       timeout: 240_000,
     })) as CallToolResult;
     assert.ok(!res.isError, text(res));
@@ -85,6 +95,7 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     assert.ok(distilled.counts.validated >= 3, `validated: ${distilled.counts.validated}\n${stderr}`);
     assert.equal(distilled.licence, 'MIT');
     assert.ok(progress.length >= 3, `progress notifications: ${progress.join(' | ')}`);
+    assert.ok(totals.every(Boolean), 'every progress notification has a total it is below');
     assert.ok(existsSync(path.join(home, 'libraries', 'flowcalc', 'blocks.jsonl')));
   });
 
@@ -104,21 +115,35 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     const ids: string[] = s.results.map((r: Structured) => r.id);
     hitId = ids.find((i) => i.endsWith('ergun_pressure_drop')) ?? '';
     assert.ok(hitId, `ergun_pressure_drop in the top 5: ${ids.join(', ')}`);
-    assert.ok(s.libraries.includes('flowcalc'));
+    assert.ok(ids.every((i) => i.startsWith('flowcalc:')), 'the demo libraries are not searched beside the user\'s own');
+    SearchAnswer.parse(s);
+    const links = res.content.filter((c) => c.type === 'resource_link');
+    assert.equal(links.length, ids.length, 'one resource link per hit');
+    assert.ok(links.some((l) => l.type === 'resource_link' && l.uri === 'block://flowcalc/flowcalc.beds.ergun_pressure_drop'));
   });
 
-  it('gets the block whole with its provenance and a ready usage', async () => {
+  it('gets the block for use by default: provenance, a ready usage, no source', async () => {
     const res = await call('get_pattern', { id: hitId });
     assert.ok(!res.isError, text(res));
-    const { block, usage, library } = res.structuredContent as Structured;
-    assert.equal(block.provenance.path, 'flowcalc/beds.py');
-    assert.ok(block.provenance.startLine > 0 && block.provenance.endLine > block.provenance.startLine);
-    assert.match(block.code, /def ergun_pressure_drop/);
-    assert.ok(block.parameters.some((p: Structured) => p.name === 'porosity' && /void fraction/i.test(p.description ?? '')));
-    assert.ok(block.requirements.includes('numpy'));
-    assert.equal(block.licence, 'MIT');
-    assert.match(usage, /ergun_pressure_drop/);
-    assert.equal(library.name, 'flowcalc');
+    const a = PatternAnswer.parse(res.structuredContent);
+    assert.equal(a.provenance.path, 'flowcalc/beds.py');
+    assert.ok(a.provenance.startLine > 0 && a.provenance.endLine > a.provenance.startLine);
+    assert.ok(a.requirements.includes('numpy'));
+    assert.equal(a.licence, 'MIT');
+    assert.match(a.usage, /ergun_pressure_drop/);
+    assert.match(a.doc, /\w/);
+    assert.equal(a.library.name, 'flowcalc');
+    assert.equal(a.full, undefined);
+    assert.equal(a.usageFrom?.run?.status, 'passed');
+  });
+
+  it('gets the block whole with detail full, the docstring sent once (inside the code)', async () => {
+    const res = await call('get_pattern', { id: hitId, detail: 'full' });
+    assert.ok(!res.isError, text(res));
+    const a = PatternAnswer.parse(res.structuredContent);
+    assert.match(a.full?.code ?? '', /def ergun_pressure_drop[\s\S]*void fraction/i);
+    assert.ok(a.full?.parameters.some((p) => p.name === 'porosity' && !('description' in p)));
+    assert.ok(!JSON.stringify(a.full?.examples).includes(JSON.stringify(a.usage)), 'the usage example is not repeated among the examples');
   });
 
   it('runs a snippet that imports the distilled package', async () => {
@@ -137,6 +162,44 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     assert.ok(r.counts.runs > 5 && r.counts.passed > 5, JSON.stringify(r.counts));
     assert.deepEqual(r.changed.filter((c: Structured) => c.before === 'passed'), []);
     assert.equal(r.libraryPath, path.join(home, 'libraries', 'flowcalc'));
+  });
+
+  it('lists the libraries, the user\'s own beside the demos, labelled', async () => {
+    const res = await call('list_libraries', {});
+    assert.ok(!res.isError, text(res));
+    const { libraries } = LibraryList.parse(res.structuredContent);
+    const own = libraries.find((l) => l.name === 'flowcalc');
+    assert.ok(own && !own.demo && !own.readOnly, JSON.stringify(own));
+    assert.ok(own.validated > 0 && own.validatedShare > 0 && own.validatedShare <= 1);
+    assert.ok(libraries.some((l) => l.name === 'kinetix' && l.demo && l.readOnly));
+    assert.ok(res.content.some((c) => c.type === 'resource_link' && c.uri === 'library://flowcalc'));
+  });
+
+  it('serves libraries and blocks as resources: listed, read, completed', async () => {
+    const { resources } = await client.listResources();
+    assert.ok(resources.some((r) => r.uri === 'library://flowcalc'));
+    assert.ok(resources.some((r) => r.uri === 'block://flowcalc/flowcalc.beds.ergun_pressure_drop'));
+    const lib = await client.readResource({ uri: 'library://flowcalc' });
+    const d = LibraryDescription.parse(JSON.parse(String((lib.contents[0] as { text: string }).text)));
+    assert.ok(d.contents.some((b) => b.id === 'flowcalc:flowcalc.beds.ergun_pressure_drop'));
+    assert.equal(typeof d.skippedByReason, 'object');
+    const block = await client.readResource({ uri: 'block://flowcalc/flowcalc.beds.ergun_pressure_drop' });
+    const a = PatternAnswer.parse(JSON.parse(String((block.contents[0] as { text: string }).text)));
+    assert.match(a.full?.code ?? '', /def ergun_pressure_drop/);
+    const names = await client.complete({ ref: { type: 'ref/resource', uri: 'block://{library}/{name}' }, argument: { name: 'name', value: 'flowcalc.beds.erg' }, context: { arguments: { library: 'flowcalc' } } });
+    assert.ok(names.completion.values.includes('flowcalc.beds.ergun_pressure_drop'), names.completion.values.join(', '));
+    const libs = await client.complete({ ref: { type: 'ref/resource', uri: 'library://{name}' }, argument: { name: 'name', value: 'flow' } });
+    assert.deepEqual(libs.completion.values, ['flowcalc']);
+    await assert.rejects(client.readResource({ uri: 'library://nope' }), /No library named "nope"/);
+  });
+
+  it('offers a prompt that walks a task through search, get, validate and compose', async () => {
+    const { prompts } = await client.listPrompts();
+    assert.ok(prompts.some((p) => p.name === 'use_library_for_task'));
+    const p = await client.getPrompt({ name: 'use_library_for_task', arguments: { task: 'pressure drop of a packed bed', library: 'flowcalc' } });
+    const body = p.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
+    assert.match(body, /pressure drop of a packed bed/);
+    for (const tool of ['search_library', 'get_pattern', 'validate_snippet']) assert.match(body, new RegExp(tool));
   });
 
   describe('bad input gets a clear error and the server keeps serving', () => {
@@ -173,10 +236,49 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
       assert.equal(r.status, 'timeout');
       assert.match(r.message, /time/i);
     });
+    it('removing a shipped library is refused, and removing without confirmation is asked for', async () => {
+      const shipped = await call('remove_library', { library: 'kinetix', confirm: true });
+      assert.equal(shipped.isError, true);
+      assert.match(text(shipped), /cannot be removed/);
+      const unasked = await call('remove_library', { library: 'flowcalc' });
+      assert.equal(unasked.isError, true);
+      assert.match(text(unasked), /confirm: true/);
+    });
     it('still answers afterwards', async () => {
       const res = await call('search_library', { query: 'Reynolds number', limit: 3 });
       assert.ok(!res.isError, text(res));
       assert.ok((res.structuredContent as Structured).results.length > 0);
     });
+  });
+
+  it('asks the user through elicitation when the client can, and removes the library on confirm', async () => {
+    const asker = new Client({ name: 'codedistill-e2e-elicit', version: '0.0.0' }, { capabilities: { elicitation: { form: {} } } });
+    const asked: string[] = [];
+    asker.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(String(req.params.message));
+      return { action: 'decline' };
+    });
+    await asker.connect(new StdioClientTransport({ command: process.execPath, args: [serverJs, 'serve'], env: testEnv(home), stderr: 'ignore' }));
+    try {
+      const declined = (await asker.callTool({ name: 'remove_library', arguments: { library: 'flowcalc' } })) as CallToolResult;
+      assert.ok(!declined.isError, text(declined));
+      assert.equal((declined.structuredContent as Structured).removed, false);
+      assert.match(asked[0] ?? '', /flowcalc/);
+      assert.ok(existsSync(path.join(home, 'libraries', 'flowcalc')));
+    } finally {
+      await asker.close();
+    }
+    let listChanged = 0;
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+      listChanged++;
+    });
+    const res = await call('remove_library', { library: 'flowcalc', confirm: true });
+    assert.ok(!res.isError, text(res));
+    assert.equal((res.structuredContent as Structured).removed, true);
+    assert.ok(!existsSync(path.join(home, 'libraries', 'flowcalc')));
+    const { libraries } = LibraryList.parse((await call('list_libraries', {})).structuredContent);
+    assert.ok(libraries.filter((l) => l.name === 'flowcalc').every((l) => l.demo), 'only the shipped demo flowcalc is left');
+    // Checked after a later request: the notification goes out before that answer, not necessarily before the removal's.
+    assert.ok(listChanged >= 1, 'the client is told the resource list changed');
   });
 });

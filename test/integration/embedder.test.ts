@@ -102,7 +102,7 @@ describe('createEmbedder', () => {
         summary: 'Pressure drop through a packed bed.',
         code: 'def ergun_pressure_drop(d_p, eps):\n    return 0\n',
       });
-      const manifest = { name: 'lib' } as LoadedLibrary['manifest'];
+      const manifest = { name: 'lib', counts: { blocks: 1 } } as LoadedLibrary['manifest'];
       const lib: LoadedLibrary = { name: 'lib', dir: '/x', readonly: true, manifest, blocks: [block], fingerprint: 'f1', packages: [] };
       await index.sync([lib]);
       const res = await index.search(SearchQuery.parse({ query: 'pressure drop packed bed' }));
