@@ -19,7 +19,7 @@ Usage:
       --name <name>   library name          --ref <ref>     branch, tag or commit (GitHub)
       --no-validate   do not run examples   --force         redo an already distilled commit
       --out <dir>     write the library under <dir> instead of $CODEDISTILL_HOME/libraries
-      --python <cmd>  base interpreter of the library's environment (remembered)
+      --python <cmd>  base interpreter of the library's environment (remembered; never one inside a repository)
       --extra <group> optional-dependency group to install too (repeatable, remembered)
       --no-env        no environment: run the examples with the base interpreter and the snapshot
       --gen-blocks N, --gen-tokens N, --gen-usd X, --gen-repairs N

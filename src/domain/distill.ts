@@ -51,7 +51,7 @@ export const DistillRequest = z.object({
     .min(1)
     .optional()
     .describe(
-      "Base interpreter of the library's environment (command or absolute path): the environment is made from it with its packages visible. Remembered by the library; CODEDISTILL_PYTHON when never given.",
+      "Usually leave unset: the library gets its own environment made from CODEDISTILL_PYTHON. Only to base it on another Python installed on this machine: a command on PATH or an absolute path outside any repository and outside CODEDISTILL_HOME (a repository's own venv or bin/python is refused: it would run on the host). Remembered by the library.",
     ),
   extras: z
     .array(z.string().trim().min(1))

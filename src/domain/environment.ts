@@ -108,7 +108,7 @@ export const EnvironmentRequest = z.object({
     .enum(['auto', 'rebuild', 'upgrade'])
     .default('auto')
     .describe('auto: reuse it when its inputs are unchanged, else build it from the lock; rebuild: build it again from the lock; upgrade: newest allowed versions, reporting what changed.'),
-  python: z.string().trim().min(1).optional().describe('Another base interpreter for this library from now on (remembered).'),
+  python: z.string().trim().min(1).optional().describe('Another base interpreter for this library from now on (remembered): a Python installed on this machine, as a command on PATH or an absolute path outside any repository and outside CODEDISTILL_HOME (others are refused). Usually leave unset.'),
   extras: z.array(z.string().trim().min(1)).optional().describe('Optional-dependency groups to install from now on (remembered), e.g. ["plot"].'),
 });
 export type EnvironmentRequest = z.input<typeof EnvironmentRequest>;

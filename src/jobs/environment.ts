@@ -12,6 +12,7 @@ import type { EnvironmentBuilder, EnvironmentInput } from '../environment/builde
 import { importRootsOf, readLock, SOURCE_DIR } from '../library/files.js';
 import { lockVersions } from '../environment/lock.js';
 import { normaliseDistName } from '../python/distributions.js';
+import { checkInterpreter } from '../validate/interpreter-guard.js';
 
 export interface RunSetting {
   /** Interpreter runs name: the environment's python, or the base one when there is no environment. */
@@ -97,6 +98,21 @@ export async function libraryEnvironmentInput(
   };
 }
 
+/**
+ * Refuses a base interpreter (given now or read back from a manifest) that lies inside a repository: `roots` are
+ * the source being distilled and the folder a library was distilled from. The runner refuses those inside
+ * CODEDISTILL_HOME itself; a bare command is resolved (and judged) there, with the user's PATH.
+ */
+export async function refuseRepositoryInterpreter(python: string | null | undefined, roots: string[]): Promise<void> {
+  if (!python || !python.includes('/')) return;
+  await checkInterpreter(python, { untrusted: roots.filter((r) => path.isAbsolute(r)), allowed: [], pathEnv: '' });
+}
+
+/** The folder a library was distilled from, when it was a local one. */
+export function localSourceOf(manifest: LibraryManifest | null | undefined): string[] {
+  return manifest?.source.kind === 'local' ? [path.resolve(manifest.source.location)] : [];
+}
+
 /** prepareRuns for a library already written. */
 export async function prepareLibraryRuns(
   builder: EnvironmentBuilder | null,
@@ -104,6 +120,7 @@ export async function prepareLibraryRuns(
   opts: JobOptions & { mode: EnvironmentMode; python?: string; extras?: string[]; enable?: boolean },
 ): Promise<RunSetting & { input: EnvironmentInput }> {
   const input = await libraryEnvironmentInput(lib, opts);
+  await refuseRepositoryInterpreter(input.settings.python, [lib.dir, ...localSourceOf(lib.manifest)]);
   return { ...(await prepareRuns(builder, input, importRootsOf(lib), { ...opts, mode: effectiveMode(opts.mode, input.settings) })), input };
 }
 
