@@ -42,6 +42,16 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelled();
 }
 
+/**
+ * What a caller gave, quoted for a message: control characters shown as "?", cut to `max` characters with the
+ * full length said. A message never echoes a huge or binary input back.
+ */
+export function quoteInput(value: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = value.slice(0, max + 1).replace(/[\u0000-\u001f\u007f]/g, '?');
+  return value.length > max ? `"${clean.slice(0, max)}…" (${value.length} characters)` : `"${clean}"`;
+}
+
 /** A zod failure's issues in one line: "path: message; path: message" (the first `max` of them). */
 export function zodIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }, max = Infinity): string {
   return error.issues

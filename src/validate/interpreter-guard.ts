@@ -9,7 +9,7 @@
  */
 import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, quoteInput as quoted } from '../kernel/errors.js';
 
 export interface InterpreterTrust {
   /** Folders no interpreter may live in (repositories, CODEDISTILL_HOME). */
@@ -27,12 +27,6 @@ function within(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
 }
 
-/** A short, printable form of what the caller gave (it may be huge or hold control characters). */
-export function quoted(value: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > max ? `"${clean.slice(0, max)}…" (${value.length} characters)` : `"${clean}"`;
-}
 
 function refused(python: string, why: string): CodedistillError {
   return new CodedistillError('invalid_input', `Interpreter ${quoted(python)} is refused: ${why}.`, WHAT_TO_PASS);
