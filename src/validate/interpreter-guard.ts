@@ -58,9 +58,10 @@ async function hops(file: string): Promise<string[]> {
 
 /**
  * The absolute path of `python` when it may be started; throws invalid_input saying what to pass instead. A
- * command that is not found is not this check's business (the probe reports it as missing).
+ * command that is not found is not this check's business (the probe reports it as missing). The interpreter the
+ * user configured (CODEDISTILL_PYTHON, `configured`) may be a script such as a pyenv shim: the user chose it.
  */
-export async function checkInterpreter(python: string, trust: InterpreterTrust): Promise<string | null> {
+export async function checkInterpreter(python: string, trust: InterpreterTrust, opts: { configured?: boolean } = {}): Promise<string | null> {
   if (!python || python.includes('\0') || python.length > 4096) throw refused(python, 'it is not a path or a command name');
   let file: string;
   if (!python.includes('/')) {
@@ -87,7 +88,29 @@ export async function checkInterpreter(python: string, trust: InterpreterTrust):
   }
   if (!st.isFile()) throw refused(python, 'it is not a regular file');
   if (!(await fsp.access(file, fsc.X_OK).then(() => true, () => false))) throw refused(python, 'it is not executable');
+  // A script (#!) may be anything and may lie to the probe about what it is; the environment's venv would be
+  // made by running it on the host. Only a compiled executable is a Python interpreter here.
+  if (!opts.configured && !isBinaryExecutable(await head(file))) throw refused(python, 'it is a script, not a Python executable (pass the interpreter the script starts)');
   return file;
+}
+
+async function head(file: string): Promise<Buffer> {
+  const fh = await fsp.open(file, fsc.O_RDONLY | fsc.O_NONBLOCK).catch(() => null);
+  if (!fh) return Buffer.alloc(0);
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(buf, 0, 4, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** ELF, or Mach-O (thin either byte order, or universal). */
+function isBinaryExecutable(magic: Buffer): boolean {
+  if (magic.length < 4) return false;
+  const hex = magic.toString('hex');
+  return hex === '7f454c46' || ['feedface', 'feedfacf', 'cefaedfe', 'cffaedfe', 'cafebabe'].includes(hex);
 }
 
 /**

@@ -148,7 +148,7 @@ async function probeInterpreter(
       : 'recreate that environment, or pass an interpreter that exists here (distill --python); without one, runs use CODEDISTILL_PYTHON';
   let file: string | null;
   try {
-    file = await checkInterpreter(python, trust);
+    file = await checkInterpreter(python, trust, { configured: python === cfg.python });
   } catch (e) {
     if (isCodedistillError(e)) return { error: `${e.message} ${e.hint}` };
     throw e;
@@ -175,6 +175,11 @@ async function probeInterpreter(
     return {
       error: `Python interpreter "${python}" did not describe itself (${(e as Error).message}); ${fix}.`,
     };
+  }
+  // The interpreter must be the file given (or a venv's link to it), not a stand-in started by it.
+  const [givenReal, reportedReal] = await Promise.all([fsp.realpath(file).catch(() => file), fsp.realpath(data.executable).catch(() => data.executable)]);
+  if (python !== cfg.python && givenReal !== reportedReal) {
+    return { error: `Python interpreter "${python}" reports itself as ${data.executable}: it is not a Python interpreter itself; pass that one, or nothing (the library's own environment).` };
   }
   const home = os.homedir();
   // A virtualenv's bin/python links (maybe through several hops) to a base interpreter elsewhere; its

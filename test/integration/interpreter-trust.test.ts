@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -45,6 +46,8 @@ function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
   };
 }
 const runner = createPythonRunner(config(), silentLogger, runnerServices);
+// The real interpreter behind python3 (on PATH it may be a pyenv shim, a script).
+const realPython = execFileSync(process.env.CODEDISTILL_PYTHON || 'python3', ['-c', 'import os, sys; print(os.path.realpath(sys.executable))'], { encoding: 'utf8' }).trim();
 const trust = { untrusted: [home, repo], allowed: [path.join(home, 'envs')], pathEnv: process.env.PATH ?? '/usr/bin:/bin' };
 const refused = (re: RegExp) => (e: unknown) => isCodedistillError(e) && e.code === 'invalid_input' && re.test(e.message) && /Pass nothing/.test(e.hint);
 
@@ -58,8 +61,8 @@ test('an interpreter inside CODEDISTILL_HOME (a library snapshot) is refused and
 });
 
 test('a link inside a repository to a real python is refused; so is a link from outside into one', async () => {
-  const real = await checkInterpreter('python3', trust);
-  assert.ok(real, 'python3 is on PATH');
+  const real = await checkInterpreter(realPython, trust);
+  assert.ok(real, 'python3 is here');
   await symlink(real, path.join(repo, 'bin', 'python'));
   await assert.rejects(checkInterpreter(path.join(repo, 'bin', 'python'), trust), refused(/inside/));
   const inRepo = await hostile(path.join(repo, 'bin', 'python-real'));
@@ -81,20 +84,31 @@ test('relative paths, folders, files that are not executable, NUL bytes: refused
 });
 
 test("the library's own environments under CODEDISTILL_HOME/envs are allowed", async () => {
-  const real = await checkInterpreter('python3', trust);
+  const real = await checkInterpreter(realPython, trust);
   const envPython = path.join(home, 'envs', 'k', 'venv', 'bin', 'python');
   await symlink(real!, envPython);
   assert.equal(await checkInterpreter(envPython, trust), envPython);
 });
 
-test('an interpreter outside every repository is probed inside the sandbox, not on the host', { skip: bwrap.available ? false : 'bubblewrap unavailable' }, async () => {
+test('a script outside every repository is refused: it could lie to the probe and would make the venv on the host', async () => {
   const outside = path.join(tmp, 'tools');
-  await mkdir(outside);
+  await mkdir(outside, { recursive: true });
   const py = await hostile(path.join(outside, 'python'));
+  await assert.rejects(checkInterpreter(py, trust), refused(/a script, not a Python executable/));
   const info = await runner.info(py);
-  // The wrapper's marker is written inside the sandbox (its folder is read-only there), never on the host.
-  assert.equal(existsSync(marker), false, 'the probe ran on the host');
+  assert.equal(info.available, false);
+  assert.match(info.reason ?? '', /a script/);
+  assert.equal(existsSync(marker), false, 'the script ran on the host');
+  // The configured interpreter (the user's own choice, a pyenv shim maybe) may be a script.
+  assert.equal(await checkInterpreter(py, trust, { configured: true }), py);
+});
+
+test('interpreters are probed inside the sandbox: a real Python outside every repository is described and runs', { skip: bwrap.available ? false : 'bubblewrap unavailable' }, async () => {
+  const real = await checkInterpreter(realPython, trust);
+  const info = await runner.info(real!);
   assert.equal(info.available, true, info.reason ?? '');
+  const rec = await runner.run({ code: 'import sys; print(sys.executable)', python: real! });
+  assert.equal(rec.status, 'passed', rec.message);
 });
 
 test('the sandbox environment is an allow-list: host variables and CODEDISTILL_HOME do not reach a snippet', async () => {
