@@ -32,6 +32,8 @@ Usage:
   codedistill env <library> [--rebuild|--upgrade] [--python <cmd>] [--extra <group> ...]
                                             make the library's environment; print what is installed or missing
   codedistill libraries
+  codedistill doctor                        what this machine gives: Node, Python, bubblewrap and the limits a run
+                                            gets here, the embedding model, leftovers; and what to fix
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -90,6 +92,12 @@ async function main(argv: string[]): Promise<number> {
         const { serveStdio } = await import('../server/server.js');
         await serveStdio({ app, logger }, config.version);
         return 0;
+      }
+      case 'doctor': {
+        const { renderChecks, runDoctor } = await import('./doctor.js');
+        const checks = await runDoctor(config);
+        print(checks, renderChecks(checks));
+        return checks.some((c) => c.status === 'fail') ? 1 : 0;
       }
       case 'distill': {
         if (!rest[0]) throw usage('distill needs a source: a folder, a GitHub URL or owner/name');
