@@ -60,6 +60,9 @@ export function zodIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<P
     .join('; ');
 }
 
+/** Longest list of zod issues a message carries. */
+const MAX_ISSUES_CHARS = 600;
+
 /** An invalid_input error from a zod failure, prefixed by what was being read, with the caller's fix. */
 export function fromZod(
   what: string,
@@ -67,7 +70,10 @@ export function fromZod(
   hint: string,
   max = Infinity,
 ): CodedistillError {
-  return new CodedistillError('invalid_input', `${what}: ${zodIssues(error, max)}.`, hint);
+  // Issues may quote what was read (an enum's value, a custom message built from it): a short line, not the input.
+  const issues = zodIssues(error, max);
+  const shown = issues.length > MAX_ISSUES_CHARS ? `${issues.slice(0, MAX_ISSUES_CHARS)}… (${issues.length} characters)` : issues;
+  return new CodedistillError('invalid_input', `${what}: ${shown}.`, hint);
 }
 
 /** The message of any thrown value, without a hint: for logs and for reasons recorded beside a skipped file. */
