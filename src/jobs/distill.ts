@@ -48,7 +48,7 @@ import { readLock, SOURCE_DIR, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
 import { providerImportRoots } from '../library/providers.js';
 import { snapshotFiles } from '../library/snapshot.js';
-import { attemptedInstalls, constraintsOf, effectiveMode, installedVersions, localSourceOf, manifestEnvironment, noEnvironment, prepareRuns, refuseRepositoryInterpreter, settingsOf, type RunSetting } from './environment.js';
+import { attemptedInstalls, constraintsOf, effectiveMode, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, refuseRepositoryInterpreter, repositoryFolders, settingsOf, type RunSetting } from './environment.js';
 import { stageSnapshot } from './stage.js';
 
 export interface DistillServices {
@@ -119,7 +119,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     };
   }
   // The interpreter is judged before anything runs: never one the repository (or an earlier copy of it) holds.
-  await refuseRepositoryInterpreter(settingsOf(existing?.manifest, { python: req.python }).python, [src.root, ...(existing ? [existing.dir] : []), ...localSourceOf(existing?.manifest)]);
+  await refuseRepositoryInterpreter(settingsOf(existing?.manifest, { python: req.python }).python, [src.root, ...repositoryFolders(services.libraries()), ...(existing ? repositoryFolders([existing]) : [])]);
   throwIfAborted(signal);
 
   // Walk and classify.

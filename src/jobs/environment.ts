@@ -113,14 +113,26 @@ export function localSourceOf(manifest: LibraryManifest | null | undefined): str
   return manifest?.source.kind === 'local' ? [path.resolve(manifest.source.location)] : [];
 }
 
+/** Where the repositories of these libraries live: each library's folder and the local folder it came from. */
+export function repositoryFolders(libs: readonly LoadedLibrary[]): string[] {
+  return [...new Set(libs.flatMap((l) => [l.dir, ...localSourceOf(l.manifest)]))];
+}
+
 /** prepareRuns for a library already written. */
 export async function prepareLibraryRuns(
   builder: EnvironmentBuilder | null,
   lib: LoadedLibrary,
-  opts: JobOptions & { mode: EnvironmentMode; python?: string; extras?: string[]; enable?: boolean },
+  opts: JobOptions & {
+    mode: EnvironmentMode;
+    python?: string;
+    extras?: string[];
+    enable?: boolean;
+    /** Every known library: no interpreter inside any of their repositories is started (repositoryFolders). */
+    known?: readonly LoadedLibrary[];
+  },
 ): Promise<RunSetting & { input: EnvironmentInput }> {
   const input = await libraryEnvironmentInput(lib, opts);
-  await refuseRepositoryInterpreter(input.settings.python, [lib.dir, ...localSourceOf(lib.manifest)]);
+  await refuseRepositoryInterpreter(input.settings.python, repositoryFolders([lib, ...(opts.known ?? [])]));
   return { ...(await prepareRuns(builder, input, importRootsOf(lib), { ...opts, mode: effectiveMode(opts.mode, input.settings) })), input };
 }
 

@@ -138,6 +138,11 @@ test('the jobs refuse an interpreter inside the source being distilled or the fo
   await assert.rejects(refuseRepositoryInterpreter(py, [repo]), refused(/inside/));
   const manifest = { source: { kind: 'local', location: repo } } as Parameters<typeof localSourceOf>[0];
   await assert.rejects(refuseRepositoryInterpreter(py, localSourceOf(manifest)), refused(/inside/));
+  // Every known library's repository counts, not only the one being used.
+  const { repositoryFolders } = await import('../../src/jobs/environment.js');
+  const lib = { dir: path.join(home, 'libraries', 'lib'), manifest: { source: { kind: 'local', location: repo } } } as unknown as Parameters<typeof repositoryFolders>[0][number];
+  assert.deepEqual(repositoryFolders([lib]), [lib.dir, repo]);
+  await assert.rejects(refuseRepositoryInterpreter(py, repositoryFolders([lib])), refused(/inside/));
   // A bare command is the runner's to resolve and judge; nothing here.
   await refuseRepositoryInterpreter('python3', [repo]);
   assert.equal(existsSync(marker), false);
