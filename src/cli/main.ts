@@ -5,10 +5,10 @@
  */
 import type { DistillReport, DistillRequest } from '../domain/distill.js';
 import { shortCommit } from '../domain/library.js';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
-import { describeError, zodIssues } from '../kernel/errors.js';
+import { CodedistillError, describeError, quoteInput, zodIssues } from '../kernel/errors.js';
 import { createLogger } from '../kernel/log.js';
 
 const USAGE = `codedistill: distill scientific repositories into validated building blocks for coding agents
@@ -35,6 +35,26 @@ Usage:
   codedistill doctor                        what this machine gives: Node, Python, bubblewrap and the limits a run
                                             gets here, the embedding model, leftovers; and what to fix
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
+
+/** Largest snippet file read (bytes): the tool takes at most 200,000 characters of code anyway. */
+const MAX_SNIPPET_BYTES = 1024 * 1024;
+
+/** A snippet from a file (read up to the cap: /dev/zero or a FIFO must not hang the command) or standard input. */
+function readSnippet(file: string): string {
+  if (file === '-') return readFileSync(0, 'utf8');
+  const st = statSync(file);
+  if (!st.isFile()) throw new CodedistillError('invalid_input', `${quoteInput(file)} is not a regular file.`, 'Pass a Python file, or - to read standard input.');
+  if (st.size > MAX_SNIPPET_BYTES) throw new CodedistillError('invalid_input', `${quoteInput(file)} is over ${MAX_SNIPPET_BYTES} bytes.`, 'Run a smaller piece.');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_SNIPPET_BYTES);
+    let got = 0;
+    for (let n = -1; n !== 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -158,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'validate': {
         if (!rest[0]) throw usage('validate needs a file, or - for standard input');
-        const code = readFileSync(rest[0] === '-' ? 0 : rest[0], 'utf8');
+        const code = readSnippet(rest[0]);
         const res = await app.validateSnippet({
           code,
           library: values.library,

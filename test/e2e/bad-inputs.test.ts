@@ -5,6 +5,7 @@
  * says what to do, quote at most a short prefix of the input, and leave the server answering tools/list.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -142,5 +143,11 @@ describe('bad input for every tool', { timeout: 600_000 }, () => {
     const ok = (await client.callTool({ name: 'validate_snippet', arguments: { code: 'print(6*7)' } })) as CallToolResult;
     assert.ok(!ok.isError, JSON.stringify(ok.content));
     assert.doesNotMatch(stderr, /exceeded maximum size/);
+  });
+
+  it('the command line refuses a snippet file that is not a regular file instead of reading it without end', () => {
+    const r = spawnSync(process.execPath, [serverJs, 'validate', '/dev/zero'], { env: testEnv(home), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /"\/dev\/zero" is not a regular file\. Pass a Python file, or - to read standard input\./);
   });
 });
