@@ -63,7 +63,7 @@ async function benchDistill(): Promise<void> {
       const t0 = performance.now();
       const report = await distillRepo(
         { source: src.dir, validate, force: true, name: `${src.label.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}-${validate ? 'v' : 'n'}` },
-        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
       );
       const s = (performance.now() - t0) / 1000;
       const lib = JSON.parse(readFileSync(path.join(report.libraryPath, 'manifest.json'), 'utf8')) as { source: { location: string } };

@@ -80,7 +80,7 @@ interface Manifest {
 }
 
 /** Copies of the source home's libraries under new names, whole, until `target` blocks (the last one cut short). */
-function buildHome(realHome: string, target: number): { home: string; libraries: number; blocks: number; names: string[] } {
+export function buildHome(realHome: string, target: number): { home: string; libraries: number; blocks: number; names: string[] } {
   const srcDir = path.join(realHome, 'libraries');
   const sources = readdirSync(srcDir)
     .filter((n) => existsSync(path.join(srcDir, n, 'manifest.json')))
@@ -125,7 +125,7 @@ function buildHome(realHome: string, target: number): { home: string; libraries:
 }
 
 /** Queries of three kinds: task questions, code pasted by name, and a real block's summary reworded by cutting it. */
-function queries(home: string, names: string[], count: number): string[] {
+export function queries(home: string, names: string[], count: number): string[] {
   const blocks: { name: string; summary: string }[] = [];
   for (const n of names.slice(0, 27)) {
     const lines = readFileSync(path.join(home, 'libraries', n, 'blocks.jsonl'), 'utf8').split('\n').filter(Boolean);

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
 import type { Block } from '../src/domain/block.js';
 import { LibraryManifest } from '../src/domain/library.js';
+import { packagesOf } from '../src/library/files.js';
 import { SearchQuery } from '../src/domain/search.js';
 import { createLogger, silentLogger } from '../src/kernel/log.js';
 import { HashingEmbedder } from '../src/search/hashing.js';
@@ -144,7 +145,7 @@ function corpus(n: number): { libs: LoadedLibrary[]; synth: Synth[] } {
       createdAt: '2024-01-01T00:00:00Z',
       generator: 'bench',
     });
-    libs.push({ name, dir: name, readonly: true, manifest, blocks, fingerprint: `bench-${n}-${l}` });
+    libs.push({ name, dir: name, readonly: true, manifest, blocks, fingerprint: `bench-${n}-${l}`, packages: packagesOf(blocks) });
   }
   return { libs, synth };
 }

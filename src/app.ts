@@ -14,7 +14,6 @@ import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
 import { handwrittenLexicon } from './search/lexicons.js';
 import { createReranker } from './search/reranker.js';
-import { openIndex } from './search/store.js';
 import { WordnetLexicon } from './search/wordnet-lexicon.js';
 import { bundledWordnetDir, WordNet } from './search/wordnet.js';
 import type { SearchIndex } from './search/types.js';
@@ -23,6 +22,7 @@ import type { Logger } from './kernel/log.js';
 import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
 import { createPythonRunner, createRunnerServices } from './validate/runner.js';
+import { sweepRunDirs } from './validate/leftovers.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
@@ -33,6 +33,7 @@ import { EnvironmentBuilder } from './environment/builder.js';
 import { chooseInstaller } from './environment/installer.js';
 import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
+import { tryLock, withLock } from './kernel/lock.js';
 import path from 'node:path';
 
 export interface App {
@@ -49,6 +50,8 @@ export interface App {
   revalidate(req: unknown, opts?: JobOptions): Promise<RevalidateReport>;
   /** Load libraries and bring the index up to date; every call that needs them awaits the same work. */
   warmUp(): Promise<void>;
+  /** Called when the libraries change (this process's writes, or another's noticed before a request). */
+  onLibrariesChanged(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,8 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
         : null;
       // WordNet is only read when the ranking gives it a weight (expansion.sources); its files open on first use.
       const lexicons = [handwrittenLexicon, new WordnetLexicon(new WordNet(bundledWordnetDir()))];
+      // LanceDB's native module loads here, not with the app: a server answers tools/list before it is needed.
+      const { openIndex } = await import('./search/store.js');
       return openIndex({ dir: config.indexDir, embedder, logger, lexicons, showDemos: config.showDemos, reranker, rerankTop: config.reranker?.top });
     }),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
@@ -125,24 +130,61 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       { dir: config.userLibrariesDir, readonly: false },
     ],
     logger,
+    { factsFile: path.join(config.cacheDir, 'catalogue.json') },
   );
-  // Serialises catalogue reloads and index syncs: a distill finishing while a search warms up must not interleave.
+  // Serialises catalogue reloads and index syncs in this process: a distill finishing while a search warms up must
+  // not interleave. Across processes sharing the home, the index lock does the same.
   let chain: Promise<unknown> = Promise.resolve();
   let warm: Promise<void> | null = null;
+  const indexLock = `${config.indexDir}.sync`;
+  // Run folders of killed processes; the libraries folder's leftovers are the catalogue's to finish on first load.
+  const swept = sweepRunDirs(logger).catch(() => 0);
+
+  const syncNow = async (opts: JobOptions): Promise<void> => {
+    // Read under the lock: the index must end up matching the folders as they are, whoever wrote them last.
+    const libraries = await catalogue.reload();
+    const index = await services.index();
+    const res = await index.sync(libraries, { ...opts, open: (lib) => catalogue.open(lib) });
+    if (res.indexed.length || res.removed.length) {
+      logger.info(`index: ${res.indexed.length} libraries indexed, ${res.removed.length} removed, ${res.unchanged.length} unchanged`);
+    }
+  };
 
   // The catalogue (library files) and the index are separate: validating a snippet needs only the former,
   // so it never waits for a model to load.
   const refresh = (opts: JobOptions = {}): Promise<void> => {
+    const next = chain.then(() =>
+      withLock(indexLock, () => syncNow(opts), {
+        signal: opts.signal,
+        logger,
+        onWait: () => logger.info('another codedistill process is updating the search index; waiting for it'),
+      }),
+    );
+    chain = next.catch(() => {});
+    return next;
+  };
+
+  /**
+   * Before a request: notice libraries another process added, rewrote or removed. That process brings the index
+   * up to date itself; only when it is not doing so now (it was killed, or the folder was edited by hand) does this
+   * one sync, never waiting for the lock: a search meanwhile reads the index as the writer left it.
+   */
+  const live = async (withIndex: boolean): Promise<void> => {
+    await swept;
+    if (withIndex) await warmUp();
+    else await catalogue.ready();
+    if (!(await catalogue.refresh()) || !withIndex) return;
     const next = chain.then(async () => {
-      const libraries = await catalogue.reload();
-      const index = await services.index();
-      const res = await index.sync(libraries, opts);
-      if (res.indexed.length || res.removed.length) {
-        logger.info(`index: ${res.indexed.length} libraries indexed, ${res.removed.length} removed, ${res.unchanged.length} unchanged`);
+      const release = await tryLock(indexLock, { logger });
+      if (!release) return;
+      try {
+        await syncNow({});
+      } finally {
+        await release();
       }
     });
     chain = next.catch(() => {});
-    return next;
+    await next;
   };
 
   const warmUp = (): Promise<void> => {
@@ -160,22 +202,32 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async distill(input, opts = {}) {
       const req = DistillRequest.parse(input);
-      await catalogue.ready();
+      await live(false);
       const report = await distillRepo(req, {
         config,
         logger,
         parser: await services.parser(),
         runner: services.runner,
         llm: services.llm,
-        existingLibrary: (name) => catalogue.get(name),
+        existingLibrary: async (name) => {
+          const lib = catalogue.get(name);
+          return lib ? catalogue.open(lib) : null;
+        },
         libraries: () => catalogue.list(),
         libraryParentDir: config.userLibrariesDir,
         environments: services.environments ?? null,
       }, opts);
       if (!report.unchanged) {
-        // The library files are written; make the catalogue and the index see them before answering.
+        // The library files are written; make the catalogue and the index see them before answering. A failed sync
+        // is the caller's error too: searching would not find what was just distilled.
         await refresh(opts).catch((e) => {
-          report.warnings.push(`the library was written but indexing failed: ${errorMessage(e)}`);
+          if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+          throw new CodedistillError(
+            e instanceof CodedistillError && e.code === 'busy' ? 'busy' : 'internal',
+            `The library was written to ${report.libraryPath}, but the search index could not be updated: ${errorMessage(e).slice(0, 300)}`,
+            'Search again once the cause is fixed: the index is brought up to date from the library files before a search.',
+            { cause: e },
+          );
         });
       }
       return report;
@@ -183,15 +235,15 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async search(input) {
       const q = SearchQuery.parse(input);
-      await warmUp();
+      await live(true);
       if (q.library) catalogue.require(q.library);
       const index = await services.index();
       return index.search(q);
     },
 
     async getPattern(id) {
-      await catalogue.ready();
-      const { block, lib } = catalogue.block(id);
+      await live(false);
+      const { block, lib } = await catalogue.block(id);
       return { block, library: libraryInfo(lib), usage: usageFor(block) };
     },
 
@@ -200,7 +252,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       let importRoots: string[] = [];
       let python: string | undefined;
       if (req.library) {
-        await catalogue.ready();
+        await live(false);
         const lib = catalogue.require(req.library);
         // The first snippet against a library makes its environment (later ones reuse it at once).
         const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: 'auto', known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
@@ -213,10 +265,10 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async revalidate(input, opts = {}) {
       const req = RevalidateRequest.parse(input);
-      await catalogue.ready();
+      await live(false);
       const lib = catalogue.require(req.library);
       const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
-      const report = await revalidateAndStore(lib, services.runner, {
+      const report = await revalidateAndStore(await catalogue.open(lib), services.runner, {
         ids: req.ids,
         timeoutMs: clampTimeout(req.timeoutMs),
         workers: config.workers,
@@ -240,7 +292,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async environment(input, opts = {}) {
       const req = EnvironmentRequest.parse(input);
-      await catalogue.ready();
+      await live(false);
       const lib = catalogue.require(req.library);
       if (!services.environments) {
         throw new CodedistillError('environment_failed', 'Library environments are switched off here (CODEDISTILL_ENVIRONMENTS=0).', 'Unset CODEDISTILL_ENVIRONMENTS to make them.');
@@ -253,7 +305,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       } else if (run.record) {
         // The lock and the settings are library files: a shipped library gets a user copy that holds them.
         const manifest = { ...lib.manifest, environment: manifestEnvironment(run.input, run) };
-        const dir = await writeLibrary(config.userLibrariesDir, manifest, lib.blocks, await snapshotOf(lib), run.record.lock);
+        const dir = await writeLibrary(config.userLibrariesDir, manifest, (await catalogue.open(lib)).blocks, await snapshotOf(lib), { lock: run.record.lock, signal: opts.signal, logger });
         lockPath = path.join(dir, LOCK_FILE);
         await refresh(opts).catch((e) => logger.warn(`re-indexing after the environment failed: ${errorMessage(e)}`));
       }
@@ -261,11 +313,13 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     },
 
     async libraries() {
-      await catalogue.ready();
+      await live(false);
       return catalogue.list().map(libraryInfo);
     },
 
     warmUp,
+
+    onLibrariesChanged: (listener) => catalogue.onChange(() => listener()),
 
     async close() {
       await chain.catch(() => {});

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Block } from '../../src/domain/block.js';
 import type { LoadedLibrary } from '../../src/domain/library.js';
 import type { Logger } from '../../src/kernel/log.js';
-import { discoverLibraries } from '../../src/library/files.js';
+import { discoverLibraries, loadLibrary } from '../../src/library/files.js';
 import { HashingEmbedder } from '../../src/search/hashing.js';
 import type { RankingOptions } from '../../src/search/ranking/options.js';
 import { openIndex } from '../../src/search/store.js';
@@ -69,7 +69,7 @@ export async function loadCorpus(home: string, shippedDir: string): Promise<Load
     { dir: path.join(home, 'libraries'), readonly: false },
   ]);
   if (problems.length) console.error(`unreadable libraries:\n  ${problems.join('\n  ')}`);
-  return libraries;
+  return Promise.all(libraries.map((l) => loadLibrary(l.dir, l.readonly, l.demo)));
 }
 
 export async function runRealEval(opts: RealEvalOptions): Promise<void> {

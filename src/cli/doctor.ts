@@ -10,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MODEL, type Config } from '../config.js';
 import { errorMessage } from '../kernel/errors.js';
+import { processAlive } from '../kernel/proc.js';
 import { silentLogger } from '../kernel/log.js';
+import { RUN_DIR_PREFIX } from '../validate/leftovers.js';
 import { createPythonRunner, createRunnerServices } from '../validate/runner.js';
 import { detectBubblewrap } from '../validate/sandbox/detect.js';
 
@@ -116,13 +118,21 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     add('home', 'fail', `${config.home}: ${errorMessage(e)}`, 'Set CODEDISTILL_HOME to a folder you may write.');
   }
 
-  const runs = (await entries(os.tmpdir())).filter((n) => n.startsWith('codedistill-run-')).map((n) => path.join(os.tmpdir(), n));
+  // A run folder names the process that made it; one whose process is alive is a run going on, not a leftover.
+  const runs = (await entries(os.tmpdir()))
+    .filter((n) => {
+      if (!n.startsWith(RUN_DIR_PREFIX)) return false;
+      const pid = /^codedistill-run-(\d+)-/.exec(n)?.[1];
+      // Without a pid in its name the folder is an older version's, which nothing removes.
+      return pid === undefined || !processAlive(Number(pid));
+    })
+    .map((n) => path.join(os.tmpdir(), n));
   const partial = (await entries(config.userLibrariesDir)).filter((n) => n.startsWith('.') && n.includes('.tmp-')).map((n) => path.join(config.userLibrariesDir, n));
   const leftovers = [...runs, ...partial];
   add(
     'leftovers',
     leftovers.length ? 'warn' : 'ok',
-    leftovers.length ? `${runs.length} run folders of killed runs, ${partial.length} partial library copies of killed distills` : 'none',
+    leftovers.length ? `${runs.length} run folders of killed runs, ${partial.length} partial library copies of killed distills (a start of the server removes them)` : 'none',
     // Only when no codedistill process is running: a live run's folder looks the same.
     leftovers.length ? `With no codedistill running: rm -rf ${leftovers.slice(0, 5).join(' ')}${leftovers.length > 5 ? ' …' : ''}` : null,
   );

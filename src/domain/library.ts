@@ -99,15 +99,24 @@ export function shortCommit(commit: string): string {
   return commit.startsWith('sha256:') ? `sha256:${commit.slice(7, 19)}` : commit.slice(0, 12);
 }
 
-/** A library as read from its folder (the source of truth). */
-export interface LoadedLibrary {
+/**
+ * A library as the catalogue keeps it: its manifest and what searching and running need, not its blocks, which
+ * stay in blocks.jsonl until asked for (a home of many libraries must not hold them all in memory).
+ */
+export interface LibraryEntry {
   name: string;
   dir: string;
   readonly: boolean;
   /** Shipped with codedistill as a demo: searched only when the user has no library of their own, or asks for it. */
   demo?: boolean;
   manifest: LibraryManifest;
-  blocks: Block[];
   /** Hash of manifest.json and blocks.jsonl: the index is stale when this changes. */
   fingerprint: string;
+  /** Top-level Python packages its blocks live in (what it provides to other libraries' runs). */
+  packages: string[];
+}
+
+/** A library with its blocks, read from its folder (the source of truth). */
+export interface LoadedLibrary extends LibraryEntry {
+  blocks: Block[];
 }

@@ -22,7 +22,7 @@ import type { BuildSandbox, InterpreterInfo } from '../validate/types.js';
 import { overlayPackageData } from './data-overlay.js';
 import { blamedRequirement, installFailureReason, type Installer } from './installer.js';
 import { lockChanges, lockHash, lockVersions, pinsToInstall, renderLock } from './lock.js';
-import { withBuildLock } from './build-lock.js';
+import { withLock } from '../kernel/lock.js';
 import { BUILD_TIMEOUT_MS, buildPlan, buildWheel, stageProject } from './package-build.js';
 import { installedIn, sitePackagesOf, topLevelNames } from './site.js';
 import { requirementSatisfied } from './satisfied.js';
@@ -129,9 +129,8 @@ export class EnvironmentBuilder {
     let p = this.inFlight.get(key);
     if (!p) {
       const dir = path.join(this.deps.envsDir, key);
-      p = withBuildLock(
-        dir,
-        BUILD_TIMEOUT_MS,
+      p = withLock(
+        `${dir}.building`,
         async () => {
           // Another process may have made it while this one waited for the lock.
           const made = opts.mode === 'auto' ? await this.load(key) : null;
@@ -140,7 +139,7 @@ export class EnvironmentBuilder {
           this.deps.sandbox.registerEnvironment(ref);
           return { record: made, ref, outcome: outcomeOf(made, 'reused', 0, input.previousLock) };
         },
-        opts.signal,
+        { maxWaitMs: BUILD_TIMEOUT_MS, signal: opts.signal, logger: this.deps.logger },
       ).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, p);
     }

@@ -9,7 +9,7 @@ import type { Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed, GenerationReport } from '../domain/distill.js';
 import type { EnvironmentMode } from '../domain/environment.js';
 import type { JobOptions } from '../domain/job.js';
-import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryManifest, type LoadedLibrary, type SkippedFile } from '../domain/library.js';
+import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryEntry, type LibraryManifest, type LoadedLibrary, type SkippedFile } from '../domain/library.js';
 import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
@@ -58,9 +58,9 @@ export interface DistillServices {
   runner: Runner;
   /** The optional language model: summaries, examples and repairs; null when none is configured. */
   llm: LlmClient | null;
-  existingLibrary: (name: string) => LoadedLibrary | null;
+  existingLibrary: (name: string) => Promise<LoadedLibrary | null>;
   /** Every library known now: those providing this repository's dependencies are importable in its runs. */
-  libraries: () => LoadedLibrary[];
+  libraries: () => LibraryEntry[];
   libraryParentDir: string;
   /** Makes each library's own environment; absent or null: examples run with the base interpreter and the checkout. */
   environments?: EnvironmentBuilder | null;
@@ -93,7 +93,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     logger,
   });
   const name = req.name ?? libraryNameFor(src.repo);
-  const existing = services.existingLibrary(name);
+  const existing = await services.existingLibrary(name);
   if (existing && !existing.readonly && existing.manifest.source.repo !== src.repo && !req.force) {
     throw new CodedistillError(
       'invalid_input',
@@ -392,7 +392,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
 
   progress({ stage: 'write', done: 0 });
   throwIfAborted(signal);
-  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot.files, run.record?.lock ?? null);
+  const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot.files, { lock: run.record?.lock ?? null, signal, logger });
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { EnvironmentMode, EnvironmentOutcome, EnvironmentRecord, EnvironmentRef, EnvironmentSettings } from '../domain/environment.js';
 import type { JobOptions } from '../domain/job.js';
-import type { LibraryManifest, LoadedLibrary } from '../domain/library.js';
+import type { LibraryEntry, LibraryManifest } from '../domain/library.js';
 import { CodedistillError, errorMessage } from '../kernel/errors.js';
 import type { EnvironmentBuilder, EnvironmentInput } from '../environment/builder.js';
 import { importRootsOf, readLock, SOURCE_DIR } from '../library/files.js';
@@ -82,7 +82,7 @@ export async function prepareRuns(
 
 /** The environment input of a library already written: its snapshot, its lock, its remembered settings. */
 export async function libraryEnvironmentInput(
-  lib: LoadedLibrary,
+  lib: LibraryEntry,
   given: { python?: string; extras?: string[]; mode?: EnvironmentMode; enable?: boolean } = {},
 ): Promise<EnvironmentInput> {
   const m = lib.manifest;
@@ -91,7 +91,7 @@ export async function libraryEnvironmentInput(
     commit: m.source.commit,
     version: m.environment?.version ?? null,
     importRoots: m.importRoots.length ? m.importRoots : [''],
-    packages: m.environment?.packages ?? [...new Set(lib.blocks.filter((b) => b.language === 'python' && b.kind !== 'workflow').map((b) => b.module.split('.')[0]!))],
+    packages: m.environment?.packages ?? lib.packages,
     requirements: m.requirementSpecs ?? m.requirements,
     settings: settingsOf(m, given),
     previousLock: await readLock(lib.dir),
@@ -114,21 +114,21 @@ export function localSourceOf(manifest: LibraryManifest | null | undefined): str
 }
 
 /** Where the repositories of these libraries live: each library's folder and the local folder it came from. */
-export function repositoryFolders(libs: readonly LoadedLibrary[]): string[] {
+export function repositoryFolders(libs: readonly LibraryEntry[]): string[] {
   return [...new Set(libs.flatMap((l) => [l.dir, ...localSourceOf(l.manifest)]))];
 }
 
 /** prepareRuns for a library already written. */
 export async function prepareLibraryRuns(
   builder: EnvironmentBuilder | null,
-  lib: LoadedLibrary,
+  lib: LibraryEntry,
   opts: JobOptions & {
     mode: EnvironmentMode;
     python?: string;
     extras?: string[];
     enable?: boolean;
     /** Every known library: no interpreter inside any of their repositories is started (repositoryFolders). */
-    known?: readonly LoadedLibrary[];
+    known?: readonly LibraryEntry[];
   },
 ): Promise<RunSetting & { input: EnvironmentInput }> {
   const input = await libraryEnvironmentInput(lib, opts);

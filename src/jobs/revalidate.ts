@@ -199,6 +199,6 @@ export async function revalidateAndStore(
     ...(opts.environment ? { environment: opts.environment.section } : {}),
   };
   const lock = opts.environment ? opts.environment.lock : await readLock(lib.dir);
-  const libraryPath = await writeLibrary(opts.libraryParentDir, manifest, blocks, await snapshotOf(lib), lock);
+  const libraryPath = await writeLibrary(opts.libraryParentDir, manifest, blocks, await snapshotOf(lib), { lock, signal: opts.signal });
   return { ...report, libraryPath };
 }

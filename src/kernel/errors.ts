@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'interpreter_missing'
   | 'environment_failed'
   | 'cancelled'
+  | 'busy'
   | 'internal';
 
 export class CodedistillError extends Error {

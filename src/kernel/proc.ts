@@ -309,3 +309,13 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
     durationMs: exit.durationMs,
   };
 }
+
+/** Whether a process with this pid runs on this machine (one we may not signal counts as running). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -5,12 +5,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Block } from '../domain/block.js';
 import { LibraryManifest } from '../domain/library.js';
-import { CodedistillError, errorMessage, fromZod } from '../kernel/errors.js';
-import type { LoadedLibrary } from '../domain/library.js';
+import { CodedistillError, errorMessage, fromZod, throwIfAborted } from '../kernel/errors.js';
+import { withLock } from '../kernel/lock.js';
+import type { Logger } from '../kernel/log.js';
+import type { LibraryEntry, LoadedLibrary } from '../domain/library.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const BLOCKS_FILE = 'blocks.jsonl';
@@ -31,33 +34,66 @@ export interface SourceFileCopy {
   absPath: string;
 }
 
-/** Write a library folder atomically: build it beside the target, then swap it in with renames. */
+/** The lock every writer of a libraries folder holds while it swaps a library in or out (see recover.ts). */
+export function writeLockOf(parentDir: string): string {
+  return path.join(parentDir, '.write');
+}
+
+/** What names a writer's temporary folders: this host and process, so recovery knows whether the writer lives. */
+export function writerTag(): string {
+  return `${hostTag()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export function hostTag(): string {
+  return createHash('sha256').update(os.hostname()).digest('hex').slice(0, 6);
+}
+
+export interface WriteLibraryOptions {
+  /** The environment lock to store beside the manifest (environment/lock.ts), when one was built. */
+  lock?: string | null;
+  /** Honoured until the swap: a cancelled write leaves the previous library as it was. */
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+/**
+ * Write a library folder atomically: build it beside the target (the manifest last, so a folder with a manifest
+ * is complete), then, holding the folder's write lock, swap it in with two renames. A kill between them leaves
+ * `.<name>.old-<tag>` and `.<name>.tmp-<tag>`; recover.ts finishes the swap on the next start.
+ */
 export async function writeLibrary(
   parentDir: string,
   manifest: LibraryManifest,
   blocks: Block[],
   sourceFiles: SourceFileCopy[],
-  lock: string | null = null,
+  { lock = null, signal, logger }: WriteLibraryOptions = {},
 ): Promise<string> {
   const checked = LibraryManifest.parse(manifest);
   await fs.mkdir(parentDir, { recursive: true });
   const target = path.join(parentDir, checked.name);
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tag = writerTag();
   const tmp = path.join(parentDir, `.${checked.name}.tmp-${tag}`);
   await fs.mkdir(tmp, { recursive: true });
   try {
-    await fs.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(checked, null, 2) + '\n');
     const sorted = [...blocks].map((b) => Block.parse(b)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await fs.writeFile(path.join(tmp, BLOCKS_FILE), sorted.map((b) => JSON.stringify(b)).join('\n') + (sorted.length ? '\n' : ''));
     if (lock !== null) await fs.writeFile(path.join(tmp, LOCK_FILE), lock);
-    await copySourceFiles(sourceFiles, path.join(tmp, SOURCE_DIR));
-    let old: string | null = null;
-    if (await exists(target)) {
-      old = path.join(parentDir, `.${checked.name}.old-${tag}`);
-      await fs.rename(target, old);
-    }
-    await fs.rename(tmp, target);
-    if (old) await fs.rm(old, { recursive: true, force: true });
+    await copySourceFiles(sourceFiles, path.join(tmp, SOURCE_DIR), signal);
+    await fs.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(checked, null, 2) + '\n');
+    await withLock(
+      writeLockOf(parentDir),
+      async () => {
+        throwIfAborted(signal);
+        let old: string | null = null;
+        if (await exists(target)) {
+          old = path.join(parentDir, `.${checked.name}.old-${tag}`);
+          await fs.rename(target, old);
+        }
+        await fs.rename(tmp, target);
+        if (old) await fs.rm(old, { recursive: true, force: true });
+      },
+      { signal, logger },
+    );
     return target;
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
@@ -66,8 +102,9 @@ export async function writeLibrary(
 }
 
 /** Copy snapshot files under `destDir` at their repository paths (byte for byte, mode kept); none escapes it. */
-export async function copySourceFiles(files: SourceFileCopy[], destDir: string): Promise<void> {
+export async function copySourceFiles(files: SourceFileCopy[], destDir: string, signal?: AbortSignal): Promise<void> {
   for (const f of files) {
+    throwIfAborted(signal);
     const rel = f.path.split('/').filter((p) => p && p !== '..').join(path.sep);
     const dest = path.join(destDir, rel);
     await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -124,29 +161,8 @@ export async function readBlocks(dir: string): Promise<Block[]> {
   return blocks;
 }
 
-export async function fingerprint(dir: string): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of [MANIFEST_FILE, BLOCKS_FILE]) {
-    h.update(f);
-    h.update(await fs.readFile(path.join(dir, f)));
-  }
-  return h.digest('hex').slice(0, 32);
-}
-
-export async function loadLibrary(dir: string, readonly: boolean, demo = false): Promise<LoadedLibrary> {
-  const manifest = await readManifest(dir);
-  const blocks = await readBlocks(dir);
-  return { name: manifest.name, dir, readonly, ...(demo ? { demo } : {}), manifest, blocks, fingerprint: await fingerprint(dir) };
-}
-
-/** Libraries already read, by folder, with the stamp of their files then: passed back to skip re-reading. */
-export type LibraryCache = Map<string, { stamp: string; lib: LoadedLibrary }>;
-
-/**
- * Size, mtime and inode of a library's two files: a rewrite (always a new folder swapped in by rename) or an
- * edit changes it, so an unchanged stamp means the parsed library can be reused.
- */
-async function stampOf(dir: string): Promise<string> {
+/** What a library folder's files were when last read: a rewrite (a new folder swapped in) or an edit changes it. */
+export async function stampOf(dir: string): Promise<string> {
   const parts: string[] = [];
   for (const f of [MANIFEST_FILE, BLOCKS_FILE]) {
     const st = await fs.stat(path.join(dir, f));
@@ -155,18 +171,80 @@ async function stampOf(dir: string): Promise<string> {
   return parts.join('|');
 }
 
+/** Top-level Python packages these blocks live in. */
+export function packagesOf(blocks: Iterable<Block>): string[] {
+  const out = new Set<string>();
+  for (const b of blocks) {
+    if (b.language !== 'python' || b.kind === 'workflow') continue;
+    const top = b.qualifiedName.split('.')[0];
+    if (top) out.add(top);
+  }
+  return [...out].sort();
+}
+
+/** A library whole: manifest, blocks, fingerprint. */
+export async function loadLibrary(dir: string, readonly: boolean, demo = false): Promise<LoadedLibrary> {
+  const manifest = await readManifest(dir);
+  const blocks = await readBlocks(dir);
+  const fingerprint = await fingerprintOf(dir);
+  return { name: manifest.name, dir, readonly, ...(demo ? { demo } : {}), manifest, blocks, fingerprint, packages: packagesOf(blocks) };
+}
+
+/** What is known of a library folder without its blocks, at the stamp it was read. */
+export interface EntryFacts {
+  stamp: string;
+  fingerprint: string;
+  packages: string[];
+}
+
 /**
- * Every library under the given folders. A later location overrides an earlier one with the same name,
- * so a user's own library shadows a shipped one. Broken folders are reported, not fatal. With a cache, a
- * library whose files have not changed since it was last read is reused rather than parsed again.
+ * A library folder's entry. Its fingerprint and packages come from `known` when the files have not changed since
+ * (a stamp compare: two stats), else from one pass over blocks.jsonl, so a start over many libraries does not read
+ * their blocks again.
  */
-export async function discoverLibraries(
-  locations: LibraryLocation[],
-  cache?: LibraryCache,
-): Promise<{ libraries: LoadedLibrary[]; problems: string[] }> {
-  const byName = new Map<string, LoadedLibrary>();
-  const problems: string[] = [];
-  const seen = new Set<string>();
+export async function readEntry(
+  dir: string,
+  loc: Pick<LibraryLocation, 'readonly' | 'demo'>,
+  known?: EntryFacts | null,
+  previous?: LibraryEntry | null,
+): Promise<{ entry: LibraryEntry; facts: EntryFacts }> {
+  const stamp = await stampOf(dir);
+  // Unchanged since the last read in this process: not even the manifest is read again.
+  if (known && previous && known.stamp === stamp && previous.fingerprint === known.fingerprint && previous.readonly === loc.readonly && !!previous.demo === !!loc.demo) {
+    return { entry: previous, facts: known };
+  }
+  const manifest = await readManifest(dir);
+  let facts: EntryFacts;
+  if (known && known.stamp === stamp) {
+    facts = known;
+  } else {
+    const packages = packagesOf(await readBlocks(dir));
+    facts = { stamp, fingerprint: await fingerprintOf(dir), packages };
+  }
+  const entry: LibraryEntry = {
+    name: manifest.name,
+    dir,
+    readonly: loc.readonly,
+    ...(loc.demo ? { demo: true } : {}),
+    manifest,
+    fingerprint: facts.fingerprint,
+    packages: facts.packages,
+  };
+  return { entry, facts };
+}
+
+async function fingerprintOf(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of [MANIFEST_FILE, BLOCKS_FILE]) {
+    h.update(f);
+    for await (const chunk of createReadStream(path.join(dir, f))) h.update(chunk as Buffer);
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+/** Every folder that holds a library under these locations, in order, with the location it is in. */
+export async function libraryFolders(locations: LibraryLocation[]): Promise<{ dir: string; loc: LibraryLocation }[]> {
+  const out: { dir: string; loc: LibraryLocation }[] = [];
   for (const loc of locations) {
     let entries: string[];
     try {
@@ -179,22 +257,38 @@ export async function discoverLibraries(
     }
     for (const name of entries) {
       const dir = path.join(loc.dir, name);
-      if (!(await exists(path.join(dir, MANIFEST_FILE)))) continue;
-      try {
-        seen.add(dir);
-        const stamp = cache ? await stampOf(dir) : '';
-        const hit = cache?.get(dir);
-        const lib = hit && hit.stamp === stamp && hit.lib.readonly === loc.readonly && !!hit.lib.demo === !!loc.demo
-            ? hit.lib
-            : await loadLibrary(dir, loc.readonly, loc.demo);
-        cache?.set(dir, { stamp, lib });
-        byName.set(lib.name, lib);
-      } catch (e) {
-        problems.push(`${dir}: ${errorMessage(e)}`);
-      }
+      if (await exists(path.join(dir, MANIFEST_FILE))) out.push({ dir, loc });
     }
   }
-  if (cache) for (const dir of cache.keys()) if (!seen.has(dir)) cache.delete(dir);
+  return out;
+}
+
+/**
+ * Every library under the given folders. A later location overrides an earlier one with the same name,
+ * so a user's own library shadows a shipped one. Broken folders are reported, not fatal. `known` holds what
+ * earlier reads found, by folder; it is brought up to date (folders gone are dropped). `previous` are the entries
+ * of the last read, by folder: reused as they are while their files are unchanged.
+ */
+export async function discoverLibraries(
+  locations: LibraryLocation[],
+  known: Map<string, EntryFacts> = new Map(),
+  previous: ReadonlyMap<string, LibraryEntry> = new Map(),
+): Promise<{ libraries: LibraryEntry[]; problems: string[] }> {
+  const byName = new Map<string, LibraryEntry>();
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const { dir, loc } of await libraryFolders(locations)) {
+    seen.add(dir);
+    try {
+      const { entry, facts } = await readEntry(dir, loc, known.get(dir), previous.get(dir));
+      known.set(dir, facts);
+      byName.set(entry.name, entry);
+    } catch (e) {
+      known.delete(dir);
+      problems.push(`${dir}: ${errorMessage(e)}`);
+    }
+  }
+  for (const dir of known.keys()) if (!seen.has(dir)) known.delete(dir);
   return { libraries: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), problems };
 }
 

@@ -3,30 +3,19 @@
  * fluids) runs its examples with that library's source snapshot importable, instead of skipping them all.
  */
 import { distributionForImport, normaliseDistName } from '../python/distributions.js';
-import type { LoadedLibrary } from '../domain/library.js';
+import type { LibraryEntry } from '../domain/library.js';
 import { importRootsOf } from './files.js';
-
-/** Top-level Python packages a library's blocks live in. */
-export function packagesOfLibrary(lib: LoadedLibrary): string[] {
-  const out = new Set<string>();
-  for (const b of lib.blocks) {
-    if (b.language !== 'python' || b.kind === 'workflow') continue;
-    const top = b.qualifiedName.split('.')[0];
-    if (top) out.add(top);
-  }
-  return [...out].sort();
-}
 
 /**
  * Import roots of the libraries whose packages satisfy these requirements (pip names), other than `self`.
  * A requirement matches a package by its import name or the distribution that import name maps to.
  */
-export function providerImportRoots(requirements: string[], libraries: LoadedLibrary[], self: string | null): string[] {
+export function providerImportRoots(requirements: string[], libraries: LibraryEntry[], self: string | null): string[] {
   const wanted = new Set(requirements.map(normaliseDistName));
   const roots: string[] = [];
   for (const lib of libraries) {
     if (lib.name === self) continue;
-    const provides = packagesOfLibrary(lib).some(
+    const provides = lib.packages.some(
       (p) => wanted.has(normaliseDistName(p)) || wanted.has(normaliseDistName(distributionForImport(p))),
     );
     if (provides) roots.push(...importRootsOf(lib));

@@ -6,13 +6,13 @@
  * sync.ts, which returns the state they leave; searches read the state they start with through retrieve.ts
  * (candidates from the table, then ranking/).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { LRUCache } from 'lru-cache';
-import type { JobOptions } from '../domain/job.js';
-import type { LoadedLibrary } from '../domain/library.js';
+import type { LibraryEntry, LoadedLibrary } from '../domain/library.js';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { ensureLanceComputeThreads } from '../config.js';
 import type { Lexicon } from './lexicons.js';
@@ -23,8 +23,8 @@ import { DEFAULT_RERANK_WEIGHT } from './ranking/rerank.js';
 import { retrieve, type RetrieveDeps } from './retrieve.js';
 import { compatible, emptyState, loadTerms, syncIndex, type IndexState, type SyncDeps } from './sync.js';
 import { combineStats, readTerms } from './terms.js';
-import { readMeta, TABLE_NAME, type AnnType } from './table.js';
-import type { Embedder, Reranker, SearchIndex, SyncResult } from './types.js';
+import { META_FILE, readMeta, TABLE_NAME, type AnnType } from './table.js';
+import type { Embedder, Reranker, SearchIndex, SyncOptions, SyncResult } from './types.js';
 
 export interface OpenIndexOptions {
   dir: string;
@@ -59,6 +59,12 @@ export interface OpenIndexOptions {
   rerankWeight?: number;
 }
 
+/** The opener of libraries given whole. */
+async function openLoaded(lib: LibraryEntry): Promise<LoadedLibrary> {
+  if ('blocks' in lib && Array.isArray((lib as LoadedLibrary).blocks)) return lib as LoadedLibrary;
+  throw new CodedistillError('internal', `Library "${lib.name}" was given to the index without its blocks.`, 'Pass an opener (SyncOptions.open).');
+}
+
 export async function openIndex(opts: OpenIndexOptions): Promise<SearchIndex> {
   // LanceDB's compute pool deadlocks on small machines unless configured before its first use (see config.ts).
   ensureLanceComputeThreads();
@@ -74,6 +80,8 @@ class LanceSearchIndex implements SearchIndex {
   private readonly retrieve_: RetrieveDeps;
   private state: IndexState = emptyState();
   private syncing: Promise<unknown> = Promise.resolve();
+  private stamp = '';
+  private reopening: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -97,7 +105,12 @@ class LanceSearchIndex implements SearchIndex {
     };
   }
 
+  /**
+   * Read what the index on disk holds now. Other processes sharing the home sync it too; each sync ends by
+   * rewriting the meta file, so its stamp tells a reader when to look again.
+   */
   async init(): Promise<void> {
+    this.stamp = await this.metaStamp();
     const meta = await readMeta(this.opts.dir);
     const names = await this.db.tableNames();
     // A table written with another embedder or layout cannot be searched with this one; it stays invisible
@@ -108,15 +121,37 @@ class LanceSearchIndex implements SearchIndex {
       const hasFts = (await table.listIndices()).some((i) => i.columns.includes('text') && i.indexType === 'FTS');
       const { terms } = await loadTerms(this.opts.logger, table, Object.entries(meta.libraries), await readTerms(this.opts.dir));
       this.state = { meta, table, rows, hasFts, terms, corpus: combineStats(Object.values(terms.libraries)) };
+    } else {
+      this.state = emptyState();
     }
   }
 
-  sync(libraries: LoadedLibrary[], opts: JobOptions = {}): Promise<SyncResult> {
-    // Two syncs interleaving their deletes and adds would duplicate rows; run them one after the other.
+  private async metaStamp(): Promise<string> {
+    const st = await stat(path.join(this.opts.dir, META_FILE)).catch(() => null);
+    return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '-';
+  }
+
+  /** Reopen when another process synced since this one last looked (or `force`: a read failed). */
+  private current(force = false): Promise<void> {
+    if (!this.reopening) {
+      this.reopening = (async () => {
+        if (!force && (await this.metaStamp()) === this.stamp) return;
+        this.opts.logger.debug('the search index changed on disk; reopening it');
+        await this.init();
+      })().finally(() => (this.reopening = null));
+    }
+    return this.reopening;
+  }
+
+  sync(libraries: LibraryEntry[], { open = openLoaded, ...opts }: SyncOptions = {}): Promise<SyncResult> {
+    // Two syncs interleaving their deletes and adds would duplicate rows; run them one after the other (and, across
+    // processes, under the caller's lock), each starting from what the index on disk holds.
     const run = this.syncing.then(async () => {
       this.assertOpen();
-      const { state, result } = await syncIndex(this.sync_, this.state, (s) => (this.state = s), libraries, opts);
+      await this.current();
+      const { state, result } = await syncIndex(this.sync_, this.state, (s) => (this.state = s), libraries, open, opts);
       this.state = state;
+      this.stamp = await this.metaStamp();
       return result;
     });
     this.syncing = run.catch(() => {});
@@ -125,7 +160,26 @@ class LanceSearchIndex implements SearchIndex {
 
   async search(input: SearchQuery): Promise<SearchResult> {
     this.assertOpen();
-    return retrieve(this.retrieve_, this.state, input);
+    await this.current();
+    try {
+      return await retrieve(this.retrieve_, this.state, input);
+    } catch (e) {
+      if (e instanceof CodedistillError) throw e;
+      // Another process's sync may have compacted away files of the version this one read: read the latest, once.
+      this.opts.logger.debug(`search failed (${errorMessage(e)}); reopening the index and trying again`);
+      await this.current(true);
+      try {
+        return await retrieve(this.retrieve_, this.state, input);
+      } catch (again) {
+        if (again instanceof CodedistillError) throw again;
+        throw new CodedistillError(
+          'internal',
+          `The search index could not be read: ${errorMessage(again).slice(0, 300)}`,
+          `Call again; if it keeps failing, delete ${this.opts.dir} and it is rebuilt from the library files on the next search.`,
+          { cause: again },
+        );
+      }
+    }
   }
 
   private assertOpen(): void {

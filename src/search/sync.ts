@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
 import type { JobOptions } from '../domain/job.js';
-import type { LoadedLibrary } from '../domain/library.js';
+import type { LibraryEntry, LoadedLibrary } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { blockEmbedText, blockSearchText, decodeFields, libraryContexts, purposeTokens, TEXT_VERSION } from './fields.js';
@@ -35,7 +35,7 @@ import {
   type IndexMeta,
   type Row,
 } from './table.js';
-import type { Embedder, SyncResult } from './types.js';
+import type { Embedder, OpenLibrary, SyncResult } from './types.js';
 
 const ADD_CHUNK = 4096;
 const EMBED_CHUNK = 256;
@@ -122,7 +122,8 @@ export async function syncIndex(
   deps: SyncDeps,
   before: IndexState,
   publish: (state: IndexState) => void,
-  libraries: LoadedLibrary[],
+  libraries: LibraryEntry[],
+  open: OpenLibrary,
   { onProgress, signal }: JobOptions,
 ): Promise<{ state: IndexState; result: SyncResult }> {
   const { db, embedder, logger } = deps;
@@ -179,11 +180,14 @@ export async function syncIndex(
   }
 
   const fresh: Record<string, LibraryTermStats> = {};
-  const total = toIndex.reduce((n, l) => n + l.blocks.length, 0);
+  const fingerprints = new Map(libraries.map((l) => [l.name, l.fingerprint]));
+  // Libraries given whole count their blocks; entries, what their manifest says.
+  const total = toIndex.reduce((n, l) => n + ((l as Partial<LoadedLibrary>).blocks?.length ?? l.manifest.counts?.blocks ?? 0), 0);
   let done = 0;
   if (toIndex.length) onProgress?.({ stage: 'index', done, total });
-  for (const lib of toIndex) {
+  for (const entry of toIndex) {
     throwIfAborted(signal);
+    const lib = await open(entry);
     const t1 = performance.now();
     if ((await table.countRows(`library = ${sqlString(lib.name)}`)) > 0) {
       await table.delete(`library = ${sqlString(lib.name)}`);
@@ -211,17 +215,26 @@ export async function syncIndex(
       added += rows.length;
     }
     changed = true;
+    // Blocks and fingerprint as opened: a library rewritten since its entry was read is indexed as it is now.
+    fingerprints.set(lib.name, lib.fingerprint);
     logger.info(`indexed ${lib.name}: ${added} blocks in ${Math.round(performance.now() - t1)} ms`);
   }
 
   const rowCount = await table.countRows();
-  let hasFts = before.table === table ? before.hasFts : false;
-  if (changed || (!hasFts && rowCount > 0)) {
-    // Compaction merges the many small fragments written above; stale versions are kept a while for readers
-    // in other processes that still hold an older snapshot.
+  const indices = await table.listIndices();
+  const fts = indices.find((i) => i.columns.includes('text') && i.indexType === 'FTS');
+  let hasFts = !!fts;
+  const due = changed && (annStale(deps, rowCount, meta.ann) || (await maintenanceDue(table, rowCount, fts?.name ?? null)));
+  if (due || (!hasFts && rowCount > 0)) {
+    // Compaction merges the small fragments syncs wrote and folds their rows into the full-text, filter and vector
+    // indexes (deleted rows drop out). It rewrites the table, so it runs only when enough has piled up
+    // (maintenanceDue); until then searches read the new rows unindexed, which costs little. Stale versions are kept
+    // a while for readers in other processes that still hold an older snapshot.
+    const t2 = performance.now();
     logger.debug(`optimizing the blocks table (${rowCount} rows)`);
     await table.optimize({ cleanupOlderThan: new Date(Date.now() - 10 * 60_000) });
-    if (rowCount > 0) {
+    logger.debug(`optimized the blocks table in ${Math.round(performance.now() - t2)} ms`);
+    if (rowCount > 0 && !hasFts) {
       logger.debug('building the full-text index');
       await table.createIndex('text', {
         config: lancedb.Index.fts({
@@ -237,16 +250,18 @@ export async function syncIndex(
         replace: true,
       });
       hasFts = true;
+    }
+    if (rowCount > 0) {
       // Bitmap indexes on the filter columns halve filtered search time at 100k rows (the prefilter no longer
       // scans the columns) and cost about 70 ms to build there.
       for (const column of FILTER_COLUMNS) {
-        await table.createIndex(column, { config: lancedb.Index.bitmap(), replace: true });
+        if (!indices.some((i) => i.columns.includes(column))) await table.createIndex(column, { config: lancedb.Index.bitmap(), replace: true });
       }
     }
     meta.ann = await maintainAnn(deps, table, rowCount, meta.ann);
   }
 
-  meta.libraries = Object.fromEntries(libraries.map((l) => [l.name, l.fingerprint]));
+  meta.libraries = Object.fromEntries(fingerprints);
   const demos = libraries.filter((l) => l.demo).map((l) => l.name);
   const demosChanged = (meta.demos ?? []).join('\n') !== demos.join('\n');
   meta.demos = demos;
@@ -272,6 +287,35 @@ export async function syncIndex(
 }
 
 /**
+ * Rows the indexes have not seen, at most, before a sync compacts and re-indexes: a tenth of the table, at least
+ * MIN_UNINDEXED_ROWS (small tables are searched flat quickly anyway) and at most MAX_UNINDEXED_ROWS (what a search
+ * reads unindexed stays bounded at any size).
+ */
+const MIN_UNINDEXED_ROWS = 1000;
+const MAX_UNINDEXED_ROWS = 20_000;
+const MAX_UNINDEXED_SHARE = 0.1;
+/** Fragments (one per sync that added rows) before compaction is due whatever their size. */
+const MAX_SMALL_FRAGMENTS = 64;
+
+/**
+ * Whether compaction and index maintenance are due: without a full-text index, or once the rows added since the
+ * last one pass the bound above, or the fragments pile up. A small library
+ * synced into a large index so costs its own rows, not the table's (a compaction at 100k real rows took minutes).
+ */
+async function maintenanceDue(table: lancedb.Table, rows: number, ftsName: string | null): Promise<boolean> {
+  if (!ftsName) return true;
+  const unindexed = (await table.indexStats(ftsName))?.numUnindexedRows ?? rows;
+  if (unindexed > Math.min(MAX_UNINDEXED_ROWS, Math.max(MIN_UNINDEXED_ROWS, rows * MAX_UNINDEXED_SHARE))) return true;
+  return (await table.stats()).fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS;
+}
+
+/** Whether the approximate vector index must be built, dropped or retrained for this many rows (see maintainAnn). */
+function annStale({ annThreshold, annType }: SyncDeps, rows: number, ann: IndexMeta['ann']): boolean {
+  if (rows < annThreshold) return ann !== null;
+  return !(ann && ann.type === annType && ann.partitions && rows <= ann.rows * 2 && rows >= ann.rows / 2);
+}
+
+/**
  * Flat search is exact and fast enough below the threshold; above it an approximate index keeps p95 low. The
  * index is retrained when the table has doubled or halved since training, otherwise optimize() (run by the
  * caller) folds new rows into it.
@@ -288,7 +332,7 @@ async function maintainAnn(
     }
     return null;
   }
-  if (ann && ann.type === annType && ann.partitions && rows <= ann.rows * 2 && rows >= ann.rows / 2) return ann;
+  if (!annStale({ annThreshold, annType } as SyncDeps, rows, ann)) return ann;
   const t0 = performance.now();
   logger.debug(`building the ${annType} vector index over ${rows} rows`);
   // HNSW: one graph per ~25k rows keeps training memory bounded and lets partitions build in parallel (4

@@ -1,5 +1,12 @@
 import type { JobOptions } from '../domain/job.js';
-import type { LoadedLibrary } from '../domain/library.js';
+import type { LibraryEntry, LoadedLibrary } from '../domain/library.js';
+
+/** A library's blocks, read when it has to be indexed. */
+export type OpenLibrary = (lib: LibraryEntry) => Promise<LoadedLibrary>;
+
+export interface SyncOptions extends JobOptions {
+  open?: OpenLibrary;
+}
 import type { SearchQuery, SearchResult } from '../domain/search.js';
 import type { CosineThresholds } from './ranking/fusion.js';
 
@@ -41,8 +48,13 @@ export interface SearchIndex {
   /**
    * Make the index match these libraries: add new or changed ones, drop the ones gone. Reports progress as the
    * stage 'index' (blocks embedded of those to index) and stops with a `cancelled` error when the signal aborts.
+   * Only the libraries to index are opened (with their blocks), through `opts.open`; without it, the libraries
+   * given must be loaded ones.
+   *
+   * Callers in several processes sharing the index hold one lock around reading the libraries and this call: a
+   * sync starts from what the index on disk holds, whoever wrote it.
    */
-  sync(libraries: LoadedLibrary[], opts?: JobOptions): Promise<SyncResult>;
+  sync(libraries: LibraryEntry[], opts?: SyncOptions): Promise<SyncResult>;
   search(q: SearchQuery): Promise<SearchResult>;
   close(): Promise<void>;
 }

@@ -23,6 +23,7 @@ import {
 import type { SandboxDetector } from './sandbox/detect.js';
 import { scratchArchive } from './sandbox/scratch.js';
 import { namespaceFilter } from './sandbox/seccomp.js';
+import { RUN_DIR_PREFIX } from './leftovers.js';
 import type { UidLease, UidPool } from './sandbox/uid-pool.js';
 import type { InterpreterInfo, LaunchSpec, SandboxLaunch } from './types.js';
 
@@ -178,7 +179,7 @@ export class Isolations {
   async launch<T>(environment: RunEnvironment, spec: LaunchSpec, use: (launch: SandboxLaunch) => Promise<T>): Promise<T> {
     const { cfg, logger } = this;
     const { iso, interp } = environment;
-    const runDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'codedistill-run-'));
+    const runDir = await fsp.mkdtemp(path.join(os.tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-`));
     let lease: UidLease | null = null;
     let filterFd: number | null = null;
     try {

@@ -103,7 +103,8 @@ describe('createEmbedder', () => {
         code: 'def ergun_pressure_drop(d_p, eps):\n    return 0\n',
       });
       const manifest = { name: 'lib' } as LoadedLibrary['manifest'];
-      await index.sync([{ name: 'lib', dir: '/x', readonly: true, manifest, blocks: [block], fingerprint: 'f1' }]);
+      const lib: LoadedLibrary = { name: 'lib', dir: '/x', readonly: true, manifest, blocks: [block], fingerprint: 'f1', packages: [] };
+      await index.sync([lib]);
       const res = await index.search(SearchQuery.parse({ query: 'pressure drop packed bed' }));
       assert.equal(res.mode, 'hybrid');
       assert.equal(res.embedder, TINY);

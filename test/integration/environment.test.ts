@@ -255,7 +255,7 @@ test('distilled with validation, each fixture\'s examples pass in its environmen
     const source = copyFixture(`env/${name}`, path.join(work, 'checkouts'));
     const report = await distillRepo(
       { source, name: `fx-${name}`, validate: true, force: true },
-      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: libraries, environments },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: libraries, environments },
     );
     const e = report.environment;
     assert.ok(e, `${name}: no environment outcome`);

@@ -79,7 +79,7 @@ describe('examples laid out in their repository', { timeout: 180_000 }, () => {
     const repo = writeTree(FILES, path.join(tempDir(), 'spectra'));
     const report = await distillRepo(
       { source: repo, validate: true, force: false },
-      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
     );
     const lib = await loadLibrary(report.libraryPath, false);
     const byName = new Map(lib.blocks.map((b) => [b.name, b]));

@@ -119,7 +119,7 @@ describe('hostile repository: symlinks out', { timeout: 120_000 }, () => {
     const config = loadConfig({ PATH: process.env.PATH, CODEDISTILL_HOME: home });
     const report = await distillRepo(
       { source: repo, validate: false, force: false },
-      { config, logger: silentLogger, parser, runner: noRunner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      { config, logger: silentLogger, parser, runner: noRunner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
     );
     assert.ok(report.counts.blocks >= 1, 'the real code is still distilled');
     assert.ok(statSync(report.libraryPath).isDirectory());

@@ -40,7 +40,7 @@ describe('pipeline sources', { timeout: 120_000 }, () => {
   const distill = (config: Config, source: string, name?: string) =>
     distillRepo(
       { source, name, validate: false, force: false },
-      { config, logger: silentLogger, parser, runner: noRunner, llm: config.llm ? createLlmClient(config.llm, { logger: silentLogger }) : null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(config.home, 'libraries') },
+      { config, logger: silentLogger, parser, runner: noRunner, llm: config.llm ? createLlmClient(config.llm, { logger: silentLogger }) : null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(config.home, 'libraries') },
     );
 
   it('owner/name is fetched with git at the resolved commit, and provenance links to the exact lines', async () => {

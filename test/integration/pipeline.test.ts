@@ -26,7 +26,7 @@ describe('distill pipeline', { timeout: 180_000 }, () => {
   const run = (source: string, extra: Partial<Parameters<typeof distillRepo>[0]> = {}) =>
     distillRepo(
       { source, validate: true, force: false, ...extra },
-      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
     );
 
   before(async () => {
@@ -104,7 +104,7 @@ describe('distill pipeline', { timeout: 180_000 }, () => {
     };
     const report = await distillRepo(
       { source: repo, validate: true, force: false, environment: 'none', generate: { blocks: 5 } },
-      { config, logger: silentLogger, parser, runner, llm, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      { config, logger: silentLogger, parser, runner, llm, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
     );
     const g = report.generation;
     assert.ok(g, JSON.stringify(report.warnings));
@@ -136,7 +136,7 @@ describe('distill pipeline', { timeout: 180_000 }, () => {
     await assert.rejects(
       distillRepo(
         { source: copyFixture('flowcalc'), validate: true, force: false },
-        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
         { signal: ac.signal },
       ),
       /cancelled/,

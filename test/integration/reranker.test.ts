@@ -92,7 +92,7 @@ describe('createReranker', () => {
       block('loss', 'Pressure drop of a fluid through a packed bed.', 'See the summary.'),
       block('unrelated', 'Filter a noisy signal.', 'A low pass filter.'),
     ];
-    const lib: LoadedLibrary = { name: 'lib', dir: '/x', readonly: true, manifest: { name: 'lib' } as LoadedLibrary['manifest'], blocks, fingerprint: 'f1' };
+    const lib: LoadedLibrary = { name: 'lib', dir: '/x', readonly: true, manifest: { name: 'lib' } as LoadedLibrary['manifest'], blocks, fingerprint: 'f1', packages: [] };
     const query = SearchQuery.parse({ query: 'ergun pressure drop through a packed bed' });
     const ids = async (opts: { reranker?: typeof reranker; rerankWeight?: number }) => {
       const index = await openIndex({ dir: tempDir('codedistill-index-'), embedder: new HashingEmbedder(), logger: silentLogger, ...opts });

@@ -34,7 +34,7 @@ describe('the report of a distill whose examples were all skipped', { timeout: 1
     writeFileSync(path.join(repo, 'plotcalc', '__init__.py'), `import codedistill_absent_plotting\n\n${fn('double')}${fn('twice')}`);
     const report = await distillRepo(
       { source: repo, validate: true, force: false },
-      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
     );
     const lib = await loadLibrary(report.libraryPath, false);
     const runs = lib.blocks.flatMap((b) => b.examples.map((e) => e.run)).filter((r) => r !== null);

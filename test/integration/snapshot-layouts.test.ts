@@ -43,7 +43,7 @@ describe('distilled layouts and snapshots', { timeout: 120_000 }, () => {
     const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, CODEDISTILL_HOME: tempDir(), ...env });
     const report = await distillRepo(
       { source: root, validate: false, force: false },
-      { config, logger: silentLogger, parser, runner: noRunner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(config.home, 'libraries') },
+      { config, logger: silentLogger, parser, runner: noRunner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(config.home, 'libraries') },
     );
     const lib = await loadLibrary(report.libraryPath, false);
     return { lib, source: await listTree(path.join(report.libraryPath, SOURCE_DIR)) };

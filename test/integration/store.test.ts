@@ -97,7 +97,7 @@ function makeLibrary(name: string, licence: string, specs: Spec[], fingerprint =
     createdAt: '2024-01-01T00:00:00Z',
     generator: 'test',
   });
-  return { name, dir: `/libs/${name}`, readonly: false, manifest, blocks, fingerprint };
+  return { name, dir: `/libs/${name}`, readonly: false, manifest, blocks, fingerprint, packages: [] };
 }
 
 const FLOW: Spec[] = [
@@ -740,6 +740,36 @@ describe('edge cases', () => {
       assert.deepEqual(r.indexed, ['flowkit']);
       assert.equal((await index.search(query('Ergun'))).results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
       assert.ok(existsSync(path.join(dir, TERMS_FILE)));
+    } finally {
+      await index.close();
+    }
+  });
+
+  test('a small library synced into a larger index is searchable at once, without a compaction of the table', async () => {
+    const dir = tempDir('codedistill-store-incremental-');
+    const filler: Spec[] = Array.from({ length: 1500 }, (_, i) => ({ name: `helper_${i}`, summary: `Helper number ${i} for grids.`, docstring: `Helper ${i}.` }));
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    const ftsStats = async () => {
+      const db = await lancedb.connect(dir);
+      const t = await db.openTable(TABLE_NAME);
+      const fts = (await t.listIndices()).find((i) => i.indexType === 'FTS')!;
+      const stats = { unindexed: (await t.indexStats(fts.name))!.numUnindexedRows, fragments: (await t.stats()).fragmentStats.numFragments };
+      t.close();
+      db.close();
+      return stats;
+    };
+    try {
+      await index.sync([makeLibrary('base', 'MIT', filler)]);
+      assert.equal((await ftsStats()).unindexed, 0, 'the first sync builds the indexes');
+      await index.sync([makeLibrary('base', 'MIT', filler), makeLibrary('flowkit', 'MIT', FLOW)]);
+      const after = await ftsStats();
+      assert.equal(after.unindexed, FLOW.length, 'the new rows wait for the next compaction');
+      assert.ok(after.fragments > 1, 'the table was not rewritten');
+      assert.equal((await index.search(query('Ergun packed bed pressure drop'))).results[0]?.id, 'flowkit:flowkit.core.ergun_pressure_drop');
+      // Enough new rows make the compaction due: then everything is indexed again.
+      const more: Spec[] = Array.from({ length: 1100 }, (_, i) => ({ name: `extra_${i}`, summary: `Extra ${i} for meshes.`, docstring: `Extra ${i}.` }));
+      await index.sync([makeLibrary('base', 'MIT', filler), makeLibrary('flowkit', 'MIT', FLOW), makeLibrary('extra', 'MIT', more)]);
+      assert.equal((await ftsStats()).unindexed, 0);
     } finally {
       await index.close();
     }

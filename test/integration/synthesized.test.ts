@@ -69,7 +69,7 @@ describe('synthesized examples', { timeout: 180_000 }, () => {
     const runner = createPythonRunner(config, silentLogger, runnerServices);
     report = await distillRepo(
       { source: repo, validate: true, force: false, environment: 'none' },
-      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
     );
     blocks = (await loadLibrary(report.libraryPath, false)).blocks;
   });

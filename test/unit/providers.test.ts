@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoadedLibrary } from '../../src/domain/library.js';
-import { packagesOfLibrary, providerImportRoots } from '../../src/library/providers.js';
+import { packagesOf } from '../../src/library/files.js';
+import { providerImportRoots } from '../../src/library/providers.js';
 import { markProviderMismatches } from '../../src/validate/classify.js';
 
 const lib = (name: string, qualifiedNames: string[], importRoots = ['']): LoadedLibrary =>
@@ -12,6 +13,7 @@ const lib = (name: string, qualifiedNames: string[], importRoots = ['']): Loaded
     fingerprint: 'x',
     manifest: { importRoots } as LoadedLibrary['manifest'],
     blocks: qualifiedNames.map((qualifiedName) => ({ qualifiedName, language: 'python', kind: 'function' })),
+    packages: packagesOf(qualifiedNames.map((qualifiedName) => ({ qualifiedName, language: 'python', kind: 'function' }) as LoadedLibrary['blocks'][number])),
   }) as unknown as LoadedLibrary;
 
 describe('libraries providing dependencies', () => {
@@ -19,8 +21,14 @@ describe('libraries providing dependencies', () => {
   const skimage = lib('scikit-image', ['skimage.filters.gaussian'], ['src']);
   const self = lib('ht', ['ht.conv_internal.Nu_conv_internal']);
 
-  it('names the packages a library holds', () => {
-    assert.deepEqual(packagesOfLibrary(fluids), ['fluids']);
+  it('names the packages a library holds: top-level packages of its Python blocks, not of its workflows', () => {
+    assert.deepEqual(fluids.packages, ['fluids']);
+    const blocks = [
+      { qualifiedName: 'pkg.a.f', language: 'python', kind: 'function' },
+      { qualifiedName: 'other.b', language: 'python', kind: 'workflow' },
+      { qualifiedName: 'rpkg.g', language: 'r', kind: 'function' },
+    ] as LoadedLibrary['blocks'];
+    assert.deepEqual(packagesOf(blocks), ['pkg']);
   });
   it('matches a requirement by import name or by the distribution the import maps to', () => {
     assert.deepEqual(providerImportRoots(['fluids', 'numpy'], [fluids, skimage, self], 'ht'), ['/libs/fluids/source']);

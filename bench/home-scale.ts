@@ -1,0 +1,118 @@
+/**
+ * A home at a lab's scale, as its users meet it: `--blocks` real blocks (copies of a distilled home's libraries,
+ * as search-real.ts makes them), served by the built server over stdio. Prints, per size:
+ * - the first index build (a server's first search over libraries never indexed);
+ * - a restart: cold start to tools/list, the first search, RSS of the server after searching, search p50/p95;
+ * - a 29-block library (test/fixtures/flowcalc, no validation) distilled into that home by the CLI while the server
+ *   runs: the CLI's wall time, and how long until the running server serves it (live catalogue);
+ * - disk per 1k blocks (index, library files).
+ *
+ *   node --import tsx bench/home-scale.ts --real /tmp/evalhome [--blocks=100000] [--queries=100] [--keep]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { testEnv } from '../test/helpers/tmp.js';
+import { buildHome, queries } from './search-real.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+};
+const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+interface Served {
+  client: Client;
+  pid: number;
+  close(): Promise<void>;
+}
+
+async function serve(home: string): Promise<Served & { toolsListMs: number }> {
+  const t0 = performance.now();
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'serve'], env: testEnv(home, { CODEDISTILL_MODEL: 'none' }), stderr: 'ignore' });
+  const client = new Client({ name: 'bench-home', version: '0' });
+  await client.connect(transport);
+  await client.listTools();
+  return { client, pid: transport.pid!, toolsListMs: performance.now() - t0, close: () => client.close() };
+}
+
+const search = (c: Client, query: string, library?: string) =>
+  c.callTool({ name: 'search_library', arguments: { query, limit: 10, ...(library ? { library } : {}) } }, undefined, { timeout: 60 * 60_000 });
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const duMbNoLinks = (p: string) => Number(spawnSync('du', ['-sm', p], { encoding: 'utf8' }).stdout.split('\t')[0]);
+
+export async function benchHome(realHome: string, target: number, nQueries: number, keep: boolean): Promise<void> {
+  if (!existsSync(cli)) throw new Error('dist/ is missing: run npm run build first');
+  const built = buildHome(realHome, target);
+  const qs = queries(built.home, built.names, nQueries);
+  try {
+    // 1. The first index build.
+    const first = await serve(built.home);
+    const tBuild = performance.now();
+    await search(first.client, 'warm up the index');
+    const buildS = (performance.now() - tBuild) / 1000;
+    await first.close();
+
+    // 2. A restart over the built index.
+    const srv = await serve(built.home);
+    const t1 = performance.now();
+    await search(srv.client, qs[0]!);
+    const firstSearchMs = performance.now() - t1;
+    const lat: number[] = [];
+    for (const q of qs) {
+      const t = performance.now();
+      await search(srv.client, q);
+      lat.push(performance.now() - t);
+    }
+    const rss = rssMb(srv.pid);
+
+    // 3. A small library distilled by another process while the server runs.
+    const t2 = performance.now();
+    execFileSync(process.execPath, [cli, 'distill', path.join(root, 'test', 'fixtures', 'flowcalc'), '--no-validate', '--name', 'late-arrival'], {
+      env: testEnv(built.home, { CODEDISTILL_MODEL: 'none' }),
+      stdio: 'ignore',
+    });
+    const distillS = (performance.now() - t2) / 1000;
+    const t3 = performance.now();
+    const seen = await search(srv.client, 'friction factor', 'late-arrival');
+    const liveMs = performance.now() - t3;
+    const served = ((seen.structuredContent as { results?: unknown[] } | undefined)?.results ?? []).length > 0 && !seen.isError;
+    await srv.close();
+
+    const indexMb = duMbNoLinks(path.join(built.home, 'index'));
+    const libsMb = duMbNoLinks(path.join(built.home, 'libraries'));
+    console.log(`\nhome of ${built.blocks} real blocks in ${built.libraries} libraries (copies of ${realHome}/libraries); hashing embedder; ${nQueries} queries\n`);
+    console.log('| blocks | first index build s | cold start to tools/list ms | first search ms | search p50 / p95 ms | server RSS MB | 29-block distill by the CLI s | served live after ms | index MB per 1k | library files MB per 1k |');
+    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log(
+      `| ${built.blocks} | ${f(buildS)} | ${f(srv.toolsListMs, 0)} | ${f(firstSearchMs, 0)} | ${f(pct(lat, 50))} / ${f(pct(lat, 95))} | ${f(rss, 0)} | ${f(distillS, 2)} | ` +
+        `${served ? f(liveMs, 0) : 'not served'} | ${f((indexMb / built.blocks) * 1000, 2)} | ${f((libsMb / built.blocks) * 1000, 2)} |`,
+    );
+  } finally {
+    if (keep) process.stderr.write(`  kept home in ${built.home}\n`);
+    else rmSync(built.home, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const real = args.includes('--real') ? args[args.indexOf('--real') + 1] : flag('real');
+  if (!real) throw new Error('usage: home-scale.ts --real <home> [--blocks=100000] [--queries=100] [--keep]');
+  for (const n of (flag('blocks') ?? '100000').split(',')) await benchHome(path.resolve(real), Number(n), Number(flag('queries') ?? 100), args.includes('--keep'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
