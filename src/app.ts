@@ -264,7 +264,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         await live(false);
         const lib = catalogue.require(req.library);
         // The first snippet against a library makes its environment (later ones reuse it at once).
-        const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: 'auto', signal: opts.signal, onProgress: opts.onProgress });
+        const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: 'auto', known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
         importRoots = [...run.importRoots, ...catalogue.providerRoots(lib)];
         python = run.python;
       }
@@ -276,7 +276,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const req = RevalidateRequest.parse(input);
       await live(false);
       const lib = catalogue.require(req.library);
-      const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, signal: opts.signal, onProgress: opts.onProgress });
+      const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
       const report = await revalidateAndStore(await catalogue.open(lib), services.runner, {
         ids: req.ids,
         timeoutMs: clampTimeout(req.timeoutMs),
@@ -306,7 +306,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       if (!services.environments) {
         throw new CodedistillError('environment_failed', 'Library environments are switched off here (CODEDISTILL_ENVIRONMENTS=0).', 'Unset CODEDISTILL_ENVIRONMENTS to make them.');
       }
-      const run = await prepareLibraryRuns(services.environments, lib, { mode: req.mode, python: req.python, extras: req.extras, enable: true, signal: opts.signal, onProgress: opts.onProgress });
+      const run = await prepareLibraryRuns(services.environments, lib, { mode: req.mode, python: req.python, extras: req.extras, enable: true, known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
       let lockPath: string | null = null;
       const unchanged = run.record && lib.manifest.environment?.lockHash === run.record.lockHash && JSON.stringify(lib.manifest.environment?.settings) === JSON.stringify(run.input.settings);
       if (run.record && unchanged && !lib.readonly) {

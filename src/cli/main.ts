@@ -5,10 +5,10 @@
  */
 import type { DistillReport, DistillRequest } from '../domain/distill.js';
 import { shortCommit } from '../domain/library.js';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
-import { describeError, zodIssues } from '../kernel/errors.js';
+import { CodedistillError, describeError, quoteInput, zodIssues } from '../kernel/errors.js';
 import { createLogger } from '../kernel/log.js';
 import { patternAnswer } from '../server/pattern-answer.js';
 import { forCli } from './surface.js';
@@ -24,7 +24,7 @@ Usage:
       --name <name>   library name          --ref <ref>     branch, tag or commit (GitHub)
       --no-validate   do not run examples   --force         redo an already distilled commit
       --out <dir>     write the library under <dir> instead of $CODEDISTILL_HOME/libraries
-      --python <cmd>  base interpreter of the library's environment (remembered)
+      --python <cmd>  base interpreter of the library's environment (remembered; never one inside a repository)
       --extra <group> optional-dependency group to install too (repeatable, remembered)
       --no-env        no environment: run the examples with the base interpreter and the snapshot
       --gen-blocks N, --gen-tokens N, --gen-usd X, --gen-repairs N
@@ -38,7 +38,29 @@ Usage:
                                             make the library's environment; print what is installed or missing
   codedistill libraries                     the libraries, with counts and environment state
   codedistill remove <library>              delete one of your libraries (not a shipped one)
+  codedistill doctor                        what this machine gives: Node, Python, bubblewrap and the limits a run
+                                            gets here, the embedding model, leftovers; and what to fix
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
+
+/** Largest snippet file read (bytes): the tool takes at most 200,000 characters of code anyway. */
+const MAX_SNIPPET_BYTES = 1024 * 1024;
+
+/** A snippet from a file (read up to the cap: /dev/zero or a FIFO must not hang the command) or standard input. */
+function readSnippet(file: string): string {
+  if (file === '-') return readFileSync(0, 'utf8');
+  const st = statSync(file);
+  if (!st.isFile()) throw new CodedistillError('invalid_input', `${quoteInput(file)} is not a regular file.`, 'Pass a Python file, or - to read standard input.');
+  if (st.size > MAX_SNIPPET_BYTES) throw new CodedistillError('invalid_input', `${quoteInput(file)} is over ${MAX_SNIPPET_BYTES} bytes.`, 'Run a smaller piece.');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_SNIPPET_BYTES);
+    let got = 0;
+    for (let n = -1; n !== 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -105,6 +127,12 @@ async function main(argv: string[]): Promise<number> {
         await serveStdio({ app, logger }, config.version);
         return 0;
       }
+      case 'doctor': {
+        const { renderChecks, runDoctor } = await import('./doctor.js');
+        const checks = await runDoctor(config);
+        print(checks, renderChecks(checks));
+        return checks.some((c) => c.status === 'fail') ? 1 : 0;
+      }
       case 'distill': {
         if (!rest[0]) throw usage('distill needs a source: a folder, a GitHub URL or owner/name');
         const report = await app.distill(
@@ -163,10 +191,10 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw usage('validate needs a file, or - for standard input');
         let code: string;
         try {
-          code = readFileSync(rest[0] === '-' ? 0 : rest[0], 'utf8');
+          code = readSnippet(rest[0]);
         } catch (e) {
-          const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (e as Error).message;
-          console.error(`cannot read ${rest[0]}: ${why}. Give a Python file, or - to read the code from standard input.`);
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          console.error(`cannot read ${rest[0]}: there is no such file. Give a Python file, or - to read the code from standard input.`);
           return 2;
         }
         const res = await app.validateSnippet({

@@ -50,7 +50,7 @@ export const DistillRequest = z.object({
     .trim()
     .min(1)
     .optional()
-    .describe("Base interpreter of the library's environment (remembered)."),
+    .describe("Leave unset: the library gets its own environment. Else a Python installed outside any repository and CODEDISTILL_HOME, as its base (remembered)."),
   extras: z
     .array(z.string().trim().min(1))
     .optional()

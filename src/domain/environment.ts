@@ -108,7 +108,7 @@ export const EnvironmentRequest = z.object({
     .enum(['auto', 'rebuild', 'upgrade'])
     .default('auto')
     .describe('auto (reuse or build), rebuild (from the lock) or upgrade (newest allowed versions).'),
-  python: z.string().trim().min(1).optional().describe('Another base interpreter (remembered).'),
+  python: z.string().trim().min(1).optional().describe('Another base interpreter, installed outside any repository and CODEDISTILL_HOME (remembered).'),
   extras: z.array(z.string().trim().min(1)).optional().describe('Optional-dependency groups to install (remembered).'),
 });
 export type EnvironmentRequest = z.input<typeof EnvironmentRequest>;

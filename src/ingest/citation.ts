@@ -3,36 +3,35 @@
  * BibTeX entry in a citation file, the README or docs/. Read from files; nothing is run.
  * CITATION.cff comes from repo-metadata.ts; the prose files are read here, their first 512 KiB.
  */
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { isTable as isObj, readFileHead, readYaml, type MetaTable as Obj } from './metadata.js';
+import { GuardedReader } from './guarded-read.js';
+import { isTable as isObj, readYaml, type MetaTable as Obj } from './metadata.js';
 import { readRepoMetadata, type RepoMetadata } from './repo-metadata.js';
 
 const READ_LIMIT = 512 * 1024;
-const readText = (file: string) => readFileHead(file, READ_LIMIT);
 
 /**
  * How the repository asks to be cited: CITATION.cff rendered as "Authors (year). Title. Version.
  * doi:…", else the first BibTeX entry in CITATION.bib, a README or docs/. `meta` is the
  * repository's metadata when the caller has read it already (readRepoMetadata); without, it is read here.
+ * Files are read through `reader` (links out of the repository are skipped and recorded there).
  */
-export async function detectCitation(root: string, meta?: RepoMetadata): Promise<string | null> {
-  const cff = (meta ?? (await readRepoMetadata(root))).citationCff;
+export async function detectCitation(root: string, meta?: RepoMetadata, reader: GuardedReader = new GuardedReader(root)): Promise<string | null> {
+  const cff = (meta ?? (await readRepoMetadata(root, undefined, reader))).citationCff;
   if (cff) {
     const rendered = renderCffDocument(cff.doc);
     if (rendered) return rendered;
   }
-  const top = await fsp.readdir(root).catch(() => [] as string[]);
+  const top = await reader.names('');
   const ordered = [
     ...top.filter((f) => /^citation(\.bib|\.txt|\.md)?$/i.test(f)),
     ...top.filter((f) => /^readme(\.[a-z]+)?$/i.test(f)).sort(),
   ].map((f) => f);
-  const docs = (await fsp.readdir(path.join(root, 'docs')).catch(() => [] as string[]))
+  const docs = (await reader.names('docs'))
     .filter((f) => /\.(md|rst|txt|bib|tex)$/i.test(f))
     .sort()
     .map((f) => `docs/${f}`);
   for (const rel of [...ordered, ...docs].slice(0, 40)) {
-    const text = await readText(path.join(root, rel));
+    const text = await reader.text(rel, { limit: READ_LIMIT, head: true });
     if (!text) continue;
     const bib = findBibtex(text);
     if (bib) return bib;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { throwIfAborted } from '../kernel/errors.js';
+import { cancelled, throwIfAborted } from '../kernel/errors.js';
 import { gitignored, keptDespiteIgnore, readGitignore, type GitignoreScope } from './gitignore.js';
 import { SKIP_DIRS } from './walk.js';
 
@@ -46,11 +46,13 @@ export async function contentHash(root: string, limits: Partial<HashLimits> = {}
     const own = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await readGitignore(dir, rel) : null;
     const scopes = own ? [...outer, own] : outer;
     for (const e of entries) {
+      throwIfAborted(lim.signal);
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name) || gitignored(scopes, r, true)) continue;
         await walk(r, scopes);
       } else if (e.isFile() || e.isSymbolicLink()) {
+        // Sockets, FIFOs and devices are left out as the walk leaves them out: reading one may never end.
         if (gitignored(scopes, r, false) && !keptDespiteIgnore(e.name, entries)) continue;
         if (files.length >= lim.maxFiles) {
           cut = true;
@@ -78,9 +80,11 @@ export async function contentHash(root: string, limits: Partial<HashLimits> = {}
         digest = `big:${lst.size}:${Math.floor(lst.mtimeMs)}`;
       } else {
         total += lst.size;
-        digest = await hashFile(abs);
+        // At most the size it stated: a file that grows while read (or lies about its size) stops there.
+        digest = await hashFile(abs, lst.size, lim.signal);
       }
-    } catch {
+    } catch (e) {
+      if (lim.signal?.aborted) throw e;
       digest = 'unreadable';
     }
     outer.update(rel, 'utf8');
@@ -92,11 +96,21 @@ export async function contentHash(root: string, limits: Partial<HashLimits> = {}
   return `sha256:${outer.digest('hex')}`;
 }
 
-function hashFile(abs: string): Promise<string> {
+/** sha256 of the first `size` bytes; a cancel stops it between chunks. */
+function hashFile(abs: string, size: number, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(abs)
-      .on('data', (c) => h.update(c))
+    if (size === 0) return resolve(h.digest('hex'));
+    const stream = createReadStream(abs, { start: 0, end: size - 1 });
+    stream
+      .on('data', (c) => {
+        if (signal?.aborted) {
+          stream.destroy();
+          reject(cancelled());
+          return;
+        }
+        h.update(c);
+      })
       .on('error', reject)
       .on('end', () => resolve(h.digest('hex')));
   });

@@ -10,11 +10,10 @@
  * and its answer is kept only when the name says it (see corrected()).
  */
 import { createRequire } from 'node:module';
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import spdxCorrect from 'spdx-correct';
 import parseSpdx from 'spdx-expression-parse';
-import { asStrings, asTable, readFileHead } from './metadata.js';
+import { GuardedReader } from './guarded-read.js';
+import { asStrings, asTable } from './metadata.js';
 import { readRepoMetadata, type RepoMetadata } from './repo-metadata.js';
 import { licenceClassifiers, licenceKeyword } from './setup-py.js';
 
@@ -26,7 +25,6 @@ export interface LicenceResult {
 }
 
 const READ_LIMIT = 512 * 1024;
-const readText = (file: string) => readFileHead(file, READ_LIMIT);
 
 // ---------------------------------------------------------------------------------------------
 // SPDX names
@@ -277,17 +275,18 @@ const PRIMARY_FILE = /^(licen[cs]e|copying|unlicen[cs]e)(\.(md|txt|rst|markdown)
 /**
  * The licence of the repository at `root`; `files` (repo-relative, such as the walk's) limits which
  * files count. `meta` is the repository's metadata when the caller has read it already
- * (readRepoMetadata); without, it is read here.
+ * (readRepoMetadata); without, it is read here. Files are read through `reader` (links out are skipped there).
  */
-export async function detectLicence(root: string, files?: string[], meta?: RepoMetadata): Promise<LicenceResult> {
-  const top = files ? files.filter((f) => !f.includes('/')) : await fsp.readdir(root).catch(() => [] as string[]);
+export async function detectLicence(root: string, files?: string[], meta?: RepoMetadata, reader: GuardedReader = new GuardedReader(root)): Promise<LicenceResult> {
+  const readText = (rel: string) => reader.text(rel, { limit: READ_LIMIT, head: true });
+  const top = files ? files.filter((f) => !f.includes('/')) : await reader.names('');
 
   const candidates = top
     .filter((f) => LICENCE_FILE.test(f) && !NOT_MAIN_LICENCE.test(f))
     .sort((a, b) => Number(!PRIMARY_FILE.test(a)) - Number(!PRIMARY_FILE.test(b)) || a.localeCompare(b));
   const found: Array<{ file: string; id: string }> = [];
   for (const f of candidates.slice(0, 8)) {
-    const text = await readText(path.join(root, f));
+    const text = await readText(f);
     if (text === null) continue;
     const id = identifyLicenceText(text);
     if (id) found.push({ file: f, id });
@@ -296,12 +295,12 @@ export async function detectLicence(root: string, files?: string[], meta?: RepoM
   if (found.length === 0 && candidates.length === 0) {
     const reuse = files
       ? files.filter((f) => /^LICENSES\/[^/]+\.(txt|md)$/i.test(f)).map((f) => f.slice('LICENSES/'.length))
-      : await fsp.readdir(path.join(root, 'LICENSES')).catch(() => [] as string[]);
+      : await reader.names('LICENSES');
     const ids = [...new Set(reuse.map((f) => spdxId(f.replace(/\.(txt|md)$/i, ''))).filter((x): x is string => !!x))];
     if (ids.length === 1) return { spdx: ids[0]!, source: `LICENSES/${reuse.find((f) => f.toLowerCase().startsWith(ids[0]!.toLowerCase()))}` };
   }
 
-  const fromMeta = await licenceFromMetadata(root, meta ?? (await readRepoMetadata(root, files)));
+  const fromMeta = await licenceFromMetadata(meta ?? (await readRepoMetadata(root, files, reader)), readText);
   if (found.length > 0) {
     // GPL text in COPYING plus the LGPL's additional permissions in COPYING.LESSER: the project is LGPL.
     const lgpl = found.find((x) => x.id.startsWith('LGPL'));
@@ -319,7 +318,7 @@ export async function detectLicence(root: string, files?: string[], meta?: RepoM
   return { spdx: 'NOASSERTION', source: candidates[0] ?? null };
 }
 
-async function licenceFromMetadata(root: string, meta: RepoMetadata): Promise<LicenceResult | null> {
+async function licenceFromMetadata(meta: RepoMetadata, readText: (rel: string) => Promise<string | null>): Promise<LicenceResult | null> {
   if (meta.pyproject) {
     const doc = meta.pyproject.doc;
     const project = asTable(doc.project);
@@ -330,9 +329,9 @@ async function licenceFromMetadata(root: string, meta: RepoMetadata): Promise<Li
     else if (asTable(lic)) {
       const t = asTable(lic)!;
       if (typeof t.text === 'string') id = normaliseLicenceName(t.text) ?? identifyLicenceText(t.text);
-      else if (typeof t.file === 'string' && !t.file.includes('..')) {
+      else if (typeof t.file === 'string') {
         // A licence text, not metadata: read like the other licence files.
-        const body = await readText(path.join(root, t.file));
+        const body = await readText(t.file);
         if (body) id = identifyLicenceText(body);
       }
     }

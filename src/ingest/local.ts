@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { CodedistillError, errorMessage } from '../kernel/errors.js';
+import { CodedistillError, errorMessage, quoteInput } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../kernel/log.js';
 import { contentHash, type HashLimits } from './content-hash.js';
 import { GitCommandError, runGit } from './git.js';
@@ -29,14 +30,17 @@ export async function resolveLocalSource(spec: { path: string; location: string 
   try {
     root = await fsp.realpath(spec.path);
     const st = await fsp.stat(root);
-    if (!st.isDirectory()) throw new CodedistillError('invalid_input', `${root} is a file, not a folder.`, "Give the repository's folder.");
+    if (!st.isDirectory()) {
+      throw new CodedistillError('invalid_input', `${quoteInput(root)} is ${st.isFile() ? 'a file' : 'a special file'}, not a folder.`, "Give the repository's folder.");
+    }
+    refuseNonRepository(root, os.homedir());
     await fsp.access(root, fsp.constants.R_OK | fsp.constants.X_OK);
     await fsp.readdir(root);
   } catch (e) {
     if (e instanceof CodedistillError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CodedistillError('source_not_found', `No folder at ${spec.path}.`, SOURCE_HINT, { cause: e });
-    throw new CodedistillError('source_not_found', `Cannot read ${spec.path} (${code ?? 'error'}).`, 'Check the folder exists and you may read it.', { cause: e });
+    if (code === 'ENOENT') throw new CodedistillError('source_not_found', `No folder at ${quoteInput(spec.path)}.`, SOURCE_HINT, { cause: e });
+    throw new CodedistillError('source_not_found', `Cannot read ${quoteInput(spec.path)} (${code ?? 'error'}).`, 'Check the folder exists and you may read it.', { cause: e });
   }
 
   const git = await gitFacts(root, opts).catch((e: unknown) => {
@@ -63,6 +67,30 @@ export async function resolveLocalSource(spec: { path: string; location: string 
     licenceHint: null,
     topics: [],
   };
+}
+
+/** Folders of the system that are never a repository, whatever they hold. */
+const SYSTEM_FOLDERS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var']);
+/** Kernel file systems: their files have no end (/proc/<pid>/pagemap) or change as they are read. */
+const KERNEL_TREES = ['/proc', '/sys', '/dev'];
+
+/**
+ * Refuses a source that is not a repository: the system's root and top folders, anything under /proc, /sys or
+ * /dev, and the home folder itself (or a folder holding it); says what to pass instead.
+ */
+export function refuseNonRepository(root: string, home: string): void {
+  const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
+  const tree = KERNEL_TREES.find((t) => under(root, t));
+  const what = tree
+    ? `${tree} holds the kernel's files, not a repository`
+    : SYSTEM_FOLDERS.has(root)
+      ? `${root} is a system folder, not a repository`
+      : home && home !== '/' && under(home, root)
+        ? `${root} is ${root === home ? 'your home folder' : 'a folder holding your home folder'}, not a repository`
+        : null;
+  if (what) {
+    throw new CodedistillError('invalid_input', `Refusing to distill ${quoteInput(root)}: ${what}.`, "Pass the repository's own folder (the one holding its pyproject.toml, setup.py or package), a GitHub URL or owner/name.");
+  }
 }
 
 interface GitFacts {

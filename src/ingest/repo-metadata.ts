@@ -1,6 +1,7 @@
 /**
  * A repository's metadata files, each read and parsed once for everything that asks about them:
- * the licence (licence.ts), the citation (citation.ts) and the declared dependencies (declared.ts).
+ * the licence (licence.ts), the citation (citation.ts) and the declared dependencies (declared.ts). Every read
+ * goes through the guarded reader (guarded-read.ts): a link out of the repository is skipped, never followed.
  *
  * Size policy, one for all of them: a metadata file is read whole when it is at most
  * METADATA_READ_LIMIT (1 MiB, the walk's default file limit) and not read at all when larger, since
@@ -10,9 +11,8 @@
  *
  * Licence texts, READMEs and docs are prose, not metadata: their readers stay with them.
  */
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { readDcf, readIni, readSmallFile, readToml, readYaml, type MetaTable } from './metadata.js';
+import { GuardedReader } from './guarded-read.js';
+import { readDcf, readIni, readToml, readYaml, type MetaTable } from './metadata.js';
 import { readSetupPy, type SetupPy } from './setup-py.js';
 
 export const METADATA_READ_LIMIT = 1024 * 1024;
@@ -35,17 +35,17 @@ const REQUIREMENT_DIRS = ['requirements', 'reqs', 'requirements.d'];
 
 /**
  * Reads the metadata files of the repository at `root`. With `files` (repo-relative paths, such as
- * the walk's), only those are considered; without, the folders are listed.
+ * the walk's), only those are considered; without, the folders are listed. `reader` collects what was refused.
  */
-export async function readRepoMetadata(root: string, files?: readonly string[]): Promise<RepoMetadata> {
+export async function readRepoMetadata(root: string, files?: readonly string[], reader: GuardedReader = new GuardedReader(root)): Promise<RepoMetadata> {
   const list = async (dir: string): Promise<string[]> => {
     if (files) {
       const prefix = dir ? `${dir}/` : '';
       return files.filter((f) => f.startsWith(prefix) && !f.slice(prefix.length).includes('/')).map((f) => f.slice(prefix.length));
     }
-    return fsp.readdir(path.join(root, dir)).catch(() => [] as string[]);
+    return reader.names(dir);
   };
-  const read = (rel: string) => readSmallFile(path.join(root, rel), METADATA_READ_LIMIT);
+  const read = (rel: string) => reader.text(rel, { limit: METADATA_READ_LIMIT });
   const top = await list('');
   const has = (n: string) => top.find((f) => f.toLowerCase() === n.toLowerCase()) ?? null;
   const readOne = async <T>(rel: string | null, parse: (text: string) => T): Promise<({ file: string } & T) | null> => {

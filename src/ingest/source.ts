@@ -5,7 +5,7 @@ import { statSync, type Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodedistillError } from '../kernel/errors.js';
+import { CodedistillError, quoteInput } from '../kernel/errors.js';
 import type { HashLimits } from './content-hash.js';
 import { resolveGithubSource, type GithubSourceOptions } from './github.js';
 import { assertSafeRef, isValidOwner, isValidRepoName, parseGithubUrl } from './github-ids.js';
@@ -41,10 +41,10 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
     try {
       p = fileURLToPath(location);
     } catch (e) {
-      throw new CodedistillError('invalid_input', `${location} is not a valid file URL.`, SOURCE_HINT, { cause: e });
+      throw new CodedistillError('invalid_input', `${quoteInput(location)} is not a valid file URL.`, SOURCE_HINT, { cause: e });
     }
     const folder = localFolder(p, opts);
-    if (!folder) throw new CodedistillError('source_not_found', `No folder at ${p}.`, SOURCE_HINT);
+    if (!folder) throw new CodedistillError('source_not_found', `No folder at ${quoteInput(p)}.`, SOURCE_HINT);
     if (givenRef !== null) throw refForFolder(givenRef, folder);
     return { kind: 'local', path: folder, location };
   }
@@ -53,7 +53,7 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
     if (url) return githubSpec(url.owner, url.name, mergeRef(url.ref, givenRef, location), location);
     throw new CodedistillError(
       'source_not_found',
-      `${location} is not a GitHub repository address.`,
+      `${quoteInput(location)} is not a GitHub repository address.`,
       'Only GitHub is fetched: for another host, clone the repository yourself and pass the folder path.',
     );
   }
@@ -76,7 +76,7 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
   const abs = expandPath(location, opts);
   throw new CodedistillError(
     'source_not_found',
-    looksLikePath(location) ? `No folder at ${abs}.` : `"${location}" is neither an existing folder nor a GitHub repository.`,
+    looksLikePath(location) ? `No folder at ${quoteInput(abs)}.` : `${quoteInput(location)} is neither an existing folder nor a GitHub repository.`,
     SOURCE_HINT,
   );
 }
@@ -84,14 +84,14 @@ export function parseSourceSpec(source: string, ref?: string, opts: ParseOptions
 function refForFolder(ref: string, folder: string): CodedistillError {
   return new CodedistillError(
     'invalid_input',
-    `A ref ("${ref}") was given for the local folder ${folder}.`,
+    `A ref (${quoteInput(ref)}) was given for the local folder ${quoteInput(folder)}.`,
     'Check the ref out in your clone and pass the folder without a ref, or pass owner/name to fetch that ref from GitHub.',
   );
 }
 
 function githubSpec(owner: string, name: string, ref: string | null, location: string): SourceSpec {
   if (!isValidOwner(owner) || !isValidRepoName(name)) {
-    throw new CodedistillError('invalid_input', `"${owner}/${name}" is not a valid GitHub owner/name.`, SOURCE_HINT);
+    throw new CodedistillError('invalid_input', `${quoteInput(`${owner}/${name}`)} is not a valid GitHub owner/name.`, SOURCE_HINT);
   }
   return { kind: 'github', owner, name, ref, location };
 }
@@ -100,7 +100,7 @@ function mergeRef(fromUrl: string | null, given: string | null, location: string
   if (fromUrl !== null && given !== null && fromUrl !== given) {
     throw new CodedistillError(
       'invalid_input',
-      `The URL ${location} names ref "${fromUrl}" but ref "${given}" was also given.`,
+      `The URL ${quoteInput(location)} names ref ${quoteInput(fromUrl)} but ref ${quoteInput(given)} was also given.`,
       'Give the ref once: in the URL or as ref.',
     );
   }
@@ -130,10 +130,10 @@ function localFolder(s: string, opts: ParseOptions): string | null {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new CodedistillError('source_not_found', `Cannot read ${abs} (${code ?? 'error'}).`, 'Check the folder exists and you may read it.', { cause: e });
+    throw new CodedistillError('source_not_found', `Cannot read ${quoteInput(abs)} (${code ?? 'error'}).`, 'Check the folder exists and you may read it.', { cause: e });
   }
   if (!st.isDirectory()) {
-    throw new CodedistillError('invalid_input', `${abs} is a file, not a folder.`, "Give the repository's folder.");
+    throw new CodedistillError('invalid_input', `${quoteInput(abs)} is ${st.isFile() ? 'a file' : 'a special file'}, not a folder.`, "Give the repository's folder.");
   }
   return abs;
 }

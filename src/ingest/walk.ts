@@ -139,7 +139,8 @@ export async function walkRepo(root: string, opts: WalkOptions): Promise<WalkRes
           cause: e,
         });
       }
-      skipped.push({ path: `${relDir}/`, reason: `unreadable folder: ${errCode(e)}` });
+      const c = errCode(e);
+      skipped.push({ path: `${relDir}/`, reason: c === 'ENAMETOOLONG' ? 'path too long for this system (ENAMETOOLONG)' : `unreadable folder: ${c}` });
       return;
     }
     entries.sort((a, b) => compare(a.name, b.name));
@@ -261,7 +262,8 @@ async function inspectFile(abs: string, rel: string, maxBytes: number): Promise<
     if (buf.subarray(0, bytesRead).includes(0)) return { reason: 'binary (NUL byte in the first 8 KiB)', size };
     return { size };
   } catch (e) {
-    return { reason: `unreadable: ${errCode(e)}` };
+    const c = errCode(e);
+    return { reason: c === 'ENAMETOOLONG' ? 'path too long for this system (ENAMETOOLONG)' : `unreadable: ${c}` };
   } finally {
     await handle?.close();
   }

@@ -3,7 +3,6 @@
  * examples, capture dependencies/licence/citation, run the examples in the sandbox, write the library files.
  * Each stage is its own module; this file only moves data between them.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Block } from '../domain/block.js';
@@ -14,12 +13,13 @@ import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryEntry, type LibraryMan
 import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
+import { GuardedReader } from '../ingest/guarded-read.js';
 import { readDeclaredDependencies } from '../ingest/declared.js';
 import { detectLicence } from '../ingest/licence.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
-import type { FileRole, RepoFile, ResolvedSource } from '../ingest/types.js';
+import type { FileRole, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
-import { walkRepo } from '../ingest/walk.js';
+import { NOTEBOOK_SIZE_FACTOR, walkRepo } from '../ingest/walk.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
 import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/blocks.js';
@@ -48,7 +48,7 @@ import { readLock, SOURCE_DIR, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
 import { providerImportRoots } from '../library/providers.js';
 import { snapshotFiles } from '../library/snapshot.js';
-import { attemptedInstalls, constraintsOf, effectiveMode, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, settingsOf, type RunSetting } from './environment.js';
+import { attemptedInstalls, constraintsOf, effectiveMode, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, refuseRepositoryInterpreter, repositoryFolders, settingsOf, type RunSetting } from './environment.js';
 import { stageSnapshot } from './stage.js';
 
 export interface DistillServices {
@@ -118,6 +118,8 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       generation: null,
     };
   }
+  // The interpreter is judged before anything runs: never one the repository (or an earlier copy of it) holds.
+  await refuseRepositoryInterpreter(settingsOf(existing?.manifest, { python: req.python }).python, [src.root, ...repositoryFolders(services.libraries()), ...(existing ? repositoryFolders([existing]) : [])]);
   throwIfAborted(signal);
 
   // Walk and classify.
@@ -137,13 +139,21 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   });
   const skipped: SkippedFile[] = [...walk.skipped];
   const roles = new Map<string, FileRole>(walk.files.map((f) => [f.path, f.role]));
-  const byPath = new Map<string, RepoFile>(walk.files.map((f) => [f.path, f]));
 
-  // Every file is read once: the parser, ranking, the purpose line and the miners share these reads.
+  // Every file is read once, through the one guarded reader (no link out of the repository is followed): the
+  // parser, ranking, the purpose line and the miners share these reads.
+  const reader = new GuardedReader(src.root, signal);
+  const readLimit = config.maxFileBytes * NOTEBOOK_SIZE_FACTOR;
   const texts = new Map<string, Promise<string>>();
   const readText = (p: string): Promise<string> => {
     let text = texts.get(p);
-    if (!text) texts.set(p, (text = fs.readFile(byPath.get(p)?.absPath ?? path.join(src.root, p), 'utf8')));
+    if (!text) {
+      text = reader.text(p, { limit: readLimit }).then((t) => {
+        if (t === null) throw new Error(reader.skipped.find((s) => s.path === p)?.reason ?? 'not found');
+        return t;
+      });
+      texts.set(p, text);
+    }
     return text;
   };
 
@@ -174,7 +184,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const notebooks: { path: string; notebook: NotebookContent }[] = [];
   for (const f of walk.files.filter((x) => x.role === 'notebook')) {
     try {
-      notebooks.push({ path: f.path, notebook: readNotebookContent(await fs.readFile(f.absPath, 'utf8')) });
+      notebooks.push({ path: f.path, notebook: readNotebookContent(await readText(f.path)) });
     } catch (e) {
       parseErrors++;
       skipped.push({ path: f.path, reason: `broken notebook: ${errorMessage(e)}` });
@@ -219,10 +229,10 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   // Metadata files are read once, and only those the walk kept (no symlink out, none git ignores, none oversized).
   const filePaths = walk.files.map((f) => f.path);
   const meta = walk.metadata;
-  const licence = await detectLicence(src.root, filePaths, meta);
+  const licence = await detectLicence(src.root, filePaths, meta, reader);
   const licenceId = licence.spdx !== 'NOASSERTION' ? licence.spdx : (src.licenceHint ?? 'NOASSERTION');
   if (licenceId === 'NOASSERTION') warnings.push('no licence found: every block says NOASSERTION; check the repository before reusing its code');
-  const citation = await detectCitation(src.root, meta);
+  const citation = await detectCitation(src.root, meta, reader);
   const declared = await readDeclaredDependencies(src.root, meta);
   const readme = walk.files.find((f) => /^readme(\.(md|rst|txt))?$/i.test(f.path));
   const pkgInit = libraryFiles.find((p) => packageNames.includes(p.module));
@@ -342,10 +352,15 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     await stage?.remove();
   }
 
+  // Files the guarded reader refused (links out of the repository named by metadata, docs or README lists).
+  const listed = new Set(skipped.map((x) => x.path));
+  const refused = reader.skipped.filter((x) => !listed.has(x.path));
+  skipped.push(...refused);
+
   const counts = {
-    filesSeen: walk.files.length + walk.skipped.length,
+    filesSeen: walk.files.length + walk.skipped.length + refused.length,
     filesParsed: parsed.length,
-    filesSkipped: walk.skipped.length,
+    filesSkipped: walk.skipped.length + refused.length,
     parseErrors,
     blocks: blocks.length,
     examples: blocks.reduce((n, b) => n + b.examples.filter((e) => e.source !== 'import').length, 0),

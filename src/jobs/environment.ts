@@ -12,6 +12,7 @@ import type { EnvironmentBuilder, EnvironmentInput } from '../environment/builde
 import { importRootsOf, readLock, SOURCE_DIR } from '../library/files.js';
 import { lockVersions } from '../environment/lock.js';
 import { normaliseDistName } from '../python/distributions.js';
+import { checkInterpreter } from '../validate/interpreter-guard.js';
 
 export interface RunSetting {
   /** Interpreter runs name: the environment's python, or the base one when there is no environment. */
@@ -97,13 +98,41 @@ export async function libraryEnvironmentInput(
   };
 }
 
+/**
+ * Refuses a base interpreter (given now or read back from a manifest) that lies inside a repository: `roots` are
+ * the source being distilled and the folder a library was distilled from. The runner refuses those inside
+ * CODEDISTILL_HOME itself; a bare command is resolved (and judged) there, with the user's PATH.
+ */
+export async function refuseRepositoryInterpreter(python: string | null | undefined, roots: string[]): Promise<void> {
+  if (!python || !python.includes('/')) return;
+  await checkInterpreter(python, { untrusted: roots.filter((r) => path.isAbsolute(r)), allowed: [], pathEnv: '' });
+}
+
+/** The folder a library was distilled from, when it was a local one. */
+export function localSourceOf(manifest: LibraryManifest | null | undefined): string[] {
+  return manifest?.source.kind === 'local' ? [path.resolve(manifest.source.location)] : [];
+}
+
+/** Where the repositories of these libraries live: each library's folder and the local folder it came from. */
+export function repositoryFolders(libs: readonly LibraryEntry[]): string[] {
+  return [...new Set(libs.flatMap((l) => [l.dir, ...localSourceOf(l.manifest)]))];
+}
+
 /** prepareRuns for a library already written. */
 export async function prepareLibraryRuns(
   builder: EnvironmentBuilder | null,
   lib: LibraryEntry,
-  opts: JobOptions & { mode: EnvironmentMode; python?: string; extras?: string[]; enable?: boolean },
+  opts: JobOptions & {
+    mode: EnvironmentMode;
+    python?: string;
+    extras?: string[];
+    enable?: boolean;
+    /** Every known library: no interpreter inside any of their repositories is started (repositoryFolders). */
+    known?: readonly LibraryEntry[];
+  },
 ): Promise<RunSetting & { input: EnvironmentInput }> {
   const input = await libraryEnvironmentInput(lib, opts);
+  await refuseRepositoryInterpreter(input.settings.python, repositoryFolders([lib, ...(opts.known ?? [])]));
   return { ...(await prepareRuns(builder, input, importRootsOf(lib), { ...opts, mode: effectiveMode(opts.mode, input.settings) })), input };
 }
 

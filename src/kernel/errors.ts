@@ -43,6 +43,16 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelled();
 }
 
+/**
+ * What a caller gave, quoted for a message: control characters shown as "?", cut to `max` characters with the
+ * full length said. A message never echoes a huge or binary input back.
+ */
+export function quoteInput(value: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = value.slice(0, max + 1).replace(/[\u0000-\u001f\u007f]/g, '?');
+  return value.length > max ? `"${clean.slice(0, max)}…" (${value.length} characters)` : `"${clean}"`;
+}
+
 /** A zod failure's issues in one line: "path: message; path: message" (the first `max` of them). */
 export function zodIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }, max = Infinity): string {
   return error.issues
@@ -51,6 +61,9 @@ export function zodIssues(error: { issues: ReadonlyArray<{ path: ReadonlyArray<P
     .join('; ');
 }
 
+/** Longest list of zod issues a message carries. */
+const MAX_ISSUES_CHARS = 600;
+
 /** An invalid_input error from a zod failure, prefixed by what was being read, with the caller's fix. */
 export function fromZod(
   what: string,
@@ -58,7 +71,10 @@ export function fromZod(
   hint: string,
   max = Infinity,
 ): CodedistillError {
-  return new CodedistillError('invalid_input', `${what}: ${zodIssues(error, max)}.`, hint);
+  // Issues may quote what was read (an enum's value, a custom message built from it): a short line, not the input.
+  const issues = zodIssues(error, max);
+  const shown = issues.length > MAX_ISSUES_CHARS ? `${issues.slice(0, MAX_ISSUES_CHARS)}… (${issues.length} characters)` : issues;
+  return new CodedistillError('invalid_input', `${what}: ${shown}.`, hint);
 }
 
 /** The message of any thrown value, without a hint: for logs and for reasons recorded beside a skipped file. */

@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { BoundedStdioTransport } from './stdio-transport.js';
 import type { ToolServices } from './services.js';
 import { registerDistillRepoTool } from './distillRepo.js';
 import { registerGetPatternTool } from './getPattern.js';
@@ -44,7 +44,9 @@ export function createServer(services: ToolServices, version: string): McpServer
 /** Serve over stdio until the client goes away. */
 export async function serveStdio(services: ToolServices, version: string): Promise<void> {
   const server = createServer(services, version);
-  const transport = new StdioServerTransport();
+  // Bounded: an oversized or malformed line gets an error answer, and the server keeps serving.
+  const transport = new BoundedStdioTransport();
+  transport.onerror = (e) => services.logger.warn(`stdio: ${e.message}`);
   await server.connect(transport);
   // Load libraries, model and index after the handshake so the client is not kept waiting.
   void services.app.warmUp().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`));

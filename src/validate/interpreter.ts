@@ -1,17 +1,19 @@
 /**
  * What an interpreter is: its executable, version, prefixes, the folders the sandbox must show for it to run,
  * its standard library and what is installed. Probed by running our own short program with it (-I: no user
- * site, no PYTHON* variables); each Interpreters object keeps its answers per command.
+ * site, no PYTHON* variables) INSIDE the sandbox, after interpreter-guard.ts has judged its path: an interpreter
+ * is never started on the host just to learn what it is. Each Interpreters object keeps its answers per command.
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { isCodedistillError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
-import { runCaptured } from '../kernel/proc.js';
 import { lastLine } from './traceback.js';
 import type { EnvironmentRef } from '../domain/environment.js';
+import { checkInterpreter, preliminaryMounts, type InterpreterTrust } from './interpreter-guard.js';
 import type { InterpreterInfo } from './types.js';
 
 // Our own code: lists what the interpreter is, where it lives and what is installed.
@@ -59,18 +61,19 @@ interface ProbeOutput {
   dists: string[];
 }
 
-/** Environment variables that would steer the interpreter or point at host paths the sandbox hides. */
-export function baseEnv(childEnv: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(childEnv)) {
-    if (k.startsWith('PYTHON') || k.startsWith('XDG_') || k === 'LD_PRELOAD' || k === 'MPLCONFIGDIR') continue;
-    if (['TMPDIR', 'TMP', 'TEMP', 'PWD', 'OLDPWD', 'HOME', 'USER', 'LOGNAME'].includes(k)) continue;
-    // Shell start-up hooks: they would run in (or switch on tracing for) the sandbox's launcher script.
-    if (k.startsWith('BASH_FUNC_') || ['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS'].includes(k)) continue;
-    env[k] = v;
-  }
-  return env;
+/** What a probe run gives back (the isolation's run, capped). */
+export interface ProbeResult {
+  spawnError?: NodeJS.ErrnoException | null;
+  /** Set when no sandbox may run it: the isolation's refusal, said as is. */
+  refusal?: string | null;
+  exitCode: number | null;
+  signal?: string | null;
+  stdout: string;
+  stderr: string;
 }
+
+/** Runs `file args` in a fresh sandbox that shows `mounts` read-only (runner.ts makes it from the isolation). */
+export type ProbeExec = (file: string, args: string[], mounts: string[]) => Promise<ProbeResult>;
 
 export function within(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
@@ -95,8 +98,10 @@ export class Interpreters {
   private readonly environments = new Map<string, EnvironmentRef>();
 
   constructor(
-    private readonly cfg: Pick<Config, 'python' | 'childEnv'>,
+    private readonly cfg: Pick<Config, 'python'>,
     private readonly logger: Logger,
+    private readonly trust: InterpreterTrust,
+    private readonly exec: ProbeExec,
   ) {}
 
   /** Runs naming ref.python use the environment; registering it again (rebuilt) replaces the description. */
@@ -118,7 +123,7 @@ export class Interpreters {
     }
     let p = this.cache.get(python);
     if (!p) {
-      p = probeInterpreter(python, this.cfg, this.logger).then((r) => {
+      p = probeInterpreter(python, this.cfg, this.logger, this.trust, this.exec).then((r) => {
         // A failed probe is retried on the next call (the interpreter may be installed meanwhile).
         if ('error' in r) this.cache.delete(python);
         return r;
@@ -131,40 +136,50 @@ export class Interpreters {
 
 async function probeInterpreter(
   python: string,
-  cfg: Pick<Config, 'python' | 'childEnv'>,
+  cfg: Pick<Config, 'python'>,
   logger: Logger,
+  trust: InterpreterTrust,
+  exec: ProbeExec,
 ): Promise<InterpreterInfo | { error: string }> {
-  const env = baseEnv(cfg.childEnv);
   // The configured interpreter is fixed by CODEDISTILL_PYTHON; another one was chosen for a repository.
   const fix =
     python === cfg.python
       ? 'set CODEDISTILL_PYTHON to a working Python 3'
       : 'recreate that environment, or pass an interpreter that exists here (distill --python); without one, runs use CODEDISTILL_PYTHON';
-  const r = await runCaptured(python, ['-I', '-c', PROBE], {
-    env: { ...env, HOME: os.homedir() },
-    cwd: os.tmpdir(),
-    timeoutMs: 60_000,
-    capBytes: 16 * 1024 * 1024,
-  });
-  if (r.spawnError) {
+  let file: string | null;
+  try {
+    file = await checkInterpreter(python, trust, { configured: python === cfg.python });
+  } catch (e) {
+    if (isCodedistillError(e)) return { error: `${e.message} ${e.hint}` };
+    throw e;
+  }
+  if (file === null) {
     return {
       error:
-        r.spawnError.code === 'ENOENT'
-          ? python === cfg.python
-            ? `Python interpreter "${python}" was not found; install Python 3 or set CODEDISTILL_PYTHON to its path.`
-            : `Python interpreter "${python}" was not found; ${fix}.`
-          : `Python interpreter "${python}" could not be started (${r.spawnError.message}); ${fix}.`,
+        python === cfg.python
+          ? `Python interpreter "${python}" was not found; install Python 3 or set CODEDISTILL_PYTHON to its path.`
+          : `Python interpreter "${python}" was not found; ${fix}.`,
     };
+  }
+  const r = await exec(file, ['-I', '-c', PROBE], await preliminaryMounts(file));
+  if (r.refusal) return { error: `Python interpreter "${python}" was not probed: ${r.refusal}` };
+  if (r.spawnError) {
+    return { error: `Python interpreter "${python}" could not be started (${r.spawnError.message}); ${fix}.` };
   }
   let data: ProbeOutput;
   try {
-    if (r.exitCode !== 0) throw new Error(lastLine(r.stderr.toString()) || `exit ${r.exitCode ?? r.signal}`);
-    data = JSON.parse(r.stdout.toString()) as ProbeOutput;
+    if (r.exitCode !== 0) throw new Error(lastLine(r.stderr) || `exit ${r.exitCode ?? r.signal}`);
+    data = JSON.parse(r.stdout) as ProbeOutput;
     if (!data.executable) throw new Error('it reports no executable path');
   } catch (e) {
     return {
       error: `Python interpreter "${python}" did not describe itself (${(e as Error).message}); ${fix}.`,
     };
+  }
+  // The interpreter must be the file given (or a venv's link to it), not a stand-in started by it.
+  const [givenReal, reportedReal] = await Promise.all([fsp.realpath(file).catch(() => file), fsp.realpath(data.executable).catch(() => data.executable)]);
+  if (python !== cfg.python && givenReal !== reportedReal) {
+    return { error: `Python interpreter "${python}" reports itself as ${data.executable}: it is not a Python interpreter itself; pass that one, or nothing (the library's own environment).` };
   }
   const home = os.homedir();
   // A virtualenv's bin/python links (maybe through several hops) to a base interpreter elsewhere; its

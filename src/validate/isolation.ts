@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../kernel/log.js';
-import { baseEnv } from './interpreter.js';
 import { lastLine } from './traceback.js';
 import {
   DEFAULT_SCRATCH_BYTES,
@@ -40,24 +39,29 @@ export interface RunEnvironment {
 /** Runs a trivial program in the candidate sandbox: it must print codedistill-ok. */
 export type SelfCheck = (iso: Sandboxed, interp: InterpreterInfo) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 
-export type IsolationConfig = Pick<Config, 'sandbox' | 'allowUnsandboxed' | 'childEnv'>;
+export type IsolationConfig = Pick<Config, 'sandbox' | 'allowUnsandboxed' | 'childEnv'> & {
+  /** Variables every run gets beyond the allow-list (tests tag their sandboxes' processes with one). */
+  sandboxEnv?: Record<string, string>;
+};
 
 /**
- * Settings of package tools and proxies: index URLs and proxy URLs may carry credentials, and code in the
- * sandbox has no network to use them with anyway. The host's pip and uv read them; sandboxed code never does.
+ * The host variables a run may see: locale and time zone only. Everything else a run needs the runner sets
+ * itself below; an allow-list, because a deny-list misses what does not look secret (CODEDISTILL_HOME, container
+ * names, tool configuration paths, proxy URLs with credentials).
  */
-const TOOL_SETTING = /^(PIP_|UV_|PIPX_|CONDA_|POETRY_|TWINE_|HATCH_INDEX)|^(https?|ftp|all|no)_proxy$/i;
+const HOST_ALLOWED = /^(LANG|LANGUAGE|TZ|LC_[A-Z_]+)$/;
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 export function runEnv(
   childEnv: Record<string, string>,
   opts: { home: string; tmp: string; importRoots: string[]; exeDir: string; extra?: Record<string, string> },
 ): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(baseEnv(childEnv)).filter(([k]) => !TOOL_SETTING.test(k)));
-  const hostPath = env.PATH || '/usr/local/bin:/usr/bin:/bin';
+  const env = Object.fromEntries(Object.entries(childEnv).filter(([k]) => HOST_ALLOWED.test(k)));
   return {
     ...env,
-    // `python3` in a subprocess should be the same interpreter (a pyenv shim is not reachable inside).
-    PATH: `${opts.exeDir}:${hostPath}`,
+    // `python3` in a subprocess should be the same interpreter (a pyenv shim is not reachable inside); the rest
+    // is the system's folders, not the host's PATH (which names folders the sandbox does not show).
+    PATH: `${opts.exeDir}:${DEFAULT_PATH}`,
     ...(opts.importRoots.length ? { PYTHONPATH: opts.importRoots.join(path.delimiter) } : {}),
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',
@@ -119,6 +123,21 @@ export class Isolations {
       this.chosen.set(python, p);
     }
     return p;
+  }
+
+  /**
+   * The isolation to describe an interpreter in, before it is known (no self-check: the probe is the check).
+   * Without a sandbox the probe runs on the host only where running code so is allowed.
+   */
+  async forProbe(): Promise<Isolation> {
+    const { cfg } = this;
+    if (cfg.sandbox === 'none') {
+      return cfg.allowUnsandboxed ? { kind: 'none' } : refuse('CODEDISTILL_SANDBOX is none and CODEDISTILL_ALLOW_UNSANDBOXED is not set');
+    }
+    const support = await this.detector.detect('bwrap', { PATH: cfg.childEnv.PATH ?? '/usr/bin:/bin' });
+    if (support.available) return { kind: 'bwrap', support };
+    if (cfg.sandbox === 'auto' && cfg.allowUnsandboxed) return { kind: 'none' };
+    return refuse(support.reason ?? 'bubblewrap is unavailable');
   }
 
   private async resolve(interp: InterpreterInfo, selfCheck: SelfCheck): Promise<Isolation> {
@@ -204,7 +223,7 @@ export class Isolations {
           // What the code may add is capped; what the caller hands over always fits, however large.
           scratchBytes: DEFAULT_SCRATCH_BYTES + input.length,
         });
-        const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots: spec.importRoots, exeDir, extra: spec.env });
+        const env = runEnv(cfg.childEnv, { home: SANDBOX_SCRATCH, tmp: '/tmp', importRoots: spec.importRoots, exeDir, extra: { ...cfg.sandboxEnv, ...spec.env } });
         return await use({
           file: support.bwrap ?? 'bwrap',
           args,
@@ -232,7 +251,7 @@ export class Isolations {
         ...(time ? [time, '-f', TIME_FORMAT, '--'] : []),
         ...spec.command(scratch),
       ];
-      const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots: spec.importRoots, exeDir, extra: spec.env });
+      const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots: spec.importRoots, exeDir, extra: { ...cfg.sandboxEnv, ...spec.env } });
       return await use({
         file: cmd[0] as string,
         args: cmd.slice(1),

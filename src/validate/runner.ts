@@ -29,12 +29,13 @@ import { runCaptured } from '../kernel/proc.js';
 import { runBatchWith } from './batch/run.js';
 import { classifyOutcome, emptyRecord, record, type OutputLimits } from './classify.js';
 import { execute, SNIPPET, type ExecutionCaps } from './execute.js';
-import { Interpreters, within } from './interpreter.js';
+import { Interpreters, within, type ProbeExec } from './interpreter.js';
+import type { InterpreterTrust } from './interpreter-guard.js';
 import { Isolations, type RunEnvironment, type SelfCheck } from './isolation.js';
 import { SandboxDetector } from './sandbox/detect.js';
 import { UidPool } from './sandbox/uid-pool.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from './sandbox/bwrap.js';
-import type { BatchOptions, BuildSandbox, ClassifyContext, ExecRequest, ExecResult, Outcome, ResourceLimits, RunRequest, Runner } from './types.js';
+import type { BatchOptions, BuildSandbox, ClassifyContext, ExecRequest, ExecResult, InterpreterInfo, Outcome, ResourceLimits, RunRequest, Runner } from './types.js';
 
 export { splitTimeReport } from './execute.js';
 
@@ -43,7 +44,12 @@ export type PythonRunnerConfig = Pick<
   'python' | 'sandbox' | 'allowUnsandboxed' | 'timeoutMs' | 'maxTimeoutMs' | 'memoryLimitMb' | 'outputCapBytes' | 'childEnv' | 'cacheDir'
 > &
   /** Parallel sandboxes for runBatch when the call does not say (default 1). */
-  Partial<Pick<Config, 'workers'>>;
+  Partial<Pick<Config, 'workers'>> &
+  /** Where repository files live (home, library folders): no interpreter is started from there, envs/ aside. */
+  Partial<Pick<Config, 'home' | 'envsDir' | 'extraLibraryDirs'>> & {
+    /** Variables every run gets beyond the allow-list (tests tag their sandboxes' processes with one). */
+    sandboxEnv?: Record<string, string>;
+  };
 
 /** What the runner shares with the rest of the process (src/app.ts makes one of each). */
 export interface RunnerServices {
@@ -107,8 +113,53 @@ export function createRunnerServices(): RunnerServices {
 
 export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, services: RunnerServices): Runner & BuildSandbox {
   const { uids, detector } = services;
-  const interpreters = new Interpreters(cfg, logger);
   const isolations = new Isolations(cfg, logger, detector, uids);
+  const trust: InterpreterTrust = {
+    untrusted: [cfg.cacheDir, ...(cfg.home ? [cfg.home] : []), ...(cfg.extraLibraryDirs ?? [])],
+    allowed: cfg.envsDir ? [cfg.envsDir] : [],
+    pathEnv: cfg.childEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  };
+  // An interpreter describes itself inside a sandbox that shows only its own folders.
+  const probe: ProbeExec = async (file, args, mounts) => {
+    const iso = await isolations.forProbe();
+    if (iso.kind === 'unavailable') return { refusal: iso.message, exitCode: null, stdout: '', stderr: '' };
+    const home = os.homedir();
+    const safe = [];
+    for (const m of new Set(mounts)) {
+      if (m === '/' || (home !== '/' && within(home, m))) continue;
+      if ((await fsp.stat(m).catch(() => null))?.isDirectory()) safe.push(m);
+    }
+    const interp: InterpreterInfo = {
+      executable: file,
+      version: '',
+      implementation: '',
+      mounts: safe,
+      stdlib: new Set(),
+      installed: new Set(),
+      environmentHash: '',
+      distributions: [],
+      display: file,
+    };
+    const limits: ResourceLimits = {
+      cpuSeconds: 60,
+      addressSpaceBytes: Math.max(cfg.memoryLimitMb, 1024) * 1024 * 1024,
+      maxProcesses: DEFAULT_MAX_PROCESSES,
+      fileSizeBytes: DEFAULT_MAX_FILE_BYTES,
+    };
+    const spec = { files: [], importRoots: [], limits, command: () => [file, ...args], measure: false };
+    return isolations.launch({ interp, iso }, spec, async (launch) => {
+      const r = await runCaptured(launch.file, launch.args, {
+        env: launch.env,
+        cwd: launch.cwd,
+        timeoutMs: 60_000,
+        capBytes: 16 * 1024 * 1024,
+        input: launch.input ?? undefined,
+        extraFds: launch.fds,
+      });
+      return { spawnError: r.spawnError, exitCode: r.exitCode, signal: r.signal, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+    });
+  };
+  const interpreters = new Interpreters(cfg, logger, trust, probe);
   const caps: ExecutionCaps = {
     memoryLimitMb: cfg.memoryLimitMb,
     outputCapBytes: cfg.outputCapBytes,

@@ -44,7 +44,6 @@ function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
     GITHUB_TOKEN: FAKE_TOKEN,
     CODEDISTILL_LLM_API_KEY: FAKE_KEY,
     AWS_SECRET_ACCESS_KEY: FAKE_KEY,
-    CD_ADVERSARIAL_TAG: RUN_TAG,
   };
   return {
     python: process.env.CODEDISTILL_PYTHON || 'python3',
@@ -55,6 +54,7 @@ function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
     memoryLimitMb: 512,
     outputCapBytes: 64 * 1024,
     childEnv: scrubEnv(env),
+    sandboxEnv: { CD_ADVERSARIAL_TAG: RUN_TAG },
     cacheDir: path.join(tmp, 'cache'),
     ...over,
   };
