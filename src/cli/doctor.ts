@@ -128,7 +128,8 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     })
     .map((n) => path.join(os.tmpdir(), n));
   const partial = (await entries(config.userLibrariesDir)).filter((n) => n.startsWith('.') && n.includes('.tmp-')).map((n) => path.join(config.userLibrariesDir, n));
-  const leftovers = [...runs, ...partial];
+  // The libraries folder's first: few, and the user's own; run folders can be many.
+  const leftovers = [...partial, ...runs];
   add(
     'leftovers',
     leftovers.length ? 'warn' : 'ok',
