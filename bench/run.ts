@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: speed and memory of every stage, printed as tables (never asserted in tests).
  *
- *   npm run bench                        everything, search at 1k, 10k and 100k blocks
- *   npm run bench -- --quick             search at 1k and 10k only
+ *   npm run bench                        every section, quick: search at 1k and 10k blocks, one environment round
+ *   npm run bench -- --full              search at 100k blocks too, three environment rounds (--quick: the default)
  *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed)
  *   npm run bench -- --real /tmp/evalhome   also search 10k real blocks over MCP (copies of that home's
  *                                           libraries), without and with the tiny generated cross-encoder
@@ -27,7 +27,8 @@ import { copyFixture, tempDir, testEnv } from '../test/helpers/tmp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
+// Quick unless asked: the 100k-block index alone takes minutes on a loaded 2-core machine.
+const quick = !args.includes('--full');
 const repoArg = args.includes('--repo') ? args[args.indexOf('--repo') + 1] : undefined;
 const realArg = args.includes('--real') ? args[args.indexOf('--real') + 1] : undefined;
 
@@ -63,7 +64,7 @@ async function benchDistill(): Promise<void> {
       const t0 = performance.now();
       const report = await distillRepo(
         { source: src.dir, validate, force: true, name: `${src.label.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}-${validate ? 'v' : 'n'}` },
-        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries'), cache: null },
       );
       const s = (performance.now() - t0) / 1000;
       const lib = JSON.parse(readFileSync(path.join(report.libraryPath, 'manifest.json'), 'utf8')) as { source: { location: string } };
