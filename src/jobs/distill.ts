@@ -322,16 +322,14 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       const notImported: FileRole[] = ['test', 'docs', 'notebook', 'example'];
       const providers = services.libraries().filter((l) => providerRoots.some((r) => r === l.dir || r.startsWith(l.dir + path.sep)));
       const info = await runner.info(run.python);
-      runner = cachedRuns = cachingRunner(runner, {
-        cache,
-        root: stage?.dir ?? src.root,
-        context: runContext({
-          codeVersion: version,
-          environment: run.record?.lockHash ?? `${run.python ?? ''} ${info.interpreter ?? ''} ${info.sandbox}`,
-          files: await filesDigest(snapshot.files.filter((f) => !notImported.includes(roles.get(f.path) ?? 'other'))),
-          providers: providers.map((l) => `${l.name}@${l.fingerprint}`),
-        }),
-      });
+      const context = {
+        codeVersion: version,
+        environment: run.record?.lockHash ?? `${run.python ?? ''} ${info.interpreter ?? ''} ${info.sandbox}`,
+        files: await filesDigest(snapshot.files.filter((f) => !notImported.includes(roles.get(f.path) ?? 'other'))),
+        providers: providers.map((l) => `${l.name}@${l.fingerprint}`),
+      };
+      logger.debug(`run cache context: ${JSON.stringify(context)}`);
+      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context) });
     }
     if (req.validate) {
       const validated = await runBlockExamples(blocks, runner, {

@@ -6,7 +6,8 @@
  * holds the same for every run (the code version, the environment, the package's content) is its `context`.
  *
  * Only passed and failed runs are kept: a timeout on a loaded machine or a sandbox error says nothing lasting.
- * The snapshot folder a run saw is a temporary one: keys and records name it by a placeholder.
+ * The snapshot folder a run saw is a temporary one, and the environment's folder changes with its key: keys and
+ * records name them by placeholders.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import type { BatchOptions, RunRequest, Runner } from './types.js';
 
 const NAMESPACE = 'runs';
 const ROOT = '\u0000snapshot\u0000';
+const ENVIRONMENT = '\u0000environment\u0000';
 
 export interface RunCacheOptions {
   cache: ContentCache;
@@ -25,6 +27,13 @@ export interface RunCacheOptions {
   context: string;
   /** The snapshot folder the runs see (layout root and import roots under it), named by a placeholder in the cache. */
   root: string;
+  /**
+   * The distill's interpreter (an environment's python, whose folder is another one for every environment key):
+   * its requests are keyed without it, the context holding the environment's lock instead.
+   */
+  python?: string;
+  /** The environment's folder, named by a placeholder in the cache like the snapshot's. */
+  environmentDir?: string;
 }
 
 export interface CachingRunner extends Runner {
@@ -54,8 +63,15 @@ export async function filesDigest(files: readonly { path: string; absPath: strin
 
 export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunner {
   const stats = { reused: 0, ran: 0 };
-  const rootJson = JSON.stringify(opts.root).slice(1, -1);
-  const hide = (s: string) => s.split(opts.root).join(ROOT);
+  const json = (s: string) => JSON.stringify(s).slice(1, -1);
+  // Longest first, so a folder inside another is named by its own placeholder.
+  const folders = [
+    [opts.root, ROOT],
+    ...(opts.environmentDir ? [[opts.environmentDir, ENVIRONMENT]] : []),
+  ].sort((a, b) => b[0]!.length - a[0]!.length) as [string, string][];
+  const hide = (s: string) => folders.reduce((t, [dir, mark]) => t.split(dir).join(mark), s);
+  const hideJson = (s: string) => folders.reduce((t, [dir, mark]) => t.split(json(dir)).join(json(mark)), s);
+  const showJson = (s: string) => folders.reduce((t, [dir, mark]) => t.split(json(mark)).join(json(dir)), s);
   const besideDigests = new Map<string, Promise<Map<string, string>>>();
 
   /** Each file of a folder of the snapshot (not below it) by name, with the hash of its content. */
@@ -97,7 +113,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
       req.expectedOutput === null || req.expectedOutput === undefined ? '\u0000none' : req.expectedOutput,
       JSON.stringify(req.files ?? {}),
       String(req.timeoutMs ?? ''),
-      req.python ?? '',
+      req.python === undefined || req.python === opts.python ? '' : req.python,
       (importRoots ?? []).map(hide).join('\n'),
       preload.join(','),
       layout,
@@ -108,7 +124,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     const hit = (await opts.cache.get(NAMESPACE, key)) as { record?: string } | undefined;
     if (!hit || typeof hit.record !== 'string') return null;
     try {
-      return JSON.parse(hit.record.split(JSON.stringify(ROOT).slice(1, -1)).join(rootJson)) as RunRecord;
+      return JSON.parse(showJson(hit.record)) as RunRecord;
     } catch {
       return null;
     }
@@ -116,7 +132,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
   /** The record as the runner made it, before a caller reclassifies or relocates it in place. */
   const snapshot = (rec: RunRecord): string | null => (rec.status === 'passed' || rec.status === 'failed' ? JSON.stringify(rec) : null);
   const store = (key: string, text: string | null): Promise<void> =>
-    text === null ? Promise.resolve() : opts.cache.put(NAMESPACE, key, { record: text.split(rootJson).join(JSON.stringify(ROOT).slice(1, -1)) });
+    text === null ? Promise.resolve() : opts.cache.put(NAMESPACE, key, { record: hideJson(text) });
 
   const runner: CachingRunner = {
     stats,

@@ -94,3 +94,23 @@ test('runs are reused when the request, the context and the files beside it it i
   const c = await batch(second, 'c2');
   assert.deepEqual(c.stats, { reused: 0, ran: 4 });
 });
+
+test('an environment made again under another key: its runs are reused, its folder put back in what they say', async () => {
+  const cache = memoryContentCache();
+  const seen: string[] = [];
+  const inner = fakeRunner(seen);
+  const tracing: Runner = { ...inner, run: async (r) => ({ ...(await inner.run(r)), stderr: `File "${r.python}/../lib/x.py"` }) };
+  const runIn = async (env: string) => {
+    const r = cachingRunner(tracing, { cache, context: 'lock-1', root: '/snap', python: `${env}/bin/python`, environmentDir: env });
+    return { rec: await r.run({ code: 'print(1)\n', python: `${env}/bin/python` }), stats: r.stats };
+  };
+  const a = await runIn('/envs/aaa');
+  const b = await runIn('/envs/bbb');
+  assert.deepEqual(b.stats, { reused: 1, ran: 0 });
+  assert.equal(a.rec.stderr, 'File "/envs/aaa/bin/python/../lib/x.py"');
+  assert.equal(b.rec.stderr, 'File "/envs/bbb/bin/python/../lib/x.py"');
+  // A request naming an interpreter of its own is keyed by it.
+  const r = cachingRunner(tracing, { cache, context: 'lock-1', root: '/snap', python: '/envs/bbb/bin/python' });
+  await r.run({ code: 'print(1)\n', python: '/usr/bin/python3' });
+  assert.deepEqual(r.stats, { reused: 0, ran: 1 });
+});
