@@ -3,7 +3,8 @@
  *
  *   npm run bench                        every section, quick: search at 1k and 10k blocks, one environment round
  *   npm run bench -- --full              search at 100k blocks too, three environment rounds (--quick: the default)
- *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed)
+ *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed), and re-distill it after
+ *                                           a one-line change to a test file and to a library file (distill cache warm)
  *   npm run bench -- --real /tmp/evalhome   also search 10k real blocks over MCP (copies of that home's
  *                                           libraries), without and with the tiny generated cross-encoder
  *
@@ -12,7 +13,7 @@
  * (cold, reused, shared across libraries, rebuilt from the lock), query expansion per query, search at scale.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +76,45 @@ async function benchDistill(): Promise<void> {
       console.log(
         `| ${src.label} | ${validate ? 'yes' : 'no'} | ${c.filesParsed} | ${lines} | ${c.blocks} | ${c.examples} | ${c.validated} | ${fmt(s, 2)} | ${fmt(c.filesParsed / s, 0)} | ${fmt(lines / s, 0)} | ${mb(process.memoryUsage().rss)} |`,
       );
+    }
+  }
+  if (repoArg) await benchIncremental(path.resolve(repoArg), parser, runner);
+}
+
+/**
+ * A re-distill after a one-line change, with the distill cache warm: a comment appended to one test file, then
+ * to one library file (in a copy of the repository; the cache in a home of its own).
+ */
+async function benchIncremental(repo: string, parser: Awaited<ReturnType<typeof createParser>>, runner: ReturnType<typeof createPythonRunner>): Promise<void> {
+  const { walkRepo } = await import('../src/ingest/walk.js');
+  const { languageOfPath } = await import('../src/parse/languages.js');
+  const { fileContentCache } = await import('../src/kernel/content-cache.js');
+  const home = tempDir('codedistill-bench-');
+  const config = loadConfig({ ...process.env, CODEDISTILL_HOME: home });
+  const copy = path.join(tempDir('codedistill-bench-repo-'), path.basename(repo));
+  cpSync(repo, copy, { recursive: true });
+  const cache = fileContentCache(path.join(home, 'cache', 'distill'));
+  const walk = await walkRepo(copy, { maxFileBytes: config.maxFileBytes, languageOf: languageOfPath });
+  const pick = (role: string) => walk.files.filter((f) => f.role === role && f.language === 'python').sort((a, b) => b.size - a.size)[0];
+  const distill = async (validate: boolean) => {
+    const t0 = performance.now();
+    const report = await distillRepo(
+      { source: copy, validate, force: true, name: `incremental-${validate ? 'v' : 'n'}` },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries'), cache },
+    );
+    return { s: (performance.now() - t0) / 1000, report };
+  };
+  console.log(`\n### ${path.basename(repo)} re-distilled after a one-line change (distill cache warm, no environment)\n`);
+  console.log('| change | validate | first distill s | re-distill s |');
+  console.log('|---|---|---:|---:|');
+  for (const validate of [false, true]) {
+    const first = await distill(validate);
+    for (const role of ['test', 'library']) {
+      const f = pick(role);
+      if (!f) continue;
+      appendFileSync(f.absPath, '\n# bench: a one-line change\n');
+      const again = await distill(validate);
+      console.log(`| a comment at the end of ${f.path} (${role}) | ${validate ? 'yes' : 'no'} | ${fmt(first.s, 2)} | ${fmt(again.s, 2)} |`);
     }
   }
 }

@@ -23,7 +23,7 @@ import { walkRepo } from '../ingest/walk.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { parseCached, type ParseCache } from '../parse/cached.js';
 import { codeVersion } from '../kernel/code-version.js';
-import { fileContentCache, type ContentCache } from '../kernel/content-cache.js';
+import { contentKey, fileContentCache, type ContentCache } from '../kernel/content-cache.js';
 import { cachingRunner, filesDigest, runContext, type CachingRunner } from '../validate/run-cache.js';
 import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
 import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/blocks.js';
@@ -239,6 +239,23 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     // A file the miners could not read, or that threw inside a collector, is named, not silently dropped.
     onFileError: (p, e) => skipped.push({ path: p, reason: errorMessage(e) }),
   };
+  if (cache) {
+    // What every file's mining reads besides its own files: the blocks, the library's code (the call resolver),
+    // the package names, which file has which role, and the module roots that name the modules.
+    const library = await Promise.all(libraryFiles.map(async (p) => `${p.path}\u0000${await readText(p.path)}`));
+    mineInput.cache = {
+      store: cache,
+      context: contentKey(
+        version,
+        'mine',
+        JSON.stringify(mineInput.blocks),
+        JSON.stringify(packageNames),
+        JSON.stringify(walk.layout.moduleRoots),
+        walk.files.filter((f) => f.language).map((f) => `${f.path} ${f.role}`).sort().join('\n'),
+        ...library,
+      ),
+    };
+  }
   const mining = createMiningContext(mineInput);
   const mined = await mine(mineInput, mining);
   const examples = examplesByBlock(mined);

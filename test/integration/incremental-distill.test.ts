@@ -92,7 +92,7 @@ describe('incremental distill', { timeout: 240_000 }, () => {
     assert.deepEqual(edited.blocks, scratch.blocks);
   });
 
-  it('a test edited: its examples run again, the others are reused, and the runs equal a distill from scratch', async () => {
+  it('a test edited: only it is parsed and mined again, its examples run again, the others are reused, and the runs equal a distill from scratch', async () => {
     const repo = copyFixture('flowcalc');
     const cache = memoryContentCache();
     ranCodes.length = 0;
@@ -100,12 +100,16 @@ describe('incremental distill', { timeout: 240_000 }, () => {
     const ranFirst = ranCodes.length;
     assert.ok(first.report.counts.validated >= 10, JSON.stringify(first.report.counts));
 
+    const mined = () => [...cache.entries.keys()].filter((k) => k.startsWith('mined-tests/')).length;
+    const minedFirst = mined();
+    assert.ok(minedFirst >= 3, `test files mined: ${minedFirst}`);
     const test = path.join(repo, 'tests', 'test_beds.py');
     writeFileSync(test, readFileSync(test, 'utf8').replace('assert math.isclose(k2 / k1, 4.0, rel_tol=1e-12)', 'assert math.isclose(k2 / k1, 4.0, rel_tol=1e-9)'));
     ranCodes.length = 0;
     parsedPaths.length = 0;
     const edited = await distill(repo, cache, true, 'c');
     assert.deepEqual(parsedPaths, ['tests/test_beds.py']);
+    assert.equal(mined(), minedFirst + 1, 'only the edited test file is mined again');
     assert.ok(ranCodes.length > 0, 'the edited test runs again');
     assert.ok(ranCodes.every((c) => c.includes('4.0, rel_tol=1e-9')), `only the edited test's example runs again: ${ranCodes.length} of ${ranFirst}`);
 
