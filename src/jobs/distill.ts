@@ -23,7 +23,7 @@ import { walkRepo } from '../ingest/walk.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { parseCached, type ParseCache } from '../parse/cached.js';
 import { codeVersion } from '../kernel/code-version.js';
-import { contentKey, fileContentCache, type ContentCache } from '../kernel/content-cache.js';
+import { contentKey, versionedContentCache, type ContentCache } from '../kernel/content-cache.js';
 import { cachingRunner, filesDigest, runContext, type CachingRunner } from '../validate/run-cache.js';
 import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
 import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/blocks.js';
@@ -168,8 +168,9 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   };
 
   // What this code computed before from the same inputs is reused: a re-distill parses and runs what changed.
-  const cache = services.cache === undefined ? (config.distillCache ? fileContentCache(path.join(config.cacheDir, 'distill')) : null) : services.cache;
-  const version = cache ? await codeVersion() : '';
+  const version = services.cache !== null && (services.cache !== undefined || config.distillCache) ? await codeVersion() : '';
+  const cache =
+    services.cache === undefined ? (config.distillCache ? await versionedContentCache(path.join(config.cacheDir, 'distill'), version) : null) : services.cache;
   const parseCache: ParseCache | null = cache ? { cache, codeVersion: version } : null;
 
   // Parse every source file that can hold blocks or examples; a syntax error is counted and named, never fatal.

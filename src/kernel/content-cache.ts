@@ -5,7 +5,7 @@
  * Reads that fail (missing, broken, unreadable) are misses; writes that fail only cost the next run the work.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface ContentCache {
@@ -65,4 +65,25 @@ export function memoryContentCache(): ContentCache & { entries: Map<string, stri
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * A cache per code version under `parent` (every key holds the version, so another version's entries are never
+ * read): this version's folder is marked as used now, and the folders of all but the `keep` most recently used
+ * versions are removed, so a home does not keep every release's entries. Failures only leave folders behind.
+ */
+export async function versionedContentCache(parent: string, version: string, keep = 2): Promise<ContentCache> {
+  const dir = path.join(parent, version);
+  await mkdir(dir, { recursive: true }).catch(() => {});
+  const now = new Date();
+  await utimes(dir, now, now).catch(() => {});
+  const others = await readdir(parent, { withFileTypes: true }).catch(() => []);
+  const dated = await Promise.all(
+    others
+      .filter((e) => e.isDirectory() && e.name !== version)
+      .map(async (e) => ({ name: e.name, at: (await stat(path.join(parent, e.name)).catch(() => null))?.mtimeMs ?? 0 })),
+  );
+  dated.sort((a, b) => b.at - a.at);
+  for (const old of dated.slice(Math.max(0, keep - 1))) await rm(path.join(parent, old.name), { recursive: true, force: true }).catch(() => {});
+  return fileContentCache(dir);
 }
