@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: speed and memory of every stage, printed as tables (never asserted in tests).
  *
- *   npm run bench                        everything, search at 1k, 10k and 100k blocks
- *   npm run bench -- --quick             search at 1k and 10k only
- *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed)
+ *   npm run bench                        every section, quick: search at 1k and 10k blocks, one environment round
+ *   npm run bench -- --full              search at 100k blocks too, three environment rounds (--quick: the default)
+ *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed), and re-distill it after
+ *                                           a one-line change to a test file and to a library file (distill cache warm)
  *   npm run bench -- --real /tmp/evalhome   also search 10k real blocks over MCP (copies of that home's
  *                                           libraries), without and with the tiny generated cross-encoder
  *
@@ -13,7 +14,7 @@
  * (tools/list, get_pattern, search hits: bench/tokens.ts, on --real libraries when given), search at scale.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,8 @@ import { copyFixture, tempDir, testEnv } from '../test/helpers/tmp.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
+// Quick unless asked: the 100k-block index alone takes minutes on a loaded 2-core machine.
+const quick = !args.includes('--full');
 const repoArg = args.includes('--repo') ? args[args.indexOf('--repo') + 1] : undefined;
 const realArg = args.includes('--real') ? args[args.indexOf('--real') + 1] : undefined;
 
@@ -64,7 +66,7 @@ async function benchDistill(): Promise<void> {
       const t0 = performance.now();
       const report = await distillRepo(
         { source: src.dir, validate, force: true, name: `${src.label.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}-${validate ? 'v' : 'n'}` },
-        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries') },
+        { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries'), cache: null },
       );
       const s = (performance.now() - t0) / 1000;
       const lib = JSON.parse(readFileSync(path.join(report.libraryPath, 'manifest.json'), 'utf8')) as { source: { location: string } };
@@ -75,6 +77,45 @@ async function benchDistill(): Promise<void> {
       console.log(
         `| ${src.label} | ${validate ? 'yes' : 'no'} | ${c.filesParsed} | ${lines} | ${c.blocks} | ${c.examples} | ${c.validated} | ${fmt(s, 2)} | ${fmt(c.filesParsed / s, 0)} | ${fmt(lines / s, 0)} | ${mb(process.memoryUsage().rss)} |`,
       );
+    }
+  }
+  if (repoArg) await benchIncremental(path.resolve(repoArg), parser, runner);
+}
+
+/**
+ * A re-distill after a one-line change, with the distill cache warm: a comment appended to one test file, then
+ * to one library file (in a copy of the repository; the cache in a home of its own).
+ */
+async function benchIncremental(repo: string, parser: Awaited<ReturnType<typeof createParser>>, runner: ReturnType<typeof createPythonRunner>): Promise<void> {
+  const { walkRepo } = await import('../src/ingest/walk.js');
+  const { languageOfPath } = await import('../src/parse/languages.js');
+  const { fileContentCache } = await import('../src/kernel/content-cache.js');
+  const home = tempDir('codedistill-bench-');
+  const config = loadConfig({ ...process.env, CODEDISTILL_HOME: home });
+  const copy = path.join(tempDir('codedistill-bench-repo-'), path.basename(repo));
+  cpSync(repo, copy, { recursive: true });
+  const cache = fileContentCache(path.join(home, 'cache', 'distill'));
+  const walk = await walkRepo(copy, { maxFileBytes: config.maxFileBytes, languageOf: languageOfPath });
+  const pick = (role: string) => walk.files.filter((f) => f.role === role && f.language === 'python').sort((a, b) => b.size - a.size)[0];
+  const distill = async (validate: boolean) => {
+    const t0 = performance.now();
+    const report = await distillRepo(
+      { source: copy, validate, force: true, name: `incremental-${validate ? 'v' : 'n'}` },
+      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, 'libraries'), cache },
+    );
+    return { s: (performance.now() - t0) / 1000, report };
+  };
+  console.log(`\n### ${path.basename(repo)} re-distilled after a one-line change (distill cache warm, no environment)\n`);
+  console.log('| change | validate | first distill s | re-distill s |');
+  console.log('|---|---|---:|---:|');
+  for (const validate of [false, true]) {
+    const first = await distill(validate);
+    for (const role of ['test', 'library']) {
+      const f = pick(role);
+      if (!f) continue;
+      appendFileSync(f.absPath, '\n# bench: a one-line change\n');
+      const again = await distill(validate);
+      console.log(`| a comment at the end of ${f.path} (${role}) | ${validate ? 'yes' : 'no'} | ${fmt(first.s, 2)} | ${fmt(again.s, 2)} |`);
     }
   }
 }

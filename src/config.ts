@@ -42,6 +42,11 @@ export interface Config {
    */
   reranker: { model: string; top: number } | null;
   cacheDir: string;
+  /**
+   * The distill cache under $CODEDISTILL_HOME/cache/distill (parsed files, run records, keyed by content and code
+   * version): a re-distill redoes only what changed. CODEDISTILL_DISTILL_CACHE=0 turns it off.
+   */
+  distillCache: boolean;
   /** Libraries' Python environments: $CODEDISTILL_HOME/envs/<key>/. */
   envsDir: string;
   /** Make an environment per library (CODEDISTILL_ENVIRONMENTS=0: runs use the base interpreter and the snapshot). */
@@ -152,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { model: env.CODEDISTILL_RERANKER, top: intFrom(env.CODEDISTILL_RERANK_TOP, DEFAULT_RERANK_TOP, 'CODEDISTILL_RERANK_TOP', 1) }
       : null,
     cacheDir: path.join(home, 'cache'),
+    distillCache: boolFrom(env.CODEDISTILL_DISTILL_CACHE, true),
     envsDir: path.join(home, 'envs'),
     python: env.CODEDISTILL_PYTHON || 'python3',
     sandbox: sandbox as Config['sandbox'],

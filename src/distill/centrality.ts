@@ -56,12 +56,29 @@ const REFERENCE_ROLES: ReadonlySet<FileRole> = new Set<FileRole>(['test', 'examp
  * (a parsed file only): an import binds the object, or a module it lives in, and a symbol of the file
  * calls it.
  */
-function referencesByText(sel: SelectedSymbol, text: string): boolean {
+function referencesByText(sel: SelectedSymbol, text: TextFacts): boolean {
   const objectName = sel.publicPath.split('.').pop()!;
-  if (!new RegExp(`\\b${escapeRegExp(objectName)}\\b`).test(text)) return false;
-  if (sel.kind === 'method' && !new RegExp(`\\.${escapeRegExp(sel.name)}\\s*\\(`).test(text)) return false;
-  const top = sel.module.split('.')[0]!;
-  return new RegExp(`\\b${escapeRegExp(top)}\\b`).test(text);
+  if (!hasWord(text, objectName)) return false;
+  if (sel.kind === 'method' && !(WORD.test(sel.name) ? text.methodCalls.has(sel.name) : new RegExp(`\\.${escapeRegExp(sel.name)}\\s*\\(`).test(text.code))) return false;
+  return hasWord(text, sel.module.split('.')[0]!);
+}
+
+/** A text's words and the names it calls as methods, read once: every symbol is tested against every text. */
+interface TextFacts {
+  code: string;
+  words: Set<string>;
+  methodCalls: Set<string>;
+}
+
+const WORD = /^\w+$/;
+
+function textFacts(code: string): TextFacts {
+  return { code, words: new Set(code.match(/\w+/g)), methodCalls: new Set([...code.matchAll(/\.(\w+)\s*\(/g)].map((m) => m[1]!)) };
+}
+
+/** `\bname\b` as a set lookup: for a name of word characters, a maximal run of them equal to it. */
+function hasWord(text: TextFacts, name: string): boolean {
+  return WORD.test(name) ? text.words.has(name) : new RegExp(`\\b${escapeRegExp(name)}\\b`).test(text.code);
 }
 
 /** What a reference file imports and calls, computed once per file. */
@@ -124,7 +141,7 @@ export function rankSymbols(
   roles: Map<string, FileRole>,
   texts: { path: string; code: string }[] = [],
 ): Map<string, number> {
-  const textByPath = new Map(texts.map((t) => [t.path, t.code]));
+  const textByPath = new Map(texts.map((t) => [t.path, textFacts(t.code)]));
   const refFiles = parsedFiles.filter((f) => REFERENCE_ROLES.has(roles.get(f.path) ?? 'other') && !textByPath.has(f.path));
   const facts = refFiles.map(factsOf);
   const callers = callerCounts(selected);

@@ -192,6 +192,34 @@ function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * trivialReason and the body statements read once per symbol in one selection: a class asks about its methods,
+ * inherited and wrapped ones are asked about again, and reading a class's statements scans all of its code.
+ */
+interface Reader {
+  trivial(sym: ExtractedSymbol, language?: ParsedFile['language']): string | null;
+  statements(sym: ExtractedSymbol): string[];
+}
+
+function reader(): Reader {
+  const stmts = new Map<ExtractedSymbol, string[]>();
+  const trivial = new Map<ExtractedSymbol, Map<string, string | null>>();
+  const statementsOf = (sym: ExtractedSymbol) => {
+    let got = stmts.get(sym);
+    if (!got) stmts.set(sym, (got = statements(sym)));
+    return got;
+  };
+  return {
+    statements: statementsOf,
+    trivial(sym, language = 'python') {
+      let byLanguage = trivial.get(sym);
+      if (!byLanguage) trivial.set(sym, (byLanguage = new Map()));
+      if (!byLanguage.has(language)) byLanguage.set(language, trivialReason(sym, language, statementsOf));
+      return byLanguage.get(language)!;
+    },
+  };
+}
+
 /** Body statements with the docstring, comments and blank lines removed. */
 function statements(sym: ExtractedSymbol): string[] {
   try {
@@ -202,13 +230,13 @@ function statements(sym: ExtractedSymbol): string[] {
 }
 
 /** Why a symbol is too trivial to be a block, or null when it is worth keeping. */
-export function trivialReason(sym: ExtractedSymbol, language: ParsedFile['language'] = 'python'): string | null {
+export function trivialReason(sym: ExtractedSymbol, language: ParsedFile['language'] = 'python', statementsOf: (sym: ExtractedSymbol) => string[] = statements): string | null {
   // The body checks below read Python; other languages only get the size test.
   if (language !== 'python') return sym.bodyLines <= 1 && !sym.docstring ? 'one-line body without docstring' : null;
   const decos = sym.decorators.map(decoratorName);
   if (decos.some((d) => /\.(setter|deleter)$/.test(d))) return 'property setter/deleter';
   if (decos.some((d) => d === 'overload' || d === 'typing.overload')) return 'typing overload stub';
-  const stmts = statements(sym);
+  const stmts = statementsOf(sym);
   if (stmts.length === 0) {
     if (sym.kind === 'class') return 'empty class';
     // `@_class_wrapper(_Impl) def f(...): """doc"""`: the decorator makes the real function; the stub is its entry.
@@ -268,6 +296,7 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
   const paths = publicPaths(libraryFiles);
   const out: SelectedSymbol[] = [];
   const classIndex = new ClassIndex(libraryFiles);
+  const read = reader();
   for (const f of libraryFiles) {
     if (isTestModule(f.module, f.path)) continue;
     const keptClasses = new Map<string, SelectedSymbol>();
@@ -293,10 +322,10 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
       if (hasPrivateSegment(preferred)) continue;
       // Methods go with their class: left out when it was.
       if (sym.kind === 'method' && !keptClasses.has(parentPath!)) continue;
-      const trivial = trivialReason(sym, f.language);
+      const trivial = read.trivial(sym, f.language);
       const isClass = sym.kind === 'class';
       // A class whose own body is thin still earns a block when it carries public methods, its own or inherited.
-      if (trivial && !(isClass && (hasPublicMethods(f, sym) || inheritsPublicMethods(f, sym, classIndex)))) continue;
+      if (trivial && !(isClass && (hasPublicMethods(f, sym, read) || inheritsPublicMethods(f, sym, classIndex, read)))) continue;
       const objectName = python ? objectLocal.split('.').pop()! : objectLocal;
       const publicImport = python ? preferred.slice(0, preferred.length - objectName.length - 1) : f.module;
       const inAll =
@@ -317,7 +346,7 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
       };
       const tags = [
         ...(isCommandLineGlue(sym) ? ['cli'] : []),
-        ...(python && sym.kind === 'function' && statements(sym).length === 0 ? wrapperTags(f, sym, classIndex) : []),
+        ...(python && sym.kind === 'function' && read.statements(sym).length === 0 ? wrapperTags(f, sym, classIndex, read) : []),
       ];
       if (tags.length) sel.tags = tags;
       if (isClass) keptClasses.set(sym.localName, sel);
@@ -326,7 +355,7 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
     picked.sort((a, b) => a.symbol.startLine - b.symbol.startLine);
     out.push(...picked);
   }
-  return [...out, ...inheritedSelections(out, classIndex)];
+  return [...out, ...inheritedSelections(out, classIndex, read)];
 }
 
 /**
@@ -336,7 +365,7 @@ export function selectSymbols(files: ParsedFile[], roles: Map<string, FileRole>)
  * method a kept base already carries (under it or inherited by it) is left to that base's block, so a subclass
  * of a public class does not repeat its methods.
  */
-function inheritedSelections(selected: readonly SelectedSymbol[], index: ClassIndex): SelectedSymbol[] {
+function inheritedSelections(selected: readonly SelectedSymbol[], index: ClassIndex, read: Reader): SelectedSymbol[] {
   const keptClasses = new Map<ExtractedSymbol, SelectedSymbol>();
   for (const s of selected) if (s.kind === 'class' && s.file.language === 'python') keptClasses.set(s.symbol, s);
   const own = new Set(selected.filter((s) => s.kind === 'method').map((s) => s.symbol));
@@ -346,7 +375,7 @@ function inheritedSelections(selected: readonly SelectedSymbol[], index: ClassIn
     const keptBases = index.mro(ref).slice(1).filter((b) => keptClasses.has(b.symbol));
     for (const { method, owner } of index.inheritedMethods(ref)) {
       if (isPrivateName(method.name) || /^test($|_)/.test(method.name)) continue;
-      if (own.has(method) || trivialReason(method)) continue;
+      if (own.has(method) || read.trivial(method)) continue;
       // A kept base that reaches the same definition has the block already (its own, or inherited by it).
       if (keptBases.some((b) => b.symbol === owner.symbol || index.inheritedMethods(b).some((m) => m.method === method))) continue;
       const sym: ExtractedSymbol = { ...method, localName: `${cls.symbol.localName}.${method.name}`, parent: cls.symbol.localName };
@@ -375,7 +404,7 @@ function inheritedSelections(selected: readonly SelectedSymbol[], index: ClassIn
  * assigned to the name it is applied by) whose first argument is a repository class with a non-trivial method
  * of the function's name, the code that runs when the function is called (`_class_wrapper(_Whittaker)`).
  */
-function wrapperTags(f: ParsedFile, sym: ExtractedSymbol, index: ClassIndex): string[] {
+function wrapperTags(f: ParsedFile, sym: ExtractedSymbol, index: ClassIndex, read: Reader): string[] {
   const assigned = new Map((f.assignedCalls ?? []).map((a) => [a.name, a.call]));
   for (const d of sym.decorators) {
     const text = d.trim().replace(/^@/, '');
@@ -387,18 +416,18 @@ function wrapperTags(f: ParsedFile, sym: ExtractedSymbol, index: ClassIndex): st
     for (const c of order) {
       const m = c.file.symbols.find((s) => s.kind === 'method' && s.parent === c.symbol.localName && s.name === sym.name);
       if (!m) continue;
-      if (!trivialReason(m)) return [`wraps ${c.symbol.localName}.${sym.name}`];
+      if (!read.trivial(m)) return [`wraps ${c.symbol.localName}.${sym.name}`];
       break;
     }
   }
   return [];
 }
 
-function inheritsPublicMethods(f: ParsedFile, cls: ExtractedSymbol, index: ClassIndex): boolean {
+function inheritsPublicMethods(f: ParsedFile, cls: ExtractedSymbol, index: ClassIndex, read: Reader): boolean {
   if (f.language !== 'python' || !cls.docstring) return false;
-  return index.inheritedMethods({ file: f, symbol: cls }).some((m) => !isPrivateName(m.method.name) && !trivialReason(m.method));
+  return index.inheritedMethods({ file: f, symbol: cls }).some((m) => !isPrivateName(m.method.name) && !read.trivial(m.method));
 }
 
-function hasPublicMethods(f: ParsedFile, cls: ExtractedSymbol): boolean {
-  return f.symbols.some((s) => s.kind === 'method' && s.parent === cls.localName && !isPrivateName(s.name, f.language) && !trivialReason(s, f.language));
+function hasPublicMethods(f: ParsedFile, cls: ExtractedSymbol, read: Reader): boolean {
+  return f.symbols.some((s) => s.kind === 'method' && s.parent === cls.localName && !isPrivateName(s.name, f.language) && !read.trivial(s, f.language));
 }

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Block } from '../domain/block.js';
 import type { DistillReport, DistillRequestParsed, GenerationReport } from '../domain/distill.js';
 import type { EnvironmentMode } from '../domain/environment.js';
-import type { JobOptions } from '../domain/job.js';
+import type { JobOptions, Progress } from '../domain/job.js';
 import { LIBRARY_SCHEMA_VERSION, shortCommit, type LibraryEntry, type LibraryManifest, type LoadedLibrary, type SkippedFile } from '../domain/library.js';
 import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
@@ -21,6 +21,10 @@ import type { FileRole, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
 import { NOTEBOOK_SIZE_FACTOR, walkRepo } from '../ingest/walk.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
+import { parseCached, type ParseCache } from '../parse/cached.js';
+import { codeVersion } from '../kernel/code-version.js';
+import { contentKey, versionedContentCache, type ContentCache } from '../kernel/content-cache.js';
+import { cachingRunner, filesDigest, runContext, type CachingRunner } from '../validate/run-cache.js';
 import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
 import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/blocks.js';
 import { rankSymbols } from '../distill/centrality.js';
@@ -64,6 +68,11 @@ export interface DistillServices {
   libraryParentDir: string;
   /** Makes each library's own environment; absent or null: examples run with the base interpreter and the checkout. */
   environments?: EnvironmentBuilder | null;
+  /**
+   * The distill cache (parsed files, run records); absent: the home's (cache/distill) unless config.distillCache
+   * is off; null: none.
+   */
+  cache?: ContentCache | null;
 }
 
 /** The request as parsed, with the environment mode optional for callers that build it by hand. */
@@ -74,10 +83,21 @@ const MAX_SKIPPED_LISTED = 200;
 const MAX_EXAMPLES_RUN_PER_BLOCK = 2;
 
 export async function distillRepo(req: DistillJobRequest, services: DistillServices, opts: JobOptions = {}): Promise<DistillReport> {
-  const { config, logger, parser, runner } = services;
+  const { config, logger, parser } = services;
+  let { runner } = services;
   const { signal } = opts;
-  const progress = opts.onProgress ?? (() => {});
   const started = Date.now();
+  // Time per stage, for the debug log: where a distill's time goes (see npm run bench).
+  const stageMs = new Map<string, number>();
+  let stageAt = { stage: 'resolve', at: started };
+  const progress = (p: Progress) => {
+    if (p.stage !== stageAt.stage) {
+      const now = Date.now();
+      stageMs.set(stageAt.stage, (stageMs.get(stageAt.stage) ?? 0) + now - stageAt.at);
+      stageAt = { stage: p.stage, at: now };
+    }
+    opts.onProgress?.(p);
+  };
   const warnings: string[] = [];
 
   progress({ stage: 'resolve', done: 0, total: 1, message: req.source });
@@ -157,16 +177,24 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     return text;
   };
 
+  // What this code computed before from the same inputs is reused: a re-distill parses and runs what changed.
+  const version = services.cache !== null && (services.cache !== undefined || config.distillCache) ? await codeVersion() : '';
+  const cache =
+    services.cache === undefined ? (config.distillCache ? await versionedContentCache(path.join(config.cacheDir, 'distill'), version) : null) : services.cache;
+  const parseCache: ParseCache | null = cache ? { cache, codeVersion: version } : null;
+
   // Parse every source file that can hold blocks or examples; a syntax error is counted and named, never fatal.
   const toParse = walk.files.filter((f) => f.language && PARSE_ROLES.includes(f.role));
   const parsed: ParsedFile[] = [];
   let parseErrors = 0;
+  let parsedFromCache = 0;
   for (const [i, f] of toParse.entries()) {
     throwIfAborted(signal);
     if (i % 25 === 0) progress({ stage: 'parse', done: i, total: toParse.length });
     try {
       const text = await readText(f.path);
-      const pf = parser.parse(f.path, text, walk.layout.moduleRoots);
+      const { parsed: pf, cached } = await parseCached(parser, parseCache, f.path, text, walk.layout.moduleRoots);
+      if (cached) parsedFromCache++;
       if (pf.errors.length) {
         parseErrors++;
         const e = pf.errors[0]!;
@@ -179,6 +207,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     }
   }
   progress({ stage: 'parse', done: toParse.length, total: toParse.length });
+  if (cache) logger.debug(`parsed ${toParse.length - parsedFromCache} of ${toParse.length} files (${parsedFromCache} unchanged, from the cache)`);
 
   // Notebooks are example sources; a broken one is counted and named.
   const notebooks: { path: string; notebook: NotebookContent }[] = [];
@@ -221,6 +250,23 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     // A file the miners could not read, or that threw inside a collector, is named, not silently dropped.
     onFileError: (p, e) => skipped.push({ path: p, reason: errorMessage(e) }),
   };
+  if (cache) {
+    // What every file's mining reads besides its own files: the blocks, the library's code (the call resolver),
+    // the package names, which file has which role, and the module roots that name the modules.
+    const library = await Promise.all(libraryFiles.map(async (p) => `${p.path}\u0000${await readText(p.path)}`));
+    mineInput.cache = {
+      store: cache,
+      context: contentKey(
+        version,
+        'mine',
+        JSON.stringify(mineInput.blocks),
+        JSON.stringify(packageNames),
+        JSON.stringify(walk.layout.moduleRoots),
+        walk.files.filter((f) => f.language).map((f) => `${f.path} ${f.role}`).sort().join('\n'),
+        ...library,
+      ),
+    };
+  }
   const mining = createMiningContext(mineInput);
   const mined = await mine(mineInput, mining);
   const examples = examplesByBlock(mined);
@@ -297,6 +343,22 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     }
     const absImportRoots = [...run.importRoots, ...providerRoots];
     let mismatched = 0;
+    let cachedRuns: CachingRunner | null = null;
+    if (req.validate && cache) {
+      // A run whose code, place in the snapshot, environment and the package files it can import are unchanged
+      // is not run again. Test, docs, notebook and example files are the examples' sources, not what they import.
+      const notImported: FileRole[] = ['test', 'docs', 'notebook', 'example'];
+      const providers = services.libraries().filter((l) => providerRoots.some((r) => r === l.dir || r.startsWith(l.dir + path.sep)));
+      const info = await runner.info(run.python);
+      const context = {
+        codeVersion: version,
+        environment: run.record?.lockHash ?? `${run.python ?? ''} ${info.interpreter ?? ''} ${info.sandbox}`,
+        files: await filesDigest(snapshot.files.filter((f) => !notImported.includes(roles.get(f.path) ?? 'other'))),
+        providers: providers.map((l) => `${l.name}@${l.fingerprint}`),
+      };
+      logger.debug(`run cache context: ${JSON.stringify(context)}`);
+      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context) });
+    }
     if (req.validate) {
       const validated = await runBlockExamples(blocks, runner, {
         importRoots: absImportRoots,
@@ -346,6 +408,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       warnings.push(...skipWarnings(blocks, { filePaths, attempted: attemptedInstalls(run) }));
       if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
     }
+    if (cachedRuns) logger.debug(`example runs: ${cachedRuns.stats.ran} run, ${cachedRuns.stats.reused} unchanged and reused from the cache`);
     // Runs saw the staged snapshot; what they say should point where the library keeps it.
     if (stage) relocateRecords(blocks, stage.dir, path.join(services.libraryParentDir, name, SOURCE_DIR));
   } finally {
@@ -393,6 +456,8 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   progress({ stage: 'write', done: 0, total: 1 });
   throwIfAborted(signal);
   const libraryPath = await writeLibrary(services.libraryParentDir, manifest, blocks, snapshot.files, { lock: run.record?.lock ?? null, signal, logger });
+  stageMs.set(stageAt.stage, (stageMs.get(stageAt.stage) ?? 0) + Date.now() - stageAt.at);
+  logger.debug(`distill stages (ms): ${[...stageMs].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   logger.info(`distilled ${src.repo}@${shortCommit(src.commit)}: ${blocks.length} blocks in ${Date.now() - started} ms`);
   return {
     library: name,

@@ -33,83 +33,111 @@ function stringPrefixBefore(code: string, quoteAt: number): string {
 /**
  * Blank string contents and comment text (the '#' stays). Quotes stay, so `"abc"` becomes `"   "`. For f-strings the
  * `{expression}` parts are kept, since they read names the snippet needs.
+ *
+ * This runs over every file and snippet, several times per distill, so it jumps from one character that matters
+ * to the next with a regular expression and builds the mask from slices, not from an array of single characters.
  */
 export function scanPython(code: string): Scanned {
-  const out = code.split('');
-  const nlIn = new Uint8Array(code.length);
-  let i = 0;
   const n = code.length;
+  const nlIn = new Uint8Array(n);
+  const parts: string[] = [];
+  let kept = 0; // code[0, kept) is in parts
+  const blank = (from: number, to: number) => {
+    if (to <= from) return;
+    if (from > kept) parts.push(code.slice(kept, from));
+    parts.push(' '.repeat(to - from));
+    kept = to;
+  };
+  const OUTSIDE = /[#"']/g;
+  let i = 0;
   while (i < n) {
+    OUTSIDE.lastIndex = i;
+    const hit = OUTSIDE.exec(code);
+    if (!hit) break;
+    i = hit.index;
     const c = code[i]!;
     if (c === '#') {
       // The '#' stays so comment starts can be found in the mask; the text after it is blanked.
-      i++;
-      while (i < n && code[i] !== '\n') out[i++] = ' ';
+      const eol = code.indexOf('\n', i + 1);
+      const end = eol < 0 ? n : eol;
+      blank(i + 1, end);
+      i = end;
       continue;
     }
-    if (c === '"' || c === "'") {
-      const prefix = stringPrefixBefore(code, i);
-      const isF = /f/i.test(prefix);
-      const triple = code.startsWith(c.repeat(3), i);
-      const q = triple ? c.repeat(3) : c;
-      let j = i + q.length;
-      let depth = 0;
-      while (j < n) {
+    const prefix = stringPrefixBefore(code, i);
+    const isF = /f/i.test(prefix);
+    const triple = code.startsWith(c.repeat(3), i);
+    const q = triple ? c.repeat(3) : c;
+    const special = c === '"' ? (isF ? IN_DQ_F : IN_DQ) : isF ? IN_SQ_F : IN_SQ;
+    let j = i + q.length;
+    let depth = 0;
+    while (j < n) {
+      if (depth === 0) {
+        // Up to the next character that can end the literal, escape, end a line or open a replacement field.
+        special.lastIndex = j;
+        const m = special.exec(code);
+        const at = m ? m.index : n;
+        blank(j, at);
+        j = at;
+        if (j >= n) break;
         const d = code[j]!;
-        if (depth === 0) {
-          if (d === '\\') {
-            if (code[j + 1] !== '\n') out[j] = ' ';
-            if (j + 1 < n && code[j + 1] !== '\n') out[j + 1] = ' ';
-            else if (code[j + 1] === '\n') nlIn[j + 1] = 1;
+        if (d === '\\') {
+          if (code[j + 1] !== '\n') blank(j, j + 1);
+          if (j + 1 < n && code[j + 1] !== '\n') blank(j + 1, j + 2);
+          else if (code[j + 1] === '\n') nlIn[j + 1] = 1;
+          j += 2;
+          continue;
+        }
+        if (code.startsWith(q, j)) break;
+        if (d === '\n') {
+          if (!triple) break; // unterminated single-quoted string: stop at end of line
+          nlIn[j] = 1;
+          j++;
+          continue;
+        }
+        if (d === '{') {
+          if (code[j + 1] === '{') {
+            blank(j, j + 2);
             j += 2;
             continue;
           }
-          if (code.startsWith(q, j)) break;
-          if (d === '\n') {
-            if (!triple) break; // unterminated single-quoted string: stop at end of line
-            nlIn[j] = 1;
-            j++;
-            continue;
-          }
-          if (isF && d === '{') {
-            if (code[j + 1] === '{') {
-              out[j] = ' ';
-              out[j + 1] = ' ';
-              j += 2;
-              continue;
-            }
-            depth = 1;
-            out[j] = ' ';
-            j++;
-            continue;
-          }
-          out[j] = ' ';
-          j++;
-        } else {
-          // Inside an f-string replacement field: keep the expression text.
-          if (d === '{') depth++;
-          else if (d === '}') {
-            depth--;
-            if (depth === 0) out[j] = ' ';
-          } else if (d === '\n') nlIn[j] = 1;
-          else if (d === '"' || d === "'") out[j] = ' ';
-          else if (d === ':' && depth === 1) {
-            // format spec: blank until the closing brace
-            let k = j;
-            while (k < n && code[k] !== '}' && code[k] !== '\n') out[k++] = ' ';
-            j = k;
-            continue;
-          }
-          j++;
+          depth = 1;
         }
+        // '{' opening a field, or a quote that does not close this literal
+        blank(j, j + 1);
+        j++;
+      } else {
+        // Inside an f-string replacement field: keep the expression text.
+        const d = code[j]!;
+        if (d === '{') depth++;
+        else if (d === '}') {
+          depth--;
+          if (depth === 0) blank(j, j + 1);
+        } else if (d === '\n') nlIn[j] = 1;
+        else if (d === '"' || d === "'") blank(j, j + 1);
+        else if (d === ':' && depth === 1) {
+          // format spec: blank until the closing brace
+          let k = j;
+          while (k < n && code[k] !== '}' && code[k] !== '\n') k++;
+          blank(j, k);
+          j = k;
+          continue;
+        }
+        j++;
       }
-      i = code.startsWith(q, j) ? j + q.length : j;
-      continue;
     }
-    i++;
+    i = code.startsWith(q, j) ? j + q.length : j;
   }
-  return { masked: out.join(''), newlineInString: nlIn };
+  if (kept === 0) return { masked: code, newlineInString: nlIn };
+  if (kept < n) parts.push(code.slice(kept));
+  return { masked: parts.join(''), newlineInString: nlIn };
 }
+
+/** Inside a literal: the characters that can end it, escape, end a line, or (in an f-string) open a field. */
+const IN_DQ = /["\\\n]/g;
+const IN_SQ = /['\\\n]/g;
+const IN_DQ_F = /["\\\n{]/g;
+const IN_SQ_F = /['\\\n{]/g;
 
 export function mask(code: string): string {
   return scanPython(code).masked;

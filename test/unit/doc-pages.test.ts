@@ -5,8 +5,8 @@ import type { FileRole } from '../../src/ingest/types.js';
 import { createParser } from '../../src/parse/parser.js';
 import type { CodeParser } from '../../src/parse/types.js';
 import type { MineInput } from '../../src/distill/examples/context.js';
-import { docCodeBlocks, readDocPage } from '../../src/distill/examples/doc-fences.js';
-import { docSourceOf, standaloneDocCode } from '../../src/distill/examples/collectors/docs.js';
+import { docCodeBlocks, readDocPage, type DocSnippet } from '../../src/distill/examples/doc-fences.js';
+import { docPageCode, docSourceOf, standaloneDocCode } from '../../src/distill/examples/collectors/docs.js';
 import { statedNotebookOutput } from '../../src/distill/examples/collectors/notebooks.js';
 import { examplesByBlock, mine } from '../../src/distill/examples/mine.js';
 import { readNotebookContent } from '../../src/python/notebook.js';
@@ -457,4 +457,20 @@ test('a name a page uses before a later snippet imports it is free: the run gets
   const snippets = [snippet('import optics as op\nprint(np.pi)'), snippet('import numpy as np\ndef f(x): return x'), snippet('op.focal_length(f(1.0), 2.0)')];
   const got = standaloneDocCode(snippets, 2)!;
   assert.equal(got.code, 'import numpy as np\nimport optics as op\nprint(np.pi)\nimport numpy as np\ndef f(x): return x\nop.focal_length(f(1.0), 2.0)');
+});
+
+test('a page\'s snippets each needing the one before: every snippet gets the whole chain, figure-only context left out', () => {
+  const snippet = (code: string, more: Partial<DocSnippet> = {}): DocSnippet => ({ code, expectedOutput: null, line: 1, doctest: false, statesOutput: false, setup: false, section: 0, ...more });
+  const page: DocSnippet[] = [snippet('import optics\nx0 = optics.lens()')];
+  for (let i = 1; i < 300; i++) page.push(i % 7 === 0 ? snippet('plt.savefig("figures/a.png")') : snippet(`x${i} = optics.grow(x${i - (i % 7 === 1 && i > 1 ? 2 : 1)})`));
+  page.push(snippet('print(optics.f)', { setup: true, groups: ['other'] }), snippet('print(x299)'));
+  const codeFor = docPageCode(page, null);
+  // A testsetup inside the run stays where the page has it, whatever its group.
+  const expected = page.slice(0, 301).filter((s) => !s.code.startsWith('plt.')).map((s) => s.code).concat('print(x299)').join('\n');
+  assert.equal(codeFor(301)!.code, expected);
+  assert.deepEqual(codeFor(301), standaloneDocCode(page, 301));
+  assert.equal(codeFor(5)!.code, page.slice(0, 6).map((s) => s.code).join('\n'));
+  // The first snippet binds x0 itself; a snippet reading a name nothing binds has no standalone code.
+  assert.equal(codeFor(0)!.code, 'import optics\nx0 = optics.lens()');
+  assert.equal(docPageCode([...page, snippet('print(y)')], null)(302), null);
 });

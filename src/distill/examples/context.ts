@@ -8,6 +8,7 @@ import type { NotebookContent } from '../../python/notebook.js';
 import { CallResolver, type BlockRef } from './call-resolver.js';
 import { buildModuleInfo, type ModuleInfo } from './module-info.js';
 import { errorMessage } from '../../kernel/errors.js';
+import type { ContentCache } from '../../kernel/content-cache.js';
 
 export interface MineInput {
   blocks: BlockRef[];
@@ -21,6 +22,12 @@ export interface MineInput {
   notebooks?: { path: string; notebook: NotebookContent }[];
   /** Told of every file that could not be read or is broken (a NotebookError for a bad notebook). */
   onFileError?(path: string, error: unknown): void;
+  /**
+   * The distill cache, with the digest of what every file's mining depends on besides the files it reads (the
+   * blocks, the library's files, the package names, the code version): a collector keeps each file's candidates
+   * under it with the files they were built from.
+   */
+  cache?: { store: ContentCache; context: string };
 }
 
 export interface MiningContext {

@@ -72,7 +72,10 @@ export function buildModuleInfo(file: ParsedFile, role: FileRole, text: string |
       const m = /^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?::[^=]*)?=(?!=)/.exec(head);
       if (!m) {
         // `cases = []` then a loop filling it (or `X += 1`, `X[0] = ...`): the constant is all of it, in order.
-        const changed = [...constants.keys()].filter((n) => mutates(g.lines.map((l) => l.masked).join('\n'), n));
+        // Only the constants the statement names can be changed by it (each test compiles regular expressions).
+        const masked = g.lines.map((l) => l.masked).join('\n');
+        const words = new Set(masked.match(/\w+/g));
+        const changed = [...constants.keys()].filter((n) => words.has(n) && mutates(masked, n));
         if (changed.length === 1) {
           const c = constants.get(changed[0]!);
           if (c) constants.set(changed[0]!, { code: `${c.code}\n${g.text}`, names: c.names });

@@ -1,0 +1,191 @@
+/**
+ * Run records reused across distills: a run's result is a function of its request (code, expected output,
+ * where it sits in the snapshot, timeout, interpreter) and of what it can import and read (the environment's
+ * lock, the repository's package and data, the files beside it that it imports or may open), so a runner
+ * wrapped here runs only the requests whose inputs changed and answers the rest from the cache. What a distill
+ * holds the same for every run (the code version, the environment, the package's content) is its `context`.
+ *
+ * Only passed and failed runs are kept: a timeout on a loaded machine or a sandbox error says nothing lasting.
+ * The snapshot folder a run saw is a temporary one, and the environment's folder changes with its key: keys and
+ * records name them by placeholders.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunRecord } from '../domain/validation.js';
+import { contentKey, type ContentCache } from '../kernel/content-cache.js';
+import { importedTopModules } from '../python/syntax.js';
+import type { BatchOptions, RunRequest, Runner } from './types.js';
+
+const NAMESPACE = 'runs';
+const ROOT = '\u0000snapshot\u0000';
+const ENVIRONMENT = '\u0000environment\u0000';
+
+export interface RunCacheOptions {
+  cache: ContentCache;
+  /** What every run of this distill depends on besides its own request (see runContext). */
+  context: string;
+  /** The snapshot folder the runs see (layout root and import roots under it), named by a placeholder in the cache. */
+  root: string;
+  /**
+   * The distill's interpreter (an environment's python, whose folder is another one for every environment key):
+   * its requests are keyed without it, the context holding the environment's lock instead.
+   */
+  python?: string;
+  /** The environment's folder, named by a placeholder in the cache like the snapshot's. */
+  environmentDir?: string;
+}
+
+export interface CachingRunner extends Runner {
+  readonly stats: { reused: number; ran: number };
+}
+
+/**
+ * The context of a distill's runs: the code version, the environment (its lock hash, or the interpreter when
+ * there is none), the digest of the files runs import or read from the package (filesDigest), and the
+ * libraries providing its dependencies (by fingerprint).
+ */
+export function runContext(parts: { codeVersion: string; environment: string; files: string; providers: string[] }): string {
+  return contentKey('runs-v1', parts.codeVersion, parts.environment, parts.files, ...parts.providers);
+}
+
+/** sha256 over the files' paths and contents, in path order; an unreadable file counts by its path alone. */
+export async function filesDigest(files: readonly { path: string; absPath: string }[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    h.update(`${f.path}\0`);
+    const body = await readFile(f.absPath).catch(() => null);
+    h.update(body ? createHash('sha256').update(body).digest('hex') : 'unreadable');
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunner {
+  const stats = { reused: 0, ran: 0 };
+  const json = (s: string) => JSON.stringify(s).slice(1, -1);
+  // Longest first, so a folder inside another is named by its own placeholder.
+  const folders = [
+    [opts.root, ROOT],
+    ...(opts.environmentDir ? [[opts.environmentDir, ENVIRONMENT]] : []),
+  ].sort((a, b) => b[0]!.length - a[0]!.length) as [string, string][];
+  const hide = (s: string) => folders.reduce((t, [dir, mark]) => t.split(dir).join(mark), s);
+  const hideJson = (s: string) => folders.reduce((t, [dir, mark]) => t.split(json(dir)).join(json(mark)), s);
+  const showJson = (s: string) => folders.reduce((t, [dir, mark]) => t.split(json(mark)).join(json(dir)), s);
+  const besideDigests = new Map<string, Promise<Map<string, string>>>();
+
+  /** Each file of a folder of the snapshot (not below it) by name, with the hash of its content. */
+  const beside = (dir: string): Promise<Map<string, string>> => {
+    let d = besideDigests.get(dir);
+    if (!d) {
+      d = (async () => {
+        const out = new Map<string, string>();
+        const abs = path.join(opts.root, dir);
+        const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+        for (const e of entries) {
+          if (!e.isFile()) continue;
+          const body = await readFile(path.join(abs, e.name)).catch(() => null);
+          out.set(e.name, body ? createHash('sha256').update(body).digest('hex') : 'unreadable');
+        }
+        return out;
+      })();
+      besideDigests.set(dir, d);
+    }
+    return d;
+  };
+
+  const keyOf = async (req: RunRequest, importRoots: readonly string[] | undefined, preload: readonly string[]): Promise<string> => {
+    let layout = '';
+    if (req.layout) {
+      // A run laid out in a folder of the snapshot sees its data files and the modules beside it it imports;
+      // not the other tests there, whose changes are not its own.
+      const files = await beside(req.layout.dir);
+      const imported = new Set(importedTopModules(req.code).map((m) => `${m}.py`));
+      const seen = [...files]
+        .filter(([name]) => !name.endsWith('.py') || imported.has(name))
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map(([n, h]) => `${n}=${h}`);
+      layout = [hide(req.layout.root), req.layout.dir, req.layout.cwd, ...seen].join('\n');
+    }
+    return contentKey(
+      opts.context,
+      req.code,
+      req.expectedOutput === null || req.expectedOutput === undefined ? '\u0000none' : req.expectedOutput,
+      JSON.stringify(req.files ?? {}),
+      String(req.timeoutMs ?? ''),
+      req.python === undefined || req.python === opts.python ? '' : req.python,
+      (importRoots ?? []).map(hide).join('\n'),
+      preload.join(','),
+      layout,
+    );
+  };
+
+  const lookup = async (key: string): Promise<RunRecord | null> => {
+    const hit = (await opts.cache.get(NAMESPACE, key)) as { record?: string } | undefined;
+    if (!hit || typeof hit.record !== 'string') return null;
+    try {
+      return JSON.parse(showJson(hit.record)) as RunRecord;
+    } catch {
+      return null;
+    }
+  };
+  /** The record as the runner made it, before a caller reclassifies or relocates it in place. */
+  const snapshot = (rec: RunRecord): string | null => (rec.status === 'passed' || rec.status === 'failed' ? JSON.stringify(rec) : null);
+  const store = (key: string, text: string | null): Promise<void> =>
+    text === null ? Promise.resolve() : opts.cache.put(NAMESPACE, key, { record: hideJson(text) });
+
+  const runner: CachingRunner = {
+    stats,
+    info: (python) => inner.info(python),
+    async run(req) {
+      const key = await keyOf(req, req.importRoots, []);
+      const hit = await lookup(key);
+      if (hit) {
+        stats.reused++;
+        return hit;
+      }
+      const rec = await inner.run(req);
+      stats.ran++;
+      await store(key, snapshot(rec));
+      return rec;
+    },
+  };
+  if (inner.runBatch) {
+    const batch = inner.runBatch.bind(inner);
+    runner.runBatch = async (reqs: RunRequest[], bopts: BatchOptions): Promise<RunRecord[]> => {
+      const out: RunRecord[] = new Array<RunRecord>(reqs.length);
+      const keys = await Promise.all(reqs.map((r) => keyOf(r, r.importRoots ?? bopts.importRoots, bopts.preload)));
+      const misses: number[] = [];
+      for (const [i, key] of keys.entries()) {
+        const hit = await lookup(key);
+        if (!hit) {
+          misses.push(i);
+          continue;
+        }
+        stats.reused++;
+        out[i] = hit;
+        bopts.onResult?.(i, hit);
+      }
+      if (misses.length === 0) return out;
+      const texts = new Map<number, string | null>();
+      const recs = await batch(
+        misses.map((i) => reqs[i]!),
+        {
+          ...bopts,
+          onResult: (j, rec) => {
+            texts.set(j, snapshot(rec));
+            bopts.onResult?.(misses[j]!, rec);
+          },
+        },
+      );
+      for (const [j, rec] of recs.entries()) {
+        const i = misses[j]!;
+        out[i] = rec;
+        stats.ran++;
+        await store(keys[i]!, texts.has(j) ? texts.get(j)! : snapshot(rec));
+      }
+      return out;
+    };
+  }
+  return runner;
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { RunRecord } from '../../src/domain/validation.js';
+import { memoryContentCache } from '../../src/kernel/content-cache.js';
+import { cachingRunner } from '../../src/validate/run-cache.js';
+import type { RunRequest, Runner } from '../../src/validate/types.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const record = (status: RunRecord['status'], stdout: string): RunRecord => ({
+  status,
+  exitCode: status === 'passed' ? 0 : 1,
+  durationMs: 1,
+  stdout,
+  stderr: '',
+  error: null,
+  message: status,
+  sandbox: 'none',
+  ranAt: '2026-01-01T00:00:00Z',
+});
+
+/** A runner that prints where it ran and fails or times out on request, counting what reaches it. */
+function fakeRunner(seen: string[]): Runner {
+  const run = async (r: RunRequest) => {
+    seen.push(r.code);
+    const status = r.code.includes('sleep') ? 'timeout' : r.code.includes('raise') ? 'failed' : 'passed';
+    return record(status, `ran in ${r.layout?.root ?? '-'}/${r.layout?.dir ?? ''}\n`);
+  };
+  return {
+    info: async () => ({ sandbox: 'none', interpreter: 'python3', available: true, reason: null }),
+    run,
+    runBatch: async (reqs, opts) => {
+      const out: RunRecord[] = [];
+      for (const [i, r] of reqs.entries()) {
+        out.push(await run(r));
+        opts.onResult?.(i, out[i]!);
+      }
+      return out;
+    },
+  };
+}
+
+test('runs are reused when the request, the context and the files beside it it imports or reads are unchanged', async () => {
+  const cache = memoryContentCache();
+  const seen: string[] = [];
+  const layoutIn = (root: string) => (dir: string) => ({ root, dir, cwd: '' });
+  const first = tempDir();
+  mkdirSync(path.join(first, 'tests'));
+  writeFileSync(path.join(first, 'tests', 'helper.py'), 'X = 1\n');
+  writeFileSync(path.join(first, 'tests', 'test_other.py'), 'def test(): pass\n');
+  writeFileSync(path.join(first, 'tests', 'table.csv'), 'a,b\n');
+  const reqs = (root: string): RunRequest[] => [
+    { code: 'import helper\nprint(helper.X)\n', layout: layoutIn(root)('tests') },
+    { code: 'print(1)\n', layout: layoutIn(root)('tests') },
+    { code: 'raise ValueError\n' },
+    { code: 'import time\ntime.sleep(99)\n' },
+  ];
+  const batch = async (root: string, context = 'c1') => {
+    const r = cachingRunner(fakeRunner(seen), { cache, context, root });
+    const got: RunRecord[] = [];
+    const recs = await r.runBatch!(reqs(root), { importRoots: [path.join(root, 'src')], preload: [], onResult: (i, rec) => (got[i] = rec) });
+    assert.deepEqual(got, recs, 'every record is also reported through onResult');
+    return { recs, stats: r.stats };
+  };
+
+  const a = await batch(first);
+  assert.deepEqual(a.stats, { reused: 0, ran: 4 });
+
+  // The same snapshot staged in another folder: everything but the timeout is reused, the folder put back.
+  const second = tempDir();
+  mkdirSync(path.join(second, 'tests'));
+  writeFileSync(path.join(second, 'tests', 'helper.py'), 'X = 1\n');
+  writeFileSync(path.join(second, 'tests', 'test_other.py'), 'def test(): pass  # edited\n');
+  writeFileSync(path.join(second, 'tests', 'table.csv'), 'a,b\n');
+  seen.length = 0;
+  const b = await batch(second);
+  assert.deepEqual(seen, ['import time\ntime.sleep(99)\n'], 'a timeout says nothing lasting: it runs again; another test file beside them changed nothing');
+  assert.equal(b.recs[0]!.stdout, `ran in ${second}/tests\n`);
+  assert.equal(b.recs[2]!.status, 'failed');
+
+  // A helper the example imports, or a data file beside it, changed: the examples laid out there run again.
+  writeFileSync(path.join(second, 'tests', 'helper.py'), 'X = 2\n');
+  seen.length = 0;
+  await batch(second);
+  assert.deepEqual(seen, ['import helper\nprint(helper.X)\n', 'import time\ntime.sleep(99)\n']);
+  writeFileSync(path.join(second, 'tests', 'table.csv'), 'a,b,c\n');
+  seen.length = 0;
+  await batch(second);
+  assert.equal(seen.length, 3);
+
+  // Another context (environment, package content, code version): nothing is reused.
+  seen.length = 0;
+  const c = await batch(second, 'c2');
+  assert.deepEqual(c.stats, { reused: 0, ran: 4 });
+});
+
+test('an environment made again under another key: its runs are reused, its folder put back in what they say', async () => {
+  const cache = memoryContentCache();
+  const seen: string[] = [];
+  const inner = fakeRunner(seen);
+  const tracing: Runner = { ...inner, run: async (r) => ({ ...(await inner.run(r)), stderr: `File "${r.python}/../lib/x.py"` }) };
+  const runIn = async (env: string) => {
+    const r = cachingRunner(tracing, { cache, context: 'lock-1', root: '/snap', python: `${env}/bin/python`, environmentDir: env });
+    return { rec: await r.run({ code: 'print(1)\n', python: `${env}/bin/python` }), stats: r.stats };
+  };
+  const a = await runIn('/envs/aaa');
+  const b = await runIn('/envs/bbb');
+  assert.deepEqual(b.stats, { reused: 1, ran: 0 });
+  assert.equal(a.rec.stderr, 'File "/envs/aaa/bin/python/../lib/x.py"');
+  assert.equal(b.rec.stderr, 'File "/envs/bbb/bin/python/../lib/x.py"');
+  // A request naming an interpreter of its own is keyed by it.
+  const r = cachingRunner(tracing, { cache, context: 'lock-1', root: '/snap', python: '/envs/bbb/bin/python' });
+  await r.run({ code: 'print(1)\n', python: '/usr/bin/python3' });
+  assert.deepEqual(r.stats, { reused: 0, ran: 1 });
+});
