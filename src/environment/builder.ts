@@ -85,14 +85,19 @@ export class EnvironmentBuilder {
    * lock is not part of it: it decides the versions when the environment is (re)built, and an environment made
    * from the same inputs is reused whatever lock asked for it.
    */
+  /**
+   * What an environment is made from: the base interpreter, the installer, the requirements and the content of the
+   * files a build reads (the package and the build files; the repository's top-level tests, docs and examples
+   * aside). Not the commit: a commit that changes only a test keeps its environment, and one that changes a
+   * package file's content, even at the same size, makes a new one.
+   */
   async keyOf(input: EnvironmentInput, base: InterpreterInfo): Promise<string> {
-    const files = await listFiles(input.projectDir);
+    const files = await buildInputs(input.projectDir);
     const h = createHash('sha256');
     h.update(
       JSON.stringify({
         base: [base.executable, base.implementation, base.version, base.environmentHash],
         installer: this.deps.installer.name,
-        commit: input.commit,
         version: input.version,
         files,
         requirements: [...input.requirements].sort(),
@@ -366,14 +371,21 @@ function outcomeOf(record: EnvironmentRecord, status: 'built' | 'reused', ms: nu
 }
 
 /** Relative paths and sizes of a project folder: the snapshot's part of the key. */
-async function listFiles(root: string): Promise<string[]> {
+/** Top-level folders of a repository that no build of its package reads. */
+const NOT_BUILD_INPUTS = new Set(['tests', 'test', 'testing', 'docs', 'doc', 'examples', 'example', 'notebooks', 'tutorials', 'benchmarks', 'bench']);
+
+/** The files a build of the snapshot may read, each with the hash of its content. */
+async function buildInputs(root: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     const entries = await fsp.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(r);
-      else if (e.isFile()) out.push(`${r}:${(await fsp.stat(path.join(root, r))).size}`);
+      if (e.isDirectory()) {
+        if (!(rel === '' && NOT_BUILD_INPUTS.has(e.name))) await walk(r);
+      } else if (e.isFile()) {
+        out.push(`${r}:${createHash('sha256').update(await fsp.readFile(path.join(root, r))).digest('hex').slice(0, 16)}`);
+      }
     }
   };
   await walk('');

@@ -121,3 +121,19 @@ test('the requirement an install stopped at is the one named missing; the rest g
   assert.equal(blamedRequirement('  × No solution found when resolving dependencies:\n  ╰─▶ Because hepunits was not found in the package registry', pending), 'hepunits>=2.4.0');
   assert.equal(blamedRequirement('Killed', pending), null);
 });
+
+test('an environment is keyed by what a build reads: a test or a commit alone keeps it, a package file of the same size does not', async () => {
+  const { EnvironmentBuilder } = await import('../../src/environment/builder.js');
+  const { silentLogger } = await import('../../src/kernel/log.js');
+  const { writeFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const builder = new EnvironmentBuilder({ envsDir: tempDir(), defaultPython: 'python3', installer: { name: 'pip' }, logger: silentLogger } as unknown as ConstructorParameters<typeof EnvironmentBuilder>[0]);
+  const dir = writeTree({ 'pyproject.toml': '[project]\nname = "p"\n', 'p/__init__.py': 'X = 1\n', 'tests/test_p.py': 'def test(): pass\n' });
+  const base = { executable: '/usr/bin/python3', implementation: 'cpython', version: '3.11.2', environmentHash: 'h' } as Parameters<typeof builder.keyOf>[1];
+  const input = (commit: string) => ({ projectDir: dir, commit, version: null, importRoots: [''], packages: ['p'], requirements: ['numpy'], settings: { python: null, extras: [] }, previousLock: null }) as unknown as Parameters<typeof builder.keyOf>[0];
+  const first = await builder.keyOf(input('a'.repeat(40)), base);
+  writeFileSync(path.join(dir, 'tests/test_p.py'), 'def test(): assert True\n');
+  assert.equal(await builder.keyOf(input('b'.repeat(40)), base), first, 'a test edit in a new commit keeps the environment');
+  writeFileSync(path.join(dir, 'p/__init__.py'), 'X = 2\n');
+  assert.notEqual(await builder.keyOf(input('b'.repeat(40)), base), first, 'a package file changed at the same size makes a new one');
+});
