@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/kernel/log.js';
 import { checkInterpreter } from '../../src/validate/interpreter-guard.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
-import { runnerServices } from '../helpers/runner.js';
+import { runnerServices, testRunnerConfig } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-interp-trust-'));
 after(() => rm(tmp, { recursive: true, force: true }));
@@ -30,20 +30,7 @@ async function hostile(file: string): Promise<string> {
 }
 
 function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
-  return {
-    python: process.env.CODEDISTILL_PYTHON || 'python3',
-    sandbox: bwrap.available ? 'auto' : 'none',
-    allowUnsandboxed: !bwrap.available,
-    timeoutMs: 20_000,
-    maxTimeoutMs: 60_000,
-    memoryLimitMb: 1024,
-    outputCapBytes: 64 * 1024,
-    childEnv: scrubEnv(process.env),
-    cacheDir: path.join(home, 'cache'),
-    home,
-    envsDir: path.join(home, 'envs'),
-    ...over,
-  };
+  return testRunnerConfig(bwrap.available, home, { home, envsDir: path.join(home, 'envs'), ...over });
 }
 const runner = createPythonRunner(config(), silentLogger, runnerServices);
 // The real interpreter behind python3 (on PATH it may be a pyenv shim, a script).

@@ -7,7 +7,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { scrubEnv } from '../../src/config.js';
 import { blockId, type Block } from '../../src/domain/block.js';
 import { LIBRARY_SCHEMA_VERSION, type LibraryManifest } from '../../src/domain/library.js';
 import { RevalidateReport, RevalidateRequest } from '../../src/domain/revalidate.js';
@@ -18,24 +17,14 @@ import { revalidateLibrary } from '../../src/jobs/revalidate.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 import type { Runner } from '../../src/validate/types.js';
-import { runnerServices } from '../helpers/runner.js';
+import { runnerServices, testRunnerConfig } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-revalidate-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));
 
 const bwrap = await detectBubblewrap();
 const runner = createPythonRunner(
-  {
-    python: process.env.CODEDISTILL_PYTHON || 'python3',
-    sandbox: bwrap.available ? 'auto' : 'none',
-    allowUnsandboxed: !bwrap.available,
-    timeoutMs: 20_000,
-    maxTimeoutMs: 60_000,
-    memoryLimitMb: 1024,
-    outputCapBytes: 64 * 1024,
-    childEnv: scrubEnv(process.env),
-    cacheDir: path.join(tmp, 'cache'),
-  },
+  testRunnerConfig(bwrap.available, tmp),
   silentLogger,
   runnerServices,
 );

@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/kernel/log.js';
 import { installNameFor } from '../../src/python/distributions.js';
 import { createPythonRunner, splitTimeReport, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
-import { runnerServices } from '../helpers/runner.js';
+import { runnerServices, testRunnerConfig } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-runner-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));
@@ -21,18 +21,7 @@ const bwrap = await detectBubblewrap();
 if (!bwrap.available) console.log(`# bubblewrap unusable (${bwrap.reason}); runner tests run unsandboxed`);
 
 function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
-  return {
-    python: process.env.CODEDISTILL_PYTHON || 'python3',
-    sandbox: bwrap.available ? 'auto' : 'none',
-    allowUnsandboxed: !bwrap.available,
-    timeoutMs: 20_000,
-    maxTimeoutMs: 60_000,
-    memoryLimitMb: 1024,
-    outputCapBytes: 64 * 1024,
-    childEnv: scrubEnv(process.env),
-    cacheDir: path.join(tmp, 'cache'),
-    ...over,
-  };
+  return testRunnerConfig(bwrap.available, tmp, over);
 }
 
 const runner = createPythonRunner(config(), silentLogger, runnerServices);

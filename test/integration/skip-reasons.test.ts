@@ -3,28 +3,17 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { scrubEnv } from '../../src/config.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
-import { runnerServices } from '../helpers/runner.js';
+import { runnerServices, testRunnerConfig } from '../helpers/runner.js';
 
 // Real runs of the failures that are the environment's: the record says skipped and why, from real tracebacks.
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-skip-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));
 const bwrap = await detectBubblewrap();
 const runner = createPythonRunner(
-  {
-    python: process.env.CODEDISTILL_PYTHON || 'python3',
-    sandbox: bwrap.available ? 'auto' : 'none',
-    allowUnsandboxed: !bwrap.available,
-    timeoutMs: 20_000,
-    maxTimeoutMs: 60_000,
-    memoryLimitMb: 1024,
-    outputCapBytes: 64 * 1024,
-    childEnv: scrubEnv(process.env),
-    cacheDir: path.join(tmp, 'cache'),
-  },
+  testRunnerConfig(bwrap.available, tmp),
   silentLogger,
   runnerServices,
 );
