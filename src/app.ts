@@ -268,7 +268,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         importRoots = [...run.importRoots, ...catalogue.providerRoots(lib)];
         python = run.python;
       }
-      const record = await services.runner.run({ code: req.code, importRoots, timeoutMs: clampTimeout(req.timeoutMs), signal: opts.signal, python });
+      const record = await services.runner.run({ code: req.code, importRoots, timeoutMs: clampTimeout(req.timeoutMs), signal: opts.signal, python, collectOutputs: true });
       return { ...record, library: req.library ?? null };
     },
 
