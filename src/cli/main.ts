@@ -38,6 +38,10 @@ Usage:
                                             make the library's environment; print what is installed or missing
   codedistill libraries                     the libraries, with counts and environment state
   codedistill remove <library>              delete one of your libraries (not a shipped one)
+  codedistill report <library> [--out FILE] one static HTML page: purpose, licence, validation chart, lock, blocks
+                                            (default FILE: ./<library>-report.html)
+  codedistill export-skills <library> [--out DIR]
+                                            the validated blocks as Agent Skills folders (default DIR: ./<library>-skills)
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -82,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
     (cmd ? console.log : console.error)(USAGE);
     return cmd || values.help ? 0 : 2;
   }
-  if (values.out) {
+  // --out is where distill writes libraries; report and export-skills name their own output with it.
+  if (values.out && cmd === 'distill') {
     const { resolve } = await import('node:path');
     config = { ...config, userLibrariesDir: resolve(values.out) };
   }
@@ -233,6 +238,19 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw usage('remove needs a library name (see: codedistill libraries)');
         const r = await app.removeLibrary(rest[0]);
         print(r, `removed ${r.library} (${r.blocks} blocks) from ${r.path}`);
+        return 0;
+      }
+      case 'report': {
+        if (!rest[0]) throw usage('report needs a library name (see: codedistill libraries)');
+        const { library, lock } = await app.openLibrary(rest[0]);
+        const { reportPage } = await import('../report/page.js');
+        const html = reportPage({ library, lock, generator: config.version, generatedAt: new Date() });
+        const { resolve } = await import('node:path');
+        const file = resolve(values.out ?? `${library.name}-report.html`);
+        const { mkdir, writeFile } = await import('node:fs/promises');
+        await mkdir((await import('node:path')).dirname(file), { recursive: true });
+        await writeFile(file, html, 'utf8');
+        print({ library: library.name, path: file, bytes: Buffer.byteLength(html), blocks: library.blocks.length }, `wrote ${file} (${library.blocks.length} blocks, ${Math.round(Buffer.byteLength(html) / 1024)} KB)`);
         return 0;
       }
       default:
