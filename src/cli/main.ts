@@ -253,6 +253,31 @@ async function main(argv: string[]): Promise<number> {
         print({ library: library.name, path: file, bytes: Buffer.byteLength(html), blocks: library.blocks.length }, `wrote ${file} (${library.blocks.length} blocks, ${Math.round(Buffer.byteLength(html) / 1024)} KB)`);
         return 0;
       }
+      case 'export-skills': {
+        if (!rest[0]) throw usage('export-skills needs a library name (see: codedistill libraries)');
+        const { library } = await app.openLibrary(rest[0]);
+        const { exportSkills } = await import('../report/skills.js');
+        const out = exportSkills(library, { generator: config.version });
+        const path = await import('node:path');
+        const { mkdir, rm, writeFile } = await import('node:fs/promises');
+        const dir = path.resolve(values.out ?? `${library.name}-skills`);
+        for (const skill of out.skills) {
+          // Only the folders of this export are replaced; anything else in the folder stays.
+          const skillDir = path.join(dir, skill.name);
+          await rm(skillDir, { recursive: true, force: true });
+          for (const [file, content] of skill.files) {
+            await mkdir(path.dirname(path.join(skillDir, file)), { recursive: true });
+            await writeFile(path.join(skillDir, file), content, 'utf8');
+          }
+        }
+        print(
+          { library: library.name, path: dir, skills: out.skills.map((s) => ({ name: s.name, blocks: s.blocks, files: s.files.size })), exported: out.exported, notValidated: out.notValidated },
+          out.skills.length
+            ? `wrote ${out.skills.length} skills (${out.exported} validated blocks; ${out.notValidated} without an example that ran left out) to ${dir}`
+            : `no skills written: ${library.name} has no block with an example that ran (see: codedistill report ${library.name})`,
+        );
+        return out.skills.length ? 0 : 1;
+      }
       default:
         throw usage(`unknown command "${cmd}"`);
     }
