@@ -172,7 +172,9 @@ export function exportSkills(lib: LoadedLibrary, opts: { generator: string }): S
       }
     }
     const top = blocks.slice(0, 6).map((b) => b.name);
+    // Summaries made up from a name say nothing the names do not (distill/summary.ts marks them).
     const topics = blocks
+      .filter((b) => b.docstring && !b.summary.includes('(summary derived from the name'))
       .slice(0, 4)
       .map((b) => b.summary.replace(/\.$/, ''))
       .filter(Boolean)

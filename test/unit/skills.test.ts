@@ -48,6 +48,7 @@ test('the validated blocks become skills in the Agent Skills format, their examp
   const { front, body } = read(skill);
   assert.equal(front.license, 'MIT');
   assert.match(front.description as string, /^Validated Python from example\/demolib \(MIT\), module demolib\.core: Pressure drop/);
+  assert.ok(!(front.description as string).includes('derived from the name'));
   assert.match(body, /### `demolib\.core\.pressure_drop`/);
   assert.ok(!body.includes('friction_factor') && !body.includes('spline_fit') && !body.includes('drag_coefficient'), 'failed, skipped and not run blocks stay out');
   const example = skill.files.get('examples/pressure_drop.py') ?? '';
@@ -90,8 +91,14 @@ test('skill names follow the format whatever the module is called', () => {
 test("a module under the library's own name is not named twice", () => {
   const lib = reportLibrary();
   const ran = lib.blocks.find((b) => b.qualifiedName === 'demolib.core.reynolds_number')!;
-  const b = testBlock({ name: 'g', library: 'demolib', module: 'demolib.sub' }, { examples: ran.examples, validation: ran.validation });
-  const out = exportSkills({ ...lib, name: 'demolib', blocks: [b] }, { generator: 'test' });
+  const b = testBlock({ name: 'g', library: 'demolib', module: 'demolib.sub', summary: 'Gravity of a planet.', docstring: 'Gravity of a planet.' }, { examples: ran.examples, validation: ran.validation });
+  const derived = testBlock(
+    { name: 'h', library: 'demolib', module: 'demolib.sub', summary: 'H (function) (summary derived from the name; no docstring)' },
+    { examples: ran.examples, validation: ran.validation },
+  );
+  const out = exportSkills({ ...lib, name: 'demolib', blocks: [b, derived] }, { generator: 'test' });
   assert.deepEqual(out.skills.map((s) => s.name), ['demolib-sub']);
   checkFormat(out.skills[0]!);
+  const { front } = read(out.skills[0]!);
+  assert.match(front.description as string, /module demolib\.sub: Gravity of a planet\. Use when writing code that needs g, h;/);
 });
