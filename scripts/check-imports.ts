@@ -23,6 +23,7 @@ export const FLOORS: ReadonlyArray<readonly string[]> = [
   ['library'],
   ['search'],
   ['jobs'],
+  ['report'],
   ['app.ts'],
   ['server'],
   ['cli'],

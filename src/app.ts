@@ -34,7 +34,9 @@ import { chooseInstaller } from './environment/installer.js';
 import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
 import { tryLock, withLock } from './kernel/lock.js';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import type { LoadedLibrary } from './domain/library.js';
 import type { LibraryDescription, LibrarySummary, RemoveReport } from './domain/libraries.js';
 import { libraryDescription, librarySummary } from './library/describe.js';
 import { removeLibraryFolder } from './library/remove.js';
@@ -53,6 +55,8 @@ export interface App {
   listLibraries(): Promise<LibrarySummary[]>;
   /** One library: its summary, contents and what was skipped and why. */
   describeLibrary(name: string): Promise<LibraryDescription>;
+  /** One library whole, with its environment lock (null when it has none): what a report or an export reads. */
+  openLibrary(name: string): Promise<{ library: LoadedLibrary; lock: string | null }>;
   /** Remove one of the user's libraries (never a shipped or read-only one) and stop serving it. */
   removeLibrary(name: string): Promise<RemoveReport>;
   /** Re-run a library's examples in the current environment, store the new run records, report what changed. */
@@ -268,7 +272,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         importRoots = [...run.importRoots, ...catalogue.providerRoots(lib)];
         python = run.python;
       }
-      const record = await services.runner.run({ code: req.code, importRoots, timeoutMs: clampTimeout(req.timeoutMs), signal: opts.signal, python });
+      const record = await services.runner.run({ code: req.code, importRoots, timeoutMs: clampTimeout(req.timeoutMs), signal: opts.signal, python, collectOutputs: true });
       return { ...record, library: req.library ?? null };
     },
 
@@ -329,6 +333,13 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     async listLibraries() {
       await live(false);
       return catalogue.list().map(librarySummary);
+    },
+
+    async openLibrary(name) {
+      await live(false);
+      const library = await catalogue.open(catalogue.require(name));
+      const lock = await fsp.readFile(path.join(library.dir, LOCK_FILE), 'utf8').catch(() => null);
+      return { library, lock };
     },
 
     async describeLibrary(name) {

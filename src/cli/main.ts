@@ -40,6 +40,10 @@ Usage:
   codedistill remove <library>              delete one of your libraries (not a shipped one)
   codedistill doctor                        what this machine gives: Node, Python, bubblewrap and the limits a run
                                             gets here, the embedding model, leftovers; and what to fix
+  codedistill report <library> [--out FILE] one static HTML page: purpose, licence, validation chart, lock, blocks
+                                            (default FILE: ./<library>-report.html)
+  codedistill export-skills <library> [--out DIR]
+                                            the validated blocks as Agent Skills folders (default DIR: ./<library>-skills)
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
 
 /** Largest snippet file read (bytes): the tool takes at most 200,000 characters of code anyway. */
@@ -104,7 +108,8 @@ async function main(argv: string[]): Promise<number> {
     (cmd ? console.log : console.error)(USAGE);
     return cmd || values.help ? 0 : 2;
   }
-  if (values.out) {
+  // --out is where distill writes libraries; report and export-skills name their own output with it.
+  if (values.out && cmd === 'distill') {
     const { resolve } = await import('node:path');
     config = { ...config, userLibrariesDir: resolve(values.out) };
   }
@@ -262,6 +267,44 @@ async function main(argv: string[]): Promise<number> {
         const r = await app.removeLibrary(rest[0]);
         print(r, `removed ${r.library} (${r.blocks} blocks) from ${r.path}`);
         return 0;
+      }
+      case 'report': {
+        if (!rest[0]) throw usage('report needs a library name (see: codedistill libraries)');
+        const { library, lock } = await app.openLibrary(rest[0]);
+        const { reportPage } = await import('../report/page.js');
+        const html = reportPage({ library, lock, generator: config.version, generatedAt: new Date() });
+        const { resolve } = await import('node:path');
+        const file = resolve(values.out ?? `${library.name}-report.html`);
+        const { mkdir, writeFile } = await import('node:fs/promises');
+        await mkdir((await import('node:path')).dirname(file), { recursive: true });
+        await writeFile(file, html, 'utf8');
+        print({ library: library.name, path: file, bytes: Buffer.byteLength(html), blocks: library.blocks.length }, `wrote ${file} (${library.blocks.length} blocks, ${Math.round(Buffer.byteLength(html) / 1024)} KB)`);
+        return 0;
+      }
+      case 'export-skills': {
+        if (!rest[0]) throw usage('export-skills needs a library name (see: codedistill libraries)');
+        const { library } = await app.openLibrary(rest[0]);
+        const { exportSkills } = await import('../report/skills.js');
+        const out = exportSkills(library, { generator: config.version });
+        const path = await import('node:path');
+        const { mkdir, rm, writeFile } = await import('node:fs/promises');
+        const dir = path.resolve(values.out ?? `${library.name}-skills`);
+        for (const skill of out.skills) {
+          // Only the folders of this export are replaced; anything else in the folder stays.
+          const skillDir = path.join(dir, skill.name);
+          await rm(skillDir, { recursive: true, force: true });
+          for (const [file, content] of skill.files) {
+            await mkdir(path.dirname(path.join(skillDir, file)), { recursive: true });
+            await writeFile(path.join(skillDir, file), content, 'utf8');
+          }
+        }
+        print(
+          { library: library.name, path: dir, skills: out.skills.map((s) => ({ name: s.name, blocks: s.blocks, files: s.files.size })), exported: out.exported, notValidated: out.notValidated },
+          out.skills.length
+            ? `wrote ${out.skills.length} skills (${out.exported} validated blocks; ${out.notValidated} without an example that ran left out) to ${dir}`
+            : `no skills written: ${library.name} has no block with an example that ran (see: codedistill report ${library.name})`,
+        );
+        return out.skills.length ? 0 : 1;
       }
       default:
         throw usage(`unknown command "${cmd}"`);

@@ -6,6 +6,8 @@ import { runCaptured, signalName, type CaptureResult } from '../kernel/proc.js';
 import { sandboxToolFailure } from './classify.js';
 import type { Isolations, RunEnvironment } from './isolation.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES, TIME_MARKER } from './sandbox/bwrap.js';
+import type { ScratchFiles } from '../domain/snippet.js';
+import { DEFAULT_OUTPUT_CAPS } from './outputs.js';
 import type { ResourceLimits } from './types.js';
 
 export const SNIPPET = 'snippet.py';
@@ -42,13 +44,15 @@ export interface Execution {
   signal: string | null;
   snippetPath: string;
   sandboxFailure: string | null;
+  /** The files the code left in its scratch folder, when asked for (run.collect). */
+  outputs?: ScratchFiles | null;
 }
 
 export async function execute(
   isolations: Isolations,
   environment: RunEnvironment,
   caps: ExecutionCaps,
-  run: { code: string; files: Array<[string, string]>; importRoots: string[]; timeoutMs: number; signal?: AbortSignal },
+  run: { code: string; files: Array<[string, string]>; importRoots: string[]; timeoutMs: number; signal?: AbortSignal; collect?: boolean },
 ): Promise<Execution> {
   const { interp, iso } = environment;
   const { code, files, importRoots, timeoutMs, signal } = run;
@@ -64,6 +68,7 @@ export async function execute(
     limits,
     command: (inside: string) => [interp.executable, `${inside}/${SNIPPET}`],
     measure: true,
+    ...(run.collect ? { collect: { skip: [SNIPPET, ...files.map(([name]) => name)], caps: DEFAULT_OUTPUT_CAPS } } : {}),
   };
   return isolations.launch(environment, spec, async (launch) => {
     const result = await runCaptured(launch.file, launch.args, {
@@ -78,6 +83,7 @@ export async function execute(
       extraFds: launch.fds,
     });
     const { measured } = launch;
+    const outputs = launch.readOutputs && !result.aborted ? await launch.readOutputs() : undefined;
     const full = measured ? splitTimeReport(result.stderr.toString('utf8')) : null;
     const tail = measured ? splitTimeReport(result.stderrTail.toString('utf8')) : null;
     const stderr = full ? full.stderr : result.stderr.toString('utf8');
@@ -98,6 +104,7 @@ export async function execute(
       signal: sig,
       snippetPath: `${launch.inside}/${SNIPPET}`,
       sandboxFailure,
+      ...(outputs !== undefined ? { outputs } : {}),
     };
   });
 }

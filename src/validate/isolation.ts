@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../kernel/log.js';
+import { collectingCommand, readOutputs } from './outputs.js';
 import { lastLine } from './traceback.js';
 import {
   DEFAULT_SCRATCH_BYTES,
@@ -182,8 +183,17 @@ export class Isolations {
     const runDir = await fsp.mkdtemp(path.join(os.tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-`));
     let lease: UidLease | null = null;
     let filterFd: number | null = null;
+    let outFd: number | null = null;
     try {
       const exeDir = path.dirname(interp.executable);
+      // The scratch files come back through a descriptor on a file of the run folder (outputs.ts).
+      const outFile = path.join(runDir, 'outputs.json');
+      const collected = (bash: string | null, inside: string, childFd: number, command: string[]): string[] => {
+        if (!spec.collect || !bash) return command;
+        return collectingCommand(bash, interp.executable, childFd, command, { inside, ...spec.collect });
+      };
+      const readBack = spec.collect ? { readOutputs: () => readOutputs(outFile, spec.collect!.caps) } : {};
+      if (spec.collect) outFd = openSync(outFile, 'w', 0o600);
       if (iso.kind === 'bwrap') {
         const { support } = iso;
         lease = support.mode === 'root' ? this.uids.acquire() : null;
@@ -206,6 +216,8 @@ export class Isolations {
           filterFd = openSync(filterFile, 'r');
         }
         const measured = spec.measure && support.tools.time !== null;
+        const fds = [...(filterFd !== null ? [filterFd] : []), ...(outFd !== null ? [outFd] : [])];
+        const childOutFd = outFd !== null ? 3 + fds.indexOf(outFd) : undefined;
         // The snippet and its files go in through stdin (unpacked inside into the scratch tmpfs): nothing of
         // the run is written to the host's disk.
         const input = await scratchArchive(spec.files, { owner: lease?.uid ?? null, mtime: Date.now() / 1000 });
@@ -217,9 +229,10 @@ export class Isolations {
           groupFile,
           uid: lease?.uid ?? null,
           limits: spec.limits,
-          command: spec.command(SANDBOX_SCRATCH),
+          command: childOutFd !== undefined ? collected(support.tools.bash, SANDBOX_SCRATCH, childOutFd, spec.command(SANDBOX_SCRATCH)) : spec.command(SANDBOX_SCRATCH),
           measure: measured,
           seccomp: filterFd !== null,
+          keepFd: childOutFd,
           // What the code may add is capped; what the caller hands over always fits, however large.
           scratchBytes: DEFAULT_SCRATCH_BYTES + input.length,
         });
@@ -233,7 +246,8 @@ export class Isolations {
           measured,
           sandbox: 'bwrap',
           input,
-          fds: filterFd !== null ? [filterFd] : [],
+          fds,
+          ...readBack,
         });
       }
       const scratch = path.join(runDir, 'scratch');
@@ -249,7 +263,7 @@ export class Isolations {
       const cmd = [
         ...(prlimit ? [prlimit, ...prlimitArgs({ ...spec.limits, maxProcesses: null })] : []),
         ...(time ? [time, '-f', TIME_FORMAT, '--'] : []),
-        ...spec.command(scratch),
+        ...collected(outFd !== null ? findTool('bash') : null, scratch, 3, spec.command(scratch)),
       ];
       const env = runEnv(cfg.childEnv, { home: scratch, tmp: scratch, importRoots: spec.importRoots, exeDir, extra: { ...cfg.sandboxEnv, ...spec.env } });
       return await use({
@@ -261,10 +275,12 @@ export class Isolations {
         measured: time !== null,
         sandbox: 'none',
         input: null,
-        fds: [],
+        fds: outFd !== null ? [outFd] : [],
+        ...readBack,
       });
     } finally {
       if (filterFd !== null) closeSync(filterFd);
+      if (outFd !== null) closeSync(outFd);
       if (lease) {
         const { uid, gid } = os.userInfo();
         for (const w of spec.writable ?? []) await chownTree(w, uid, gid).catch((e) => logger.warn(`could not take back ${w}: ${String(e)}`));

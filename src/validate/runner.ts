@@ -35,7 +35,7 @@ import { Isolations, type RunEnvironment, type SelfCheck } from './isolation.js'
 import { SandboxDetector } from './sandbox/detect.js';
 import { UidPool } from './sandbox/uid-pool.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from './sandbox/bwrap.js';
-import type { BatchOptions, BuildSandbox, ClassifyContext, ExecRequest, ExecResult, InterpreterInfo, Outcome, ResourceLimits, RunRequest, Runner } from './types.js';
+import type { BatchOptions, BuildSandbox, ClassifyContext, ExecRequest, ExecResult, InterpreterInfo, Outcome, ResourceLimits, RunRequest, RunResult, Runner } from './types.js';
 
 export { splitTimeReport } from './execute.js';
 
@@ -249,7 +249,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, serv
       return { sandbox: iso.kind, interpreter: interp.display, available: true, reason: null };
     },
 
-    async run(req: RunRequest): Promise<RunRecord> {
+    async run(req: RunRequest): Promise<RunResult> {
       throwIfAborted(req.signal);
       const ranAt = new Date().toISOString();
       const importRoots = await checkImportRoots(req.importRoots ?? []);
@@ -259,12 +259,12 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, serv
       if ('refusal' in env) return env.refusal(ranAt);
       throwIfAborted(req.signal);
 
-      const ex = await execute(isolations, env, caps, { code: req.code, files, importRoots, timeoutMs, signal: req.signal });
+      const ex = await execute(isolations, env, caps, { code: req.code, files, importRoots, timeoutMs, signal: req.signal, collect: req.collectOutputs });
       const cap = ex.capture;
       if (cap.aborted && !cap.timedOut) {
         throw cancelled();
       }
-      return classify(
+      const rec = classify(
         {
           spawnError: cap.spawnError,
           sandboxFailure: ex.sandboxFailure,
@@ -283,6 +283,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, serv
         },
         { interp: env.interp, sandbox: env.iso.kind, timeoutMs, expectedOutput: req.expectedOutput, importRoots, files, ranAt },
       );
+      return ex.outputs !== undefined ? { ...rec, outputs: ex.outputs } : rec;
     },
 
     async runBatch(reqs: RunRequest[], opts: BatchOptions): Promise<RunRecord[]> {

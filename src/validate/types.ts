@@ -1,4 +1,6 @@
 import type { EnvironmentRef } from '../domain/environment.js';
+import type { ScratchFiles } from '../domain/snippet.js';
+import type { OutputCaps } from './outputs.js';
 import type { RunRecord } from '../domain/validation.js';
 
 export interface RunRequest {
@@ -24,7 +26,12 @@ export interface RunRequest {
    * the scratch folder.
    */
   layout?: ExampleLayout;
+  /** Bring back the files the code leaves in its scratch folder (run() only; see outputs.ts). */
+  collectOutputs?: boolean;
 }
+
+/** A run's record and, when asked for, the files its code left behind. */
+export type RunResult = RunRecord & { outputs?: ScratchFiles | null };
 
 export interface ExampleLayout {
   root: string;
@@ -91,7 +98,7 @@ export interface ExecResult {
 
 export interface Runner {
   /** Never throws for a failure of the code itself: that is a RunRecord with a status. */
-  run(req: RunRequest): Promise<RunRecord>;
+  run(req: RunRequest): Promise<RunResult>;
   /**
    * Many snippets of ONE origin (one repository, one library) with the same isolation guarantees towards the
    * host as run(), and fresh interpreter state, files and processes for each snippet; records in request
@@ -152,6 +159,8 @@ export interface SandboxLaunch {
   input: Buffer | null;
   /** Descriptors the child gets as 3, 4, ... (the seccomp filter); owned by the launcher. */
   fds: number[];
+  /** With LaunchSpec.collect: what the command left behind, read once it has ended (null: nothing came back). */
+  readOutputs?: () => Promise<ScratchFiles | null>;
 }
 
 /** What one sandbox is to start with and to run. */
@@ -169,6 +178,8 @@ export interface LaunchSpec {
   command: (inside: string) => string[];
   /** Append GNU time's peak-memory report to stderr. */
   measure: boolean;
+  /** Read the files the command leaves in the scratch folder (all but `skip`) back after it, within `caps`. */
+  collect?: { skip: string[]; caps: OutputCaps };
 }
 
 export interface ResourceLimits {

@@ -155,6 +155,32 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     assert.equal(r.library, 'flowcalc');
   });
 
+  it('a snippet\'s plot and table come back as an image and an embedded resource, named once in the structured answer', async () => {
+    // A 1x1 PNG written by hand (zlib + struct), as matplotlib's Agg backend would save a plot.
+    const code = [
+      'import struct, zlib',
+      'def chunk(k, d): return struct.pack(">I", len(d)) + k + d + struct.pack(">I", zlib.crc32(k + d) & 0xffffffff)',
+      'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\\x00\\xff\\x00\\x00")) + chunk(b"IEND", b"")',
+      'open("plot.png", "wb").write(png)',
+      'open("data.csv", "w").write("x,y\\n1,2\\n")',
+    ].join('\n');
+    const res = await call('validate_snippet', { code });
+    assert.ok(!res.isError, text(res));
+    const image = res.content.find((c) => c.type === 'image');
+    assert.ok(image && image.type === 'image' && image.mimeType === 'image/png', JSON.stringify(res.content.map((c) => c.type)));
+    assert.equal(Buffer.from(image.data, 'base64').subarray(1, 4).toString('latin1'), 'PNG');
+    const csv = res.content.find((c) => c.type === 'resource');
+    assert.ok(csv && csv.type === 'resource' && 'text' in csv.resource, JSON.stringify(csv));
+    assert.equal(csv.resource.text, 'x,y\n1,2\n');
+    assert.equal(csv.resource.uri, 'file:///sandbox/data.csv');
+    const s = res.structuredContent as Structured;
+    assert.deepEqual(s.outputs.files, [
+      { name: 'data.csv', mimeType: 'text/csv', bytes: 8 },
+      { name: 'plot.png', mimeType: 'image/png', bytes: Buffer.from(image.data, 'base64').length },
+    ]);
+    assert.match(text(res), /files: data\.csv \(8 bytes\), plot\.png/);
+  });
+
   it('re-validates a library and keeps its run records current', async () => {
     const res = await call('revalidate', { library: 'flowcalc' });
     assert.ok(!res.isError, text(res));

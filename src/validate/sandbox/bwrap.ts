@@ -136,6 +136,8 @@ export interface SandboxPlan {
   command: string[];
   /** Append GNU time's peak-memory line to stderr. */
   measure: boolean;
+  /** A descriptor (3-9) the launcher leaves open for the command: where the scratch files are read out. */
+  keepFd?: number;
 }
 
 /** Format of the line GNU time appends to stderr; the runner strips it. */
@@ -292,7 +294,7 @@ export function buildBwrapArgs(support: BwrapSupport, plan: SandboxPlan): string
   }
 
   if (!support.tools.bash || !support.tools.tar) throw new Error('the launcher needs bash and tar');
-  const inner: string[] = [support.tools.bash, '--posix', '-c', launcherScript(support.tools.tar, support.mode === 'root'), LAUNCHER_NAME];
+  const inner: string[] = [support.tools.bash, '--posix', '-c', launcherScript(support.tools.tar, support.mode === 'root', plan.keepFd), LAUNCHER_NAME];
   if (support.mode === 'root') {
     if (plan.uid === null || !support.tools.setpriv) throw new Error('root mode needs a uid and setpriv');
     // CAP_CHOWN: the launcher (root) gives the unpacked files to the sandbox user; setpriv then drops it.
@@ -329,12 +331,14 @@ export const LAUNCHER_UNPACK_FAILED = 125;
  * function exported in the environment cannot stand in for any of them, and --posix keeps bash from reading
  * BASH_ENV.
  */
-export function launcherScript(tar: string, asRoot: boolean): string {
+export function launcherScript(tar: string, asRoot: boolean, keepFd?: number): string {
   if (!/^\/[\w./-]+$/.test(tar)) throw new Error(`unexpected tar path ${tar}`);
+  if (keepFd !== undefined && !(Number.isInteger(keepFd) && keepFd > 2 && keepFd < 10)) throw new Error(`unexpected descriptor ${keepFd}`);
+  const keep = keepFd !== undefined ? ` && n != ${keepFd}` : '';
   // As root, tar keeps the archive's numeric owners (the sandbox user); otherwise the files are the user's anyway.
   const owner = asRoot ? ' --same-owner --numeric-owner' : ' --no-same-owner';
   return (
-    'for f in /proc/self/fd/*; do n=${f##*/}; if ((n > 2)); then eval "exec $n<&-"; fi; done; ' +
+    `for f in /proc/self/fd/*; do n=\${f##*/}; if ((n > 2${keep})); then eval "exec $n<&-"; fi; done; ` +
     `${tar} -x -p${owner} -C ${SANDBOX_SCRATCH} -f - || exit ${LAUNCHER_UNPACK_FAILED}; ` +
     'exec </dev/null; exec "$@"'
   );
