@@ -222,3 +222,16 @@ function descriptionDeps(f: Record<string, string>, source: string): DeclaredDep
   return out;
 }
 
+/**
+ * The Python versions the repository says it runs on (PEP 440 specifier): pyproject's `requires-python`, else
+ * setup.cfg's `python_requires`, else a literal `python_requires=` in setup.py; null when none says.
+ */
+export function requiresPythonOf(m: RepoMetadata): string | null {
+  const project = asTable(m.pyproject?.doc.project);
+  const fromPyproject = project?.['requires-python'];
+  if (typeof fromPyproject === 'string' && fromPyproject.trim()) return fromPyproject.trim();
+  const fromCfg = m.setupCfg?.sections.options?.python_requires;
+  if (typeof fromCfg === 'string' && fromCfg.trim()) return fromCfg.trim();
+  const fromPy = m.setupPy ? /python_requires\s*=\s*["']([^"']+)["']/.exec(m.setupPy.text)?.[1] : undefined;
+  return fromPy?.trim() || null;
+}

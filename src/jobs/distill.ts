@@ -14,7 +14,8 @@ import { CodedistillError, errorMessage, throwIfAborted } from '../kernel/errors
 import type { Logger } from '../kernel/log.js';
 import { detectCitation } from '../ingest/citation.js';
 import { GuardedReader } from '../ingest/guarded-read.js';
-import { readDeclaredDependencies } from '../ingest/declared.js';
+import { readDeclaredDependencies, requiresPythonOf } from '../ingest/declared.js';
+import { satisfies } from '../python/versions.js';
 import { detectLicence } from '../ingest/licence.js';
 import { parseSourceSpec, resolveSource } from '../ingest/source.js';
 import type { FileRole, ResolvedSource } from '../ingest/types.js';
@@ -340,6 +341,19 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       run = await prepareRuns(builder, envInput, importRoots.map((r) => path.join(stage.dir, r)), { mode: envMode, signal, onProgress: progress });
       warnings.push(...environmentWarnings(run));
       reclassify.installed = installedVersions(run);
+    }
+    // The environment's Python against the repository's requires-python (pint declares >=3.12): runs that fail on
+    // syntax or imports under a Python it does not support are not failures of its code.
+    const requiresPython = requiresPythonOf(meta);
+    const pythonVersion = run.record?.base.version ?? null;
+    if (requiresPython && pythonVersion) {
+      reclassify.python = { version: pythonVersion, requires: requiresPython };
+      if (satisfies(pythonVersion, requiresPython) === false) {
+        warnings.push(
+          `the repository requires Python ${requiresPython}, and its environment has Python ${pythonVersion}: examples that fail on syntax or imports are skipped. ` +
+            'Distill again with python: <an interpreter that meets it> (or set CODEDISTILL_PYTHON) to run them.',
+        );
+      }
     }
     const absImportRoots = [...run.importRoots, ...providerRoots];
     let mismatched = 0;

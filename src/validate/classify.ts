@@ -456,6 +456,33 @@ export interface ReclassifyContext {
   constraints?: Array<{ name: string; spec: string }>;
   /** Normalised distribution name → version installed where the runs ran. */
   installed?: ReadonlyMap<string, string>;
+  /** The Python the runs ran with, and the versions the repository declares it needs (requires-python). */
+  python?: { version: string; requires: string | null };
+}
+
+/** Errors a Python older or newer than the code was written for raises before the code itself is at fault. */
+const PYTHON_VERSION_ERRORS = /^(SyntaxError|ImportError|ModuleNotFoundError)$/;
+
+/**
+ * Runs that failed with a syntax or import error under a Python the repository says it does not support
+ * (requires-python) are skipped as an unmet constraint, saying which Python to use: the code was not given the
+ * interpreter it was written for.
+ */
+export function markUnsupportedPython(blocks: Block[], python: ReclassifyContext['python']): number {
+  if (!python?.requires || satisfies(python.version, python.requires) !== false) return 0;
+  let marked = 0;
+  eachRun(blocks, (r) => {
+    if (!r || r.status !== 'failed' || !r.error || !PYTHON_VERSION_ERRORS.test(r.error.type)) return;
+    r.status = 'skipped';
+    r.level = 'skipped';
+    r.skipReason = 'unmet_constraint';
+    r.message =
+      `the repository requires Python ${python.requires}, and this ran with Python ${python.version} ` +
+      `(${r.error.type}: ${r.error.message.slice(0, 120)}). Make the library's environment from a Python that meets it: ` +
+      'distill_repo or build_environment with python: <that interpreter>, or CODEDISTILL_PYTHON.';
+    marked++;
+  });
+  return marked;
 }
 
 /**
@@ -503,6 +530,7 @@ export function markEnvironmentProblems(blocks: Block[], ctx: ReclassifyContext)
  */
 export function reclassifyRuns(blocks: Block[], ctx: ReclassifyContext): { providerMismatches: number } {
   markUnbuiltExtensions(blocks, ctx.filePaths);
+  markUnsupportedPython(blocks, ctx.python);
   const providerMismatches = markProviderMismatches(blocks, ctx.providerRoots);
   markEnvironmentProblems(blocks, ctx);
   return { providerMismatches };

@@ -296,3 +296,24 @@ describe('reclassifyRuns: declared constraints the environment does not meet', (
     assert.deepEqual(ext, first);
   });
 });
+
+describe('reclassifyRuns: a Python the repository says it does not support', () => {
+  const ctx = (version: string) => ({ filePaths: [], providerRoots: [], python: { version, requires: '>=3.12' } });
+  test('syntax and import errors under an older Python are skipped as an unmet constraint, naming the Python to use', () => {
+    const syntax = failed({ type: 'SyntaxError', message: 'invalid syntax' });
+    const imp = failed({ type: 'ImportError', message: "cannot import name 'override' from 'typing'" });
+    const own = failed({ type: 'ValueError', message: 'negative length' });
+    reclassifyRuns(blocksOf(syntax, imp, own), ctx('3.11.7'));
+    for (const r of [syntax, imp]) {
+      assert.equal(r.status, 'skipped');
+      assert.equal(r.skipReason, 'unmet_constraint');
+      assert.match(r.message, /requires Python >=3\.12.*Python 3\.11\.7.*python:/);
+    }
+    assert.equal(own.status, 'failed', 'an error of the code itself stays a failure');
+  });
+  test('under a Python that meets it, a syntax error stays a failure', () => {
+    const syntax = failed({ type: 'SyntaxError', message: 'invalid syntax' });
+    reclassifyRuns(blocksOf(syntax), ctx('3.12.1'));
+    assert.equal(syntax.status, 'failed');
+  });
+});

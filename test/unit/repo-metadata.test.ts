@@ -66,3 +66,14 @@ describe('readRepoMetadata', () => {
     assert.deepEqual((await readDeclaredDependencies(dir, m)).map((d) => `${d.name}${d.spec}`), ['numpy>=1']);
   });
 });
+
+test('requires-python from pyproject, else setup.cfg, else a literal in setup.py', async () => {
+  const { requiresPythonOf } = await import('../../src/ingest/declared.js');
+  const { readRepoMetadata } = await import('../../src/ingest/repo-metadata.js');
+  const { writeTree } = await import('../helpers/tmp.js');
+  const of = async (files: Record<string, string>) => requiresPythonOf(await readRepoMetadata(writeTree(files)));
+  assert.equal(await of({ 'pyproject.toml': '[project]\nname = "p"\nrequires-python = ">=3.12"\n', 'setup.cfg': '[options]\npython_requires = >=3.8\n' }), '>=3.12');
+  assert.equal(await of({ 'setup.cfg': '[options]\npython_requires = >=3.8\n' }), '>=3.8');
+  assert.equal(await of({ 'setup.py': 'from setuptools import setup\nsetup(name="p", python_requires=">=3.9, <4")\n' }), '>=3.9, <4');
+  assert.equal(await of({ 'setup.py': 'from setuptools import setup\nsetup(name="p")\n' }), null);
+});
