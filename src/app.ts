@@ -290,6 +290,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         llm: services.llm ?? undefined,
         extraImportRoots: catalogue.providerRoots(lib),
         python: run.python,
+        pythonVersion: run.record?.base.version ?? null,
         importRoots: run.importRoots,
         installed: installedVersions(run),
         attempted: attemptedInstalls(run),

@@ -75,6 +75,11 @@ export const LibraryManifest = z.object({
     .nullable()
     .optional()
     .describe('Interpreter the library was distilled and validated with (path as given; null: CODEDISTILL_PYTHON). Snippets and re-validation of this library run with it; when it no longer exists here, the run says so (status error) rather than silently using another.'),
+  requiresPython: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('The Python versions the repository declares it runs on (requires-python), when it says: runs under another are judged by it.'),
   requirementSpecs: z
     .array(z.string())
     .optional()

@@ -312,6 +312,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   skipped.unshift(...snapshot.left);
   const providerRoots = providerImportRoots(requirements, services.libraries(), name);
   const reclassify: ReclassifyContext = { filePaths, providerRoots, constraints: constraintsOf(requirementSpecs) };
+  const requiresPython = requiresPythonOf(meta);
   const envMode = effectiveMode(req.environment ?? 'auto', settings);
   const builder = services.environments ?? null;
   const stage = req.validate && builder && envMode !== 'none' ? await stageSnapshot(services.libraryParentDir, name, snapshot.files) : null;
@@ -344,7 +345,6 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     }
     // The environment's Python against the repository's requires-python (pint declares >=3.12): runs that fail on
     // syntax or imports under a Python it does not support are not failures of its code.
-    const requiresPython = requiresPythonOf(meta);
     const pythonVersion = run.record?.base.version ?? null;
     if (requiresPython && pythonVersion) {
       reclassify.python = { version: pythonVersion, requires: requiresPython };
@@ -460,6 +460,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     generator: `codedistill ${config.version}`,
     python: settings.python,
     requirementSpecs,
+    requiresPython,
     environment: envInput
       ? manifestEnvironment(envInput, run)
       : existing?.manifest.environment || settings.enabled === false

@@ -43,6 +43,8 @@ export interface RevalidateOptions {
   importRoots?: string[];
   /** What the environment holds and could not install: unmet constraints and missing modules are judged with it. */
   installed?: ReadonlyMap<string, string>;
+  /** The Python version the runs use (the environment's base), judged against the library's requires-python. */
+  pythonVersion?: string | null;
   attempted?: ReadonlyMap<string, string>;
 }
 
@@ -146,6 +148,7 @@ export async function revalidateLibrary(
     providerRoots: opts.extraImportRoots ?? [],
     constraints: constraintsOf(lib.manifest.requirementSpecs ?? []),
     installed: opts.installed,
+    ...(lib.manifest.requiresPython && opts.pythonVersion ? { python: { version: opts.pythonVersion, requires: lib.manifest.requiresPython } } : {}),
   });
   result.warnings.push(...skipWarnings(selected, { filePaths, attempted: opts.attempted }));
 
