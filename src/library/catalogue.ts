@@ -66,26 +66,33 @@ export class Catalogue {
   }
 
   /** Read every folder again (blocks only of changed ones) and return every library; reloads run one at a time. */
-  reload(): Promise<LibraryEntry[]> {
+  async reload(): Promise<LibraryEntry[]> {
+    return (await this.reloadQueued()).libraries;
+  }
+
+  private reloadQueued(): Promise<{ libraries: LibraryEntry[]; changed: boolean }> {
     const next = this.reloading.then(() => this.reloadNow());
     this.reloading = next.catch(() => {});
     return next;
   }
 
-  private async reloadNow(): Promise<LibraryEntry[]> {
+  private async reloadNow(): Promise<{ libraries: LibraryEntry[]; changed: boolean }> {
     if (!this.factsRead) await this.readFacts();
     this.locationStamp = await this.stampLocations();
     this.checkedAt = Date.now();
     const before = signature(this.libs.values());
-    const factsBefore = JSON.stringify([...this.facts]);
+    // discoverLibraries keeps a folder's facts object while its files are unchanged: a new object is a change.
+    const factsBefore = new Map(this.facts);
     const previous = new Map([...this.libs.values()].map((l) => [l.dir, l]));
     const { libraries, problems } = await discoverLibraries(this.locations, this.facts, previous);
     for (const p of problems) this.logger.warn(`library skipped: ${p}`);
     this.libs = new Map(libraries.map((l) => [l.name, l]));
     this.loaded = Promise.resolve();
-    if (this.opts.factsFile && JSON.stringify([...this.facts]) !== factsBefore) await this.writeFacts();
-    if (signature(libraries) !== before) for (const fn of this.listeners) fn(libraries);
-    return libraries;
+    const factsChanged = factsBefore.size !== this.facts.size || [...this.facts].some(([dir, f]) => factsBefore.get(dir) !== f);
+    if (this.opts.factsFile && factsChanged) await this.writeFacts();
+    const changed = signature(libraries) !== before;
+    if (changed) for (const fn of this.listeners) fn(libraries);
+    return { libraries, changed };
   }
 
   /**
@@ -100,9 +107,7 @@ export class Catalogue {
     await this.loaded;
     const stamp = await this.stampLocations();
     if (stamp === this.locationStamp && Date.now() - this.checkedAt < (this.opts.recheckMs ?? 5000)) return false;
-    const before = signature(this.libs.values());
-    await this.reload();
-    return signature(this.libs.values()) !== before;
+    return (await this.reloadQueued()).changed;
   }
 
   /** Loaded once on first need (finishing what killed writers left first); a failed load is tried again next time. */

@@ -9,14 +9,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { scrubEnv } from '../../src/config.js';
 import type { RunRecord } from '../../src/domain/validation.js';
 import { isCodedistillError } from '../../src/kernel/errors.js';
 import { silentLogger, type Logger } from '../../src/kernel/log.js';
 import { createPythonRunner, type PythonRunnerConfig } from '../../src/validate/runner.js';
 import { detectBubblewrap } from '../../src/validate/sandbox/detect.js';
 import type { BatchOptions, RunRequest, Runner } from '../../src/validate/types.js';
-import { runnerServices } from '../helpers/runner.js';
+import { runnerServices, testRunnerConfig } from '../helpers/runner.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'cd-batch-test-'));
 after(() => rm(tmp, { recursive: true, force: true }));
@@ -30,20 +29,7 @@ const sandboxed = bwrap.available;
 const TAG = `cd-batch-${randomUUID()}`;
 
 function config(over: Partial<PythonRunnerConfig> = {}): PythonRunnerConfig {
-  return {
-    python: process.env.CODEDISTILL_PYTHON || 'python3',
-    sandbox: sandboxed ? 'auto' : 'none',
-    allowUnsandboxed: !sandboxed,
-    timeoutMs: 20_000,
-    maxTimeoutMs: 60_000,
-    memoryLimitMb: 1024,
-    outputCapBytes: 4096,
-    childEnv: scrubEnv(process.env),
-    sandboxEnv: { CD_BATCH_TEST_TAG: TAG },
-    cacheDir: path.join(tmp, 'cache'),
-    workers: 2,
-    ...over,
-  };
+  return testRunnerConfig(sandboxed, tmp, { outputCapBytes: 4096, sandboxEnv: { CD_BATCH_TEST_TAG: TAG }, workers: 2, ...over });
 }
 
 function recordingLogger(): Logger & { warnings: string[] } {

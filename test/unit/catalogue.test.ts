@@ -2,30 +2,21 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { LIBRARY_SCHEMA_VERSION, type LibraryManifest } from '../../src/domain/library.js';
+import type { LibraryManifest } from '../../src/domain/library.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { Catalogue } from '../../src/library/catalogue.js';
 import { hostTag, MANIFEST_FILE, writeLibrary } from '../../src/library/files.js';
 import { recoverLibraries } from '../../src/library/recover.js';
 import { testBlock } from '../helpers/block.js';
+import { testManifest } from '../helpers/manifest.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function manifest(name: string, blocks: number, description: string | null = null): LibraryManifest {
-  return {
-    schemaVersion: LIBRARY_SCHEMA_VERSION,
-    name,
+  return testManifest(name, {
     source: { kind: 'local', location: '/x', repo: `local/${name}`, ref: null, commit: 'sha256:0', url: null },
-    licence: 'MIT',
-    citation: null,
     description,
-    languages: ['python'],
-    importRoots: [''],
-    requirements: [],
     counts: { filesSeen: 0, filesParsed: 0, filesSkipped: 0, parseErrors: 0, blocks, examples: 0, validated: 0 },
-    skipped: [],
-    createdAt: new Date(0).toISOString(),
-    generator: 'codedistill test',
-  };
+  });
 }
 
 async function write(parent: string, name: string, names: string[], description: string | null = null): Promise<string> {

@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LIBRARY_SCHEMA_VERSION, type LibraryManifest } from '../../src/domain/library.js';
+
 import { BLOCKS_FILE, readBlocks, writeLibrary } from '../../src/library/files.js';
+import { testManifest } from '../helpers/manifest.js';
 import { memoryRepo } from '../helpers/mine-repo.js';
 import type { Block, ProseNote } from '../../src/domain/block.js';
 import type { FileRole, ResolvedSource } from '../../src/ingest/types.js';
@@ -32,23 +33,19 @@ const SUN_POSITION = `"""
 Solar position algorithms: where the sun is in the sky for a place and time.
 """
 
-
 def get_position(time, latitude, longitude, method="spa"):
     """Solar zenith and azimuth."""
     # Dispatch to the chosen algorithm; each returns degrees.
     # x = spa(time, latitude, longitude)
     return spa(time, latitude, longitude)  # noqa: E501
 
-
 def spa(time, latitude, longitude):
     """The NREL solar position algorithm."""
     return (time, latitude, longitude)
 
-
 def airmass(zenith):
     """Relative optical airmass for a zenith angle."""
     return 1.0 / zenith
-
 
 class Site:
     """A place on the ground."""
@@ -329,21 +326,7 @@ describe('prose: choosing notes', () => {
 describe('prose: the library files', () => {
   const tmp = mkdtemp(path.join(os.tmpdir(), 'cd-prose-test-'));
   after(async () => rm(await tmp, { recursive: true, force: true }));
-  const manifest: LibraryManifest = {
-    schemaVersion: LIBRARY_SCHEMA_VERSION,
-    name: 'sunkit',
-    source: { kind: 'local', location: '/nowhere', repo: 'sunkit', ref: null, commit: 'sha256:0', url: null },
-    licence: 'MIT',
-    citation: null,
-    description: null,
-    languages: ['python'],
-    importRoots: [''],
-    requirements: [],
-    counts: { filesSeen: 0, filesParsed: 0, filesSkipped: 0, parseErrors: 0, blocks: 0, examples: 0, validated: 0 },
-    skipped: [],
-    createdAt: new Date(0).toISOString(),
-    generator: 'codedistill test',
-  };
+  const manifest = testManifest('sunkit', { source: { kind: 'local', location: '/nowhere', repo: 'sunkit', ref: null, commit: 'sha256:0', url: null } });
 
   test('the notes survive writing and loading; a library written before them loads with none', async () => {
     const r = repo({ 'README.md': ['docs', '# sunkit\n\n## Airmass\n\nCall `sun.position.airmass` with the zenith angle.\n'] });

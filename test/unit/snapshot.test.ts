@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { LIBRARY_SCHEMA_VERSION, type LibraryManifest } from '../../src/domain/library.js';
+
 import type { Layout, RepoFile } from '../../src/ingest/types.js';
 import { SOURCE_DIR, snapshotOf, writeLibrary } from '../../src/library/files.js';
 import { snapshotFiles } from '../../src/library/snapshot.js';
+import { testManifest } from '../helpers/manifest.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MiB = 1024 * 1024;
@@ -118,21 +119,7 @@ describe('snapshotFiles', () => {
 });
 
 describe('writeLibrary copies the snapshot', () => {
-  const manifest: LibraryManifest = {
-    schemaVersion: LIBRARY_SCHEMA_VERSION,
-    name: 'snapcopy',
-    source: { kind: 'local', location: '/x', repo: 'local/snapcopy', ref: null, commit: 'sha256:0', url: null },
-    licence: 'MIT',
-    citation: null,
-    description: null,
-    languages: ['python'],
-    importRoots: [''],
-    requirements: [],
-    counts: { filesSeen: 0, filesParsed: 0, filesSkipped: 0, parseErrors: 0, blocks: 0, examples: 0, validated: 0 },
-    skipped: [],
-    createdAt: new Date(0).toISOString(),
-    generator: 'codedistill test',
-  };
+  const manifest = testManifest('snapcopy', { source: { kind: 'local', location: '/x', repo: 'local/snapcopy', ref: null, commit: 'sha256:0', url: null } });
 
   test('binaries byte for byte, the executable bit kept, and carried over again by snapshotOf', async () => {
     const repo = tempDir();
