@@ -36,8 +36,11 @@ export interface OpenIndexOptions {
    * HNSW_SQ answers in ~5 ms at 100k with recall@10 0.96-0.98.
    */
   annThreshold?: number;
-  /** Which approximate index to build. Default hnsw_sq: faster to build and better recall than ivf_pq here. */
-  annType?: AnnType;
+  /**
+   * Which approximate index to build. Default auto: hnsw_sq (faster to build, better recall) up to IVF_FROM_ROWS
+   * rows, ivf_pq (a fraction of the memory) from there.
+   */
+  annType?: AnnType | 'auto';
   /** Candidates taken from each of the full-text and vector lists before fusion. Default 50. */
   candidates?: number;
   /**
@@ -89,7 +92,7 @@ class LanceSearchIndex implements SearchIndex {
     private readonly opts: OpenIndexOptions,
   ) {
     const { dir, embedder, logger } = opts;
-    this.sync_ = { db, dir, embedder, logger, annThreshold: opts.annThreshold ?? 10_000, annType: opts.annType ?? 'hnsw_sq' };
+    this.sync_ = { db, dir, embedder, logger, annThreshold: opts.annThreshold ?? 10_000, annType: opts.annType ?? 'auto' };
     this.retrieve_ = {
       embedder,
       logger,

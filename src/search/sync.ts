@@ -6,13 +6,15 @@
  * It works on a snapshot of what the index holds and returns the next one; the index (store.ts) owns the state,
  * runs syncs one at a time and publishes what a sync returns.
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
+import type { Block } from '../domain/block.js';
 import type { JobOptions } from '../domain/job.js';
 import type { LibraryEntry, LoadedLibrary } from '../domain/library.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
-import { blockEmbedText, blockSearchText, decodeFields, libraryContexts, purposeTokens, TEXT_VERSION } from './fields.js';
+import { blockEmbedText, blockSearchText, decodeFields, libraryContexts, purposeTokens, TEXT_VERSION, type BlockContext } from './fields.js';
 import {
   addToStats,
   applyLibrary,
@@ -32,6 +34,7 @@ import {
   writeLibraryTerms,
   type CorpusFile,
   type CorpusStats,
+  type LibraryTermStats,
 } from './terms.js';
 import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -79,7 +82,20 @@ export interface SyncDeps {
   logger: Logger;
   /** Rows from which vector search uses an approximate index (see OpenIndexOptions). */
   annThreshold: number;
-  annType: AnnType;
+  /** Which approximate index; 'auto' picks by the table's size (annTypeFor). */
+  annType: AnnType | 'auto';
+}
+
+/**
+ * HNSW_SQ keeps a byte per dimension of every row and its graph in memory once searched (80 MB of index at 200k
+ * rows, RSS +130 MB on the first vector search); IVF_PQ keeps 24 bytes per row (RSS +6 MB there) at lower recall
+ * (0.88 against 0.98 at 100k, bench/search-scale.ts). Above this many rows memory decides.
+ */
+export const IVF_FROM_ROWS = 250_000;
+
+export function annTypeFor(annType: AnnType | 'auto', rows: number): AnnType {
+  if (annType !== 'auto') return annType;
+  return rows >= IVF_FROM_ROWS ? 'ivf_pq' : 'hnsw_sq';
 }
 
 /** Whether a table described by this meta can be searched with this embedder and this version of the code. */
@@ -223,23 +239,36 @@ export async function syncIndex(
     throwIfAborted(signal);
     const lib = await open(entry);
     const t1 = performance.now();
-    if ((await table.countRows(`library = ${sqlString(lib.name)}`)) > 0) {
-      await table.delete(`library = ${sqlString(lib.name)}`);
+    const contexts = libraryContexts(lib);
+    const hashes = lib.blocks.map((b) => rowHash(b, contexts.get(b.id)));
+    // A library indexed before keeps the rows of blocks that did not change: only the others are embedded again.
+    const reuse = known[lib.name] ? await reusableRows(deps.dir, table, lib, known[lib.name]!, hashes) : null;
+    let stats: LibraryTermStats;
+    let pending: number[];
+    if (reuse) {
+      stats = reuse.stats;
+      stats.fingerprint = lib.fingerprint;
+      stats.purpose = purposeTokens(lib.manifest.description);
+      pending = reuse.pending;
+      done += lib.blocks.length - pending.length;
+    } else {
+      if ((await table.countRows(`library = ${sqlString(lib.name)}`)) > 0) await table.delete(`library = ${sqlString(lib.name)}`);
+      stats = emptyStats(lib.fingerprint, purposeTokens(lib.manifest.description));
+      pending = lib.blocks.map((_, i) => i);
     }
     let added = 0;
-    const contexts = libraryContexts(lib);
-    const stats = emptyStats(lib.fingerprint, purposeTokens(lib.manifest.description));
-    for (let s = 0; s < lib.blocks.length; s += ADD_CHUNK) {
-      const chunk = lib.blocks.slice(s, s + ADD_CHUNK);
+    for (let s = 0; s < pending.length; s += ADD_CHUNK) {
+      const chunk = pending.slice(s, s + ADD_CHUNK);
       const rows: Row[] = [];
       for (let e = 0; e < chunk.length; e += EMBED_CHUNK) {
         throwIfAborted(signal);
         const part = chunk.slice(e, e + EMBED_CHUNK);
-        const vectors = await embedder.embed(part.map(blockEmbedText), 'document');
-        part.forEach((b, i) => {
+        const vectors = await embedder.embed(part.map((i) => blockEmbedText(lib.blocks[i]!)), 'document');
+        part.forEach((bi, i) => {
+          const b = lib.blocks[bi]!;
           const st = blockSearchText(b, contexts.get(b.id));
           addToStats(stats, st.bag);
-          rows.push(blockToRow(b, vectors[i]!, st));
+          rows.push(blockToRow(b, vectors[i]!, st, hashes[bi]!));
         });
         done += part.length;
         onProgress?.({ stage: 'index', done, total, message: lib.name });
@@ -247,13 +276,14 @@ export async function syncIndex(
       if (rows.length) await table.add(rows as unknown as Record<string, unknown>[]);
       added += rows.length;
     }
+    if (reuse && !pending.length) onProgress?.({ stage: 'index', done, total, message: lib.name });
     await takeOut(lib.name);
     await writeLibraryTerms(deps.dir, lib.name, stats);
     applyLibrary(sums, lib.name, stats, 1);
     changed = true;
     // Blocks and fingerprint as opened: a library rewritten since its entry was read is indexed as it is now.
     fingerprints.set(lib.name, lib.fingerprint);
-    logger.info(`indexed ${lib.name}: ${added} blocks in ${Math.round(performance.now() - t1)} ms`);
+    logger.info(`indexed ${lib.name}: ${added} of ${lib.blocks.length} blocks embedded in ${Math.round(performance.now() - t1)} ms`);
   }
 
   const rowCount = await table.countRows();
@@ -335,6 +365,66 @@ export async function syncIndex(
 }
 
 /**
+ * Keys of a block that never reach its row (fields.ts, blockToRow): the commit of its provenance, which changes with
+ * every commit of the repository, and the particulars of a run (when, how long, what it printed, where), which
+ * change with every validation. Left out of the hash so that a re-distill re-embeds only blocks whose row changes.
+ */
+const NOT_IN_ROW = new Set(['commit', 'ranAt', 'durationMs', 'peakMemoryKb', 'stdout', 'stderr', 'truncated', 'interpreter', 'environmentHash']);
+
+/** What a block's row is made from: a row whose hash is unchanged needs no new text, statistics or vector. */
+export function rowHash(block: Block, context: BlockContext | undefined): string {
+  const json = JSON.stringify(block, (key, value: unknown) => (NOT_IN_ROW.has(key) ? undefined : value));
+  return createHash('sha256')
+    .update(`${TEXT_VERSION}\0${json}\0${JSON.stringify(context ?? null)}`)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** Ids per delete: a predicate stays a few kilobytes. */
+const DELETE_CHUNK = 500;
+
+/**
+ * For a library indexed before (at `fingerprint`), the rows that still hold: rows whose block changed or went are
+ * deleted and their bags taken out of the library's statistics, and the blocks still to embed returned. Null when
+ * the rows cannot be trusted to be diffed (statistics of another fingerprint, ids repeated, rows without a hash):
+ * the library is then indexed whole.
+ */
+async function reusableRows(
+  dir: string,
+  table: lancedb.Table,
+  lib: LoadedLibrary,
+  fingerprint: string,
+  hashes: readonly string[],
+): Promise<{ stats: LibraryTermStats; pending: number[] } | null> {
+  const stats = await readLibraryTerms(dir, lib.name);
+  if (!stats || stats.fingerprint !== fingerprint) return null;
+  const where = `library = ${sqlString(lib.name)}`;
+  const rows = (await table.query().where(where).select(['id', 'row_hash']).toArray()) as { id: string; row_hash: string | null }[];
+  const had = new Map<string, string>();
+  for (const r of rows) {
+    if (!r.row_hash || had.has(String(r.id))) return null;
+    had.set(String(r.id), String(r.row_hash));
+  }
+  const ids = new Set<string>();
+  const pending: number[] = [];
+  lib.blocks.forEach((b, i) => {
+    if (ids.has(b.id)) return;
+    ids.add(b.id);
+    if (had.get(b.id) !== hashes[i]) pending.push(i);
+  });
+  if (ids.size !== lib.blocks.length) return null;
+  const changed = new Set(pending.map((i) => lib.blocks[i]!.id));
+  const stale = [...had.keys()].filter((id) => !ids.has(id) || changed.has(id));
+  for (let s = 0; s < stale.length; s += DELETE_CHUNK) {
+    const chunk = `${where} AND id IN (${stale.slice(s, s + DELETE_CHUNK).map(sqlString).join(', ')})`;
+    const old = (await table.query().where(chunk).select(['fields']).toArray()) as { fields: string }[];
+    for (const r of old) addToStats(stats, decodeFields(String(r.fields)), -1);
+    await table.delete(chunk);
+  }
+  return { stats, pending };
+}
+
+/**
  * Rows the indexes have not seen, at most, before a sync compacts and re-indexes: a tenth of the table, at least
  * MIN_UNINDEXED_ROWS (small tables are searched flat quickly anyway) and at most MAX_UNINDEXED_ROWS (what a search
  * reads unindexed stays bounded at any size).
@@ -358,9 +448,10 @@ async function maintenanceDue(table: lancedb.Table, rows: number, ftsName: strin
 }
 
 /** Whether the approximate vector index must be built, dropped or retrained for this many rows (see maintainAnn). */
-function annStale({ annThreshold, annType }: SyncDeps, rows: number, ann: IndexMeta['ann']): boolean {
+function annStale({ annThreshold, annType }: Pick<SyncDeps, 'annThreshold' | 'annType'>, rows: number, ann: IndexMeta['ann']): boolean {
   if (rows < annThreshold) return ann !== null;
-  return !(ann && ann.type === annType && ann.partitions && rows <= ann.rows * 2 && rows >= ann.rows / 2);
+  const type = annTypeFor(annType, rows);
+  return !(ann && ann.type === type && ann.partitions && rows <= ann.rows * 2 && rows >= ann.rows / 2);
 }
 
 /**
@@ -369,7 +460,7 @@ function annStale({ annThreshold, annType }: SyncDeps, rows: number, ann: IndexM
  * caller) folds new rows into it.
  */
 async function maintainAnn(
-  { annThreshold, annType, embedder, logger }: SyncDeps,
+  { annThreshold, annType: wanted, embedder, logger }: SyncDeps,
   table: lancedb.Table,
   rows: number,
   ann: IndexMeta['ann'],
@@ -380,12 +471,15 @@ async function maintainAnn(
     }
     return null;
   }
-  if (!annStale({ annThreshold, annType } as SyncDeps, rows, ann)) return ann;
+  if (!annStale({ annThreshold, annType: wanted }, rows, ann)) return ann;
+  const annType = annTypeFor(wanted, rows);
   const t0 = performance.now();
   logger.debug(`building the ${annType} vector index over ${rows} rows`);
   // HNSW: one graph per ~25k rows keeps training memory bounded and lets partitions build in parallel (4
-  // partitions built 4x faster than one at 100k rows, same recall). IVF: the usual sqrt(rows) partitions.
-  const partitions = annType === 'hnsw_sq' ? Math.max(1, Math.round(rows / 25_000)) : Math.max(16, Math.round(Math.sqrt(rows)));
+  // partitions built 4x faster than one at 100k rows, same recall). IVF: ~4k rows a partition rather than the usual
+  // sqrt(rows), since k-means costs rows x partitions (sqrt(200k) = 447 partitions took 430 s on a loaded 2-core
+  // machine; a million rows would take hours); a search probes up to 100 of them (table.ts).
+  const partitions = annType === 'hnsw_sq' ? Math.max(1, Math.round(rows / 25_000)) : Math.max(16, Math.round(rows / 4096));
   const config =
     annType === 'hnsw_sq'
       ? lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: partitions })

@@ -13,7 +13,7 @@ import { levelOf, ValidationLevel } from '../domain/validation.js';
 import { encodeFields, type BlockSearchText } from './fields.js';
 
 /** Bump when the table layout changes: an index written by another version is then rebuilt. */
-export const INDEX_SCHEMA_VERSION = 4;
+export const INDEX_SCHEMA_VERSION = 5;
 export const TABLE_NAME = 'blocks';
 export const META_FILE = 'codedistill-index.json';
 
@@ -71,6 +71,7 @@ export interface Row {
   centrality: number;
   text: string;
   fields: string;
+  row_hash: string;
   vector: Float32Array;
 }
 
@@ -118,6 +119,8 @@ export function tableSchema(dim: number): Schema {
     s('text'),
     // Per-field token lists as JSON, so a hit can say which fields matched without re-reading the library.
     s('fields'),
+    // What the row was made from (rowHash): a re-distill re-embeds only the blocks whose hash changed.
+    s('row_hash'),
     new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
   ]);
 }
@@ -143,7 +146,7 @@ export function buildWhere(f: SearchFilters, excludeLibraries: readonly string[]
   return parts.length ? parts.join(' AND ') : null;
 }
 
-export function blockToRow(block: Block, vector: Float32Array, st: BlockSearchText): Row {
+export function blockToRow(block: Block, vector: Float32Array, st: BlockSearchText, rowHash: string): Row {
   const status = block.validation?.status ?? 'not_run';
   return {
     id: block.id,
@@ -167,6 +170,7 @@ export function blockToRow(block: Block, vector: Float32Array, st: BlockSearchTe
     centrality: Number.isFinite(block.rank) ? block.rank : 0,
     text: st.text,
     fields: encodeFields(st.bag),
+    row_hash: rowHash,
     vector,
   };
 }

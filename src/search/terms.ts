@@ -46,18 +46,23 @@ export interface TermsFile {
   libraries: Record<string, LibraryTermStats>;
 }
 
-export function addToStats(stats: LibraryTermStats, bag: FieldBag): void {
-  stats.docs++;
+/** Count one block's bag into the statistics (sign 1), or take it out again (sign -1: the block was replaced). */
+export function addToStats(stats: LibraryTermStats, bag: FieldBag, sign: 1 | -1 = 1): void {
+  stats.docs += sign;
   const seen = new Set<string>();
   for (const f of FIELD_NAMES) {
     // The library's purpose is in every one of its blocks: counted, its words would look common and lose their
     // weight in every query that names the domain. Its length is accounted for per library (combineStats).
     const toks = bag[f];
     if (!toks || f === 'purpose') continue;
-    stats.length[f] = (stats.length[f] ?? 0) + toks.length;
+    stats.length[f] = (stats.length[f] ?? 0) + sign * toks.length;
     for (const t of toks) seen.add(t);
   }
-  for (const t of seen) stats.df[t] = (stats.df[t] ?? 0) + 1;
+  for (const t of seen) {
+    const n = (stats.df[t] ?? 0) + sign;
+    if (n > 0) stats.df[t] = n;
+    else delete stats.df[t];
+  }
 }
 
 export function emptyStats(fingerprint: string, purpose: string[] = []): LibraryTermStats {

@@ -813,3 +813,72 @@ describe('edge cases', () => {
     }
   });
 });
+
+describe('re-indexing a changed library', () => {
+  /** Counts what it embeds: a re-index should embed only the blocks that changed. */
+  class CountingEmbedder extends HashingEmbedder {
+    embedded: string[] = [];
+    override async embed(texts: string[], role?: 'query' | 'document'): Promise<Float32Array[]> {
+      if (role !== 'query') this.embedded.push(...texts);
+      return super.embed(texts);
+    }
+  }
+  const termsOf = (dir: string, name: string) => {
+    const t = JSON.parse(readFileSync(path.join(dir, TERMS_DIR, `${name}.json`), 'utf8')) as { docs: number; length: unknown; df: Record<string, number> };
+    return { docs: t.docs, length: t.length, df: Object.fromEntries(Object.entries(t.df).sort(([a], [b]) => a.localeCompare(b))) };
+  };
+
+  test('embeds only the blocks that changed or came, drops those that went, and counts the same statistics as a fresh index', async () => {
+    const dir = tempDir('codedistill-store-diff-');
+    const embedder = new CountingEmbedder();
+    const index = await openIndex({ dir, embedder, logger: silentLogger });
+    const changed = FLOW.filter((s) => s.name !== 'ergun_pressure_drop').map((s) =>
+      s.name === 'reynolds_number' ? { ...s, docstring: 'Ratio of inertial to viscous forces in a zeolite column.' } : s,
+    );
+    changed.push({ name: 'weir_discharge', docstring: 'Discharge over a sharp-crested weir.', summary: 'Weir discharge.' });
+    try {
+      await index.sync(libraries());
+      embedder.embedded = [];
+      const libs = libraries();
+      libs[0] = makeLibrary('flowkit', 'MIT', changed, 'fp-flowkit-2');
+      const r = await index.sync(libs);
+      assert.deepEqual(r.indexed, ['flowkit']);
+      assert.equal(embedder.embedded.length, 2, `embedded: ${embedder.embedded.map((t) => t.slice(0, 40)).join(' | ')}`);
+      assert.equal(await rowCount(dir, "library = 'flowkit'"), changed.length);
+      assert.equal((await index.search(query('zeolite'))).results[0]?.id, 'flowkit:flowkit.core.reynolds_number');
+      assert.equal((await index.search(query('sharp-crested weir'))).results[0]?.id, 'flowkit:flowkit.core.weir_discharge');
+      assert.ok((await index.search(query('Ergun packed bed', { library: 'flowkit' }))).results.every((h) => h.id !== 'flowkit:flowkit.core.ergun_pressure_drop'));
+
+      const fresh = tempDir('codedistill-store-fresh-');
+      const other = await openIndex({ dir: fresh, embedder: new HashingEmbedder(), logger: silentLogger });
+      try {
+        await other.sync(libs);
+        assert.deepEqual(termsOf(dir, 'flowkit'), termsOf(fresh, 'flowkit'));
+        const sums = (d: string) => JSON.parse(readFileSync(path.join(d, CORPUS_FILE), 'utf8')) as { df: unknown; length: unknown };
+        assert.deepEqual(sums(dir).length, sums(fresh).length);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await index.close();
+    }
+  });
+
+  test('statistics of another fingerprint than the rows were indexed at: the library is indexed whole', async () => {
+    const dir = tempDir('codedistill-store-whole-');
+    const embedder = new CountingEmbedder();
+    const index = await openIndex({ dir, embedder, logger: silentLogger });
+    try {
+      await index.sync(libraries());
+      rmSync(path.join(dir, TERMS_DIR, 'flowkit.json'));
+      embedder.embedded = [];
+      const libs = libraries();
+      libs[0] = makeLibrary('flowkit', 'MIT', FLOW, 'fp-flowkit-2');
+      await index.sync(libs);
+      assert.equal(embedder.embedded.length, FLOW.length);
+      assert.equal(await rowCount(dir, "library = 'flowkit'"), FLOW.length);
+    } finally {
+      await index.close();
+    }
+  });
+});

@@ -34,7 +34,7 @@ test('a row has every column of the table, also for a block whose compute predat
   });
   // As a bench or an old caller builds it: no zod defaults applied.
   const raw = { ...block, compute: { gpu: false, network: true } } as unknown as Block;
-  const row = blockToRow(raw, new Float32Array(4), blockSearchText(raw));
+  const row = blockToRow(raw, new Float32Array(4), blockSearchText(raw), "hash");
   const columns = tableSchema(4).fields.map((f) => f.name).sort();
   assert.deepEqual(Object.keys(row).sort(), columns);
   for (const [k, v] of Object.entries(row)) assert.notEqual(v, undefined, k);
