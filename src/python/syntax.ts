@@ -200,8 +200,15 @@ function indentOf(line: string): number {
  * Split code into logical lines: a statement spanning lines inside brackets, after a backslash or
  * inside a triple-quoted string is one entry. Blank and comment-only lines are left out.
  */
-export function logicalLines(code: string): LogicalLine[] {
-  const { masked, newlineInString } = scanPython(code);
+/** A line continued by a backslash (trailing whitespace allowed). */
+function endsWithBackslash(line: string): boolean {
+  let k = line.length - 1;
+  while (k >= 0 && (line.charCodeAt(k) === 32 || (line.charCodeAt(k) >= 9 && line.charCodeAt(k) <= 13))) k--;
+  return k >= 0 && line.charCodeAt(k) === 92;
+}
+
+export function logicalLines(code: string, scanned: Scanned = scanPython(code)): LogicalLine[] {
+  const { masked, newlineInString } = scanned;
   const lines = code.split('\n');
   const mlines = masked.split('\n');
   const result: LogicalLine[] = [];
@@ -215,16 +222,19 @@ export function logicalLines(code: string): LogicalLine[] {
     offset = nlIdx + 1;
     if (!cur) {
       // Comment-only lines are not statements (and their indentation means nothing).
-      if (mline.trim() === '' || mline.trim().startsWith('#')) continue;
+      const first = mline.trimStart();
+      if (first === '' || first.charCodeAt(0) === 35 /* # */) continue;
       cur = { start: li, parts: [], mparts: [] };
     }
     cur.parts.push(line);
     cur.mparts.push(mline);
-    for (const ch of mline) {
-      if (ch === '(' || ch === '[' || ch === '{') depth++;
-      else if (ch === ')' || ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+    // Char codes, not `for (const ch of mline)`: this loop sees every character of every file several times.
+    for (let k = 0; k < mline.length; k++) {
+      const c = mline.charCodeAt(k);
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
     }
-    const continued = depth > 0 || newlineInString[nlIdx] === 1 || /\\\s*$/.test(mline);
+    const continued = depth > 0 || newlineInString[nlIdx] === 1 || endsWithBackslash(mline);
     if (!continued || li === lines.length - 1) {
       const text = cur.parts.join('\n');
       result.push({ start: cur.start, end: li, text, masked: cur.mparts.join('\n'), indent: indentOf(cur.parts[0]!) });
@@ -329,9 +339,9 @@ function depths(masked: string): Int32Array {
   let depth = 0;
   for (let i = 0; i < masked.length; i++) {
     d[i] = depth;
-    const ch = masked[i];
-    if (ch === '(' || ch === '[' || ch === '{') depth++;
-    else if (ch === ')' || ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+    const c = masked.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
   }
   d[masked.length] = depth;
   return d;
@@ -382,9 +392,9 @@ export const PY_BUILTINS = new Set([
 const IDENT_RE = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** Masked code with import statements blanked: module names in them are not names the code reads. */
-function withoutImports(code: string, masked: string): string {
-  const lines = masked.split('\n');
-  for (const ll of logicalLines(code)) {
+function withoutImports(code: string, scanned: Scanned): string {
+  const lines = scanned.masked.split('\n');
+  for (const ll of logicalLines(code, scanned)) {
     if (!isImportStatement(ll.masked)) continue;
     for (let k = ll.start; k <= ll.end; k++) lines[k] = ' '.repeat(lines[k]!.length);
   }
@@ -396,7 +406,7 @@ function withoutImports(code: string, masked: string): string {
  * argument names (`f(x=1)` does not read `x`).
  */
 export function identifiersIn(code: string): Set<string> {
-  const m = withoutImports(code, mask(code));
+  const m = withoutImports(code, scanPython(code));
   const d = depths(m);
   const out = new Set<string>();
   for (const match of m.matchAll(IDENT_RE)) {
