@@ -14,6 +14,7 @@ import { processAlive } from '../kernel/proc.js';
 import { silentLogger } from '../kernel/log.js';
 import { RUN_DIR_PREFIX } from '../validate/leftovers.js';
 import { runLimitMechanism } from '../validate/run-limits.js';
+import { findLanceLeftovers } from '../search/leftovers.js';
 import { createPythonRunner, createRunnerServices } from '../validate/runner.js';
 import { detectBubblewrap } from '../validate/sandbox/detect.js';
 
@@ -138,6 +139,16 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     leftovers.length ? `${runs.length} run folders of killed runs, ${partial.length} partial library copies of killed distills (a start of the server removes them)` : 'none',
     // Only when no codedistill process is running: a live run's folder looks the same.
     leftovers.length ? `With no codedistill running: rm -rf ${leftovers.slice(0, 5).join(' ')}${leftovers.length > 5 ? ' …' : ''}` : null,
+  );
+  const lance = await findLanceLeftovers();
+  const lanceMb = Math.round(lance.reduce((a, l) => a + l.bytes, 0) / 1024 / 1024);
+  add(
+    'LanceDB temp folders',
+    lance.length ? 'warn' : 'ok',
+    lance.length
+      ? `${lance.length} shuffle folders LanceDB left in ${os.tmpdir()} after vector-index builds (${lanceMb} MB), unused for 30 minutes (a start of the server or CLI removes them)`
+      : 'none',
+    lance.length ? `rm -rf ${lance.slice(0, 5).map((l) => l.path).join(' ')}${lance.length > 5 ? ' …' : ''}` : null,
   );
   return checks;
 }
