@@ -21,7 +21,9 @@ export function registerDistillRepoTool(server: McpServer, services: ToolService
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     guarded(services.logger, async (args, extra) => {
-      const report = await inJobSlot(services.jobs, 'distill_repo', () => services.app.distill(args, { onProgress: progressReporter(extra, STAGE_PLANS.distill), signal: extra.signal }));
+      const report = await inJobSlot(services.jobs, 'distill_repo', extra.signal, (signal) =>
+        services.app.distill(args, { onProgress: progressReporter(extra, STAGE_PLANS.distill), signal }),
+      );
       const c = report.counts;
       const text = report.unchanged
         ? `Library "${report.library}" is already distilled at ${shortCommit(report.commit)} (${c.blocks} blocks); pass force: true to redo it.`

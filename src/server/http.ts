@@ -24,6 +24,8 @@ export const MCP_PATH = '/mcp';
 /** A session nobody has used for this long, with no request open, is closed (its client can initialize again). */
 const IDLE_MS = 60 * 60 * 1000;
 const SWEEP_MS = 60 * 1000;
+/** On SIGTERM, how long cancelled jobs get to answer before the sessions are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface HttpServeOptions {
   host: string;
@@ -36,6 +38,7 @@ export interface HttpServeOptions {
 interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
+  jobs: JobSlots;
   lastSeen: number;
   open: number;
 }
@@ -112,8 +115,9 @@ export async function serveHttp(
     if (sessions.size >= http.maxSessions) {
       return sendError(res, 503, -32000, `This server already holds ${sessions.size} client sessions, its limit. Close an unused client (or raise CODEDISTILL_HTTP_MAX_SESSIONS), then connect again.`);
     }
-    const server = createServer({ ...services, jobs: new JobSlots(http.maxJobsPerSession) }, version);
-    const session: Session = { transport: undefined as unknown as StreamableHTTPServerTransport, server, lastSeen: Date.now(), open: 0 };
+    const jobs = new JobSlots(http.maxJobsPerSession);
+    const server = createServer({ ...services, jobs }, version);
+    const session: Session = { transport: undefined as unknown as StreamableHTTPServerTransport, server, jobs, lastSeen: Date.now(), open: 0 };
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, session),
@@ -210,6 +214,12 @@ export async function serveHttp(
   });
   clearInterval(sweep);
   const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  // Running jobs are cancelled first, with the transports still open, so their clients get a cancelled answer
+  // rather than a stream that ends without one.
+  for (const s of sessions.values()) s.jobs.cancelAll();
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+  while ([...sessions.values()].some((s) => s.jobs.busy > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 200));
   await Promise.all([...sessions.values()].map((s) => s.server.close().catch(() => undefined)));
   httpServer.closeAllConnections();
   await closed;

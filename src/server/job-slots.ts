@@ -6,7 +6,23 @@ import { CodedistillError } from '../kernel/errors.js';
 
 export class JobSlots {
   private running = 0;
+  private readonly stopping = new AbortController();
   constructor(private readonly max: number) {}
+
+  /** Jobs running now. */
+  get busy(): number {
+    return this.running;
+  }
+
+  /** Cancel every job of this client (the server is shutting down): each ends with a cancelled answer. */
+  cancelAll(): void {
+    this.stopping.abort();
+  }
+
+  /** The job's signal: the request's, or this client's cancelAll. */
+  signalFor(request: AbortSignal): AbortSignal {
+    return AbortSignal.any([request, this.stopping.signal]);
+  }
 
   /** A slot for one job, released by the function returned; a client already at its limit gets `busy`. */
   take(tool: string): () => void {
@@ -28,10 +44,10 @@ export class JobSlots {
 }
 
 /** Run `job` in a slot when the client has a limit (HTTP sessions); without one (stdio) just run it. */
-export async function inJobSlot<T>(slots: JobSlots | undefined, tool: string, job: () => Promise<T>): Promise<T> {
+export async function inJobSlot<T>(slots: JobSlots | undefined, tool: string, signal: AbortSignal, job: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const release = slots?.take(tool);
   try {
-    return await job();
+    return await job(slots ? slots.signalFor(signal) : signal);
   } finally {
     release?.();
   }

@@ -19,7 +19,9 @@ export function registerRevalidateTool(server: McpServer, services: ToolServices
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     guarded(services.logger, async (args, extra) => {
-      const r = await inJobSlot(services.jobs, 'revalidate', () => services.app.revalidate(args, { onProgress: progressReporter(extra, STAGE_PLANS.revalidate), signal: extra.signal }));
+      const r = await inJobSlot(services.jobs, 'revalidate', extra.signal, (signal) =>
+        services.app.revalidate(args, { onProgress: progressReporter(extra, STAGE_PLANS.revalidate), signal }),
+      );
       const c = r.counts;
       const changes = r.changed.slice(0, 20).map((ch) => `- ${ch.id}: ${ch.before ?? 'none'}${ch.levelBefore ? `/${ch.levelBefore}` : ''} -> ${ch.after}${ch.levelAfter ? `/${ch.levelAfter}` : ''} (${ch.message})`);
       const text =

@@ -65,14 +65,23 @@ describe('http token', () => {
 });
 
 describe('job slots', () => {
+  const never = new AbortController().signal;
   it('refuses a job over the limit as busy and frees the slot when a job ends, failed or not', async () => {
     const slots = new JobSlots(1);
     let release!: () => void;
-    const first = inJobSlot(slots, 'distill_repo', () => new Promise<void>((r) => (release = r)));
-    await assert.rejects(inJobSlot(slots, 'revalidate', async () => 1), (e: Error & { code?: string }) => e.code === 'busy' && /already runs 1 long job/.test(e.message));
+    const first = inJobSlot(slots, 'distill_repo', never, () => new Promise<void>((r) => (release = r)));
+    await assert.rejects(inJobSlot(slots, 'revalidate', never, async () => 1), (e: Error & { code?: string }) => e.code === 'busy' && /already runs 1 long job/.test(e.message));
     release();
     await first;
-    await assert.rejects(inJobSlot(slots, 'distill_repo', async () => Promise.reject(new Error('boom'))), /boom/);
-    assert.equal(await inJobSlot(slots, 'distill_repo', async () => 7), 7);
+    await assert.rejects(inJobSlot(slots, 'distill_repo', never, async () => Promise.reject(new Error('boom'))), /boom/);
+    assert.equal(await inJobSlot(slots, 'distill_repo', never, async () => 7), 7);
+  });
+  it('cancels the running jobs of a client when asked (the server shutting down)', async () => {
+    const slots = new JobSlots(2);
+    const job = inJobSlot(slots, 'distill_repo', never, (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')))));
+    assert.equal(slots.busy, 1);
+    slots.cancelAll();
+    await assert.rejects(job, /cancelled/);
+    assert.equal(slots.busy, 0);
   });
 });
