@@ -23,6 +23,7 @@ import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
 import { createPythonRunner, createRunnerServices } from './validate/runner.js';
 import { sweepRunDirs } from './validate/leftovers.js';
+import { sweepLanceLeftovers } from './search/leftovers.js';
 import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
@@ -152,6 +153,8 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   const indexLock = `${config.indexDir}.sync`;
   // Run folders of killed processes; the libraries folder's leftovers are the catalogue's to finish on first load.
   const swept = sweepRunDirs(logger).catch(() => 0);
+  // LanceDB's IVF shuffle folders, which it leaves in the temp folder after every vector-index build.
+  void sweepLanceLeftovers(logger).catch(() => undefined);
 
   const syncNow = async (opts: JobOptions): Promise<void> => {
     // Read under the lock: the index must end up matching the folders as they are, whoever wrote them last.

@@ -80,9 +80,35 @@ export interface Config {
     price: { input: number; output: number } | null;
   };
   logLevel: LogLevel;
+  /** `serve --http`: where the bearer token comes from, the browser origins allowed, per-session bounds. */
+  http: HttpConfig;
+  /** Bounds on one run as a whole (every process a sandbox launch starts), over the per-process rlimits. */
+  runLimits: RunLimitsConfig;
   /** Environment passed to child processes: the parent's, less secrets. */
   childEnv: Record<string, string>;
   version: string;
+}
+
+export interface HttpConfig {
+  /** CODEDISTILL_HTTP_TOKEN; never logged, never passed to children (its name is a secret's). */
+  token: string | null;
+  /** CODEDISTILL_HTTP_TOKEN_FILE: a file holding the token; else <home>/http.token, made on first serve. */
+  tokenFile: string | null;
+  /** CODEDISTILL_HTTP_ORIGINS (comma-separated): browser Origins allowed besides the server's own. */
+  allowedOrigins: string[];
+  /** CODEDISTILL_HTTP_PORT (default 8765). */
+  port: number;
+  /** CODEDISTILL_HTTP_MAX_DISTILLS: distill_repo and revalidate calls running at once per client session. */
+  maxJobsPerSession: number;
+  /** CODEDISTILL_HTTP_MAX_SESSIONS: client sessions held at once; one more is refused with 503. */
+  maxSessions: number;
+}
+
+export interface RunLimitsConfig {
+  /** CODEDISTILL_RUN_MEMORY_MB: summed resident memory of all a run's processes; 0 for no bound. */
+  memoryMb: number;
+  /** CODEDISTILL_RUN_NICE: the niceness runs get (0-19; 0 leaves them at ours). */
+  nice: number;
 }
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE)/i;
@@ -180,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : null,
     generation: generationFrom(env),
     logLevel: logLevel.success ? logLevel.data : 'info',
+    http: httpFrom(env),
+    runLimits: runLimitsFrom(env),
     childEnv: scrubEnv(env),
     version: readVersion(root),
   };
@@ -195,6 +223,25 @@ function generationFrom(env: NodeJS.ProcessEnv): Config['generation'] {
     repairs: Math.min(5, intFrom(env.CODEDISTILL_LLM_REPAIRS, 2, 'CODEDISTILL_LLM_REPAIRS', 0)),
     // One price given is enough: the other side is then taken as free rather than the cost left uncounted.
     price: input === null && output === null ? null : { input: input ?? 0, output: output ?? 0 },
+  };
+}
+
+function httpFrom(env: NodeJS.ProcessEnv): HttpConfig {
+  return {
+    token: env.CODEDISTILL_HTTP_TOKEN || null,
+    tokenFile: env.CODEDISTILL_HTTP_TOKEN_FILE ? path.resolve(env.CODEDISTILL_HTTP_TOKEN_FILE) : null,
+    allowedOrigins: (env.CODEDISTILL_HTTP_ORIGINS || '').split(',').map((o) => o.trim()).filter(Boolean),
+    port: intFrom(env.CODEDISTILL_HTTP_PORT, 8765, 'CODEDISTILL_HTTP_PORT', 0),
+    maxJobsPerSession: intFrom(env.CODEDISTILL_HTTP_MAX_DISTILLS, 1, 'CODEDISTILL_HTTP_MAX_DISTILLS', 1),
+    maxSessions: intFrom(env.CODEDISTILL_HTTP_MAX_SESSIONS, 64, 'CODEDISTILL_HTTP_MAX_SESSIONS', 1),
+  };
+}
+
+function runLimitsFrom(env: NodeJS.ProcessEnv): RunLimitsConfig {
+  return {
+    // Twice the per-process address-space limit by default: a run may fork, but not without end (8.5 GB was seen).
+    memoryMb: intFrom(env.CODEDISTILL_RUN_MEMORY_MB, 4096, 'CODEDISTILL_RUN_MEMORY_MB', 0),
+    nice: Math.min(19, intFrom(env.CODEDISTILL_RUN_NICE, 10, 'CODEDISTILL_RUN_NICE', 0)),
   };
 }
 

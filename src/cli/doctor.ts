@@ -13,6 +13,8 @@ import { errorMessage } from '../kernel/errors.js';
 import { processAlive } from '../kernel/proc.js';
 import { silentLogger } from '../kernel/log.js';
 import { RUN_DIR_PREFIX } from '../validate/leftovers.js';
+import { runLimitMechanism } from '../validate/run-limits.js';
+import { findLanceLeftovers } from '../search/leftovers.js';
 import { createPythonRunner, createRunnerServices } from '../validate/runner.js';
 import { detectBubblewrap } from '../validate/sandbox/detect.js';
 
@@ -85,11 +87,12 @@ export async function runDoctor(config: Config): Promise<Check[]> {
           `file size ${mb(l.fsize)}, network ${l.net}, uid ${l.uid}, HOME ${l.home}; ${l.env.length} environment variables (${l.env.join(' ')})`,
         l.net === 'blocked' && l.uid !== 0 ? null : 'Runs are not isolated here: install bubblewrap and unset CODEDISTILL_ALLOW_UNSANDBOXED.',
       );
+      const held = runLimitMechanism(config.runLimits);
       add(
         'run totals',
-        'warn',
-        `limits are per process: a run's processes together are not capped in memory (no cgroup is used), and CPU is bounded per process by its CPU seconds; ${config.workers} sandboxes run at once while distilling`,
-        `Lower CODEDISTILL_WORKERS or CODEDISTILL_MEMORY_MB (now ${config.memoryLimitMb} MB per process) on a small machine.`,
+        held.memory === 'watchdog' ? 'ok' : 'warn',
+        `${held.detail}; ${config.workers} sandboxes run at once while distilling (each process also at most ${config.memoryLimitMb} MB address space)`,
+        held.memory === 'watchdog' ? null : "Set CODEDISTILL_RUN_MEMORY_MB (e.g. 4096) so a run's processes together are bounded.",
       );
     } else {
       add('sandbox limits', 'fail', `a run in the sandbox failed: ${rec.status}: ${rec.message}`, 'Run `echo "print(1)" | codedistill validate -` to see the error, and check bubblewrap.');
@@ -136,6 +139,16 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     leftovers.length ? `${runs.length} run folders of killed runs, ${partial.length} partial library copies of killed distills (a start of the server removes them)` : 'none',
     // Only when no codedistill process is running: a live run's folder looks the same.
     leftovers.length ? `With no codedistill running: rm -rf ${leftovers.slice(0, 5).join(' ')}${leftovers.length > 5 ? ' …' : ''}` : null,
+  );
+  const lance = await findLanceLeftovers();
+  const lanceMb = Math.round(lance.reduce((a, l) => a + l.bytes, 0) / 1024 / 1024);
+  add(
+    'LanceDB temp folders',
+    lance.length ? 'warn' : 'ok',
+    lance.length
+      ? `${lance.length} shuffle folders LanceDB left in ${os.tmpdir()} after vector-index builds (${lanceMb} MB), unused for 30 minutes (a start of the server or CLI removes them)`
+      : 'none',
+    lance.length ? `rm -rf ${lance.slice(0, 5).map((l) => l.path).join(' ')}${lance.length > 5 ? ' …' : ''}` : null,
   );
   return checks;
 }

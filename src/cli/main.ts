@@ -20,6 +20,9 @@ const USAGE = `codedistill: distill scientific repositories into validated build
 
 Usage:
   codedistill serve                         MCP server over stdio (what mcp.json starts)
+  codedistill serve --http [--port N] [--host H] [--allow-remote]
+                                            MCP over Streamable HTTP at http://127.0.0.1:8765/mcp, bearer token
+                                            required (CODEDISTILL_HTTP_TOKEN, or the file it names on stderr)
   codedistill distill <source> [options]    folder, GitHub URL or owner/name -> a library
       --name <name>   library name          --ref <ref>     branch, tag or commit (GitHub)
       --no-validate   do not run examples   --force         redo an already distilled commit
@@ -93,6 +96,10 @@ async function main(argv: string[]): Promise<number> {
       id: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       full: { type: 'boolean', default: false },
+      http: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'allow-remote': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -128,6 +135,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'serve': {
+        if (values.http) {
+          const { serveHttp } = await import('../server/http.js');
+          const port = values.port === undefined ? config.http.port : Number(values.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be a port number (0-65535), got "${values.port}"`);
+          await serveHttp({ app, logger }, config.version, config.http, config.home, { host: values.host ?? '127.0.0.1', port, allowRemote: values['allow-remote'] });
+          return 0;
+        }
         const { serveStdio } = await import('../server/server.js');
         await serveStdio({ app, logger }, config.version);
         return 0;

@@ -36,6 +36,8 @@ export interface SuperviseOptions {
   graceMs?: number;
   onStdout?: (chunk: Buffer, control: ProcessControl) => void;
   onStderr?: (chunk: Buffer, control: ProcessControl) => void;
+  /** Called once the child runs (a watchdog over its processes); what it returns is called when it is done. */
+  onSpawn?: (pid: number, control: ProcessControl) => (() => void) | void;
 }
 
 export interface ProcessExit {
@@ -70,6 +72,8 @@ export interface CaptureResult {
   timedOut: boolean;
   aborted: boolean;
   outputLimitHit: boolean;
+  /** Why the group was killed by a handler or watchdog (ProcessControl.kill), or null. */
+  killedFor: string | null;
   stdout: Buffer;
   stderr: Buffer;
   /** The last stderrTailBytes of stderr, even when the middle was dropped. */
@@ -219,9 +223,11 @@ export function superviseProcess(file: string, args: string[], opts: SuperviseOp
       },
     };
 
+    let unwatch: (() => void) | void = undefined;
     const finish = () => {
       if (finished) return;
       finished = true;
+      unwatch?.();
       clearTimeout(deadline);
       clearTimeout(graceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -255,6 +261,7 @@ export function superviseProcess(file: string, args: string[], opts: SuperviseOp
       killGroup(pid);
     };
     if (opts.timeoutMs !== undefined) control.setDeadline(opts.timeoutMs);
+    if (pid !== undefined && opts.onSpawn) unwatch = opts.onSpawn(pid, control);
     if (opts.signal) {
       if (opts.signal.aborted) onAbort();
       else opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -299,6 +306,7 @@ export async function runCaptured(file: string, args: string[], opts: CaptureOpt
     timedOut: exit.timedOut,
     aborted: exit.aborted,
     outputLimitHit: exit.killedFor === OUTPUT_LIMIT,
+    killedFor: exit.killedFor,
     stdout: out.render(),
     stderr: err.render(),
     stderrTail: err.lastBytes(),

@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { DistillReport, DistillRequest } from '../domain/distill.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
+import { inJobSlot } from './job-slots.js';
 import { progressReporter, STAGE_PLANS } from './progress.js';
 import { leanOutput } from './schema.js';
 
@@ -20,7 +21,9 @@ export function registerDistillRepoTool(server: McpServer, services: ToolService
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     guarded(services.logger, async (args, extra) => {
-      const report = await services.app.distill(args, { onProgress: progressReporter(extra, STAGE_PLANS.distill), signal: extra.signal });
+      const report = await inJobSlot(services.jobs, 'distill_repo', extra.signal, (signal) =>
+        services.app.distill(args, { onProgress: progressReporter(extra, STAGE_PLANS.distill), signal }),
+      );
       const c = report.counts;
       const text = report.unchanged
         ? `Library "${report.library}" is already distilled at ${shortCommit(report.commit)} (${c.blocks} blocks); pass force: true to redo it.`

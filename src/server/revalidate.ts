@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { RevalidateReport, RevalidateRequest } from '../domain/revalidate.js';
 import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
+import { inJobSlot } from './job-slots.js';
 import { progressReporter, STAGE_PLANS } from './progress.js';
 import { leanOutput } from './schema.js';
 
@@ -18,7 +19,9 @@ export function registerRevalidateTool(server: McpServer, services: ToolServices
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     guarded(services.logger, async (args, extra) => {
-      const r = await services.app.revalidate(args, { onProgress: progressReporter(extra, STAGE_PLANS.revalidate), signal: extra.signal });
+      const r = await inJobSlot(services.jobs, 'revalidate', extra.signal, (signal) =>
+        services.app.revalidate(args, { onProgress: progressReporter(extra, STAGE_PLANS.revalidate), signal }),
+      );
       const c = r.counts;
       const changes = r.changed.slice(0, 20).map((ch) => `- ${ch.id}: ${ch.before ?? 'none'}${ch.levelBefore ? `/${ch.levelBefore}` : ''} -> ${ch.after}${ch.levelAfter ? `/${ch.levelAfter}` : ''} (${ch.message})`);
       const text =

@@ -37,7 +37,13 @@ export function createServer(services: ToolServices, version: string): McpServer
   registerPrompts(server, services);
   dropSchemaMarkers(server.server);
   // Whoever changed them (a tool here, the CLI, another server on the same home), clients re-list the resources.
-  services.app.onLibrariesChanged(() => server.sendResourceListChanged());
+  const unsubscribe = services.app.onLibrariesChanged(() => server.sendResourceListChanged());
+  // Over HTTP a server lives as long as its session: a closed one must stop listening to the shared App.
+  const onclose = server.server.onclose;
+  server.server.onclose = () => {
+    unsubscribe();
+    onclose?.();
+  };
   return server;
 }
 

@@ -24,6 +24,8 @@ export interface OutputLimits {
   maxTimeoutMs: number;
   /** Output read past this point (per stream) stops the run. */
   killAfterBytes: number;
+  /** The memory limit of a run as a whole (all its processes), MB; absent or 0: none. */
+  runMemoryMb?: number;
 }
 
 const SANDBOX_TOOL_ERROR = new RegExp(`^((/usr)?/s?bin/)?(bwrap|setpriv|prlimit|time|tar|${LAUNCHER_NAME}): `);
@@ -310,6 +312,15 @@ export function classifyOutcome(o: Outcome, ctx: ClassifyContext, limits: Output
       'timeout',
       `Timed out after ${ctx.timeoutMs} ms and was stopped; make the code faster or allow more time ` +
         `(timeoutMs, at most ${limits.maxTimeoutMs}).${truncNote}`,
+      ranAt,
+    );
+  }
+  if (o.runMemoryLimitHit) {
+    return record(
+      { ...base, error: parseTraceback(o.stderrTail, { snippetPath: o.snippetPath }) },
+      'failed',
+      `Stopped: the run's processes together used more than ${limits.runMemoryMb ?? '?'} MB of memory, the memory limit of ` +
+        'a run (CODEDISTILL_RUN_MEMORY_MB). Use less memory: smaller arrays, fewer worker processes (n_jobs, Pool sizes).',
       ranAt,
     );
   }

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES, TIME_MARKER } from './sa
 import type { ScratchFiles } from '../domain/snippet.js';
 import { DEFAULT_OUTPUT_CAPS } from './outputs.js';
 import type { ResourceLimits } from './types.js';
+import { RUN_MEMORY_LIMIT, watchRun, type RunLimits } from './run-limits.js';
 
 export const SNIPPET = 'snippet.py';
 
@@ -18,6 +19,8 @@ export interface ExecutionCaps {
   outputCapBytes: number;
   stderrTailBytes: number;
   killAfterBytes: number;
+  /** Bounds on the run as a whole (all its processes); absent: none. */
+  runLimits?: RunLimits;
 }
 
 /** Remove GNU time's trailing report from stderr; return it parsed. */
@@ -44,6 +47,8 @@ export interface Execution {
   signal: string | null;
   snippetPath: string;
   sandboxFailure: string | null;
+  /** Killed by the watchdog: the run's processes together passed the run's memory limit. */
+  runMemoryLimitHit: boolean;
   /** The files the code left in its scratch folder, when asked for (run.collect). */
   outputs?: ScratchFiles | null;
 }
@@ -71,7 +76,9 @@ export async function execute(
     ...(run.collect ? { collect: { skip: [SNIPPET, ...files.map(([name]) => name)], caps: DEFAULT_OUTPUT_CAPS } } : {}),
   };
   return isolations.launch(environment, spec, async (launch) => {
+    const watch = watchRun(caps.runLimits);
     const result = await runCaptured(launch.file, launch.args, {
+      ...(watch ? { onSpawn: watch.onSpawn } : {}),
       env: launch.env,
       cwd: launch.cwd,
       timeoutMs,
@@ -103,7 +110,8 @@ export async function execute(
       exitCode,
       signal: sig,
       snippetPath: `${launch.inside}/${SNIPPET}`,
-      sandboxFailure,
+      sandboxFailure: result.killedFor === RUN_MEMORY_LIMIT ? null : sandboxFailure,
+      runMemoryLimitHit: result.killedFor === RUN_MEMORY_LIMIT,
       ...(outputs !== undefined ? { outputs } : {}),
     };
   });

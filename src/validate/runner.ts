@@ -45,6 +45,8 @@ export type PythonRunnerConfig = Pick<
 > &
   /** Parallel sandboxes for runBatch when the call does not say (default 1). */
   Partial<Pick<Config, 'workers'>> &
+  /** Bounds on a run as a whole (run-limits.ts); absent: none beyond the per-process ones. */
+  Partial<Pick<Config, 'runLimits'>> &
   /** Where repository files live (home, library folders): no interpreter is started from there, envs/ aside. */
   Partial<Pick<Config, 'home' | 'envsDir' | 'extraLibraryDirs'>> & {
     /** Variables every run gets beyond the allow-list (tests tag their sandboxes' processes with one). */
@@ -165,8 +167,14 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, serv
     outputCapBytes: cfg.outputCapBytes,
     stderrTailBytes: Math.min(32 * 1024, Math.floor(cfg.outputCapBytes / 2)),
     killAfterBytes: Math.max(KILL_AFTER_MIN_BYTES, 64 * cfg.outputCapBytes),
+    ...(cfg.runLimits ? { runLimits: cfg.runLimits } : {}),
   };
-  const limits: OutputLimits = { outputCapBytes: cfg.outputCapBytes, maxTimeoutMs: cfg.maxTimeoutMs, killAfterBytes: caps.killAfterBytes };
+  const limits: OutputLimits = {
+    outputCapBytes: cfg.outputCapBytes,
+    maxTimeoutMs: cfg.maxTimeoutMs,
+    killAfterBytes: caps.killAfterBytes,
+    ...(cfg.runLimits ? { runMemoryMb: cfg.runLimits.memoryMb } : {}),
+  };
   const classify = (o: Outcome, ctx: ClassifyContext): RunRecord => classifyOutcome(o, ctx, limits);
   const selfCheck: SelfCheck = async (iso, interp) => {
     const check = await execute(isolations, { iso, interp }, caps, { code: 'print("codedistill-ok")', files: [], importRoots: [], timeoutMs: 30_000 });
@@ -270,6 +278,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, serv
           sandboxFailure: ex.sandboxFailure,
           timedOut: cap.timedOut,
           outputLimitHit: cap.outputLimitHit,
+          runMemoryLimitHit: ex.runMemoryLimitHit,
           exitCode: ex.exitCode,
           signal: ex.signal,
           stdout: cap.stdout.toString('utf8'),
@@ -294,6 +303,7 @@ export function createPythonRunner(cfg: PythonRunnerConfig, logger: Logger, serv
           stderrTailBytes: caps.stderrTailBytes,
           killAfterBytes: caps.killAfterBytes,
           memoryLimitMb: cfg.memoryLimitMb,
+          ...(cfg.runLimits ? { runLimits: cfg.runLimits } : {}),
           workers: cfg.workers ?? 1,
           checkImportRoots,
           checkFiles,

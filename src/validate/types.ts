@@ -196,6 +196,8 @@ export interface Outcome {
   sandboxFailure: string | null;
   timedOut: boolean;
   outputLimitHit: boolean;
+  /** Killed because the run's processes together passed the run's memory limit (run-limits.ts). */
+  runMemoryLimitHit?: boolean;
   exitCode: number | null;
   signal: string | null;
   stdout: string;

@@ -2,15 +2,17 @@
  * Bad input for every tool, over stdio against the built server with the SDK's Client: wrong types, empty and
  * huge strings, NUL bytes, unknown ids, path traversal in names and ids, system folders as sources, an
  * interpreter inside the repository, and a request over the size limit. Each must come back as an error that
- * says what to do, quote at most a short prefix of the input, and leave the server answering tools/list.
+ * says what to do, quote at most a short prefix of the input, and leave the server answering tools/list. The same
+ * table runs again over `serve --http`.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { copyFixture, repoRoot, tempDir, testEnv } from '../helpers/tmp.js';
 
@@ -154,5 +156,57 @@ describe('bad input for every tool', { timeout: 600_000 }, () => {
     const r = spawnSync(process.execPath, [serverJs, 'validate', '/dev/zero'], { env: testEnv(home), encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /"\/dev\/zero" is not a regular file\. Pass a Python file, or - to read standard input\./);
+  });
+});
+
+describe('bad input for every tool, over HTTP', { timeout: 600_000 }, () => {
+  const TOKEN = 'bad-inputs-token-0123456789';
+  const home = tempDir();
+  const repo = copyFixture('flowcalc');
+  let child: ChildProcess;
+  let client: Client;
+
+  before(async () => {
+    assert.ok(existsSync(serverJs), 'dist/ is missing: npm test builds it first (pretest)');
+    child = spawn(process.execPath, [serverJs, 'serve', '--http', '--port', '0'], { env: testEnv(home, { CODEDISTILL_HTTP_TOKEN: TOKEN }), stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr!.on('data', (d) => {
+        err += String(d);
+        const m = /MCP over HTTP at http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(err);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+    });
+    client = new Client({ name: 'codedistill-bad-inputs-http', version: '0.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+  });
+  after(async () => {
+    await client?.close().catch(() => undefined);
+    child?.kill('SIGTERM');
+  });
+
+  async function errorOf(tool: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
+    try {
+      const r = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+      return { isError: r.isError === true, text: r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n') };
+    } catch (e) {
+      return { isError: true, text: `protocol error: ${(e as Error).message}` };
+    }
+  }
+
+  it('the same bad inputs over HTTP are the same clear errors, and a 10 MB request is refused with 413 while serving goes on', async () => {
+    const unclear: string[] = [];
+    const all = [...cases(repo), { tool: 'validate_snippet', label: '10 MB request', args: { code: 'x'.repeat(10 * 1024 * 1024) } }];
+    for (const k of all) {
+      const r = await errorOf(k.tool, k.args);
+      const short = r.text.length <= 1500 && !r.text.includes('x'.repeat(200));
+      const sayWhat = /What to do|expected|must|pass |give |send |use |describe|run a smaller|at most|not found/i.test(r.text);
+      if (!(r.isError && short && sayWhat)) unclear.push(`${k.tool}: ${k.label}: ${r.text.slice(0, 300)}`);
+      assert.ok((await client.listTools()).tools.length >= 6, `tools/list failed after ${k.tool}: ${k.label}`);
+    }
+    console.log(`# bad inputs tried over HTTP: ${all.length}; clear errors: ${all.length - unclear.length}`);
+    assert.deepEqual(unclear, []);
+    assert.equal(existsSync(marker), false, "the repository's python ran on the host");
   });
 });

@@ -31,6 +31,7 @@ import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from '../sandbox/bwrap.
 import type { BatchOptions, ClassifyContext, LaunchSpec, Outcome, ResourceLimits, RunRequest, SandboxLaunch } from '../types.js';
 import { outcomeOf } from './protocol.js';
 import { superviseDriver } from './supervise.js';
+import { watchRun, type RunLimits } from '../run-limits.js';
 
 /** What the runner lends the batch: its checks, its sandbox and its judgement. */
 export interface BatchHost {
@@ -39,6 +40,8 @@ export interface BatchHost {
   stderrTailBytes: number;
   killAfterBytes: number;
   memoryLimitMb: number;
+  /** Bounds on one batch sandbox as a whole (all the driver's forks); absent: none. */
+  runLimits?: RunLimits;
   workers: number;
   checkImportRoots(roots: string[]): Promise<string[]>;
   checkFiles(files: Record<string, string>): Array<[string, string]>;
@@ -245,8 +248,10 @@ async function driveChunk(
     let fatal: string | null = null;
     let done = false;
     let readySeen = false;
+    const watch = watchRun(host.runLimits);
     const exit = await superviseDriver(launch, token, {
       signal: ctx.signal,
+      ...(watch ? { onSpawn: watch.onSpawn } : {}),
       deadlineMs: () => {
         // The report of the snippet running now is due within its limit plus slack; the whole chunk within the sum.
         const overall = started + totalMs - Date.now();
@@ -284,6 +289,7 @@ async function driveChunk(
     let reason: string | null = null;
     if (exit.spawnError) reason = `the driver could not start (${exit.spawnError.message})`;
     else if (fatal) reason = `the driver stopped: ${fatal}`;
+    else if (exit.overRunMemory) reason = `its processes together passed the memory limit of a run (${host.runLimits?.memoryMb} MB) and were killed`;
     else if (exit.stalled) reason = 'the driver stopped reporting and was killed';
     else if (exit.garbled) reason = 'the driver wrote something that is not a report and was killed';
     else if (!done) {

@@ -4,7 +4,8 @@
  * every report, and killing it when it writes something that is not a report.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { CappedBuffer, superviseProcess } from '../../kernel/proc.js';
+import { CappedBuffer, superviseProcess, type SuperviseOptions } from '../../kernel/proc.js';
+import { RUN_MEMORY_LIMIT } from '../run-limits.js';
 import type { SandboxLaunch } from '../types.js';
 import { parseMessage, type DriverMessage } from './protocol.js';
 
@@ -23,6 +24,8 @@ export interface DriverExit {
   stalled: boolean;
   /** Killed because stdout carried something that is not the protocol. */
   garbled: boolean;
+  /** Killed by the run's watchdog: its processes together passed the run's memory limit. */
+  overRunMemory: boolean;
   stderr: string;
 }
 
@@ -33,7 +36,12 @@ export interface DriverExit {
 export async function superviseDriver(
   launch: SandboxLaunch,
   token: string,
-  opts: { signal?: AbortSignal; onMessage: (m: DriverMessage) => void; deadlineMs: () => number },
+  opts: {
+    signal?: AbortSignal;
+    onMessage: (m: DriverMessage) => void;
+    deadlineMs: () => number;
+    onSpawn?: SuperviseOptions['onSpawn'];
+  },
 ): Promise<DriverExit> {
   const err = new CappedBuffer(64 * 1024, 16 * 1024);
   const decoder = new StringDecoder('utf8');
@@ -44,6 +52,7 @@ export async function superviseDriver(
     env: launch.env,
     cwd: launch.cwd,
     signal: opts.signal,
+    ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
     input: launch.input ?? undefined,
     extraFds: launch.fds,
     graceMs: DRAIN_MS,
@@ -82,6 +91,7 @@ export async function superviseDriver(
     aborted: exit.aborted,
     stalled: exit.timedOut,
     garbled: exit.killedFor === GARBLED,
+    overRunMemory: exit.killedFor === RUN_MEMORY_LIMIT,
     stderr: err.render().toString('utf8'),
   };
 }
