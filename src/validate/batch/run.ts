@@ -31,6 +31,7 @@ import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from '../sandbox/bwrap.
 import type { BatchOptions, ClassifyContext, LaunchSpec, Outcome, ResourceLimits, RunRequest, SandboxLaunch } from '../types.js';
 import { outcomeOf } from './protocol.js';
 import { superviseDriver } from './supervise.js';
+import { describeExit } from '../../kernel/exit-status.js';
 
 /** What the runner lends the batch: its checks, its sandbox and its judgement. */
 export interface BatchHost {
@@ -288,7 +289,7 @@ async function driveChunk(
     else if (exit.garbled) reason = 'the driver wrote something that is not a report and was killed';
     else if (!done) {
       const last = exit.stderr.trim().split('\n').pop() ?? '';
-      reason = `the driver ended early (${exit.signal ?? `exit ${exit.exitCode}`}${last ? `: ${last.slice(0, 200)}` : ''})`;
+      reason = `the driver ended early (${describeExit(exit.exitCode, exit.signal)}${last ? `: ${last.slice(0, 200)}` : ''})`;
     }
     return { aborted: exit.aborted, reason };
   });
