@@ -63,7 +63,8 @@ export function patternAnswer(res: PatternResult, detail: PatternDetail, demo: b
     usageFrom: behind ? { source: behind.source, run: behind.run ? (detail === 'full' ? leveled(behind.run) : runBrief(behind.run)) : null } : null,
     requirements: b.requirements,
     licence: b.licence,
-    citation: b.citation,
+    // A demo's citation is as made up as its code: none is given.
+    citation: demo ? null : b.citation,
     provenance: b.provenance,
     library: demo ? { name: b.library, demo: true } : { name: b.library },
   };
@@ -87,7 +88,7 @@ export function patternAnswer(res: PatternResult, detail: PatternDetail, demo: b
       prose: b.prose,
       tags: b.tags,
       rank: b.rank,
-      libraryInfo: res.library,
+      libraryInfo: demo ? { ...res.library, citation: null } : res.library,
     };
   }
   return answer;

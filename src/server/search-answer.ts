@@ -23,7 +23,8 @@ const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
  */
 const OPENING_VERB = /^(?:this (?:function|method|class) )?(?:calculates?|computes?|returns?|gets?|determines?|estimates?|evaluates?)(?: (?:the|an?))? (?=\S)/i;
 export function trimSummary(summary: string): string {
-  const line = oneLine(plainText(summary));
+  // Literal marks plainText leaves when a docstring's ``code`` is cut across the summary's end.
+  const line = oneLine(plainText(summary).replace(/``/g, ''));
   const rest = line.replace(OPENING_VERB, '');
   return rest === line || rest.length < 12 ? line : rest.charAt(0).toUpperCase() + rest.slice(1);
 }
@@ -63,8 +64,13 @@ export function searchAnswer(res: SearchResult): SearchAnswer {
   return answer;
 }
 
-/** A block's short name, as its link and the text line show it. */
-const linkName = (id: string) => id.slice(id.lastIndexOf('.') + 1);
+/** A block's short name, as its link and the text line show it: the last part, or the last two ("Inventory.decay") when another hit ends the same. */
+function linkNames(ids: string[]): string[] {
+  const last = (id: string, n: number) => id.slice(id.indexOf(':') + 1).split('.').slice(-n).join('.');
+  const count = new Map<string, number>();
+  for (const id of ids) count.set(last(id, 1), (count.get(last(id, 1)) ?? 0) + 1);
+  return ids.map((id) => ((count.get(last(id, 1)) ?? 0) > 1 ? last(id, 2) : last(id, 1)));
+}
 
 /** The text copy and the links to the blocks. */
 export function searchContent(a: SearchAnswer): CallToolResult['content'] {
@@ -79,9 +85,10 @@ export function searchContent(a: SearchAnswer): CallToolResult['content'] {
     ];
   }
   // The link carries the block's address: the line names the block as the link does, and says the rest.
+  const names = linkNames(a.results.map((r) => r.id));
   const lines = a.results.map((r, i) => {
     const facts = [r.level, r.confidence].filter(Boolean).join(', ');
-    return `${i + 1}. ${linkName(r.id)}${facts ? ` [${facts}]` : ''} ${cap(r.summary, TEXT_SUMMARY_CAP)}`;
+    return `${i + 1}. ${names[i]}${facts ? ` [${facts}]` : ''} ${cap(r.summary, TEXT_SUMMARY_CAP)}`;
   });
   const demo = a.demo?.length ? ` DEMO (made-up code): ${a.demo.join(', ')}.` : '';
   const header =
@@ -89,6 +96,6 @@ export function searchContent(a: SearchAnswer): CallToolResult['content'] {
     'Open one with get_pattern, id = the link\'s uri or <library>:<qualified name>:';
   return [
     { type: 'text', text: `${header}\n${lines.join('\n')}` },
-    ...a.results.map((r) => ({ type: 'resource_link' as const, uri: blockUri(r.id), name: linkName(r.id) })),
+    ...a.results.map((r, i) => ({ type: 'resource_link' as const, uri: blockUri(r.id), name: names[i] ?? r.id })),
   ];
 }

@@ -116,3 +116,19 @@ test("get_pattern's usage view is capped: a shorter validated example first, els
   assert.equal(short.cut, undefined, 'nothing cut, nothing said');
   assert.deepEqual(cutCode('a\nb', 10, 40), { code: 'a\nb', cutLines: 0 });
 });
+
+test('two hits that end the same are told apart by their class, in the text and the links', () => {
+  const a = searchAnswer({ results: [hit(0, { id: 'rd:rd.inventory.Inventory.decay' }), hit(1, { id: 'rd:rd.inventory.InventoryHP.decay' }), hit(2, { id: 'rd:rd.plots.plot' })], mode: 'lexical', embedder: 'x', libraries: [], tookMs: 1 });
+  const content = searchContent(a);
+  assert.match((content[0] as { text: string }).text, /1\. Inventory\.decay .*\n2\. InventoryHP\.decay .*\n3\. plot /);
+  assert.deepEqual(content.slice(1).map((l) => (l as { name: string }).name), ['Inventory.decay', 'InventoryHP.decay', 'plot']);
+  assert.equal(trimSummary('Inventory`` instances store nuclides.'), 'Inventory instances store nuclides.');
+});
+
+test("a demo library's made-up citation is not given", () => {
+  const block = { ...testBlock({ name: 'f' }), citation: 'Doe (2024). doi:10.5281/zenodo.0000000' };
+  const res: PatternResult = { block, library: { citation: 'Doe (2024)' } as PatternResult['library'], usage: 'f(1)' };
+  assert.equal(patternAnswer(res, 'full', true).citation, null);
+  assert.equal(patternAnswer(res, 'full', true).full?.libraryInfo.citation, null);
+  assert.equal(patternAnswer(res, 'usage', false).citation, 'Doe (2024). doi:10.5281/zenodo.0000000');
+});
