@@ -40,7 +40,8 @@ function shortSignature(signature: string): string | undefined {
 
 export function compactHit(h: SearchHit): CompactHit {
   // Citation marks and roles ([2]_, :py:func:`x`) cost tokens and say nothing in a one-line summary.
-  const signature = shortSignature(h.signature);
+  // A class line names its bases, not how to call it: only functions and methods say their call.
+  const signature = h.kind === 'function' || h.kind === 'method' ? shortSignature(h.signature) : undefined;
   return {
     id: h.id,
     summary: cap(trimSummary(h.summary), SUMMARY_CAP),

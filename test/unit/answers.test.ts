@@ -45,6 +45,7 @@ test('search hits are compact: capped, markup-free, no opening verb, short signa
   const h = compactHit(hit(0));
   assert.equal(h.signature, undefined, 'a long signature is left to get_pattern');
   assert.equal(compactHit(hit(0, { signature: 'def f0(Re, eD):' })).signature, 'f0(Re, eD)');
+  assert.equal(compactHit(hit(0, { kind: 'class', signature: 'class Bed(Base):' })).signature, undefined, 'a class line is no call');
   assert.equal(h.summary, 'Darcy friction factor using the method in Round (1980) as shown…');
   assert.ok(compactHit(hit(0, { summary: 'word '.repeat(50) })).summary.length <= 64);
   assert.equal(h.level, undefined, 'never run: no level');
