@@ -1,7 +1,7 @@
 /**
  * What the server's answers cost a model's context, in tokens (≈ characters / 4, the usual rule of thumb for
  * English and code): tools/list, get_pattern over every block of some real libraries (median, p90, max, for each
- * detail level the tool offers), and search_library's 10 hits for task-style queries. Measured over stdio on the
+ * detail level the tool offers; p95 too), and search_library's 10 hits for task-style queries. Measured over stdio on the
  * built server as an agent's client sees it: the whole result, its content (text and resource links: what most
  * clients put before the model) and its structuredContent alone.
  *
@@ -51,7 +51,7 @@ const structuredTokens = (r: CallToolResult) => tokens(JSON.stringify(r.structur
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? NaN;
-  return { n: s.length, median: at(0.5), p90: at(0.9), max: s[s.length - 1] ?? NaN };
+  return { n: s.length, median: at(0.5), p90: at(0.9), p95: at(0.95), max: s[s.length - 1] ?? NaN };
 };
 
 function stageHome(): { home: string; ids: string[] } {
@@ -102,8 +102,8 @@ async function main(): Promise<void> {
 
   const getPattern = tools.find((t) => t.name === 'get_pattern');
   const detailEnum = ((getPattern?.inputSchema.properties as Record<string, { enum?: string[] }> | undefined)?.detail?.enum ?? [undefined]) as (string | undefined)[];
-  console.log('\n| get_pattern answer | blocks | median | p90 | max | content median | structuredContent median |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| get_pattern answer | blocks | median | p90 | p95 | max | content median | structuredContent median |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const detail of detailEnum) {
     const whole: number[] = [];
     const content: number[] = [];
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       structured.push(structuredTokens(r));
     }
     const w = stats(whole);
-    console.log(`| detail ${detail ?? '(none)'} | ${w.n} | ${w.median} | ${w.p90} | ${w.max} | ${stats(content).median} | ${stats(structured).median} |`);
+    console.log(`| detail ${detail ?? '(none)'} | ${w.n} | ${w.median} | ${w.p90} | ${w.p95} | ${w.max} | ${stats(content).median} | ${stats(structured).median} |`);
   }
 
   const whole: number[] = [];

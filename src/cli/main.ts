@@ -15,6 +15,7 @@ import { forCli } from './surface.js';
 import { progressBar, type ProgressBar } from './progress-bar.js';
 import { STAGE_PLANS, type StagePlan } from '../server/progress.js';
 import { patternText } from '../server/getPattern.js';
+import { defaultOutputDir, outputsText, writeOutputs } from './outputs.js';
 
 const USAGE = `codedistill: distill scientific repositories into validated building blocks for coding agents
 
@@ -35,7 +36,8 @@ Usage:
   codedistill search <query> [--limit N] [--library L] [--validated] [--checked]
       --validated     examples ran cleanly  --checked       and matched an output the repository states
   codedistill get <id> [--full]             a block: usage (default), or everything with --full
-  codedistill validate <file|-> [--library L] [--timeout MS]
+  codedistill validate <file|-> [--library L] [--timeout MS] [--out DIR]
+      --out DIR       where the files it writes (plots, CSV) go (default: ./<file>-outputs)
   codedistill revalidate <library> [--id ID ...] [--timeout MS] [--rebuild|--upgrade]
   codedistill env <library> [--rebuild|--upgrade] [--python <cmd>] [--extra <group> ...]
                                             make the library's environment; print what is installed or missing
@@ -221,7 +223,15 @@ async function main(argv: string[]): Promise<number> {
           library: values.library,
           timeoutMs: values.timeout ? Number(values.timeout) : undefined,
         });
-        print(res, `${res.status}: ${forCli(res.message)}${res.stdout ? `\n${res.stdout}` : ''}${res.status !== 'passed' && res.stderr ? `\n${res.stderr}` : ''}`);
+        // The files go to disk, not into the printed answer: the JSON names them and says where they are.
+        const files = res.outputs?.files.length || res.outputs?.leftCount ? res.outputs : null;
+        const written = files ? await writeOutputs(files, values.out ?? defaultOutputDir(rest[0])) : null;
+        const shown = res.outputs ? { ...res, outputs: { ...res.outputs, files: res.outputs.files.map(({ name, mimeType, bytes }) => ({ name, mimeType, bytes })) } } : res;
+        print(
+          written ? { ...shown, written } : shown,
+          `${res.status}: ${forCli(res.message)}${res.stdout ? `\n${res.stdout}` : ''}${res.status !== 'passed' && res.stderr ? `\n${res.stderr}` : ''}` +
+            (written && files ? `\n${outputsText(written, files)}` : ''),
+        );
         return res.status === 'passed' ? 0 : 1;
       }
       case 'revalidate': {

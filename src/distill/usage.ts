@@ -33,3 +33,14 @@ export function usageFor(block: Block): string {
   if (block.kind === 'class') return `${imp}\n\nobj = ${block.name}(${args.join(', ')})`;
   return `${imp}\n\nresult = ${block.name}(${args.join(', ')})`;
 }
+
+/**
+ * The usage an answer of limited size shows: `usage` when it fits in `maxChars`, else the best example that
+ * passed and fits (a shorter validated example runs as it is; a cut one may not), else `usage` itself, for the
+ * caller to cut.
+ */
+export function usageWithin(block: Block, usage: string, maxChars: number): string {
+  if (usage.length <= maxChars) return usage;
+  const fits = block.examples.find((e) => e.run?.status === 'passed' && e.source !== 'import' && e.code.trimEnd().length <= maxChars);
+  return fits ? fits.code.trimEnd() : usage;
+}

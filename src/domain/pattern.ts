@@ -37,7 +37,7 @@ export const GetPatternInput = z.object({
     .string()
     .trim()
     .min(1, 'id is empty: pass an id from search_library, e.g. "flowcalc:flowcalc.beds.ergun_pressure_drop"')
-    .describe('Block id from search_library ("<library>:<qualified name>").'),
+    .describe('Block id from search_library ("<library>:<qualified name>"), or its link\'s block:// uri.'),
   detail: PatternDetail.default('usage').describe('usage (default) or full (adds source, parameters, all examples and run records).'),
 });
 export type GetPatternInput = z.infer<typeof GetPatternInput>;
@@ -76,6 +76,10 @@ export const PatternAnswer = z.object({
   citation: z.string().nullable(),
   provenance: Provenance,
   library: z.object({ name: z.string(), demo: z.boolean().optional() }).describe('The library (demo: a made-up fixture shipped with codedistill).'),
+  cut: z
+    .array(z.string())
+    .optional()
+    .describe('What this usage answer left out or shortened to fit a context; detail "full" has it whole.'),
   full: z
     .object({
       code: Block.shape.code,

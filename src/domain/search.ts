@@ -69,22 +69,24 @@ export const SearchResult = z.object({
 });
 export type SearchResult = z.infer<typeof SearchResult>;
 
-/** A hit as search_library sends it: enough to choose one, in a few dozen tokens; get_pattern has the rest. */
+/**
+ * A hit as search_library sends it: what it takes to choose one, in a few dozen tokens; get_pattern has the rest.
+ * What every hit would repeat (the library's demo label) is said once on the answer.
+ */
 export const CompactHit = z.object({
   id: SearchHit.shape.id,
-  kind: BlockKind,
-  signature: z.string().describe('The def/class line, capped.'),
   summary: z.string().describe('One line, capped.'),
-  score: SearchHit.shape.score,
-  confidence: SearchHit.shape.confidence,
-  level: z.union([ValidationLevel, z.literal('not_run')]).describe('checked (matched a stated output), ran, failed, skipped, not_run.'),
-  demo: SearchHit.shape.demo,
+  signature: z.string().optional().describe('The call, when it is short (else see get_pattern).'),
+  confidence: SearchHit.shape.confidence.optional().describe("Only where it differs from the answer's confidence."),
+  level: ValidationLevel.optional().describe('checked (matched a stated output), ran, failed, skipped; absent: never run.'),
 });
 export type CompactHit = z.infer<typeof CompactHit>;
 
 export const SearchAnswer = z.object({
-  results: z.array(CompactHit),
+  results: z.array(CompactHit).describe('Best first.'),
   mode: SearchResult.shape.mode,
+  confidence: SearchHit.shape.confidence.optional().describe('low means probably not what was asked for; the confidence of every hit that states none.'),
+  demo: z.array(z.string()).optional().describe('Libraries among the hits that are demos shipped with codedistill (made-up code).'),
   libraries: SearchResult.shape.libraries.optional().describe('Libraries searched, when nothing matched.'),
 });
 export type SearchAnswer = z.infer<typeof SearchAnswer>;

@@ -13,6 +13,7 @@ import type { Runner } from '../validate/types.js';
 import type { ChatMessage, LlmClient } from './client.js';
 import { bestRun } from '../validate/block-runs.js';
 import { callsBlock, extractPythonCode, FailureGate, orderExamples, truncateCode, userFacingName } from './common.js';
+import { describeExit } from '../kernel/exit-status.js';
 
 const DEFAULT_ATTEMPTS = 2;
 const DEFAULT_MAX_REPAIRS = 20;
@@ -61,7 +62,7 @@ export function describeRun(run: RunRecord): string {
   if (run.status === 'timeout') {
     out.push('It was stopped at the time limit: make it do less work (smaller inputs, fewer iterations) without changing what it shows.');
   } else {
-    out.push(`It failed (exit code ${run.exitCode ?? 'none'}).`);
+    out.push(`It failed (${describeExit(run.exitCode, run.signal)}).`);
   }
   if (run.error) {
     out.push(`Error: ${run.error.type}: ${run.error.message}${run.error.line !== null ? ` (line ${run.error.line} of the example)` : ''}`);

@@ -38,7 +38,8 @@ export function libraryDescription(lib: LoadedLibrary): LibraryDescription {
   return {
     ...librarySummary(lib),
     description: m.description,
-    citation: m.citation,
+    // A demo's citation is as made up as its code: none is given.
+    citation: lib.demo ? null : m.citation,
     requirements: m.requirements,
     languages: m.languages,
     contents: lib.blocks.map((b) => ({ id: b.id, kind: b.kind, level: levelOf(b.validation) ?? 'not_run' })),

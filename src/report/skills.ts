@@ -214,7 +214,8 @@ export function exportSkills(lib: LoadedLibrary, opts: { generator: string }): S
         'ran in a sandbox. Prefer calling these over writing the same science again: import them as shown, adapt the example, and ' +
         'run it before building on it.',
       '',
-      `Licence: ${m.licence}.${m.citation ? ` Cite: ${plain(m.citation, 400)}` : ''}`,
+      // A demo's citation is as made up as its code: none is given.
+      `Licence: ${m.licence}.${m.citation && !lib.demo ? ` Cite: ${plain(m.citation, 400)}` : ''}`,
       ...(requirements.length ? ['', `Requirements: ${requirements.join(', ')}.`] : []),
       '',
       '## Blocks',

@@ -5,7 +5,7 @@ import type { ToolServices } from './services.js';
 import { guarded } from './errors.js';
 import { leanOutput } from './schema.js';
 import { patternAnswer } from './pattern-answer.js';
-import { blockUri } from './uris.js';
+import { blockUri, idFromBlockUri } from './uris.js';
 
 /** What the level of the block's best run says of it, for the text answer: the status alone does not tell checked from ran. */
 export function levelNote(run: Pick<RunRecord, 'status' | 'message' | 'level' | 'skipReason'> | null | undefined): string {
@@ -55,7 +55,7 @@ export function registerGetPatternTool(server: McpServer, services: ToolServices
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     guarded(services.logger, async ({ id, detail }) => {
-      const res = await services.app.getPattern(id);
+      const res = await services.app.getPattern(idFromBlockUri(id));
       const answer = patternAnswer(res, detail, res.library.demo === true);
       return { content: [{ type: 'text', text: patternText(answer, res.block.validation) }], structuredContent: answer };
     }),

@@ -17,6 +17,7 @@ import { LAUNCHER_NAME } from './sandbox/bwrap.js';
 import { guardedPackageOf, repositoryFileOf, requiredPackageOf } from './missing.js';
 import { describePythonError, finalFrames, lastLine, missingModuleOf, parseTraceback, raisedOutsideSnippet } from './traceback.js';
 import type { ClassifyContext, InterpreterInfo, Outcome } from './types.js';
+import { describeExit, signalOfExitCode } from '../kernel/exit-status.js';
 
 /** The runner's output bounds, quoted in messages. */
 export interface OutputLimits {
@@ -42,15 +43,15 @@ export function sandboxToolFailure(stderr: string): string | null {
 function signalHint(sig: string): string {
   switch (sig) {
     case 'SIGXCPU':
-      return ' (the CPU time limit was reached)';
+      return ': the CPU time limit was reached';
     case 'SIGKILL':
-      return ' (usually a resource limit: memory, CPU time or processes)';
+      return ': usually a resource limit (memory, CPU time or processes)';
     case 'SIGSEGV':
-      return ' (a segmentation fault, often memory exhaustion in native code)';
+      return ': a segmentation fault, often memory exhaustion in native code';
     case 'SIGXFSZ':
-      return ' (a file grew past the size limit)';
+      return ': a file grew past the size limit';
     case 'SIGABRT':
-      return ' (aborted, often a failed allocation in native code)';
+      return ': aborted, often a failed allocation in native code';
     default:
       return '';
   }
@@ -372,9 +373,14 @@ export function classifyOutcome(o: Outcome, ctx: ClassifyContext, limits: Output
   if (required && !isInstalled(required)) return missingDependency(required, required);
   if (error) return record({ ...base, error }, 'failed', `${describePythonError(error)}${truncNote ? `.${truncNote}` : ''}`, ranAt);
   if (o.signal) {
-    return record(base, 'failed', `The process was killed by ${o.signal}${signalHint(o.signal)}.${truncNote}`, ranAt);
+    return record(base, 'failed', `The process was ${describeExit(o.exitCode, o.signal)}${signalHint(o.signal)}.${truncNote}`, ranAt);
   }
   const last = lastLine(o.stderr);
+  // Inside the sandbox a signal comes back as the exit code 128 + its number.
+  const signal = signalOfExitCode(o.exitCode);
+  if (signal) {
+    return record(base, 'failed', `The process was ${describeExit(o.exitCode)}${signalHint(signal)}${last ? `; last line: ${last}` : ''}.${truncNote}`, ranAt);
+  }
   return record(base, 'failed', `Exited with code ${o.exitCode}${last ? `: ${last}` : ''}.${truncNote}`, ranAt);
 }
 

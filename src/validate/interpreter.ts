@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { isCodedistillError } from '../kernel/errors.js';
+import { describeExit } from '../kernel/exit-status.js';
 import type { Logger } from '../kernel/log.js';
 import { lastLine } from './traceback.js';
 import type { EnvironmentRef } from '../domain/environment.js';
@@ -168,7 +169,7 @@ async function probeInterpreter(
   }
   let data: ProbeOutput;
   try {
-    if (r.exitCode !== 0) throw new Error(lastLine(r.stderr) || `exit ${r.exitCode ?? r.signal}`);
+    if (r.exitCode !== 0) throw new Error(lastLine(r.stderr) || describeExit(r.exitCode, r.signal));
     data = JSON.parse(r.stdout) as ProbeOutput;
     if (!data.executable) throw new Error('it reports no executable path');
   } catch (e) {

@@ -277,7 +277,7 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     });
   });
 
-  it('asks the user through elicitation when the client can, and removes the library on confirm', async () => {
+  it('asks the user through elicitation when the client can: declined keeps the library, accepted removes it, and another connected server notices', async () => {
     const asker = new Client({ name: 'codedistill-e2e-elicit', version: '0.0.0' }, { capabilities: { elicitation: { form: {} } } });
     const asked: string[] = [];
     asker.setRequestHandler(ElicitRequestSchema, async (req) => {
@@ -298,9 +298,23 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
       listChanged++;
     });
-    const res = await call('remove_library', { library: 'flowcalc', confirm: true });
-    assert.ok(!res.isError, text(res));
-    assert.equal((res.structuredContent as Structured).removed, true);
+    // A client that declares elicitation the older way (an empty object: form only) and whose user says yes; the
+    // removal is its server's, and this client's server notices it.
+    const accepter = new Client({ name: 'codedistill-e2e-accept', version: '0.0.0' }, { capabilities: { elicitation: {} } });
+    let asks = 0;
+    accepter.setRequestHandler(ElicitRequestSchema, async () => {
+      asks++;
+      return { action: 'accept', content: { confirm: true } };
+    });
+    await accepter.connect(new StdioClientTransport({ command: process.execPath, args: [serverJs, 'serve'], env: testEnv(home), stderr: 'ignore' }));
+    try {
+      const res = (await accepter.callTool({ name: 'remove_library', arguments: { library: 'flowcalc' } })) as CallToolResult;
+      assert.ok(!res.isError, text(res));
+      assert.equal(asks, 1, 'the user was asked once');
+      assert.equal((res.structuredContent as Structured).removed, true);
+    } finally {
+      await accepter.close();
+    }
     assert.ok(!existsSync(path.join(home, 'libraries', 'flowcalc')));
     const { libraries } = LibraryList.parse((await call('list_libraries', {})).structuredContent);
     assert.ok(libraries.filter((l) => l.name === 'flowcalc').every((l) => l.demo), 'only the shipped demo flowcalc is left');

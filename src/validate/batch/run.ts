@@ -32,6 +32,7 @@ import type { BatchOptions, ClassifyContext, LaunchSpec, Outcome, ResourceLimits
 import { outcomeOf } from './protocol.js';
 import { superviseDriver } from './supervise.js';
 import { watchRun, type RunLimits } from '../run-limits.js';
+import { describeExit } from '../../kernel/exit-status.js';
 
 /** What the runner lends the batch: its checks, its sandbox and its judgement. */
 export interface BatchHost {
@@ -294,7 +295,7 @@ async function driveChunk(
     else if (exit.garbled) reason = 'the driver wrote something that is not a report and was killed';
     else if (!done) {
       const last = exit.stderr.trim().split('\n').pop() ?? '';
-      reason = `the driver ended early (${exit.signal ?? `exit ${exit.exitCode}`}${last ? `: ${last.slice(0, 200)}` : ''})`;
+      reason = `the driver ended early (${describeExit(exit.exitCode, exit.signal)}${last ? `: ${last.slice(0, 200)}` : ''})`;
     }
     return { aborted: exit.aborted, reason };
   });
