@@ -33,7 +33,7 @@ export const ABLATIONS: Ablation[] = [
     wordnet: { relations: [] },
   },
   { label: 'no coverage scaling', ranking: { coverageFactor: 0 } },
-  { label: 'no vector share', ranking: { vector: { ...DEFAULT_RANKING.vector, hashing: 0 } } },
+  { label: 'with hashing vectors at 20% of the score', ranking: { vector: { ...DEFAULT_RANKING.vector, hashing: 0.2 } } },
   {
     label: 'no context / purpose fields',
     ranking: { bm25f: { ...DEFAULT_RANKING.bm25f, weight: { ...DEFAULT_RANKING.bm25f.weight, context: 0, purpose: 0 } } },
@@ -50,6 +50,7 @@ export const ABLATIONS: Ablation[] = [
   },
   { label: 'no exact-name bonus', ranking: { name: 0 } },
   { label: 'with pseudo-relevance feedback (RM3)', ranking: { feedback: { ...DEFAULT_RANKING.feedback, docs: 3 } } },
+  { label: 'no term proximity', ranking: { proximity: { ...DEFAULT_RANKING.proximity, weight: 0 } } },
   { label: 'no centrality prior', ranking: { centrality: { ...DEFAULT_RANKING.centrality, weight: 0 } } },
   { label: 'no validated / kind priors', ranking: { validated: 0, kind: { function: 0, class: 0, method: 0, workflow: 0 } } },
 ];

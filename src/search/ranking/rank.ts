@@ -15,6 +15,7 @@ import { blendCoverage } from './coverage.js';
 import { calibrateCosine, coverageScale, fuse, nameMatch, type CosineThresholds } from './fusion.js';
 import type { RankingOptions } from './options.js';
 import { centralityFactor } from './centrality.js';
+import { proximityScore, queryPairs } from './proximity.js';
 import { byScoreThenId, kindPrior, validatedPrior } from './ties.js';
 
 /** What ranking needs to know of a block found by the full-text or the vector search. */
@@ -64,13 +65,15 @@ export function candidateScorer(ctx: RankContext): <C extends Candidate>(c: C) =
   const ftsTokens = new Set(query.ftsTokens);
   const terms = new Set(query.terms);
   const feedback = ctx.feedback ?? [];
+  const pairs = R.proximity.weight > 0 ? queryPairs(query.tokens, ctx.corpus) : [];
   const weights = { vector: ctx.neural ? R.vector.neural : R.vector.hashing, name: R.name, nameWords: R.nameWords };
   return <C extends Candidate>(c: C): Scored<C> => {
     const purpose = ctx.purpose(c.library);
     const name = nameMatch(c.name, ftsTokens, terms);
     const bag = purpose ? { ...c.fields, purpose } : c.fields;
     const lex = scoreFields(bag, query.concepts, ctx.corpus, R.bm25f);
-    const lexical = feedback.length ? (1 - R.feedback.weight) * lex.score + R.feedback.weight * scoreFields(bag, feedback, ctx.corpus, R.bm25f).score : lex.score;
+    const direct = pairs.length ? (1 - R.proximity.weight) * lex.score + R.proximity.weight * proximityScore(bag, pairs, R.proximity.window) : lex.score;
+    const lexical = feedback.length ? (1 - R.feedback.weight) * direct + R.feedback.weight * scoreFields(bag, feedback, ctx.corpus, R.bm25f).score : direct;
     const cosCal = calibrateCosine(c.cosine ?? 0, ctx.neural, ctx.cosineThresholds);
     const coverage = blendCoverage(lex.coverage, cosCal, ctx.neural);
     const relevance = fuse(lexical, cosCal, name, weights);
