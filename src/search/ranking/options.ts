@@ -72,7 +72,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   centrality: { weight: 1, half: 10 },
   feedback: { docs: 0, terms: 10, weight: 0.3, maxDf: 0.05 },
   validated: 0.01,
-  kind: { function: 0.01, class: 0.01, method: 0, workflow: 0 },
+  kind: { function: 0.01, class: 0.01, method: 0, workflow: 0, pattern: 0.01 },
   confidence: { high: 0.7, highMargin: 0.1, medium: 0.35, minScore: 0.15 },
 };
 
