@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Block, BlockKind, Example, ExampleSource, Parameter, Provenance } from './block.js';
 import { LibrarySource } from './library.js';
 import { RunRecord, RunStatus, ValidationLevel } from './validation.js';
+import { PatternFacts } from './idiom.js';
 
 export const LibraryInfo = z.object({
   name: z.string(),
@@ -76,6 +77,7 @@ export const PatternAnswer = z.object({
   citation: z.string().nullable(),
   provenance: Provenance,
   library: z.object({ name: z.string(), demo: z.boolean().optional() }).describe('The library (demo: a made-up fixture shipped with codedistill).'),
+  pattern: PatternFacts.optional().describe('For a pattern (kind "pattern"): its template, steps, members with their provenance, source libraries and the representative run.'),
   full: z
     .object({
       code: Block.shape.code,

@@ -6,10 +6,12 @@
 import type { JobOptions } from '../domain/job.js';
 import type { MinePatternsReport } from '../domain/idiom.js';
 import type { LoadedLibrary } from '../domain/library.js';
+import type { RunRecord } from '../domain/validation.js';
+import { pool } from '../kernel/pool.js';
 import { CodedistillError, throwIfAborted } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { writeLibrary } from '../library/files.js';
-import { minePatterns } from '../patterns/mine.js';
+import { minePatterns, withRepresentative, type MinedPattern } from '../patterns/mine.js';
 import { patternBlock, patternLibraryName, patternManifest } from '../patterns/library.js';
 
 export interface PatternsJobRequest {
@@ -27,6 +29,13 @@ export interface PatternsJobServices {
   /** The manifest's generator ("codedistill <version>"). */
   generator: string;
   logger?: Logger;
+  /**
+   * Runs a member example in the sandbox, in its own library's environment: for patterns none of whose member
+   * examples has a passing run record yet. Absent: no runs (a pattern keeps the runs its members already have).
+   */
+  runExample?: (library: LoadedLibrary, code: string, signal?: AbortSignal) => Promise<RunRecord>;
+  /** Runs at once (default 2). */
+  workers?: number;
 }
 
 /** Mine, then write (or rewrite) the pattern library. Nothing is written when no pattern comes out. */
@@ -52,7 +61,8 @@ export async function runPatternsJob(req: PatternsJobRequest, { onProgress, sign
     onLibrary: (done, total, name) => onProgress?.({ stage: 'mine', done, total, message: name }),
   });
   throwIfAborted(signal);
-  const blocks = mined.patterns.map((p) => patternBlock(library, p));
+  const patterns = services.runExample ? await runRepresentatives(mined.patterns, services.runExample, services.workers ?? 2, { onProgress, signal }) : mined.patterns;
+  const blocks = patterns.map((p) => patternBlock(library, p));
   const top = blocks.slice(0, 20).map((b) => ({ id: b.id, template: b.code, repos: b.pattern!.repos, blocks: b.pattern!.blocks, ran: b.pattern!.representative !== null }));
   const report: MinePatternsReport = {
     library,
@@ -75,4 +85,31 @@ export async function runPatternsJob(req: PatternsJobRequest, { onProgress, sign
   }
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/** For each pattern none of whose members ran: its candidates run in turn until one passes. */
+async function runRepresentatives(
+  patterns: MinedPattern[],
+  run: NonNullable<PatternsJobServices['runExample']>,
+  workers: number,
+  { onProgress, signal }: JobOptions,
+): Promise<MinedPattern[]> {
+  const todo = patterns.map((p, i) => ({ p, i })).filter(({ p }) => !p.facts.representative && p.candidates.length);
+  const out = [...patterns];
+  let done = 0;
+  onProgress?.({ stage: 'run', done, total: todo.length });
+  // A run that threw (the sandbox gone, an environment that cannot be made) leaves its pattern without one.
+  await pool(todo.map(({ p, i }) => async () => {
+    for (const c of p.candidates) {
+      throwIfAborted(signal);
+      const record = await run(c.library, c.block.examples[c.example]!.code, signal);
+      if (record.status === 'passed') {
+        out[i] = withRepresentative(p, c, record);
+        break;
+      }
+    }
+    onProgress?.({ stage: 'run', done: ++done, total: todo.length, message: p.facts.subject });
+  }), workers, { signal });
+  throwIfAborted(signal);
+  return out;
 }

@@ -39,6 +39,7 @@ export function patternAnswer(res: PatternResult, detail: PatternDetail, demo: b
     citation: b.citation,
     provenance: b.provenance,
     library: demo ? { name: b.library, demo: true } : { name: b.library },
+    ...(b.pattern ? { pattern: b.pattern } : {}),
   };
   if (detail === 'full') {
     answer.full = {

@@ -50,7 +50,7 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
     const size = JSON.stringify({ tools }).length;
     assert.ok(size < 12_000, `tools/list is ${size} characters`);
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
+    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'mine_patterns', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
     assert.equal(tools.find((t) => t.name === 'remove_library')?.annotations?.destructiveHint, true);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);
