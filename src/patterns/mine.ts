@@ -70,7 +70,7 @@ const MEMBERS_PER_REPO = 3;
 const EXAMPLES_SHOWN = 5;
 /** Steps a pattern keeps: those most repositories take (a value everybody builds has dozens of uses; the idiom is the few most share). */
 const MAX_STEPS = 8;
-const RUN_CANDIDATES = 4;
+const RUN_CANDIDATES = 8;
 
 /**
  * Whether a call can be the subject of a value pattern: a class (`lmfit.Model`, `pandas.DataFrame`) or a function
