@@ -57,6 +57,7 @@ interface Occurrence {
   steps: string[];
   names: string[];
   keywords: string[];
+  derived: Array<{ path: string; name: string }>;
 }
 
 interface Group {
@@ -134,13 +135,13 @@ export function minePatterns(libraries: readonly LoadedLibrary[], opts: MineOpti
       for (const v of chains.values) {
         seen.add(v.anchor.call);
         if (!v.events.length || !idiomSubject(v.anchor.call)) continue;
-        group('value', v.anchor.call).occurrences.push({ unit: u, steps: v.events, names: v.names, keywords: v.anchor.keywords });
+        group('value', v.anchor.call).occurrences.push({ unit: u, steps: v.events, names: v.names, keywords: v.anchor.keywords, derived: v.derived });
       }
       for (const m of chains.modules) {
         for (const s of m.sites) seen.add(s.call);
         seen.add(m.module);
         if (m.functions.length < 2) continue;
-        group('module', m.module).occurrences.push({ unit: u, steps: m.functions, names: [], keywords: [] });
+        group('module', m.module).occurrences.push({ unit: u, steps: m.functions, names: [], keywords: [], derived: [] });
       }
       for (const s of seen) subjectUnits.set(s, (subjectUnits.get(s) ?? 0) + 1);
     }
@@ -193,7 +194,7 @@ function patternOf(g: Group, minRepos: number, units: number, subjectUnits: numb
     .map(([name, r]) => ({ name, repos: r.size }))
     .sort((a, b) => b.repos - a.repos || (a.name < b.name ? -1 : 1));
 
-  const names = commonNames(members, ordered);
+  const names: Names = { value: commonNames(members, ordered), derived: commonDerived(members, ordered) };
   const template = templateOf(g, ordered, names, keywords.map((k) => k.name));
   const calls = callsOf(g, ordered);
   const packages = [...new Set(calls.map((c) => c.split('.')[0]!))].sort();
@@ -240,20 +241,44 @@ function commonNames(members: Occurrence[], steps: string[]): string[] {
   return arity === 1 ? ['result'] : Array.from({ length: arity }, (_, i) => `part${i}`);
 }
 
-/** A step's path on the value (`[1].plot()`) as code, with the value's names. */
-function renderPath(path: string, names: string[]): string {
+/** The value's names, and the names given to results along it (`.add_subplot()` → `ax`). */
+interface Names {
+  value: string[];
+  derived: Map<string, string>;
+}
+
+/** For each kept step that is a result most members name, the name most of them give it. */
+function commonDerived(members: Occurrence[], steps: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of steps) {
+    const tally = new Map<string, number>();
+    for (const o of members) for (const d of o.derived) if (d.path === s) tally.set(d.name, (tally.get(d.name) ?? 0) + 1);
+    const best = [...tally].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+    // A name one member happens to give a result (`handle = ax.plot(...)`) is not the idiom's.
+    const takers = members.filter((o) => o.steps.includes(s)).length;
+    if (best && best[1] >= Math.max(2, Math.ceil(takers / 3))) out.set(s, best[0]);
+  }
+  return out;
+}
+
+/** A step's path on the value (`[1].plot()`) as code, with the value's names (a named result stands for its prefix). */
+function renderPath(path: string, names: Names): string {
+  let named = '';
+  for (const p of names.derived.keys()) if (path.startsWith(p) && path !== p && p.length > named.length) named = p;
+  if (named) return names.derived.get(named)! + renderPath(path.slice(named.length), { value: [''], derived: new Map() });
   const part = /^\[(\d+)\]/.exec(path);
-  let out = part ? (names[Number(part[1])] ?? `part${part[1]}`) : names[0]!;
+  let out = part ? (names.value[Number(part[1])] ?? `part${part[1]}`) : names.value[0]!;
   const rest = part ? path.slice(part[0].length) : path;
   for (const m of rest.matchAll(/\.(\w+)(\(\))?|\(\)/g)) out += m[0] === '()' ? '(...)' : `.${m[1]}${m[2] ? '(...)' : ''}`;
   return out;
 }
 
-function renderStep(step: ChainEvent, names: string[]): string | null {
+function renderStep(step: ChainEvent, names: Names): string | null {
   if (step.startsWith('unpack:')) return null;
   const passed = /^([\w.]+)\(_(.*)\)$/.exec(step);
   if (passed) return `${passed[1]}(${renderPath(passed[2]!, names)})`;
-  return renderPath(step, names);
+  const named = names.derived.get(step);
+  return named ? `${named} = ${renderPath(step, names)}` : renderPath(step, names);
 }
 
 function modulesOf(calls: string[]): string[] {
@@ -266,12 +291,12 @@ function callsOf(g: Group, steps: string[]): string[] {
   return [g.subject, ...new Set(passed)];
 }
 
-function templateOf(g: Group, steps: string[], names: string[], keywords: string[]): string {
+function templateOf(g: Group, steps: string[], names: Names, keywords: string[]): string {
   const calls = callsOf(g, steps);
   const imports = modulesOf(calls).map((m) => `import ${m}`);
   if (g.shape === 'module') return [...imports, ...steps.map((f) => `${g.subject}.${f}(...)`)].join('\n');
   const args = ['...', ...keywords.slice(0, 4).map((k) => `${k}=...`)].join(', ');
-  const lines = [...imports, `${names.join(', ')} = ${g.subject}(${args})`];
+  const lines = [...imports, `${names.value.join(', ')} = ${g.subject}(${args})`];
   for (const s of steps) {
     const line = renderStep(s, names);
     if (line) lines.push(line);
@@ -280,7 +305,7 @@ function templateOf(g: Group, steps: string[], names: string[], keywords: string
 }
 
 /** One line from the calls' own names: what is built, then what is done with it. */
-function describe(g: Group, steps: string[], names: string[], repos: number): string {
+function describe(g: Group, steps: string[], names: Names, repos: number): string {
   const tail = `(${repos} repositories)`;
   if (g.shape === 'module') return `Uses ${g.subject}'s ${steps.join(', ')} together ${tail}.`;
   const reads: string[] = [];
@@ -291,17 +316,17 @@ function describe(g: Group, steps: string[], names: string[], repos: number): st
   for (const s of steps) {
     if (s.startsWith('unpack:')) unpacked = true;
     else if (/^[\w.]+\(_/.test(s)) passes.push(renderStep(s, names)!);
-    else if (s.endsWith('()') && s !== '()') methods.push(renderStep(s, names)!);
+    else if (s.endsWith('()') && s !== '()') methods.push(renderPath(s, names));
     else if (s === '()') called = true;
-    else reads.push(renderStep(s, names)!);
+    else reads.push(renderPath(s, names));
   }
   const parts: string[] = [];
-  if (unpacked) parts.push(`unpacks it into ${names.join(', ')}`);
+  if (unpacked) parts.push(`unpacks it into ${names.value.join(', ')}`);
   if (methods.length) parts.push(`calls ${methods.join(', ')}`);
-  if (called) parts.push(`calls ${names[0]}(...)`);
+  if (called) parts.push(`calls ${names.value[0]}(...)`);
   if (reads.length) parts.push(`reads ${reads.join(', ')}`);
   if (passes.length) parts.push(`passes it on: ${passes.join(', ')}`);
-  return `Builds ${names.join(', ')} with ${g.subject}(...), then ${parts.join('; ')} ${tail}.`;
+  return `Builds ${names.value.join(', ')} with ${g.subject}(...), then ${parts.join('; ')} ${tail}.`;
 }
 
 interface Representative {
@@ -348,7 +373,8 @@ function runCandidates(members: Occurrence[], keep: Set<string>): RunCandidate[]
   for (const round of [0, 1]) {
     for (const c of out) {
       if (picked.length >= RUN_CANDIDATES) break;
-      const key = `${c.block.id}#${c.example}`;
+      // The same test is often an example of several blocks: one try for one piece of code.
+      const key = c.block.examples[c.example]!.code;
       if (seen.has(key) || (round === 0 && picked.some((p) => (p.library.manifest.source.repo || p.library.name) === c.repo))) continue;
       seen.add(key);
       picked.push({ library: c.library, block: c.block, example: c.example, holds: c.holds });

@@ -35,6 +35,8 @@ export interface ValueChain {
   events: ChainEvent[];
   /** The names of further calls that took part (`numpy.abs`), qualified. */
   calls: string[];
+  /** Names given to results along the chain (`ax = fig.add_subplot(...)`: path ".add_subplot()" → "ax"). */
+  derived: Array<{ path: string; name: string }>;
 }
 
 export interface ModuleChain {
@@ -235,7 +237,10 @@ export function codeChains(code: string, opts: ChainOptions): CodeChains {
 
     if (assign) {
       for (const t of assign.targets) subjects.delete(t);
-      for (const d of derived) subjects.set(d.target, d.subject);
+      for (const d of derived) {
+        subjects.set(d.target, d.subject);
+        if (!d.subject.chain.derived.some((x) => x.path === d.subject.path)) d.subject.chain.derived.push({ path: d.subject.path, name: d.target });
+      }
       // `v = pkg.f(...)` (also `v = pkg.f(...)[0]`, `v = pkg.Class(...).method(...)`: the first call builds it).
       const value = m.slice(assign.valueAt);
       const lead = value.length - value.trimStart().length + assign.valueAt;
@@ -245,7 +250,7 @@ export function codeChains(code: string, opts: ChainOptions): CodeChains {
       const build = dm ? calls.find((c) => c.open >= lead + dm[0].length && m.slice(lead + dm[0].length, c.open).trim() === '' && c.callee === dm[0].replace(/\s+/g, '')) : undefined;
       const q = build ? qualified(build.callee) : null;
       if (build && q && !derived.length) {
-        const chain: ValueChain = { anchor: { call: q, keywords: build.keywords, line: ll.start }, names: assign.targets, events: [], calls: [] };
+        const chain: ValueChain = { anchor: { call: q, keywords: build.keywords, line: ll.start }, names: assign.targets, events: [], calls: [], derived: [] };
         values.push(chain);
         if (assign.targets.length > 1) {
           chain.events.push(`unpack:${assign.targets.length}`);
