@@ -46,6 +46,10 @@ export const PatternFacts = z.object({
   calls: z.array(z.string()).describe('The qualified calls it makes.'),
   steps: z.array(PatternStep).describe('Its steps in their usual order, each with how many repositories take it.'),
   keywords: z.array(z.object({ name: z.string(), repos: z.number().int() })).describe('Keyword arguments of the building call that several repositories pass.'),
+  quotes: z
+    .array(z.object({ text: z.string(), block: z.string() }))
+    .default([])
+    .describe("Sentences of the member blocks' own docstrings and docs that name the subject: what the repositories say it is for."),
   repos: z.number().int().describe('How many repositories use it.'),
   blocks: z.number().int().describe('How many source blocks use it (in their code or examples).'),
   members: z.array(PatternMember).describe('Where it is used, at most a few per repository (all of them are counted in blocks).'),

@@ -32,6 +32,7 @@ export function patternBlock(library: string, p: MinedPattern): Block {
     f.description,
     `Used in ${f.repos} repositories and ${f.blocks} blocks: ${f.sources.map((s) => s.repo).join(', ')}.`,
     `Steps:\n${stepLines.join('\n')}`,
+    f.quotes.length ? `What the source blocks say of it:\n${f.quotes.map((q) => `- "${q.text}" (${q.block})`).join('\n')}` : '',
     f.keywords.length ? `Keyword arguments passed: ${f.keywords.map((k) => `${k.name} (${k.repos})`).join(', ')}.` : '',
     f.representative ? `A representative example that ran: ${f.representative.block}, example ${f.representative.example}.` : 'No member example ran.',
   ]

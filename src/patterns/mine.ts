@@ -211,6 +211,7 @@ function patternOf(g: Group, minRepos: number, units: number, subjectUnits: numb
     subject: g.subject,
     template,
     description: describe(g, ordered, names, repos.size),
+    quotes: quotesOf(g, ordered, members),
     packages,
     calls,
     steps,
@@ -223,6 +224,43 @@ function patternOf(g: Group, minRepos: number, units: number, subjectUnits: numb
     score: Math.round(repos.size * rarity * 1000) / 1000,
   };
   return { facts, licences, examples: examplesOf(members, rep), candidates: rep ? [] : runCandidates(members, keep) };
+}
+
+const QUOTES = 3;
+
+/** Sentences of the members' docstrings and docs naming the subject (its last name, or a kept function of a module). */
+function quotesOf(g: Group, steps: string[], members: Occurrence[]): Array<{ text: string; block: string }> {
+  const words = g.shape === 'module' ? steps : [g.subject.split('.').pop()!];
+  // Named as code, not as an English word: dotted (`np.fft.rfft`), in backquotes, a name no word has (`curve_fit`,
+  // `interp1d`), or a short name in capitals (SVD, FFT, QR).
+  const alts = words.map((w) => w.replace(/[^\w]/g, '')).flatMap((w) => [
+    `(?<![\\w.])(?:\\w+\\.)+${w}\\b`,
+    `\`${w}\``,
+    ...(/[_0-9]/.test(w) ? [`(?<![\\w.])${w}\\b`] : []),
+    ...(w.length <= 4 ? [`\\b${w.toUpperCase()}\\b`] : []),
+  ]);
+  const re = new RegExp(alts.join('|'));
+  const found = new Map<string, { block: string; repos: Set<string> }>();
+  const seenBlocks = new Set<string>();
+  for (const o of members) {
+    const b = o.unit.block;
+    if (seenBlocks.has(b.id)) continue;
+    seenBlocks.add(b.id);
+    const texts = [b.docstring ?? '', ...b.prose.map((p) => p.text)];
+    for (const t of texts) {
+      for (const raw of t.replace(/\s+/g, ' ').split(/(?<=[.!?])\s+(?=[A-Z])/)) {
+        const sentence = raw.trim();
+        if (sentence.length < 20 || sentence.length > 220 || !re.test(sentence) || />>>|\bParameters\b|-----/.test(sentence)) continue;
+        const f = found.get(sentence) ?? { block: b.id, repos: new Set<string>() };
+        f.repos.add(o.unit.repo);
+        found.set(sentence, f);
+      }
+    }
+  }
+  return [...found]
+    .sort((a, b) => b[1].repos.size - a[1].repos.size || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1))
+    .slice(0, QUOTES)
+    .map(([text, f]) => ({ text, block: f.block }));
 }
 
 function median(xs: number[]): number {

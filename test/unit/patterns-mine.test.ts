@@ -18,8 +18,8 @@ function example(code: string, run: RunRecord | null = null): Example {
   return { code, source: 'test', path: 'tests/test_x.py', startLine: 3, expectedOutput: null, run };
 }
 
-function lib(name: string, licence: string, blocks: Array<{ name: string; code: string; imports?: string[]; examples?: Example[] }>): LoadedLibrary {
-  const bs: Block[] = blocks.map((b) => testBlock({ name: b.name, library: name, module: `${name}.core`, code: b.code }, { imports: b.imports ?? [], examples: b.examples ?? [] }));
+function lib(name: string, licence: string, blocks: Array<{ name: string; code: string; imports?: string[]; examples?: Example[]; docstring?: string }>): LoadedLibrary {
+  const bs: Block[] = blocks.map((b) => testBlock({ name: b.name, library: name, module: `${name}.core`, code: b.code, docstring: b.docstring ?? null }, { imports: b.imports ?? [], examples: b.examples ?? [] }));
   return { name, dir: `/nowhere/${name}`, readonly: false, manifest: testManifest(name, { licence, source: { kind: 'local', location: '/x', repo: `org/${name}`, ref: null, commit: `c-${name}`, url: null } }), fingerprint: 'f', packages: [name], blocks: bs };
 }
 
@@ -27,7 +27,7 @@ const fitA = 'def fit(t, y):\n    popt, pcov = curve_fit(model, t, y, p0=[1, 1])
 const fitB = 'def fit_line(x, y):\n    params, cov = opt.curve_fit(line, x, y)\n    err = numpy.sqrt(numpy.diag(cov))\n    return params\n';
 const libs = [
   lib('alpha', 'MIT', [
-    { name: 'fit', code: fitA, imports: ['import numpy as np', 'from scipy.optimize import curve_fit'] },
+    { name: 'fit', code: fitA, docstring: 'Fit a decay. The fit is made with scipy.optimize.curve_fit and its errors from the covariance. Fit quickly.', imports: ['import numpy as np', 'from scipy.optimize import curve_fit'] },
     { name: 'smooth', code: 'def smooth(x):\n    b, a = butter(3, 0.1)\n    return filtfilt(b, a, x)\n', imports: ['from scipy.signal import butter, filtfilt'] },
     { name: 'alpha_own', code: 'def alpha_own(x):\n    r = alpha.core.thing(x)\n    return r.value\n', imports: ['import alpha.core'] },
   ]),
@@ -49,6 +49,8 @@ test('an idiom several repositories share is one pattern, whatever the aliases, 
   assert.match(fit.facts.template, /^import numpy\nimport scipy\.optimize\npopt, pcov = scipy\.optimize\.curve_fit\(\.\.\.\)\nnumpy\.diag\(pcov\)$/);
   assert.deepEqual(fit.facts.sources.map((s) => [s.library, s.commit, s.licence]), [['alpha', 'c-alpha', 'MIT'], ['beta', 'c-beta', 'BSD-3-Clause'], ['gamma', 'c-gamma', 'MIT']]);
   assert.deepEqual(fit.licences, ['BSD-3-Clause', 'MIT']);
+  // What the blocks' own docs say of it, only where they name it as code.
+  assert.deepEqual(fit.facts.quotes, [{ text: 'The fit is made with scipy.optimize.curve_fit and its errors from the covariance.', block: 'alpha:alpha.core.fit' }]);
   const inExample = fit.facts.members.find((m) => m.library === 'gamma')!;
   assert.equal(inExample.in, 'example');
   assert.equal(inExample.path, 'tests/test_x.py');
