@@ -284,6 +284,14 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const req = RevalidateRequest.parse(input);
       await live(false);
       const lib = catalogue.require(req.library);
+      if (lib.manifest.sources?.length) {
+        // Its examples are its members', which import their own libraries: run here they would all fail.
+        throw new CodedistillError(
+          'invalid_input',
+          `"${lib.name}" is a pattern library: its examples belong to its source libraries (${lib.manifest.sources.map((x) => x.library).join(', ')}) and run in theirs.`,
+          `Revalidate the source libraries, then mine the patterns again (codedistill patterns --name ${lib.name.replace(/-patterns$/, '')}).`,
+        );
+      }
       const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
       const report = await revalidateAndStore(await catalogue.open(lib), services.runner, {
         ids: req.ids,

@@ -55,6 +55,10 @@ describe('patterns mined across fixture repositories', { timeout: 600_000 }, () 
     assert.match(pattern('scipy.integrate.solve_ivp')!.template, /t_eval=\.\.\./);
   });
 
+  it('refuses to revalidate the pattern library itself (its examples run in their own libraries)', async () => {
+    await assert.rejects(app.revalidate({ library: 'spectro-patterns' }), (e: Error & { hint?: string }) => /pattern library/.test(e.message) && /patterns --name spectro/.test(e.hint ?? ''));
+  });
+
   it('makes no pattern of an idiom one repository uses', () => {
     assert.ok(!report.top.some((t) => /butter|filtfilt|scipy\.signal/.test(t.id + t.template)), JSON.stringify(report.top.map((t) => t.id)));
   });
