@@ -73,13 +73,13 @@ export const MinePatternsRequest = z.object({
     .string()
     .trim()
     .regex(/^[a-z0-9][a-z0-9._-]{0,50}$/, 'a field name: lowercase letters, digits, ".", "_" and "-", at most 51')
-    .describe('The field, e.g. "spectroscopy": the patterns are written as the library "<name>-patterns" (a name already ending in -patterns is kept).'),
+    .describe('The field: writes the library "<name>-patterns".'),
   libraries: z
     .array(z.string().trim().min(1))
     .optional()
-    .describe('Libraries to mine (default: every library of the user\'s own, other pattern libraries aside).'),
-  minRepos: z.number().int().min(2).max(1000).default(2).describe('A pattern needs this many repositories using it (default 2).'),
-  maxPatterns: z.number().int().min(1).max(5000).default(200).describe('Keep at most this many patterns, most telling first (default 200).'),
+    .describe('Libraries to mine (default: all yours).'),
+  minRepos: z.number().int().min(2).max(1000).default(2).describe('Repositories a pattern needs.'),
+  maxPatterns: z.number().int().min(1).max(5000).default(200).describe('At most this many, most telling first.'),
 });
 export type MinePatternsRequest = z.infer<typeof MinePatternsRequest>;
 

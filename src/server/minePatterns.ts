@@ -11,11 +11,8 @@ export function registerMinePatternsTool(server: McpServer, services: ToolServic
     {
       title: 'Mine the patterns libraries of a field share',
       description:
-        'Read the distilled libraries of a field (default: all of yours) and write the idioms several repositories ' +
-        'share in their use of other packages (scipy.optimize.curve_fit then its popt/pcov, numpy.fft.rfft with ' +
-        'rfftfreq, ...) as the library "<name>-patterns": each pattern a template, the repositories and blocks using it ' +
-        'and one member example that ran. Rewrites only that library. Next: search_library with kind "pattern", then ' +
-        'get_pattern on a hit.',
+        'Write the idioms several of your libraries share (curve_fit then popt/pcov, rfft with rfftfreq, ...) as the ' +
+        'library "<name>-patterns": templates, repositories, members, an example that ran. Next: search_library kind "pattern".',
       inputSchema: MinePatternsRequest,
       outputSchema: leanOutput(MinePatternsReport),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
