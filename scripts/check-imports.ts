@@ -21,6 +21,7 @@ export const FLOORS: ReadonlyArray<readonly string[]> = [
   ['environment'],
   ['enrich'],
   ['library'],
+  ['patterns'],
   ['search'],
   ['jobs'],
   ['report'],

@@ -41,6 +41,8 @@ import type { LoadedLibrary } from './domain/library.js';
 import type { LibraryDescription, LibrarySummary, RemoveReport } from './domain/libraries.js';
 import { libraryDescription, librarySummary } from './library/describe.js';
 import { removeLibraryFolder } from './library/remove.js';
+import { MinePatternsRequest, type MinePatternsReport } from './domain/idiom.js';
+import { runPatternsJob } from './jobs/patterns.js';
 
 export interface App {
   readonly config: Config;
@@ -60,6 +62,8 @@ export interface App {
   openLibrary(name: string): Promise<{ library: LoadedLibrary; lock: string | null }>;
   /** Remove one of the user's libraries (never a shipped or read-only one) and stop serving it. */
   removeLibrary(name: string): Promise<RemoveReport>;
+  /** Mine the idioms several libraries share into the pattern library "<name>-patterns" (kind pattern), and index it. */
+  minePatterns(req: unknown, opts?: JobOptions): Promise<MinePatternsReport>;
   /** Re-run a library's examples in the current environment, store the new run records, report what changed. */
   revalidate(req: unknown, opts?: JobOptions): Promise<RevalidateReport>;
   /** Load libraries and bring the index up to date; every call that needs them awaits the same work. */
@@ -283,6 +287,14 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const req = RevalidateRequest.parse(input);
       await live(false);
       const lib = catalogue.require(req.library);
+      if (lib.manifest.sources?.length) {
+        // Its examples are its members', which import their own libraries: run here they would all fail.
+        throw new CodedistillError(
+          'invalid_input',
+          `"${lib.name}" is a pattern library: its examples belong to its source libraries (${lib.manifest.sources.map((x) => x.library).join(', ')}) and run in theirs.`,
+          `Revalidate the source libraries, then mine the patterns again (codedistill patterns --name ${lib.name.replace(/-patterns$/, '')}).`,
+        );
+      }
       const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
       const report = await revalidateAndStore(await catalogue.open(lib), services.runner, {
         ids: req.ids,
@@ -303,6 +315,33 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       report.environment = run.outcome;
       if (run.outcome.status === 'failed') report.warnings.unshift(run.outcome.message);
       if (run.outcome.missing.length) report.warnings.push(`not installable into the environment: ${run.outcome.missing.map((m) => `${m.requirement} (${m.reason})`).join('; ')}; to install them: ${run.outcome.installCommand}`);
+      if (report.libraryPath) await refresh(opts).catch((e) => report.warnings.push(`re-indexing failed: ${errorMessage(e)}`));
+      return report;
+    },
+
+    async minePatterns(input, opts = {}) {
+      const req = MinePatternsRequest.parse(input);
+      await live(false);
+      opts.onProgress?.({ stage: 'read', done: 0, total: 1 });
+      const entries = req.libraries?.length
+        ? req.libraries.map((n) => catalogue.require(n))
+        : catalogue.list().filter((l) => !l.demo && !l.manifest.sources?.length);
+      const libraries: LoadedLibrary[] = [];
+      for (const [i, e] of entries.entries()) {
+        libraries.push(await catalogue.open(e));
+        opts.onProgress?.({ stage: 'read', done: i + 1, total: entries.length, message: e.name });
+      }
+      const report = await runPatternsJob({ libraries, name: req.name, minRepos: req.minRepos, maxPatterns: req.maxPatterns }, opts, {
+        libraryParentDir: config.userLibrariesDir,
+        generator: `codedistill ${config.version}`,
+        logger,
+        workers: config.workers,
+        // In the member's own library environment, as validate_snippet runs against a library.
+        runExample: async (lib, code, signal) => {
+          const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: 'auto', known: catalogue.list(), signal });
+          return services.runner.run({ code, importRoots: [...run.importRoots, ...catalogue.providerRoots(lib)], timeoutMs: clampTimeout(undefined), signal, python: run.python });
+        },
+      });
       if (report.libraryPath) await refresh(opts).catch((e) => report.warnings.push(`re-indexing failed: ${errorMessage(e)}`));
       return report;
     },

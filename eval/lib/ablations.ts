@@ -52,6 +52,6 @@ export const ABLATIONS: Ablation[] = [
   { label: 'with pseudo-relevance feedback (RM3)', ranking: { feedback: { ...DEFAULT_RANKING.feedback, docs: 3 } } },
   { label: 'no term proximity', ranking: { proximity: { ...DEFAULT_RANKING.proximity, weight: 0 } } },
   { label: 'no centrality prior', ranking: { centrality: { ...DEFAULT_RANKING.centrality, weight: 0 } } },
-  { label: 'no validated / kind priors', ranking: { validated: 0, kind: { function: 0, class: 0, method: 0, workflow: 0 } } },
+  { label: 'no validated / kind priors', ranking: { validated: 0, kind: { function: 0, class: 0, method: 0, workflow: 0, pattern: 0 } } },
 ];
 

@@ -33,8 +33,9 @@ Usage:
       --no-env        no environment: run the examples with the base interpreter and the snapshot
       --gen-blocks N, --gen-tokens N, --gen-usd X, --gen-repairs N
                       with a language model configured: the budget of generated examples (see README.md)
-  codedistill search <query> [--limit N] [--library L] [--validated] [--checked]
+  codedistill search <query> [--limit N] [--library L] [--kind K] [--validated] [--checked]
       --validated     examples ran cleanly  --checked       and matched an output the repository states
+      --kind K        function, class, method, workflow or pattern
   codedistill get <id> [--full]             a block: usage (default), or everything with --full
   codedistill validate <file|-> [--library L] [--timeout MS] [--out DIR]
       --out DIR       where the files it writes (plots, CSV) go (default: ./<file>-outputs)
@@ -47,6 +48,9 @@ Usage:
                                             gets here, the embedding model, leftovers; and what to fix
   codedistill report <library> [--out FILE] one static HTML page: purpose, licence, validation chart, lock, blocks
                                             (default FILE: ./<library>-report.html)
+  codedistill patterns --name <field> [--libraries a,b,c] [--min-repos N] [--max-patterns N]
+                                            the idioms several libraries share -> the library <field>-patterns
+                                            (default: all your libraries; a pattern needs N repositories, default 2)
   codedistill export-skills <library> [--out DIR]
                                             the validated blocks as Agent Skills folders (default DIR: ./<library>-skills)
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
@@ -102,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'allow-remote': { type: 'boolean', default: false },
+      libraries: { type: 'string' },
+      'min-repos': { type: 'string' },
+      'max-patterns': { type: 'string' },
+      kind: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -182,12 +190,33 @@ async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
+      case 'patterns': {
+        if (!values.name) throw usage('patterns needs --name <field>: the library written is <field>-patterns');
+        const r = await app.minePatterns(
+          {
+            name: values.name,
+            libraries: values.libraries ? values.libraries.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
+            minRepos: values['min-repos'] ? Number(values['min-repos']) : undefined,
+            maxPatterns: values['max-patterns'] ? Number(values['max-patterns']) : undefined,
+          },
+          { onProgress: bar(STAGE_PLANS.patterns) },
+        );
+        print(
+          r,
+          `${r.library}: ${r.patterns} patterns from ${r.sources.length} libraries (${r.units} pieces of code read), ${r.withRun} with an example that ran; ` +
+            `${r.libraryPath ? `written to ${r.libraryPath}` : 'nothing written'}; ${(r.durationMs / 1000).toFixed(1)} s` +
+            r.top.map((t, i) => `\n${i + 1}. ${t.id}  [${t.repos} repositories, ${t.blocks} blocks${t.ran ? ', ran' : ''}]\n   ${t.template.split('\n').filter((l) => !l.startsWith('import ')).join('\n   ')}`).join('') +
+            (r.warnings.length ? `\nwarnings:\n  ${r.warnings.join('\n  ')}` : ''),
+        );
+        return r.patterns > 0 ? 0 : 1;
+      }
       case 'search': {
         const query = rest.join(' ');
         const res = await app.search({
           query,
           limit: values.limit ? Number(values.limit) : undefined,
           library: values.library,
+          kind: values.kind,
           validatedOnly: values.validated || undefined,
           checkedOnly: values.checked || undefined,
         });

@@ -8,7 +8,7 @@ export function importLineFor(block: Block): string {
     const clsName = cls.slice(cls.lastIndexOf('.') + 1);
     return `from ${block.module} import ${clsName}`;
   }
-  if (block.kind === 'workflow') return '';
+  if (block.kind === 'workflow' || block.kind === 'pattern') return '';
   return `from ${block.module} import ${block.name}`;
 }
 
@@ -18,6 +18,8 @@ export function importLineFor(block: Block): string {
  */
 export function usageFor(block: Block): string {
   const passed = block.examples.find((e) => e.run?.status === 'passed' && e.source !== 'import');
+  // A pattern's own code is its template: better than a member example that never ran.
+  if (block.kind === 'pattern' && !passed) return block.code.trimEnd();
   const any = passed ?? block.examples.find((e) => e.source !== 'import');
   if (any) return any.code.trimEnd();
   if (block.kind === 'workflow') return block.code.trimEnd();

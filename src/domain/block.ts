@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { RunRecord } from './validation.js';
+import { PatternFacts } from './idiom.js';
 
 export const Language = z.enum(['python', 'r', 'julia', 'c', 'cpp']).describe('Source language of the block.');
 export type Language = z.infer<typeof Language>;
 
 export const BlockKind = z
-  .enum(['function', 'class', 'method', 'workflow'])
-  .describe('function: module-level function; class; method: function inside a class; workflow: an example script or notebook pipeline.');
+  .enum(['function', 'class', 'method', 'workflow', 'pattern'])
+  .describe(
+    'function: module-level function; class; method: function inside a class; workflow: an example script or notebook pipeline; ' +
+      'pattern: an idiom several repositories share in their use of a package (mined across libraries, with its sources and an example that ran).',
+  );
 export type BlockKind = z.infer<typeof BlockKind>;
 
 export const Parameter = z.object({
@@ -116,6 +120,7 @@ export const Block = z.object({
     .array(ProseNote)
     .default([])
     .describe("What the repository's own documentation says about this block, outside its docstring: docs sections, README, notebooks, the module docstring, body comments; most specific first. Empty in libraries written before it was read."),
+  pattern: PatternFacts.optional().describe('For a pattern block: the idiom, its steps, members, sources and representative run.'),
 });
 export type Block = z.infer<typeof Block>;
 

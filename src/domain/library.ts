@@ -1,6 +1,7 @@
 import { ExampleSource, type Block } from './block.js';
 import { z } from 'zod';
 import { EnvironmentSettings, PackageInstall } from './environment.js';
+import { PatternSource } from './idiom.js';
 
 export const LIBRARY_SCHEMA_VERSION = 1;
 
@@ -96,6 +97,10 @@ export const LibraryManifest = z.object({
     .nullable()
     .optional()
     .describe("How the library's environment is made (kept across a forced re-distill) and the one its runs used; environment.lock beside the manifest holds its versions."),
+  sources: z
+    .array(PatternSource)
+    .optional()
+    .describe('For a pattern library (codedistill patterns): the libraries it was mined from, with their commits and licences.'),
 });
 export type LibraryManifest = z.infer<typeof LibraryManifest>;
 

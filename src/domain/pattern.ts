@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Block, BlockKind, Example, ExampleSource, Parameter, Provenance } from './block.js';
 import { LibrarySource } from './library.js';
 import { RunRecord, RunStatus, ValidationLevel } from './validation.js';
+import { PatternFacts } from './idiom.js';
 
 export const LibraryInfo = z.object({
   name: z.string(),
@@ -80,6 +81,7 @@ export const PatternAnswer = z.object({
     .array(z.string())
     .optional()
     .describe('What this usage answer left out or shortened to fit a context; detail "full" has it whole.'),
+  pattern: PatternFacts.optional().describe('For a pattern (kind "pattern"): its template, steps, members with their provenance, source libraries and the representative run.'),
   full: z
     .object({
       code: Block.shape.code,

@@ -35,9 +35,21 @@ export function patternText(a: PatternAnswer, validation: RunRecord | null, inli
     `validation ${validation?.status ?? 'not_run'}${levelNote(validation)}${a.library.demo ? ', DEMO library (made-up code)' : ''}` +
     (a.requirements.length ? `\nNeeds: ${a.requirements.join(', ')}` : '') +
     `\n\n${a.signature}\n${a.doc}\n\nUsage:\n${a.usage}` +
+    (a.pattern ? patternFactsText(a.pattern) : '') +
     // The source is long and already in the structured answer: the text copy stays the short usage view.
     (a.full && inlineSource ? `\n\nSource:\n${a.full.code}` : '') +
     (a.full && !inlineSource ? `\n\nSource (${a.full.code.split('\n').length} lines), parameters and ${a.full.examples.length} other examples: in the structured answer, and at ${blockUri(a.id)}.` : '')
+  );
+}
+
+/** A pattern's template, members and representative, in the few lines a caller reads. */
+function patternFactsText(f: NonNullable<PatternAnswer['pattern']>): string {
+  const rep = f.representative;
+  return (
+    `\n\nPattern used in ${f.repos} repositories (${f.blocks} blocks):\n${f.template}` +
+    `\nSources: ${f.sources.map((s) => `${s.library} (${s.repo}@${s.commit.slice(0, 12)}, ${s.licence})`).join('; ')}` +
+    `\nMembers: ${f.members.slice(0, 8).map((m) => `${m.block} ${m.path}:${m.startLine}`).join('; ')}${f.members.length > 8 ? `; ${f.members.length - 8} more in the structured answer` : ''}` +
+    (rep ? `\nRepresentative that ran: ${rep.block}, example ${rep.example} (${rep.run.status})` : '\nNo member example ran.')
   );
 }
 

@@ -67,6 +67,7 @@ export function patternAnswer(res: PatternResult, detail: PatternDetail, demo: b
     citation: demo ? null : b.citation,
     provenance: b.provenance,
     library: demo ? { name: b.library, demo: true } : { name: b.library },
+    ...(b.pattern ? { pattern: b.pattern } : {}),
   };
   const cutNotes = [
     ...(cut.code !== chosen ? [`usage: its comment lines${cut.cutLines ? ` and the last ${cut.cutLines} code lines` : ''} left out (${chosen.split('\n').length} lines whole)`] : []),

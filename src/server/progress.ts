@@ -7,6 +7,7 @@ export const STAGE_PLANS = {
   distill: ['resolve', 'walk', 'parse', 'select', 'examples', 'prose', 'environment', 'validate', 'synthesize', 'enrich', 'repair', 'generate', 'write', 'index'],
   revalidate: ['environment', 'validate', 'repair', 'index'],
   environment: ['environment', 'index'],
+  patterns: ['read', 'mine', 'run', 'write', 'index'],
 } as const;
 export type StagePlan = readonly string[];
 

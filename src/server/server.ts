@@ -9,6 +9,7 @@ import { registerValidateSnippetTool } from './validateSnippet.js';
 import { registerBuildEnvironmentTool } from './buildEnvironment.js';
 import { registerListLibrariesTool } from './listLibraries.js';
 import { registerRemoveLibraryTool } from './removeLibrary.js';
+import { registerMinePatternsTool } from './minePatterns.js';
 import { registerResources } from './resources.js';
 import { registerPrompts } from './prompts.js';
 import { errorMessage } from '../kernel/errors.js';
@@ -33,6 +34,7 @@ export function createServer(services: ToolServices, version: string): McpServer
   registerBuildEnvironmentTool(server, services);
   registerListLibrariesTool(server, services);
   registerRemoveLibraryTool(server, services);
+  registerMinePatternsTool(server, services);
   registerResources(server, services);
   registerPrompts(server, services);
   dropSchemaMarkers(server.server);

@@ -93,6 +93,11 @@ function cases(repo: string): Case[] {
     c('remove_library', 'unknown library', { library: 'no-such-library', confirm: true }),
     c('remove_library', 'a shipped demo library', { library: 'flowcalc', confirm: true }),
     c('remove_library', 'confirm of the wrong type', { library: 'flowcalc', confirm: 'yes' }),
+    c('mine_patterns', 'no name', {}),
+    c('mine_patterns', 'traversal in name', { name: '../../etc' }),
+    c('mine_patterns', 'unknown library', { name: 'field', libraries: ['no-such-library', 'flowcalc'] }),
+    c('mine_patterns', 'min repos of 1', { name: 'field', minRepos: 1 }),
+    c('mine_patterns', 'too few libraries', { name: 'field', libraries: ['flowcalc'] }),
     c('no_such_tool', 'a tool that does not exist', {}),
   ];
 }

@@ -45,12 +45,13 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
   const call = async (name: string, args: Record<string, unknown>) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
 
-  it('lists the tools with schemas, titles and all annotation hints, within 3k tokens (characters / 4)', async () => {
+  it('lists the tools with schemas, titles and all annotation hints, within 3.5k tokens (characters / 4)', async () => {
     const { tools } = await client.listTools();
     const size = JSON.stringify({ tools }).length;
-    assert.ok(size < 12_000, `tools/list is ${size} characters`);
+    // 9 tools: mine_patterns (~1.5k characters) came on top of the 3k the 8 before it took.
+    assert.ok(size < 14_000, `tools/list is ${size} characters`);
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
+    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'mine_patterns', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
     assert.equal(tools.find((t) => t.name === 'remove_library')?.annotations?.destructiveHint, true);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);

@@ -82,7 +82,7 @@ export const DEFAULT_RANKING: RankingOptions = {
   feedback: { docs: 0, terms: 10, weight: 0.3, maxDf: 0.05 },
   proximity: { weight: 0.1, window: 2 },
   validated: 0.01,
-  kind: { function: 0.01, class: 0.01, method: 0, workflow: 0 },
+  kind: { function: 0.01, class: 0.01, method: 0, workflow: 0, pattern: 0.01 },
   confidence: { high: 0.7, highMargin: 0.1, medium: 0.35, minScore: 0.1 },
 };
 
