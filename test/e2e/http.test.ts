@@ -162,7 +162,8 @@ describe('serve --http', { timeout: 900_000 }, () => {
     // The new library is searchable from another session.
     const hit = (await searchers[0]!.callTool({ name: 'search_library', arguments: { query: 'rate constant', library: 'kinetix-http' } })) as CallToolResult;
     assert.ok(!hit.isError, textOf(hit));
-    assert.match(textOf(hit), /kinetix-http:/);
+    const ids = ((hit.structuredContent as { results?: { id: string }[] } | undefined)?.results ?? []).map((r) => r.id);
+    assert.ok(ids.length > 0 && ids.every((id) => id.startsWith('kinetix-http:')), ids.join(', '));
   });
 
   it('ends cleanly on SIGTERM', async () => {
