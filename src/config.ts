@@ -82,6 +82,19 @@ export interface Config {
   logLevel: LogLevel;
   /** Environment passed to child processes: the parent's, less secrets. */
   childEnv: Record<string, string>;
+  /**
+   * The whole environment, for children that are codedistill itself (a batch's `codedistill distill` workers), not
+   * repository code: they need the token, the model settings and the home as this process has them.
+   */
+  selfEnv: Record<string, string>;
+  /**
+   * The command a batch runs per repository before its own arguments (`distill <source> [--ref R] --json`), in
+   * place of codedistill's own CLI (CODEDISTILL_BATCH_COMMAND, a JSON array: a wrapper such as nice, or a test's
+   * fake); null: this codedistill.
+   */
+  batchCommand: string[] | null;
+  /** How long a Redis queue worker's job lock lasts (CODEDISTILL_QUEUE_LOCK_MS): a killed worker's job is retried after it. */
+  queueLockMs: number;
   version: string;
 }
 
@@ -111,6 +124,20 @@ const numberFrom = (v: string | undefined, name: string): number | null => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, got "${v}"`);
   return n;
+};
+
+const commandFrom = (v: string | undefined): string[] | null => {
+  if (v === undefined || v === '') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    parsed = null;
+  }
+  if (!Array.isArray(parsed) || !parsed.length || !parsed.every((x) => typeof x === 'string' && x)) {
+    throw new Error(`CODEDISTILL_BATCH_COMMAND must be a JSON array of strings, e.g. ["nice","codedistill"], got "${v.slice(0, 80)}"`);
+  }
+  return parsed as string[];
 };
 
 const boolFrom = (v: string | undefined, dflt: boolean): boolean => {
@@ -181,6 +208,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generation: generationFrom(env),
     logLevel: logLevel.success ? logLevel.data : 'info',
     childEnv: scrubEnv(env),
+    batchCommand: commandFrom(env.CODEDISTILL_BATCH_COMMAND),
+    queueLockMs: intFrom(env.CODEDISTILL_QUEUE_LOCK_MS, 30_000, 'CODEDISTILL_QUEUE_LOCK_MS', 1000),
+    selfEnv: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined)),
     version: readVersion(root),
   };
 }

@@ -42,6 +42,17 @@ Usage:
                                             gets here, the embedding model, leftovers; and what to fix
   codedistill report <library> [--out FILE] one static HTML page: purpose, licence, validation chart, lock, blocks
                                             (default FILE: ./<library>-report.html)
+  codedistill discover [keywords...] [--topic T ...] [--language L] [--licence SPDX ...] [--stars N]
+                   [--pushed-since YYYY-MM-DD] [--limit N] [--out FILE]
+                                            search GitHub (needs GITHUB_TOKEN); writes a repository list to edit
+  codedistill batch <list> [--workers N] [--retry-failed] [--no-validate] [--queue redis://host:port]
+                                            distill every repository of a list (one owner/name[@commit] a line);
+                                            a rerun resumes; --queue enqueues on Redis for codedistill worker
+  codedistill domain <name> [keywords...] [discover's options] [--workers N]
+                                            discover -> batch -> a domain summary in $CODEDISTILL_HOME/domains/<name>.json
+  codedistill batch-status [id]             the batches of this home and their repositories' states
+  codedistill worker --queue redis://host:port [--workers N]
+                                            distill the jobs of a Redis batch queue until stopped
   codedistill export-skills <library> [--out DIR]
                                             the validated blocks as Agent Skills folders (default DIR: ./<library>-skills)
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
@@ -93,6 +104,15 @@ async function main(argv: string[]): Promise<number> {
       id: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       full: { type: 'boolean', default: false },
+      workers: { type: 'string' },
+      queue: { type: 'string' },
+      'retry-failed': { type: 'boolean', default: false },
+      keyword: { type: 'string', multiple: true },
+      topic: { type: 'string', multiple: true },
+      language: { type: 'string' },
+      licence: { type: 'string', multiple: true },
+      stars: { type: 'string' },
+      'pushed-since': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -306,6 +326,29 @@ async function main(argv: string[]): Promise<number> {
         );
         return out.skills.length ? 0 : 1;
       }
+      case 'discover': {
+        const { discoverCommand } = await import('./batch-commands.js');
+        return await discoverCommand([...rest, ...(values.keyword ?? [])], values, config, print);
+      }
+      case 'batch': {
+        if (!rest[0]) throw usage('batch needs a repository list file (one owner/name[@commit] per line; see: codedistill discover)');
+        const { batchCommand } = await import('./batch-commands.js');
+        return await batchCommand(rest[0], values, config, logger, print);
+      }
+      case 'domain': {
+        if (!rest[0]) throw usage('domain needs a name (e.g. signal-processing) and search words or --topic');
+        const { domainCommand } = await import('./batch-commands.js');
+        return await domainCommand(rest[0], [...rest.slice(1), ...(values.keyword ?? [])], values, config, logger, print);
+      }
+      case 'batch-status': {
+        const { batchStatusCommand } = await import('./batch-commands.js');
+        return await batchStatusCommand(rest[0], config, print);
+      }
+      case 'worker': {
+        if (!values.queue) throw usage('worker needs --queue redis://host:port');
+        const { workerCommand } = await import('./batch-commands.js');
+        return await workerCommand(values, config, logger);
+      }
       default:
         throw usage(`unknown command "${cmd}"`);
     }
@@ -320,6 +363,8 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     console.error(forCli(describeError(e)));
+    // With --json a script (a batch worker) gets the failure's cause too, as the last line of stdout.
+    if (values.json) console.log(JSON.stringify({ error: { code: e instanceof CodedistillError ? e.code : 'internal', message: describeError(e) } }));
     return 1;
   } finally {
     stopBar();

@@ -10,6 +10,7 @@ import { registerBuildEnvironmentTool } from './buildEnvironment.js';
 import { registerListLibrariesTool } from './listLibraries.js';
 import { registerRemoveLibraryTool } from './removeLibrary.js';
 import { registerResources } from './resources.js';
+import { registerBatchTools } from './batchTools.js';
 import { registerPrompts } from './prompts.js';
 import { errorMessage } from '../kernel/errors.js';
 import { dropSchemaMarkers } from './schema.js';
@@ -33,6 +34,7 @@ export function createServer(services: ToolServices, version: string): McpServer
   registerBuildEnvironmentTool(server, services);
   registerListLibrariesTool(server, services);
   registerRemoveLibraryTool(server, services);
+  registerBatchTools(server, services);
   registerResources(server, services);
   registerPrompts(server, services);
   dropSchemaMarkers(server.server);

@@ -45,12 +45,13 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
   const call = async (name: string, args: Record<string, unknown>) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
 
-  it('lists the tools with schemas, titles and all annotation hints, within 3k tokens (characters / 4)', async () => {
+  it('lists the tools with schemas, titles and all annotation hints, within 4k tokens (characters / 4)', async () => {
     const { tools } = await client.listTools();
     const size = JSON.stringify({ tools }).length;
-    assert.ok(size < 12_000, `tools/list is ${size} characters`);
+    // 12k for the eight single-library tools, ~4k more for discover_repos, batch_distill and batch_status.
+    assert.ok(size < 16_000, `tools/list is ${size} characters`);
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
+    assert.deepEqual(names, ['batch_distill', 'batch_status', 'build_environment', 'discover_repos', 'distill_repo', 'get_pattern', 'list_libraries', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
     assert.equal(tools.find((t) => t.name === 'remove_library')?.annotations?.destructiveHint, true);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);
