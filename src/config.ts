@@ -93,6 +93,11 @@ export interface Config {
    * fake); null: this codedistill.
    */
   batchCommand: string[] | null;
+  /**
+   * Set by a batch for its child distills (CODEDISTILL_BATCH_PARENT): the batch's pid. A child whose batch is gone
+   * (killed with SIGKILL, which its own process group does not see) stops instead of distilling on as an orphan.
+   */
+  batchParentPid: number | null;
   /** How long a Redis queue worker's job lock lasts (CODEDISTILL_QUEUE_LOCK_MS): a killed worker's job is retried after it. */
   queueLockMs: number;
   version: string;
@@ -209,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel.success ? logLevel.data : 'info',
     childEnv: scrubEnv(env),
     batchCommand: commandFrom(env.CODEDISTILL_BATCH_COMMAND),
+    batchParentPid: env.CODEDISTILL_BATCH_PARENT ? intFrom(env.CODEDISTILL_BATCH_PARENT, 0, 'CODEDISTILL_BATCH_PARENT') : null,
     queueLockMs: intFrom(env.CODEDISTILL_QUEUE_LOCK_MS, 30_000, 'CODEDISTILL_QUEUE_LOCK_MS', 1000),
     selfEnv: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined)),
     version: readVersion(root),

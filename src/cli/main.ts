@@ -160,6 +160,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'distill': {
         if (!rest[0]) throw usage('distill needs a source: a folder, a GitHub URL or owner/name');
+        const { orphanSignal } = await import('./orphan.js');
+        const orphan = orphanSignal(config.batchParentPid);
         const report = await app.distill(
           {
             source: rest[0],
@@ -172,8 +174,8 @@ async function main(argv: string[]): Promise<number> {
             environment: values['no-env'] ? 'none' : values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
             generate: generationBudget(values),
           },
-          { onProgress: bar(STAGE_PLANS.distill) },
-        );
+          { onProgress: bar(STAGE_PLANS.distill), signal: orphan.signal },
+        ).finally(orphan.dispose);
         const c = report.counts;
         print(
           report,

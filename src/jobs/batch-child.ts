@@ -42,7 +42,8 @@ export function childDistill(opts: ChildDistillOptions): RepoRunner {
   if (!file) throw new Error('childDistill needs a command');
   return async (entry: RepoListEntry, signal: AbortSignal): Promise<RepoResult> => {
     const args = [...pre, 'distill', entry.source, ...(entry.ref ? ['--ref', entry.ref] : []), ...(opts.validate ? [] : ['--no-validate']), '--json'];
-    const res = await runCaptured(file, args, { env: opts.env, signal, timeoutMs: opts.timeoutMs, capBytes: 4 * 1024 * 1024, stderrTailBytes: 4096 });
+    const env = { ...opts.env, CODEDISTILL_BATCH_PARENT: String(process.pid) };
+    const res = await runCaptured(file, args, { env, signal, timeoutMs: opts.timeoutMs, capBytes: 4 * 1024 * 1024, stderrTailBytes: 4096 });
     const answer = lastJson(res.stdout.toString('utf8'));
     const tail = res.stderrTail.toString('utf8').trim().split('\n').slice(-3).join(' ').slice(-400);
     if (res.spawnError) throw new RepoFailure('internal', `could not start ${file}: ${res.spawnError.message}`);
