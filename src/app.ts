@@ -43,6 +43,9 @@ import { libraryDescription, librarySummary } from './library/describe.js';
 import { removeLibraryFolder } from './library/remove.js';
 import { MinePatternsRequest, type MinePatternsReport } from './domain/idiom.js';
 import { runPatternsJob } from './jobs/patterns.js';
+import type { BatchRequest, BatchSummary, DiscoverReport, DiscoverRequest } from './domain/batch.js';
+import { batchStatus } from './jobs/batch.js';
+import { discover, distillBatch } from './jobs/batch-run.js';
 
 export interface App {
   readonly config: Config;
@@ -66,6 +69,12 @@ export interface App {
   minePatterns(req: unknown, opts?: JobOptions): Promise<MinePatternsReport>;
   /** Re-run a library's examples in the current environment, store the new run records, report what changed. */
   revalidate(req: unknown, opts?: JobOptions): Promise<RevalidateReport>;
+  /** Search GitHub for a field's repositories and write them as a repository list file. */
+  discover(req: DiscoverRequest, opts?: JobOptions): Promise<DiscoverReport>;
+  /** Distill a repository list on the local queue (child distills on this home); resumes a batch begun before. */
+  batch(req: BatchRequest, opts?: JobOptions): Promise<BatchSummary>;
+  /** The batches of this home, or one. */
+  batchStatus(id?: string): Promise<BatchSummary[]>;
   /** Load libraries and bring the index up to date; every call that needs them awaits the same work. */
   warmUp(): Promise<void>;
   /** Called when the libraries change (this process's writes, or another's noticed before a request). */
@@ -282,6 +291,10 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       const record = await services.runner.run({ code: req.code, importRoots, timeoutMs: clampTimeout(req.timeoutMs), signal: opts.signal, python, collectOutputs: true });
       return { ...record, library: req.library ?? null };
     },
+
+    discover: (req, opts = {}) => discover(req, config, opts),
+    batch: (req, opts = {}) => distillBatch(req, { config, logger }, opts),
+    batchStatus: (id) => batchStatus(config.home, id),
 
     async revalidate(input, opts = {}) {
       const req = RevalidateRequest.parse(input);

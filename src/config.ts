@@ -34,6 +34,13 @@ export interface Config {
   model: string;
   /** Search the shipped demo libraries even when the user has libraries of their own (CODEDISTILL_DEMO=1). */
   showDemos: boolean;
+  /**
+   * Which tool sets the MCP server offers (CODEDISTILL_TOOLSETS, comma-separated): `core` (a coding agent's: search,
+   * get, validate, the libraries and their environments) always; `mining` (mine_patterns, discover_repos,
+   * batch_distill, batch_status: building a field's libraries) when asked, since every tool listed costs every
+   * client's context on every turn.
+   */
+  toolsets: Toolset[];
   /** Allow downloading models from the hub. */
   allowRemoteModels: boolean;
   /**
@@ -86,6 +93,24 @@ export interface Config {
   runLimits: RunLimitsConfig;
   /** Environment passed to child processes: the parent's, less secrets. */
   childEnv: Record<string, string>;
+  /**
+   * The whole environment, for children that are codedistill itself (a batch's `codedistill distill` workers), not
+   * repository code: they need the token, the model settings and the home as this process has them.
+   */
+  selfEnv: Record<string, string>;
+  /**
+   * The command a batch runs per repository before its own arguments (`distill <source> [--ref R] --json`), in
+   * place of codedistill's own CLI (CODEDISTILL_BATCH_COMMAND, a JSON array: a wrapper such as nice, or a test's
+   * fake); null: this codedistill.
+   */
+  batchCommand: string[] | null;
+  /**
+   * Set by a batch for its child distills (CODEDISTILL_BATCH_PARENT): the batch's pid. A child whose batch is gone
+   * (killed with SIGKILL, which its own process group does not see) stops instead of distilling on as an orphan.
+   */
+  batchParentPid: number | null;
+  /** How long a Redis queue worker's job lock lasts (CODEDISTILL_QUEUE_LOCK_MS): a killed worker's job is retried after it. */
+  queueLockMs: number;
   version: string;
 }
 
@@ -139,6 +164,20 @@ const numberFrom = (v: string | undefined, name: string): number | null => {
   return n;
 };
 
+const commandFrom = (v: string | undefined): string[] | null => {
+  if (v === undefined || v === '') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    parsed = null;
+  }
+  if (!Array.isArray(parsed) || !parsed.length || !parsed.every((x) => typeof x === 'string' && x)) {
+    throw new Error(`CODEDISTILL_BATCH_COMMAND must be a JSON array of strings, e.g. ["nice","codedistill"], got "${v.slice(0, 80)}"`);
+  }
+  return parsed as string[];
+};
+
 const boolFrom = (v: string | undefined, dflt: boolean): boolean => {
   if (v === undefined || v === '') return dflt;
   return /^(1|true|yes|on)$/i.test(v);
@@ -178,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelDir: env.CODEDISTILL_MODEL_DIR ? path.resolve(env.CODEDISTILL_MODEL_DIR) : null,
     model: env.CODEDISTILL_MODEL || DEFAULT_MODEL,
     showDemos: env.CODEDISTILL_DEMO === '1',
+    toolsets: toolsetsFrom(env.CODEDISTILL_TOOLSETS),
     allowRemoteModels: boolFrom(env.CODEDISTILL_ALLOW_REMOTE_MODELS, !env.CODEDISTILL_MODEL_DIR),
     reranker: env.CODEDISTILL_RERANKER
       ? { model: env.CODEDISTILL_RERANKER, top: intFrom(env.CODEDISTILL_RERANK_TOP, DEFAULT_RERANK_TOP, 'CODEDISTILL_RERANK_TOP', 1) }
@@ -209,8 +249,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: httpFrom(env),
     runLimits: runLimitsFrom(env),
     childEnv: scrubEnv(env),
+    batchCommand: commandFrom(env.CODEDISTILL_BATCH_COMMAND),
+    batchParentPid: env.CODEDISTILL_BATCH_PARENT ? intFrom(env.CODEDISTILL_BATCH_PARENT, 0, 'CODEDISTILL_BATCH_PARENT') : null,
+    queueLockMs: intFrom(env.CODEDISTILL_QUEUE_LOCK_MS, 30_000, 'CODEDISTILL_QUEUE_LOCK_MS', 1000),
+    selfEnv: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined)),
     version: readVersion(root),
   };
+}
+
+export const TOOLSETS = ['core', 'mining'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+function toolsetsFrom(raw: string | undefined): Toolset[] {
+  const asked = (raw || 'core').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const sets = new Set<Toolset>(['core']);
+  for (const a of asked) {
+    if (a === 'all') TOOLSETS.forEach((t) => sets.add(t));
+    else if ((TOOLSETS as readonly string[]).includes(a)) sets.add(a as Toolset);
+    else throw new Error(`CODEDISTILL_TOOLSETS: unknown tool set "${a.slice(0, 40)}"; use ${TOOLSETS.join(', ')} or all, comma-separated`);
+  }
+  return TOOLSETS.filter((t) => sets.has(t));
 }
 
 function generationFrom(env: NodeJS.ProcessEnv): Config['generation'] {

@@ -8,7 +8,8 @@ import { shortCommit } from '../domain/library.js';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, prepareProcessEnv, type Config } from '../config.js';
-import { CodedistillError, describeError, quoteInput, zodIssues } from '../kernel/errors.js';
+import { CodedistillError, describeError, errorMessage, quoteInput, zodIssues } from '../kernel/errors.js';
+import type { JobOptions } from '../domain/job.js';
 import { createLogger } from '../kernel/log.js';
 import { patternAnswer } from '../server/pattern-answer.js';
 import { forCli } from './surface.js';
@@ -51,6 +52,17 @@ Usage:
   codedistill patterns --name <field> [--libraries a,b,c] [--min-repos N] [--max-patterns N]
                                             the idioms several libraries share -> the library <field>-patterns
                                             (default: all your libraries; a pattern needs N repositories, default 2)
+  codedistill discover [keywords...] [--topic T ...] [--language L] [--licence SPDX ...] [--stars N]
+                   [--pushed-since YYYY-MM-DD] [--limit N] [--out FILE]
+                                            search GitHub (needs GITHUB_TOKEN); writes a repository list to edit
+  codedistill batch <list> [--workers N] [--retry-failed] [--no-validate] [--queue redis://host:port]
+                                            distill every repository of a list (one owner/name[@commit] a line);
+                                            a rerun resumes; --queue enqueues on Redis for codedistill worker
+  codedistill domain <name> [keywords...] [discover's options] [--workers N]
+                                            discover -> batch -> a domain summary in $CODEDISTILL_HOME/domains/<name>.json
+  codedistill batch-status [id]             the batches of this home and their repositories' states
+  codedistill worker --queue redis://host:port [--workers N]
+                                            distill the jobs of a Redis batch queue until stopped
   codedistill export-skills <library> [--out DIR]
                                             the validated blocks as Agent Skills folders (default DIR: ./<library>-skills)
 Add --json to any command for machine-readable output. Environment variables: see README.md.`;
@@ -110,6 +122,15 @@ async function main(argv: string[]): Promise<number> {
       'min-repos': { type: 'string' },
       'max-patterns': { type: 'string' },
       kind: { type: 'string' },
+      workers: { type: 'string' },
+      queue: { type: 'string' },
+      'retry-failed': { type: 'boolean', default: false },
+      keyword: { type: 'string', multiple: true },
+      topic: { type: 'string', multiple: true },
+      language: { type: 'string' },
+      licence: { type: 'string', multiple: true },
+      stars: { type: 'string' },
+      'pushed-since': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -164,6 +185,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'distill': {
         if (!rest[0]) throw usage('distill needs a source: a folder, a GitHub URL or owner/name');
+        const { orphanSignal } = await import('./orphan.js');
+        const orphan = orphanSignal(config.batchParentPid);
         const report = await app.distill(
           {
             source: rest[0],
@@ -176,8 +199,8 @@ async function main(argv: string[]): Promise<number> {
             environment: values['no-env'] ? 'none' : values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto',
             generate: generationBudget(values),
           },
-          { onProgress: bar(STAGE_PLANS.distill) },
-        );
+          { onProgress: bar(STAGE_PLANS.distill), signal: orphan.signal },
+        ).finally(orphan.dispose);
         const c = report.counts;
         print(
           report,
@@ -359,6 +382,40 @@ async function main(argv: string[]): Promise<number> {
         );
         return out.skills.length ? 0 : 1;
       }
+      case 'discover': {
+        const { discoverCommand } = await import('./batch-commands.js');
+        return await discoverCommand([...rest, ...(values.keyword ?? [])], values, config, print);
+      }
+      case 'batch': {
+        if (!rest[0]) throw usage('batch needs a repository list file (one owner/name[@commit] per line; see: codedistill discover)');
+        const { batchCommand } = await import('./batch-commands.js');
+        return await batchCommand(rest[0], values, config, logger, print);
+      }
+      case 'domain': {
+        if (!rest[0]) throw usage('domain needs a name (e.g. signal-processing) and search words or --topic');
+        const { domainCommand } = await import('./batch-commands.js');
+        const field = rest[0];
+        // The domain's patterns: the idioms its libraries share, written as the library <name>-patterns.
+        const patterns = async (libraries: string[], opts: JobOptions) => {
+          if (libraries.length < 2) return [];
+          try {
+            return (await app.minePatterns({ name: field, libraries }, opts)).top;
+          } catch (e) {
+            logger.warn(`patterns of ${field} not mined: ${errorMessage(e)}`);
+            return [];
+          }
+        };
+        return await domainCommand(field, [...rest.slice(1), ...(values.keyword ?? [])], values, config, logger, print, patterns);
+      }
+      case 'batch-status': {
+        const { batchStatusCommand } = await import('./batch-commands.js');
+        return await batchStatusCommand(rest[0], config, print);
+      }
+      case 'worker': {
+        if (!values.queue) throw usage('worker needs --queue redis://host:port');
+        const { workerCommand } = await import('./batch-commands.js');
+        return await workerCommand(values, config, logger);
+      }
       default:
         throw usage(`unknown command "${cmd}"`);
     }
@@ -373,6 +430,8 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     console.error(forCli(describeError(e)));
+    // With --json a script (a batch worker) gets the failure's cause too, as the last line of stdout.
+    if (values.json) console.log(JSON.stringify({ error: { code: e instanceof CodedistillError ? e.code : 'internal', message: describeError(e) } }));
     return 1;
   } finally {
     stopBar();

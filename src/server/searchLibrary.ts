@@ -12,9 +12,8 @@ export function registerSearchLibraryTool(server: McpServer, services: ToolServi
       title: 'Search the library of validated building blocks',
       description:
         'Find functions, classes and examples from distilled scientific repositories for a task, before writing ' +
-        "that code from memory. One task per query, in the field's words, or code. Hits have id, signature, " +
-        'summary, score, confidence (low: rephrase with the standard name) and level (checked, ran, failed, ' +
-        'skipped, not_run); demo: made-up code. Next: get_pattern.',
+        'that code from memory. One task per query, naming the quantity, the method and the field ("Darcy friction ' +
+        'factor, turbulent pipe flow"), or code. Confidence low: rephrase with the standard name. Next: get_pattern.',
       inputSchema: SearchQuery,
       outputSchema: leanOutput(SearchAnswer),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

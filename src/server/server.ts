@@ -11,6 +11,7 @@ import { registerListLibrariesTool } from './listLibraries.js';
 import { registerRemoveLibraryTool } from './removeLibrary.js';
 import { registerMinePatternsTool } from './minePatterns.js';
 import { registerResources } from './resources.js';
+import { registerBatchTools } from './batchTools.js';
 import { registerPrompts } from './prompts.js';
 import { errorMessage } from '../kernel/errors.js';
 import { dropSchemaMarkers } from './schema.js';
@@ -34,7 +35,10 @@ export function createServer(services: ToolServices, version: string): McpServer
   registerBuildEnvironmentTool(server, services);
   registerListLibrariesTool(server, services);
   registerRemoveLibraryTool(server, services);
-  registerMinePatternsTool(server, services);
+  if (services.app.config.toolsets.includes('mining')) {
+    registerMinePatternsTool(server, services);
+    registerBatchTools(server, services);
+  }
   registerResources(server, services);
   registerPrompts(server, services);
   dropSchemaMarkers(server.server);

@@ -92,6 +92,14 @@ function cases(repo: string): Case[] {
     c('remove_library', 'traversal in library', { library: '../../etc', confirm: true }),
     c('remove_library', 'unknown library', { library: 'no-such-library', confirm: true }),
     c('remove_library', 'a shipped demo library', { library: 'flowcalc', confirm: true }),
+    c('discover_repos', 'limit of the wrong type', { limit: 'many' }),
+    c('discover_repos', 'pushedSince not a date', { pushedSince: 'last year' }),
+    c('discover_repos', 'no token', { keywords: ['kalman'] }),
+    c('batch_distill', 'no list', {}),
+    c('batch_distill', 'a list file that is not there', { list: '/nonexistent/field.txt' }),
+    c('batch_distill', 'no workers', { list: '/nonexistent/field.txt', workers: 0 }),
+    c('batch_status', 'traversal in id', { id: '../../etc' }),
+    c('batch_status', 'unknown batch', { id: 'no-such-batch' }),
     c('remove_library', 'confirm of the wrong type', { library: 'flowcalc', confirm: 'yes' }),
     c('mine_patterns', 'no name', {}),
     c('mine_patterns', 'traversal in name', { name: '../../etc' }),
@@ -110,7 +118,7 @@ describe('bad input for every tool', { timeout: 600_000 }, () => {
 
   before(async () => {
     assert.ok(existsSync(serverJs), 'dist/ is missing: npm test builds it first (pretest)');
-    const transport = new StdioClientTransport({ command: process.execPath, args: [serverJs, 'serve'], env: testEnv(home), stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [serverJs, 'serve'], env: testEnv(home, { CODEDISTILL_TOOLSETS: 'all' }), stderr: 'pipe' });
     transport.stderr?.on('data', (d) => (stderr += String(d)));
     client = new Client({ name: 'codedistill-bad-inputs', version: '0.0.0' });
     await client.connect(transport);
@@ -173,7 +181,7 @@ describe('bad input for every tool, over HTTP', { timeout: 600_000 }, () => {
 
   before(async () => {
     assert.ok(existsSync(serverJs), 'dist/ is missing: npm test builds it first (pretest)');
-    child = spawn(process.execPath, [serverJs, 'serve', '--http', '--port', '0'], { env: testEnv(home, { CODEDISTILL_HTTP_TOKEN: TOKEN }), stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(process.execPath, [serverJs, 'serve', '--http', '--port', '0'], { env: testEnv(home, { CODEDISTILL_HTTP_TOKEN: TOKEN, CODEDISTILL_TOOLSETS: 'all' }), stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const port = await new Promise<number>((resolve, reject) => {
       child.stderr!.on('data', (d) => {

@@ -45,13 +45,7 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
   const call = async (name: string, args: Record<string, unknown>) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
 
-  it('lists the tools with schemas, titles and all annotation hints, within 3.5k tokens (characters / 4)', async () => {
-    const { tools } = await client.listTools();
-    const size = JSON.stringify({ tools }).length;
-    // 9 tools: mine_patterns (~1.5k characters) came on top of the 3k the 8 before it took.
-    assert.ok(size < 14_000, `tools/list is ${size} characters`);
-    const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'mine_patterns', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
+  const checkTools = (tools: Awaited<ReturnType<Client['listTools']>>['tools']) => {
     assert.equal(tools.find((t) => t.name === 'remove_library')?.annotations?.destructiveHint, true);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);
@@ -64,6 +58,29 @@ describe('MCP server over stdio', { timeout: 300_000 }, () => {
       for (const [field, schema] of Object.entries(props)) {
         assert.ok(schema.description, `${t.name}.${field} is described`);
       }
+    }
+  };
+
+  it('lists the core tools with schemas, titles and all annotation hints, within 3k tokens (characters / 4)', async () => {
+    const { tools } = await client.listTools();
+    const size = JSON.stringify({ tools }).length;
+    assert.ok(size < 12_000, `tools/list is ${size} characters`);
+    const names = tools.map((t) => t.name).sort();
+    assert.deepEqual(names, ['build_environment', 'distill_repo', 'get_pattern', 'list_libraries', 'remove_library', 'revalidate', 'search_library', 'validate_snippet']);
+    checkTools(tools);
+  });
+
+  it('offers the mining tools only when asked (CODEDISTILL_TOOLSETS=mining), to the same standard', async () => {
+    const miner = new Client({ name: 'codedistill-e2e-mining', version: '0.0.0' });
+    await miner.connect(new StdioClientTransport({ command: process.execPath, args: [serverJs, 'serve'], env: testEnv(home, { CODEDISTILL_TOOLSETS: 'mining' }), stderr: 'ignore' }));
+    try {
+      const { tools } = await miner.listTools();
+      const names = tools.map((t) => t.name).sort();
+      for (const n of ['batch_distill', 'batch_status', 'discover_repos', 'mine_patterns']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+      assert.equal(names.length, 12);
+      checkTools(tools);
+    } finally {
+      await miner.close();
     }
   });
 
