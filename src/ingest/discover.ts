@@ -10,7 +10,7 @@
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
 import type { DiscoveredRepo, DiscoverReport, DiscoverRequestParsed } from '../domain/batch.js';
 import { cancelled, CodedistillError, throwIfAborted } from '../kernel/errors.js';
-import { rateLimitReset, type ApiOptions } from './github-api.js';
+import { causeCode, rateLimitReset, type ApiOptions } from './github-api.js';
 import { NO_NETWORK_HINT } from './github-ids.js';
 
 /** GitHub's page size cap for search, and how many results a search reaches at all. */
@@ -150,17 +150,6 @@ interface HttpLikeError {
   response?: { headers?: Record<string, string | undefined> };
   message: string;
   cause?: unknown;
-}
-
-function causeCode(e: unknown): string | undefined {
-  let cur: unknown = e;
-  for (let i = 0; cur && i < 5; i++) {
-    const c = cur as { code?: unknown; name?: unknown; cause?: unknown };
-    if (typeof c.code === 'string') return c.code;
-    if (c.name === 'TimeoutError') return 'ETIMEDOUT';
-    cur = c.cause;
-  }
-  return undefined;
 }
 
 function rateLimited(headers: Record<string, string | undefined> | undefined, cause: unknown): CodedistillError {

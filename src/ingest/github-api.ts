@@ -184,7 +184,8 @@ function rateLimited(h: Record<string, string | undefined> | undefined, cause: u
   );
 }
 
-function causeCode(e: unknown): string | undefined {
+/** The system error code under a failed request (ECONNREFUSED, ENOTFOUND, ETIMEDOUT), if any. */
+export function causeCode(e: unknown): string | undefined {
   // undici wraps the socket error: TypeError('fetch failed', { cause: Error & { code } }), sometimes twice.
   let cur: unknown = e;
   for (let i = 0; cur && i < 5; i++) {
