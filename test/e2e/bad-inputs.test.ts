@@ -110,6 +110,16 @@ function cases(repo: string): Case[] {
   ];
 }
 
+/** The error text of a call, whether an isError result or a protocol error. */
+async function errorOfCall(client: Client, tool: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
+  try {
+    const r = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+    return { isError: r.isError === true, text: r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n') };
+  } catch (e) {
+    return { isError: true, text: `protocol error: ${(e as Error).message}` };
+  }
+}
+
 describe('bad input for every tool', { timeout: 600_000 }, () => {
   let client: Client;
   let stderr = '';
@@ -127,15 +137,7 @@ describe('bad input for every tool', { timeout: 600_000 }, () => {
     await client?.close();
   });
 
-  /** The error text of a call, whether an isError result or a protocol error. */
-  async function errorOf(tool: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
-    try {
-      const r = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
-      return { isError: r.isError === true, text: r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n') };
-    } catch (e) {
-      return { isError: true, text: `protocol error: ${(e as Error).message}` };
-    }
-  }
+  const errorOf = (tool: string, args: Record<string, unknown>) => errorOfCall(client, tool, args);
 
   it('each bad input is an error that says what to do, quotes little of the input, and the server keeps answering', async () => {
     const table: Array<{ tool: string; label: string; clear: boolean; text: string }> = [];
@@ -199,14 +201,7 @@ describe('bad input for every tool, over HTTP', { timeout: 600_000 }, () => {
     child?.kill('SIGTERM');
   });
 
-  async function errorOf(tool: string, args: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
-    try {
-      const r = (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
-      return { isError: r.isError === true, text: r.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n') };
-    } catch (e) {
-      return { isError: true, text: `protocol error: ${(e as Error).message}` };
-    }
-  }
+  const errorOf = (tool: string, args: Record<string, unknown>) => errorOfCall(client, tool, args);
 
   it('the same bad inputs over HTTP are the same clear errors, and a 10 MB request is refused with 413 while serving goes on', async () => {
     const unclear: string[] = [];
