@@ -83,6 +83,14 @@ export function idiomSubject(call: string): boolean {
   return parts.length >= 3 || /^[A-Z]/.test(parts[parts.length - 1]!);
 }
 
+/**
+ * Test-harness calls (`numpy.testing.assert_allclose`, `unittest.TestCase`, `pytest.approx`): every tested
+ * repository shares them, so they recur across a field without being one of its idioms.
+ */
+export function testHarness(call: string): boolean {
+  return /^(numpy\.testing|unittest|pytest|nose|hypothesis)(\.|$)/.test(call) || /(^|\.)assert_\w*$/.test(call);
+}
+
 const repoOf = (lib: LoadedLibrary) => lib.manifest.source.repo || lib.name;
 
 /** The packages a library is itself: never "another package" in its own code. */
@@ -134,14 +142,16 @@ export function minePatterns(libraries: readonly LoadedLibrary[], opts: MineOpti
       const seen = new Set<string>();
       for (const v of chains.values) {
         seen.add(v.anchor.call);
-        if (!v.events.length || !idiomSubject(v.anchor.call)) continue;
+        if (!v.events.length || !idiomSubject(v.anchor.call) || testHarness(v.anchor.call)) continue;
         group('value', v.anchor.call).occurrences.push({ unit: u, steps: v.events, names: v.names, keywords: v.anchor.keywords, derived: v.derived });
       }
       for (const m of chains.modules) {
         for (const s of m.sites) seen.add(s.call);
         seen.add(m.module);
-        if (m.functions.length < 2) continue;
-        group('module', m.module).occurrences.push({ unit: u, steps: m.functions, names: [], keywords: [], derived: [] });
+        if (testHarness(m.module)) continue;
+        const functions = m.functions.filter((f) => !testHarness(f));
+        if (functions.length < 2) continue;
+        group('module', m.module).occurrences.push({ unit: u, steps: functions, names: [], keywords: [], derived: [] });
       }
       for (const s of seen) subjectUnits.set(s, (subjectUnits.get(s) ?? 0) + 1);
     }
@@ -153,7 +163,10 @@ export function minePatterns(libraries: readonly LoadedLibrary[], opts: MineOpti
     const p = patternOf(g, opts.minRepos, units, subjectUnits.get(g.subject) ?? 1);
     if (p) mined.push(p);
   }
-  mined.sort((a, b) => b.facts.score - a.facts.score || b.facts.repos - a.facts.repos || (a.facts.subject < b.facts.subject ? -1 : 1));
+  // A call sequence on one value (build → configure → compute → read) is the idiom a scientist reuses; functions of
+  // one module merely used together come after every such sequence, whatever their score.
+  const shapeRank = (p: MinedPattern) => (p.facts.shape === 'value' ? 0 : 1);
+  mined.sort((a, b) => shapeRank(a) - shapeRank(b) || b.facts.score - a.facts.score || b.facts.repos - a.facts.repos || (a.facts.subject < b.facts.subject ? -1 : 1));
   const patterns = mined.slice(0, opts.maxPatterns);
   const sources = libraries.map((lib) => ({ library: lib.name, repo: repoOf(lib), commit: lib.manifest.source.commit, licence: lib.manifest.licence }));
   return { patterns, sources, units };

@@ -87,3 +87,22 @@ test('a run made now becomes the representative, shown first among the examples'
   assert.deepEqual(manifest.sources?.map((s) => s.library), ['alpha', 'beta', 'gamma']);
   assert.equal(manifest.counts.validated, 1);
 });
+
+test('test-harness calls are no field idioms, and call sequences rank ahead of module co-occurrence', () => {
+  const asserts = 'def check(x, y):\n    numpy.testing.assert_allclose(x, y)\n    numpy.testing.assert_array_equal(x, y)\n    return x\n';
+  const fft = 'def spec(x):\n    f = numpy.fft.rfft(x)\n    k = numpy.fft.rfftfreq(len(x))\n    return f, k\n';
+  const model = 'def fit(x, y):\n    m = lmfit.Model(f)\n    p = m.make_params(a=1)\n    r = m.fit(y, p, x=x)\n    return r.best_values\n';
+  const mk = (n: string) => lib(n, 'MIT', [
+    { name: `check_${n}`, code: asserts, imports: ['import numpy', 'import numpy.testing'] },
+    { name: `spec_${n}`, code: fft, imports: ['import numpy', 'import numpy.fft'] },
+    { name: `fit_${n}`, code: model, imports: ['import lmfit'] },
+  ]);
+  const { patterns } = minePatterns([mk('one'), mk('two')], { minRepos: 2, maxPatterns: 20 });
+  const subjects = patterns.map((p) => p.facts.subject);
+  assert.ok(!subjects.some((s) => s.startsWith('numpy.testing')), subjects.join(', '));
+  assert.ok(patterns.every((p) => p.facts.repos >= 2));
+  const firstModule = patterns.findIndex((p) => p.facts.shape === 'module');
+  const lastValue = patterns.map((p) => p.facts.shape).lastIndexOf('value');
+  assert.ok(lastValue >= 0, 'a call-sequence pattern is mined');
+  assert.ok(firstModule === -1 || lastValue < firstModule, subjects.join(', '));
+});
