@@ -3,6 +3,7 @@
  * index, model client) and the library catalogue, and offers the core operations behind both the MCP tools and
  * the CLI, each a call into a job or a stage. It keeps the derived index in step with the library files.
  */
+import { performance } from 'node:perf_hooks';
 import type { Config } from './config.js';
 import { DistillReport, DistillRequest } from './domain/distill.js';
 import { type JobOptions } from './domain/job.js';
@@ -171,9 +172,16 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
   const syncNow = async (opts: JobOptions): Promise<void> => {
     // Read under the lock: the index must end up matching the folders as they are, whoever wrote them last.
+    const t0 = performance.now();
     const libraries = await catalogue.reload();
+    const t1 = performance.now();
     const index = await services.index();
+    const t2 = performance.now();
     const res = await index.sync(libraries, { ...opts, open: (lib) => catalogue.open(lib) });
+    logger.debug(
+      `catalogue and index checked: ${libraries.length} libraries read in ${Math.round(t1 - t0)} ms, index opened in ` +
+        `${Math.round(t2 - t1)} ms, synced in ${Math.round(performance.now() - t2)} ms`,
+    );
     if (res.indexed.length || res.removed.length) {
       logger.info(`index: ${res.indexed.length} libraries indexed, ${res.removed.length} removed, ${res.unchanged.length} unchanged`);
     }

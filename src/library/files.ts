@@ -12,6 +12,7 @@ import { Block } from '../domain/block.js';
 import { LibraryManifest } from '../domain/library.js';
 import { CodedistillError, errorMessage, fromZod, throwIfAborted } from '../kernel/errors.js';
 import { withLock } from '../kernel/lock.js';
+import { pool } from '../kernel/pool.js';
 import type { Logger } from '../kernel/log.js';
 import type { LibraryEntry, LoadedLibrary } from '../domain/library.js';
 
@@ -269,6 +270,9 @@ export async function libraryFolders(locations: LibraryLocation[]): Promise<{ di
  * earlier reads found, by folder; it is brought up to date (folders gone are dropped). `previous` are the entries
  * of the last read, by folder: reused as they are while their files are unchanged.
  */
+/** Library folders read at once by discoverLibraries. */
+const READ_WIDTH = 16;
+
 export async function discoverLibraries(
   locations: LibraryLocation[],
   known: Map<string, EntryFacts> = new Map(),
@@ -277,17 +281,24 @@ export async function discoverLibraries(
   const byName = new Map<string, LibraryEntry>();
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const { dir, loc } of await libraryFolders(locations)) {
+  const folders = await libraryFolders(locations);
+  // Each folder is a few stats and one small read: at thousands of libraries the waits, not the work, are what a
+  // cold start costs, so they overlap. The results are applied in folder order (a later location's name wins).
+  const read = await pool(
+    folders.map(({ dir, loc }) => () => readEntry(dir, loc, known.get(dir), previous.get(dir))),
+    READ_WIDTH,
+  );
+  folders.forEach(({ dir }, i) => {
     seen.add(dir);
-    try {
-      const { entry, facts } = await readEntry(dir, loc, known.get(dir), previous.get(dir));
-      known.set(dir, facts);
-      byName.set(entry.name, entry);
-    } catch (e) {
+    const r = read[i]!;
+    if (r.status === 'fulfilled') {
+      known.set(dir, r.value.facts);
+      byName.set(r.value.entry.name, r.value.entry);
+    } else {
       known.delete(dir);
-      problems.push(`${dir}: ${errorMessage(e)}`);
+      problems.push(`${dir}: ${errorMessage(r.reason)}`);
     }
-  }
+  });
   for (const dir of known.keys()) if (!seen.has(dir)) known.delete(dir);
   return { libraries: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), problems };
 }

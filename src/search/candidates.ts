@@ -9,7 +9,7 @@ import type { Logger } from '../kernel/log.js';
 import { decodeFields } from './fields.js';
 import { cosine } from './ranking/fusion.js';
 import type { Candidate } from './ranking/rank.js';
-import { HIT_COLUMNS, toFloats, tuneVectorQuery, type AnnInfo } from './table.js';
+import { HIT_COLUMNS, sqlString, toFloats, tuneVectorQuery, type AnnInfo } from './table.js';
 
 /** A candidate with the row it was read from, and its place in the vector list when it was on it. */
 export interface RowCandidate extends Candidate {
@@ -42,6 +42,7 @@ export async function fullTextRows(
   tokens: readonly string[],
   where: string | null,
   n: number,
+  withVectors: boolean,
 ): Promise<Record<string, unknown>[]> {
   if (tokens.length === 0 || n <= 0 || !hasFts) return [];
   try {
@@ -49,7 +50,7 @@ export async function fullTextRows(
     let query = table
       .query()
       .fullTextSearch(new lancedb.MatchQuery(tokens.join(' '), 'text'))
-      .select([...HIT_COLUMNS, 'vector', '_score'])
+      .select(withVectors ? [...HIT_COLUMNS, 'vector', '_score'] : [...HIT_COLUMNS, '_score'])
       .limit(n);
     if (where) query = query.where(where);
     return (await query.toArray()) as Record<string, unknown>[];
@@ -57,6 +58,31 @@ export async function fullTextRows(
     logger.debug(`full-text search failed, using vectors only: ${(e as Error).message}`);
     return [];
   }
+}
+
+/**
+ * The rows of the libraries the full-text index does not cover yet (IndexMeta.unindexed) that hold any of these
+ * tokens as a word, at most `n`. LanceDB's own search of such rows misses most of them, so they are matched here by
+ * a scan of those libraries' rows only; ranking scores them like any other candidate. The tokens come from
+ * tokens.ts (lowercase words); anything else is left out rather than put in a pattern.
+ */
+export async function tailRows(
+  table: lancedb.Table,
+  libraries: readonly string[],
+  tokens: readonly string[],
+  where: string | null,
+  n: number,
+  withVectors: boolean,
+): Promise<Record<string, unknown>[]> {
+  const words = [...new Set(tokens.filter((t) => /^[a-z0-9_]+$/.test(t)))];
+  if (libraries.length === 0 || words.length === 0 || n <= 0) return [];
+  const own = `library IN (${libraries.map(sqlString).join(', ')}) AND regexp_like(text, ${sqlString(`(^| )(${words.join('|')})( |$)`)})`;
+  const query = table
+    .query()
+    .where(where ? `(${where}) AND ${own}` : own)
+    .select(withVectors ? [...HIT_COLUMNS, 'vector'] : [...HIT_COLUMNS])
+    .limit(n);
+  return (await query.toArray()) as Record<string, unknown>[];
 }
 
 /** The `n` rows nearest to the vector, through the approximate index when the table has one. */
@@ -83,18 +109,18 @@ export async function vectorRows(
 export function gatherCandidates(
   textRows: Record<string, unknown>[],
   vectorRows: Record<string, unknown>[],
-  qvec: Float32Array,
+  qvec: Float32Array | null,
 ): Map<string, RowCandidate> {
   const byId = new Map<string, RowCandidate>();
   for (const row of textRows) {
     if (byId.has(String(row.id))) continue;
-    const vec = toFloats(row.vector);
-    byId.set(String(row.id), rowCandidate(row, vec ? cosine(vec, qvec) : undefined));
+    const vec = qvec ? toFloats(row.vector) : null;
+    byId.set(String(row.id), rowCandidate(row, vec && qvec ? cosine(vec, qvec) : undefined));
   }
   vectorRows.forEach((row, i) => {
     const id = String(row.id);
     const vec = toFloats(row.vector);
-    const cos = vec ? cosine(vec, qvec) : 1 - Number(row._distance);
+    const cos = vec && qvec ? cosine(vec, qvec) : 1 - Number(row._distance);
     const c = byId.get(id);
     if (c) {
       c.vecRank = i + 1;

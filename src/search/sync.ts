@@ -213,6 +213,7 @@ export async function syncIndex(
   }
 
   const fingerprints = new Map(libraries.map((l) => [l.name, l.fingerprint]));
+  const tail = new Set((meta.unindexed ?? []).filter((n) => seen.has(n)));
   const purposes = new Map(libraries.map((l) => [l.name, purposeTokens(l.manifest.description)]));
   // The sum as it stood (what this process read, when it is of what the meta says is indexed), from which the
   // libraries re-indexed or removed are taken out and the new ones added: a sync reads the statistics of what it
@@ -273,7 +274,11 @@ export async function syncIndex(
         done += part.length;
         onProgress?.({ stage: 'index', done, total, message: lib.name });
       }
-      if (rows.length) await table.add(rows as unknown as Record<string, unknown>[]);
+      if (rows.length) {
+        // Listed before the rows land: a sync stopped between the two leaves a library read twice, never missed.
+        tail.add(lib.name);
+        await table.add(rows as unknown as Record<string, unknown>[]);
+      }
       added += rows.length;
     }
     if (reuse && !pending.length) onProgress?.({ stage: 'index', done, total, message: lib.name });
@@ -290,11 +295,15 @@ export async function syncIndex(
   const indices = await table.listIndices();
   const fts = indices.find((i) => i.columns.includes('text') && i.indexType === 'FTS');
   let hasFts = !!fts;
-  const due = changed && (annStale(deps, rowCount, meta.ann) || (await maintenanceDue(table, rowCount, fts?.name ?? null)));
+  // An index written before meta.unindexed was kept may hold rows its full-text index misses, and which libraries
+  // they belong to is not known: fold them in once.
+  const legacyTail = meta.unindexed === undefined && !!fts && ((await table.indexStats(fts.name))?.numUnindexedRows ?? 0) > 0;
+  if (legacyTail) logger.info('folding rows written by an older codedistill into the full-text index (once)');
+  const due = legacyTail || (changed && (annStale(deps, rowCount, meta.ann) || (await maintenanceDue(table, rowCount, fts?.name ?? null))));
   if (due || (!hasFts && rowCount > 0)) {
     // Compaction merges the small fragments syncs wrote and folds their rows into the full-text, filter and vector
     // indexes (deleted rows drop out). It rewrites the table, so it runs only when enough has piled up
-    // (maintenanceDue); until then searches read the new rows unindexed, which costs little. Stale versions are kept
+    // (maintenanceDue); until then searches read the new rows themselves (meta.unindexed), which costs little. Stale versions are kept
     // a while for readers in other processes that still hold an older snapshot.
     const t2 = performance.now();
     logger.debug(`optimizing the blocks table (${rowCount} rows)`);
@@ -325,9 +334,14 @@ export async function syncIndex(
       }
     }
     meta.ann = await maintainAnn(deps, table, rowCount, meta.ann);
+    // optimize() folded every row into the full-text index (and a new one covers them all).
+    tail.clear();
   }
 
   meta.libraries = Object.fromEntries(fingerprints);
+  const unindexed = [...tail].sort();
+  const tailChanged = meta.unindexed === undefined || meta.unindexed.join('\n') !== unindexed.join('\n');
+  meta.unindexed = unindexed;
   const demos = libraries.filter((l) => l.demo).map((l) => l.name);
   const demosChanged = (meta.demos ?? []).join('\n') !== demos.join('\n');
   meta.demos = demos;
@@ -350,7 +364,7 @@ export async function syncIndex(
       await rm(path.join(deps.dir, LEGACY_TERMS_FILE), { force: true });
     }
   }
-  if (changed || !before.meta || before.meta !== meta || removed.length || demosChanged) await writeMeta(deps.dir, meta);
+  if (changed || !before.meta || before.meta !== meta || removed.length || demosChanged || tailChanged) await writeMeta(deps.dir, meta);
 
   if (changed) {
     logger.info(

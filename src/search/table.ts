@@ -27,6 +27,13 @@ export interface IndexMeta {
   demos?: string[];
   /** The approximate vector index, when the table is large enough to have one. */
   ann: AnnInfo | null;
+  /**
+   * Libraries with rows written since the full-text index last covered the table (absent: none). LanceDB's own
+   * search of such rows misses most of them (0.31: rows holding a word the index already knows are not returned),
+   * so retrieve.ts reads them itself (candidates.ts, tailRows) until maintenance folds them in. Absent in an index
+   * written before it was kept: the next sync folds every row in (sync.ts).
+   */
+  unindexed?: string[];
   updatedAt: string;
 }
 
