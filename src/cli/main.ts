@@ -47,7 +47,8 @@ Usage:
   codedistill remove <library>              delete one of your libraries (not a shipped one)
   codedistill doctor                        what this machine gives: Node, Python, bubblewrap and the limits a run
                                             gets here, the embedding model, leftovers; and what to fix
-  codedistill report <library> [--out FILE] one static HTML page: purpose, licence, validation chart, lock, blocks
+  codedistill report <library> [--out FILE] one static HTML page: purpose, licence, validation chart, lock, blocks,
+                                            and a Domain section per summary in $CODEDISTILL_HOME/domains
                                             (default FILE: ./<library>-report.html)
   codedistill patterns --name <field> [--libraries a,b,c] [--min-repos N] [--max-patterns N]
                                             the idioms several libraries share -> the library <field>-patterns
@@ -348,13 +349,19 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw usage('report needs a library name (see: codedistill libraries)');
         const { library, lock } = await app.openLibrary(rest[0]);
         const { reportPage } = await import('../report/page.js');
-        const html = reportPage({ library, lock, generator: config.version, generatedAt: new Date() });
+        // The home's domain summaries (codedistill domain) are shown on the page, a Domain section each.
+        const { readDomainSummaries } = await import('../jobs/domain.js');
+        const domains = await readDomainSummaries(config.home, logger);
+        const html = reportPage({ library, lock, generator: config.version, generatedAt: new Date(), domains });
         const { resolve } = await import('node:path');
         const file = resolve(values.out ?? `${library.name}-report.html`);
         const { mkdir, writeFile } = await import('node:fs/promises');
         await mkdir((await import('node:path')).dirname(file), { recursive: true });
         await writeFile(file, html, 'utf8');
-        print({ library: library.name, path: file, bytes: Buffer.byteLength(html), blocks: library.blocks.length }, `wrote ${file} (${library.blocks.length} blocks, ${Math.round(Buffer.byteLength(html) / 1024)} KB)`);
+        print(
+          { library: library.name, path: file, bytes: Buffer.byteLength(html), blocks: library.blocks.length, domains: domains.map((d) => d.name) },
+          `wrote ${file} (${library.blocks.length} blocks${domains.length ? `, ${domains.length} domain${domains.length === 1 ? '' : 's'}` : ''}, ${Math.round(Buffer.byteLength(html) / 1024)} KB)`,
+        );
         return 0;
       }
       case 'export-skills': {

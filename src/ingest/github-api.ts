@@ -106,7 +106,11 @@ export async function fetchRepoMeta(spec: GithubSpec, opts: ApiOptions): Promise
   } catch (e) {
     throw mapApiError(e, spec, opts);
   }
-  const repo = data.repository;
+  const repo = data?.repository;
+  if (repo === undefined) {
+    // Not GitHub's answer to this query (a proxy, a stand-in server): no verdict on the repository.
+    throw new CodedistillError('internal', `The GitHub API at ${opts.apiUrl} answered the query for ${spec.owner}/${spec.name} without a repository.`, 'Check CODEDISTILL_GITHUB_API_URL, or clone the repository yourself and pass the folder path.');
+  }
   if (!repo) throw missingRepo(spec, !!opts.token);
   const full = `${repo.owner.login}/${repo.name}`;
   const defaultBranch = repo.defaultBranchRef?.name ?? null;

@@ -29,6 +29,13 @@ export interface GithubSourceOptions {
   logger?: Logger;
 }
 
+const UNAVAILABLE = new Set(['rate_limited', 'network', 'internal']);
+
+/** A metadata failure git can go around: the API did not say the repository is missing, and nobody cancelled. */
+function metadataUnavailable(e: unknown): e is CodedistillError {
+  return e instanceof CodedistillError && UNAVAILABLE.has(e.code);
+}
+
 /** Facts from the API when a token is there, the commit's tree from git either way. */
 export async function resolveGithubSource(
   spec: GithubSpec & { location?: string },
@@ -43,9 +50,13 @@ export async function resolveGithubSource(
     try {
       meta = await fetchRepoMeta(spec, { token: opts.token, apiUrl: opts.apiUrl, signal: opts.signal });
     } catch (e) {
-      // git has its own, separate limit: a public repository is still reachable.
-      if (!(e instanceof CodedistillError && e.code === 'rate_limited')) throw e;
-      log.warn(`${e.message} Resolving ${spec.owner}/${spec.name} with git instead; description and topics will be missing.`);
+      // Metadata unavailable (rate limit, no answer, an error answer or one that holds no repository): git has
+      // its own way in and its own limit, so a public repository is still reachable. A repository GitHub
+      // says is missing or private, and a cancellation, are final.
+      if (!metadataUnavailable(e)) throw e;
+      log.warn(
+        `GitHub metadata for ${spec.owner}/${spec.name} is unavailable (${e.code}: ${e.message.replace(/\.$/, '')}); resolving it with git from ${opts.gitBaseUrl} instead: description, topics and GitHub's licence will be missing.`,
+      );
     }
   } else {
     log.info(`GITHUB_TOKEN is not set: resolving ${spec.owner}/${spec.name} with git only (no description, topics or licence from GitHub).`);

@@ -2,15 +2,17 @@
  * A domain library: discover → batch → (patterns) in one call, with a domain summary written to
  * <home>/domains/<name>.json: the repositories with their licences and states, the batch's totals, and the
  * patterns the libraries share. The patterns step is a seam (`DomainDeps.patterns`): the cross-repository
- * pattern miner plugs in there; without it the summary's `patterns` is null.
+ * pattern miner plugs in there; without it the summary's `patterns` is null. The file is checked against
+ * domain/domain-summary.ts when written and when read back (`readDomainSummaries`, for the report page).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import type { BatchSummary, DiscoverRequest } from '../domain/batch.js';
+import type { DiscoverRequest } from '../domain/batch.js';
+import { DOMAIN_NAME_RE, DomainSummary, type DomainPattern } from '../domain/domain-summary.js';
 import type { JobOptions } from '../domain/job.js';
-import { CodedistillError } from '../kernel/errors.js';
-import { writeJsonFileAtomic } from '../kernel/json-file.js';
+import { CodedistillError, errorMessage, fromZod } from '../kernel/errors.js';
+import { readJsonFile, writeJsonFileAtomic } from '../kernel/json-file.js';
 import type { Logger } from '../kernel/log.js';
 import { discover, distillBatch } from './batch-run.js';
 
@@ -18,25 +20,14 @@ export interface DomainDeps {
   config: Config;
   logger: Logger;
   /** The libraries' shared patterns (names of the libraries done); absent: no patterns step yet. */
-  patterns?: (libraries: string[], opts: JobOptions) => Promise<unknown[]>;
+  patterns?: (libraries: string[], opts: JobOptions) => Promise<DomainPattern[]>;
 }
 
-export interface DomainSummary {
-  name: string;
-  createdAt: string;
-  query: string;
-  listPath: string;
-  repositories: Array<{ repo: string; commit: string | null; licence: string | null; stars: number; state: string; library: string | null; blocks: number | null; validated: number | null }>;
-  licences: Record<string, number>;
-  batch: Omit<BatchSummary, 'repos'>;
-  patterns: unknown[] | null;
-  path: string;
-}
+export type { DomainSummary };
 
-const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export async function runDomain(name: string, discoverReq: DiscoverRequest, batch: { workers: number; validate: boolean }, deps: DomainDeps, opts: JobOptions = {}): Promise<DomainSummary> {
-  if (!NAME_RE.test(name)) {
+  if (!DOMAIN_NAME_RE.test(name)) {
     throw new CodedistillError('invalid_input', `"${name.slice(0, 80)}" is not a domain name.`, 'Use lowercase letters, digits, dots, dashes and underscores, e.g. signal-processing.');
   }
   const dir = path.join(deps.config.home, 'domains');
@@ -66,6 +57,35 @@ export async function runDomain(name: string, discoverReq: DiscoverRequest, batc
     patterns,
     path: file,
   };
-  await writeJsonFileAtomic(file, summary, true);
-  return summary;
+  const checked = DomainSummary.safeParse(summary);
+  if (!checked.success) throw fromZod(`The domain summary of ${name} is not valid`, checked.error, 'This is a bug in codedistill: report it with the command you ran.');
+  await writeJsonFileAtomic(file, checked.data, true);
+  return checked.data;
+}
+
+/**
+ * Every domain summary in <home>/domains, by name. A file that does not read or does not match the schema is
+ * left out with a warning (an older or hand-edited file must not stop a report).
+ */
+export async function readDomainSummaries(home: string, logger: Logger): Promise<DomainSummary[]> {
+  const dir = path.join(home, 'domains');
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: DomainSummary[] = [];
+  for (const f of names) {
+    const file = path.join(dir, f);
+    try {
+      const parsed = DomainSummary.safeParse(await readJsonFile(file));
+      if (parsed.success) out.push(parsed.data);
+      else logger.warn(`${errorMessage(fromZod(`domain summary ${file} left out of the report`, parsed.error, '', 3))}`);
+    } catch (e) {
+      logger.warn(`domain summary ${file} left out of the report: ${errorMessage(e)}`);
+    }
+  }
+  return out;
 }

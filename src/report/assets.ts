@@ -41,6 +41,9 @@ dialog::backdrop { background: rgba(20, 30, 40, 0.35); }
 dialog h3 { margin: 0 0 6px; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
 dialog .close { float: right; }
 li, code { overflow-wrap: anywhere; }
+section.domain tbody tr { cursor: default; }
+section.domain tr.this { background: #eef4fb; }
+section.domain pre { max-height: 160px; margin: 0; }
 footer { color: var(--muted); max-width: 1200px; margin: 30px auto; padding: 0 20px; font-size: 13px; }
 `;
 

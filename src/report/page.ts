@@ -8,11 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Block, Example } from '../domain/block.js';
+import type { DomainSummary } from '../domain/domain-summary.js';
 import type { LoadedLibrary } from '../domain/library.js';
 import { levelOf, type ValidationLevel } from '../domain/validation.js';
 import { librarySummary } from '../library/describe.js';
 import { REPORT_CSS, REPORT_JS } from './assets.js';
 import { barChart, type ChartBar } from './chart.js';
+import { domainSections } from './domain.js';
 import { escapeHtml, jsonForScript, safeUrl } from './escape.js';
 
 export interface ReportInput {
@@ -22,6 +24,8 @@ export interface ReportInput {
   /** codedistill version writing the page. */
   generator: string;
   generatedAt: Date;
+  /** The domain summaries of the home (<home>/domains/*.json): a Domain section each. */
+  domains?: readonly DomainSummary[];
 }
 
 type Level = ValidationLevel | 'not_run';
@@ -181,7 +185,7 @@ export function reportPage(input: ReportInput): string {
       <thead><tr><th data-key="name">name</th><th data-key="kind">kind</th><th data-key="levelOrder">level</th><th data-key="source">example</th><th data-key="rank" aria-sort="descending">rank</th><th data-key="summary">summary</th></tr></thead>
       <tbody id="rows"></tbody>
     </table>
-  </section>
+  </section>${domainSections(input.domains ?? [], lib.name)}
 </main>
 <dialog id="block" aria-labelledby="d-name">
   <button class="close" id="d-close" type="button">Close</button>

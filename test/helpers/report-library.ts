@@ -3,6 +3,7 @@
  * skipped with a reason, not run), examples from several sources, a lock, and repository text that tries to
  * break out of the page (a docstring with <script>, a citation closing the element, a javascript: URL).
  */
+import { DomainSummary } from '../../src/domain/domain-summary.js';
 import type { Block } from '../../src/domain/block.js';
 import { LIBRARY_SCHEMA_VERSION, type LoadedLibrary } from '../../src/domain/library.js';
 import type { RunRecord } from '../../src/domain/validation.js';
@@ -84,3 +85,25 @@ export function reportLibrary(): LoadedLibrary {
 }
 
 export const REPORT_LOCK = 'numpy==1.26.4\nscipy==1.11.4\n';
+
+/** A domain summary as `codedistill domain` writes it, with hostile text where a repository or a user's query could put it. */
+export function reportDomain(over: Partial<DomainSummary> = {}): DomainSummary {
+  return DomainSummary.parse({
+    name: 'fluids',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    query: `packed bed ${HOSTILE} language:Python`,
+    listPath: '/home/u/.codedistill/domains/fluids.txt',
+    repositories: [
+      { repo: 'example/demolib', commit: 'a'.repeat(40), licence: 'MIT', stars: 12, state: 'done', library: 'demo-lib', blocks: 6, validated: 3 },
+      { repo: 'evil/x', commit: null, licence: HOSTILE, stars: 3, state: 'failed', library: null, blocks: null, validated: null },
+    ],
+    licences: { MIT: 1, [HOSTILE]: 1 },
+    batch: { id: 'b1', statePath: '/s.json', total: 2, byState: { queued: 0, running: 0, done: 1, failed: 1 }, unchanged: 0, blocks: 6, validated: 3, validatedShare: 0.5, failuresByCause: { network: 1 }, seconds: 3, distilledThisRun: 2, reposPerHour: 2400 },
+    patterns: [
+      { id: 'fluids-patterns:fluids_patterns.numpy.fft.rfft', template: `X = numpy.fft.rfft(...)\n${HOSTILE}`, repos: 3, blocks: 4, ran: true },
+      { id: 'fluids-patterns:fluids_patterns.scipy.optimize.curve_fit', template: 'popt, pcov = scipy.optimize.curve_fit(...)', repos: 2, blocks: 2, ran: false },
+    ],
+    path: '/home/u/.codedistill/domains/fluids.json',
+    ...over,
+  });
+}

@@ -324,6 +324,26 @@ describe('git: refs and trees from a local bare repository', () => {
     assert.match(warnings.join('\n'), /2026-01-01T00:00:00\.000Z/);
   });
 
+  test('metadata unavailable (an answer that holds no repository) falls back to git with a warning; a missing repository stays missing', async () => {
+    serve('no-repository');
+    const warnings: string[] = [];
+    const opts = {
+      token: 'ghp_test',
+      apiUrl,
+      gitBaseUrl: gitBaseUrl(),
+      gitBin: 'git',
+      cacheDir,
+      env,
+      logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
+    };
+    const src = await resolveGithubSource({ owner: 'acme', name: 'flowcalc', ref: first }, opts);
+    assert.equal(src.commit, first);
+    assert.equal(src.licenceHint, null);
+    assert.match(warnings.join('\n'), /GitHub metadata for acme\/flowcalc is unavailable \(internal: .*without a repository\); resolving it with git/);
+    serve('not-found');
+    await rejectsWith(resolveGithubSource({ owner: 'acme', name: 'nope', ref: null }, opts), 'private_or_missing_repo');
+  });
+
   test('the token reaches git through its environment, only for github.com, never in argv', async () => {
     // A stand-in for git that records what it was given and fails like an offline machine.
     const log = path.join(tmp, 'fake-git.log');

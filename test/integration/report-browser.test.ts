@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { reportPage } from '../../src/report/page.js';
-import { REPORT_LOCK, reportLibrary } from '../helpers/report-library.js';
+import { REPORT_LOCK, reportDomain, reportLibrary } from '../helpers/report-library.js';
 
 const executable = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 
@@ -28,7 +28,7 @@ describe('the report page in Chromium', { skip: executable ? false : 'no Chromiu
     // Kept after the run on purpose: the screenshot is the test's artifact.
     dir = await mkdtemp(path.join(os.tmpdir(), 'cd-report-browser-'));
     const file = path.join(dir, 'demo-lib-report.html');
-    await writeFile(file, reportPage({ library: reportLibrary(), lock: REPORT_LOCK, generator: 'test', generatedAt: new Date(0) }));
+    await writeFile(file, reportPage({ library: reportLibrary(), lock: REPORT_LOCK, generator: 'test', generatedAt: new Date(0), domains: [reportDomain()] }));
     // Chromium's own sandbox needs user namespaces the test machine may not give; the page is ours.
     browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
@@ -93,6 +93,23 @@ describe('the report page in Chromium', { skip: executable ? false : 'no Chromiu
     assert.deepEqual(await shownNames(), [...up].reverse());
     await page.click('th[data-key="levelOrder"]');
     assert.equal((await shownNames())[0], 'demolib.core.pressure_drop', 'checked first');
+  });
+
+  it('shows the Domain section: repositories with their state, licences, the most used patterns; hostile text stays text', async () => {
+    const domain = page.locator('section.domain');
+    assert.equal(await domain.count(), 1);
+    assert.equal(await domain.locator('h2').textContent(), 'Domain: fluids');
+    assert.equal(await domain.locator('table.domain-repos tbody tr').count(), 2);
+    assert.deepEqual(await domain.locator('tr.this td').allTextContents(), ['example/demolib', 'MIT', '6', '50%', 'done']);
+    assert.match((await domain.locator('.domain-query').textContent()) ?? '', /<script>window\.__pwned = 1<\/script>/);
+    assert.deepEqual(await domain.locator('table.domain-patterns tbody td code').allTextContents(), [
+      'fluids-patterns:fluids_patterns.numpy.fft.rfft',
+      'fluids-patterns:fluids_patterns.scipy.optimize.curve_fit',
+    ]);
+    assert.equal(await domain.locator('.domain-licences li').count(), 2);
+    assert.ok(await domain.isVisible());
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.deepEqual(problems, []);
   });
 
   it('a block opens with its code and example; hostile code is shown as text', async () => {

@@ -3,16 +3,18 @@
  * summary file, with the patterns seam called on the libraries that were made.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { runDomain } from '../../src/jobs/domain.js';
+import { readDomainSummaries, runDomain } from '../../src/jobs/domain.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { startFakeGithub, type SearchPage } from '../helpers/fake-github.js';
 import { fixture, tempDir } from '../helpers/tmp.js';
 
 const pages = (JSON.parse(readFileSync(fixture('discover/signal-processing.json'), 'utf8')) as { pages: SearchPage[] }).pages;
+
+const PATTERN = { id: 'signal-processing-patterns:signal_processing_patterns.numpy.fft.rfft', template: 'X = numpy.fft.rfft(...)', repos: 3, blocks: 4, ran: true };
 
 test('discover → batch → patterns seam → <home>/domains/<name>.json', { timeout: 120_000 }, async () => {
   const gh = await startFakeGithub(pages);
@@ -30,13 +32,14 @@ test('discover → batch → patterns seam → <home>/domains/<name>.json', { ti
     const d = await runDomain('signal-processing', { keywords: ['kalman'] }, { workers: 2, validate: false }, {
       config,
       logger: silentLogger,
-      patterns: async (libs) => ((seen = libs), [{ idiom: 'x' }]),
+      patterns: async (libs) => ((seen = libs), [PATTERN]),
     });
     assert.equal(d.repositories.length, 8);
     assert.equal(d.batch.byState.done, 8);
     assert.deepEqual(d.licences, { MIT: 2, 'BSD-3-Clause': 4, 'GPL-3.0': 1, none: 1 });
     assert.equal(seen.length, 8);
-    assert.deepEqual(d.patterns, [{ idiom: 'x' }]);
+    assert.deepEqual(d.patterns, [PATTERN]);
+    assert.deepEqual((await readDomainSummaries(home, silentLogger)).map((x) => x.name), ['signal-processing'], 'read back through the schema');
     assert.equal(d.path, path.join(home, 'domains', 'signal-processing.json'));
     const onDisk = JSON.parse(readFileSync(d.path, 'utf8')) as { repositories: Array<{ repo: string; state: string; commit: string }> };
     assert.equal(onDisk.repositories[0]!.repo, 'rlabbe/filterpy');
@@ -46,4 +49,16 @@ test('discover → batch → patterns seam → <home>/domains/<name>.json', { ti
   } finally {
     await gh.close();
   }
+});
+
+test('a domain summary that does not match the schema is left out of the report with a warning', async () => {
+  const home = tempDir();
+  mkdirSync(path.join(home, 'domains'));
+  writeFileSync(path.join(home, 'domains', 'broken.json'), JSON.stringify({ name: 'broken', patterns: [{ idiom: 'x' }] }));
+  writeFileSync(path.join(home, 'domains', 'broken.txt'), 'o/r\n');
+  const warnings: string[] = [];
+  const got = await readDomainSummaries(home, { ...silentLogger, warn: (m: string) => warnings.push(m) });
+  assert.deepEqual(got, []);
+  assert.match(warnings.join('\n'), /broken\.json left out of the report/);
+  assert.deepEqual(await readDomainSummaries(tempDir(), silentLogger), [], 'no domains folder: none');
 });

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { REPORT_JS } from '../../src/report/assets.js';
 import { escapeHtml, jsonForScript, safeUrl } from '../../src/report/escape.js';
 import { reportPage } from '../../src/report/page.js';
-import { HOSTILE, REPORT_LOCK, reportLibrary } from '../helpers/report-library.js';
+import { HOSTILE, REPORT_LOCK, reportDomain, reportLibrary } from '../helpers/report-library.js';
+import { domainSections } from '../../src/report/domain.js';
 
 const page = () => reportPage({ library: reportLibrary(), lock: REPORT_LOCK, generator: '0.0.0-test', generatedAt: new Date(0) });
 
@@ -56,4 +57,30 @@ test('escape helpers', () => {
   assert.equal(safeUrl('file:///etc/passwd'), null);
   assert.equal(safeUrl('https://github.com/a/b#L1-L3'), 'https://github.com/a/b#L1-L3');
   assert.equal(safeUrl(null), null);
+});
+
+test('a Domain section per summary: query, repositories with licence, blocks, validated share and state, licences, patterns; all escaped', () => {
+  const html = reportPage({ library: reportLibrary(), lock: REPORT_LOCK, generator: 'test', generatedAt: new Date(0), domains: [reportDomain(), reportDomain({ name: 'second', patterns: null })] });
+  assert.equal(html.match(/<script\b/gi)?.length, 2, 'no script from a query, a licence or a template');
+  assert.ok(!html.includes(HOSTILE));
+  assert.equal(html.match(/<section class="domain"/g)?.length, 2);
+  assert.ok(html.includes('<h2>Domain: fluids</h2>'));
+  assert.ok(html.includes(escapeHtml(`packed bed ${HOSTILE} language:Python`)), 'the query, escaped');
+  assert.ok(html.includes('<tr class="this"><td class="name">example/demolib</td><td>MIT</td><td>6</td><td>50%</td><td class="state state-done">done</td></tr>'), 'this library marked');
+  assert.ok(html.includes(`<td class="name">evil/x</td><td>${escapeHtml(HOSTILE)}</td><td>–</td><td>–</td><td class="state state-failed">failed</td>`));
+  assert.ok(html.includes(`<li><b>1</b>${escapeHtml(HOSTILE)}</li>`), 'the licences tally');
+  const rfft = html.indexOf('fluids-patterns:fluids_patterns.numpy.fft.rfft');
+  const fit = html.indexOf('fluids-patterns:fluids_patterns.scipy.optimize.curve_fit');
+  assert.ok(rfft > 0 && fit > rfft, 'patterns by repositories, most first');
+  assert.ok(html.includes('<td>3</td><td class="name"><code>fluids-patterns:fluids_patterns.numpy.fft.rfft</code></td>'));
+  assert.ok(html.includes('No patterns step ran for this domain.'));
+});
+
+test('Domain sections: no summaries, no section; an empty patterns list says so', () => {
+  assert.equal(domainSections([], 'demo-lib'), '');
+  assert.ok(!page().includes('class="domain"'));
+  const html = domainSections([reportDomain({ patterns: [], repositories: [] })], null);
+  assert.match(html, /The libraries share no pattern yet\./);
+  assert.match(html, /Discovery listed no repository\./);
+  assert.ok(!html.includes('class="this"'));
 });
