@@ -53,6 +53,9 @@ function sendError(res: ServerResponse, status: number, code: number, message: s
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
+/** A declared body up to this size is read to its end (and discarded) before the 413 answers it. */
+const DRAIN_LIMIT_BYTES = 64 * 2 ** 20;
+
 type Body = { ok: true; value: unknown } | { ok: false; status: 400 | 413; code: number; message: string };
 
 /** The request's JSON body, read up to `max` bytes: past it, the rest is discarded as it streams in, never kept. */
@@ -66,7 +69,13 @@ function readBody(req: IncomingMessage, max: number): Promise<Body> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
     req.resume();
-    return Promise.resolve(tooLarge(declared));
+    // Answered before the client has sent it all, the 413 races the upload and the client's fetch fails on a reset
+    // connection instead of reading it: the body is drained (discarded) first, unless it is beyond reason.
+    if (declared > DRAIN_LIMIT_BYTES) return Promise.resolve(tooLarge(declared));
+    return new Promise((resolve) => {
+      req.on('end', () => resolve(tooLarge(declared)));
+      req.on('error', () => resolve(tooLarge(declared)));
+    });
   }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
