@@ -70,6 +70,14 @@ export const EnvironmentRecord = z.object({
   fromLock: z.boolean().describe('Built by pinning the versions of a previous lock.'),
   builtAt: z.string(),
   durationMs: z.number(),
+  packageSources: z
+    .string()
+    .optional()
+    .describe("Hash of the package's Python modules the installed package was built from (they are not part of the key)."),
+  shadowable: z
+    .boolean()
+    .optional()
+    .describe("Every file of the installed package is in the snapshot too (nothing generated or compiled by the build): runs import the package from the snapshot, so an edit to a module needs no new environment."),
 });
 export type EnvironmentRecord = z.infer<typeof EnvironmentRecord>;
 

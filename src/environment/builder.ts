@@ -84,27 +84,30 @@ export class EnvironmentBuilder {
    * The key of an environment: what goes into it. Two libraries with the same key share one environment. The
    * lock is not part of it: it decides the versions when the environment is (re)built, and an environment made
    * from the same inputs is reused whatever lock asked for it.
-   */
-  /**
+   *
    * What an environment is made from: the base interpreter, the installer, the requirements and the content of the
-   * files a build reads (the package and the build files; the repository's top-level tests, docs and examples
-   * aside). Not the commit: a commit that changes only a test keeps its environment, and one that changes a
-   * package file's content, even at the same size, makes a new one.
+   * files a build reads (the build files, the package's data and extension sources; the repository's top-level
+   * tests, docs and examples aside). Not the commit, and not the package's own Python modules (`sources`): when
+   * every file of the installed package is also in the snapshot (`shadowable`), runs import the package from the
+   * snapshot, so an edit to a module keeps the environment. A package the build adds files to (generated,
+   * compiled) has its modules in the key too: `full`.
    */
-  async keyOf(input: EnvironmentInput, base: InterpreterInfo): Promise<string> {
-    const files = await buildInputs(input.projectDir);
+  async keysOf(input: EnvironmentInput, base: InterpreterInfo): Promise<{ key: string; full: string; sources: string }> {
+    const { build, sources } = await buildInputs(input.projectDir, packageFolders(input));
     const h = createHash('sha256');
     h.update(
       JSON.stringify({
         base: [base.executable, base.implementation, base.version, base.environmentHash],
         installer: this.deps.installer.name,
         version: input.version,
-        files,
+        files: build,
         requirements: [...input.requirements].sort(),
         extras: [...input.settings.extras].sort(),
       }),
     );
-    return h.digest('hex').slice(0, 24);
+    const key = h.digest('hex').slice(0, 24);
+    const sourcesHash = createHash('sha256').update(sources.join('\n')).digest('hex');
+    return { key, full: createHash('sha256').update(`${key}\0${sourcesHash}`).digest('hex').slice(0, 24), sources: sourcesHash };
   }
 
   async load(key: string): Promise<EnvironmentRecord | null> {
@@ -124,12 +127,21 @@ export class EnvironmentBuilder {
     if ('error' in base) throw new CodedistillError('interpreter_missing', base.error, 'Pass a base interpreter that exists here (distill --python, or codedistill env <library> --python / build_environment with python), or set CODEDISTILL_PYTHON.');
     // upgrade ignores the lock; auto and rebuild make the locked versions again.
     const fromLock = opts.mode === 'upgrade' ? null : input.previousLock;
-    const key = await this.keyOf(input, base);
-    const existing = opts.mode === 'auto' ? await this.load(key) : null;
-    if (existing) {
-      const ref = refOf(existing, python, await modulesOf(existing.dir));
-      this.deps.sandbox.registerEnvironment(ref);
-      return { record: existing, ref, outcome: outcomeOf(existing, 'reused', Date.now() - started, input.previousLock) };
+    const keys = await this.keysOf(input, base);
+    // The environment at the key serves these modules when its package shadows (or was built from them); else the
+    // one built for exactly these modules, at the full key.
+    const serves = (r: EnvironmentRecord | null, key: string): r is EnvironmentRecord =>
+      !!r && (key === keys.full || r.shadowable === true || r.packageSources === keys.sources);
+    let key = keys.key;
+    if (opts.mode === 'auto') {
+      const atKey = await this.load(keys.key);
+      const existing = serves(atKey, keys.key) ? atKey : await this.load(keys.full);
+      if (existing) {
+        const ref = refOf(existing, python, await modulesOf(existing.dir));
+        this.deps.sandbox.registerEnvironment(ref);
+        return { record: existing, ref, outcome: outcomeOf(existing, 'reused', Date.now() - started, input.previousLock) };
+      }
+      if (atKey) key = keys.full;
     }
     let p = this.inFlight.get(key);
     if (!p) {
@@ -138,8 +150,9 @@ export class EnvironmentBuilder {
         `${dir}.building`,
         async () => {
           // Another process may have made it while this one waited for the lock.
-          const made = opts.mode === 'auto' ? await this.load(key) : null;
-          if (!made) return this.build(key, input, base, python, fromLock, opts);
+          const found = opts.mode === 'auto' ? await this.load(key) : null;
+          const made = serves(found, key) ? found : null;
+          if (!made) return this.build(key, keys.sources, input, base, python, fromLock, opts);
           const ref = refOf(made, python, await modulesOf(made.dir));
           this.deps.sandbox.registerEnvironment(ref);
           return { record: made, ref, outcome: outcomeOf(made, 'reused', 0, input.previousLock) };
@@ -154,6 +167,7 @@ export class EnvironmentBuilder {
 
   private async build(
     key: string,
+    packageSources: string,
     input: EnvironmentInput,
     base: InterpreterInfo,
     python: string,
@@ -220,8 +234,11 @@ export class EnvironmentBuilder {
     progress(2, 'reading the build configuration');
     const plan = await buildPlan(input.projectDir);
     let pkg: PackageInstall;
+    let shadowable = false;
     const site = await sitePackagesOf(venv);
     if (!plan.packaged || !site) {
+      // Runs import the snapshot: its modules are not the environment's.
+      shadowable = true;
       pkg = { status: 'not_packaged', name: null, version: null, message: plan.reason ?? 'the environment has no site-packages folder', dataFilesAdded: 0 };
     } else {
       // As pip's isolated builds do, the newest build requirements the index has, beside the environment (as
@@ -276,6 +293,7 @@ export class EnvironmentBuilder {
           pkg = { status: 'failed', name: wheel.name, version: wheel.version, message: `the built wheel did not install: ${installFailureReason(inst.output)}`, dataFilesAdded: 0 };
         } else {
           const added = await overlayPackageData(input.projectDir, input.importRoots, input.packages, site);
+          shadowable = await inSnapshot(site, input);
           pkg = {
             status: 'installed',
             name: wheel.name,
@@ -314,6 +332,8 @@ export class EnvironmentBuilder {
       fromLock: fromLock !== null,
       builtAt: new Date().toISOString(),
       durationMs: Date.now() - started,
+      packageSources,
+      shadowable,
     };
     await fsp.writeFile(path.join(dir, BUILD_LOG), log.join('\n\n') + '\n');
     await fsp.writeFile(path.join(dir, 'environment.lock'), lock);
@@ -370,13 +390,22 @@ function outcomeOf(record: EnvironmentRecord, status: 'built' | 'reused', ms: nu
   };
 }
 
-/** Relative paths and sizes of a project folder: the snapshot's part of the key. */
 /** Top-level folders of a repository that no build of its package reads. */
 const NOT_BUILD_INPUTS = new Set(['tests', 'test', 'testing', 'docs', 'doc', 'examples', 'example', 'notebooks', 'tutorials', 'benchmarks', 'bench']);
 
-/** The files a build of the snapshot may read, each with the hash of its content. */
-async function buildInputs(root: string): Promise<string[]> {
-  const out: string[] = [];
+/** Where the package's modules are in the project: `<import root>/<package>` (a folder, or a module file less .py). */
+function packageFolders(input: Pick<EnvironmentInput, 'importRoots' | 'packages'>): string[] {
+  return input.importRoots.flatMap((r) => input.packages.map((p) => (r ? `${r}/${p}` : p)));
+}
+
+/**
+ * The files a build of the snapshot may read, each with the hash of its content: the package's Python modules
+ * (`sources`) apart from the rest (`build`).
+ */
+async function buildInputs(root: string, packages: string[]): Promise<{ build: string[]; sources: string[] }> {
+  const build: string[] = [];
+  const sources: string[] = [];
+  const isModule = (r: string) => r.endsWith('.py') && packages.some((p) => r === `${p}.py` || r.startsWith(`${p}/`));
   const walk = async (rel: string): Promise<void> => {
     const entries = await fsp.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
@@ -384,12 +413,50 @@ async function buildInputs(root: string): Promise<string[]> {
       if (e.isDirectory()) {
         if (!(rel === '' && NOT_BUILD_INPUTS.has(e.name))) await walk(r);
       } else if (e.isFile()) {
-        out.push(`${r}:${createHash('sha256').update(await fsp.readFile(path.join(root, r))).digest('hex').slice(0, 16)}`);
+        (isModule(r) ? sources : build).push(`${r}:${createHash('sha256').update(await fsp.readFile(path.join(root, r))).digest('hex').slice(0, 16)}`);
       }
     }
   };
   await walk('');
-  return out.sort();
+  return { build: build.sort(), sources: sources.sort() };
 }
 
+/**
+ * Whether the installed package holds only files the snapshot has at the same place (compiled bytecode aside):
+ * then importing it from the snapshot is importing the same files, and runs may.
+ */
+async function inSnapshot(site: string, input: EnvironmentInput): Promise<boolean> {
+  let any = false;
+  for (const pkg of input.packages) {
+    const roots = input.importRoots.map((r) => path.join(input.projectDir, r));
+    const dir = path.join(site, pkg);
+    const stat = await fsp.stat(dir).catch(() => null);
+    if (stat?.isDirectory()) {
+      const files = await listFiles(dir);
+      for (const f of files) {
+        if (f.endsWith('.pyc') || f.split('/').includes('__pycache__')) continue;
+        const there = await Promise.all(roots.map((r) => fsp.stat(path.join(r, pkg, f)).then((s) => s.isFile(), () => false)));
+        if (!there.some(Boolean)) return false;
+      }
+      any = true;
+    } else if (await fsp.stat(path.join(site, `${pkg}.py`)).then((s) => s.isFile(), () => false)) {
+      const there = await Promise.all(roots.map((r) => fsp.stat(path.join(r, `${pkg}.py`)).then((s) => s.isFile(), () => false)));
+      if (!there.some(Boolean)) return false;
+      any = true;
+    } else {
+      // Installed some other way (a compiled module, a differently named folder): not the snapshot's files.
+      return false;
+    }
+  }
+  return any;
+}
 
+async function listFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, r)));
+    else out.push(r);
+  }
+  return out;
+}

@@ -3,6 +3,7 @@
  * examples, capture dependencies/licence/citation, run the examples in the sandbox, write the library files.
  * Each stage is its own module; this file only moves data between them.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Block } from '../domain/block.js';
@@ -26,6 +27,7 @@ import { parseCached, type ParseCache } from '../parse/cached.js';
 import { codeVersion } from '../kernel/code-version.js';
 import { contentKey, versionedContentCache, type ContentCache } from '../kernel/content-cache.js';
 import { cachingRunner, filesDigest, runContext, type CachingRunner } from '../validate/run-cache.js';
+import { runDependencies } from '../validate/run-deps.js';
 import { pythonCells, readNotebookContent, type NotebookContent } from '../python/notebook.js';
 import { symbolBlocks, workflowBlocks, type BlockContext } from '../distill/blocks.js';
 import { rankSymbols } from '../distill/centrality.js';
@@ -364,14 +366,19 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       const notImported: FileRole[] = ['test', 'docs', 'notebook', 'example'];
       const providers = services.libraries().filter((l) => providerRoots.some((r) => r === l.dir || r.startsWith(l.dir + path.sep)));
       const info = await runner.info(run.python);
+      // The package's Python modules count per run, by what its code reaches (run-deps.ts); its other files
+      // (data, extension sources) count for every run.
+      const imported = snapshot.files.filter((f) => !notImported.includes(roles.get(f.path) ?? 'other'));
+      const modules = imported.filter((f) => f.path.endsWith('.py'));
+      const dependencies = runDependencies(await Promise.all(modules.map(async (f) => ({ path: f.path, text: await readFile(f.absPath, 'utf8').catch(() => '\u0000unreadable') }))));
       const context = {
         codeVersion: version,
         environment: run.record?.lockHash ?? `${run.python ?? ''} ${info.interpreter ?? ''} ${info.sandbox}`,
-        files: await filesDigest(snapshot.files.filter((f) => !notImported.includes(roles.get(f.path) ?? 'other'))),
+        files: await filesDigest(imported.filter((f) => !f.path.endsWith('.py'))),
         providers: providers.map((l) => `${l.name}@${l.fingerprint}`),
       };
-      logger.debug(`run cache context: ${JSON.stringify(context)}`);
-      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context) });
+      logger.debug(`run cache context: ${JSON.stringify(context)}, ${modules.length} modules read per run`);
+      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies });
     }
     if (req.validate) {
       const validated = await runBlockExamples(blocks, runner, {

@@ -17,7 +17,7 @@ import { checkInterpreter } from '../validate/interpreter-guard.js';
 export interface RunSetting {
   /** Interpreter runs name: the environment's python, or the base one when there is no environment. */
   python: string | undefined;
-  /** The library's own import roots for runs: none when its package is installed in the environment. */
+  /** The library's own import roots for runs: none when its installed package is not the snapshot's files. */
   importRoots: string[];
   outcome: EnvironmentOutcome;
   record: EnvironmentRecord | null;
@@ -67,7 +67,10 @@ export async function prepareRuns(
   const started = Date.now();
   try {
     const { record, ref, outcome } = await builder.ensure(input, opts);
-    return { python: ref.python, importRoots: record.package.status === 'installed' ? [] : snapshotRoots, outcome, record, ref };
+    // An installed package whose files are all in the snapshot is imported from the snapshot: the same files, and
+    // an edited module is seen without a new environment (builder.ts, keysOf).
+    const installedOnly = record.package.status === 'installed' && record.shadowable !== true;
+    return { python: ref.python, importRoots: installedOnly ? [] : snapshotRoots, outcome, record, ref };
   } catch (e) {
     // Cancelled, or an interpreter that does not exist: the caller's to fix, before anything is written.
     if (e instanceof CodedistillError && (e.code === 'cancelled' || e.code === 'interpreter_missing')) throw e;

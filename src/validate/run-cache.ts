@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { RunRecord } from '../domain/validation.js';
 import { contentKey, type ContentCache } from '../kernel/content-cache.js';
 import { importedTopModules } from '../python/syntax.js';
+import type { RunDependencies } from './run-deps.js';
 import type { BatchOptions, RunRequest, Runner } from './types.js';
 
 const NAMESPACE = 'runs';
@@ -34,6 +35,11 @@ export interface RunCacheOptions {
   python?: string;
   /** The environment's folder, named by a placeholder in the cache like the snapshot's. */
   environmentDir?: string;
+  /**
+   * The repository modules a run's code can reach (run-deps.ts): part of each run's key, so a change to one
+   * function runs again only the runs that can reach it. Without it the context must hold every module.
+   */
+  dependencies?: RunDependencies;
 }
 
 export interface CachingRunner extends Runner {
@@ -42,8 +48,9 @@ export interface CachingRunner extends Runner {
 
 /**
  * The context of a distill's runs: the code version, the environment (its lock hash, or the interpreter when
- * there is none), the digest of the files runs import or read from the package (filesDigest), and the
- * libraries providing its dependencies (by fingerprint).
+ * there is none), the digest of the files runs import or read from the package (filesDigest: its data files, and
+ * its Python modules unless each run's key holds the modules it reaches), and the libraries providing its
+ * dependencies (by fingerprint).
  */
 export function runContext(parts: { codeVersion: string; environment: string; files: string; providers: string[] }): string {
   return contentKey('runs-v1', parts.codeVersion, parts.environment, parts.files, ...parts.providers);
@@ -117,6 +124,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
       (importRoots ?? []).map(hide).join('\n'),
       preload.join(','),
       layout,
+      opts.dependencies ? opts.dependencies.digestOf([...preload, req.code].join('\n')) : '',
     );
   };
 

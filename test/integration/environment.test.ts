@@ -16,6 +16,7 @@ import type { EnvironmentSettings } from '../../src/domain/environment.js';
 import { EnvironmentBuilder, fallbackVersion, type EnsuredEnvironment, type EnvironmentInput } from '../../src/environment/builder.js';
 import { pipInstaller } from '../../src/environment/installer.js';
 import { distillRepo } from '../../src/jobs/distill.js';
+import { prepareRuns } from '../../src/jobs/environment.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { createParser } from '../../src/parse/parser.js';
 import { createPythonRunner } from '../../src/validate/runner.js';
@@ -213,6 +214,34 @@ test('the lock is written, and ensure() again reuses the environment (same key, 
   const fresh = await builder({ PIP_NO_INDEX: '1' }).ensure(inputFor('metapkg'), { mode: 'auto' });
   assert.equal(fresh.outcome.status, 'reused');
   assert.equal(fresh.outcome.lockHash, first.record.lockHash);
+});
+
+test('an edit to a package module keeps the environment and runs see the edit; a generated file makes a new one for other modules', async (t) => {
+  if (!ready(t)) return;
+  const edited = (name: keyof typeof LAYOUTS, rel: string, tail: string): EnvironmentInput => {
+    const input = inputFor(name);
+    const projectDir = path.join(work, 'snapshots', `${name}-edited`);
+    cpSync(input.projectDir, projectDir, { recursive: true });
+    writeFileSync(path.join(projectDir, rel), readFileSync(path.join(projectDir, rel), 'utf8') + tail);
+    return { ...input, projectDir, commit: 'e'.repeat(40) };
+  };
+  // metapkg: every installed file is in the snapshot, so runs import the snapshot and the environment is its deps'.
+  const first = await prepareRuns(plain, inputFor('metapkg'), [path.join(work, 'snapshots', 'metapkg')], { mode: 'auto' });
+  assert.equal(first.record?.shadowable, true, first.record?.package.message);
+  const input = edited('metapkg', 'metapkg/scaling.py', '\n\ndef edited():\n    return "edited"\n');
+  const again = await prepareRuns(plain, input, [input.projectDir], { mode: 'auto' });
+  assert.equal(again.outcome.status, 'reused', again.outcome.message);
+  assert.equal(again.record?.key, first.record?.key);
+  assert.deepEqual(again.importRoots, [input.projectDir]);
+  const rec = await runner.run({ code: 'import metapkg.scaling as s; print(s.edited(), __import__("metapkg").__version__)', python: again.python, importRoots: again.importRoots, timeoutMs: 60_000 });
+  assert.equal(rec.stdout.trim(), 'edited 0.3.1', `${rec.message}\n${rec.stderr}`);
+  // scmpkg: its build writes a version file the snapshot lacks, so its modules are part of what it is made from.
+  const scm = await plain.ensure(inputFor('scmpkg'), { mode: 'auto' });
+  assert.equal(scm.record.shadowable, false);
+  const scmEdited = await plain.ensure(edited('scmpkg', 'src/scmpkg/geometry.py', '\n# edited\n'), { mode: 'auto' });
+  assert.equal(scmEdited.outcome.status, 'built');
+  assert.notEqual(scmEdited.record.key, scm.record.key);
+  assert.equal((await plain.ensure(inputFor('scmpkg'), { mode: 'auto' })).record.key, scm.record.key, 'the first one is still there for its modules');
 });
 
 test('a newer helperdep in the wheel folder: rebuild keeps the locked 1.2.0, upgrade takes 1.3.0 and names the change', async (t) => {

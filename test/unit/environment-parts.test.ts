@@ -122,18 +122,26 @@ test('the requirement an install stopped at is the one named missing; the rest g
   assert.equal(blamedRequirement('Killed', pending), null);
 });
 
-test('an environment is keyed by what a build reads: a test or a commit alone keeps it, a package file of the same size does not', async () => {
+test('an environment is keyed by what a build reads: a test, a commit or a package module keep it (the modules are keyed apart), a data file of the same size does not', async () => {
   const { EnvironmentBuilder } = await import('../../src/environment/builder.js');
   const { silentLogger } = await import('../../src/kernel/log.js');
   const { writeFileSync } = await import('node:fs');
   const path = await import('node:path');
   const builder = new EnvironmentBuilder({ envsDir: tempDir(), defaultPython: 'python3', installer: { name: 'pip' }, logger: silentLogger } as unknown as ConstructorParameters<typeof EnvironmentBuilder>[0]);
-  const dir = writeTree({ 'pyproject.toml': '[project]\nname = "p"\n', 'p/__init__.py': 'X = 1\n', 'tests/test_p.py': 'def test(): pass\n' });
-  const base = { executable: '/usr/bin/python3', implementation: 'cpython', version: '3.11.2', environmentHash: 'h' } as Parameters<typeof builder.keyOf>[1];
-  const input = (commit: string) => ({ projectDir: dir, commit, version: null, importRoots: [''], packages: ['p'], requirements: ['numpy'], settings: { python: null, extras: [] }, previousLock: null }) as unknown as Parameters<typeof builder.keyOf>[0];
-  const first = await builder.keyOf(input('a'.repeat(40)), base);
+  const dir = writeTree({ 'pyproject.toml': '[project]\nname = "p"\n', 'setup.py': 'X = 1\n', 'p/__init__.py': 'X = 1\n', 'p/table.csv': 'a\n1\n', 'tests/test_p.py': 'def test(): pass\n' });
+  const base = { executable: '/usr/bin/python3', implementation: 'cpython', version: '3.11.2', environmentHash: 'h' } as Parameters<typeof builder.keysOf>[1];
+  const input = (commit: string) => ({ projectDir: dir, commit, version: null, importRoots: [''], packages: ['p'], requirements: ['numpy'], settings: { python: null, extras: [] }, previousLock: null }) as unknown as Parameters<typeof builder.keysOf>[0];
+  const first = await builder.keysOf(input('a'.repeat(40)), base);
   writeFileSync(path.join(dir, 'tests/test_p.py'), 'def test(): assert True\n');
-  assert.equal(await builder.keyOf(input('b'.repeat(40)), base), first, 'a test edit in a new commit keeps the environment');
+  assert.deepEqual(await builder.keysOf(input('b'.repeat(40)), base), first, 'a test edit in a new commit keeps the environment');
   writeFileSync(path.join(dir, 'p/__init__.py'), 'X = 2\n');
-  assert.notEqual(await builder.keyOf(input('b'.repeat(40)), base), first, 'a package file changed at the same size makes a new one');
+  const edited = await builder.keysOf(input('b'.repeat(40)), base);
+  assert.equal(edited.key, first.key, 'a package module edited keeps the key: what it depends on did not change');
+  assert.notEqual(edited.sources, first.sources, 'and is told by its sources');
+  assert.notEqual(edited.full, first.full);
+  writeFileSync(path.join(dir, 'setup.py'), 'X = 2\n');
+  const setup = await builder.keysOf(input('b'.repeat(40)), base);
+  assert.notEqual(setup.key, first.key, 'a build file is what it is made from');
+  writeFileSync(path.join(dir, 'p/table.csv'), 'a\n2\n');
+  assert.notEqual((await builder.keysOf(input('b'.repeat(40)), base)).key, setup.key, 'a package data file changed at the same size makes a new one');
 });

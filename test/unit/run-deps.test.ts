@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunRecord } from '../../src/domain/validation.js';
+import { memoryContentCache } from '../../src/kernel/content-cache.js';
+import { cachingRunner } from '../../src/validate/run-cache.js';
+import { readModule, runDependencies, type ModuleText } from '../../src/validate/run-deps.js';
+import type { RunRequest, Runner } from '../../src/validate/types.js';
+
+const FRICTION = `"""Friction."""
+from .core import Reynolds
+import math
+
+__all__ = ['colebrook', 'blasius', 'friction_factor']
+LIMIT = 2300  # laminar
+
+def blasius(Re):
+    """Blasius."""
+    return 0.3164 * Re ** -0.25
+
+def colebrook(Re, eD=0.0):
+    return 0.25 / math.log10(eD / 3.7 + 5.74 / Re ** 0.9) ** 2
+
+_methods = {'Blasius': blasius}
+
+def friction_factor(Re, eD=0.0, Method=None):
+    if Method is None:
+        return colebrook(Re, eD)
+    return globals()[Method.lower()](Re)
+
+class Pipe:
+    roughness = 1e-5
+    def __init__(self, D):
+        self.D = D
+    def Re(self, V, nu):
+        return Reynolds(V=V, D=self.D, nu=nu)
+`;
+const CORE = `def Reynolds(V, D, rho=None, mu=None, nu=None):
+    return V * D / nu
+
+def Prandtl(Cp, k, mu):
+    return Cp * mu / k
+`;
+const mods = (friction = FRICTION, core = CORE): ModuleText[] => [
+  { path: 'fluids/friction.py', text: friction },
+  { path: 'fluids/core.py', text: core },
+  { path: 'fluids/__init__.py', text: 'from .core import *\nfrom .friction import *\n' },
+];
+
+test("a module's surface is what importing it runs: bodies of functions and methods and comments left out", () => {
+  const m = readModule({ path: 'f.py', text: FRICTION });
+  assert.deepEqual(m.units.map((u) => u.name), ['blasius', 'colebrook', 'friction_factor', 'Pipe']);
+  assert.ok(m.surface.includes('LIMIT = 2300') && !m.surface.includes('laminar'));
+  assert.ok(m.surface.includes('def colebrook(Re, eD=0.0):') && !m.surface.includes('math.log10'));
+  assert.ok(m.surface.includes('roughness = 1e-5') && m.surface.includes('def Re(self, V, nu):') && !m.surface.includes('self.D = D'));
+  assert.ok(!m.surface.includes('Blasius.'), 'a docstring of a function is its body');
+});
+
+test('a run reaches the units its code names, through the names they mention, in any module', () => {
+  const d = runDependencies(mods());
+  assert.deepEqual(d.unitsOf('from fluids import blasius\nprint(blasius(1e5))'), ['fluids/friction.py:blasius']);
+  assert.deepEqual(d.unitsOf('import fluids\nprint(fluids.friction_factor(1e5, Method="Blasius"))'), ['fluids/friction.py:colebrook', 'fluids/friction.py:friction_factor']);
+  assert.deepEqual(d.unitsOf('from fluids import Pipe\nprint(Pipe(0.1).Re(1, 1e-6))'), ['fluids/core.py:Reynolds', 'fluids/friction.py:Pipe']);
+  assert.deepEqual(d.unitsOf('print(getattr(__import__("fluids"), "Prandtl")(1, 2, 3))'), ['fluids/core.py:Prandtl'], 'a name in a string counts');
+});
+
+test("digests: a comment or an edit to another function keeps a run's, an edit to what it reaches or to any surface changes it", () => {
+  const code = 'from fluids import blasius\nprint(blasius(1e5))';
+  const base = runDependencies(mods()).digestOf(code);
+  assert.equal(runDependencies(mods(FRICTION + '# touch 1\n')).digestOf(code), base, 'a comment appended');
+  assert.equal(runDependencies(mods(FRICTION.replace('5.74', '5.75'))).digestOf(code), base, 'another function edited');
+  assert.equal(runDependencies(mods(undefined, CORE.replace('Cp * mu', 'mu * Cp'))).digestOf(code), base, 'a function of another module edited');
+  assert.notEqual(runDependencies(mods(FRICTION.replace('0.3164', '0.316'))).digestOf(code), base, 'its own function edited');
+  assert.notEqual(runDependencies(mods(FRICTION.replace('LIMIT = 2300', 'LIMIT = 2000'))).digestOf(code), base, 'a module-level value: every run');
+  assert.notEqual(runDependencies(mods(FRICTION.replace('eD=0.0):\n    return 0.25', 'eD=1/0):\n    return 0.25'))).digestOf(code), base, 'a default is run at import: every run');
+  const pipe = 'from fluids import Pipe\nprint(Pipe(0.1).Re(1, 1e-6))';
+  assert.notEqual(runDependencies(mods(undefined, CORE.replace('V * D / nu', 'D * V / nu'))).digestOf(pipe), runDependencies(mods()).digestOf(pipe), 'what a method calls in another module');
+});
+
+const record = (stdout: string): RunRecord => ({ status: 'passed', exitCode: 0, durationMs: 1, stdout, stderr: '', error: null, message: 'passed', sandbox: 'none', ranAt: '2026-01-01T00:00:00Z' });
+
+test('with the dependencies in its keys, a run cache runs again only the runs that reach what changed', async () => {
+  const cache = memoryContentCache();
+  const seen: string[] = [];
+  const inner: Runner = {
+    info: async () => ({ sandbox: 'none', interpreter: 'python3', available: true, reason: null }),
+    run: async (r: RunRequest) => (seen.push(r.code), record('ok\n')),
+    runBatch: async (reqs, opts) => reqs.map((r, i) => (seen.push(r.code), opts.onResult?.(i, record('ok\n')), record('ok\n'))),
+  };
+  const reqs: RunRequest[] = [{ code: 'from fluids import blasius\nblasius(1e5)' }, { code: 'from fluids import colebrook\ncolebrook(1e5)' }, { code: 'from fluids import Prandtl\nPrandtl(1, 2, 3)' }];
+  const distill = async (friction: string) => {
+    seen.length = 0;
+    const r = cachingRunner(inner, { cache, context: 'c', root: '/snap', dependencies: runDependencies(mods(friction)) });
+    await r.runBatch!(reqs, { importRoots: ['/snap'], preload: ['fluids'] });
+    return [...seen];
+  };
+  assert.equal((await distill(FRICTION)).length, 3);
+  assert.deepEqual(await distill(FRICTION + '# touch\n'), [], 'a comment: everything reused');
+  assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75')), [reqs[1]!.code], 'colebrook edited: its run alone');
+  assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75').replace('LIMIT = 2300', 'LIMIT = 1')), reqs.map((r) => r.code), 'a module-level value edited: all of them');
+});
