@@ -15,7 +15,7 @@ import type { Lexicon } from './lexicons.js';
 import { parseQuery } from './query.js';
 import { judgeTop, reportedScore } from './ranking/confidence.js';
 import type { CosineThresholds } from './ranking/fusion.js';
-import type { RankingOptions } from './ranking/options.js';
+import { vectorWeight, type RankingOptions } from './ranking/options.js';
 import { feedbackConcepts } from './ranking/feedback.js';
 import { rank, type Judged, type RankContext, type Scored } from './ranking/rank.js';
 import { blendReranked } from './ranking/rerank.js';
@@ -83,7 +83,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   // Vectors that carry no weight (the hashing fallback's, at its default of 0) are not read at all: the vector list
   // and the vector column are LanceDB's largest random reads (measured at 200k blocks: +117 MB resident and most of
   // the first search), and the candidates they add cannot score.
-  const withVectors = vectorWeight(embedder, ranking) > 0;
+  const withVectors = vectorWeight(embedder.neural, ranking) > 0;
   const qvec = withVectors ? await queryVector(deps, q.query) : null;
 
   const tLists = performance.now();
@@ -173,11 +173,6 @@ async function reranked(
     logger.warn(`reranker ${rr.reranker.id} failed (${(e as Error).message.split('\n')[0]}); this search is not reranked`);
     return null;
   }
-}
-
-/** The share of a score that vector similarity gives, for this embedder. */
-export function vectorWeight(embedder: Embedder, ranking: RankingOptions): number {
-  return embedder.neural ? ranking.vector.neural : ranking.vector.hashing;
 }
 
 async function queryVector({ embedder, queryVectors }: RetrieveDeps, query: string): Promise<Float32Array> {

@@ -304,21 +304,21 @@ describe('git: refs and trees from a local bare repository', () => {
     assert.ok(existsSync(path.join(src.root, 'README.md')));
   });
 
+  /** Options for a resolve that may fall back to git, its warnings collected. */
+  const fallbackOptions = (warnings: string[]) => ({
+    token: 'ghp_test',
+    apiUrl,
+    gitBaseUrl: gitBaseUrl(),
+    gitBin: 'git',
+    cacheDir,
+    env,
+    logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
+  });
+
   test('a rate-limited API falls back to git for a public repository', async () => {
     serve('rate-limited-graphql');
     const warnings: string[] = [];
-    const src = await resolveGithubSource(
-      { owner: 'acme', name: 'flowcalc', ref: 'v1.0' },
-      {
-        token: 'ghp_test',
-        apiUrl,
-        gitBaseUrl: gitBaseUrl(),
-        gitBin: 'git',
-        cacheDir,
-        env,
-        logger: { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} },
-      },
-    );
+    const src = await resolveGithubSource({ owner: 'acme', name: 'flowcalc', ref: 'v1.0' }, fallbackOptions(warnings));
     assert.equal(src.commit, first);
     assert.equal(src.description, null);
     assert.match(warnings.join('\n'), /2026-01-01T00:00:00\.000Z/);
@@ -327,15 +327,7 @@ describe('git: refs and trees from a local bare repository', () => {
   test('metadata unavailable (an answer that holds no repository) falls back to git with a warning; a missing repository stays missing', async () => {
     serve('no-repository');
     const warnings: string[] = [];
-    const opts = {
-      token: 'ghp_test',
-      apiUrl,
-      gitBaseUrl: gitBaseUrl(),
-      gitBin: 'git',
-      cacheDir,
-      env,
-      logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
-    };
+    const opts = fallbackOptions(warnings);
     const src = await resolveGithubSource({ owner: 'acme', name: 'flowcalc', ref: first }, opts);
     assert.equal(src.commit, first);
     assert.equal(src.licenceHint, null);

@@ -90,3 +90,8 @@ export const DEFAULT_RANKING: RankingOptions = {
 export function rankingOptions(partial: Partial<RankingOptions> = {}): RankingOptions {
   return { ...DEFAULT_RANKING, ...partial };
 }
+
+/** The share of a score that vector similarity gives, for a neural or a hashing embedder. */
+export function vectorWeight(neural: boolean, options: Pick<RankingOptions, 'vector'>): number {
+  return neural ? options.vector.neural : options.vector.hashing;
+}

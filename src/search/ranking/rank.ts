@@ -13,7 +13,7 @@ import { scoreFields } from './bm25f.js';
 import { judgeTop, type Confidence } from './confidence.js';
 import { blendCoverage } from './coverage.js';
 import { calibrateCosine, coverageScale, fuse, nameMatch, type CosineThresholds } from './fusion.js';
-import type { RankingOptions } from './options.js';
+import { vectorWeight, type RankingOptions } from './options.js';
 import { centralityFactor } from './centrality.js';
 import { proximityScore, queryPairs } from './proximity.js';
 import { byScoreThenId, kindPrior, validatedPrior } from './ties.js';
@@ -66,7 +66,7 @@ export function candidateScorer(ctx: RankContext): <C extends Candidate>(c: C) =
   const terms = new Set(query.terms);
   const feedback = ctx.feedback ?? [];
   const pairs = R.proximity.weight > 0 ? queryPairs(query.tokens, ctx.corpus) : [];
-  const weights = { vector: ctx.neural ? R.vector.neural : R.vector.hashing, name: R.name, nameWords: R.nameWords };
+  const weights = { vector: vectorWeight(ctx.neural, R), name: R.name, nameWords: R.nameWords };
   return <C extends Candidate>(c: C): Scored<C> => {
     const purpose = ctx.purpose(c.library);
     const name = nameMatch(c.name, ftsTokens, terms);
