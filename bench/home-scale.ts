@@ -8,9 +8,14 @@
  * - disk per 1k blocks (index, library files).
  *
  *   node --import tsx bench/home-scale.ts --real /tmp/evalhome [--blocks=100000] [--queries=100] [--keep]
+ *   node --import tsx bench/home-scale.ts --home <a home kept by --keep> [--queries=100]
+ *
+ * --home measures a restart over a home built and indexed before (the first build of a million blocks takes half an
+ * hour here), so the code that serves it can change between runs; its first-build column is left empty, and the
+ * 29-block library gets a name of its own each run and is removed afterwards.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -49,17 +54,41 @@ const search = (c: Client, query: string, library?: string) =>
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const duMbNoLinks = (p: string) => Number(spawnSync('du', ['-sm', p], { encoding: 'utf8' }).stdout.split('\t')[0]);
 
-export async function benchHome(realHome: string, target: number, nQueries: number, keep: boolean): Promise<void> {
+interface Home {
+  home: string;
+  libraries: number;
+  blocks: number;
+  names: string[];
+}
+
+/** A home kept by an earlier run: the originals first (queries() reads its blocks from the first 27). */
+function keptHome(home: string): Home {
+  const names = readdirSync(path.join(home, 'libraries'))
+    .filter((n) => existsSync(path.join(home, 'libraries', n, 'manifest.json')) && !n.startsWith('late-arrival'))
+    .sort((a, b) => Number(/-copy\d+$/.test(a)) - Number(/-copy\d+$/.test(b)) || a.localeCompare(b));
+  let blocks = 0;
+  for (const n of names) {
+    const m = JSON.parse(readFileSync(path.join(home, 'libraries', n, 'manifest.json'), 'utf8')) as { counts?: { blocks?: number } };
+    blocks += m.counts?.blocks ?? 0;
+  }
+  return { home, libraries: names.length, blocks, names };
+}
+
+export async function benchHome(realHome: string, target: number, nQueries: number, keep: boolean, reuse?: string): Promise<void> {
   if (!existsSync(cli)) throw new Error('dist/ is missing: run npm run build first');
-  const built = buildHome(realHome, target);
+  const built = reuse ? keptHome(reuse) : buildHome(realHome, target);
   const qs = queries(built.home, built.names, nQueries);
+  const late = reuse ? `late-arrival-${Date.now()}` : 'late-arrival';
   try {
     // 1. The first index build.
-    const first = await serve(built.home);
-    const tBuild = performance.now();
-    await search(first.client, 'warm up the index');
-    const buildS = (performance.now() - tBuild) / 1000;
-    await first.close();
+    let buildS = NaN;
+    if (!reuse) {
+      const first = await serve(built.home);
+      const tBuild = performance.now();
+      await search(first.client, 'warm up the index');
+      buildS = (performance.now() - tBuild) / 1000;
+      await first.close();
+    }
 
     // 2. A restart over the built index.
     const srv = await serve(built.home);
@@ -76,13 +105,13 @@ export async function benchHome(realHome: string, target: number, nQueries: numb
 
     // 3. A small library distilled by another process while the server runs.
     const t2 = performance.now();
-    execFileSync(process.execPath, [cli, 'distill', path.join(root, 'test', 'fixtures', 'flowcalc'), '--no-validate', '--name', 'late-arrival'], {
+    execFileSync(process.execPath, [cli, 'distill', path.join(root, 'test', 'fixtures', 'flowcalc'), '--no-validate', '--name', late], {
       env: testEnv(built.home, { CODEDISTILL_MODEL: 'none' }),
       stdio: 'ignore',
     });
     const distillS = (performance.now() - t2) / 1000;
     const t3 = performance.now();
-    const seen = await search(srv.client, 'friction factor', 'late-arrival');
+    const seen = await search(srv.client, 'friction factor', late);
     const liveMs = performance.now() - t3;
     const served = ((seen.structuredContent as { results?: unknown[] } | undefined)?.results ?? []).length > 0 && !seen.isError;
     await srv.close();
@@ -97,7 +126,8 @@ export async function benchHome(realHome: string, target: number, nQueries: numb
         `${served ? f(liveMs, 0) : 'not served'} | ${f((indexMb / built.blocks) * 1000, 2)} | ${f((libsMb / built.blocks) * 1000, 2)} |`,
     );
   } finally {
-    if (keep) process.stderr.write(`  kept home in ${built.home}\n`);
+    if (reuse) execFileSync(process.execPath, [cli, 'remove', late], { env: testEnv(built.home, { CODEDISTILL_MODEL: 'none' }), stdio: 'ignore' });
+    else if (keep) process.stderr.write(`  kept home in ${built.home}\n`);
     else rmSync(built.home, { recursive: true, force: true });
   }
 }
@@ -106,7 +136,9 @@ async function main() {
   const args = process.argv.slice(2);
   const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const real = args.includes('--real') ? args[args.indexOf('--real') + 1] : flag('real');
-  if (!real) throw new Error('usage: home-scale.ts --real <home> [--blocks=100000] [--queries=100] [--keep]');
+  const reuse = args.includes('--home') ? args[args.indexOf('--home') + 1] : flag('home');
+  if (reuse) return benchHome('', 0, Number(flag('queries') ?? 100), false, path.resolve(reuse));
+  if (!real) throw new Error('usage: home-scale.ts --real <home> [--blocks=100000] [--queries=100] [--keep] | --home <kept home>');
   for (const n of (flag('blocks') ?? '100000').split(',')) await benchHome(path.resolve(real), Number(n), Number(flag('queries') ?? 100), args.includes('--keep'));
 }
 

@@ -144,7 +144,7 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
       const lexicons = [handwrittenLexicon, new WordnetLexicon(new WordNet(bundledWordnetDir()))];
       // LanceDB's native module loads here, not with the app: a server answers tools/list before it is needed.
       const { openIndex } = await import('./search/store.js');
-      return openIndex({ dir: config.indexDir, embedder, logger, lexicons, showDemos: config.showDemos, reranker, rerankTop: config.reranker?.top });
+      return openIndex({ dir: config.indexDir, cacheBytes: config.indexCacheMb * 2 ** 20, embedder, logger, lexicons, showDemos: config.showDemos, reranker, rerankTop: config.reranker?.top });
     }),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };
@@ -177,7 +177,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     const t1 = performance.now();
     const index = await services.index();
     const t2 = performance.now();
-    const res = await index.sync(libraries, { ...opts, open: (lib) => catalogue.open(lib) });
+    const res = await index.sync(libraries, { ...opts, open: (lib) => catalogue.open(lib), catalogueStamp: catalogue.readAt });
     logger.debug(
       `catalogue and index checked: ${libraries.length} libraries read in ${Math.round(t1 - t0)} ms, index opened in ` +
         `${Math.round(t2 - t1)} ms, synced in ${Math.round(performance.now() - t2)} ms`,
@@ -222,6 +222,22 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     });
     chain = next.catch(() => {});
     await next;
+  };
+
+  /**
+   * The first search of a process, over an index last synced with the library folders as they stand now (their
+   * stamp, which adding, replacing or removing a library changes): answered from the index at once, and the
+   * libraries checked afterwards, in the background. Reading a lab's catalogue takes seconds (0.35 ms a library);
+   * the index already knows it. Null when the index cannot answer so, and the search goes the usual way.
+   */
+  const searchBeforeWarm = async (q: SearchQuery): Promise<SearchResult | null> => {
+    const index = await services.index();
+    const synced = await index.synced();
+    if (!synced?.catalogueStamp || (q.library && !synced.libraries.has(q.library))) return null;
+    if (synced.catalogueStamp !== (await catalogue.stamp())) return null;
+    const result = await index.search(q);
+    if (!warm) void warmUp().catch((e) => logger.warn(`checking the libraries after the first search: ${errorMessage(e)}`));
+    return result;
   };
 
   const warmUp = (): Promise<void> => {
@@ -272,6 +288,8 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async search(input) {
       const q = SearchQuery.parse(input);
+      const early = warm ? null : await searchBeforeWarm(q);
+      if (early) return early;
       await live(true);
       if (q.library) catalogue.require(q.library);
       const index = await services.index();

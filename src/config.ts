@@ -14,6 +14,9 @@ import type { LogLevel } from './kernel/log.js';
  * section for the figures and their sources.
  */
 export const DEFAULT_MODEL = 'Xenova/gte-small';
+/** See Config.indexCacheMb; measured in README.md ("Measured", a million blocks). */
+export const DEFAULT_INDEX_CACHE_MB = 256;
+
 /** Candidates a cross-encoder reranks when one is configured (CODEDISTILL_RERANK_TOP). */
 export const DEFAULT_RERANK_TOP = 20;
 
@@ -27,6 +30,13 @@ export interface Config {
   /** Extra read-only library folders (CODEDISTILL_LIBRARY_PATH, colon-separated). */
   extraLibraryDirs: string[];
   indexDir: string;
+  /**
+   * What LanceDB may keep of the search index in memory, in MB (CODEDISTILL_INDEX_CACHE_MB): its index cache
+   * (full-text posting lists, vector partitions) and its metadata cache get this between them. LanceDB's own
+   * default is 6 GB plus 1 GB, so a server over a million blocks grew past 1.4 GB; what falls out of the cache is read
+   * again from the files, which the operating system's page cache holds.
+   */
+  indexCacheMb: number;
   modelCacheDir: string;
   /** Local folder of models laid out as <org>/<name>/...; when set, no remote download is tried. */
   modelDir: string | null;
@@ -213,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shippedLibrariesDir: path.join(root, 'libraries'),
     extraLibraryDirs: (env.CODEDISTILL_LIBRARY_PATH || '').split(path.delimiter).filter(Boolean).map((p) => path.resolve(p)),
     indexDir: path.join(home, 'index'),
+    indexCacheMb: intFrom(env.CODEDISTILL_INDEX_CACHE_MB, DEFAULT_INDEX_CACHE_MB, 'CODEDISTILL_INDEX_CACHE_MB', 16),
     modelCacheDir: path.join(home, 'models'),
     modelDir: env.CODEDISTILL_MODEL_DIR ? path.resolve(env.CODEDISTILL_MODEL_DIR) : null,
     model: env.CODEDISTILL_MODEL || DEFAULT_MODEL,

@@ -209,6 +209,19 @@ export class Catalogue {
     return [...importRootsOf(lib), ...this.providerRoots(lib)];
   }
 
+  /** The location folders' stamp the last reload read them at ('' before the first). */
+  get readAt(): string {
+    return this.locationStamp;
+  }
+
+  /**
+   * The location folders' stamp now: it changes when a library is added, swapped in or removed (each renames an
+   * entry in its folder), not when a library's files are edited in place.
+   */
+  stamp(): Promise<string> {
+    return this.stampLocations();
+  }
+
   private async stampLocations(): Promise<string> {
     const parts: string[] = [];
     for (const loc of this.locations) {

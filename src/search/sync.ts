@@ -157,7 +157,7 @@ export async function syncIndex(
   publish: (state: IndexState) => void,
   libraries: LibraryEntry[],
   open: OpenLibrary,
-  { onProgress, signal }: JobOptions,
+  { onProgress, signal, catalogueStamp }: JobOptions & { catalogueStamp?: string },
 ): Promise<{ state: IndexState; result: SyncResult }> {
   const { db, embedder, logger } = deps;
   throwIfAborted(signal);
@@ -345,6 +345,8 @@ export async function syncIndex(
   const demos = libraries.filter((l) => l.demo).map((l) => l.name);
   const demosChanged = (meta.demos ?? []).join('\n') !== demos.join('\n');
   meta.demos = demos;
+  const stampChanged = catalogueStamp !== undefined && meta.catalogue !== catalogueStamp;
+  if (catalogueStamp !== undefined) meta.catalogue = catalogueStamp;
   meta.updatedAt = new Date().toISOString();
   // Statistics carry the fingerprint they were counted at, and the meta is written last, so a crash between these
   // writes is repaired by the next sync (loadCorpus sums again whatever does not match).
@@ -364,7 +366,7 @@ export async function syncIndex(
       await rm(path.join(deps.dir, LEGACY_TERMS_FILE), { force: true });
     }
   }
-  if (changed || !before.meta || before.meta !== meta || removed.length || demosChanged || tailChanged) await writeMeta(deps.dir, meta);
+  if (changed || !before.meta || before.meta !== meta || removed.length || demosChanged || tailChanged || stampChanged) await writeMeta(deps.dir, meta);
 
   if (changed) {
     logger.info(

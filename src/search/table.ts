@@ -34,6 +34,11 @@ export interface IndexMeta {
    * written before it was kept: the next sync folds every row in (sync.ts).
    */
   unindexed?: string[];
+  /**
+   * The stamp of the library folders (Catalogue.stamp) that the last sync read them at. A server whose first search
+   * finds the folders at the same stamp searches at once and checks the libraries afterwards (app.ts).
+   */
+  catalogue?: string;
   updatedAt: string;
 }
 

@@ -6,6 +6,8 @@ export type OpenLibrary = (lib: LibraryEntry) => Promise<LoadedLibrary>;
 
 export interface SyncOptions extends JobOptions {
   open?: OpenLibrary;
+  /** The stamp of the library folders these libraries were read at, kept in the index (IndexMeta.catalogue). */
+  catalogueStamp?: string;
 }
 import type { SearchQuery, SearchResult } from '../domain/search.js';
 import type { CosineThresholds } from './ranking/fusion.js';
@@ -56,5 +58,10 @@ export interface SearchIndex {
    */
   sync(libraries: LibraryEntry[], opts?: SyncOptions): Promise<SyncResult>;
   search(q: SearchQuery): Promise<SearchResult>;
+  /**
+   * The folders' stamp the index was last synced at (SyncOptions.catalogueStamp) and the libraries it holds, as
+   * the index on disk has them now; null when it holds nothing searchable.
+   */
+  synced(): Promise<{ catalogueStamp: string | null; libraries: ReadonlySet<string> } | null>;
   close(): Promise<void>;
 }

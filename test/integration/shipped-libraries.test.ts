@@ -57,7 +57,7 @@ describe('shipped libraries', () => {
         parser: async () => parser,
         // Runs are environment-dependent; what must match is the content, so nothing is run here.
         runner: { run: async () => { throw new Error('not run'); }, info: async () => ({ sandbox: 'none', interpreter: null, available: false, reason: 'test' }) },
-        index: async () => ({ sync: async () => ({ indexed: [], removed: [], unchanged: [] }), search: async () => { throw new Error('unused'); }, close: async () => {} }),
+        index: async () => ({ sync: async () => ({ indexed: [], removed: [], unchanged: [] }), search: async () => { throw new Error('unused'); }, synced: async () => null, close: async () => {} }),
         llm: null,
       };
       const app = createApp(config, silentLogger, services);

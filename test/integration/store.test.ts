@@ -506,6 +506,26 @@ describe('block index on LanceDB', () => {
 });
 
 describe('edge cases', () => {
+  test("the folders' stamp a sync read them at is kept in the index, for a restart to compare", async () => {
+    const dir = tempDir('codedistill-store-stamp-');
+    const embedder = new HashingEmbedder();
+    let index = await openIndex({ dir, embedder, logger: silentLogger });
+    try {
+      assert.equal(await index.synced(), null, 'an empty index has nothing to answer from');
+      await index.sync([makeLibrary('tiny', 'MIT', KIN)], { catalogueStamp: '1:100' });
+      assert.equal((await index.synced())?.catalogueStamp, '1:100');
+      // Nothing to index, but the folders were read at a new stamp: that alone is written.
+      await index.sync([makeLibrary('tiny', 'MIT', KIN)], { catalogueStamp: '1:200' });
+      await index.close();
+      index = await openIndex({ dir, embedder, logger: silentLogger });
+      const synced = await index.synced();
+      assert.equal(synced?.catalogueStamp, '1:200');
+      assert.deepEqual([...(synced?.libraries ?? [])], ['tiny']);
+    } finally {
+      await index.close();
+    }
+  });
+
   test('an empty index and libraries with no blocks', async () => {
     const dir = tempDir('codedistill-store-empty-');
     const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });

@@ -3,6 +3,7 @@
  * library resolution, without LanceDB, a model or Python.
  */
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createApp, type AppServices } from '../../src/app.js';
@@ -24,6 +25,9 @@ function fakes() {
     status: 'passed', exitCode: 0, durationMs: 1, stdout: 'ok\n', stderr: '', error: null,
     message: 'ok', sandbox: 'bwrap', ranAt: new Date(0).toISOString(),
   };
+  // What the fake index was last synced at, as an index on disk keeps it between processes.
+  const order: string[] = [];
+  const disk: { stamp: string | null; libraries: Set<string> } = { stamp: null, libraries: new Set() };
   const services: AppServices = {
     parser: () => createParser(),
     runner: {
@@ -31,13 +35,20 @@ function fakes() {
       info: async () => ({ sandbox: 'bwrap', interpreter: 'python3', available: true, reason: null }),
     },
     index: async () => ({
-      sync: async (libs: LoadedLibrary[]) => (synced.push(libs.map((l) => l.name)), { indexed: [], removed: [], unchanged: [] }),
-      search: async (q) => (searched.push(q), { results: [], mode: 'lexical', embedder: 'fake', libraries: [], tookMs: 0 }),
+      sync: async (libs: LoadedLibrary[], opts) => {
+        synced.push(libs.map((l) => l.name));
+        order.push('sync');
+        disk.stamp = opts?.catalogueStamp ?? null;
+        disk.libraries = new Set(libs.map((l) => l.name));
+        return { indexed: [], removed: [], unchanged: [] };
+      },
+      search: async (q) => (searched.push(q), order.push('search'), { results: [], mode: 'lexical', embedder: 'fake', libraries: [], tookMs: 0 }),
+      synced: async () => (disk.stamp === null ? null : { catalogueStamp: disk.stamp, libraries: disk.libraries }),
       close: async () => {},
     }),
     llm: null,
   };
-  return { services, synced, searched, runs };
+  return { services, synced, searched, runs, disk, order };
 }
 
 function appWith(services: AppServices, home = tempDir()) {
@@ -46,6 +57,40 @@ function appWith(services: AppServices, home = tempDir()) {
 }
 
 describe('app core', () => {
+  it("a restart's first search answers from an index synced at the folders' stamp, then checks the libraries", async () => {
+    const f = fakes();
+    const home = tempDir();
+    await appWith(f.services, home).warmUp();
+    assert.ok(f.disk.stamp, 'the sync records the stamp it read the folders at');
+    f.order.length = 0;
+    const restarted = appWith(f.services, home);
+    await restarted.search({ query: 'pressure drop' });
+    assert.equal(f.order[0], 'search', 'searched before the libraries were read again');
+    await restarted.warmUp();
+    assert.deepEqual(f.order, ['search', 'sync']);
+  });
+
+  it('a first search waits for the sync when a library came or went since the index was synced', async () => {
+    const f = fakes();
+    const home = tempDir();
+    await appWith(f.services, home).warmUp();
+    const before = f.disk.stamp;
+    // Writers add a library by renaming its folder into the libraries folder, which is what changes the stamp.
+    await mkdir(path.join(home, 'libraries', 'newcomer'), { recursive: true });
+    f.order.length = 0;
+    const restarted = appWith(f.services, home);
+    await restarted.search({ query: 'pressure drop' });
+    assert.deepEqual(f.order, ['sync', 'search']);
+    assert.notEqual(f.disk.stamp, before);
+  });
+
+  it('a first search filtered to a library the index does not hold goes the usual way, and names the libraries', async () => {
+    const f = fakes();
+    const home = tempDir();
+    await appWith(f.services, home).warmUp();
+    await assert.rejects(appWith(f.services, home).search({ query: 'x', library: 'nowhere' }), (e: unknown) => e instanceof CodedistillError && e.code === 'unknown_library');
+  });
+
   it('serves the shipped libraries and indexes them on warm-up', async () => {
     const f = fakes();
     const app = appWith(f.services);
