@@ -3,7 +3,7 @@
  * RSS and the V8 heap after opening, after a full-text-only candidate read, after a vector-only read, and after
  * whole searches. A step in RSS that the heap does not share is LanceDB's (native) memory.
  *
- *   node --import tsx bench/memory-phases.ts --home <home> [--queries=50]
+ *   node --import tsx bench/memory-phases.ts --home <home> [--queries=50] [--cache-mb=N] [--phase=raw]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -91,7 +91,9 @@ async function main() {
     return;
   }
   let t = performance.now();
-  const index = await openIndex({ dir, embedder, logger: silentLogger });
+  // --cache-mb: what the server gets from CODEDISTILL_INDEX_CACHE_MB; without it, LanceDB's own default (7 GB).
+  const serveCacheMb = Number(args.find((a) => a.startsWith('--cache-mb='))?.split('=')[1] ?? 0);
+  const index = await openIndex({ dir, embedder, logger: silentLogger, ...(serveCacheMb ? { cacheBytes: serveCacheMb * 2 ** 20 } : {}) });
   mem('index open', t);
   t = performance.now();
   await index.search(SearchQuery.parse({ query: QUERIES[0], limit: 10 }));

@@ -78,6 +78,12 @@ export interface App {
   batchStatus(id?: string): Promise<BatchSummary[]>;
   /** Load libraries and bring the index up to date; every call that needs them awaits the same work. */
   warmUp(): Promise<void>;
+  /**
+   * What a server does once its client is connected: when the index was last synced with the library folders as
+   * they stand (their stamp), searches may read it at once and the libraries are checked after the first search (or a
+   * few seconds on); otherwise the same as warmUp.
+   */
+  start(): Promise<void>;
   /** Called when the libraries change (this process's writes, or another's noticed before a request). */
   onLibrariesChanged(listener: () => void): () => void;
   close(): Promise<void>;
@@ -149,6 +155,11 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };
 }
+
+/** How long a server that may search at once (App.start) waits before it checks the libraries anyway. */
+const START_CHECK_MS = 5_000;
+/** After an early search, the pause in searching that the check waits for. */
+const AFTER_SEARCH_CHECK_MS = 1_000;
 
 export function createApp(config: Config, logger: Logger, services: AppServices = defaultServices(config, logger)): App {
   const catalogue = new Catalogue(
@@ -225,18 +236,46 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   };
 
   /**
-   * The first search of a process, over an index last synced with the library folders as they stand now (their
-   * stamp, which adding, replacing or removing a library changes): answered from the index at once, and the
-   * libraries checked afterwards, in the background. Reading a lab's catalogue takes seconds (0.35 ms a library);
-   * the index already knows it. Null when the index cannot answer so, and the search goes the usual way.
+   * Whether this process's first searches may read the index before the catalogue is read: it was last synced with
+   * the library folders at the stamp they have now (adding, replacing or removing a library changes it), so it holds
+   * what the catalogue would give it. Reading a lab's catalogue takes seconds (0.35 ms a library); the index already
+   * knows it. Asked once; the libraries are then checked in the background (checkSoon).
    */
-  const searchBeforeWarm = async (q: SearchQuery): Promise<SearchResult | null> => {
-    const index = await services.index();
-    const synced = await index.synced();
-    if (!synced?.catalogueStamp || (q.library && !synced.libraries.has(q.library))) return null;
-    if (synced.catalogueStamp !== (await catalogue.stamp())) return null;
-    const result = await index.search(q);
-    if (!warm) void warmUp().catch((e) => logger.warn(`checking the libraries after the first search: ${errorMessage(e)}`));
+  let current: Promise<ReadonlySet<string> | null> | null = null;
+  const indexCurrent = (): Promise<ReadonlySet<string> | null> => {
+    current ??= (async () => {
+      const synced = await (await services.index()).synced();
+      if (!synced?.catalogueStamp || synced.catalogueStamp !== (await catalogue.stamp())) return null;
+      return synced.libraries;
+    })().catch(() => null);
+    return current;
+  };
+  let checkTimer: NodeJS.Timeout | null = null;
+  let checkBy = Infinity;
+  /** Check the libraries `ms` from now, or sooner if an earlier call asked for sooner: never later than START_CHECK_MS after the first call. */
+  const checkSoon = (ms: number) => {
+    if (warm) return;
+    const now = Date.now();
+    if (checkBy === Infinity) checkBy = now + START_CHECK_MS;
+    if (checkTimer) clearTimeout(checkTimer);
+    checkTimer = setTimeout(() => {
+      checkTimer = null;
+      void warmUp().catch((e) => logger.warn(`checking the libraries: ${errorMessage(e)}`));
+    }, Math.max(0, Math.min(ms, checkBy - now)));
+    checkTimer.unref();
+  };
+  const start = async (): Promise<void> => {
+    if (warm || !(await indexCurrent())) return warmUp();
+    checkSoon(START_CHECK_MS);
+  };
+  /** A search answered from the index before the catalogue is read (indexCurrent), or null to go the usual way. */
+  const searchEarly = async (q: SearchQuery): Promise<SearchResult | null> => {
+    if (warm) return null;
+    const libraries = await indexCurrent();
+    if (!libraries || warm || (q.library && !libraries.has(q.library))) return null;
+    const result = await (await services.index()).search(q);
+    // The check waits for a pause between searches, as an agent's are, so that it does not slow them.
+    checkSoon(AFTER_SEARCH_CHECK_MS);
     return result;
   };
 
@@ -288,7 +327,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async search(input) {
       const q = SearchQuery.parse(input);
-      const early = warm ? null : await searchBeforeWarm(q);
+      const early = await searchEarly(q);
       if (early) return early;
       await live(true);
       if (q.library) catalogue.require(q.library);
@@ -446,12 +485,14 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     },
 
     warmUp,
+    start,
 
     onLibrariesChanged: (listener) => catalogue.onChange(() => listener()),
 
     async close() {
+      if (checkTimer) clearTimeout(checkTimer);
       await chain.catch(() => {});
-      if (warm) {
+      if (warm || current) {
         const index = await services.index().catch(() => null);
         await index?.close();
       }

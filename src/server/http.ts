@@ -207,7 +207,7 @@ export async function serveHttp(
     `codedistill: MCP over HTTP at http://${shownHost}:${port}${MCP_PATH}; bearer token ${token.generated ? 'written to' : 'from'} ${token.from}\n`,
   );
   if (token.openToOthers) services.logger.warn(`the token file ${token.from} can be read by other users: chmod 600 it`);
-  void services.app.warmUp().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`));
+  void services.app.start().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`));
 
   const sweep = setInterval(() => {
     const now = Date.now();

@@ -61,7 +61,7 @@ export async function serveStdio(services: ToolServices, version: string): Promi
   transport.onerror = (e) => services.logger.warn(`stdio: ${e.message}`);
   await server.connect(transport);
   // Load libraries, model and index after the handshake so the client is not kept waiting.
-  void services.app.warmUp().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`));
+  void services.app.start().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`));
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     transport.onclose = done;
