@@ -287,7 +287,7 @@ export class EnvironmentBuilder {
         progress(4, `installing ${path.basename(wheel.wheel)}`);
         const kept = path.join(dir, path.basename(wheel.wheel));
         await fsp.copyFile(wheel.wheel, kept);
-        const inst = await installer.install(envPython, [kept], { noDeps: true, offline: true, signal });
+        const inst = await installer.install(envPython, [kept], { noDeps: true, offline: true, reinstall: true, signal });
         log.push(`$ install ${path.basename(kept)}\n${inst.output}`);
         if (!inst.ok) {
           pkg = { status: 'failed', name: wheel.name, version: wheel.version, message: `the built wheel did not install: ${installFailureReason(inst.output)}`, dataFilesAdded: 0 };
@@ -443,12 +443,20 @@ async function inSnapshot(site: string, input: EnvironmentInput): Promise<boolea
       const there = await Promise.all(roots.map((r) => fsp.stat(path.join(r, `${pkg}.py`)).then((s) => s.isFile(), () => false)));
       if (!there.some(Boolean)) return false;
       any = true;
-    } else {
-      // Installed some other way (a compiled module, a differently named folder): not the snapshot's files.
+    } else if (await compiledModule(site, pkg)) {
+      // Installed as a compiled module: not the snapshot's files.
       return false;
     }
+    // Otherwise the build installs nothing by that name (fluids' `_custom_build`, its in-tree build backend): runs
+    // can only import it from the snapshot, so it neither shadows an installed file nor stops the others from it.
   }
   return any;
+}
+
+/** Whether site-packages holds `pkg` as an extension module (`pkg.cpython-311-x86_64-linux-gnu.so`, `pkg.pyd`). */
+async function compiledModule(site: string, pkg: string): Promise<boolean> {
+  const names = await fsp.readdir(site).catch(() => [] as string[]);
+  return names.some((n) => n.startsWith(`${pkg}.`) && /\.(so|pyd|dylib)$/.test(n));
 }
 
 async function listFiles(dir: string, rel = ''): Promise<string[]> {

@@ -14,6 +14,11 @@ export interface InstallOptions {
   target?: string;
   upgrade?: boolean;
   noDeps?: boolean;
+  /**
+   * Install over a distribution of the same name and version already there: the repository's own wheel replaces
+   * the release a requirement pulled in from the index (chemicals needs fluids), which pip would otherwise keep.
+   */
+  reinstall?: boolean;
   /** Local files only (the repository's own wheel): no index is asked. */
   offline?: boolean;
   signal?: AbortSignal;
@@ -85,6 +90,7 @@ export function pipInstaller(ctx: InstallerEnv): Installer {
           ...(opts.offline ? ['--no-index'] : []),
           ...(opts.upgrade ? ['--upgrade'] : []),
           ...(opts.noDeps ? ['--no-deps'] : []),
+          ...(opts.reinstall ? ['--force-reinstall'] : []),
           ...(opts.target ? ['--target', opts.target] : []),
           // Whatever a requirement looks like, it is never read as an option.
           '--',
@@ -116,6 +122,7 @@ export function uvInstaller(uv: string, ctx: InstallerEnv): Installer {
           ...(opts.offline ? ['--offline', '--no-index'] : []),
           ...(opts.upgrade ? ['--upgrade'] : []),
           ...(opts.noDeps ? ['--no-deps'] : []),
+          ...(opts.reinstall ? ['--reinstall'] : []),
           ...(opts.target ? ['--target', opts.target] : []),
           '--',
           ...requirements,

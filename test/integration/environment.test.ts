@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -242,6 +242,69 @@ test('an edit to a package module keeps the environment and runs see the edit; a
   assert.equal(scmEdited.outcome.status, 'built');
   assert.notEqual(scmEdited.record.key, scm.record.key);
   assert.equal((await plain.ensure(inputFor('scmpkg'), { mode: 'auto' })).record.key, scm.record.key, 'the first one is still there for its modules');
+});
+
+/** A pyproject package written into `dir/name` (one module, optional dependencies): built into a wheelhouse by a test. */
+function writePackage(dir: string, name: string, version: string, body: string, dependencies: string[] = []): string {
+  const root = path.join(dir, name);
+  mkdirSync(path.join(root, name), { recursive: true });
+  writeFileSync(
+    path.join(root, 'pyproject.toml'),
+    `[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "${name}"\nversion = "${version}"\n` +
+      `dependencies = [${dependencies.map((d) => JSON.stringify(d)).join(', ')}]\n\n[tool.setuptools]\npackages = ["${name}"]\n`,
+  );
+  writeFileSync(path.join(root, name, '__init__.py'), body);
+  return root;
+}
+
+test("the snapshot's own wheel replaces the release of the same version a requirement pulled in from the index", async (t) => {
+  if (!ready(t)) return;
+  // As chemicals does for fluids: a requirement depends on the library's own distribution, which the index has at
+  // the very version the snapshot builds. The release differs from the snapshot (it says so).
+  const lab = path.join(work, 'lab-self');
+  const released = writePackage(path.join(lab, 'src'), 'metapkg', '0.3.1', 'RELEASED = True\n');
+  const dependent = writePackage(path.join(lab, 'src'), 'needsmeta', '1.0', 'import metapkg\n', ['metapkg']);
+  await buildWheelhouse([released, dependent], path.join(lab, 'wheels'), { python: PYTHON });
+  const b = builder({ PIP_FIND_LINKS: path.join(lab, 'wheels'), PIP_NO_INDEX: '1' }, path.join(work, 'envs-self'));
+  const env = await b.ensure(inputFor('metapkg', { requirements: ['needsmeta'] }), { mode: 'auto' });
+  assertInstalled(env);
+  assert.ok(env.record.installed.includes('needsmeta==1.0'), env.record.installed.join(', '));
+  // Imported from the environment alone (no snapshot on the path): the snapshot's build, not the release.
+  assert.equal(await runIn(env, 'import metapkg; print(hasattr(metapkg, "RELEASED"), metapkg.rescale([2.0, 4.0, 6.0]))'), 'False [0.0, 0.5, 1.0]');
+});
+
+test('a package the build does not install (an in-tree build backend) keeps the environment shadowable: an edit that changes behaviour is run, a build-file edit rebuilds', async (t) => {
+  if (!ready(t)) return;
+  // fluids lists `_custom_build` (its pyproject's backend-path) beside `fluids`; the wheel holds `fluids` only.
+  const base = inputFor('metapkg');
+  const projectDir = path.join(work, 'snapshots', 'metapkg-backend');
+  cpSync(base.projectDir, projectDir, { recursive: true });
+  mkdirSync(path.join(projectDir, '_custom_build'));
+  writeFileSync(path.join(projectDir, '_custom_build', '__init__.py'), '');
+  const input: EnvironmentInput = { ...base, projectDir, packages: ['metapkg', '_custom_build'], commit: 'b'.repeat(40) };
+  const b = builder({ PIP_NO_INDEX: '1' }, path.join(work, 'envs-backend'));
+  const first = await prepareRuns(b, input, [projectDir], { mode: 'auto' });
+  assert.equal(first.outcome.status, 'built');
+  assert.equal(first.record?.shadowable, true, first.record?.package.message);
+  assert.deepEqual(first.importRoots, [projectDir]);
+  const code = 'from metapkg import rescale; print(rescale([2.0, 4.0, 6.0]))';
+  const ran = (s: typeof first) => runner.run({ code, python: s.python, importRoots: s.importRoots, timeoutMs: 60_000 });
+  assert.equal((await ran(first)).stdout.trim(), '[0.0, 0.5, 1.0]');
+  // The behaviour of the function changes: the environment is reused, and the run sees the edited code.
+  const editedDir = path.join(work, 'snapshots', 'metapkg-backend-edited');
+  cpSync(projectDir, editedDir, { recursive: true });
+  const scaling = path.join(editedDir, 'metapkg', 'scaling.py');
+  writeFileSync(scaling, readFileSync(scaling, 'utf8').replace('return [low + (v - lo)', 'return [high + (v - lo)'));
+  const edited = await prepareRuns(b, { ...input, projectDir: editedDir, commit: 'c'.repeat(40) }, [editedDir], { mode: 'auto' });
+  assert.equal(edited.outcome.status, 'reused', edited.outcome.message);
+  assert.equal(edited.record?.key, first.record?.key);
+  assert.equal((await ran(edited)).stdout.trim(), '[1.0, 1.5, 2.0]');
+  // A change to the build configuration is a new environment.
+  const pyproject = path.join(editedDir, 'pyproject.toml');
+  writeFileSync(pyproject, `${readFileSync(pyproject, 'utf8')}\n[tool.codedistill-test]\nedited = true\n`);
+  const rebuilt = await prepareRuns(b, { ...input, projectDir: editedDir, commit: 'd'.repeat(40) }, [editedDir], { mode: 'auto' });
+  assert.equal(rebuilt.outcome.status, 'built', rebuilt.outcome.message);
+  assert.notEqual(rebuilt.record?.key, first.record?.key);
 });
 
 test('a newer helperdep in the wheel folder: rebuild keeps the locked 1.2.0, upgrade takes 1.3.0 and names the change', async (t) => {

@@ -49,3 +49,25 @@ test('without uv, pip installs wheels only, with no retries and a short timeout'
   // A requirement is never taken for an option, whatever its name.
   assert.equal(argv[argv.indexOf('helperdep>=1.0') - 1], '--');
 });
+
+test("the repository's own wheel is installed over a same-version release: pip --force-reinstall, uv --reinstall", async () => {
+  const { dir, log } = standIn('uv');
+  const uv = chooseInstaller({ env: { PATH: dir }, cwd: dir });
+  await uv.install('/env/bin/python', ['/envs/k/pkg-1.0-py3-none-any.whl'], { noDeps: true, offline: true, reinstall: true });
+  const argv = readFileSync(log, 'utf8').trim().split('\n');
+  assert.ok(argv.includes('--reinstall') && argv.includes('--no-deps'), argv.join(' '));
+  assert.ok(argv.indexOf('--reinstall') < argv.indexOf('--'));
+
+  const plain = tempDir();
+  const pip = chooseInstaller({ env: { PATH: plain }, cwd: plain });
+  const py = path.join(plain, 'python');
+  writeFileSync(py, `#!/bin/sh\nprintf '%s\\n' "$@"\nexit 1\n`);
+  chmodSync(py, 0o755);
+  const r = await pip.install(py, ['/envs/k/pkg-1.0-py3-none-any.whl'], { noDeps: true, offline: true, reinstall: true });
+  const args = r.output.split('\n');
+  assert.ok(args.includes('--force-reinstall') && args.includes('--no-deps'), args.join(' '));
+  assert.ok(args.indexOf('--force-reinstall') < args.indexOf('--'));
+  // Requirements are not reinstalled unless asked.
+  const reqs = await pip.install(py, ['helperdep>=1.0']);
+  assert.ok(!reqs.output.split('\n').includes('--force-reinstall'));
+});
