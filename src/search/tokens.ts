@@ -49,6 +49,12 @@ const PART = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g;
 export function splitWords(text: string): string[] {
   const out: string[] = [];
   for (const chunk of text.match(CHUNK) ?? []) {
+    const known = chunkWords.get(chunk);
+    if (known) {
+      for (const w of known) out.push(w);
+      continue;
+    }
+    const start = out.length;
     const parts = chunk.match(PART) ?? [];
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
@@ -61,8 +67,22 @@ export function splitWords(text: string): string[] {
       }
       out.push(p.toLowerCase());
     }
+    remember(chunkWords, chunk, out.slice(start));
   }
   return out;
+}
+
+/**
+ * Splitting and stemming are pure and a corpus repeats its words: indexing a million blocks called them for every
+ * word of every field (40% of a first index build). What they gave is kept, up to a bound, and forgotten whole.
+ */
+const MEMO_MAX = 200_000;
+const chunkWords = new Map<string, readonly string[]>();
+const stems = new Map<string, string>();
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, value);
+  return value;
 }
 
 const VOWEL = /[aeiouy]/;
@@ -105,6 +125,10 @@ function americanize(w: string): string {
  * linguistic roots.
  */
 export function stem(word: string): string {
+  return stems.get(word) ?? remember(stems, word, stemNow(word));
+}
+
+function stemNow(word: string): string {
   let w = IRREGULAR[word] ?? word;
   if (w.length < 4 || /[0-9]/.test(w)) return w;
   w = americanize(w);

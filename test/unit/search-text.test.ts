@@ -20,6 +20,15 @@ test('splitWords splits snake_case, camelCase, dotted paths and digits', () => {
   assert.deepEqual(splitWords('  '), []);
 });
 
+test('splitWords and stem answer the same the second time, and what a caller does with an answer changes nothing', () => {
+  const first = splitWords('dP_packedBed2 HTTPServer');
+  first.push('mutated');
+  first[0] = 'x';
+  assert.deepEqual(splitWords('dP_packedBed2 HTTPServer'), ['dp', 'packed', 'bed', '2', 'http', 'server']);
+  assert.equal(stem('computations'), stem('computations'));
+  assert.equal(stem('computations'), stem('compute'));
+});
+
 test('stem maps inflections of one word to one key', () => {
   const forms = ['compute', 'computes', 'computed', 'computing', 'computation'];
   assert.equal(new Set(forms.map(stem)).size, 1, forms.map(stem).join(','));
