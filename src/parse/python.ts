@@ -92,11 +92,21 @@ interface Ctx {
   lines: string[];
   symbols: ExtractedSymbol[];
   byLocalName: Map<string, number>;
+  /**
+   * The identifiers and calls of the class being read, with where each starts: its methods' own are the ones in
+   * their range, so a class's code is walked once, not once for the class and again for each method.
+   */
+  enclosing: Enclosing | null;
+}
+
+interface Enclosing {
+  identifiers: Spanned[];
+  calls: Spanned[];
 }
 
 function extractPython(root: Node, source: string): Extracted {
   const lines = source.split('\n');
-  const ctx: Ctx = { source, lines, symbols: [], byLocalName: new Map() };
+  const ctx: Ctx = { source, lines, symbols: [], byLocalName: new Map(), enclosing: null };
   const moduleDoc = docstringNode(root);
   const imports: ImportStmt[] = [];
   const all: AllState = { names: null, unknown: false };
@@ -208,8 +218,8 @@ function addFunction(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], p
     parameters: parametersOf(def.childForFieldName('parameters'), doc, dropsFirst),
     returns: returnType ? compactText([returnType], COMPACT) : doc.returns,
     code: blockCode(ctx.source, outer.startIndex, outer.endIndex),
-    calls: body ? callsIn(body, calleeText) : [],
-    identifiers: identifiersIn(outer),
+    calls: body ? (ctx.enclosing ? uniqueIn(ctx.enclosing.calls, body) : callsIn(body, calleeText)) : [],
+    identifiers: ctx.enclosing ? uniqueIn(ctx.enclosing.identifiers, outer) : identifiersIn(outer),
     bodyLines: body ? countCodeLines(ctx.lines, body.startPosition.row, endRowOf(outer), rowsOf(docNode), '#') : 0,
   });
 }
@@ -232,6 +242,11 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     const merged: DocInfo = { params: new Map([...classDoc.params, ...initDoc.params]), types: new Map([...classDoc.types, ...initDoc.types]), returns: null };
     parameters = parametersOf(init.childForFieldName('parameters'), merged, true);
   }
+  // A class without syntax errors is walked once for itself and its methods (an error tree can hold zero-width
+  // nodes at a range's edge, which a range cannot place: such a class is walked as each symbol needs).
+  const outermost = ctx.enclosing === null && !outer.hasError;
+  if (outermost) ctx.enclosing = { identifiers: spannedIdentifiers(outer), calls: body ? spannedCalls(body) : [] };
+  const enclosing = ctx.enclosing;
   const added = register(ctx, {
     kind: 'class',
     name,
@@ -246,11 +261,15 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     parameters,
     returns: null,
     code: blockCode(ctx.source, outer.startIndex, outer.endIndex),
-    calls: body ? callsIn(body, calleeText) : [],
-    identifiers: identifiersIn(outer),
+    calls: body ? (enclosing ? uniqueIn(enclosing.calls, body) : callsIn(body, calleeText)) : [],
+    identifiers: enclosing ? uniqueIn(enclosing.identifiers, outer) : identifiersIn(outer),
     bodyLines: body ? countCodeLines(ctx.lines, body.startPosition.row, endRowOf(outer), rowsOf(docNode), '#') : 0,
   });
-  if (added && body) collectDefinitions(ctx, body, localName);
+  try {
+    if (added && body) collectDefinitions(ctx, body, localName);
+  } finally {
+    if (outermost) ctx.enclosing = null;
+  }
 }
 
 /** The bases a class statement names: positional arguments of its superclass list, as written. */
@@ -368,10 +387,49 @@ function calleeText(n: Node): string | null {
 
 const PARAM_CONTAINERS = new Set(['parameters', 'lambda_parameters', 'typed_parameter']);
 
+/** A name found in the tree, with the index where its node starts. */
+interface Spanned {
+  at: number;
+  text: string;
+}
+
 /** Identifiers the code reads: attribute names, keyword names, parameter names and bound names are left out. */
 function identifiersIn(node: Node): string[] {
+  return uniqueIn(spannedIdentifiers(node), null);
+}
+
+/** The texts of the names whose node starts inside `within` (all of them for null), in order, once each. */
+function uniqueIn(list: readonly Spanned[], within: Node | null): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
+  const from = within ? within.startIndex : -Infinity;
+  const to = within ? within.endIndex : Infinity;
+  // The list is in document order: the first name at or after `from`, by bisection.
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.at < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < list.length && list[k]!.at < to; k++) pushUnique(out, seen, list[k]!.text);
+  return out;
+}
+
+/** Callee text of every call under `node`, in document order, repeats kept. */
+function spannedCalls(node: Node): Spanned[] {
+  const out: Spanned[] = [];
+  for (const call of node.descendantsOfType('call')) {
+    const f = call.childForFieldName('function');
+    const text = f ? calleeText(f) : null;
+    if (text) out.push({ at: call.startIndex, text });
+  }
+  return out;
+}
+
+/** The identifiers identifiersIn keeps, in document order, repeats kept. */
+function spannedIdentifiers(node: Node): Spanned[] {
+  const out: Spanned[] = [];
   for (const id of node.descendantsOfType('identifier')) {
     const p = id.parent;
     if (!p) continue;
@@ -408,7 +466,7 @@ function identifiersIn(node: Node): string[] {
         if (isField(p, 'left', id)) continue;
         break;
     }
-    pushUnique(out, seen, id.text);
+    out.push({ at: id.startIndex, text: id.text });
   }
   return out;
 }
