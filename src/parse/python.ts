@@ -3,7 +3,7 @@
  * __all__ and docstrings, read from a tree-sitter tree. The code is never imported or run.
  */
 import { createRequire } from 'node:module';
-import type { Node } from 'web-tree-sitter';
+import { Query, type Language as Grammar, type Node } from 'web-tree-sitter';
 import type { Parameter } from '../domain/block.js';
 import { parseDocstring, type DocInfo } from './pydoc.js';
 import {
@@ -427,8 +427,65 @@ function spannedCalls(node: Node): Spanned[] {
   return out;
 }
 
+/**
+ * The identifiers a symbol's code does not read, as tree-sitter query patterns: attribute names, keyword names,
+ * the def's or class's own name, parameters (splats too), import paths and aliases, global/nonlocal names,
+ * assignment and loop targets. Each is an identifier in that field or as that child of its parent; one pass of
+ * the query engine finds them all, where reading every identifier's parent from here costs a walk each.
+ */
+const SKIPPED_IDENTIFIERS = `
+(identifier) @id
+(attribute attribute: (identifier) @skip)
+(keyword_argument name: (identifier) @skip)
+(function_definition name: (identifier) @skip)
+(class_definition name: (identifier) @skip)
+(parameters (identifier) @skip)
+(lambda_parameters (identifier) @skip)
+(typed_parameter (identifier) @skip)
+(dotted_name (identifier) @skip)
+(aliased_import (identifier) @skip)
+(global_statement (identifier) @skip)
+(nonlocal_statement (identifier) @skip)
+(default_parameter name: (identifier) @skip)
+(typed_default_parameter name: (identifier) @skip)
+(parameters (list_splat_pattern (identifier) @skip))
+(parameters (dictionary_splat_pattern (identifier) @skip))
+(lambda_parameters (list_splat_pattern (identifier) @skip))
+(lambda_parameters (dictionary_splat_pattern (identifier) @skip))
+(typed_parameter (list_splat_pattern (identifier) @skip))
+(typed_parameter (dictionary_splat_pattern (identifier) @skip))
+(assignment left: (identifier) @skip)
+(for_statement left: (identifier) @skip)
+(for_in_clause left: (identifier) @skip)
+`;
+
+/** The query compiled once per grammar object (a cache: the grammar's wasm memory holds it). */
+const identifierQueries = new WeakMap<Grammar, Query>();
+
 /** The identifiers identifiersIn keeps, in document order, repeats kept. */
 function spannedIdentifiers(node: Node): Spanned[] {
+  // A tree with errors is read node by node: its zero-width (missing) identifiers share a start with real ones.
+  if (node.hasError) return spannedIdentifiersByParent(node);
+  const grammar = node.tree.language;
+  let query = identifierQueries.get(grammar);
+  if (!query) {
+    query = new Query(grammar, SKIPPED_IDENTIFIERS);
+    identifierQueries.set(grammar, query);
+  }
+  const captures = query.captures(node);
+  const skipped = new Set<number>();
+  for (const c of captures) if (c.name === 'skip') skipped.add(c.node.startIndex);
+  const out: Spanned[] = [];
+  for (const c of captures) {
+    if (c.name !== 'id') continue;
+    const at = c.node.startIndex;
+    if (!skipped.has(at)) out.push({ at, text: c.node.text });
+  }
+  return out;
+}
+
+/** spannedIdentifiers by each identifier's parent (the reference the query reproduces). */
+function spannedIdentifiersByParent(node: Node): Spanned[] {
   const out: Spanned[] = [];
   for (const id of node.descendantsOfType('identifier')) {
     const p = id.parent;
