@@ -70,8 +70,7 @@ export interface Config {
   /**
    * Worker threads that parse a repository's files beside the main thread (CODEDISTILL_PARSE_WORKERS; 0, the
    * default, parses on the main thread alone). Off by default: on the 2-core build machine, shared, a worker did not
-   * make fluids' distill faster, and with one the CLI did not exit after writing its library (README, Measured).
-   * Small repositories never start one.
+   * make fluids' distill faster (README, Measured). Small repositories never start one.
    */
   parseWorkers: number;
   maxFileBytes: number;

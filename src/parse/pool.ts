@@ -4,8 +4,8 @@
  * order the files were given, the same as parsing them one by one here. A worker that fails or exits gives its
  * file back to this thread and takes no more; a file that fails to parse is that file's outcome alone.
  *
- * Workers start on the first call with enough work (a small repository is parsed here, where the grammars are
- * loaded already), are kept for later calls, and do not keep the process alive while idle.
+ * Workers start on a call with enough work (a small repository is parsed here, where the grammars are loaded
+ * already) or on start(), and are stopped when that call ends.
  */
 import { Worker } from 'node:worker_threads';
 import { CodedistillError, throwIfAborted, type ErrorCode } from '../kernel/errors.js';
@@ -179,7 +179,12 @@ export function createParsePool(parseHere: (job: ParseJob) => ParsedFile, opts: 
           }
         }
       };
-      await keepingAlive(() => Promise.all([here(), ...(useWorkers ? workers : []).map(there)]));
+      try {
+        await keepingAlive(() => Promise.all([here(), ...(useWorkers ? workers : []).map(there)]));
+      } finally {
+        // Stopped after each call: an idle worker kept the CLI from exiting once its distill was done.
+        if (useWorkers) await this.close();
+      }
       throwIfAborted(signal);
       return results;
     },
