@@ -4,7 +4,8 @@
  *   npm run bench                        every section, quick: search at 1k and 10k blocks, one environment round
  *   npm run bench -- --full              search at 100k blocks too, three environment rounds (--quick: the default)
  *   npm run bench -- --repo /path/to/repo   also distill a real repository (never committed), and re-distill it after
- *                                           a one-line change to a test file and to a library file (distill cache warm)
+ *                                           a one-line change to a test file and to a library file (distill cache warm);
+ *                                           and the same through the built CLI, 3 runs each (bench/cli-distill.ts)
  *   npm run bench -- --real /tmp/evalhome   also search 10k real blocks over MCP (copies of that home's
  *                                           libraries), without and with the tiny generated cross-encoder
  *
@@ -176,6 +177,10 @@ async function main() {
   prepareProcessEnv();
   console.log(`# codedistill bench (${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).availableParallelism()} cores)`);
   await benchDistill();
+  if (repoArg) {
+    console.log('\n## A real repository through the built CLI (from scratch into a fresh home; one library file changed)');
+    await runScript('cli-distill.ts', ['--repo', path.resolve(repoArg), '--runs', '3']);
+  }
   await benchServer();
   console.log('\n## Sandbox overhead\n');
   await runScript('sandbox-overhead.ts', ['20']);

@@ -116,7 +116,7 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
   // One uid pool per process: concurrent sandboxes must never share a uid (and with it a process budget).
   const runner = createPythonRunner(config, logger, createRunnerServices());
   return {
-    parser: once(() => createParser()),
+    parser: once(() => createParser({ workers: config.parseWorkers })),
     runner,
     // The installer runs on the host with the user's own environment: pip's and uv's configuration apply as typed.
     environments: config.environments

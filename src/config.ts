@@ -77,6 +77,12 @@ export interface Config {
   memoryLimitMb: number;
   outputCapBytes: number;
   workers: number;
+  /**
+   * Worker threads that parse a repository's files beside the main thread (CODEDISTILL_PARSE_WORKERS; 0, the
+   * default, parses on the main thread alone). Off by default: on the 2-core build machine, shared, a worker did not
+   * make fluids' distill faster (README, Measured). Small repositories never start one.
+   */
+  parseWorkers: number;
   maxFileBytes: number;
   /** The library's source snapshot: largest file kept (Python modules excepted), and total of non-Python files. */
   snapshotMaxFileBytes: number;
@@ -245,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     memoryLimitMb: intFrom(env.CODEDISTILL_MEMORY_MB, 2048, 'CODEDISTILL_MEMORY_MB', 64),
     outputCapBytes: intFrom(env.CODEDISTILL_OUTPUT_CAP, 64 * 1024, 'CODEDISTILL_OUTPUT_CAP', 256),
     workers: intFrom(env.CODEDISTILL_WORKERS, Math.max(1, Math.min(4, os.availableParallelism())), 'CODEDISTILL_WORKERS'),
+    parseWorkers: intFrom(env.CODEDISTILL_PARSE_WORKERS, 0, 'CODEDISTILL_PARSE_WORKERS', 0),
     maxFileBytes: intFrom(env.CODEDISTILL_MAX_FILE_BYTES, 1024 * 1024, 'CODEDISTILL_MAX_FILE_BYTES', 1024),
     snapshotMaxFileBytes: intFrom(env.CODEDISTILL_SNAPSHOT_MAX_FILE_BYTES, 50 * 1024 * 1024, 'CODEDISTILL_SNAPSHOT_MAX_FILE_BYTES', 0),
     snapshotMaxDataBytes: intFrom(env.CODEDISTILL_SNAPSHOT_MAX_DATA_BYTES, 500 * 1024 * 1024, 'CODEDISTILL_SNAPSHOT_MAX_DATA_BYTES', 0),

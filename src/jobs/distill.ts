@@ -23,7 +23,7 @@ import type { FileRole, ResolvedSource } from '../ingest/types.js';
 import { trackedFiles } from '../ingest/tracked.js';
 import { NOTEBOOK_SIZE_FACTOR, walkRepo } from '../ingest/walk.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
-import { parseCached, type ParseCache } from '../parse/cached.js';
+import { parseAllCached, type ParseCache } from '../parse/cached.js';
 import { codeVersion } from '../kernel/code-version.js';
 import { contentKey, versionedContentCache, type ContentCache } from '../kernel/content-cache.js';
 import { cachingRunner, filesDigest, runContext, type CachingRunner } from '../validate/run-cache.js';
@@ -191,23 +191,35 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const parsed: ParsedFile[] = [];
   let parseErrors = 0;
   let parsedFromCache = 0;
+  // Read in order, parsed together (on worker threads when the parser has them), counted in order.
+  const sources: (string | { error: unknown })[] = [];
   for (const [i, f] of toParse.entries()) {
     throwIfAborted(signal);
     if (i % 25 === 0) progress({ stage: 'parse', done: i, total: toParse.length });
-    try {
-      const text = await readText(f.path);
-      const { parsed: pf, cached } = await parseCached(parser, parseCache, f.path, text, walk.layout.moduleRoots);
-      if (cached) parsedFromCache++;
-      if (pf.errors.length) {
-        parseErrors++;
-        const e = pf.errors[0]!;
-        skipped.push({ path: f.path, reason: `syntax error at line ${e.line}: ${e.message} (the valid parts were kept)` });
-      }
-      parsed.push(pf);
-    } catch (e) {
+    sources.push(await readText(f.path).catch((e: unknown) => ({ error: e })));
+  }
+  const jobs = toParse.flatMap((f, i) => {
+    const text = sources[i]!;
+    return typeof text === 'string' ? [{ relPath: f.path, source: text, importRoots: walk.layout.moduleRoots }] : [];
+  });
+  const outcomes = await parseAllCached(parser, parseCache, jobs, { signal });
+  let next = 0;
+  for (const [i, f] of toParse.entries()) {
+    const text = sources[i]!;
+    const { outcome, cached } = typeof text === 'string' ? outcomes[next++]! : { outcome: { error: text.error }, cached: false };
+    if (outcome.error !== undefined || !outcome.parsed) {
       parseErrors++;
-      skipped.push({ path: f.path, reason: `could not be parsed: ${errorMessage(e)}` });
+      skipped.push({ path: f.path, reason: `could not be parsed: ${errorMessage(outcome.error)}` });
+      continue;
     }
+    const pf = outcome.parsed;
+    if (cached) parsedFromCache++;
+    if (pf.errors.length) {
+      parseErrors++;
+      const e = pf.errors[0]!;
+      skipped.push({ path: f.path, reason: `syntax error at line ${e.line}: ${e.message} (the valid parts were kept)` });
+    }
+    parsed.push(pf);
   }
   progress({ stage: 'parse', done: toParse.length, total: toParse.length });
   if (cache) logger.debug(`parsed ${toParse.length - parsedFromCache} of ${toParse.length} files (${parsedFromCache} unchanged, from the cache)`);

@@ -4,8 +4,7 @@
  * parses only the files that changed.
  */
 import { contentKey, type ContentCache } from '../kernel/content-cache.js';
-import type { ModuleRoot } from '../python/modules.js';
-import type { CodeParser, ParsedFile } from './types.js';
+import type { CodeParser, ParsedFile, ParseJob, ParseOutcome } from './types.js';
 
 const NAMESPACE = 'parsed';
 
@@ -15,18 +14,57 @@ export interface ParseCache {
   codeVersion: string;
 }
 
-export async function parseCached(
+/**
+ * Many files through the cache: the cached ones read back, the rest parsed together (on the parser's worker
+ * threads when it has them) and stored. The outcomes in the order given, each the file's symbols or the error
+ * reading the cache, parsing or storing it threw.
+ */
+export async function parseAllCached(
   parser: CodeParser,
   cache: ParseCache | null,
-  relPath: string,
-  text: string,
-  roots: readonly ModuleRoot[],
-): Promise<{ parsed: ParsedFile; cached: boolean }> {
-  if (!cache) return { parsed: parser.parse(relPath, text, roots), cached: false };
-  const key = contentKey(cache.codeVersion, relPath, JSON.stringify(roots), text);
-  const hit = (await cache.cache.get(NAMESPACE, key)) as ParsedFile | undefined;
-  if (hit && hit.path === relPath && Array.isArray(hit.symbols)) return { parsed: hit, cached: true };
-  const parsed = parser.parse(relPath, text, roots);
-  await cache.cache.put(NAMESPACE, key, parsed);
-  return { parsed, cached: false };
+  jobs: readonly ParseJob[],
+  opts: { signal?: AbortSignal } = {},
+): Promise<{ outcome: ParseOutcome; cached: boolean }[]> {
+  const out: { outcome: ParseOutcome; cached: boolean }[] = new Array(jobs.length);
+  const keys: string[] = [];
+  const misses: number[] = [];
+  for (const [i, job] of jobs.entries()) {
+    if (!cache) {
+      misses.push(i);
+      continue;
+    }
+    keys[i] = contentKey(cache.codeVersion, job.relPath, JSON.stringify(job.importRoots), job.source);
+    try {
+      const hit = (await cache.cache.get(NAMESPACE, keys[i])) as ParsedFile | undefined;
+      if (hit && hit.path === job.relPath && Array.isArray(hit.symbols)) out[i] = { outcome: { parsed: hit }, cached: true };
+      else misses.push(i);
+    } catch (e) {
+      out[i] = { outcome: { error: asError(e) }, cached: false };
+    }
+  }
+  const toParse = misses.map((i) => jobs[i]!);
+  const parsed = parser.parseAll
+    ? await parser.parseAll(toParse, opts)
+    : toParse.map((j): ParseOutcome => {
+        try {
+          return { parsed: parser.parse(j.relPath, j.source, j.importRoots) };
+        } catch (e) {
+          return { error: asError(e) };
+        }
+      });
+  for (const [k, i] of misses.entries()) {
+    const outcome = parsed[k]!;
+    out[i] = { outcome, cached: false };
+    if (!cache || !outcome.parsed) continue;
+    try {
+      await cache.cache.put(NAMESPACE, keys[i]!, outcome.parsed);
+    } catch (e) {
+      out[i] = { outcome: { error: asError(e) }, cached: false };
+    }
+  }
+  return out;
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }

@@ -12,6 +12,7 @@ import { CodedistillError, errorMessage } from '../kernel/errors.js';
 import { languageSupports, supportForPath } from './languages.js';
 import { lineCount, normaliseSource, syntaxErrors } from './nodes.js';
 import type { ModuleRoot } from '../python/modules.js';
+import { createParsePool } from './pool.js';
 import type { CodeParser, LanguageSupport, ParsedFile } from './types.js';
 
 /**
@@ -36,7 +37,11 @@ async function loadGrammars(): Promise<Map<Language, Grammar>> {
   return grammars;
 }
 
-export async function createParser(opts: { languages?: Language[] } = {}): Promise<CodeParser> {
+/**
+ * `workers`: worker threads that parse beside this one in parseAll (pool.ts), each loading its own grammars on
+ * first use; 0 (the default) parses on this thread alone.
+ */
+export async function createParser(opts: { languages?: Language[]; workers?: number; minChars?: number } = {}): Promise<CodeParser> {
   const all = languageSupports();
   const wanted = opts.languages ?? all.map((s) => s.language);
   const unknown = wanted.filter((l) => !all.some((s) => s.language === l));
@@ -56,16 +61,23 @@ export async function createParser(opts: { languages?: Language[] } = {}): Promi
     parsers.set(s.language, p);
   }
 
+  const parse = (relPath: string, source: string, importRoots: readonly ModuleRoot[]): ParsedFile => {
+    const support = supportForPath(relPath, supports);
+    if (!support) {
+      throw new CodedistillError('invalid_input', `No parser for ${relPath}.`, 'Parse only files for which languageOf() is not null.');
+    }
+    return parseWith(parsers.get(support.language)!, support, relPath, source, importRoots);
+  };
+  const pool = createParsePool((j) => parse(j.relPath, j.source, j.importRoots), {
+    workers: opts.workers ?? 0,
+    ...(opts.minChars !== undefined ? { minChars: opts.minChars } : {}),
+  });
   return {
     languages: () => supports.map((s) => s.language),
     languageOf: (relPath) => supportForPath(relPath, supports)?.language ?? null,
-    parse(relPath: string, source: string, importRoots: readonly ModuleRoot[]): ParsedFile {
-      const support = supportForPath(relPath, supports);
-      if (!support) {
-        throw new CodedistillError('invalid_input', `No parser for ${relPath}.`, 'Parse only files for which languageOf() is not null.');
-      }
-      return parseWith(parsers.get(support.language)!, support, relPath, source, importRoots);
-    },
+    parse,
+    parseAll: (jobs, o) => pool.parseAll(jobs, o),
+    close: () => pool.close(),
   };
 }
 

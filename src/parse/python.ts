@@ -3,7 +3,7 @@
  * __all__ and docstrings, read from a tree-sitter tree. The code is never imported or run.
  */
 import { createRequire } from 'node:module';
-import type { Node } from 'web-tree-sitter';
+import { Query, type Language as Grammar, type Node } from 'web-tree-sitter';
 import type { Parameter } from '../domain/block.js';
 import { parseDocstring, type DocInfo } from './pydoc.js';
 import {
@@ -92,11 +92,21 @@ interface Ctx {
   lines: string[];
   symbols: ExtractedSymbol[];
   byLocalName: Map<string, number>;
+  /**
+   * The identifiers and calls of the class being read, with where each starts: its methods' own are the ones in
+   * their range, so a class's code is walked once, not once for the class and again for each method.
+   */
+  enclosing: Enclosing | null;
+}
+
+interface Enclosing {
+  identifiers: Spanned[];
+  calls: Spanned[];
 }
 
 function extractPython(root: Node, source: string): Extracted {
   const lines = source.split('\n');
-  const ctx: Ctx = { source, lines, symbols: [], byLocalName: new Map() };
+  const ctx: Ctx = { source, lines, symbols: [], byLocalName: new Map(), enclosing: null };
   const moduleDoc = docstringNode(root);
   const imports: ImportStmt[] = [];
   const all: AllState = { names: null, unknown: false };
@@ -208,8 +218,8 @@ function addFunction(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], p
     parameters: parametersOf(def.childForFieldName('parameters'), doc, dropsFirst),
     returns: returnType ? compactText([returnType], COMPACT) : doc.returns,
     code: blockCode(ctx.source, outer.startIndex, outer.endIndex),
-    calls: body ? callsIn(body, calleeText) : [],
-    identifiers: identifiersIn(outer),
+    calls: body ? (ctx.enclosing ? uniqueIn(ctx.enclosing.calls, body) : callsIn(body, calleeText)) : [],
+    identifiers: ctx.enclosing ? uniqueIn(ctx.enclosing.identifiers, outer) : identifiersIn(outer),
     bodyLines: body ? countCodeLines(ctx.lines, body.startPosition.row, endRowOf(outer), rowsOf(docNode), '#') : 0,
   });
 }
@@ -232,6 +242,11 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     const merged: DocInfo = { params: new Map([...classDoc.params, ...initDoc.params]), types: new Map([...classDoc.types, ...initDoc.types]), returns: null };
     parameters = parametersOf(init.childForFieldName('parameters'), merged, true);
   }
+  // A class without syntax errors is walked once for itself and its methods (an error tree can hold zero-width
+  // nodes at a range's edge, which a range cannot place: such a class is walked as each symbol needs).
+  const outermost = ctx.enclosing === null && !outer.hasError;
+  if (outermost) ctx.enclosing = { identifiers: spannedIdentifiers(outer), calls: body ? spannedCalls(body) : [] };
+  const enclosing = ctx.enclosing;
   const added = register(ctx, {
     kind: 'class',
     name,
@@ -246,11 +261,15 @@ function addClass(ctx: Ctx, def: Node, outer: Node, decoratorNodes: Node[], pare
     parameters,
     returns: null,
     code: blockCode(ctx.source, outer.startIndex, outer.endIndex),
-    calls: body ? callsIn(body, calleeText) : [],
-    identifiers: identifiersIn(outer),
+    calls: body ? (enclosing ? uniqueIn(enclosing.calls, body) : callsIn(body, calleeText)) : [],
+    identifiers: enclosing ? uniqueIn(enclosing.identifiers, outer) : identifiersIn(outer),
     bodyLines: body ? countCodeLines(ctx.lines, body.startPosition.row, endRowOf(outer), rowsOf(docNode), '#') : 0,
   });
-  if (added && body) collectDefinitions(ctx, body, localName);
+  try {
+    if (added && body) collectDefinitions(ctx, body, localName);
+  } finally {
+    if (outermost) ctx.enclosing = null;
+  }
 }
 
 /** The bases a class statement names: positional arguments of its superclass list, as written. */
@@ -368,10 +387,106 @@ function calleeText(n: Node): string | null {
 
 const PARAM_CONTAINERS = new Set(['parameters', 'lambda_parameters', 'typed_parameter']);
 
+/** A name found in the tree, with the index where its node starts. */
+interface Spanned {
+  at: number;
+  text: string;
+}
+
 /** Identifiers the code reads: attribute names, keyword names, parameter names and bound names are left out. */
 function identifiersIn(node: Node): string[] {
+  return uniqueIn(spannedIdentifiers(node), null);
+}
+
+/** The texts of the names whose node starts inside `within` (all of them for null), in order, once each. */
+function uniqueIn(list: readonly Spanned[], within: Node | null): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
+  const from = within ? within.startIndex : -Infinity;
+  const to = within ? within.endIndex : Infinity;
+  // The list is in document order: the first name at or after `from`, by bisection.
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.at < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < list.length && list[k]!.at < to; k++) pushUnique(out, seen, list[k]!.text);
+  return out;
+}
+
+/** Callee text of every call under `node`, in document order, repeats kept. */
+function spannedCalls(node: Node): Spanned[] {
+  const out: Spanned[] = [];
+  for (const call of node.descendantsOfType('call')) {
+    const f = call.childForFieldName('function');
+    const text = f ? calleeText(f) : null;
+    if (text) out.push({ at: call.startIndex, text });
+  }
+  return out;
+}
+
+/**
+ * The identifiers a symbol's code does not read, as tree-sitter query patterns: attribute names, keyword names,
+ * the def's or class's own name, parameters (splats too), import paths and aliases, global/nonlocal names,
+ * assignment and loop targets. Each is an identifier in that field or as that child of its parent; one pass of
+ * the query engine finds them all, where reading every identifier's parent from here costs a walk each.
+ */
+const SKIPPED_IDENTIFIERS = `
+(identifier) @id
+(attribute attribute: (identifier) @skip)
+(keyword_argument name: (identifier) @skip)
+(function_definition name: (identifier) @skip)
+(class_definition name: (identifier) @skip)
+(parameters (identifier) @skip)
+(lambda_parameters (identifier) @skip)
+(typed_parameter (identifier) @skip)
+(dotted_name (identifier) @skip)
+(aliased_import (identifier) @skip)
+(global_statement (identifier) @skip)
+(nonlocal_statement (identifier) @skip)
+(default_parameter name: (identifier) @skip)
+(typed_default_parameter name: (identifier) @skip)
+(parameters (list_splat_pattern (identifier) @skip))
+(parameters (dictionary_splat_pattern (identifier) @skip))
+(lambda_parameters (list_splat_pattern (identifier) @skip))
+(lambda_parameters (dictionary_splat_pattern (identifier) @skip))
+(typed_parameter (list_splat_pattern (identifier) @skip))
+(typed_parameter (dictionary_splat_pattern (identifier) @skip))
+(assignment left: (identifier) @skip)
+(for_statement left: (identifier) @skip)
+(for_in_clause left: (identifier) @skip)
+`;
+
+/** The query compiled once per grammar object (a cache: the grammar's wasm memory holds it). */
+const identifierQueries = new WeakMap<Grammar, Query>();
+
+/** The identifiers identifiersIn keeps, in document order, repeats kept. */
+function spannedIdentifiers(node: Node): Spanned[] {
+  // A tree with errors is read node by node: its zero-width (missing) identifiers share a start with real ones.
+  if (node.hasError) return spannedIdentifiersByParent(node);
+  const grammar = node.tree.language;
+  let query = identifierQueries.get(grammar);
+  if (!query) {
+    query = new Query(grammar, SKIPPED_IDENTIFIERS);
+    identifierQueries.set(grammar, query);
+  }
+  const captures = query.captures(node);
+  const skipped = new Set<number>();
+  for (const c of captures) if (c.name === 'skip') skipped.add(c.node.startIndex);
+  const out: Spanned[] = [];
+  for (const c of captures) {
+    if (c.name !== 'id') continue;
+    const at = c.node.startIndex;
+    if (!skipped.has(at)) out.push({ at, text: c.node.text });
+  }
+  return out;
+}
+
+/** spannedIdentifiers by each identifier's parent (the reference the query reproduces). */
+function spannedIdentifiersByParent(node: Node): Spanned[] {
+  const out: Spanned[] = [];
   for (const id of node.descendantsOfType('identifier')) {
     const p = id.parent;
     if (!p) continue;
@@ -408,7 +523,7 @@ function identifiersIn(node: Node): string[] {
         if (isField(p, 'left', id)) continue;
         break;
     }
-    pushUnique(out, seen, id.text);
+    out.push({ at: id.startIndex, text: id.text });
   }
   return out;
 }

@@ -83,4 +83,21 @@ export interface CodeParser {
   languageOf(relPath: string): Language | null;
   /** Parse one file. Throws only on internal failure; syntax errors are reported in ParsedFile.errors. */
   parse(relPath: string, source: string, importRoots: readonly ModuleRoot[]): ParsedFile;
+  /**
+   * Optional: parse many files, on worker threads too (pool.ts); the outcomes in the order given, each what
+   * parse() returns or throws for that file. Without it, callers parse file by file.
+   */
+  parseAll?(jobs: readonly ParseJob[], opts?: { signal?: AbortSignal }): Promise<ParseOutcome[]>;
+  /** Optional: stop the parser's worker threads (idle ones never keep the process alive). */
+  close?(): Promise<void>;
 }
+
+/** One file to parse. */
+export interface ParseJob {
+  relPath: string;
+  source: string;
+  importRoots: readonly ModuleRoot[];
+}
+
+/** One file's parse: the file, or the error parsing it threw. */
+export type ParseOutcome = { parsed: ParsedFile; error?: undefined } | { parsed?: undefined; error: Error };

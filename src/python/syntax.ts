@@ -196,52 +196,86 @@ function indentOf(line: string): number {
   return k;
 }
 
+/** A line continued by a backslash (trailing whitespace allowed): the masked text in [from, to). */
+function endsWithBackslash(masked: string, from: number, to: number): boolean {
+  let k = to - 1;
+  while (k >= from && (masked.charCodeAt(k) === 32 || (masked.charCodeAt(k) >= 9 && masked.charCodeAt(k) <= 13))) k--;
+  return k >= from && masked.charCodeAt(k) === 92;
+}
+
+/** Whether the masked line in [from, to) is blank or a comment only (as `line.trimStart()` reads it). */
+function isBlankOrComment(masked: string, from: number, to: number): boolean {
+  let k = from;
+  while (k < to && (masked.charCodeAt(k) === 32 || masked.charCodeAt(k) === 9)) k++;
+  if (k === to) return true;
+  const c = masked.charCodeAt(k);
+  if (c === 35 /* # */) return true;
+  if (c > 32 && c < 0xa0) return false;
+  // Other whitespace (form feed, no-break space...): what trimStart takes for it.
+  const first = masked.slice(k, to).trimStart();
+  return first === '' || first.charCodeAt(0) === 35;
+}
+
+/**
+ * Each logical line of the code in order, with the offsets [from, to) of its text, until `visit` returns true.
+ * Texts are slices of the code and its mask (physical lines joined with "\n" are the code between them), so a
+ * caller that needs only the first lines stops there and nothing is split or joined.
+ */
+function eachLogicalLine(code: string, scanned: Scanned, visit: (ll: LogicalLine, from: number, to: number) => boolean | void): void {
+  const { masked, newlineInString } = scanned;
+  const n = masked.length;
+  let li = 0;
+  let lineStart = 0;
+  let depth = 0;
+  let curFrom = -1;
+  let curLine = 0;
+  let curIndent = 0;
+  for (;;) {
+    const nl = masked.indexOf('\n', lineStart);
+    const last = nl < 0;
+    const lineEnd = last ? n : nl;
+    let skip = false;
+    if (curFrom < 0) {
+      // Comment-only lines are not statements (and their indentation means nothing).
+      if (isBlankOrComment(masked, lineStart, lineEnd)) skip = true;
+      else {
+        curFrom = lineStart;
+        curLine = li;
+        let k = lineStart;
+        while (k < lineEnd && (code.charCodeAt(k) === 32 || code.charCodeAt(k) === 9)) k++;
+        curIndent = k - lineStart;
+      }
+    }
+    if (!skip) {
+      // Char codes: this loop sees every character of every file several times.
+      for (let k = lineStart; k < lineEnd; k++) {
+        const c = masked.charCodeAt(k);
+        if (c === 40 || c === 91 || c === 123) depth++;
+        else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+      }
+      const continued = depth > 0 || newlineInString[lineEnd] === 1 || endsWithBackslash(masked, lineStart, lineEnd);
+      if (!continued || last) {
+        const ll: LogicalLine = { start: curLine, end: li, text: code.slice(curFrom, lineEnd), masked: masked.slice(curFrom, lineEnd), indent: curIndent };
+        if (visit(ll, curFrom, lineEnd) === true) return;
+        curFrom = -1;
+        depth = 0;
+      }
+    }
+    if (last) return;
+    lineStart = nl + 1;
+    li++;
+  }
+}
+
 /**
  * Split code into logical lines: a statement spanning lines inside brackets, after a backslash or
  * inside a triple-quoted string is one entry. Blank and comment-only lines are left out.
  */
-/** A line continued by a backslash (trailing whitespace allowed). */
-function endsWithBackslash(line: string): boolean {
-  let k = line.length - 1;
-  while (k >= 0 && (line.charCodeAt(k) === 32 || (line.charCodeAt(k) >= 9 && line.charCodeAt(k) <= 13))) k--;
-  return k >= 0 && line.charCodeAt(k) === 92;
-}
-
 export function logicalLines(code: string, scanned: Scanned = scanPython(code)): LogicalLine[] {
-  const { masked, newlineInString } = scanned;
-  const lines = code.split('\n');
-  const mlines = masked.split('\n');
   const result: LogicalLine[] = [];
-  let offset = 0;
-  let depth = 0;
-  let cur: { start: number; parts: string[]; mparts: string[] } | null = null;
-  for (let li = 0; li < lines.length; li++) {
-    const line = lines[li]!;
-    const mline = mlines[li] ?? '';
-    const nlIdx = offset + line.length;
-    offset = nlIdx + 1;
-    if (!cur) {
-      // Comment-only lines are not statements (and their indentation means nothing).
-      const first = mline.trimStart();
-      if (first === '' || first.charCodeAt(0) === 35 /* # */) continue;
-      cur = { start: li, parts: [], mparts: [] };
-    }
-    cur.parts.push(line);
-    cur.mparts.push(mline);
-    // Char codes, not `for (const ch of mline)`: this loop sees every character of every file several times.
-    for (let k = 0; k < mline.length; k++) {
-      const c = mline.charCodeAt(k);
-      if (c === 40 || c === 91 || c === 123) depth++;
-      else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
-    }
-    const continued = depth > 0 || newlineInString[nlIdx] === 1 || endsWithBackslash(mline);
-    if (!continued || li === lines.length - 1) {
-      const text = cur.parts.join('\n');
-      result.push({ start: cur.start, end: li, text, masked: cur.mparts.join('\n'), indent: indentOf(cur.parts[0]!) });
-      cur = null;
-      depth = 0;
-    }
-  }
+  eachLogicalLine(code, scanned, (ll) => {
+    result.push(ll);
+  });
   return result;
 }
 
@@ -273,34 +307,49 @@ const CONTINUATION_KEYWORDS = /^(elif\b|else\b|except\b|finally\b|case\b)/;
  * block, `else`/`except` clauses attached to their `if`/`try`, decorators attached to their def.
  */
 export function statementGroups(code: string): StatementGroup[] {
-  const lls = logicalLines(code);
+  const lls: LogicalLine[] = [];
+  const froms: number[] = [];
+  const tos: number[] = [];
+  eachLogicalLine(code, scanPython(code), (ll, from, to) => {
+    lls.push(ll);
+    froms.push(from);
+    tos.push(to);
+  });
   if (lls.length === 0) return [];
-  const base = Math.min(...lls.map((l) => l.indent));
-  const physical = code.split('\n');
-  const groups: { lines: LogicalLine[] }[] = [];
-  let pendingDecorators: LogicalLine[] = [];
-  for (const ll of lls) {
+  let base = Infinity;
+  for (const l of lls) if (l.indent < base) base = l.indent;
+  // Each group as the indexes of its first and last logical line: its text is the code between them.
+  const groups: { lines: LogicalLine[]; first: number; last: number }[] = [];
+  let pendingDecorators: number[] = [];
+  for (let k = 0; k < lls.length; k++) {
+    const ll = lls[k]!;
     const head = ll.masked.trim();
     if (ll.indent > base && groups.length > 0) {
-      groups[groups.length - 1]!.lines.push(ll);
+      const g = groups[groups.length - 1]!;
+      g.lines.push(ll);
+      g.last = k;
       continue;
     }
     if (head.startsWith('@')) {
-      pendingDecorators.push(ll);
+      pendingDecorators.push(k);
       continue;
     }
     if (CONTINUATION_KEYWORDS.test(head) && groups.length > 0 && pendingDecorators.length === 0) {
-      groups[groups.length - 1]!.lines.push(ll);
+      const g = groups[groups.length - 1]!;
+      g.lines.push(ll);
+      g.last = k;
       continue;
     }
-    groups.push({ lines: [...pendingDecorators, ll] });
+    groups.push({ lines: [...pendingDecorators.map((d) => lls[d]!), ll], first: pendingDecorators[0] ?? k, last: k });
     pendingDecorators = [];
   }
-  if (pendingDecorators.length) groups.push({ lines: pendingDecorators });
+  if (pendingDecorators.length) {
+    groups.push({ lines: pendingDecorators.map((d) => lls[d]!), first: pendingDecorators[0]!, last: pendingDecorators[pendingDecorators.length - 1]! });
+  }
   return groups.map((g) => {
     const start = g.lines[0]!.start;
     const end = g.lines[g.lines.length - 1]!.end;
-    return { start, end, lines: g.lines, text: physical.slice(start, end + 1).join('\n') };
+    return { start, end, lines: g.lines, text: code.slice(froms[g.first]!, tos[g.last]!) };
   });
 }
 
@@ -555,31 +604,85 @@ export function stripComment(code: string): string {
  * with its docstring left in place. Handles one-line bodies (`def f(): return 1`).
  */
 export function bodyOf(code: string): { body: string; headerEndLine: number } {
-  const lls = logicalLines(code);
-  const lines = code.split('\n');
-  for (const ll of lls) {
+  let found: { body: string; headerEndLine: number } | null = null;
+  // Only the logical lines up to the header are read.
+  eachLogicalLine(code, scanPython(code), (ll, _from, to) => {
     const head = ll.masked.trim();
-    if (!/^(async\s+def|def|class)\b/.test(head)) continue;
+    if (!/^(async\s+def|def|class)\b/.test(head)) return false;
     const colon = topLevelIndex(ll.masked, (s, i) => s[i] === ':' && s[i + 1] !== '=');
-    if (colon >= 0) {
-      const after = ll.text.slice(colon + 1);
-      const inline = stripComment(after).trim();
-      const rest = lines.slice(ll.end + 1).join('\n');
-      if (inline) return { body: dedent(inline + (rest.trim() ? '\n' + dedent(rest) : '')), headerEndLine: ll.end };
-      return { body: dedent(rest), headerEndLine: ll.end };
-    }
-  }
-  return { body: dedent(code), headerEndLine: -1 };
+    if (colon < 0) return false;
+    const after = ll.text.slice(colon + 1);
+    const inline = stripComment(after).trim();
+    // The physical lines after the header's last one.
+    const rest = code.slice(to + 1);
+    if (inline) found = { body: dedent(inline + (rest.trim() ? '\n' + dedent(rest) : '')), headerEndLine: ll.end };
+    else found = { body: dedent(rest), headerEndLine: ll.end };
+    return true;
+  });
+  return found ?? { body: dedent(code), headerEndLine: -1 };
 }
 
-/** Split a body into its docstring (if the first statement is a string) and the rest. */
+/** A lone string literal's mask: contents are blanked, so it is prefix + quotes + spaces only. */
+function isStringStatement(masked: string): boolean {
+  const m = masked.trim();
+  return /^[rRuUbB]{0,2}["']/.test(m) && !/[^"'\s]/.test(m.replace(/^[rRuUbB]{0,2}/, ''));
+}
+
+/** Whether the first line that is neither blank nor a comment starts with a string literal's prefix or quote. */
+function startsWithString(body: string): boolean {
+  let from = 0;
+  for (;;) {
+    const nl = body.indexOf('\n', from);
+    const first = body.slice(from, nl < 0 ? body.length : nl).trimStart();
+    if (first !== '' && first.charCodeAt(0) !== 35) return /^[rRuUbB]{0,2}["']/.test(first);
+    if (nl < 0) return false;
+    from = nl + 1;
+  }
+}
+
+/**
+ * Split a body into its docstring (if the first statement is a string) and the rest. The docstring is the
+ * first statement group of the body (statementGroups); only as many logical lines as that group holds are read.
+ */
 export function splitDocstring(body: string): { docstring: string | null; rest: string } {
+  if (!startsWithString(body)) return { docstring: null, rest: body };
+  let from = -1;
+  let end = -1;
+  let decorated = false;
+  let string = true;
+  let fallback = false;
+  eachLogicalLine(body, scanPython(body), (ll, llFrom, llTo) => {
+    if (from < 0) {
+      // The first logical line: a lone string at indentation 0, the smallest there is, opens the first group.
+      if (!isStringStatement(ll.masked)) string = false;
+      else if (ll.indent !== 0) fallback = true;
+      else {
+        from = llFrom;
+        end = llTo;
+        return false;
+      }
+      return true;
+    }
+    // What statementGroups joins to the first group at indentation 0: deeper lines (even after a decorator
+    // line, which waits for its def), and else/except/... clauses unless a decorator waits.
+    const head = ll.masked.trim();
+    if (ll.indent > 0) end = llTo;
+    else if (head.startsWith('@')) decorated = true;
+    else if (CONTINUATION_KEYWORDS.test(head) && !decorated) end = llTo;
+    else return true;
+    return false;
+  });
+  if (fallback) return splitDocstringGrouped(body);
+  if (!string || from < 0) return { docstring: null, rest: body };
+  return { docstring: body.slice(from, end), rest: body.slice(end + 1) };
+}
+
+/** splitDocstring by the whole body's statement groups (a docstring indented deeper than code after it). */
+function splitDocstringGrouped(body: string): { docstring: string | null; rest: string } {
   const groups = statementGroups(body);
   const first = groups[0];
   if (!first) return { docstring: null, rest: body };
-  const m = first.lines[0]!.masked.trim();
-  // Contents are blanked in the mask, so a lone string literal is prefix + quotes + spaces only.
-  if (/^[rRuUbB]{0,2}["']/.test(m) && !/[^"'\s]/.test(m.replace(/^[rRuUbB]{0,2}/, ''))) {
+  if (isStringStatement(first.lines[0]!.masked)) {
     const lines = body.split('\n');
     return { docstring: first.text, rest: lines.slice(first.end + 1).join('\n') };
   }

@@ -478,6 +478,32 @@ describe('python: module level', () => {
 });
 
 describe('python: bodies', () => {
+  test('a class and its methods: each symbol has the calls and identifiers of its own code, nested classes too', () => {
+    const f = parse(
+      src(
+        'class A(Base):',
+        '    x = make(1)',
+        '    def m(self, k=dflt):',
+        '        return helper(k) + other.attr',
+        '    class Inner:',
+        '        def n(self):',
+        '            return inner_call(q)',
+        '    def p(self):',
+        '        helper(z)',
+        'def g():',
+        '    return last(w)',
+      ),
+    );
+    assert.deepEqual(sym(f, 'A').calls, ['make', 'helper', 'inner_call']);
+    assert.deepEqual(sym(f, 'A').identifiers, ['Base', 'make', 'dflt', 'helper', 'k', 'other', 'inner_call', 'q', 'z']);
+    assert.deepEqual(sym(f, 'A.m').calls, ['helper']);
+    assert.deepEqual(sym(f, 'A.m').identifiers, ['dflt', 'helper', 'k', 'other']);
+    assert.deepEqual(sym(f, 'A.Inner').identifiers, ['inner_call', 'q']);
+    assert.deepEqual(sym(f, 'A.Inner.n').calls, ['inner_call']);
+    assert.deepEqual(sym(f, 'A.p').identifiers, ['helper', 'z']);
+    assert.deepEqual(sym(f, 'g').identifiers, ['last', 'w']);
+  });
+
   test('calls, identifiers and body line counts', () => {
     const f = parse(
       src(

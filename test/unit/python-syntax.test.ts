@@ -85,6 +85,40 @@ describe('pytext', () => {
     assert.equal(bodyOf('def f(): return 1').body, 'return 1');
   });
 
+  test('a docstring is the first statement group, read no further than it goes', () => {
+    // Deeper lines join it; a decorator waits for its def and deeper lines after it still join; else clauses
+    // join unless a decorator waits: what statementGroups makes the first group.
+    const cases: [string, string | null, string][] = [
+      ['"""Doc."""\nx = 1\ny = 2', '"""Doc."""', 'x = 1\ny = 2'],
+      ["# c\n\nr'''Doc\nmore'''\nx = 1", "r'''Doc\nmore'''", 'x = 1'],
+      ['"""Doc."""\n    deeper\n@dec\n  also\ndef f(): pass', '"""Doc."""\n    deeper\n@dec\n  also', 'def f(): pass'],
+      ['"""Doc."""\nelse:\n    y\nz', '"""Doc."""\nelse:\n    y', 'z'],
+      ['"""Doc."""\n@dec\nelse:\n    y', '"""Doc."""', '@dec\nelse:\n    y'],
+      ['  """Doc."""\nx = 1', '  """Doc."""', 'x = 1'],
+      ['"a" + b\nx = 1', null, '"a" + b\nx = 1'],
+      ['x = 1\n"""not a docstring"""', null, 'x = 1\n"""not a docstring"""'],
+      ['', null, ''],
+    ];
+    for (const [body, docstring, rest] of cases) {
+      assert.deepEqual(splitDocstring(body), { docstring, rest }, body);
+      if (docstring !== null) assert.equal(statementGroups(body)[0]!.text, docstring, body);
+    }
+  });
+
+  test('bodies after a multi-line header, a header in a string, a one-line body', () => {
+    assert.deepEqual(bodyOf('x = """\ndef no():\n"""\ndef f(a,\n      b):  # c\n    return a\n'), { body: 'return a\n', headerEndLine: 4 });
+    assert.deepEqual(bodyOf('class C: pass'), { body: 'pass', headerEndLine: 0 });
+    assert.deepEqual(bodyOf('x = 1'), { body: 'x = 1', headerEndLine: -1 });
+  });
+
+  test('logical lines: texts and masks are the lines as written; comment lines and odd whitespace left out', () => {
+    const code = 'a = (1,\n  2)  # c\n\f\n   # only\n\u00a0\nb = "x"\n';
+    assert.deepEqual(logicalLines(code), [
+      { start: 0, end: 1, text: 'a = (1,\n  2)  # c', masked: 'a = (1,\n  2)  #  ', indent: 0 },
+      { start: 5, end: 5, text: 'b = "x"', masked: 'b = " "', indent: 0 },
+    ]);
+  });
+
   test('calls are dotted names before a paren; comments and strings do not count', () => {
     assert.deepEqual(callsIn('np.sum(x)  # g(1)\ns = "h(2)"\nobj.m(1).n()'), ['np.sum', 'obj.m', '.n']);
     assert.equal(stripComment('x = "#no"  # yes'), 'x = "#no"');

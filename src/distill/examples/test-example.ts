@@ -51,34 +51,41 @@ interface Piece {
  * (tmp_path, monkeypatch, mocks, a `self.` no setup assigns, a file beside the test, ...).
  */
 export function buildTestExample(test: ExtractedSymbol, testModule: ModuleInfo, env: TestEnv): TestExample | null {
-  const built = build(test, testModule, env, null);
+  const prepared = prepare(test, testModule);
+  if (typeof prepared === 'string') return null;
+  const built = build(test, testModule, env, prepared, prepared.body);
   return typeof built === 'string' ? null : built;
 }
 
 /**
  * The test as one example, or, when it is too long for one, one example per paragraph of its body with the
- * earlier statements that paragraph needs (test-slice.ts).
+ * earlier statements that paragraph needs (test-slice.ts). The body is read out of the test once for all of them.
  */
 export function buildTestExamples(test: ExtractedSymbol, testModule: ModuleInfo, env: TestEnv): TestExample[] {
-  let whole = '';
-  const built = build(test, testModule, env, (b) => (whole = b));
+  const prepared = prepare(test, testModule);
+  if (typeof prepared === 'string') return [];
+  const whole = prepared.body;
+  const built = build(test, testModule, env, prepared, whole);
   if (built !== 'too long') return typeof built === 'string' ? [] : [built];
   const out: TestExample[] = [];
   for (const piece of testSlices(whole)) {
-    const one = build(test, testModule, env, () => piece, true);
+    const one = build(test, testModule, env, prepared, piece, true);
     if (typeof one !== 'string') out.push(one);
   }
   return out;
 }
 
-/** `pick` chooses the part of the rewritten body to keep; a string result says why there is no example. */
-function build(
-  test: ExtractedSymbol,
-  testModule: ModuleInfo,
-  env: TestEnv,
-  pick: ((body: string) => string) | null,
-  sliced = false,
-): TestExample | string {
+/** What a test gives before any part of its body is chosen: parametrize cases, its body rewritten, its class's setup. */
+interface Prepared {
+  assigns: string[];
+  body: string;
+  cls: TestClass | null;
+  classHelpers: string[];
+  setupCode: string;
+}
+
+/** The test's body out of its def, rewritten to run as a script; a string says why there is no example. */
+function prepare(test: ExtractedSymbol, testModule: ModuleInfo): Prepared | string {
   const assigns: string[] = [];
   for (const d of test.decorators) {
     const name = decoratorName(d);
@@ -117,7 +124,20 @@ function build(
     if (dropped === null) return 'unusable';
     body = dropped;
   }
-  if (pick) body = pick(body);
+  return { assigns, body, cls, classHelpers, setupCode };
+}
+
+/** `body` is the part of the prepared body to keep; a string result says why there is no example. */
+function build(
+  test: ExtractedSymbol,
+  testModule: ModuleInfo,
+  env: TestEnv,
+  prepared: Prepared,
+  body: string,
+  sliced = false,
+): TestExample | string {
+  const { assigns, classHelpers, setupCode } = prepared;
+  const { cls } = prepared;
   const maskedBody = mask(body);
   if (DISALLOWED_IN_TEST.test(maskedBody) || hasTopLevelReturn(body)) return 'unusable';
   // Paths next to the test file do not exist beside a snippet run elsewhere.
