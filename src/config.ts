@@ -33,7 +33,7 @@ export interface Config {
   /**
    * What LanceDB may keep of the search index in memory, in MB (CODEDISTILL_INDEX_CACHE_MB): its index cache
    * (full-text posting lists, vector partitions) and its metadata cache get this between them. LanceDB's own
-   * default is 6 GB plus 1 GB, so a server over a million blocks grew past 1.4 GB; what falls out of the cache is read
+   * default is 6 GB plus 1 GB, which nothing bounded on a long-running server; what falls out of the cache is read
    * again from the files, which the operating system's page cache holds.
    */
   indexCacheMb: number;
