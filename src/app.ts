@@ -10,7 +10,6 @@ import { type JobOptions } from './domain/job.js';
 import type { LibraryInfo, PatternResult } from './domain/pattern.js';
 import { SearchQuery, type SearchResult } from './domain/search.js';
 import { SnippetRequest, type SnippetResult } from './domain/snippet.js';
-import { distillRepo } from './jobs/distill.js';
 import { CodedistillError, errorMessage } from './kernel/errors.js';
 import { createEmbedder } from './search/embedder.js';
 import { handwrittenLexicon } from './search/lexicons.js';
@@ -29,7 +28,6 @@ import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
 import { createLlmClient, type LlmClient } from './enrich/client.js';
-import { revalidateAndStore } from './jobs/revalidate.js';
 import { EnvironmentReport, EnvironmentRequest } from './domain/environment.js';
 import { EnvironmentBuilder } from './environment/builder.js';
 import { chooseInstaller } from './environment/installer.js';
@@ -43,10 +41,8 @@ import type { LibraryDescription, LibrarySummary, RemoveReport } from './domain/
 import { libraryDescription, librarySummary } from './library/describe.js';
 import { removeLibraryFolder } from './library/remove.js';
 import { MinePatternsRequest, type MinePatternsReport } from './domain/idiom.js';
-import { runPatternsJob } from './jobs/patterns.js';
 import type { BatchRequest, BatchSummary, DiscoverReport, DiscoverRequest } from './domain/batch.js';
 import { batchStatus } from './jobs/batch.js';
-import { discover, distillBatch } from './jobs/batch-run.js';
 
 export interface App {
   readonly config: Config;
@@ -155,6 +151,17 @@ export function defaultServices(config: Config, logger: Logger): AppServices {
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };
 }
+
+/**
+ * The jobs load when first called: their modules (parsing, mining, GitHub, batches) take longer to load than a server
+ * takes to answer tools/list, and a server that only searches never needs them.
+ */
+const jobs = {
+  distill: () => import('./jobs/distill.js'),
+  revalidate: () => import('./jobs/revalidate.js'),
+  patterns: () => import('./jobs/patterns.js'),
+  batch: () => import('./jobs/batch-run.js'),
+};
 
 /** How long a server that may search at once (App.start) waits before it checks the libraries anyway. */
 const START_CHECK_MS = 5_000;
@@ -295,6 +302,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     async distill(input, opts = {}) {
       const req = DistillRequest.parse(input);
       await live(false);
+      const { distillRepo } = await jobs.distill();
       const report = await distillRepo(req, {
         config,
         logger,
@@ -357,8 +365,8 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
       return { ...record, library: req.library ?? null };
     },
 
-    discover: (req, opts = {}) => discover(req, config, opts),
-    batch: (req, opts = {}) => distillBatch(req, { config, logger }, opts),
+    discover: async (req, opts = {}) => (await jobs.batch()).discover(req, config, opts),
+    batch: async (req, opts = {}) => (await jobs.batch()).distillBatch(req, { config, logger }, opts),
     batchStatus: (id) => batchStatus(config.home, id),
 
     async revalidate(input, opts = {}) {
@@ -374,6 +382,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         );
       }
       const run = await prepareLibraryRuns(services.environments ?? null, lib, { mode: req.environment, known: catalogue.list(), signal: opts.signal, onProgress: opts.onProgress });
+      const { revalidateAndStore } = await jobs.revalidate();
       const report = await revalidateAndStore(await catalogue.open(lib), services.runner, {
         ids: req.ids,
         timeoutMs: clampTimeout(req.timeoutMs),
@@ -409,6 +418,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         libraries.push(await catalogue.open(e));
         opts.onProgress?.({ stage: 'read', done: i + 1, total: entries.length, message: e.name });
       }
+      const { runPatternsJob } = await jobs.patterns();
       const report = await runPatternsJob({ libraries, name: req.name, minRepos: req.minRepos, maxPatterns: req.maxPatterns }, opts, {
         libraryParentDir: config.userLibrariesDir,
         generator: `codedistill ${config.version}`,

@@ -15,6 +15,7 @@ import { registerBatchTools } from './batchTools.js';
 import { registerPrompts } from './prompts.js';
 import { errorMessage } from '../kernel/errors.js';
 import { dropSchemaMarkers } from './schema.js';
+import { afterHandshake } from './after-handshake.js';
 
 export const SERVER_INSTRUCTIONS =
   'codedistill serves validated building blocks distilled from scientific repositories. Before writing scientific ' +
@@ -61,12 +62,13 @@ export async function serveStdio(services: ToolServices, version: string): Promi
   transport.onerror = (e) => services.logger.warn(`stdio: ${e.message}`);
   await server.connect(transport);
   // Load libraries, model and index after the handshake so the client is not kept waiting.
-  void services.app.start().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`));
+  const cancelStart = afterHandshake(transport, () => void services.app.start().catch((e) => services.logger.warn(`warm-up failed: ${errorMessage(e)}`)));
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     transport.onclose = done;
     process.stdin.once('end', done);
     process.stdin.once('close', done);
   });
+  cancelStart();
   await services.app.close();
 }

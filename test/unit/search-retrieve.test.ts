@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { SearchQuery } from '../../src/domain/search.js';
 import { CodedistillError } from '../../src/kernel/errors.js';
 import { gatherCandidates } from '../../src/search/candidates.js';
-import { checkSearch } from '../../src/search/retrieve.js';
+import { checkSearch, hiding } from '../../src/search/retrieve.js';
 
 /** Raw input as a caller passes it: checkSearch is what fills in the defaults. */
 const input = (q: Partial<SearchQuery>) => q as SearchQuery;
@@ -35,4 +35,23 @@ test('gatherCandidates keeps full-text order, records vector ranks and takes sim
   assert.equal(byId.get('c')!.vecRank, 2);
   assert.equal(byId.get('c')!.cosine, 0.75);
   assert.equal(byId.get('b')!.validated, true);
+});
+
+test('hidden demo libraries are dropped from the lists, keeping the rows a filter would keep', () => {
+  const sums = { libraries: { demo: { docs: 3 }, mine: { docs: 40 } } };
+  const h = hiding({}, ['demo'], sums);
+  // No filter is sent to LanceDB (a filtered query costs twice as much); the lists ask for the demo's rows more.
+  assert.equal(h.where, null);
+  assert.equal(h.slack, 3);
+  const rows = [{ library: 'demo', id: 'd1' }, { library: 'mine', id: 'm1' }, { library: 'demo', id: 'd2' }, { library: 'mine', id: 'm2' }, { library: 'mine', id: 'm3' }];
+  assert.deepEqual(h.keep(rows, 2).map((r) => r.id), ['m1', 'm2']);
+  // Other filters still go to LanceDB.
+  assert.equal(hiding({ kind: 'function' }, ['demo'], sums).where, "kind = 'function'");
+});
+
+test('hidden libraries too large to drop row by row are filtered by LanceDB', () => {
+  const h = hiding({}, ['big'], { libraries: { big: { docs: 10_000 } } });
+  assert.equal(h.where, "library NOT IN ('big')");
+  assert.equal(h.slack, 0);
+  assert.equal(hiding({}, [], { libraries: {} }).where, null);
 });
