@@ -33,7 +33,7 @@ import { EnvironmentBuilder } from './environment/builder.js';
 import { chooseInstaller } from './environment/installer.js';
 import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
-import { tryLock, withLock } from './kernel/lock.js';
+import { acquireLock, tryLock, withLock } from './kernel/lock.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { LoadedLibrary } from './domain/library.js';
@@ -46,7 +46,12 @@ import { batchStatus } from './jobs/batch.js';
 
 export interface App {
   readonly config: Config;
-  distill(req: DistillRequest, opts?: JobOptions): Promise<DistillReport>;
+  /**
+   * Distill into a library. By default the index is brought up to date before it returns (what a server's tool needs:
+   * the agent searches next); with `index: false` that is left to whoever searches next, as every reader syncs first
+   * (the CLI: a batch of distills then costs one sync, not one each under the index lock).
+   */
+  distill(req: DistillRequest, opts?: JobOptions, how?: { index?: boolean }): Promise<DistillReport>;
   search(input: unknown): Promise<SearchResult>;
   getPattern(id: string): Promise<PatternResult>;
   /** Runs in the library's environment when a library is named (building it first, with progress, if needed). */
@@ -163,6 +168,9 @@ const jobs = {
   batch: () => import('./jobs/batch-run.js'),
 };
 
+/** How long a request that noticed changed libraries waits for another process's index sync before reading the index as it stands. */
+const LIVE_WAIT_MS = 15_000;
+
 /** How long a server that may search at once (App.start) waits before it checks the libraries anyway. */
 const START_CHECK_MS = 5_000;
 /** After an early search, the pause in searching that the check waits for. */
@@ -220,9 +228,10 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   };
 
   /**
-   * Before a request: notice libraries another process added, rewrote or removed. That process brings the index
-   * up to date itself; only when it is not doing so now (it was killed, or the folder was edited by hand) does this
-   * one sync, never waiting for the lock: a search meanwhile reads the index as the writer left it.
+   * Before a request: notice libraries another process added, rewrote or removed, and bring the index up to date
+   * with them (a CLI distill leaves that to its readers). When another process holds the index lock it is most
+   * likely doing just that: the search waits for it a while (then syncs what is left, usually nothing), and past
+   * LIVE_WAIT_MS reads the index as it stands rather than wait out a long sync.
    */
   const live = async (withIndex: boolean): Promise<void> => {
     await swept;
@@ -230,7 +239,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     else await catalogue.ready();
     if (!(await catalogue.refresh()) || !withIndex) return;
     const next = chain.then(async () => {
-      const release = await tryLock(indexLock, { logger });
+      const release = (await tryLock(indexLock, { logger })) ?? (await acquireLock(indexLock, { logger, maxWaitMs: LIVE_WAIT_MS }).catch(() => null));
       if (!release) return;
       try {
         await syncNow({});
@@ -299,7 +308,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   return {
     config,
 
-    async distill(input, opts = {}) {
+    async distill(input, opts = {}, how = {}) {
       const req = DistillRequest.parse(input);
       await live(false);
       const { distillRepo } = await jobs.distill();
@@ -317,7 +326,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         libraryParentDir: config.userLibrariesDir,
         environments: services.environments ?? null,
       }, opts);
-      if (!report.unchanged) {
+      if (!report.unchanged && how.index !== false) {
         // The library files are written; make the catalogue and the index see them before answering. A failed sync
         // is the caller's error too: searching would not find what was just distilled.
         await refresh(opts).catch((e) => {
@@ -366,7 +375,12 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     },
 
     discover: async (req, opts = {}) => (await jobs.batch()).discover(req, config, opts),
-    batch: async (req, opts = {}) => (await jobs.batch()).distillBatch(req, { config, logger }, opts),
+    async batch(req, opts = {}) {
+      const summary = await (await jobs.batch()).distillBatch(req, { config, logger }, opts);
+      // Its distills leave the index to their readers: one sync for the whole batch, so a search right after is quick.
+      await refresh(opts).catch((e) => logger.warn(`bringing the search index up to date after the batch failed: ${errorMessage(e)}; the next search does it`));
+      return summary;
+    },
     batchStatus: (id) => batchStatus(config.home, id),
 
     async revalidate(input, opts = {}) {

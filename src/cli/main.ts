@@ -201,6 +201,8 @@ async function main(argv: string[]): Promise<number> {
             generate: generationBudget(values),
           },
           { onProgress: bar(STAGE_PLANS.distill), signal: orphan.signal },
+          // The next search (this CLI's, a server's) brings the index up to date from the library files.
+          { index: false },
         ).finally(orphan.dispose);
         const c = report.counts;
         print(

@@ -265,10 +265,11 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     // A file the miners could not read, or that threw inside a collector, is named, not silently dropped.
     onFileError: (p, e) => skipped.push({ path: p, reason: errorMessage(e) }),
   };
+  const mining = createMiningContext(mineInput);
   if (cache) {
-    // What every file's mining reads besides its own files: the blocks, the library's code (the call resolver),
-    // the package names, which file has which role, and the module roots that name the modules.
-    const library = await Promise.all(libraryFiles.map(async (p) => `${p.path}\u0000${await readText(p.path)}`));
+    // What every file's mining reads besides its own files: the blocks, what the call resolver knows of the library
+    // (not its text: an edit inside a function's body leaves the tests' examples as they were), the package names,
+    // which file has which role, and the module roots that name the modules.
     mineInput.cache = {
       store: cache,
       context: contentKey(
@@ -278,11 +279,10 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
         JSON.stringify(packageNames),
         JSON.stringify(walk.layout.moduleRoots),
         walk.files.filter((f) => f.language).map((f) => `${f.path} ${f.role}`).sort().join('\n'),
-        ...library,
+        mining.calls.digest(),
       ),
     };
   }
-  const mining = createMiningContext(mineInput);
   const mined = await mine(mineInput, mining);
   const examples = examplesByBlock(mined);
 

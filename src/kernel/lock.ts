@@ -76,6 +76,11 @@ async function clearDeadHolder(file: string): Promise<void> {
   await fsp.rm(`${file}.owner`, { force: true });
 }
 
+/** Wait for the lock (up to maxWaitMs, then a `busy` error) and hold it: the caller releases it. */
+export async function acquireLock(file: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
+  return acquire(file, opts);
+}
+
 async function acquire(file: string, opts: LockOptions): Promise<() => Promise<void>> {
   const until = Date.now() + (opts.maxWaitMs ?? 10 * 60_000);
   let waited = false;

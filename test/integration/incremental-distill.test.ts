@@ -67,7 +67,9 @@ describe('incremental distill', { timeout: 240_000 }, () => {
 
   it('a library file edited: only it is parsed again, its block changes, and the result equals a distill from scratch', async () => {
     const repo = copyFixture('flowcalc');
-    const cache = memoryContentCache();
+    const store = memoryContentCache();
+    let mined = 0;
+    const cache: ContentCache = { get: (ns, k) => store.get(ns, k), put: (ns, k, v) => ((mined += ns === 'mined-tests' ? 1 : 0), store.put(ns, k, v)) };
     const first = await distill(repo, cache, false, 'a');
     const parsedFirst = parsedPaths.length;
     assert.ok(parsedFirst >= 8, `parsed ${parsedFirst}`);
@@ -80,8 +82,11 @@ describe('incremental distill', { timeout: 240_000 }, () => {
     const beds = path.join(repo, 'flowcalc', 'beds.py');
     writeFileSync(beds, readFileSync(beds, 'utf8').replace('Archimedes (Galileo) number of a particle settling in a fluid.', 'Archimedes number of a settling particle.'));
     parsedPaths.length = 0;
+    mined = 0;
     const edited = await distill(repo, cache, false, 'a');
     assert.deepEqual(parsedPaths, ['flowcalc/beds.py']);
+    // A docstring changes nothing the tests' mining reads of the library (the call resolver's digest).
+    assert.equal(mined, 0, 'no test file is mined again');
     const summary = (r: { blocks: Block[] }) => r.blocks.find((b) => b.name === 'archimedes_number')?.docstring?.split('\n')[0];
     assert.equal(summary(first), 'Archimedes (Galileo) number of a particle settling in a fluid.');
     assert.equal(summary(edited), 'Archimedes number of a settling particle.');
@@ -90,6 +95,13 @@ describe('incremental distill', { timeout: 240_000 }, () => {
     const scratch = await distill(repo, null, false, 'b');
     assert.ok(parsedPaths.length >= parsedFirst, 'without the cache every file is parsed');
     assert.deepEqual(edited.blocks, scratch.blocks);
+
+    // A new public function is something a test may call: every test file is mined again.
+    writeFileSync(beds, `${readFileSync(beds, 'utf8')}\n\ndef settling_ratio(a, b):\n    \"\"\"Ratio of two settling velocities.\"\"\"\n    return a / b\n`);
+    mined = 0;
+    const added = await distill(repo, cache, false, 'a');
+    assert.ok(mined >= 3, `test files mined again: ${mined}`);
+    assert.deepEqual(added.blocks, (await distill(repo, null, false, 'e')).blocks);
   });
 
   it('a test edited: only it is parsed and mined again, its examples run again, the others are reused, and the runs equal a distill from scratch', async () => {

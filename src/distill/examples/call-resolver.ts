@@ -69,6 +69,25 @@ export class CallResolver {
     }
   }
 
+  /**
+   * What mining can learn of the library through this resolver, as text: the blocks at each path and name, the
+   * modules, and the type facts (object-types.ts). Equal digests give equal answers, however the library's files
+   * changed otherwise (a function's body, a comment, the lines it moved to): the tests' mining cache is keyed by it.
+   */
+  digest(): string {
+    const refs = (list: readonly BlockRef[]) => list.map((b) => `${b.kind}:${b.qualifiedName}`).join(',');
+    const table = (m: ReadonlyMap<string, readonly BlockRef[]>) => [...m].map(([k, v]) => `${k}=${refs(v)}`).sort().join('\n');
+    return [
+      'modules', [...this.libraryModules].sort().join(','),
+      'packages', this.packageNames.join(','),
+      'paths', table(this.byPath),
+      'names', table(this.byName),
+      'class methods', table(this.methodsOfClass),
+      'methods', [...this.methodAt].map(([k, b]) => `${k}=${b.kind}:${b.qualifiedName}`).sort().join('\n'),
+      'types', this.types.digest(),
+    ].join('\n\u0000\n');
+  }
+
   isPackageModule(mod: string): boolean {
     return this.libraryModules.has(mod) || this.packageNames.includes(mod.split('.')[0]!);
   }

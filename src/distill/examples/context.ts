@@ -24,8 +24,8 @@ export interface MineInput {
   onFileError?(path: string, error: unknown): void;
   /**
    * The distill cache, with the digest of what every file's mining depends on besides the files it reads (the
-   * blocks, the library's files, the package names, the code version): a collector keeps each file's candidates
-   * under it with the files they were built from.
+   * blocks, what the call resolver knows of the library, the package names, the code version): a collector keeps
+   * each file's candidates under it with the files they were built from.
    */
   cache?: { store: ContentCache; context: string };
 }

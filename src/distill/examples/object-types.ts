@@ -98,6 +98,17 @@ export class TypeIndex {
   returnOf(qualifiedName: string): string | null {
     return this.returns.get(qualifiedName) ?? null;
   }
+
+  /** Everything the methods above can answer, as text: equal digests give equal answers to every question. */
+  digest(): string {
+    const entries = (m: ReadonlyMap<string, string | string[]>) =>
+      [...m].map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).sort().join('\n');
+    const methods = [...this.methods.keys()].sort().map((k) => {
+      const dot = k.lastIndexOf('.');
+      return `${k}${this.isProperty(k.slice(0, dot), k.slice(dot + 1)) ? ' property' : ''}`;
+    });
+    return ['classes', entries(this.classAt), 'returns', entries(this.returns), 'ancestry', entries(this.ancestry), 'methods', ...methods].join('\n');
+  }
 }
 
 /** A file's names for classes: its own top-level classes, its imports, else a class name unique in the repository. */
