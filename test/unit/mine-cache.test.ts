@@ -27,7 +27,7 @@ const FIXTURE = (v: string) => `import pytest\n\n\n@pytest.fixture\ndef radius()
 /** One mining pass through the cache: the test examples of each file, and how many files were mined (their entries written). */
 async function mineWith(cache: ContentCache, f: Record<string, [FileRole, string]>) {
   let mined = 0;
-  const counting: ContentCache = { get: (ns, k) => cache.get(ns, k), put: (ns, k, v) => (mined++, cache.put(ns, k, v)) };
+  const counting: ContentCache = { get: (ns, k) => cache.get(ns, k), put: (ns, k, v) => (ns === 'mined-tests' && mined++, cache.put(ns, k, v)) };
   const input = { ...memoryRepo(parser, f, ['geom']), cache: { store: counting, context: 'ctx' } };
   const examples = examplesByBlock(await mine(input)).get('geom.shapes.perimeter') ?? [];
   const scratch = examplesByBlock(await mine(memoryRepo(parser, f, ['geom']))).get('geom.shapes.perimeter') ?? [];
@@ -53,4 +53,28 @@ test('a test file is mined again when it, a conftest it consults or a helper it 
   const helper = await mineWith(cache, files(FIXTURE('5.0'), 'RADIUS = 7.0\n'));
   assert.equal(helper.mined, 2);
   assert.ok(helper.codes.some((c) => c.includes('RADIUS = 7.0')), helper.codes.join('\n---\n'));
+});
+
+test("a library file's doctests are mined again when that file changes, from the cache otherwise", async () => {
+  const lib = (doc: string): Record<string, [FileRole, string]> => ({
+    'geom/__init__.py': ['library', 'from .shapes import perimeter\nfrom .areas import disc\n'],
+    'geom/shapes.py': ['library', `def perimeter(r):\n    \"\"\"Perimeter of a circle.\n\n    >>> perimeter(${doc})\n    6.28318\n    \"\"\"\n    return 2 * 3.14159 * r\n`],
+    'geom/areas.py': ['library', 'def disc(r):\n    """Area of a disc.\n\n    >>> disc(1.0)\n    3.14159\n    """\n    return 3.14159 * r * r\n'],
+  });
+  const cache = memoryContentCache();
+  const pass = async (f: Record<string, [FileRole, string]>) => {
+    const puts: string[] = [];
+    const counting: ContentCache = { get: (ns, k) => cache.get(ns, k), put: (ns, k, v) => (ns === 'mined-doctests' && puts.push(k), cache.put(ns, k, v)) };
+    const cached = examplesByBlock(await mine({ ...memoryRepo(parser, f, ['geom']), cache: { store: counting, context: 'ctx' } }));
+    const scratch = examplesByBlock(await mine(memoryRepo(parser, f, ['geom'])));
+    assert.deepEqual([...cached], [...scratch], 'what the cache gives equals mining from scratch');
+    return { puts: puts.length, code: (cached.get('geom.shapes.perimeter') ?? []).find((e) => e.source === 'doctest')?.code ?? '' };
+  };
+  const first = await pass(lib('1.0'));
+  assert.equal(first.puts, 2);
+  assert.match(first.code, /perimeter\(1\.0\)/);
+  assert.equal((await pass(lib('1.0'))).puts, 0, 'nothing changed');
+  const edited = await pass(lib('2.0'));
+  assert.equal(edited.puts, 1, 'only the edited file');
+  assert.match(edited.code, /perimeter\(2\.0\)/);
 });
