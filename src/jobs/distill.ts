@@ -441,7 +441,11 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       warnings.push(...skipWarnings(blocks, { filePaths, attempted: attemptedInstalls(run) }));
       if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
     }
-    if (cachedRuns) logger.debug(`example runs: ${cachedRuns.stats.ran} run, ${cachedRuns.stats.reused} unchanged and reused from the cache`);
+    if (cachedRuns) {
+      logger.debug(`example runs: ${cachedRuns.stats.ran} run, ${cachedRuns.stats.reused} unchanged and reused from the cache`);
+      const slow = cachedRuns.stats.reusedTimeouts;
+      if (slow) warnings.push(`${slow} example runs timed out in an earlier distill of the same code and environment and were not run again; codedistill revalidate ${name} runs them again`);
+    }
     // Runs saw the staged snapshot; what they say should point where the library keeps it.
     if (stage) relocateRecords(blocks, stage.dir, path.join(services.libraryParentDir, name, SOURCE_DIR));
   } finally {

@@ -5,7 +5,10 @@
  * wrapped here runs only the requests whose inputs changed and answers the rest from the cache. What a distill
  * holds the same for every run (the code version, the environment, the package's content) is its `context`.
  *
- * Only passed and failed runs are kept: a timeout on a loaded machine or a sandbox error says nothing lasting.
+ * Passed, failed and timed-out runs are kept. A timeout is kept under its budget (the request's timeout is part of
+ * the key): re-running every slow example on each re-distill would cost a timeout's worth each (fluids: minutes after
+ * a one-line change), and `revalidate`, which never reads this cache, runs them again. A sandbox error says nothing
+ * lasting and is never kept.
  * The snapshot folder a run saw is a temporary one, and the environment's folder changes with its key: keys and
  * records name them by placeholders.
  */
@@ -43,7 +46,8 @@ export interface RunCacheOptions {
 }
 
 export interface CachingRunner extends Runner {
-  readonly stats: { reused: number; ran: number };
+  /** `reusedTimeouts`: of the reused, the runs that had timed out (the distill says how to run them again). */
+  readonly stats: { reused: number; ran: number; reusedTimeouts: number };
 }
 
 /**
@@ -69,7 +73,7 @@ export async function filesDigest(files: readonly { path: string; absPath: strin
 }
 
 export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunner {
-  const stats = { reused: 0, ran: 0 };
+  const stats = { reused: 0, ran: 0, reusedTimeouts: 0 };
   const json = (s: string) => JSON.stringify(s).slice(1, -1);
   // Longest first, so a folder inside another is named by its own placeholder.
   const folders = [
@@ -138,7 +142,11 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     }
   };
   /** The record as the runner made it, before a caller reclassifies or relocates it in place. */
-  const snapshot = (rec: RunRecord): string | null => (rec.status === 'passed' || rec.status === 'failed' ? JSON.stringify(rec) : null);
+  const snapshot = (rec: RunRecord): string | null => (rec.status === 'passed' || rec.status === 'failed' || rec.status === 'timeout' ? JSON.stringify(rec) : null);
+  const reused = (rec: RunRecord) => {
+    stats.reused++;
+    if (rec.status === 'timeout') stats.reusedTimeouts++;
+  };
   const store = (key: string, text: string | null): Promise<void> =>
     text === null ? Promise.resolve() : opts.cache.put(NAMESPACE, key, { record: hideJson(text) });
 
@@ -149,7 +157,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
       const key = await keyOf(req, req.importRoots, []);
       const hit = await lookup(key);
       if (hit) {
-        stats.reused++;
+        reused(hit);
         return hit;
       }
       const rec = await inner.run(req);
@@ -170,7 +178,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
           misses.push(i);
           continue;
         }
-        stats.reused++;
+        reused(hit);
         out[i] = hit;
         bopts.onResult?.(i, hit);
       }
