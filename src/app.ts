@@ -281,8 +281,9 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
     checkTimer.unref();
   };
   const start = async (): Promise<void> => {
-    if (warm || !(await indexCurrent())) return warmUp();
-    checkSoon(START_CHECK_MS);
+    if (warm || !(await indexCurrent())) await warmUp();
+    else checkSoon(START_CHECK_MS);
+    await (await services.index()).warm?.();
   };
   /** A search answered from the index before the catalogue is read (indexCurrent), or null to go the usual way. */
   const searchEarly = async (q: SearchQuery): Promise<SearchResult | null> => {

@@ -177,6 +177,16 @@ class LanceSearchIndex implements SearchIndex {
     return { catalogueStamp: meta.catalogue ?? null, libraries: new Set(Object.keys(meta.libraries)) };
   }
 
+  async warm(): Promise<void> {
+    this.assertOpen();
+    await this.current();
+    const { table, hasFts } = this.state;
+    if (!table || !hasFts) return;
+    // A full-text query first reads the index's dictionary and partition metadata (at a million rows most of a
+    // first search); a word no block holds reads nothing more.
+    await table.query().fullTextSearch(new lancedb.MatchQuery('codedistillwarmup', 'text')).select(['id']).limit(1).toArray().catch(() => {});
+  }
+
   async search(input: SearchQuery): Promise<SearchResult> {
     this.assertOpen();
     await this.current();

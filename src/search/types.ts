@@ -63,5 +63,7 @@ export interface SearchIndex {
    * the index on disk has them now; null when it holds nothing searchable.
    */
   synced(): Promise<{ catalogueStamp: string | null; libraries: ReadonlySet<string> } | null>;
+  /** Read what every search needs first (the full-text index's dictionary), so that the first search does not. Optional. */
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }

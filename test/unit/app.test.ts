@@ -44,6 +44,7 @@ function fakes() {
       },
       search: async (q) => (searched.push(q), order.push('search'), { results: [], mode: 'lexical', embedder: 'fake', libraries: [], tookMs: 0 }),
       synced: async () => (disk.stamp === null ? null : { catalogueStamp: disk.stamp, libraries: disk.libraries }),
+      warm: async () => void order.push('warm'),
       close: async () => {},
     }),
     llm: null,
@@ -66,10 +67,11 @@ describe('app core', () => {
     const restarted = appWith(f.services, home);
     // What a server does once its client is connected: here it finds the index current and syncs nothing yet.
     await restarted.start();
+    assert.deepEqual(f.order, ['warm'], 'the index read ahead of the first search');
     await restarted.search({ query: 'pressure drop' });
-    assert.equal(f.order[0], 'search', 'searched before the libraries were read again');
+    assert.equal(f.order[1], 'search', 'searched before the libraries were read again');
     await restarted.warmUp();
-    assert.deepEqual(f.order, ['search', 'sync']);
+    assert.deepEqual(f.order, ['warm', 'search', 'sync']);
     await restarted.close();
   });
 
@@ -83,9 +85,9 @@ describe('app core', () => {
     f.order.length = 0;
     const restarted = appWith(f.services, home);
     await restarted.start();
-    assert.deepEqual(f.order, ['sync'], 'a server whose index is behind its folders brings it up to date at start');
+    assert.deepEqual(f.order, ['sync', 'warm'], 'a server whose index is behind its folders brings it up to date at start');
     await restarted.search({ query: 'pressure drop' });
-    assert.deepEqual(f.order, ['sync', 'search']);
+    assert.deepEqual(f.order, ['sync', 'warm', 'search']);
     assert.notEqual(f.disk.stamp, before);
   });
 
