@@ -526,6 +526,22 @@ describe('edge cases', () => {
     }
   });
 
+  test('warming an index reads ahead without changing what a search finds, empty or not', async () => {
+    const dir = tempDir('codedistill-store-warm-');
+    const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
+    try {
+      await index.warm!();
+      await index.sync([makeLibrary('tiny', 'MIT', KIN)]);
+      const q = query('rate constant of a reaction');
+      const before = await index.search(q);
+      await index.warm!();
+      assert.deepEqual((await index.search(q)).results, before.results);
+      assert.ok(before.results.length > 0);
+    } finally {
+      await index.close();
+    }
+  });
+
   test('an empty index and libraries with no blocks', async () => {
     const dir = tempDir('codedistill-store-empty-');
     const index = await openIndex({ dir, embedder: new HashingEmbedder(), logger: silentLogger });
