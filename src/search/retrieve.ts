@@ -78,7 +78,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   if (!table || state.rows === 0) return result([]);
 
   const query = parseQuery(q.query, corpus, ranking, deps.lexicons);
-  const { where, slack, keep } = hiding(q, hidden, sums);
+  const { where, list } = hiding(q, hidden);
   const n = Math.max(deps.candidates, q.limit);
   // Vectors that carry no weight (the hashing fallback's, at its default of 0) are not read at all: the vector list
   // and the vector column are LanceDB's largest random reads (measured at 200k blocks: +117 MB resident and most of
@@ -93,9 +93,9 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   const tailCap = n + ranking.candidateExpansion.candidates;
   const related = ranking.candidateExpansion.candidates;
   const [ftsRows, relatedRows, vecRows, newRows] = await Promise.all([
-    timed(fullTextRows(table, state.hasFts, logger, query.ftsTokens, where, n + slack, withVectors).then((r) => keep(r, n))),
-    fullTextRows(table, state.hasFts, logger, query.relatedWords, where, related + slack, withVectors).then((r) => keep(r, related)),
-    timed(qvec ? vectorRows(table, state.meta?.ann ?? null, qvec, where, n + slack).then((r) => keep(r, n)) : Promise.resolve([])),
+    timed(list((w, k) => fullTextRows(table, state.hasFts, logger, query.ftsTokens, w, k, withVectors), n)),
+    list((w, k) => fullTextRows(table, state.hasFts, logger, query.relatedWords, w, k, withVectors), related),
+    timed(qvec ? list((w, k) => vectorRows(table, state.meta?.ann ?? null, qvec, w, k), n) : Promise.resolve([])),
     // The tail is read by library, the visible ones only.
     tailRows(table, tail, [...query.ftsTokens, ...query.relatedWords], where, tailCap, withVectors),
   ]);
@@ -122,7 +122,7 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
     // The feedback words may bring in blocks that share none of the query's words: read them as candidates too.
     const words = feedback.map((c) => c.term);
     const [indexed, unindexed] = await Promise.all([
-      fullTextRows(table, state.hasFts, logger, words, where, related + slack, withVectors).then((r) => keep(r, related)),
+      list((w, k) => fullTextRows(table, state.hasFts, logger, words, w, k, withVectors), related),
       tailRows(table, tail, words, where, related, withVectors),
     ]);
     const more = [...indexed, ...unindexed];
@@ -156,25 +156,34 @@ export async function retrieve(deps: RetrieveDeps, state: IndexState, input: Sea
   );
 }
 
-/** Most rows of hidden libraries that are dropped from the lists rather than filtered out by LanceDB. */
-const MAX_DROPPED_ROWS = 500;
+/** Rows more than a list needs that it asks for, so that the hidden libraries' rows can be dropped from it. */
+const HIDDEN_SLACK = 8;
+
+type Rows = Record<string, unknown>[];
+/** A list of candidate rows: at most `n`, filtered by `where`. */
+type Fetch = (where: string | null, n: number) => Promise<Rows>;
 
 /**
  * How a search leaves out the hidden (demo) libraries. A `library NOT IN (...)` filter makes every query a filtered
  * one, and LanceDB then evaluates it over the whole table first: measured at 100k rows, a full-text query's median
- * went from 8 to 17 ms and its slowest from 16 to 113 ms. The demos are a few dozen rows, so instead each list asks
- * for that many more rows and drops theirs: the rows kept are exactly those the filter would have given. Hidden
- * libraries too large for that are filtered as before.
+ * went from 8 to 17 ms and its slowest from 16 to 113 ms. So each list asks for a few rows more than it needs, with no
+ * filter, and drops the hidden ones; only when those crowded it (fewer than `n` left of a full list) is it asked
+ * again with the filter. Either way the rows kept are exactly the filter's: the order of the others is the same.
  */
-export function hiding(
-  q: SearchFilters,
-  hidden: readonly string[],
-  sums: { libraries: Record<string, { docs: number } | undefined> },
-): { where: string | null; slack: number; keep: <R extends Record<string, unknown>>(rows: R[], n: number) => R[] } {
-  const rows = hidden.reduce((s, l) => s + (sums.libraries[l]?.docs ?? 0), 0);
-  if (hidden.length === 0 || rows > MAX_DROPPED_ROWS) return { where: buildWhere(q, hidden), slack: 0, keep: (r) => r };
+export function hiding(q: SearchFilters, hidden: readonly string[]): { where: string | null; list: (fetch: Fetch, n: number) => Promise<Rows> } {
+  const filtered = buildWhere(q, hidden);
+  if (hidden.length === 0) return { where: filtered, list: (fetch, n) => fetch(filtered, n) };
   const drop = new Set(hidden);
-  return { where: buildWhere(q), slack: rows, keep: (r, n) => r.filter((x) => !drop.has(String(x.library))).slice(0, n) };
+  const open = buildWhere(q);
+  return {
+    where: filtered,
+    async list(fetch, n) {
+      const rows = await fetch(open, n + HIDDEN_SLACK);
+      const kept = rows.filter((x) => !drop.has(String(x.library)));
+      if (kept.length >= n || rows.length < n + HIDDEN_SLACK) return kept.slice(0, n);
+      return fetch(filtered, n);
+    },
+  };
 }
 
 /**

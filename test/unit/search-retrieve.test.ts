@@ -37,21 +37,29 @@ test('gatherCandidates keeps full-text order, records vector ranks and takes sim
   assert.equal(byId.get('b')!.validated, true);
 });
 
-test('hidden demo libraries are dropped from the lists, keeping the rows a filter would keep', () => {
-  const sums = { libraries: { demo: { docs: 3 }, mine: { docs: 40 } } };
-  const h = hiding({}, ['demo'], sums);
-  // No filter is sent to LanceDB (a filtered query costs twice as much); the lists ask for the demo's rows more.
-  assert.equal(h.where, null);
-  assert.equal(h.slack, 3);
-  const rows = [{ library: 'demo', id: 'd1' }, { library: 'mine', id: 'm1' }, { library: 'demo', id: 'd2' }, { library: 'mine', id: 'm2' }, { library: 'mine', id: 'm3' }];
-  assert.deepEqual(h.keep(rows, 2).map((r) => r.id), ['m1', 'm2']);
+test('hidden demo libraries are dropped from the lists, keeping exactly the rows a filter would keep', async () => {
+  const all = [
+    { library: 'demo', id: 'd1' }, { library: 'mine', id: 'm1' }, { library: 'demo', id: 'd2' },
+    ...Array.from({ length: 20 }, (_, i) => ({ library: 'mine', id: `m${i + 2}` })),
+  ];
+  const calls: (string | null)[] = [];
+  // What LanceDB gives: the rows in rank order, filtered by `where` when there is one.
+  const fetch = async (where: string | null, n: number) => (calls.push(where), all.filter((r) => !where?.includes('NOT IN') || r.library !== 'demo').slice(0, n));
+  const h = hiding({}, ['demo']);
+  assert.deepEqual((await h.list(fetch, 3)).map((r) => r.id), ['m1', 'm2', 'm3']);
+  assert.deepEqual(calls, [null], 'no filter sent to LanceDB (a filtered query costs twice as much)');
   // Other filters still go to LanceDB.
-  assert.equal(hiding({ kind: 'function' }, ['demo'], sums).where, "kind = 'function'");
-});
-
-test('hidden libraries too large to drop row by row are filtered by LanceDB', () => {
-  const h = hiding({}, ['big'], { libraries: { big: { docs: 10_000 } } });
-  assert.equal(h.where, "library NOT IN ('big')");
-  assert.equal(h.slack, 0);
-  assert.equal(hiding({}, [], { libraries: {} }).where, null);
+  assert.equal(hiding({ kind: 'function' }, ['demo']).where, "library NOT IN ('demo') AND kind = 'function'");
+  // Demos crowding a full list: asked again with the filter, the same rows as the filter's.
+  const crowded = [...Array.from({ length: 12 }, (_, i) => ({ library: 'demo', id: `d${i}` })), ...all.slice(3)];
+  calls.length = 0;
+  const fetch2 = async (where: string | null, n: number) => (calls.push(where), crowded.filter((r) => !where || r.library !== 'demo').slice(0, n));
+  assert.deepEqual((await h.list(fetch2, 5)).map((r) => r.id), ['m2', 'm3', 'm4', 'm5', 'm6']);
+  assert.deepEqual(calls, [null, "library NOT IN ('demo')"]);
+  // A short list (fewer matches than asked for) is whole: nothing to ask again.
+  calls.length = 0;
+  const few = async (where: string | null, n: number) => (calls.push(where), [{ library: 'demo', id: 'd' }, { library: 'mine', id: 'm' }].slice(0, n));
+  assert.deepEqual((await h.list(few, 5)).map((r) => r.id), ['m']);
+  assert.deepEqual(calls, [null]);
+  assert.equal(hiding({}, []).where, null);
 });
