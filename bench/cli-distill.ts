@@ -1,6 +1,7 @@
 /**
  * The built CLI distilling a real repository, as a user runs it: `codedistill distill <checkout> --no-validate`
- * from scratch into a fresh home (the home's first index build included), then, in that home with the distill
+ * from scratch into a fresh home (the CLI writes the library; the index is built by the next search, which this
+ * does not time), then, in that home with the distill
  * cache warm, the same after a comment is appended to one library file (`--force`). N runs of each; the medians,
  * min / max and the load average are printed (timings are never asserted in tests).
  *
