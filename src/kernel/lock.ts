@@ -31,7 +31,7 @@ const POLL_MS = 200;
 
 /** Run `fn` holding the lock `<file>.lock` (the file itself need not exist). */
 export async function withLock<T>(file: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const release = await acquire(file, opts);
+  const release = await acquireLock(file, opts);
   try {
     return await fn();
   } finally {
@@ -78,10 +78,6 @@ async function clearDeadHolder(file: string): Promise<void> {
 
 /** Wait for the lock (up to maxWaitMs, then a `busy` error) and hold it: the caller releases it. */
 export async function acquireLock(file: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
-  return acquire(file, opts);
-}
-
-async function acquire(file: string, opts: LockOptions): Promise<() => Promise<void>> {
   const until = Date.now() + (opts.maxWaitMs ?? 10 * 60_000);
   let waited = false;
   for (;;) {

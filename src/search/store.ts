@@ -185,8 +185,8 @@ class LanceSearchIndex implements SearchIndex {
     // The first searches of a process read what every later one finds cached: the full-text index's document
     // lengths and posting pages, the columns' page metadata, and the ranking's code before the JIT has seen it
     // (measured at a million rows: the same query took 123, 84, then 8 ms). Two searches for words as common as a
-    // query's (in 0.01-0.1% of the blocks) do that before the agent's first search.
-    // The first six such words met: the vocabulary of a large home is millions of words, not to be copied or sorted.
+    // query's (in 0.01-0.1% of the blocks) do that before the agent's first search: the first six such words met,
+    // as the vocabulary of a large home is millions of words, not to be copied or sorted.
     const words: string[] = [];
     for (const [w, df] of corpus.df) {
       if (df >= corpus.docs / 10_000 && df <= corpus.docs / 1000 && /^[a-z]{4,}$/.test(w) && words.push(w) >= 6) break;

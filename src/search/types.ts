@@ -63,7 +63,7 @@ export interface SearchIndex {
    * the index on disk has them now; null when it holds nothing searchable.
    */
   synced(): Promise<{ catalogueStamp: string | null; libraries: ReadonlySet<string> } | null>;
-  /** Read what every search needs first (the full-text index's dictionary), so that the first search does not. Optional. */
+  /** Do the reads a process's first searches make (the full-text index's pages, the columns' metadata), so that the caller's first search finds them done. Optional. */
   warm?(): Promise<void>;
   close(): Promise<void>;
 }

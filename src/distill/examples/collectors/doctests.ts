@@ -30,7 +30,10 @@ export const doctestCollector: Collector = {
     const byFile = new Map<ParsedFile, BlockRef[]>();
     for (const b of input.blocks) {
       const file = b.kind === 'workflow' ? undefined : byModule.get(b.module);
-      if (file) byFile.set(file, [...(byFile.get(file) ?? []), b]);
+      if (!file) continue;
+      const list = byFile.get(file);
+      if (list) list.push(b);
+      else byFile.set(file, [b]);
     }
     const cached = input.cache ? doctestFileCache(ctx, nothing, setup, aliases) : null;
     for (const [file, blocks] of byFile) {
@@ -46,7 +49,7 @@ export const doctestCollector: Collector = {
     }
     return candidates;
 
-    async function fileDoctest(b: BlockRef, file: ParsedFile, candidates: Candidate[]): Promise<void> {
+    async function fileDoctest(b: BlockRef, file: ParsedFile, out: Candidate[]): Promise<void> {
       await ctx.guard(b.qualifiedName, async () => {
         const local = b.qualifiedName.slice(b.module.length + 1);
         const sym = file.symbols.find((s) => s.localName === local);
@@ -87,7 +90,7 @@ export const doctestCollector: Collector = {
         const offset = firstPrompt ? codeLines.findIndex((l) => l.trim() === firstPrompt) : -1;
         const ex = makeExample(code, 'doctest', file.path, offset >= 0 ? sym.startLine + offset : sym.startLine, conv.expectedOutput);
         const called = calls.calledBy(code, scopeOf(code, '', false)).filter((x) => x !== b);
-        candidates.push({ kind: 'example', example: ex, tier: conv.expectedOutput ? TIER.doctestWithOutput : TIER.doctest, needsPytest: false, blocks: [b, ...called] });
+        out.push({ kind: 'example', example: ex, tier: conv.expectedOutput ? TIER.doctestWithOutput : TIER.doctest, needsPytest: false, blocks: [b, ...called] });
       });
     }
   },
