@@ -47,7 +47,7 @@ test('hidden demo libraries are dropped from the lists, keeping exactly the rows
   const fetch = async (where: string | null, n: number) => (calls.push(where), all.filter((r) => !where?.includes('NOT IN') || r.library !== 'demo').slice(0, n));
   const h = hiding({}, ['demo']);
   assert.deepEqual((await h.list(fetch, 3)).map((r) => r.id), ['m1', 'm2', 'm3']);
-  assert.deepEqual(calls, [null], 'no filter sent to LanceDB (a filtered query costs twice as much)');
+  assert.deepEqual([...calls], [null], 'no filter sent to LanceDB (a filtered query costs twice as much)');
   // Other filters still go to LanceDB.
   assert.equal(hiding({ kind: 'function' }, ['demo']).where, "library NOT IN ('demo') AND kind = 'function'");
   // Demos crowding a full list: asked again with the filter, the same rows as the filter's.
@@ -55,11 +55,11 @@ test('hidden demo libraries are dropped from the lists, keeping exactly the rows
   calls.length = 0;
   const fetch2 = async (where: string | null, n: number) => (calls.push(where), crowded.filter((r) => !where || r.library !== 'demo').slice(0, n));
   assert.deepEqual((await h.list(fetch2, 5)).map((r) => r.id), ['m2', 'm3', 'm4', 'm5', 'm6']);
-  assert.deepEqual(calls, [null, "library NOT IN ('demo')"]);
+  assert.deepEqual([...calls], [null, "library NOT IN ('demo')"]);
   // A short list (fewer matches than asked for) is whole: nothing to ask again.
   calls.length = 0;
   const few = async (where: string | null, n: number) => (calls.push(where), [{ library: 'demo', id: 'd' }, { library: 'mine', id: 'm' }].slice(0, n));
   assert.deepEqual((await h.list(few, 5)).map((r) => r.id), ['m']);
-  assert.deepEqual(calls, [null]);
+  assert.deepEqual([...calls], [null]);
   assert.equal(hiding({}, []).where, null);
 });
