@@ -94,6 +94,8 @@ class LanceSearchIndex implements SearchIndex {
   private stamp = '';
   private reopening: Promise<void> | null = null;
   private closed = false;
+  /** Searches callers made (the warm-up's own are not counted). */
+  private searches = 0;
 
   constructor(
     private readonly db: lancedb.Connection,
@@ -191,12 +193,20 @@ class LanceSearchIndex implements SearchIndex {
     for (const [w, df] of corpus.df) {
       if (df >= corpus.docs / 10_000 && df <= corpus.docs / 1000 && /^[a-z]{4,}$/.test(w) && words.push(w) >= 6) break;
     }
+    // A caller's search that came first does that itself: the warm-up then only competes with it.
     for (const some of [words.slice(0, 3), words.slice(3)]) {
-      if (some.length) await this.search(SearchQuery.parse({ query: some.join(' '), limit: 10 })).catch(() => {});
+      if (this.searches > 0) return;
+      if (some.length) await this.retrieveOnce(SearchQuery.parse({ query: some.join(' '), limit: 10 })).catch(() => {});
     }
   }
 
   async search(input: SearchQuery): Promise<SearchResult> {
+    this.searches++;
+    return this.retrieveOnce(input);
+  }
+
+  /** A search, read again from the latest version once if the version it read was compacted away meanwhile. */
+  private async retrieveOnce(input: SearchQuery): Promise<SearchResult> {
     this.assertOpen();
     await this.current();
     try {
