@@ -4,24 +4,18 @@
  * the CLI, each a call into a job or a stage. It keeps the derived index in step with the library files.
  */
 import { performance } from 'node:perf_hooks';
-import type { Config } from './config.js';
+import { indexSettings, type Config } from './config.js';
 import { DistillReport, DistillRequest } from './domain/distill.js';
 import { type JobOptions } from './domain/job.js';
 import type { LibraryInfo, PatternResult } from './domain/pattern.js';
 import { SearchQuery, type SearchResult } from './domain/search.js';
 import { SnippetRequest, type SnippetResult } from './domain/snippet.js';
 import { CodedistillError, errorMessage } from './kernel/errors.js';
-import { createEmbedder } from './search/embedder.js';
-import { handwrittenLexicon } from './search/lexicons.js';
-import { createReranker } from './search/reranker.js';
-import { WordnetLexicon } from './search/wordnet-lexicon.js';
-import { bundledWordnetDir, WordNet } from './search/wordnet.js';
 import type { SearchIndex } from './search/types.js';
 import { Catalogue, libraryInfo } from './library/catalogue.js';
 import type { Logger } from './kernel/log.js';
-import { createParser } from './parse/parser.js';
 import type { CodeParser } from './parse/types.js';
-import { createPythonRunner, createRunnerServices } from './validate/runner.js';
+import { lazyRunner } from './validate/lazy-runner.js';
 import { sweepRunDirs } from './validate/leftovers.js';
 import { sweepLanceLeftovers } from './search/leftovers.js';
 import type { Runner } from './validate/types.js';
@@ -29,8 +23,7 @@ import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
 import { createLlmClient, type LlmClient } from './enrich/client.js';
 import { EnvironmentReport, EnvironmentRequest } from './domain/environment.js';
-import { EnvironmentBuilder } from './environment/builder.js';
-import { chooseInstaller } from './environment/installer.js';
+import type { Environments } from './environment/builder.js';
 import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
 import { acquireLock, tryLock, withLock } from './kernel/lock.js';
@@ -98,7 +91,7 @@ export interface AppServices {
   /** The optional language model for enrichment and repair; null when none is configured. */
   llm: LlmClient | null;
   /** Makes each library's environment; absent or null: runs use the base interpreter and the snapshot. */
-  environments?: EnvironmentBuilder | null;
+  environments?: Environments | null;
 }
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -113,46 +106,32 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function defaultServices(config: Config, logger: Logger): AppServices {
+/** The index opened in this process, as configured; LanceDB's native module loads with it, not with the app. */
+export async function openHere(config: Config, logger: Logger): Promise<SearchIndex> {
+  const { openConfiguredIndex } = await import('./search/open.js');
+  return openConfiguredIndex(indexSettings(config), logger);
+}
+
+export function defaultServices(config: Config, logger: Logger, given: { index?: SearchIndex } = {}): AppServices {
   // One uid pool per process: concurrent sandboxes must never share a uid (and with it a process budget).
-  const runner = createPythonRunner(config, logger, createRunnerServices());
-  return {
-    parser: once(() => createParser({ workers: config.parseWorkers })),
-    runner,
+  // The parser, runner and environment builder load on first use: a server answers tools/list without them, and one
+  // that only searches never needs them.
+  const runner = lazyRunner(async () => {
+    const { createPythonRunner, createRunnerServices } = await import('./validate/runner.js');
+    return createPythonRunner(config, logger, createRunnerServices());
+  });
+  const builder = once(async () => {
+    const [{ EnvironmentBuilder }, { chooseInstaller }] = await Promise.all([import('./environment/builder.js'), import('./environment/installer.js')]);
     // The installer runs on the host with the user's own environment: pip's and uv's configuration apply as typed.
-    environments: config.environments
-      ? new EnvironmentBuilder({
-          envsDir: config.envsDir,
-          defaultPython: config.python,
-          sandbox: runner,
-          installer: chooseInstaller({ env: config.childEnv, cwd: config.home }),
-          logger,
-        })
-      : null,
-    index: once(async () => {
-      const embedder = await createEmbedder({
-        model: config.model,
-        modelDir: config.modelDir,
-        cacheDir: config.modelCacheDir,
-        allowRemote: config.allowRemoteModels,
-        logger,
-      });
-      // Loaded after the embedder: both set transformers.js's process-wide paths before their load.
-      const reranker = config.reranker
-        ? await createReranker({
-            model: config.reranker.model,
-            modelDir: config.modelDir,
-            cacheDir: config.modelCacheDir,
-            allowRemote: config.allowRemoteModels,
-            logger,
-          })
-        : null;
-      // WordNet is only read when the ranking gives it a weight (expansion.sources); its files open on first use.
-      const lexicons = [handwrittenLexicon, new WordnetLexicon(new WordNet(bundledWordnetDir()))];
-      // LanceDB's native module loads here, not with the app: a server answers tools/list before it is needed.
-      const { openIndex } = await import('./search/store.js');
-      return openIndex({ dir: config.indexDir, cacheBytes: config.indexCacheMb * 2 ** 20, embedder, logger, lexicons, showDemos: config.showDemos, reranker, rerankTop: config.reranker?.top });
-    }),
+    const installer = chooseInstaller({ env: config.childEnv, cwd: config.home });
+    return new EnvironmentBuilder({ envsDir: config.envsDir, defaultPython: config.python, sandbox: runner, installer, logger });
+  });
+  return {
+    parser: once(async () => (await import('./parse/parser.js')).createParser({ workers: config.parseWorkers })),
+    runner,
+    environments: config.environments ? { ensure: async (input, opts) => (await builder()).ensure(input, opts) } : null,
+    // A server hands in the index it started on a thread of its own (search/threaded.ts) before loading the app.
+    index: given.index ? () => Promise.resolve(given.index!) : once(() => openHere(config, logger)),
     llm: config.llm ? createLlmClient(config.llm, { logger }) : null,
   };
 }
@@ -190,6 +169,8 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   // not interleave. Across processes sharing the home, the index lock does the same.
   let chain: Promise<unknown> = Promise.resolve();
   let warm: Promise<void> | null = null;
+  /** The first check of the libraries (warm) has finished: from then on every search goes through live(). */
+  let warmSettled = false;
   const indexLock = `${config.indexDir}.sync`;
   // Run folders of killed processes; the libraries folder's leftovers are the catalogue's to finish on first load.
   const swept = sweepRunDirs(logger).catch(() => 0);
@@ -287,9 +268,11 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   };
   /** A search answered from the index before the catalogue is read (indexCurrent), or null to go the usual way. */
   const searchEarly = async (q: SearchQuery): Promise<SearchResult | null> => {
-    if (warm) return null;
+    // While that check reads a lab's catalogue (seconds), searches still read the index it found current, rather
+    // than wait for it; it syncs whatever changed, and the searches after it see that.
+    if (warmSettled) return null;
     const libraries = await indexCurrent();
-    if (!libraries || warm || (q.library && !libraries.has(q.library))) return null;
+    if (!libraries || warmSettled || (q.library && !libraries.has(q.library))) return null;
     const result = await (await services.index()).search(q);
     // The check waits for a pause between searches, as an agent's are, so that it does not slow them.
     checkSoon(AFTER_SEARCH_CHECK_MS);
@@ -299,7 +282,10 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   const warmUp = (): Promise<void> => {
     if (!warm) {
       warm = refresh();
-      warm.catch(() => (warm = null));
+      warm.then(
+        () => (warmSettled = true),
+        () => (warm = null),
+      );
     }
     return warm;
   };
@@ -516,6 +502,7 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
 
     async close() {
       if (checkTimer) clearTimeout(checkTimer);
+      await catalogue.idle();
       await chain.catch(() => {});
       if (warm || current) {
         const index = await services.index().catch(() => null);

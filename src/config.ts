@@ -338,6 +338,17 @@ export function prepareProcessEnv(env: NodeJS.ProcessEnv = process.env): void {
   ensureLanceComputeThreads(env);
 }
 
+/** What opening the search index needs of the configuration: plain data, so that a worker thread can be handed it. */
+export type IndexSettings = Pick<
+  Config,
+  'indexDir' | 'indexCacheMb' | 'model' | 'modelDir' | 'modelCacheDir' | 'allowRemoteModels' | 'reranker' | 'showDemos' | 'logLevel'
+>;
+
+export function indexSettings(config: Config): IndexSettings {
+  const { indexDir, indexCacheMb, model, modelDir, modelCacheDir, allowRemoteModels, reranker, showDemos, logLevel } = config;
+  return { indexDir, indexCacheMb, model, modelDir, modelCacheDir, allowRemoteModels, reranker, showDemos, logLevel };
+}
+
 /**
  * LanceDB keeps 2 cores for I/O, so on a 2-core machine it has one compute thread, and building the full-text
  * index (or optimize()) then deadlocks at 0% CPU from about 60k rows. Two compute threads avoid it; LanceDB

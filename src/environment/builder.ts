@@ -75,6 +75,9 @@ export function installCommand(missing: MissingRequirement[]): string | null {
   return `pip install ${missing.map((m) => (/[\s<>;!=~[]/.test(m.requirement) ? `"${m.requirement}"` : m.requirement)).join(' ')}`;
 }
 
+/** What the jobs ask of the environment stage (the builder gives it; app.ts loads the builder on first use). */
+export type Environments = Pick<EnvironmentBuilder, 'ensure'>;
+
 export class EnvironmentBuilder {
   private readonly inFlight = new Map<string, Promise<EnsuredEnvironment>>();
 

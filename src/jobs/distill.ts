@@ -49,7 +49,7 @@ import type { LlmClient } from '../enrich/client.js';
 import { enrichBlocks } from '../enrich/enrich.js';
 import { generateExamples } from '../enrich/generate.js';
 import { repairLibraryExamples } from '../enrich/repair.js';
-import type { EnvironmentBuilder } from '../environment/builder.js';
+import type { Environments } from '../environment/builder.js';
 import { gitVersion } from '../ingest/version.js';
 import { readLock, SOURCE_DIR, writeLibrary } from '../library/files.js';
 import { libraryNameFor } from '../library/name.js';
@@ -70,7 +70,7 @@ export interface DistillServices {
   libraries: () => LibraryEntry[];
   libraryParentDir: string;
   /** Makes each library's own environment; absent or null: examples run with the base interpreter and the checkout. */
-  environments?: EnvironmentBuilder | null;
+  environments?: Environments | null;
   /**
    * The distill cache (parsed files, run records); absent: the home's (cache/distill) unless config.distillCache
    * is off; null: none.

@@ -8,7 +8,7 @@ import type { EnvironmentMode, EnvironmentOutcome, EnvironmentRecord, Environmen
 import type { JobOptions } from '../domain/job.js';
 import type { LibraryEntry, LibraryManifest } from '../domain/library.js';
 import { CodedistillError, errorMessage } from '../kernel/errors.js';
-import type { EnvironmentBuilder, EnvironmentInput } from '../environment/builder.js';
+import type { EnvironmentInput, Environments } from '../environment/builder.js';
 import { importRootsOf, readLock, SOURCE_DIR } from '../library/files.js';
 import { lockVersions } from '../environment/lock.js';
 import { normaliseDistName } from '../python/distributions.js';
@@ -55,7 +55,7 @@ export function effectiveMode(mode: EnvironmentMode, settings: EnvironmentSettin
  * roots of the project, used when the package is not installed in it.
  */
 export async function prepareRuns(
-  builder: EnvironmentBuilder | null,
+  builder: Environments | null,
   input: EnvironmentInput,
   snapshotRoots: string[],
   opts: JobOptions & { mode: EnvironmentMode },
@@ -123,7 +123,7 @@ export function repositoryFolders(libs: readonly LibraryEntry[]): string[] {
 
 /** prepareRuns for a library already written. */
 export async function prepareLibraryRuns(
-  builder: EnvironmentBuilder | null,
+  builder: Environments | null,
   lib: LibraryEntry,
   opts: JobOptions & {
     mode: EnvironmentMode;

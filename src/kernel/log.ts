@@ -22,3 +22,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The same logger with its warnings and notes told only at debug level: for a second telling of what was said once. */
+export function demoted(logger: Logger): Logger {
+  return { debug: logger.debug, info: logger.debug, warn: logger.debug, error: logger.error };
+}

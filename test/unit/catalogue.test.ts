@@ -90,6 +90,45 @@ describe('the catalogue', () => {
     assert.deepEqual(seen, [['alpha', 'beta'], ['alpha', 'beta'], ['alpha']]);
   });
 
+  test('an edit in place is found by the periodic recheck, which runs behind the caller and is reported next', async () => {
+    const parent = tempDir();
+    await write(parent, 'alpha', ['a1']);
+    const cat = new Catalogue([{ dir: parent, readonly: false }], silentLogger, { recheckMs: 0, recheckShare: 1 });
+    await cat.ready();
+    const seen: string[][] = [];
+    cat.onChange((libs) => seen.push(libs.map((l) => l.name)));
+    const before = cat.require('alpha').fingerprint;
+    // Rewritten in place: the location folder keeps its stamp, so only the recheck of each library's files sees it.
+    const blocksFile = path.join(parent, 'alpha', 'blocks.jsonl');
+    const line = (await readFile(blocksFile, 'utf8')).split('\n')[0]!;
+    await writeFile(blocksFile, `${line}\n${line.replace(/a1/g, 'a2')}\n`);
+    assert.equal(await cat.refresh(), false, 'the caller does not wait for the recheck');
+    await cat.idle();
+    assert.deepEqual(seen, [['alpha']], 'the listeners heard it when the recheck found it');
+    assert.notEqual(cat.require('alpha').fingerprint, before);
+    assert.equal(await cat.refresh(), true, 'the next refresh reports it');
+    await cat.idle();
+    assert.equal(await cat.refresh(), false, 'reported once');
+    await cat.idle();
+  });
+
+  test('the recheck runs less often where a pass over the libraries takes long', async () => {
+    const parent = tempDir();
+    for (const n of ['alpha', 'beta', 'gamma']) await write(parent, n, ['x']);
+    let passes = 0;
+    const cat = new Catalogue([{ dir: parent, readonly: false }], silentLogger, { recheckMs: 0, recheckShare: 1e-9 });
+    await cat.ready();
+    cat.onChange(() => passes++);
+    const blocksFile = path.join(parent, 'alpha', 'blocks.jsonl');
+    const text = await readFile(blocksFile, 'utf8');
+    assert.notEqual(text.replace(/"x"/g, '"y"'), text);
+    await writeFile(blocksFile, text.replace(/"x"/g, '"y"'));
+    // A share this small puts the next pass hours away, whatever the interval says: the edit stays unseen.
+    assert.equal(await cat.refresh(), false);
+    await cat.idle();
+    assert.equal(passes, 0);
+  });
+
   test('reads single blocks by offset and suggests ids that end the same way', async () => {
     const parent = tempDir();
     await write(parent, 'alpha', ['reynolds', 'friction_factor', 'nusselt']);

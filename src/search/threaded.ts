@@ -1,0 +1,155 @@
+/**
+ * The search index read on a thread of its own. Loading LanceDB and the ranking's code, reading the full-text
+ * index's document lengths and posting pages, and the first searches' compilation take the better part of a second
+ * on a large home; on the main thread they could only start once the client's handshake was answered, so a search
+ * sent at once waited for all of it. The thread (worker.ts) opens and warms the index while the main thread loads
+ * the server and answers the handshake: on two cores, at the same time.
+ *
+ * Searches, synced() and warm() go to the thread. Syncs stay on the main thread, through an index of its own opened
+ * on the first sync (they need the catalogue, which lives here): the thread's index sees each sync as it sees
+ * another process's, by the meta file it rewrites (store.ts).
+ */
+import { SHARE_ENV, Worker } from 'node:worker_threads';
+import type { SearchQuery, SearchResult } from '../domain/search.js';
+import { CodedistillError, type ErrorCode } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
+import type { IndexSettings } from '../config.js';
+import type { SearchIndex, SyncOptions, SyncResult } from './types.js';
+import type { LibraryEntry } from '../domain/library.js';
+
+/** What the main thread asks the search thread. */
+export type ThreadRequest =
+  | { id: number; op: 'search'; query: SearchQuery }
+  | { id: number; op: 'synced' }
+  | { id: number; op: 'warm' }
+  | { id: number; op: 'close' };
+
+/** Its answer: the value, or the error as the caller's adapter needs it (code, message, hint). */
+export type ThreadReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { code: ErrorCode; message: string; hint: string } };
+
+type Op = ThreadRequest['op'];
+type Synced = Awaited<ReturnType<SearchIndex['synced']>>;
+
+/** The worker's entry beside this file: worker.js when built, worker.ts when run through tsx (tests, bench). */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(`./worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
+// tsx's loader hooks are the main thread's, and on Node 20 `--import tsx` does not reach a thread's entry: a thread
+// started from source registers them itself before it imports its entry.
+const ENTRY: string | URL = FROM_SOURCE
+  ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`
+  : WORKER_URL;
+
+/**
+ * Start a search thread. Without settings it reads the configuration from this process's environment itself, so that
+ * it can start before the main thread has loaded the configuration (cli/main.ts). It shares the process's
+ * environment: LanceDB's native code reads the variables the thread sets before it opens the index (config.ts).
+ */
+export function spawnSearchWorker(settings: IndexSettings | null = null): Worker {
+  // Its stdout is not the process's: stdout belongs to the protocol, so whatever a library prints there goes to stderr.
+  const worker = new Worker(ENTRY, { eval: FROM_SOURCE, workerData: { settings }, env: SHARE_ENV, stdout: true });
+  worker.stdout.pipe(process.stderr);
+  // Idle, it does not keep the process alive; a call waiting for it does (call()).
+  worker.unref();
+  return worker;
+}
+
+export class ThreadedSearchIndex implements SearchIndex {
+  private worker: Worker | null = null;
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private writer_: Promise<SearchIndex> | null = null;
+  private closed = false;
+
+  /**
+   * @param settings what a thread started here opens (one is, when `started` is not given or has stopped).
+   * @param openWriter opens the main thread's own index, for syncs.
+   * @param started a thread spawnSearchWorker already started for the same settings.
+   */
+  constructor(
+    private readonly settings: IndexSettings,
+    private readonly logger: Logger,
+    private readonly openWriter: () => Promise<SearchIndex>,
+    started?: Worker,
+  ) {
+    if (started) this.adopt(started);
+  }
+
+  /** Start the thread now (it opens and warms the index at once); any call starts it too. */
+  start(): this {
+    this.thread();
+    return this;
+  }
+
+  private thread(): Worker {
+    return this.worker ?? this.adopt(spawnSearchWorker(this.settings));
+  }
+
+  private adopt(worker: Worker): Worker {
+    worker.on('message', (reply: ThreadReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (!this.pending.size) worker.unref();
+      if (reply.ok) waiting.resolve(reply.value);
+      else waiting.reject(new CodedistillError(reply.error.code, reply.error.message, reply.error.hint));
+    });
+    const stopped = (why: string) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      if (!this.closed) this.logger.warn(`the search thread stopped (${why}); the next search starts another`);
+      const failure = new CodedistillError('internal', `The search thread stopped: ${why}.`, 'Call again: the next search starts it again.');
+      for (const { reject } of this.pending.values()) reject(failure);
+      this.pending.clear();
+    };
+    worker.on('error', (e) => stopped(e.message));
+    worker.on('exit', (code) => stopped(`exit code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private call<T>(op: Op, extra: Omit<Extract<ThreadRequest, { op: Op }>, 'id' | 'op'> = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new CodedistillError('internal', 'The search index is closed.', 'Open it again.'));
+    const worker = this.thread();
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.ref();
+      worker.postMessage({ id, op, ...extra } as ThreadRequest);
+    });
+  }
+
+  search(query: SearchQuery): Promise<SearchResult> {
+    return this.call<SearchResult>('search', { query } as Omit<ThreadRequest, 'id' | 'op'>);
+  }
+
+  synced(): Promise<Synced> {
+    return this.call<Synced>('synced');
+  }
+
+  warm(): Promise<void> {
+    return this.call<void>('warm');
+  }
+
+  private writer(): Promise<SearchIndex> {
+    if (!this.writer_) {
+      this.writer_ = this.openWriter();
+      this.writer_.catch(() => (this.writer_ = null));
+    }
+    return this.writer_;
+  }
+
+  async sync(libraries: LibraryEntry[], opts?: SyncOptions): Promise<SyncResult> {
+    return (await this.writer()).sync(libraries, opts);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const worker = this.worker;
+    if (worker) await this.call('close').catch(() => {});
+    this.closed = true;
+    await worker?.terminate();
+    if (this.writer_) await (await this.writer_.catch(() => null))?.close();
+  }
+}
