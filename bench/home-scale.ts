@@ -9,7 +9,7 @@
  * - disk per 1k blocks (index, library files).
  *
  *   node --import tsx bench/home-scale.ts --real /tmp/evalhome [--blocks=100000] [--queries=100] [--keep]
- *   node --import tsx bench/home-scale.ts --home <a home kept by --keep> [--queries=100]
+ *   node --import tsx bench/home-scale.ts --home <a home kept by --keep> [--queries=100] [--cli=<another build's dist/cli/main.js>]
  *
  * --home measures a restart over a home built and indexed before (the first build of a million blocks takes half an
  * hour here), so the code that serves it can change between runs; its first-build column is left empty, and the
@@ -26,7 +26,9 @@ import { testEnv } from '../test/helpers/tmp.js';
 import { buildHome, queries } from './search-real.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'cli', 'main.js');
+/** The built CLI to measure: --cli=<dist/cli/main.js of another checkout> compares builds on one home. */
+const cliArg = process.argv.slice(2).find((a) => a.startsWith('--cli='))?.slice('--cli='.length);
+const cli = cliArg ? path.resolve(cliArg) : path.join(root, 'dist', 'cli', 'main.js');
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -154,6 +154,12 @@ const LIVE_WAIT_MS = 15_000;
 const START_CHECK_MS = 5_000;
 /** After an early search, the pause in searching that the check waits for. */
 const AFTER_SEARCH_CHECK_MS = 1_000;
+/**
+ * The latest the check runs while searches keep coming without a pause. The index was found current by the folders'
+ * stamp (a library added, replaced or removed changes it), so what the check can still find is an edit made in place;
+ * reading a lab's catalogue takes seconds of this thread, which a burst of searches would share.
+ */
+const BUSY_CHECK_MS = 30_000;
 
 export function createApp(config: Config, logger: Logger, services: AppServices = defaultServices(config, logger)): App {
   const catalogue = new Catalogue(
@@ -249,11 +255,11 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
   };
   let checkTimer: NodeJS.Timeout | null = null;
   let checkBy = Infinity;
-  /** Check the libraries `ms` from now, or sooner if an earlier call asked for sooner: never later than START_CHECK_MS after the first call. */
+  /** Check the libraries `ms` from now, or sooner if an earlier call asked for sooner: never later than BUSY_CHECK_MS after the first call. */
   const checkSoon = (ms: number) => {
     if (warm) return;
     const now = Date.now();
-    if (checkBy === Infinity) checkBy = now + START_CHECK_MS;
+    if (checkBy === Infinity) checkBy = now + BUSY_CHECK_MS;
     if (checkTimer) clearTimeout(checkTimer);
     checkTimer = setTimeout(() => {
       checkTimer = null;
