@@ -17,19 +17,15 @@ import type { IndexSettings } from '../config.js';
 import type { SearchIndex, SyncOptions, SyncResult } from './types.js';
 import type { LibraryEntry } from '../domain/library.js';
 
-/** What the main thread asks the search thread. */
-export type ThreadRequest =
-  | { id: number; op: 'search'; query: SearchQuery }
-  | { id: number; op: 'synced' }
-  | { id: number; op: 'warm' }
-  | { id: number; op: 'close' };
+/** What the main thread asks the search thread, and under which id it waits for the answer. */
+type Ask = { op: 'search'; query: SearchQuery } | { op: 'synced' } | { op: 'warm' } | { op: 'close' };
+export type ThreadRequest = Ask & { id: number };
 
 /** Its answer: the value, or the error as the caller's adapter needs it (code, message, hint). */
 export type ThreadReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { code: ErrorCode; message: string; hint: string } };
 
-type Op = ThreadRequest['op'];
 type Synced = Awaited<ReturnType<SearchIndex['synced']>>;
 
 /** The worker's entry beside this file: worker.js when built, worker.ts when run through tsx (tests, bench). */
@@ -109,27 +105,27 @@ export class ThreadedSearchIndex implements SearchIndex {
     return worker;
   }
 
-  private call<T>(op: Op, extra: Omit<Extract<ThreadRequest, { op: Op }>, 'id' | 'op'> = {}): Promise<T> {
+  private call<T>(ask: Ask): Promise<T> {
     if (this.closed) return Promise.reject(new CodedistillError('internal', 'The search index is closed.', 'Open it again.'));
     const worker = this.thread();
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.ref();
-      worker.postMessage({ id, op, ...extra } as ThreadRequest);
+      worker.postMessage({ ...ask, id } satisfies ThreadRequest);
     });
   }
 
   search(query: SearchQuery): Promise<SearchResult> {
-    return this.call<SearchResult>('search', { query } as Omit<ThreadRequest, 'id' | 'op'>);
+    return this.call<SearchResult>({ op: 'search', query });
   }
 
   synced(): Promise<Synced> {
-    return this.call<Synced>('synced');
+    return this.call<Synced>({ op: 'synced' });
   }
 
   warm(): Promise<void> {
-    return this.call<void>('warm');
+    return this.call<void>({ op: 'warm' });
   }
 
   private writer(): Promise<SearchIndex> {
@@ -147,7 +143,7 @@ export class ThreadedSearchIndex implements SearchIndex {
   async close(): Promise<void> {
     if (this.closed) return;
     const worker = this.worker;
-    if (worker) await this.call('close').catch(() => {});
+    if (worker) await this.call({ op: 'close' }).catch(() => {});
     this.closed = true;
     await worker?.terminate();
     if (this.writer_) await (await this.writer_.catch(() => null))?.close();
