@@ -31,11 +31,17 @@ type Synced = Awaited<ReturnType<SearchIndex['synced']>>;
 /** The worker's entry beside this file: worker.js when built, worker.ts when run through tsx (tests, bench). */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(`./worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-// tsx's loader hooks are the main thread's, and on Node 20 `--import tsx` does not reach a thread's entry: a thread
-// started from source registers them itself before it imports its entry.
-const ENTRY: string | URL = FROM_SOURCE
-  ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`
-  : WORKER_URL;
+/**
+ * What the thread runs first. stdout belongs to the protocol, so the thread's goes to stderr, before any module loads
+ * (a thread's stdout taken by the parent instead, to pipe it to stderr, would keep the process alive when idle).
+ * tsx's loader hooks are the main thread's, and on Node 20 `--import tsx` does not reach a thread's entry: a thread
+ * started from source registers them itself before it imports its entry.
+ */
+const BOOT =
+  'process.stdout.write = process.stderr.write.bind(process.stderr);\n' +
+  (FROM_SOURCE
+    ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); });`
+    : `import(${JSON.stringify(WORKER_URL.href)});`);
 
 /**
  * Start a search thread. Without settings it reads the configuration from this process's environment itself, so that
@@ -43,9 +49,7 @@ const ENTRY: string | URL = FROM_SOURCE
  * environment: LanceDB's native code reads the variables the thread sets before it opens the index (config.ts).
  */
 export function spawnSearchWorker(settings: IndexSettings | null = null): Worker {
-  // Its stdout is not the process's: stdout belongs to the protocol, so whatever a library prints there goes to stderr.
-  const worker = new Worker(ENTRY, { eval: FROM_SOURCE, workerData: { settings }, env: SHARE_ENV, stdout: true });
-  worker.stdout.pipe(process.stderr);
+  const worker = new Worker(BOOT, { eval: true, workerData: { settings }, env: SHARE_ENV });
   // Idle, it does not keep the process alive; a call waiting for it does (call()).
   worker.unref();
   return worker;
