@@ -32,7 +32,8 @@ export interface Config {
   indexDir: string;
   /**
    * What LanceDB may keep of the search index in memory, in MB (CODEDISTILL_INDEX_CACHE_MB): its index cache
-   * (full-text posting lists, vector partitions) and its metadata cache get this between them. LanceDB's own
+   * (full-text posting lists, vector partitions) and its metadata cache get this between them, per open index (a
+   * server opens two: its search thread's and the one it syncs with, search/threaded.ts). LanceDB's own
    * default is 6 GB plus 1 GB, which nothing bounded on a long-running server; what falls out of the cache is read
    * again from the files, which the operating system's page cache holds.
    */
