@@ -502,6 +502,6 @@ export function run(argv: string[], early: Early = {}): Promise<void> {
 
 async function searchThread(config: Config, logger: Logger, worker?: Worker) {
   const { ThreadedSearchIndex } = await import('../search/threaded.js');
-  const openWriter = async () => (await import('../search/open.js')).openConfiguredIndex(indexSettings(config), logger, { forSync: true });
+  const openWriter = async () => (await import('../search/open.js')).openConfiguredIndex(indexSettings(config), logger, { quiet: true });
   return new ThreadedSearchIndex(indexSettings(config), logger, openWriter, worker);
 }

@@ -12,25 +12,26 @@ import { bundledWordnetDir, WordNet } from './wordnet.js';
 import type { SearchIndex } from './types.js';
 
 /**
- * @param how.forSync the index only syncs (beside a search thread, search/threaded.ts): no reranker, and what loading
- * the embedder has to say is told at debug level, as the search thread has said it.
+ * @param how.quiet what loading the models has to say is told at debug level: the search thread said it already
+ * (the main thread's own index beside it, search/threaded.ts).
  */
-export async function openConfiguredIndex(s: IndexSettings, logger: Logger, how: { forSync?: boolean } = {}): Promise<SearchIndex> {
+export async function openConfiguredIndex(s: IndexSettings, logger: Logger, how: { quiet?: boolean } = {}): Promise<SearchIndex> {
+  const say = how.quiet ? demoted(logger) : logger;
   const embedder = await createEmbedder({
     model: s.model,
     modelDir: s.modelDir,
     cacheDir: s.modelCacheDir,
     allowRemote: s.allowRemoteModels,
-    logger: how.forSync ? demoted(logger) : logger,
+    logger: say,
   });
   // Loaded after the embedder: both set transformers.js's process-wide paths before their load.
-  const reranker = s.reranker && !how.forSync
+  const reranker = s.reranker
     ? await createReranker({
         model: s.reranker.model,
         modelDir: s.modelDir,
         cacheDir: s.modelCacheDir,
         allowRemote: s.allowRemoteModels,
-        logger,
+        logger: say,
       })
     : null;
   // WordNet is only read when the ranking gives it a weight (expansion.sources); its files open on first use.

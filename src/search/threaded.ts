@@ -11,7 +11,7 @@
  */
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
-import { CodedistillError, type ErrorCode } from '../kernel/errors.js';
+import { CodedistillError, errorMessage, type ErrorCode } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import type { IndexSettings } from '../config.js';
 import type { SearchIndex, SyncOptions, SyncResult } from './types.js';
@@ -61,17 +61,26 @@ export class ThreadedSearchIndex implements SearchIndex {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private writer_: Promise<SearchIndex> | null = null;
   private closed = false;
+  /** The main thread's own index once it has taken the searches over (handOver). */
+  private local: SearchIndex | null = null;
+  private handOverTimer: NodeJS.Timeout | null = null;
+  private handOverBy = Infinity;
+  /** Called when nothing is waiting for the thread. */
+  private readonly drained: (() => void)[] = [];
 
   /**
    * @param settings what a thread started here opens (one is, when `started` is not given or has stopped).
    * @param openWriter opens the main thread's own index, for syncs.
    * @param started a thread spawnSearchWorker already started for the same settings.
+   * @param handOver when the main thread takes the searches over (see handOver()): after a pause of `quietMs` in the
+   * calls, at most `maxMs` after the first; default 1 s and 10 s.
    */
   constructor(
     private readonly settings: IndexSettings,
     private readonly logger: Logger,
     private readonly openWriter: () => Promise<SearchIndex>,
     started?: Worker,
+    private readonly handOverAt: { quietMs: number; maxMs: number } = { quietMs: 1_000, maxMs: 10_000 },
   ) {
     if (started) this.adopt(started);
   }
@@ -91,7 +100,10 @@ export class ThreadedSearchIndex implements SearchIndex {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
-      if (!this.pending.size) worker.unref();
+      if (!this.pending.size) {
+        worker.unref();
+        for (const fn of this.drained.splice(0)) fn();
+      }
       if (reply.ok) waiting.resolve(reply.value);
       else waiting.reject(new CodedistillError(reply.error.code, reply.error.message, reply.error.hint));
     });
@@ -121,15 +133,56 @@ export class ThreadedSearchIndex implements SearchIndex {
   }
 
   search(query: SearchQuery): Promise<SearchResult> {
+    if (this.local) return this.local.search(query);
+    this.handOverSoon();
     return this.call<SearchResult>({ op: 'search', query });
   }
 
   synced(): Promise<Synced> {
-    return this.call<Synced>({ op: 'synced' });
+    return this.local ? this.local.synced() : this.call<Synced>({ op: 'synced' });
   }
 
-  warm(): Promise<void> {
-    return this.call<void>({ op: 'warm' });
+  async warm(): Promise<void> {
+    if (this.local) return;
+    await this.call<void>({ op: 'warm' });
+    this.handOverSoon();
+  }
+
+  /** Whether searches still go to the thread (false once the main thread took them over, or after close). */
+  get threaded(): boolean {
+    return !this.local && !this.closed;
+  }
+
+  /**
+   * The thread is for a server's first searches. Once warm, a search costs a little more through it (the hop, and
+   * retrieve measured slower there: p95 5-8 ms at 1M) and the process holds two indexes; so in a pause between
+   * searches the main thread opens and warms its own (the one it syncs with: loading LanceDB holds this thread for a
+   * moment, which a pause can spare), takes the searches over, and the thread ends.
+   */
+  private handOverSoon(): void {
+    if (this.local || this.closed) return;
+    const now = Date.now();
+    if (this.handOverBy === Infinity) this.handOverBy = now + this.handOverAt.maxMs;
+    if (this.handOverTimer) clearTimeout(this.handOverTimer);
+    this.handOverTimer = setTimeout(() => {
+      this.handOverTimer = null;
+      this.handOver().catch((e) => this.logger.debug(`the main thread could not take the searches over (${errorMessage(e)}); the thread keeps them`));
+    }, Math.max(0, Math.min(this.handOverAt.quietMs, this.handOverBy - now)));
+    this.handOverTimer.unref();
+  }
+
+  private async handOver(): Promise<void> {
+    const local = await this.writer();
+    await local.warm?.();
+    if (this.closed || this.local) return;
+    this.local = local;
+    // What the thread was still asked finishes there; nothing new goes to it.
+    if (this.pending.size) await new Promise<void>((resolve) => this.drained.push(resolve));
+    const worker = this.worker;
+    if (worker) await this.call({ op: 'close' }).catch(() => {});
+    this.worker = null;
+    await worker?.terminate();
+    this.logger.debug('the main thread took the searches over from the search thread');
   }
 
   private writer(): Promise<SearchIndex> {
@@ -146,6 +199,7 @@ export class ThreadedSearchIndex implements SearchIndex {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.handOverTimer) clearTimeout(this.handOverTimer);
     const worker = this.worker;
     if (worker) await this.call({ op: 'close' }).catch(() => {});
     this.closed = true;

@@ -62,6 +62,6 @@ describe('a reranker configured for the server', { timeout: 300_000 }, () => {
     const { res, stderr } = await searchWith(path.join(tempDir(), 'no-model-here'));
     assert.ok(!res.isError, JSON.stringify(res.content));
     assert.ok((res.structuredContent as { results: unknown[] }).results.length > 0, stderr);
-    assert.equal(stderr.match(/reranker .* could not be loaded/g)?.length, 1, stderr);
+    assert.equal(stderr.match(/warn: reranker .* could not be loaded/g)?.length, 1, stderr);
   });
 });

@@ -44,9 +44,11 @@ describe('the search index on a thread of its own', () => {
   after(async () => {
     for (const i of opened) await i.close();
   });
-  const threaded = (dir: string, started?: ReturnType<typeof spawnSearchWorker>) => {
+  // The thread keeps the searches unless a test asks for the hand-over.
+  const never = { quietMs: 1e9, maxMs: 1e9 };
+  const threaded = (dir: string, started?: ReturnType<typeof spawnSearchWorker>, handOver = never) => {
     const s = settings(dir);
-    const i = new ThreadedSearchIndex(s, silentLogger, () => openConfiguredIndex(s, silentLogger, { forSync: true }), started);
+    const i = new ThreadedSearchIndex(s, silentLogger, () => openConfiguredIndex(s, silentLogger, { quiet: true }), started, handOver);
     opened.push(i);
     return i;
   };
@@ -100,5 +102,17 @@ describe('the search index on a thread of its own', () => {
     await worker.terminate();
     await assert.rejects(pending, (e: unknown) => e instanceof CodedistillError && /search thread stopped/.test(e.message));
     assert.equal((await index.search(q('friction factor turbulent pipe'))).results[0]?.id, 'flowkit:flowkit.m.darcy_friction');
+  });
+
+  test('in a pause the main thread takes the searches over, and they answer as before', async () => {
+    const index = threaded(path.join(tempDir(), 'index'), undefined, { quietMs: 20, maxMs: 200 });
+    await index.sync([flow]);
+    assert.equal((await index.search(q('friction factor turbulent pipe'))).results[0]?.id, 'flowkit:flowkit.m.darcy_friction');
+    for (let waited = 0; index.threaded && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(index.threaded, false, 'the main thread took over');
+    assert.equal((await index.search(q('friction factor turbulent pipe'))).results[0]?.id, 'flowkit:flowkit.m.darcy_friction');
+    await index.sync([orbit]);
+    assert.equal((await index.search(q('eccentric anomaly orbit'))).results[0]?.id, 'orbits:orbits.m.kepler_solve');
+    assert.deepEqual([...((await index.synced())?.libraries ?? [])], ['orbits']);
   });
 });
