@@ -7,7 +7,8 @@
  *
  * Searches, synced() and warm() go to the thread. Syncs stay on the main thread, through an index of its own opened
  * on the first sync (they need the catalogue, which lives here): the thread's index sees each sync as it sees
- * another process's, by the meta file it rewrites (store.ts).
+ * another process's, by the meta file it rewrites (store.ts). In the first pause between searches that index takes
+ * the searches over and the thread ends (handOver()).
  */
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { SearchQuery, SearchResult } from '../domain/search.js';
