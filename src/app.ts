@@ -107,9 +107,9 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 /** The index opened in this process, as configured; LanceDB's native module loads with it, not with the app. */
-export async function openHere(config: Config, logger: Logger): Promise<SearchIndex> {
+export async function openHere(config: Config, logger: Logger, how?: { quiet?: boolean }): Promise<SearchIndex> {
   const { openConfiguredIndex } = await import('./search/open.js');
-  return openConfiguredIndex(indexSettings(config), logger);
+  return openConfiguredIndex(indexSettings(config), logger, how);
 }
 
 export function defaultServices(config: Config, logger: Logger, given: { index?: SearchIndex } = {}): AppServices {

@@ -502,6 +502,7 @@ export function run(argv: string[], early: Early = {}): Promise<void> {
 
 async function searchThread(config: Config, logger: Logger, worker?: Worker) {
   const { ThreadedSearchIndex } = await import('../search/threaded.js');
-  const openWriter = async () => (await import('../search/open.js')).openConfiguredIndex(indexSettings(config), logger, { quiet: true });
+  // The main thread's own index beside the thread: the thread has said what loading the models had to say.
+  const openWriter = async () => (await import('../app.js')).openHere(config, logger, { quiet: true });
   return new ThreadedSearchIndex(indexSettings(config), logger, openWriter, worker);
 }

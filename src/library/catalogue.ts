@@ -123,7 +123,11 @@ export class Catalogue {
     }
     await this.loaded;
     const stamp = await this.stampLocations();
-    if (stamp !== this.locationStamp) return (await this.reloadQueued()).changed || this.takeChangedBehind();
+    if (stamp !== this.locationStamp) {
+      const { changed } = await this.reloadQueued();
+      // Taken either way: a change the recheck found is in what this reload read, and is reported now, once.
+      return this.takeChangedBehind() || changed;
+    }
     const every = Math.max(this.opts.recheckMs ?? 5000, this.passMs / (this.opts.recheckShare ?? 0.02));
     if (!this.recheck && Date.now() - this.checkedAt >= every) {
       this.checkedAt = Date.now();
