@@ -4,8 +4,9 @@
  *
  * It keeps each library's manifest and fingerprint, not its blocks: whole libraries are opened on demand (an LRU
  * bounded by blocks), single blocks read by offset (block-file.ts). It stays live: `refresh()` notices libraries
- * another process added, rewrote or removed (a stat of each location folder, which a rename into it changes, and
- * a full stat pass every few seconds for edits in place) and tells its listeners. What each folder held at which
+ * another process added, rewrote or removed (a stat of each location folder, which a rename into it changes, and its
+ * change mark, which every writer rewrites last (files.ts markChanged); a full stat pass every few seconds for edits
+ * in place) and tells its listeners. What each folder held at which
  * stamp is kept in a facts file, so a start over many libraries reads manifests, not blocks.
  */
 import path from 'node:path';
@@ -18,7 +19,7 @@ import { CodedistillError } from '../kernel/errors.js';
 import { readJsonFile, writeJsonFileAtomic } from '../kernel/json-file.js';
 import type { Logger } from '../kernel/log.js';
 import { blockOffsets, readBlockAt, type BlockOffsets } from './block-file.js';
-import { discoverLibraries, importRootsOf, loadLibrary, LOCK_FILE, type EntryFacts, type LibraryLocation } from './files.js';
+import { discoverLibraries, importRootsOf, loadLibrary, LOCK_FILE, readChangeMark, type EntryFacts, type LibraryLocation } from './files.js';
 import { providerImportRoots } from './providers.js';
 import { recoverLibraries } from './recover.js';
 
@@ -256,7 +257,8 @@ export class Catalogue {
 
   /**
    * The location folders' stamp now: it changes when a library is added, swapped in or removed (each renames an
-   * entry in its folder), not when a library's files are edited in place.
+   * entry in its folder, and codedistill's writers then rewrite the folder's change mark), not when a library's files
+   * are edited in place.
    */
   stamp(): Promise<string> {
     return this.stampLocations();
@@ -266,7 +268,7 @@ export class Catalogue {
     const parts: string[] = [];
     for (const loc of this.locations) {
       const st = await fs.stat(loc.dir).catch(() => null);
-      parts.push(st ? `${st.ino}:${st.mtimeMs}` : '-');
+      parts.push(st ? `${st.ino}:${st.mtimeMs}:${(await readChangeMark(loc.dir)).trim()}` : '-');
     }
     return parts.join('|');
   }

@@ -40,6 +40,23 @@ export function writeLockOf(parentDir: string): string {
   return path.join(parentDir, '.write');
 }
 
+/**
+ * A libraries folder's change mark: rewritten by every writer as the last step of a swap or removal, under the write
+ * lock. Readers notice changes by the folder's own stamp, but a folder's mtime has the filesystem's granularity (a
+ * clock tick on Linux, a second or two on some): a reader that looked while a swap was under way, within the tick
+ * its steps share, would see the folder unchanged after it. The mark changes after the last step, whatever the clock.
+ */
+export const CHANGE_MARK_FILE = '.changed';
+
+export async function markChanged(parentDir: string): Promise<void> {
+  await fs.writeFile(path.join(parentDir, CHANGE_MARK_FILE), `${writerTag()} ${Date.now()}\n`);
+}
+
+/** The change mark as it is now ('' when no writer has left one). */
+export async function readChangeMark(parentDir: string): Promise<string> {
+  return fs.readFile(path.join(parentDir, CHANGE_MARK_FILE), 'utf8').catch(() => '');
+}
+
 /** What names a writer's temporary folders: this host and process, so recovery knows whether the writer lives. */
 export function writerTag(): string {
   return `${hostTag()}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -92,6 +109,7 @@ export async function writeLibrary(
         }
         await fs.rename(tmp, target);
         if (old) await fs.rm(old, { recursive: true, force: true });
+        await markChanged(parentDir);
       },
       { signal, logger },
     );
@@ -243,25 +261,43 @@ async function fingerprintOf(dir: string): Promise<string> {
   return h.digest('hex').slice(0, 32);
 }
 
-/** Every folder that holds a library under these locations, in order, with the location it is in. */
-export async function libraryFolders(locations: LibraryLocation[]): Promise<{ dir: string; loc: LibraryLocation }[]> {
-  const out: { dir: string; loc: LibraryLocation }[] = [];
+/**
+ * Every folder that holds a library under these locations, in order, with the location it is in. A folder a writer
+ * is swapping at this moment (only its `.<name>.old-<tag>` is there) is listed too, marked `swapping`.
+ */
+export async function libraryFolders(locations: LibraryLocation[]): Promise<{ dir: string; loc: LibraryLocation; swapping?: true }[]> {
+  const out: { dir: string; loc: LibraryLocation; swapping?: true }[] = [];
   for (const loc of locations) {
-    let entries: string[];
+    let entries: { name: string; swapping: boolean }[];
     try {
-      entries = (await fs.readdir(loc.dir, { withFileTypes: true }))
-        .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-        .map((d) => d.name)
-        .sort();
+      const dirents = (await fs.readdir(loc.dir, { withFileTypes: true })).filter((d) => d.isDirectory());
+      const visible = new Set(dirents.filter((d) => !d.name.startsWith('.')).map((d) => d.name));
+      const swapping = new Set(
+        dirents.map((d) => SWAPPED_OUT.exec(d.name)?.[1]).filter((n): n is string => !!n && !visible.has(n)),
+      );
+      entries = [...[...visible].map((name) => ({ name, swapping: false })), ...[...swapping].map((name) => ({ name, swapping: true }))].sort(
+        (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      );
     } catch {
       continue;
     }
-    for (const name of entries) {
+    for (const { name, swapping } of entries) {
       const dir = path.join(loc.dir, name);
-      if (await exists(path.join(dir, MANIFEST_FILE))) out.push({ dir, loc });
+      if (swapping) out.push({ dir, loc, swapping: true });
+      else if (await exists(path.join(dir, MANIFEST_FILE))) out.push({ dir, loc });
     }
   }
   return out;
+}
+
+/** The name writeLibrary gives a library's previous folder between its two renames. */
+const SWAPPED_OUT = /^\.(.+)\.old-[0-9a-f]{6}-\d+-[0-9a-f]{8}$/;
+
+/** Whether a writer is between the two renames of a swap of this library folder. */
+async function swapUnderWay(dir: string): Promise<boolean> {
+  const base = path.basename(dir);
+  const names = await fs.readdir(path.dirname(dir)).catch(() => [] as string[]);
+  return !names.includes(base) && names.some((n) => SWAPPED_OUT.exec(n)?.[1] === base);
 }
 
 /**
@@ -284,18 +320,37 @@ export async function discoverLibraries(
   const folders = await libraryFolders(locations);
   // Each folder is a few stats and one small read: at thousands of libraries the waits, not the work, are what a
   // cold start costs, so they overlap. The results are applied in folder order (a later location's name wins).
+  // A library being swapped is missing for a moment: its previous entry stands (the index must not drop and
+  // re-embed a library that is being rewritten), and the writer's change mark sends readers back once it is in.
+  const readOne = async ({ dir, loc, swapping }: (typeof folders)[number]): Promise<{ entry: LibraryEntry; facts: EntryFacts } | null> => {
+    try {
+      return await readEntry(dir, loc, known.get(dir), previous.get(dir));
+    } catch (e) {
+      if (!swapping && !(await swapUnderWay(dir))) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        // Renamed away between the listing and the read: a swap that has finished since, or a removal.
+        return readEntry(dir, loc, known.get(dir), previous.get(dir)).catch(async (again) => {
+          if ((again as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(dir))) return null;
+          throw again;
+        });
+      }
+      const prev = previous.get(dir);
+      const facts = known.get(dir);
+      return prev && facts ? { entry: prev, facts } : null;
+    }
+  };
   const read = await pool(
-    folders.map(({ dir, loc }) => () => readEntry(dir, loc, known.get(dir), previous.get(dir))),
+    folders.map((f) => () => readOne(f)),
     READ_WIDTH,
   );
   folders.forEach(({ dir }, i) => {
-    seen.add(dir);
     const r = read[i]!;
     if (r.status === 'fulfilled') {
+      if (!r.value) return;
+      seen.add(dir);
       known.set(dir, r.value.facts);
       byName.set(r.value.entry.name, r.value.entry);
     } else {
-      known.delete(dir);
       problems.push(`${dir}: ${errorMessage(r.reason)}`);
     }
   });

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tryLock } from '../kernel/lock.js';
 import type { Logger } from '../kernel/log.js';
-import { hostTag, MANIFEST_FILE, writeLockOf } from './files.js';
+import { hostTag, MANIFEST_FILE, markChanged, writeLockOf } from './files.js';
 import { processAlive as alive } from '../kernel/proc.js';
 
 export interface RecoveryReport {
@@ -67,6 +67,7 @@ export async function recoverLibraries(parentDir: string, logger: Logger): Promi
         report.removed.push(entry);
       }
     }
+    if (report.restored.length) await markChanged(parentDir);
   } finally {
     await release();
   }

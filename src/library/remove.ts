@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LibraryName } from '../domain/library.js';
 import { CodedistillError } from '../kernel/errors.js';
 import { withLock } from '../kernel/lock.js';
-import { writeLockOf, writerTag } from './files.js';
+import { markChanged, writeLockOf, writerTag } from './files.js';
 
 /** Remove `<parentDir>/<name>`; returns the path it had. */
 export async function removeLibraryFolder(parentDir: string, name: string): Promise<string> {
@@ -24,6 +24,7 @@ export async function removeLibraryFolder(parentDir: string, name: string): Prom
       throw new CodedistillError('unknown_library', `No library folder "${name}" in ${parentDir}.`, 'See the libraries there are with list_libraries.');
     }
     await rename(dir, hidden);
+    await markChanged(parentDir);
   });
   await rm(hidden, { recursive: true, force: true });
   return dir;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { LibraryManifest } from '../../src/domain/library.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { Catalogue } from '../../src/library/catalogue.js';
-import { hostTag, MANIFEST_FILE, writeLibrary } from '../../src/library/files.js';
+import { CHANGE_MARK_FILE, hostTag, MANIFEST_FILE, markChanged, writeLibrary } from '../../src/library/files.js';
 import { recoverLibraries } from '../../src/library/recover.js';
 import { testBlock } from '../helpers/block.js';
 import { testManifest } from '../helpers/manifest.js';
@@ -64,7 +64,7 @@ describe('recovery of killed writes', () => {
 
 async function leftovers(parent: string): Promise<string[]> {
   const { readdir } = await import('node:fs/promises');
-  return (await readdir(parent)).filter((n) => n.startsWith('.') && !n.startsWith('.write')).sort();
+  return (await readdir(parent)).filter((n) => n.startsWith('.') && !n.startsWith('.write') && n !== CHANGE_MARK_FILE).sort();
 }
 
 describe('the catalogue', () => {
@@ -88,6 +88,47 @@ describe('the catalogue', () => {
     assert.equal(await cat.refresh(), true);
     assert.deepEqual(cat.list().map((l) => l.name), ['alpha']);
     assert.deepEqual(seen, [['alpha', 'beta'], ['alpha', 'beta'], ['alpha']]);
+  });
+
+  test('a swap whose steps share the folder\'s clock tick is noticed by the writer\'s change mark', async () => {
+    const parent = tempDir();
+    await write(parent, 'alpha', ['a1']);
+    // A filesystem whose mtime moves in ticks (a clock tick on Linux, a second on some): the folder reads the same
+    // before and after a swap made within one.
+    const tick = new Date(1_700_000_000_000);
+    await utimes(parent, tick, tick);
+    const cat = new Catalogue([{ dir: parent, readonly: false }], silentLogger, { recheckMs: 60_000 });
+    await cat.ready();
+    const before = cat.require('alpha').fingerprint;
+    await write(parent, 'alpha', ['a1', 'a2']);
+    await utimes(parent, tick, tick);
+    assert.equal(await cat.refresh(), true);
+    assert.notEqual(cat.require('alpha').fingerprint, before);
+  });
+
+  test('a library read while a writer is between its two renames keeps its previous entry, and the new one is read after', async () => {
+    const parent = tempDir();
+    const dir = await write(parent, 'alpha', ['a1']);
+    await write(parent, 'beta', ['b1']);
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+    const cat = new Catalogue([{ dir: parent, readonly: false }], logger, { recheckMs: 60_000 });
+    await cat.ready();
+    const before = cat.require('alpha').fingerprint;
+    const staged = await write(tempDir(), 'alpha', ['a1', 'a2']);
+    // The first rename of a live writer's swap (writeLibrary's names); beta's rewrite is what makes the reader look.
+    await rename(dir, path.join(parent, `.alpha.old-${hostTag()}-${process.pid}-0000cafe`));
+    await write(parent, 'beta', ['b1', 'b2']);
+    assert.equal(await cat.refresh(), true);
+    assert.deepEqual(cat.list().map((l) => l.name), ['alpha', 'beta'], 'alpha is not dropped meanwhile');
+    assert.equal(cat.require('alpha').fingerprint, before);
+    assert.deepEqual(warnings, []);
+    await rename(staged, dir);
+    await rm(path.join(parent, `.alpha.old-${hostTag()}-${process.pid}-0000cafe`), { recursive: true });
+    await markChanged(parent);
+    assert.equal(await cat.refresh(), true);
+    assert.notEqual(cat.require('alpha').fingerprint, before);
+    assert.equal((await cat.open(cat.require('alpha'))).blocks.length, 2);
   });
 
   test('an edit in place is found by the periodic recheck, which runs behind the caller and is reported next', async () => {
