@@ -79,6 +79,12 @@ export interface Config {
   outputCapBytes: number;
   workers: number;
   /**
+   * Whether example runs record which of the repository's code they execute, so a re-distill runs again only the
+   * examples whose executed code changed (CODEDISTILL_RUN_TRACE): 'auto' (default) where that costs nothing (Python
+   * 3.12+, sys.monitoring), 'always' also through sys.settrace on older Pythons, 'never' to judge by names alone.
+   */
+  runTrace: 'auto' | 'always' | 'never';
+  /**
    * Worker threads that parse a repository's files beside the main thread (CODEDISTILL_PARSE_WORKERS; 0, the
    * default, parses on the main thread alone). Off by default: on the 2-core build machine, shared, a worker did not
    * make fluids' distill faster (README, Measured). Small repositories never start one.
@@ -222,6 +228,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!['auto', 'bwrap', 'none'].includes(sandbox)) {
     throw new Error(`CODEDISTILL_SANDBOX must be auto, bwrap or none, got "${sandbox}"`);
   }
+  const runTrace = (env.CODEDISTILL_RUN_TRACE || 'auto').toLowerCase();
+  if (!['auto', 'always', 'never'].includes(runTrace)) {
+    throw new Error(`CODEDISTILL_RUN_TRACE must be auto, always or never, got "${runTrace.slice(0, 40)}"`);
+  }
   const logLevel = LogLevelSchema.safeParse(env.CODEDISTILL_LOG_LEVEL || 'info');
   const llmBase = env.CODEDISTILL_LLM_BASE_URL || null;
   return {
@@ -252,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     memoryLimitMb: intFrom(env.CODEDISTILL_MEMORY_MB, 2048, 'CODEDISTILL_MEMORY_MB', 64),
     outputCapBytes: intFrom(env.CODEDISTILL_OUTPUT_CAP, 64 * 1024, 'CODEDISTILL_OUTPUT_CAP', 256),
     workers: intFrom(env.CODEDISTILL_WORKERS, Math.max(1, Math.min(4, os.availableParallelism())), 'CODEDISTILL_WORKERS'),
+    runTrace: runTrace as Config['runTrace'],
     parseWorkers: intFrom(env.CODEDISTILL_PARSE_WORKERS, 0, 'CODEDISTILL_PARSE_WORKERS', 0),
     maxFileBytes: intFrom(env.CODEDISTILL_MAX_FILE_BYTES, 1024 * 1024, 'CODEDISTILL_MAX_FILE_BYTES', 1024),
     snapshotMaxFileBytes: intFrom(env.CODEDISTILL_SNAPSHOT_MAX_FILE_BYTES, 50 * 1024 * 1024, 'CODEDISTILL_SNAPSHOT_MAX_FILE_BYTES', 0),

@@ -390,7 +390,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
         providers: providers.map((l) => `${l.name}@${l.fingerprint}`),
       };
       logger.debug(`run cache context: ${JSON.stringify(context)}, ${modules.length} modules read per run`);
-      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies });
+      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies, trace: config.runTrace });
     }
     if (req.validate) {
       const validated = await runBlockExamples(blocks, runner, {
@@ -442,7 +442,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
     }
     if (cachedRuns) {
-      logger.debug(`example runs: ${cachedRuns.stats.ran} run, ${cachedRuns.stats.reused} unchanged and reused from the cache`);
+      logger.debug(`example runs: ${cachedRuns.stats.ran} run (${cachedRuns.stats.traced} traced), ${cachedRuns.stats.reused} unchanged and reused from the cache`);
       const slow = cachedRuns.stats.reusedTimeouts;
       if (slow) warnings.push(`${slow} example runs timed out in an earlier distill of the same code and environment and were not run again; codedistill revalidate ${name} runs them again`);
     }

@@ -11,8 +11,11 @@
  *   name, with the names its text mentions (identifiers, words in strings: `getattr(m, "name")`, dispatch tables).
  *
  * A run depends on the surfaces of all modules and on the units its code mentions by name, followed through the
- * names those units mention, in any module (a name defined twice counts both). That over-counts (a local variable
- * that shares a function's name) but misses only code that builds names at run time.
+ * names those units mention, in any module (a name defined twice counts both), and through module-level
+ * assignments (a dispatch table `METHODS = {"a": _a}` names what a unit that mentions METHODS reaches). That over-counts (a local variable
+ * that shares a function's name, a dispatcher whose every branch is reached though a run takes one) but misses
+ * only code that builds names at run time. Where a run's trace says which code it executed (batch/driver.py),
+ * `unitAt` maps that code to its units instead, which is exact.
  */
 import { createHash } from 'node:crypto';
 import { logicalLines, PY_KEYWORDS, scanPython } from '../python/syntax.js';
@@ -29,16 +32,37 @@ interface Unit {
   mentions: Set<string>;
 }
 
+/** A unit's lines in its module (0-based, first decorator to last line). */
+interface Span {
+  start: number;
+  end: number;
+  unit: Unit;
+}
+
 export interface RunDependencies {
+  /** What every run depends on: the surfaces of all modules (a hash). */
+  readonly surface: string;
   /** The part of a run's cache key that stands for the repository code it can reach: a hash. */
   digestOf(code: string): string;
   /** The units (`path:name`) the code can reach, for tests and the debug log. */
   unitsOf(code: string): string[];
+  /** The units the code can reach by name, each with the hash of its text: the estimate when no trace is known. */
+  reach(code: string): Array<[id: string, hash: string]>;
+  /**
+   * The unit that code starting at this line (1-based, as a code object's first line) of this module belongs to,
+   * with its hash; null for module-level code (it is in the surface); undefined for a file that is not a module.
+   */
+  unitAt(path: string, line: number): [id: string, hash: string] | null | undefined;
+  /** A unit's hash now, undefined when there is no such unit any more. */
+  hashOf(id: string): string | undefined;
+  /** Whether this file (a path in the repository) is one of the modules. */
+  has(path: string): boolean;
 }
 
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 const DEF = /^(?:async\s+)?def\s+([A-Za-z_][A-Za-z0-9_]*)/;
 const CLASS = /^class\s+([A-Za-z_][A-Za-z0-9_]*)/;
+const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=(?!=)/;
 
 function words(text: string): Set<string> {
   const out = new Set<string>();
@@ -61,14 +85,20 @@ function withoutComments(text: string, masked: string): string {
 }
 
 /** A module's surface and units (see the header). */
-export function readModule(m: ModuleText): { surface: string; units: Array<{ name: string; text: string }> } {
+export function readModule(m: ModuleText): {
+  surface: string;
+  units: Array<{ name: string; text: string; start: number; end: number }>;
+  /** Module-level assignments by the name they bind (`METHODS = {"a": _a}`), with their text. */
+  bindings: Array<{ name: string; text: string }>;
+} {
+  const bindings: Array<{ name: string; text: string }> = [];
   const lls = logicalLines(m.text, scanPython(m.text));
   const surface: string[] = [];
-  const units: Array<{ name: string; text: string[] }> = [];
+  const units: Array<{ name: string; text: string[]; start: number; end: number }> = [];
   // The innermost def whose body we are in (its indent), and the outermost unit being collected.
   let bodyOf: number | null = null;
-  let unit: { indent: number; item: { name: string; text: string[] } } | null = null;
-  let pendingDecorators: string[] = [];
+  let unit: { indent: number; item: (typeof units)[number] } | null = null;
+  let pendingDecorators: { text: string; start: number }[] = [];
   for (const ll of lls) {
     const text = withoutComments(ll.text, ll.masked);
     const head = ll.masked.trimStart();
@@ -77,39 +107,73 @@ export function readModule(m: ModuleText): { surface: string; units: Array<{ nam
     const def = DEF.exec(head);
     const cls = def ? null : CLASS.exec(head);
     if (!unit && (def || cls)) {
-      unit = { indent: ll.indent, item: { name: (def ?? cls)![1]!, text: [...pendingDecorators] } };
+      const start = pendingDecorators[0]?.start ?? ll.start;
+      unit = { indent: ll.indent, item: { name: (def ?? cls)![1]!, text: pendingDecorators.map((d) => d.text), start, end: ll.end } };
       units.push(unit.item);
     }
-    if (head.startsWith('@')) pendingDecorators.push(text);
+    if (head.startsWith('@')) pendingDecorators.push({ text, start: ll.start });
     else pendingDecorators = [];
-    unit?.item.text.push(text);
+    if (unit) {
+      unit.item.text.push(text);
+      unit.item.end = ll.end;
+    }
     if (bodyOf !== null) continue;
     surface.push(text);
+    const bound = ll.indent === 0 && !unit ? ASSIGN.exec(head) : null;
+    if (bound) bindings.push({ name: bound[1]!, text });
     if (def) bodyOf = ll.indent;
   }
-  return { surface: surface.join('\n'), units: units.map((u) => ({ name: u.name, text: u.text.join('\n') })) };
+  return { surface: surface.join('\n'), units: units.map((u) => ({ name: u.name, text: u.text.join('\n'), start: u.start, end: u.end })), bindings };
 }
 
 /** The dependencies of runs over these modules (the repository's importable Python files). */
 export function runDependencies(modules: readonly ModuleText[]): RunDependencies {
   const surfaces = createHash('sha256');
   const byName = new Map<string, Unit[]>();
+  const spans = new Map<string, Span[]>();
+  const byId = new Map<string, Unit>();
+  // What a module-level name is bound to: a dispatch table names the functions a unit reaches through it.
+  const bound = new Map<string, Set<string>>();
   for (const m of [...modules].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const read = readModule(m);
     surfaces.update(`${m.path}\0${sha(read.surface)}\0`);
+    const inModule: Span[] = [];
+    // A name defined twice in one module (one def per Python version) is one unit: either may be the one that runs.
+    const here = new Map<string, Unit>();
     for (const u of read.units) {
-      const entry: Unit = { id: `${m.path}:${u.name}`, hash: sha(u.text).slice(0, 32), mentions: words(u.text) };
-      const list = byName.get(u.name);
-      if (list) list.push(entry);
-      else byName.set(u.name, [entry]);
+      let entry = here.get(u.name);
+      if (entry) {
+        entry.hash = sha(entry.hash + u.text).slice(0, 32);
+        for (const w of words(u.text)) entry.mentions.add(w);
+      } else {
+        entry = { id: `${m.path}:${u.name}`, hash: sha(u.text).slice(0, 32), mentions: words(u.text) };
+        here.set(u.name, entry);
+        byId.set(entry.id, entry);
+        const list = byName.get(u.name);
+        if (list) list.push(entry);
+        else byName.set(u.name, [entry]);
+      }
+      inModule.push({ start: u.start, end: u.end, unit: entry });
+    }
+    spans.set(m.path, inModule);
+    for (const b of read.bindings) {
+      const into = bound.get(b.name) ?? new Set<string>();
+      for (const w of words(b.text)) if (w !== b.name) into.add(w);
+      bound.set(b.name, into);
     }
   }
   const surfaceDigest = surfaces.digest('hex');
   const reach = (code: string): Unit[] => {
     const seen = new Set<Unit>();
     const queue: Unit[] = [];
+    const followed = new Set<string>();
     const visit = (names: Set<string>) => {
       for (const n of names) {
+        const via = bound.get(n);
+        if (via && !followed.has(n)) {
+          followed.add(n);
+          visit(via);
+        }
         for (const u of byName.get(n) ?? []) {
           if (seen.has(u)) continue;
           seen.add(u);
@@ -122,11 +186,22 @@ export function runDependencies(modules: readonly ModuleText[]): RunDependencies
     return [...seen].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   };
   return {
+    surface: surfaceDigest,
     digestOf(code) {
       const h = createHash('sha256').update(surfaceDigest);
       for (const u of reach(code)) h.update(`\0${u.id}=${u.hash}`);
       return h.digest('hex');
     },
     unitsOf: (code) => reach(code).map((u) => u.id),
+    reach: (code) => reach(code).map((u) => [u.id, u.hash]),
+    unitAt(file, line) {
+      const inModule = spans.get(file);
+      if (!inModule) return undefined;
+      const at = line - 1;
+      const span = inModule.find((sp) => sp.start <= at && at <= sp.end);
+      return span ? [span.unit.id, span.unit.hash] : null;
+    },
+    hashOf: (id) => byId.get(id)?.hash,
+    has: (file) => spans.has(file),
   };
 }

@@ -33,6 +33,15 @@ export interface RunRequest {
 /** A run's record and, when asked for, the files its code left behind. */
 export type RunResult = RunRecord & { outputs?: ScratchFiles | null };
 
+/**
+ * The code a snippet executed, as the batch driver traced it: host paths of files under the import roots and the
+ * snapshot, each with the first lines of its code objects that started (functions, classes, modules). Absent when
+ * the trace may be incomplete: the snippet timed out, started processes or replaced the tracer.
+ */
+export interface RunTrace {
+  files: Record<string, number[]>;
+}
+
 export interface ExampleLayout {
   root: string;
   dir: string;
@@ -56,6 +65,13 @@ export interface BatchOptions {
   signal?: AbortSignal;
   /** Called once per request as soon as its record is known (not in request order). */
   onResult?: (index: number, record: RunRecord) => void;
+  /**
+   * Ask the driver which code of the import roots and layout each snippet executes: 'auto' where that costs nothing
+   * (sys.monitoring, Python 3.12+), 'always' also through sys.settrace on older Pythons (every call then costs).
+   */
+  trace?: 'auto' | 'always';
+  /** A snippet's trace, given before its onResult, when one was asked for and the driver could take it. */
+  onTrace?: (index: number, trace: RunTrace) => void;
   /** Parallel sandboxes; the runner's configured workers when absent. */
   workers?: number;
   /** Snippets per sandbox, so nothing one driver accumulates lives long (default 50). */

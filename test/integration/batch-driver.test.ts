@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -18,7 +18,10 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const TOKEN = 'a'.repeat(48);
 const caps = { outputCapBytes: 4096, stderrTailBytes: 1024 };
 
-function drive(examples: Array<{ code: string; files?: Array<[string, string]>; timeoutMs?: number }>): {
+function drive(
+  examples: Array<{ code: string; files?: Array<[string, string]>; timeoutMs?: number }>,
+  { python = 'python3', trace = null }: { python?: string; trace?: { roots: string[]; mode: 'auto' | 'always' } | null } = {},
+): {
   messages: DriverMessage[];
   stray: string[];
   scratch: string;
@@ -34,10 +37,11 @@ function drive(examples: Array<{ code: string; files?: Array<[string, string]>; 
     preload: ['json'],
     preloadTimeoutS: 30,
     examples: examples.map((e) => ({ code: e.code, files: e.files ?? [], timeoutMs: e.timeoutMs ?? 10_000 })),
+    trace,
   };
   writeFileSync(path.join(scratch, '.codedistill-job.json'), JSON.stringify(job));
   const source = readFileSync(DRIVER_PATH, 'utf8');
-  const r = spawnSync('python3', ['-c', source, scratch], { cwd: scratch, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(python, ['-c', source, scratch], { cwd: scratch, encoding: 'utf8', timeout: 60_000 });
   const messages: DriverMessage[] = [];
   const stray: string[] = [];
   for (const line of r.stdout.split('\n').filter(Boolean)) {
@@ -106,4 +110,55 @@ test('a snippet cannot write a report: its stdout goes to its capture, never the
   assert.equal(results.length, 2);
   assert.equal(outcomeOf(results[0]!, caps, 'snippet.py').stdout, `${forged}\nraw\n`);
   assert.equal(messages.filter((m) => m.t === 'done').length, 1);
+});
+
+/** A package whose functions a snippet calls, one it does not, and a method. */
+function tracedPackage(): string {
+  const root = mkdtempSync(path.join(tmp, 'root-'));
+  mkdirSync(path.join(root, 'pkg'));
+  writeFileSync(path.join(root, 'pkg', '__init__.py'), '');
+  writeFileSync(
+    path.join(root, 'pkg', 'm.py'),
+    'def used():\n    return helper()\n\ndef helper():\n    return 1\n\ndef unused():\n    return 2\n\nclass K:\n    def meth(self):\n        return 3\n',
+  );
+  return root;
+}
+
+function traced(python: string, mode: 'auto' | 'always', tamper: string): void {
+  const root = tracedPackage();
+  const use = `import sys\nsys.path.insert(0, ${JSON.stringify(root)})\nfrom pkg import m\nprint(m.used(), m.K().meth())\n`;
+  const { messages } = drive([{ code: use }, { code: `${use}import subprocess\nsubprocess.run(["true"])\n` }, { code: `${use}${tamper}\n` }], {
+    python,
+    trace: { roots: [root + '/'], mode },
+  });
+  const results = messages.filter((m): m is ResultMessage => m.t === 'result');
+  assert.equal(results.length, 3);
+  // The module, used, helper, the class body and the method; not unused. The snippet is in the scratch folder, which
+  // is traced too (a laid-out example reaches the snapshot through links there) and left out by batch/run.ts.
+  const files = results[0]!.trace?.files ?? {};
+  assert.deepEqual(files[path.join(root, 'pkg', 'm.py')], [1, 4, 10, 11]);
+  assert.deepEqual(files[path.join(root, 'pkg', '__init__.py')], [1]);
+  assert.deepEqual(Object.keys(files).filter((f) => !f.startsWith(root)).map((f) => path.basename(f)), ['snippet.py']);
+  assert.equal(results[1]!.trace, null, 'a snippet that started a process has no trace');
+  assert.equal(results[2]!.trace, null, 'nor one that replaced the tracer');
+}
+
+test('asked to, the driver traces the code each snippet executes, with sys.settrace where there is no sys.monitoring', { timeout: 60_000 }, () => {
+  traced('python3', 'always', 'sys.settrace(None)');
+});
+
+test('with sys.monitoring (Python 3.12+) the driver traces in every mode', { timeout: 60_000 }, (t) => {
+  const pyenv = path.join(os.homedir(), '.pyenv', 'versions');
+  const installed = existsSync(pyenv) ? readdirSync(pyenv).filter((v) => /^3\.(1[2-9])\./.test(v)).map((v) => path.join(pyenv, v, 'bin', 'python')) : [];
+  const python = ['python3', 'python3.13', 'python3.12', ...installed].find((p) => spawnSync(p, ['-c', 'import sys; sys.monitoring'], { encoding: 'utf8' }).status === 0);
+  if (!python) return t.skip('no Python 3.12+ on this machine');
+  traced(python, 'auto', 'sys.monitoring.free_tool_id(4)');
+});
+
+test('not asked to, or on an older Python in auto mode, the driver sends no trace', { timeout: 60_000 }, () => {
+  const root = tracedPackage();
+  const { messages } = drive([{ code: 'print(1)\n' }]);
+  assert.equal((messages.find((m) => m.t === 'result') as ResultMessage).trace, null);
+  const old = spawnSync('python3', ['-c', 'import sys; sys.monitoring'], { encoding: 'utf8' }).status !== 0;
+  if (old) assert.equal((drive([{ code: 'print(1)\n' }], { trace: { roots: [root + '/'], mode: 'auto' } }).messages.find((m) => m.t === 'result') as ResultMessage).trace, null);
 });

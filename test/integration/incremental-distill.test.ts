@@ -4,7 +4,7 @@
  * and sandbox; the distill cache in memory.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
@@ -46,10 +46,20 @@ describe('incremental distill', { timeout: 240_000 }, () => {
       return realRunner.runBatch!(reqs, opts);
     },
   };
-  const distill = async (repo: string, cache: ContentCache | null, validate: boolean, out: string) => {
+  const distill = async (repo: string, cache: ContentCache | null, validate: boolean, out: string, how: { name?: string; runTrace?: 'always' | 'never' } = {}) => {
     const report = await distillRepo(
-      { source: repo, name: 'flowcalc', validate, force: true, environment: 'none' },
-      { config, logger: silentLogger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: path.join(home, out), cache },
+      { source: repo, name: how.name ?? 'flowcalc', validate, force: true, environment: 'none' },
+      {
+        config: how.runTrace ? { ...config, runTrace: how.runTrace } : config,
+        logger: silentLogger,
+        parser,
+        runner,
+        llm: null,
+        existingLibrary: async () => null,
+        libraries: () => [],
+        libraryParentDir: path.join(home, out),
+        cache,
+      },
     );
     const blocks = readFileSync(path.join(report.libraryPath, 'blocks.jsonl'), 'utf8')
       .trim()
@@ -129,5 +139,90 @@ describe('incremental distill', { timeout: 240_000 }, () => {
 
     const scratch = await distill(repo, null, true, 'd');
     assert.deepEqual(comparable(edited.blocks), comparable(scratch.blocks));
+  });
+
+  it('a function body edited: with runs traced, only the examples that executed it run again; by name, every one that names its dispatcher', async () => {
+    // A dispatcher by method name, as fluids' friction_factor: each test takes one branch.
+    const repo = tempDir();
+    mkdirSync(path.join(repo, 'solvers'));
+    mkdirSync(path.join(repo, 'tests'));
+    writeFileSync(path.join(repo, 'pyproject.toml'), '[project]\nname = "solvers"\nversion = "1.0"\n');
+    writeFileSync(path.join(repo, 'solvers', '__init__.py'), '"""Root finding."""\nfrom .core import root_bisect, root_secant, solve\n');
+    const core = (dir: string) => path.join(dir, 'solvers', 'core.py');
+    writeFileSync(
+      core(repo),
+      [
+        'def _bisect(f, a, b):',
+        '    """Bisection."""',
+        '    for _ in range(60):',
+        '        m = (a + b) / 2',
+        '        if f(a) * f(m) <= 0:',
+        '            b = m',
+        '        else:',
+        '            a = m',
+        '    return (a + b) / 2',
+        '',
+        '',
+        'def _secant(f, a, b):',
+        '    """Secant."""',
+        '    for _ in range(50):',
+        '        if f(b) == f(a):',
+        '            break',
+        '        a, b = b, b - f(b) * (b - a) / (f(b) - f(a))',
+        '    return b',
+        '',
+        '',
+        'METHODS = {"bisect": _bisect, "secant": _secant}',
+        '',
+        '',
+        'def solve(f, a, b, method="bisect"):',
+        '    """Root of f between a and b by the named method."""',
+        '    return METHODS[method](f, a, b)',
+        '',
+        '',
+        'def root_bisect(f, a, b):',
+        '    """Root of f between a and b, by bisection.',
+        '',
+        '    >>> round(root_bisect(lambda x: x * x - 2, 0, 2), 6)',
+        '    1.414214',
+        '    """',
+        '    return solve(f, a, b, "bisect")',
+        '',
+        '',
+        'def root_secant(f, a, b):',
+        '    """Root of f near a and b, by the secant method.',
+        '',
+        '    >>> round(root_secant(lambda x: x * x - 2, 1, 2), 6)',
+        '    1.414214',
+        '    """',
+        '    return solve(f, a, b, "secant")',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      path.join(repo, 'tests', 'test_solve.py'),
+      'from solvers import root_bisect, root_secant\n\n\ndef test_root_bisect():\n    assert abs(root_bisect(lambda x: x - 1, 0, 3) - 1) < 1e-9\n\n\n' +
+        'def test_root_secant():\n    assert abs(root_secant(lambda x: x * x - 4, 1, 3) - 2) < 1e-9\n',
+    );
+    const edit = (dir: string) => writeFileSync(core(dir), readFileSync(core(dir), 'utf8').replace('for _ in range(50):', 'for _ in range(40):'));
+    const rerunsAfterEdit = async (runTrace: 'always' | 'never', out: string) => {
+      const copy = tempDir();
+      cpSync(repo, copy, { recursive: true });
+      const cache = memoryContentCache();
+      ranCodes.length = 0;
+      const first = await distill(copy, cache, true, out, { name: 'solvers', runTrace });
+      assert.ok(first.report.counts.validated >= 1, JSON.stringify(first.report.counts));
+      const ranFirst = ranCodes.length;
+      edit(copy);
+      ranCodes.length = 0;
+      const edited = await distill(copy, cache, true, out, { name: 'solvers', runTrace });
+      return { ranFirst, reran: [...ranCodes], edited, copy };
+    };
+    const traced = await rerunsAfterEdit('always', 'f');
+    const byName = await rerunsAfterEdit('never', 'g');
+    assert.ok(traced.ranFirst >= 3, `examples run: ${traced.ranFirst}`);
+    assert.ok(traced.reran.length >= 1 && traced.reran.every((c) => c.includes('secant')), `traced: only the secant test runs again: ${JSON.stringify(traced.reran)}`);
+    assert.ok(byName.reran.length > traced.reran.length, `by name: ${byName.reran.length}, traced: ${traced.reran.length}`);
+    assert.deepEqual(comparable(traced.edited.blocks), comparable((await distill(traced.copy, null, true, 'h', { name: 'solvers' })).blocks), 'the same library as a distill from scratch');
   });
 });

@@ -65,7 +65,7 @@ test('runs are reused when the request, the context and the files beside it it i
   };
 
   const a = await batch(first);
-  assert.deepEqual(a.stats, { reused: 0, ran: 4, reusedTimeouts: 0 });
+  assert.deepEqual(a.stats, { reused: 0, ran: 4, reusedTimeouts: 0, traced: 0 });
 
   // The same snapshot staged in another folder: everything is reused (the timeout too, under the same budget), the folder put back.
   const second = tempDir();
@@ -76,7 +76,7 @@ test('runs are reused when the request, the context and the files beside it it i
   seen.length = 0;
   const b = await batch(second);
   assert.deepEqual(seen, [], 'another test file beside them changed nothing');
-  assert.deepEqual(b.stats, { reused: 4, ran: 0, reusedTimeouts: 1 });
+  assert.deepEqual(b.stats, { reused: 4, ran: 0, reusedTimeouts: 1, traced: 0 });
   assert.equal(b.recs[0]!.stdout, `ran in ${second}/tests\n`);
   assert.equal(b.recs[2]!.status, 'failed');
   assert.equal(b.recs[3]!.status, 'timeout');
@@ -94,7 +94,7 @@ test('runs are reused when the request, the context and the files beside it it i
   // Another context (environment, package content, code version): nothing is reused.
   seen.length = 0;
   const c = await batch(second, 'c2');
-  assert.deepEqual(c.stats, { reused: 0, ran: 4, reusedTimeouts: 0 });
+  assert.deepEqual(c.stats, { reused: 0, ran: 4, reusedTimeouts: 0, traced: 0 });
 });
 
 test('an environment made again under another key: its runs are reused, its folder put back in what they say', async () => {
@@ -108,11 +108,11 @@ test('an environment made again under another key: its runs are reused, its fold
   };
   const a = await runIn('/envs/aaa');
   const b = await runIn('/envs/bbb');
-  assert.deepEqual(b.stats, { reused: 1, ran: 0, reusedTimeouts: 0 });
+  assert.deepEqual(b.stats, { reused: 1, ran: 0, reusedTimeouts: 0, traced: 0 });
   assert.equal(a.rec.stderr, 'File "/envs/aaa/bin/python/../lib/x.py"');
   assert.equal(b.rec.stderr, 'File "/envs/bbb/bin/python/../lib/x.py"');
   // A request naming an interpreter of its own is keyed by it.
   const r = cachingRunner(tracing, { cache, context: 'lock-1', root: '/snap', python: '/envs/bbb/bin/python' });
   await r.run({ code: 'print(1)\n', python: '/usr/bin/python3' });
-  assert.deepEqual(r.stats, { reused: 0, ran: 1, reusedTimeouts: 0 });
+  assert.deepEqual(r.stats, { reused: 0, ran: 1, reusedTimeouts: 0, traced: 0 });
 });

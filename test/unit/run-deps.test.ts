@@ -98,3 +98,55 @@ test('with the dependencies in its keys, a run cache runs again only the runs th
   assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75')), [reqs[1]!.code], 'colebrook edited: its run alone');
   assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75').replace('LIMIT = 2300', 'LIMIT = 1')), reqs.map((r) => r.code), 'a module-level value edited: all of them');
 });
+
+test('a code object is placed in the outermost unit around its first line; module-level code in none', () => {
+  const d = runDependencies(mods());
+  const lines = FRICTION.split('\n');
+  const at = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
+  assert.equal(d.unitAt('fluids/friction.py', at('def blasius'))?.[0], 'fluids/friction.py:blasius');
+  assert.equal(d.unitAt('fluids/friction.py', at('def Re(self'))?.[0], 'fluids/friction.py:Pipe', 'a method is its class');
+  assert.equal(d.unitAt('fluids/friction.py', 1), null, 'the module itself is the surface');
+  assert.equal(d.unitAt('tests/helper.py', 1), undefined, 'a file that is not a module');
+  assert.equal(d.hashOf('fluids/friction.py:blasius'), d.unitAt('fluids/friction.py', at('def blasius'))?.[1]);
+});
+
+test('a run whose trace is known is run again only when the code it executed changed, not what it merely names', async () => {
+  const cache = memoryContentCache();
+  const seen: string[] = [];
+  // friction_factor names colebrook and, by string, blasius; the run with Method="Blasius" executes only blasius.
+  const traces: Record<string, Record<string, number[]>> = {
+    'from fluids import friction_factor\nfriction_factor(1e5, Method="Blasius")': { '/snap/fluids/friction.py': [1, 8, 17], '/snap/tests/helper.py': [1] },
+    'from fluids import friction_factor\nfriction_factor(1e5)': { '/snap/fluids/friction.py': [1, 12, 17], '/usr/lib/python3/math.py': [1] },
+  };
+  const inner: Runner = {
+    info: async () => ({ sandbox: 'none', interpreter: 'python3', available: true, reason: null }),
+    run: async (r: RunRequest) => (seen.push(r.code), record('ok\n')),
+    runBatch: async (reqs, opts) =>
+      reqs.map((r, i) => {
+        seen.push(r.code);
+        if (opts.trace && traces[r.code]) opts.onTrace?.(i, { files: traces[r.code]! });
+        opts.onResult?.(i, record('ok\n'));
+        return record('ok\n');
+      }),
+  };
+  const reqs: RunRequest[] = Object.keys(traces).map((code) => ({ code }));
+  const distill = async (friction: string, trace: 'auto' | 'never' = 'auto') => {
+    seen.length = 0;
+    const r = cachingRunner(inner, { cache, context: 'c', root: '/snap', dependencies: runDependencies(mods(friction)), trace });
+    await r.runBatch!(reqs, { importRoots: ['/snap'], preload: ['fluids'] });
+    return { ran: [...seen], traced: r.stats.traced };
+  };
+  assert.deepEqual((await distill(FRICTION)).traced, 2);
+  assert.deepEqual((await distill(FRICTION.replace('5.74', '5.75'))).ran, [reqs[1]!.code], 'colebrook edited: only the run that executed it');
+  assert.deepEqual((await distill(FRICTION.replace('5.74', '5.75').replace('0.3164', '0.316'))).ran, [reqs[0]!.code], 'blasius edited: only the run that executed it');
+  assert.deepEqual((await distill(FRICTION.replace('5.74', '5.75').replace('0.3164', '0.316').replace('Method.lower()', 'Method.casefold()'))).ran, reqs.map((r) => r.code), 'the dispatcher both executed');
+  // Without a trace each run keeps to what its code can reach by name: friction_factor names colebrook.
+  await distill(FRICTION, 'never');
+  assert.deepEqual((await distill(FRICTION.replace('5.74', '5.76'), 'never')).ran, reqs.map((r) => r.code));
+});
+
+test('a unit that reads a module-level dispatch table reaches the functions the table names', () => {
+  const text = 'def _a(x):\n    return x\n\ndef _b(x):\n    return -x\n\nMETHODS = {"a": _a, "b": _b}\n\ndef solve(x, m="a"):\n    return METHODS[m](x)\n';
+  const d = runDependencies([{ path: 'p/core.py', text }]);
+  assert.deepEqual(d.unitsOf('from p.core import solve\nsolve(1)'), ['p/core.py:_a', 'p/core.py:_b', 'p/core.py:solve']);
+});

@@ -10,6 +10,87 @@ JOB_FILE = ".codedistill-job.json"
 _exit = os._exit
 
 
+TRACE_TOOL = 4  # sys.monitoring's tools 0-2 and 5 are named (debugger, coverage, profiler, optimizer)
+TRACE_MAX_BYTES = 8 << 20
+
+
+def _start_trace(roots, always):
+    """Record the code objects that start running from now on; None when that is not possible or not wanted."""
+    seen = {}
+    mon = getattr(sys, "monitoring", None)
+    if mon is not None:
+        try:
+            mon.use_tool_id(TRACE_TOOL, "codedistill")
+        except ValueError:
+            return None
+
+        def on_start(code, offset):
+            seen[id(code)] = code
+            return mon.DISABLE
+
+        mon.register_callback(TRACE_TOOL, mon.events.PY_START, on_start)
+        mon.set_events(TRACE_TOOL, mon.events.PY_START)
+
+        def intact():
+            return mon.get_tool(TRACE_TOOL) == "codedistill" and mon.get_events(TRACE_TOOL) == mon.events.PY_START
+
+        return (seen, roots, intact)
+    if not always:
+        return None
+    import threading
+
+    def tracer(frame, event, arg):
+        c = frame.f_code
+        if id(c) not in seen:
+            seen[id(c)] = c
+        return None
+
+    sys.settrace(tracer)
+    threading.settrace(tracer)
+    return (seen, roots, lambda: sys.gettrace() is tracer)
+
+
+def _write_trace(traced, fd):
+    """In the example's process, after its code: the repository code it ran, as {file: [first lines]}. Nothing is
+    written when the trace may be incomplete (the code replaced the tracer, or started processes of its own)."""
+    try:
+        seen, roots, intact = traced
+        if not intact():
+            return
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if ru.ru_maxrss > 0 or ru.ru_utime > 0 or ru.ru_stime > 0:
+            return
+        files = {}
+        for code in list(seen.values()):
+            f = code.co_filename
+            if f.startswith(roots):
+                files.setdefault(f, set()).add(code.co_firstlineno)
+        data = json.dumps({"files": {f: sorted(lines) for f, lines in files.items()}}).encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        pass
+
+
+def _read_trace(fd):
+    """The trace an example wrote, checked: the example could have written anything there."""
+    try:
+        size = os.fstat(fd).st_size
+        if size == 0 or size > TRACE_MAX_BYTES:
+            return None
+        t = json.loads(os.pread(fd, size, 0).decode("utf-8"))
+        files = t["files"]
+        if not isinstance(files, dict):
+            return None
+        for f, lines in files.items():
+            if not isinstance(f, str) or not isinstance(lines, list) or not all(type(n) is int for n in lines):
+                return None
+        return {"files": files}
+    except Exception:
+        return None
+
+
 def _main():
     # Descriptors the host process happened to inherit have no business in the sandbox; the examples fork
     # from here, so nothing but stdio (and later the result channel) is passed on.
@@ -215,6 +296,17 @@ def _main():
     def on_alarm(signum, frame):
         raise PreloadTimeout()
 
+    # ---- trace -----------------------------------------------------------------------------------------
+    # Which code of the repository each example executes, so a cache can run again only the examples whose code
+    # changed (run-cache.ts). Started before the preload: what importing runs is part of every example, and each
+    # child inherits what the driver saw. sys.monitoring (3.12+) reports each function once and costs nothing
+    # after; sys.settrace, on older Pythons, costs every call, so there it is taken only when asked for.
+    trace_job = job.get("trace")
+    traced = None
+    if trace_job:
+        roots = tuple(trace_job["roots"]) + (scratch.rstrip("/") + "/",)
+        traced = _start_trace(roots, trace_job.get("mode") == "always")
+
     preload = []
     import importlib
     # As for "python /sandbox/snippet.py": the snippet's folder first on the path ("" for python -c).
@@ -406,7 +498,7 @@ def _main():
             base = os.path.dirname(base)
         return os.path.join(dst, "snippet.py"), cwd, base
 
-    def child(ex, out_fd, err_fd):
+    def child(ex, out_fd, err_fd, trace_fd):
         code = 70
         try:
             os.setpgid(0, 0)
@@ -445,6 +537,8 @@ def _main():
                     s.flush()
                 except BaseException:
                     pass
+            if traced is not None:
+                _write_trace(traced, trace_fd)
         finally:
             _exit(code)
 
@@ -519,6 +613,7 @@ def _main():
                 f.write(content.encode("utf-8"))
         out_fd = capture_file()
         err_fd = capture_file()
+        trace_fd = capture_file() if traced is not None else -1
         for s in (sys.stdout, sys.stderr):
             try:
                 s.flush()
@@ -538,7 +633,7 @@ def _main():
                 time.sleep(0.01)
         if pid == 0:
             try:
-                child(ex, out_fd, err_fd)
+                child(ex, out_fd, err_fd, trace_fd)
             finally:
                 _exit(70)
         try:
@@ -547,6 +642,8 @@ def _main():
             pass
         status, ru, timed_out, limit_hit = wait_child(pid, int(ex["timeoutMs"]) / 1000.0, out_fd, err_fd)
         ms = (time.monotonic() - t0) * 1000.0
+        # What processes left behind ran untraced: such an example has no trace.
+        left = sandboxed and bool(others_alive())
         swept = sweep()
         res = {
             "t": "result",
@@ -559,9 +656,12 @@ def _main():
             "sig": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             "out": read_capture(out_fd, False),
             "err": read_capture(err_fd, True),
+            "trace": None if trace_fd < 0 or left or timed_out else _read_trace(trace_fd),
         }
         os.close(out_fd)
         os.close(err_fd)
+        if trace_fd >= 0:
+            os.close(trace_fd)
         emit(res)
         if not swept:
             fatal("processes left by an example could not be stopped")

@@ -4,7 +4,7 @@
  * line with the token that does not parse is a reason to kill the driver (supervise.ts).
  */
 import { renderCapped, signalName } from '../../kernel/proc.js';
-import type { Outcome } from '../types.js';
+import type { Outcome, RunTrace } from '../types.js';
 
 /** One stream as the driver captured it: the head, the total byte count and, for stderr, the tail (base64). */
 interface Captured {
@@ -24,6 +24,8 @@ export type ResultMessage = {
   sig: number | null;
   out: Captured;
   err: Captured;
+  /** What the snippet executed (driver.py _read_trace), when a trace was asked for and could be taken. */
+  trace?: { files: Record<string, number[]> } | null;
 };
 
 export type DriverMessage =
@@ -85,4 +87,17 @@ export function outcomeOf(m: ResultMessage, caps: { outputCapBytes: number; stde
     peakKb: typeof m.maxrssKb === 'number' && m.maxrssKb > 0 ? m.maxrssKb : null,
     snippetPath,
   };
+}
+
+/** A result's trace, if it is well formed; paths the snippet's own scratch folder held are mapped by `place`. */
+export function traceOf(m: ResultMessage, place: (file: string) => string | null): RunTrace | null {
+  const files = m.trace?.files;
+  if (!files || typeof files !== 'object') return null;
+  const out: Record<string, number[]> = {};
+  for (const [file, lines] of Object.entries(files)) {
+    if (!Array.isArray(lines) || !lines.every((n) => Number.isInteger(n))) return null;
+    const at = place(file);
+    if (at !== null) out[at] = [...new Set([...(out[at] ?? []), ...lines])];
+  }
+  return { files: out };
 }

@@ -28,8 +28,8 @@ import type { Logger } from '../../kernel/log.js';
 import { pool } from '../../kernel/pool.js';
 import type { RunEnvironment } from '../isolation.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from '../sandbox/bwrap.js';
-import type { BatchOptions, ClassifyContext, LaunchSpec, Outcome, ResourceLimits, RunRequest, SandboxLaunch } from '../types.js';
-import { outcomeOf } from './protocol.js';
+import type { BatchOptions, ClassifyContext, LaunchSpec, Outcome, ResourceLimits, RunRequest, RunTrace, SandboxLaunch } from '../types.js';
+import { outcomeOf, traceOf } from './protocol.js';
 import { superviseDriver } from './supervise.js';
 import { watchRun, type RunLimits } from '../run-limits.js';
 import { describeExit } from '../../kernel/exit-status.js';
@@ -112,6 +112,16 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
     }
   };
 
+  const onTrace = opts.onTrace
+    ? (i: number, t: RunTrace) => {
+        try {
+          opts.onTrace!(i, t);
+        } catch (e) {
+          callbackError ??= { error: e };
+        }
+      }
+    : undefined;
+
   const importRoots = await host.checkImportRoots(opts.importRoots);
   const preload = [...new Set(opts.preload)];
   const badName = preload.find((p) => !PRELOAD_NAME.test(p));
@@ -168,7 +178,7 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
   const runChunk = async (chunk: Item[]): Promise<void> => {
     throwIfAborted(signal);
     if (!ready) return;
-    const exit = await driveChunk(host, ready, chunk, { importRoots, preload, signal, deliver }).catch((e: unknown) => {
+    const exit = await driveChunk(host, ready, chunk, { importRoots, preload, signal, deliver, trace: opts.trace, onTrace }).catch((e: unknown) => {
       if (signal?.aborted) throw cancelled();
       host.logger.warn(`batch sandbox failed (${errorMessage(e)}); running its snippets one by one`);
       return null;
@@ -208,9 +218,12 @@ async function driveChunk(
     preload: string[];
     signal?: AbortSignal;
     deliver: (i: number, rec: RunRecord) => void;
+    trace?: BatchOptions['trace'];
+    onTrace?: (i: number, trace: RunTrace) => void;
   },
 ): Promise<{ aborted: boolean; reason: string | null }> {
   const token = randomBytes(24).toString('hex');
+  const layoutRoots = [...new Set(chunk.flatMap((it) => (it.layout ? [it.layout.root] : [])))];
   const job = {
     token,
     sandboxed: env.iso.kind === 'bwrap',
@@ -220,6 +233,8 @@ async function driveChunk(
     preload: ctx.preload,
     preloadTimeoutS: PRELOAD_TIMEOUT_S,
     examples: chunk.map((it) => ({ code: it.code, files: it.files, timeoutMs: it.timeoutMs, layout: it.layout })),
+    // The scratch folder is traced too: a laid-out example reaches the snapshot's modules through links there.
+    trace: ctx.trace && ctx.onTrace ? { roots: [...ctx.importRoots, ...layoutRoots].map((r) => r + path.sep), mode: ctx.trace } : null,
   };
   const perSnippet = chunk.map((it) => it.timeoutMs + PER_SNIPPET_SLACK_MS);
   const startupMs = STARTUP_SLACK_MS + ctx.preload.length * PRELOAD_TIMEOUT_S * 1000;
@@ -235,7 +250,7 @@ async function driveChunk(
     files: [[JOB_FILE, JSON.stringify(job)]],
     importRoots: ctx.importRoots,
     // The snapshots examples are laid out in: readable, not on the import path.
-    readOnly: [...new Set(chunk.flatMap((it) => (it.layout ? [it.layout.root] : [])))],
+    readOnly: layoutRoots,
     limits,
     command: (inside) => [env.interp.executable, '-c', DRIVER_SOURCE, inside],
     // Peak memory comes from each child's rusage; GNU time would also be one more process holding the pipe.
@@ -279,6 +294,10 @@ async function driveChunk(
             files: item.files,
             ranAt: new Date(Date.now() - Math.round(m.ms)).toISOString(),
           });
+          if (ctx.onTrace && m.trace) {
+            const trace = traceOf(m, (file) => placeTraced(file, launch.inside, item, snippetPath(item)));
+            if (trace) ctx.onTrace(item.index, trace);
+          }
           ctx.deliver(item.index, rec);
         } else if (m.t === 'fatal') {
           fatal = m.message;
@@ -301,3 +320,15 @@ async function driveChunk(
   });
 }
 
+
+/**
+ * A traced file as a host path: the snapshot's and the import roots' files are seen at their own paths; a laid-out
+ * example's scratch folder mirrors its snapshot (links), so a file there is the snapshot's file at that place. The
+ * snippet itself, and scratch files of an example without a layout, are the request's own.
+ */
+function placeTraced(file: string, inside: string, item: Item, snippet: string): string | null {
+  if (file === snippet) return null;
+  if (!file.startsWith(inside + '/')) return file;
+  if (!item.layout) return null;
+  return path.join(item.layout.root, file.slice(inside.length + 1));
+}
