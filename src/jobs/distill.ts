@@ -442,7 +442,8 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       if (mismatched) warnings.push(`${mismatched} example runs failed on a version mismatch with another distilled library; recorded as skipped`);
     }
     if (cachedRuns) {
-      logger.debug(`example runs: ${cachedRuns.stats.ran} run (${cachedRuns.stats.traced} traced), ${cachedRuns.stats.reused} unchanged and reused from the cache`);
+      const { stats: st, timing } = cachedRuns;
+      logger.debug(`example runs: ${st.ran} run (${st.traced} traced) in ${Math.round(timing.runMs)} ms, ${st.reused} unchanged and reused from the cache (looked up in ${Math.round(timing.lookupMs)} ms)`);
       const slow = cachedRuns.stats.reusedTimeouts;
       if (slow) warnings.push(`${slow} example runs timed out in an earlier distill of the same code and environment and were not run again; codedistill revalidate ${name} runs them again`);
     }

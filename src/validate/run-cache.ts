@@ -68,6 +68,8 @@ interface Entry {
 export interface CachingRunner extends Runner {
   /** `reusedTimeouts`: of the reused, the runs that had timed out (the distill says how to run them again). */
   readonly stats: { reused: number; ran: number; reusedTimeouts: number; traced: number };
+  /** Where a distill's validation spent its time (ms): deciding what to reuse, and running the rest. */
+  readonly timing: { lookupMs: number; runMs: number };
 }
 
 /**
@@ -94,6 +96,7 @@ export async function filesDigest(files: readonly { path: string; absPath: strin
 
 export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunner {
   const stats = { reused: 0, ran: 0, reusedTimeouts: 0, traced: 0 };
+  const timing = { lookupMs: 0, runMs: 0 };
   const json = (s: string) => JSON.stringify(s).slice(1, -1);
   // Longest first, so a folder inside another is named by its own placeholder.
   const folders = [
@@ -209,18 +212,22 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     return h.digest('hex');
   };
 
-  const lookup = async (key: string): Promise<RunRecord | null> => {
-    const hit = (await opts.cache.get(NAMESPACE, key)) as Partial<Entry> | undefined;
-    if (!hit || typeof hit.record !== 'string') return null;
-    if (opts.dependencies) {
-      if (!hit.units || typeof hit.units !== 'object' || typeof hit.digest !== 'string') return null;
-      if ((await digestOf(opts.dependencies, hit.units)) !== hit.digest) return null;
-    }
+  /** The record to reuse, or none; and then how long the same request took when it last ran, where it did. */
+  const lookup = async (key: string): Promise<{ hit: RunRecord | null; lastMs?: number }> => {
+    const entry = (await opts.cache.get(NAMESPACE, key)) as Partial<Entry> | undefined;
+    if (!entry || typeof entry.record !== 'string') return { hit: null };
+    let rec: RunRecord;
     try {
-      return JSON.parse(showJson(hit.record)) as RunRecord;
+      rec = JSON.parse(showJson(entry.record)) as RunRecord;
     } catch {
-      return null;
+      return { hit: null };
     }
+    if (opts.dependencies) {
+      // A changed function the run reaches: it runs again, and likely takes about as long as it did.
+      const stale = !entry.units || typeof entry.units !== 'object' || typeof entry.digest !== 'string' || (await digestOf(opts.dependencies, entry.units)) !== entry.digest;
+      if (stale) return { hit: null, ...(typeof rec.durationMs === 'number' ? { lastMs: rec.durationMs } : {}) };
+    }
+    return { hit: rec };
   };
   /** The record as the runner made it, before a caller reclassifies or relocates it in place. */
   const snapshot = (rec: RunRecord): string | null => (rec.status === 'passed' || rec.status === 'failed' || rec.status === 'timeout' ? JSON.stringify(rec) : null);
@@ -241,10 +248,11 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
 
   const runner: CachingRunner = {
     stats,
+    timing,
     info: (python) => inner.info(python),
     async run(req) {
       const key = await keyOf(req, req.importRoots, []);
-      const hit = await lookup(key);
+      const { hit } = await lookup(key);
       if (hit) {
         reused(hit);
         return hit;
@@ -259,24 +267,29 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     const batch = inner.runBatch.bind(inner);
     runner.runBatch = async (reqs: RunRequest[], bopts: BatchOptions): Promise<RunRecord[]> => {
       const out: RunRecord[] = new Array<RunRecord>(reqs.length);
+      const lookedUp = performance.now();
       const keys = await Promise.all(reqs.map((r) => keyOf(r, r.importRoots ?? bopts.importRoots, bopts.preload)));
       const misses: number[] = [];
+      const lastMs = new Map<number, number>();
       for (const [i, key] of keys.entries()) {
-        const hit = await lookup(key);
+        const { hit, lastMs: ms } = await lookup(key);
         if (!hit) {
           misses.push(i);
+          if (ms !== undefined) lastMs.set(i, ms);
           continue;
         }
         reused(hit);
         out[i] = hit;
         bopts.onResult?.(i, hit);
       }
+      timing.lookupMs += performance.now() - lookedUp;
       if (misses.length === 0) return out;
+      const ranFrom = performance.now();
       const texts = new Map<number, string | null>();
       const traces = new Map<number, RunTrace>();
       const mode = opts.trace ?? 'auto';
       const recs = await batch(
-        misses.map((i) => reqs[i]!),
+        misses.map((i) => (lastMs.has(i) ? { ...reqs[i]!, expectedMs: lastMs.get(i)! } : reqs[i]!)),
         {
           ...bopts,
           ...(opts.dependencies && mode !== 'never' ? { trace: mode, onTrace: (j: number, t: RunTrace) => void traces.set(j, t) } : {}),
@@ -286,6 +299,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
           },
         },
       );
+      timing.runMs += performance.now() - ranFrom;
       for (const [j, rec] of recs.entries()) {
         const i = misses[j]!;
         out[i] = rec;

@@ -28,6 +28,11 @@ export interface RunRequest {
   layout?: ExampleLayout;
   /** Bring back the files the code leaves in its scratch folder (run() only; see outputs.ts). */
   collectOutputs?: boolean;
+  /**
+   * How long this code took when it last ran (ms), where that is known: batches use it to spread their snippets
+   * evenly over the workers. It changes nothing about the run itself.
+   */
+  expectedMs?: number;
 }
 
 /** A run's record and, when asked for, the files its code left behind. */

@@ -81,10 +81,13 @@ const record = (stdout: string): RunRecord => ({ status: 'passed', exitCode: 0, 
 test('with the dependencies in its keys, a run cache runs again only the runs that reach what changed', async () => {
   const cache = memoryContentCache();
   const seen: string[] = [];
+  const expected: Array<number | undefined> = [];
+  // Each run takes as long as its code is (ms): what a run again is expected to take comes from its last run.
+  const timed = (r: RunRequest): RunRecord => ({ ...record('ok\n'), durationMs: r.code.length });
   const inner: Runner = {
     info: async () => ({ sandbox: 'none', interpreter: 'python3', available: true, reason: null }),
     run: async (r: RunRequest) => (seen.push(r.code), record('ok\n')),
-    runBatch: async (reqs, opts) => reqs.map((r, i) => (seen.push(r.code), opts.onResult?.(i, record('ok\n')), record('ok\n'))),
+    runBatch: async (reqs, opts) => reqs.map((r, i) => (seen.push(r.code), expected.push(r.expectedMs), opts.onResult?.(i, timed(r)), timed(r))),
   };
   const reqs: RunRequest[] = [{ code: 'from fluids import blasius\nblasius(1e5)' }, { code: 'from fluids import colebrook\ncolebrook(1e5)' }, { code: 'from fluids import Prandtl\nPrandtl(1, 2, 3)' }];
   const distill = async (friction: string) => {
@@ -94,8 +97,11 @@ test('with the dependencies in its keys, a run cache runs again only the runs th
     return [...seen];
   };
   assert.equal((await distill(FRICTION)).length, 3);
+  assert.deepEqual(expected, [undefined, undefined, undefined], 'never run: nothing to expect');
   assert.deepEqual(await distill(FRICTION + '# touch\n'), [], 'a comment: everything reused');
+  expected.length = 0;
   assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75')), [reqs[1]!.code], 'colebrook edited: its run alone');
+  assert.deepEqual(expected, [reqs[1]!.code.length], 'run again, it is expected to take what it took');
   assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75').replace('LIMIT = 2300', 'LIMIT = 1')), reqs.map((r) => r.code), 'a module-level value edited: all of them');
 });
 

@@ -30,6 +30,7 @@ import type { RunEnvironment } from '../isolation.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PROCESSES } from '../sandbox/bwrap.js';
 import type { BatchOptions, ClassifyContext, LaunchSpec, Outcome, ResourceLimits, RunRequest, RunTrace, SandboxLaunch } from '../types.js';
 import { outcomeOf, traceOf } from './protocol.js';
+import { planChunks } from './chunks.js';
 import { superviseDriver } from './supervise.js';
 import { watchRun, type RunLimits } from '../run-limits.js';
 import { describeExit } from '../../kernel/exit-status.js';
@@ -178,12 +179,14 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
   const runChunk = async (chunk: Item[]): Promise<void> => {
     throwIfAborted(signal);
     if (!ready) return;
+    const began = performance.now();
     const exit = await driveChunk(host, ready, chunk, { importRoots, preload, signal, deliver, trace: opts.trace, onTrace }).catch((e: unknown) => {
       if (signal?.aborted) throw cancelled();
       host.logger.warn(`batch sandbox failed (${errorMessage(e)}); running its snippets one by one`);
       return null;
     });
     if (exit?.aborted || signal?.aborted) throw cancelled();
+    host.logger.debug(`batch sandbox of ${chunk.length}: ${Math.round(performance.now() - began)} ms`);
     const left = chunk.filter((it) => !results[it.index]);
     if (left.length && exit) {
       const why = exit.reason ?? 'the driver stopped early';
@@ -192,15 +195,15 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
     for (const it of left) await runAlone(it);
   };
 
-  const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? DEFAULT_CHUNK_SIZE));
+  const workers = Math.max(1, Math.floor(opts.workers ?? host.workers));
   const tasks: Array<() => Promise<void>> = [];
-  for (let i = 0; i < items.length; i += chunkSize) {
-    const chunk = items.slice(i, i + chunkSize);
-    tasks.push(() => runChunk(chunk));
+  for (const chunk of planChunks(items.map((it) => it.req), opts.chunkSize ?? DEFAULT_CHUNK_SIZE, workers)) {
+    const these = chunk.map((i) => items[i]!);
+    tasks.push(() => runChunk(these));
   }
   for (const it of alone) tasks.push(() => runAlone(it));
 
-  const settled = await pool(tasks, Math.max(1, Math.floor(opts.workers ?? host.workers)));
+  const settled = await pool(tasks, workers);
   if (signal?.aborted) throw cancelled();
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) throw failure.reason;
