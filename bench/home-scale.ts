@@ -44,9 +44,17 @@ interface Served {
   close(): Promise<void>;
 }
 
+/** The end of the last server's log: a server that dies mid-run (a connection closed) says why here. */
+let serverLogTail = '';
+const LOG_TAIL_CHARS = 16_000;
+
 async function serve(home: string): Promise<Served & { toolsListMs: number }> {
   const t0 = performance.now();
-  const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'serve'], env: testEnv(home, { CODEDISTILL_MODEL: 'none' }), stderr: 'ignore' });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'serve'], env: testEnv(home, { CODEDISTILL_MODEL: 'none', CODEDISTILL_LOG_LEVEL: 'info' }), stderr: 'pipe' });
+  serverLogTail = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    serverLogTail = (serverLogTail + chunk.toString('utf8')).slice(-LOG_TAIL_CHARS);
+  });
   const client = new Client({ name: 'bench-home', version: '0' });
   await client.connect(transport);
   await client.listTools();
@@ -159,6 +167,7 @@ async function main() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((e) => {
     console.error(e);
+    if (serverLogTail) console.error(`--- the end of the server's log ---\n${serverLogTail}`);
     process.exit(1);
   });
 }
