@@ -168,6 +168,24 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     return h;
   };
 
+  /**
+   * The file of the snapshot a traced file is, or null for none: a file of the snapshot itself, or a module of the
+   * repository's own wheel installed in the environment (its files are the snapshot's, line for line), which is
+   * what runs import when the package had to be built. Without the second, an edit to such a package reached no
+   * run: the environment's lock names the package by version, which an edit leaves as it is.
+   */
+  const snapshotFileOf = (deps: RunDependencies, abs: string): string | null => {
+    const rel = path.relative(opts.root, abs);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
+    if (!opts.environmentDir) return null;
+    const inEnv = path.relative(opts.environmentDir, abs);
+    if (!inEnv || inEnv.startsWith('..') || path.isAbsolute(inEnv)) return null;
+    const parts = inEnv.split(path.sep);
+    const site = parts.lastIndexOf('site-packages');
+    if (site < 0) return null;
+    return deps.installedFrom(parts.slice(site + 1).join('/')) ?? null;
+  };
+
   /** The units a run reached: as traced, or (no trace) as its code can reach them by name. */
   const reachedOf = (deps: RunDependencies, code: string, trace: RunTrace | undefined): Record<string, string[]> => {
     const units = new Map<string, Set<string>>();
@@ -182,10 +200,9 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     };
     if (trace) {
       for (const [abs, lines] of Object.entries(trace.files)) {
-        const rel = path.relative(opts.root, abs);
+        const file = snapshotFileOf(deps, abs);
         // Outside the snapshot: the environment and the providing libraries, which the context holds.
-        if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
-        const file = rel.split(path.sep).join('/');
+        if (file === null) continue;
         if (!deps.has(file)) {
           add(file, WHOLE_FILE);
           continue;

@@ -57,6 +57,11 @@ export interface RunDependencies {
   hashOf(id: string): string | undefined;
   /** Whether this file (a path in the repository) is one of the modules. */
   has(path: string): boolean;
+  /**
+   * The module a file installed at this path (relative to site-packages, as a wheel built from the repository puts
+   * it) was built from: the one module whose path is it or ends with it (`src/pint/util.py` for `pint/util.py`).
+   */
+  installedFrom(rel: string): string | undefined;
 }
 
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
@@ -185,6 +190,7 @@ export function runDependencies(modules: readonly ModuleText[]): RunDependencies
     while (queue.length) visit(queue.pop()!.mentions);
     return [...seen].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   };
+  let bySuffix: Map<string, string | null> | undefined;
   return {
     surface: surfaceDigest,
     digestOf(code) {
@@ -203,5 +209,22 @@ export function runDependencies(modules: readonly ModuleText[]): RunDependencies
     },
     hashOf: (id) => byId.get(id)?.hash,
     has: (file) => spans.has(file),
+    installedFrom(rel) {
+      if (spans.has(rel)) return rel;
+      bySuffix ??= suffixes([...spans.keys()]);
+      return bySuffix.get(rel) ?? undefined;
+    },
   };
+}
+
+/** Each module by every tail of its path at a folder boundary; a tail two modules share maps to null. */
+function suffixes(paths: string[]): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const p of paths) {
+    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
+      const tail = p.slice(i + 1);
+      out.set(tail, out.has(tail) && out.get(tail) !== p ? null : p);
+    }
+  }
+  return out;
 }

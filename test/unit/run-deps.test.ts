@@ -156,3 +156,45 @@ test('a unit that reads a module-level dispatch table reaches the functions the 
   const d = runDependencies([{ path: 'p/core.py', text }]);
   assert.deepEqual(d.unitsOf('from p.core import solve\nsolve(1)'), ['p/core.py:_a', 'p/core.py:_b', 'p/core.py:solve']);
 });
+
+test("a run that executed the repository's own wheel in the environment is run again when the module it was built from changes", async () => {
+  const cache = memoryContentCache();
+  const seen: string[] = [];
+  const env = '/envs/e1';
+  // A package that had to be built: runs import its installed copy, whose files are the snapshot's line for line.
+  const trace = { files: { [`${env}/venv/lib/python3.11/site-packages/fluids/friction.py`]: [1, 12], [`${env}/venv/lib/python3.11/site-packages/numpy/core.py`]: [3] } };
+  const inner: Runner = {
+    info: async () => ({ sandbox: 'none', interpreter: 'python3', available: true, reason: null }),
+    run: async (r: RunRequest) => (seen.push(r.code), record('ok\n')),
+    runBatch: async (reqs, opts) =>
+      reqs.map((r, i) => {
+        seen.push(r.code);
+        opts.onTrace?.(i, trace);
+        opts.onResult?.(i, record('ok\n'));
+        return record('ok\n');
+      }),
+  };
+  const reqs: RunRequest[] = [{ code: 'from fluids import colebrook\ncolebrook(1e5)' }];
+  const distill = async (friction: string) => {
+    seen.length = 0;
+    const src = mods(friction).map((m) => ({ ...m, path: `src/${m.path}` }));
+    const r = cachingRunner(inner, { cache, context: 'c', root: '/snap', environmentDir: env, dependencies: runDependencies(src), trace: 'always' });
+    await r.runBatch!(reqs, { importRoots: ['/snap'], preload: ['fluids'] });
+    return [...seen];
+  };
+  assert.equal((await distill(FRICTION)).length, 1);
+  assert.deepEqual(await distill(FRICTION.replace('0.3164', '0.316')), [], 'blasius, which it did not execute: reused');
+  assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75')), reqs.map((r) => r.code), 'colebrook, which it executed from site-packages: run again');
+});
+
+test('an installed file maps to the one module it was built from, and to none when two could be it', () => {
+  const d = runDependencies([
+    { path: 'src/pint/util.py', text: 'def f():\n    return 1\n' },
+    { path: 'a/pkg/x.py', text: 'X = 1\n' },
+    { path: 'b/pkg/x.py', text: 'X = 2\n' },
+  ]);
+  assert.equal(d.installedFrom('pint/util.py'), 'src/pint/util.py');
+  assert.equal(d.installedFrom('src/pint/util.py'), 'src/pint/util.py');
+  assert.equal(d.installedFrom('pkg/x.py'), undefined, 'ambiguous');
+  assert.equal(d.installedFrom('numpy/core.py'), undefined);
+});
