@@ -25,6 +25,7 @@ import { NOTEBOOK_SIZE_FACTOR, walkRepo } from '../ingest/walk.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { parseAllCached, type ParseCache } from '../parse/cached.js';
 import { codeVersion } from '../kernel/code-version.js';
+import { sitePackagesOf } from '../environment/site.js';
 import { contentKey, versionedContentCache, type ContentCache } from '../kernel/content-cache.js';
 import { cachingRunner, filesDigest, runContext, type CachingRunner } from '../validate/run-cache.js';
 import { runDependencies } from '../validate/run-deps.js';
@@ -390,7 +391,10 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
         providers: providers.map((l) => `${l.name}@${l.fingerprint}`),
       };
       logger.debug(`run cache context: ${JSON.stringify(context)}, ${modules.length} modules read per run`);
-      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies, trace: config.runTrace });
+      // A package that had to be built runs from its wheel in the environment: its runs are traced there too.
+      const site = run.record ? await sitePackagesOf(path.join(run.record.dir, 'venv')) : null;
+      const traceRoots = site ? packageNames.map((p) => path.join(site, p)) : [];
+      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies, trace: config.runTrace, traceRoots });
     }
     if (req.validate) {
       const validated = await runBlockExamples(blocks, runner, {

@@ -54,6 +54,8 @@ export interface RunCacheOptions {
   dependencies?: RunDependencies;
   /** Whether batches trace what each run executes (BatchOptions.trace); 'never' keeps to the estimate by name. */
   trace?: 'auto' | 'always' | 'never';
+  /** The repository's own package as installed in the environment (BatchOptions.traceRoots), where it is. */
+  traceRoots?: string[];
 }
 
 /** A cache entry: the record as the runner made it, and what of the repository the run reached then. */
@@ -309,7 +311,7 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
         misses.map((i) => (lastMs.has(i) ? { ...reqs[i]!, expectedMs: lastMs.get(i)! } : reqs[i]!)),
         {
           ...bopts,
-          ...(opts.dependencies && mode !== 'never' ? { trace: mode, onTrace: (j: number, t: RunTrace) => void traces.set(j, t) } : {}),
+          ...(opts.dependencies && mode !== 'never' ? { trace: mode, traceRoots: opts.traceRoots, onTrace: (j: number, t: RunTrace) => void traces.set(j, t) } : {}),
           onResult: (j, rec) => {
             texts.set(j, snapshot(rec));
             bopts.onResult?.(misses[j]!, rec);

@@ -77,6 +77,11 @@ export interface BatchOptions {
   trace?: 'auto' | 'always';
   /** A snippet's trace, given before its onResult, when one was asked for and the driver could take it. */
   onTrace?: (index: number, trace: RunTrace) => void;
+  /**
+   * Further folders (absolute) whose files a trace records besides the import roots: the repository's own package
+   * where it had to be built and installed in the environment, which is then what the snippets import.
+   */
+  traceRoots?: string[];
   /** Parallel sandboxes; the runner's configured workers when absent. */
   workers?: number;
   /** Snippets per sandbox, so nothing one driver accumulates lives long (default 50). */

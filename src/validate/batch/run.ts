@@ -180,7 +180,7 @@ export async function runBatchWith(host: BatchHost, reqs: RunRequest[], opts: Ba
     throwIfAborted(signal);
     if (!ready) return;
     const began = performance.now();
-    const exit = await driveChunk(host, ready, chunk, { importRoots, preload, signal, deliver, trace: opts.trace, onTrace }).catch((e: unknown) => {
+    const exit = await driveChunk(host, ready, chunk, { importRoots, preload, signal, deliver, trace: opts.trace, onTrace, traceRoots: opts.traceRoots }).catch((e: unknown) => {
       if (signal?.aborted) throw cancelled();
       host.logger.warn(`batch sandbox failed (${errorMessage(e)}); running its snippets one by one`);
       return null;
@@ -223,6 +223,7 @@ async function driveChunk(
     deliver: (i: number, rec: RunRecord) => void;
     trace?: BatchOptions['trace'];
     onTrace?: (i: number, trace: RunTrace) => void;
+    traceRoots?: string[];
   },
 ): Promise<{ aborted: boolean; reason: string | null }> {
   const token = randomBytes(24).toString('hex');
@@ -237,7 +238,7 @@ async function driveChunk(
     preloadTimeoutS: PRELOAD_TIMEOUT_S,
     examples: chunk.map((it) => ({ code: it.code, files: it.files, timeoutMs: it.timeoutMs, layout: it.layout })),
     // The scratch folder is traced too: a laid-out example reaches the snapshot's modules through links there.
-    trace: ctx.trace && ctx.onTrace ? { roots: [...ctx.importRoots, ...layoutRoots].map((r) => r + path.sep), mode: ctx.trace } : null,
+    trace: ctx.trace && ctx.onTrace ? { roots: [...ctx.importRoots, ...layoutRoots, ...(ctx.traceRoots ?? [])].map((r) => r + path.sep), mode: ctx.trace } : null,
   };
   const perSnippet = chunk.map((it) => it.timeoutMs + PER_SNIPPET_SLACK_MS);
   const startupMs = STARTUP_SLACK_MS + ctx.preload.length * PRELOAD_TIMEOUT_S * 1000;
