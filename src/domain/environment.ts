@@ -77,7 +77,14 @@ export const EnvironmentRecord = z.object({
   shadowable: z
     .boolean()
     .optional()
-    .describe("Every file of the installed package is in the snapshot too (nothing generated or compiled by the build): runs import the package from the snapshot, so an edit to a module needs no new environment."),
+    .describe("Every file of the installed package is in the snapshot too (nothing generated or compiled by the build), or no package is installed: runs import the package from the snapshot, so an edit to a module needs no new environment."),
+  modulesFromSnapshot: z
+    .object({
+      generated: z.array(z.string()).describe('Files the build added to the package (a setuptools_scm version.py), kept when modules are copied over.'),
+    })
+    .optional()
+    .describe("The installed package's Python modules are the snapshot's files byte for byte: after an edit to modules alone, the next environment is this one copied with the snapshot's modules put over it, without a build."),
+  derivedFrom: z.string().optional().describe('Key of the environment this one was copied from, its modules updated from the snapshot (no build).'),
 });
 export type EnvironmentRecord = z.infer<typeof EnvironmentRecord>;
 

@@ -26,6 +26,7 @@ import { withLock } from '../kernel/lock.js';
 import { BUILD_TIMEOUT_MS, buildPlan, buildWheel, stageProject } from './package-build.js';
 import { installedIn, sitePackagesOf, topLevelNames } from './site.js';
 import { requirementSatisfied } from './satisfied.js';
+import { copyVenv, modulesAsInSnapshot, overlayModules } from './derive.js';
 
 export const RECORD_FILE = 'environment.json';
 export const BUILD_LOG = 'build.log';
@@ -93,7 +94,8 @@ export class EnvironmentBuilder {
    * tests, docs and examples aside). Not the commit, and not the package's own Python modules (`sources`): when
    * every file of the installed package is also in the snapshot (`shadowable`), runs import the package from the
    * snapshot, so an edit to a module keeps the environment. A package the build adds files to (generated,
-   * compiled) has its modules in the key too: `full`.
+   * compiled) has its modules in the key too: `full` (made by copying the one at `key` when its modules are the
+   * snapshot's files, `modulesFromSnapshot`, else built).
    */
   async keysOf(input: EnvironmentInput, base: InterpreterInfo): Promise<{ key: string; full: string; sources: string }> {
     const { build, sources } = await buildInputs(input.projectDir, packageFolders(input));
@@ -136,6 +138,8 @@ export class EnvironmentBuilder {
     const serves = (r: EnvironmentRecord | null, key: string): r is EnvironmentRecord =>
       !!r && (key === keys.full || r.shadowable === true || r.packageSources === keys.sources);
     let key = keys.key;
+    // An environment whose package modules are the snapshot's, byte for byte: the next one is a copy of it.
+    let copyOf: EnvironmentRecord | null = null;
     if (opts.mode === 'auto') {
       const atKey = await this.load(keys.key);
       const existing = serves(atKey, keys.key) ? atKey : await this.load(keys.full);
@@ -144,7 +148,10 @@ export class EnvironmentBuilder {
         this.deps.sandbox.registerEnvironment(ref);
         return { record: existing, ref, outcome: outcomeOf(existing, 'reused', Date.now() - started, input.previousLock) };
       }
-      if (atKey) key = keys.full;
+      if (atKey) {
+        key = keys.full;
+        if (atKey.package.status === 'installed' && atKey.modulesFromSnapshot) copyOf = atKey;
+      }
     }
     let p = this.inFlight.get(key);
     if (!p) {
@@ -155,6 +162,14 @@ export class EnvironmentBuilder {
           // Another process may have made it while this one waited for the lock.
           const found = opts.mode === 'auto' ? await this.load(key) : null;
           const made = serves(found, key) ? found : null;
+          if (!made && copyOf) {
+            try {
+              return await this.derive(copyOf, key, keys.sources, input, python, opts);
+            } catch (e) {
+              if (e instanceof CodedistillError && e.code === 'cancelled') throw e;
+              this.deps.logger.debug(`environment ${key} could not be copied from ${copyOf.key} (${e instanceof Error ? e.message : String(e)}); building it`);
+            }
+          }
           if (!made) return this.build(key, keys.sources, input, base, python, fromLock, opts);
           const ref = refOf(made, python, await modulesOf(made.dir));
           this.deps.sandbox.registerEnvironment(ref);
@@ -166,6 +181,51 @@ export class EnvironmentBuilder {
     }
     const made = await p;
     return { ...made, outcome: { ...made.outcome, seconds: round((Date.now() - started) / 1000) } };
+  }
+
+  /**
+   * The environment for edited modules made from `from` (built from the same inputs but other modules): its
+   * virtual environment copied and the snapshot's modules put over the package (derive.ts). Same versions, same
+   * lock; the record says what it was copied from.
+   */
+  private async derive(from: EnvironmentRecord, key: string, packageSources: string, input: EnvironmentInput, python: string, opts: JobOptions): Promise<EnsuredEnvironment> {
+    const started = Date.now();
+    const dir = path.join(this.deps.envsDir, key);
+    const venv = path.join(dir, 'venv');
+    opts.onProgress?.({ stage: 'environment', done: 0, total: STEPS, message: `copying environment ${from.key} with the edited modules` });
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.mkdir(dir, { recursive: true });
+    await copyVenv(path.join(from.dir, 'venv'), venv);
+    throwIfAborted(opts.signal);
+    const site = await sitePackagesOf(venv);
+    if (!site) throw new Error('the copied environment has no site-packages folder');
+    const changed = await overlayModules(site, input, from.modulesFromSnapshot?.generated ?? []);
+    const what = [
+      changed.updated.length ? `${changed.updated.length} module${changed.updated.length === 1 ? '' : 's'} updated` : '',
+      changed.removed.length ? `${changed.removed.length} removed` : '',
+    ].filter(Boolean).join(', ') || 'no module changed';
+    const record: EnvironmentRecord = {
+      ...from,
+      key,
+      dir,
+      python: path.join(venv, 'bin', 'python'),
+      package: { ...from.package, message: `${from.package.message}; copied from environment ${from.key} with the snapshot's modules (${what}), no build` },
+      builtAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      packageSources,
+      derivedFrom: from.key,
+    };
+    await fsp.writeFile(
+      path.join(dir, BUILD_LOG),
+      `copied from ${from.dir}\n${changed.updated.map((f) => `updated ${f}`).concat(changed.removed.map((f) => `removed ${f}`)).join('\n')}\n`,
+    );
+    await fsp.writeFile(path.join(dir, 'environment.lock'), record.lock);
+    await writeJsonFileAtomic(path.join(dir, RECORD_FILE), record, true);
+    opts.onProgress?.({ stage: 'environment', done: STEPS, total: STEPS, message: `environment ${key} ready` });
+    this.deps.logger.info(`environment ${key}: copied from ${from.key}, ${what} (${record.durationMs} ms)`);
+    const ref = refOf(record, python, await modulesOf(dir));
+    this.deps.sandbox.registerEnvironment(ref);
+    return { record, ref, outcome: outcomeOf(record, 'built', record.durationMs, input.previousLock) };
   }
 
   private async build(
@@ -238,6 +298,7 @@ export class EnvironmentBuilder {
     const plan = await buildPlan(input.projectDir);
     let pkg: PackageInstall;
     let shadowable = false;
+    let modulesFromSnapshot: EnvironmentRecord['modulesFromSnapshot'];
     const site = await sitePackagesOf(venv);
     if (!plan.packaged || !site) {
       // Runs import the snapshot: its modules are not the environment's.
@@ -297,6 +358,7 @@ export class EnvironmentBuilder {
         } else {
           const added = await overlayPackageData(input.projectDir, input.importRoots, input.packages, site);
           shadowable = await inSnapshot(site, input);
+          if (!shadowable) modulesFromSnapshot = (await modulesAsInSnapshot(site, input)) ?? undefined;
           pkg = {
             status: 'installed',
             name: wheel.name,
@@ -309,6 +371,9 @@ export class EnvironmentBuilder {
       await fsp.rm(buildDir, { recursive: true, force: true });
       if (buildDeps) await fsp.rm(buildDeps, { recursive: true, force: true });
     }
+
+    // No package installed (a failed build): runs import the snapshot, which an edit to a module does not change.
+    if (pkg.status !== 'installed') shadowable = true;
 
     progress(5, 'writing the lock');
     const installedHere = site ? await installedIn(site) : [];
@@ -337,6 +402,7 @@ export class EnvironmentBuilder {
       durationMs: Date.now() - started,
       packageSources,
       shadowable,
+      ...(modulesFromSnapshot ? { modulesFromSnapshot } : {}),
     };
     await fsp.writeFile(path.join(dir, BUILD_LOG), log.join('\n\n') + '\n');
     await fsp.writeFile(path.join(dir, 'environment.lock'), lock);

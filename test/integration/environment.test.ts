@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -235,13 +235,35 @@ test('an edit to a package module keeps the environment and runs see the edit; a
   assert.deepEqual(again.importRoots, [input.projectDir]);
   const rec = await runner.run({ code: 'import metapkg.scaling as s; print(s.edited(), __import__("metapkg").__version__)', python: again.python, importRoots: again.importRoots, timeoutMs: 60_000 });
   assert.equal(rec.stdout.trim(), 'edited 0.3.1', `${rec.message}\n${rec.stderr}`);
-  // scmpkg: its build writes a version file the snapshot lacks, so its modules are part of what it is made from.
-  const scm = await plain.ensure(inputFor('scmpkg'), { mode: 'auto' });
+  // scmpkg: its build writes a version file the snapshot lacks, so runs import the installed package; but the
+  // modules are installed as they are, so an edit to one is the environment copied with the edited module over it.
+  const scmInput = inputFor('scmpkg', { version: '2.0.0' });
+  const scm = await plain.ensure(scmInput, { mode: 'auto' });
+  assertInstalled(scm);
   assert.equal(scm.record.shadowable, false);
-  const scmEdited = await plain.ensure(edited('scmpkg', 'src/scmpkg/geometry.py', '\n# edited\n'), { mode: 'auto' });
+  assert.deepEqual(scm.record.modulesFromSnapshot, { generated: ['scmpkg/_version.py'] });
+  const scmEdited = await plain.ensure({ ...edited('scmpkg', 'src/scmpkg/geometry.py', '\n\ndef edited():\n    return "edited"\n'), version: '2.0.0' }, { mode: 'auto' });
   assert.equal(scmEdited.outcome.status, 'built');
+  assert.equal(scmEdited.record.derivedFrom, scm.record.key, scmEdited.record.package.message);
   assert.notEqual(scmEdited.record.key, scm.record.key);
-  assert.equal((await plain.ensure(inputFor('scmpkg'), { mode: 'auto' })).record.key, scm.record.key, 'the first one is still there for its modules');
+  assert.equal(scmEdited.record.lockHash, scm.record.lockHash, 'the same versions');
+  assert.equal(await runIn(scmEdited, 'import scmpkg, scmpkg.geometry as g; print(g.edited(), scmpkg.__version__)'), 'edited 2.0.0');
+  assert.equal(await runIn(scm, 'import scmpkg.geometry as g; print(hasattr(g, "edited"))'), 'False', 'the environment copied from is untouched');
+  // A module added and one removed: the copy has the first, not the second; the generated version file stays.
+  const moved = path.join(work, 'snapshots', 'scmpkg-moved');
+  cpSync(scmInput.projectDir, moved, { recursive: true });
+  writeFileSync(path.join(moved, 'src/scmpkg/__init__.py'), 'from ._version import version as __version__\nfrom .shapes import square\n');
+  writeFileSync(path.join(moved, 'src/scmpkg/shapes.py'), 'def square(x):\n    return x * x\n');
+  rmSync(path.join(moved, 'src/scmpkg/geometry.py'));
+  const movedEnv = await plain.ensure({ ...scmInput, projectDir: moved }, { mode: 'auto' });
+  assert.equal(movedEnv.record.derivedFrom, scm.record.key, movedEnv.record.package.message);
+  assert.equal(await runIn(movedEnv, 'import importlib.util, scmpkg; print(scmpkg.square(3), scmpkg.__version__, importlib.util.find_spec("scmpkg.geometry"))'), '9 2.0.0 None');
+  assert.equal((await plain.ensure(scmInput, { mode: 'auto' })).record.key, scm.record.key, 'the first one is still there for its modules');
+  // Another version is a build input: built, not copied.
+  const retagged = await plain.ensure({ ...scmInput, projectDir: moved, version: '2.0.1' }, { mode: 'auto' });
+  assert.equal(retagged.outcome.status, 'built');
+  assert.equal(retagged.record.derivedFrom, undefined);
+  assert.equal(await runIn(retagged, 'import scmpkg; print(scmpkg.__version__)'), '2.0.1');
 });
 
 /** A pyproject package written into `dir/name` (one module, optional dependencies): built into a wheelhouse by a test. */
@@ -305,6 +327,27 @@ test('a package the build does not install (an in-tree build backend) keeps the 
   const rebuilt = await prepareRuns(b, { ...input, projectDir: editedDir, commit: 'd'.repeat(40) }, [editedDir], { mode: 'auto' });
   assert.equal(rebuilt.outcome.status, 'built', rebuilt.outcome.message);
   assert.notEqual(rebuilt.record?.key, first.record?.key);
+});
+
+test('a build that fails leaves runs on the snapshot: an edit to a module reuses the environment', async (t) => {
+  if (!ready(t)) return;
+  const projectDir = writePackage(path.join(work, 'snapshots', 'nobuild'), 'nobuild', '1.0', 'def f():\n    return "first"\n');
+  // A build backend nobody has (pint here, "requires a different Python", ends the same way: no wheel).
+  writeFileSync(path.join(projectDir, 'pyproject.toml'), '[build-system]\nrequires = []\nbuild-backend = "no_such_backend_here"\n\n[project]\nname = "nobuild"\nversion = "1.0"\n');
+  const b = builder({ PIP_NO_INDEX: '1' }, path.join(work, 'envs-nobuild'));
+  const input: EnvironmentInput = { ...inputFor('metapkg'), projectDir, importRoots: [''], packages: ['nobuild'], commit: '9'.repeat(40) };
+  const first = await prepareRuns(b, input, [projectDir], { mode: 'auto' });
+  assert.equal(first.record?.package.status, 'failed', first.record?.package.message);
+  assert.equal(first.record?.shadowable, true);
+  assert.deepEqual(first.importRoots, [projectDir]);
+  const editedDir = path.join(work, 'snapshots', 'nobuild-edited');
+  cpSync(projectDir, editedDir, { recursive: true });
+  writeFileSync(path.join(editedDir, 'nobuild', '__init__.py'), 'def f():\n    return "edited"\n');
+  const again = await prepareRuns(b, { ...input, projectDir: editedDir }, [editedDir], { mode: 'auto' });
+  assert.equal(again.outcome.status, 'reused', again.outcome.message);
+  assert.equal(again.record?.key, first.record?.key);
+  const rec = await runner.run({ code: 'import nobuild; print(nobuild.f())', python: again.python, importRoots: again.importRoots, timeoutMs: 60_000 });
+  assert.equal(rec.stdout.trim(), 'edited', `${rec.message}\n${rec.stderr}`);
 });
 
 test('a newer helperdep in the wheel folder: rebuild keeps the locked 1.2.0, upgrade takes 1.3.0 and names the change', async (t) => {
