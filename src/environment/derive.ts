@@ -92,24 +92,56 @@ export interface DerivedCopy {
 }
 
 /**
- * Copy the virtual environment `fromVenv` to `toVenv` (timestamps kept, so the compiled bytecode of untouched
- * files stays valid; relative symlinks kept as they are) and point its scripts at the new place.
+ * Copy the virtual environment `fromVenv` to `toVenv` and point its scripts at the new place. Files are hard links
+ * where the file system allows (an environment with matplotlib is 100 MB: a copy per edit would fill the disk),
+ * else copies with their timestamps (so the bytecode of untouched modules stays valid); symlinks are kept as they
+ * are. Nothing of the copy is ever written through a link: every file changed in it is a new file renamed into
+ * place (`replaceFile`, `rewrite`).
  */
 export async function copyVenv(fromVenv: string, toVenv: string): Promise<void> {
-  await fsp.cp(fromVenv, toVenv, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, errorOnExist: true, force: false });
+  await fsp.mkdir(path.dirname(toVenv), { recursive: true });
+  await linkTree(fromVenv, toVenv);
   // Console scripts' shebangs, activate scripts and pyvenv.cfg name the folder the environment was made in.
   const rewrite = async (file: string): Promise<void> => {
     const st = await fsp.lstat(file).catch(() => null);
     if (!st?.isFile() || st.size > 256 * 1024) return;
     const text = await fsp.readFile(file, 'utf8').catch(() => null);
     if (text === null || !text.includes(fromVenv)) return;
-    await fsp.writeFile(file, text.split(fromVenv).join(toVenv));
-    await fsp.chmod(file, st.mode & 0o7777);
-    await fsp.utimes(file, st.atime, st.mtime);
+    const tmp = tmpBeside(file);
+    await fsp.writeFile(tmp, text.split(fromVenv).join(toVenv), { mode: st.mode & 0o7777 });
+    await fsp.chmod(tmp, st.mode & 0o7777);
+    await fsp.utimes(tmp, st.atime, st.mtime);
+    await fsp.rename(tmp, file);
   };
   const bin = path.join(toVenv, 'bin');
   for (const name of await fsp.readdir(bin).catch(() => [] as string[])) await rewrite(path.join(bin, name));
   await rewrite(path.join(toVenv, 'pyvenv.cfg'));
+}
+
+async function linkTree(from: string, to: string): Promise<void> {
+  const st = await fsp.lstat(from);
+  await fsp.mkdir(to, { mode: st.mode & 0o7777 });
+  for (const e of await fsp.readdir(from, { withFileTypes: true })) {
+    const a = path.join(from, e.name);
+    const b = path.join(to, e.name);
+    if (e.isDirectory()) await linkTree(a, b);
+    else if (e.isSymbolicLink()) await fsp.symlink(await fsp.readlink(a), b);
+    else if (e.isFile()) {
+      try {
+        await fsp.link(a, b);
+      } catch {
+        // Another file system, or one without hard links: a copy that keeps the timestamps.
+        const fst = await fsp.stat(a);
+        await fsp.copyFile(a, b);
+        await fsp.chmod(b, fst.mode & 0o7777);
+        await fsp.utimes(b, fst.atime, fst.mtime);
+      }
+    }
+  }
+}
+
+function tmpBeside(file: string): string {
+  return `${file}.${createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}:${file}`).digest('hex').slice(0, 8)}.tmp`;
 }
 
 /**
@@ -156,9 +188,9 @@ export async function overlayModules(
   return { updated: updated.sort(), removed: removed.sort() };
 }
 
-/** A fresh file (not a write through a link the copy may share) with a new mtime, so the old bytecode is stale. */
+/** A fresh file (never a write through a link the copy shares with the environment it came from), with a new mtime. */
 async function replaceFile(from: string, to: string): Promise<void> {
-  const tmp = `${to}.${createHash('sha256').update(`${process.pid}:${Date.now()}:${to}`).digest('hex').slice(0, 8)}.tmp`;
+  const tmp = tmpBeside(to);
   await fsp.copyFile(from, tmp);
   await fsp.rename(tmp, to);
   await removeBytecode(to);

@@ -394,7 +394,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       // A package that had to be built runs from its wheel in the environment: its runs are traced there too.
       const site = run.record ? await sitePackagesOf(path.join(run.record.dir, 'venv')) : null;
       const traceRoots = site ? packageNames.map((p) => path.join(site, p)) : [];
-      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies, trace: config.runTrace, traceRoots });
+      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies, trace: config.runTrace, traceRoots, keepSkipped: run.record !== null });
     }
     if (req.validate) {
       const validated = await runBlockExamples(blocks, runner, {

@@ -56,6 +56,12 @@ export interface RunCacheOptions {
   trace?: 'auto' | 'always' | 'never';
   /** The repository's own package as installed in the environment (BatchOptions.traceRoots), where it is. */
   traceRoots?: string[];
+  /**
+   * Keep runs skipped for what the environment lacks (a missing dependency) too: true when the context holds an
+   * environment's lock, which every install into it changes. Without one, the base interpreter may get the
+   * dependency at any time, and such a run must be tried again.
+   */
+  keepSkipped?: boolean;
 }
 
 /** A cache entry: the record as the runner made it, and what of the repository the run reached then. */
@@ -249,7 +255,8 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     return { hit: rec };
   };
   /** The record as the runner made it, before a caller reclassifies or relocates it in place. */
-  const snapshot = (rec: RunRecord): string | null => (rec.status === 'passed' || rec.status === 'failed' || rec.status === 'timeout' ? JSON.stringify(rec) : null);
+  const snapshot = (rec: RunRecord): string | null =>
+    rec.status === 'passed' || rec.status === 'failed' || rec.status === 'timeout' || (opts.keepSkipped === true && rec.status === 'skipped') ? JSON.stringify(rec) : null;
   const reused = (rec: RunRecord) => {
     stats.reused++;
     if (rec.status === 'timeout') stats.reusedTimeouts++;

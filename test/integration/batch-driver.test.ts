@@ -127,20 +127,35 @@ function tracedPackage(): string {
 function traced(python: string, mode: 'auto' | 'always', tamper: string): void {
   const root = tracedPackage();
   const use = `import sys\nsys.path.insert(0, ${JSON.stringify(root)})\nfrom pkg import m\nprint(m.used(), m.K().meth())\n`;
-  const { messages } = drive([{ code: use }, { code: `${use}import subprocess\nsubprocess.run(["true"])\n` }, { code: `${use}${tamper}\n` }], {
+  const spawning = [
+    // A program that runs no Python (matplotlib's fc-list): the trace is whole.
+    'import subprocess\nsubprocess.run(["uname"], stdout=subprocess.DEVNULL)',
+    'import subprocess\nsubprocess.run(["true"])',
+    'import subprocess, sys\nsubprocess.run([sys.executable, "-c", "pass"])',
+    'import os\nos.system("uname > /dev/null")',
+    'import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)',
+    // multiprocessing's spawn starts its interpreter through _posixsubprocess.fork_exec, without an audit event.
+    'import multiprocessing as mp\nif __name__ == "__main__":\n    p = mp.get_context("spawn").Process(target=print)\n    p.start(); p.join()',
+  ];
+  const { messages } = drive([{ code: use }, ...spawning.map((c) => ({ code: `${use}${c}\n` })), { code: `${use}${tamper}\n` }], {
     python,
     trace: { roots: [root + '/'], mode },
   });
   const results = messages.filter((m): m is ResultMessage => m.t === 'result');
-  assert.equal(results.length, 3);
+  assert.equal(results.length, 2 + spawning.length);
   // The module, used, helper, the class body and the method; not unused. The snippet is in the scratch folder, which
   // is traced too (a laid-out example reaches the snapshot through links there) and left out by batch/run.ts.
   const files = results[0]!.trace?.files ?? {};
   assert.deepEqual(files[path.join(root, 'pkg', 'm.py')], [1, 4, 10, 11]);
   assert.deepEqual(files[path.join(root, 'pkg', '__init__.py')], [1]);
   assert.deepEqual(Object.keys(files).filter((f) => !f.startsWith(root)).map((f) => path.basename(f)), ['snippet.py']);
-  assert.equal(results[1]!.trace, null, 'a snippet that started a process has no trace');
-  assert.equal(results[2]!.trace, null, 'nor one that replaced the tracer');
+  for (const [k, c] of spawning.entries()) {
+    const r = results[1 + k]!;
+    assert.equal(outcomeOf(r, caps, 'snippet.py').exitCode, 0, `${c}: ${outcomeOf(r, caps, 'snippet.py').stderr}`);
+    if (k === 0) assert.deepEqual(r.trace?.files[path.join(root, 'pkg', 'm.py')], [1, 4, 10, 11], `${c}: keeps its trace`);
+    else assert.equal(r.trace, null, `${c}: a snippet that started a process that may run Python has no trace`);
+  }
+  assert.equal(results.at(-1)!.trace, null, 'nor one that replaced the tracer');
 }
 
 test('asked to, the driver traces the code each snippet executes, with sys.settrace where there is no sys.monitoring', { timeout: 60_000 }, () => {

@@ -94,4 +94,11 @@ test('copyVenv keeps relative links and timestamps, and points scripts and pyven
   assert.match(readFileSync(path.join(to, 'pyvenv.cfg'), 'utf8'), new RegExp(`venv ${to.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   assert.equal(statSync(path.join(to, 'lib/python3.11/site-packages/pkg/core.py')).mtimeMs, old.getTime(), 'bytecode of untouched modules stays valid');
   assert.equal(readFileSync(path.join(from, 'bin/tool'), 'utf8').includes(to), false, 'the original is untouched');
+  // Shared, not copied (a file system without links gets copies); and an overlay over the copy leaves the original.
+  const core = 'lib/python3.11/site-packages/pkg/core.py';
+  assert.equal(statSync(path.join(to, core)).ino, statSync(path.join(from, core)).ino);
+  writeFileSync(path.join(root, 'project/src/pkg/core.py'), 'def f():\n    return 2\n');
+  await overlayModules(path.join(to, 'lib/python3.11/site-packages'), { projectDir: path.join(root, 'project'), importRoots: ['src'], packages: ['pkg'] }, []);
+  assert.equal(readFileSync(path.join(from, core), 'utf8'), 'def f():\n    return 1\n');
+  assert.equal(readFileSync(path.join(to, core), 'utf8'), 'def f():\n    return 2\n');
 });

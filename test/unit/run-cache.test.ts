@@ -116,3 +116,22 @@ test('an environment made again under another key: its runs are reused, its fold
   await r.run({ code: 'print(1)\n', python: '/usr/bin/python3' });
   assert.deepEqual(r.stats, { reused: 0, ran: 1, reusedTimeouts: 0, traced: 0 });
 });
+
+test('a run skipped for a missing dependency is kept only where the context holds an environment lock (keepSkipped)', async () => {
+  const skipped = (seen: string[]): Runner => ({
+    info: async () => ({ sandbox: 'none', interpreter: 'python3', available: true, reason: null }),
+    run: async (r) => {
+      seen.push(r.code);
+      return { ...record('skipped', ''), skipReason: 'missing_dependency', missingModule: 'corner' };
+    },
+  });
+  const code = 'import corner\n';
+  for (const keepSkipped of [true, false]) {
+    const cache = memoryContentCache();
+    const seen: string[] = [];
+    const root = tempDir();
+    for (let i = 0; i < 2; i++) await cachingRunner(skipped(seen), { cache, context: 'lock-1', root, keepSkipped }).run({ code });
+    // In an environment, installing corner would change its lock (another context): the skip is a fact of this one.
+    assert.equal(seen.length, keepSkipped ? 1 : 2, `keepSkipped ${keepSkipped}`);
+  }
+});

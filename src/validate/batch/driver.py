@@ -50,15 +50,72 @@ def _start_trace(roots, always):
     return (seen, roots, lambda: sys.gettrace() is tracer)
 
 
+# Programs that run no Python: an example whose only other processes are these keeps its trace (matplotlib asks
+# fc-list for the system's fonts whenever its font cache is new, as it is in every sandbox; ctypes.util asks
+# ldconfig or gcc where a library is). A shell, an interpreter, anything else: the processes may have run
+# repository code the trace did not see.
+_NO_PYTHON_TOOLS = frozenset((
+    "fc-list", "fc-match", "kpsewhich", "latex", "pdflatex", "xelatex", "lualatex", "dvipng", "dvips", "gs",
+    "ffmpeg", "convert", "magick", "ldconfig", "ldconfig.real", "uname", "lscpu", "nproc", "nvidia-smi",
+    "gcc", "cc", "c++", "g++", "clang", "ld", "objdump",
+))
+_SPAWN_EVENTS = frozenset(("os.fork", "os.forkpty", "os.system", "os.posix_spawn", "os.exec", "os.spawn", "subprocess.Popen", "pty.spawn"))
+# What the example started, as seen from Python: how many processes, and whether one may have run Python.
+_spawns = {"n": 0, "python": False}
+
+
+def _watch_spawns():
+    """In the example's process, before its code: note every process it starts from Python and what it runs.
+    subprocess and multiprocessing start theirs through _posixsubprocess.fork_exec (which raises no audit event
+    when multiprocessing calls it), os.fork and os.system through audited calls."""
+    def judge(path):
+        _spawns["n"] += 1
+        try:
+            name = os.path.basename(os.fsdecode(path))
+        except Exception:
+            name = ""
+        if name not in _NO_PYTHON_TOOLS:
+            _spawns["python"] = True
+
+    def hook(event, args):
+        if event not in _SPAWN_EVENTS:
+            return
+        if event == "subprocess.Popen" or event == "os.posix_spawn":
+            judge(args[0] if args else b"")
+        else:
+            _spawns["n"] += 1
+            _spawns["python"] = True
+
+    try:
+        import _posixsubprocess
+        real = _posixsubprocess.fork_exec
+
+        def fork_exec(*a, **k):
+            try:
+                judge(a[1][0] if a[1] else b"")
+            except Exception:
+                _spawns["n"] += 1
+                _spawns["python"] = True
+            return real(*a, **k)
+
+        _posixsubprocess.fork_exec = fork_exec
+    except Exception:
+        pass
+    sys.addaudithook(hook)
+
+
 def _write_trace(traced, fd):
     """In the example's process, after its code: the repository code it ran, as {file: [first lines]}. Nothing is
-    written when the trace may be incomplete (the code replaced the tracer, or started processes of its own)."""
+    written when the trace may be incomplete (the code replaced the tracer, or started processes of its own that
+    may have run Python, or that started without Python seeing them)."""
     try:
         seen, roots, intact = traced
         if not intact():
             return
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if ru.ru_maxrss > 0 or ru.ru_utime > 0 or ru.ru_stime > 0:
+        if (ru.ru_maxrss > 0 or ru.ru_utime > 0 or ru.ru_stime > 0) and (_spawns["python"] or _spawns["n"] == 0):
+            return
+        if _spawns["python"]:
             return
         files = {}
         for code in list(seen.values()):
@@ -521,6 +578,8 @@ def _main():
             if os.getppid() != me:
                 _exit(70)
             os.chdir(ex_cwd)
+            if traced is not None:
+                _watch_spawns()
             code = run_snippet(ex_snippet, ex_path)
             try:
                 import threading
