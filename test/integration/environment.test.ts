@@ -406,6 +406,45 @@ test('distilled with validation, each fixture\'s examples pass in its environmen
   }
 });
 
+test('an edited module of a built package: the environment is copied, and only the runs that executed the edited function run again', { timeout: 10 * 60_000 }, async (t) => {
+  if (!ready(t)) return;
+  const parser = await createParser();
+  const environments = builder({ PIP_NO_INDEX: '1' }, path.join(work, 'envs-edit'));
+  const libraries = path.join(work, 'libraries-edit');
+  const source = copyFixture('env/scmpkg', path.join(work, 'checkouts-edit'));
+  // Traced on every Python (3.11 here too): the runs import the installed wheel, whose files count as the snapshot's.
+  const traced = { ...config, runTrace: 'always' as const, cacheDir: path.join(work, 'cache-edit') };
+  const distill = async () => {
+    const lines: string[] = [];
+    const logger = { ...silentLogger, debug: (m: string) => void lines.push(m) };
+    const report = await distillRepo(
+      { source, name: 'fx-scm-edit', validate: true, force: true },
+      { config: traced, logger, parser, runner, llm: null, existingLibrary: async () => null, libraries: () => [], libraryParentDir: libraries, environments },
+    );
+    const runs = lines.find((l) => l.startsWith('example runs:')) ?? '(no run summary)';
+    const blocks = readFileSync(path.join(report.libraryPath, 'blocks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; validation: { status: string; ranAt: string } | null });
+    return { report, runs, area: blocks.find((b) => b.name === 'annulus_area')!.validation };
+  };
+  const first = await distill();
+  assert.equal(first.report.environment?.package?.status, 'installed', first.report.environment?.message);
+  assert.equal(first.area?.status, 'passed');
+  const geometry = path.join(source, 'src', 'scmpkg', 'geometry.py');
+  writeFileSync(geometry, readFileSync(geometry, 'utf8').replace('(outer * outer - inner * inner)', '(outer ** 2 - inner ** 2)'));
+  const edited = await distill();
+  const record = JSON.parse(readFileSync(path.join(work, 'envs-edit', edited.report.environment!.key!, 'environment.json'), 'utf8')) as { derivedFrom?: string };
+  assert.equal(record.derivedFrom, first.report.environment?.key, edited.report.environment?.message);
+  assert.match(edited.runs, /^example runs: [1-9]\d* run \([1-9]\d* traced\)/, "the edited function's runs ran again, traced in the environment");
+  assert.notEqual(edited.area?.ranAt, first.area?.ranAt);
+  assert.equal(edited.area?.status, 'passed');
+  // A file neither the build nor any run reads: the environment and every run are reused.
+  mkdirSync(path.join(source, 'docs'));
+  writeFileSync(path.join(source, 'docs', 'notes.md'), 'Notes on the geometry.\n');
+  const again = await distill();
+  assert.equal(again.report.environment?.key, edited.report.environment?.key);
+  assert.match(again.runs, /^example runs: 0 run /);
+  assert.equal(again.area?.ranAt, edited.area?.ranAt);
+});
+
 interface Findings {
   written: string[];
   env: Record<string, string>;
