@@ -61,8 +61,9 @@ export interface Config {
   reranker: { model: string; top: number } | null;
   cacheDir: string;
   /**
-   * The distill cache under $CODEDISTILL_HOME/cache/distill (parsed files, run records, keyed by content and code
-   * version): a re-distill redoes only what changed. CODEDISTILL_DISTILL_CACHE=0 turns it off.
+   * The distill cache under $CODEDISTILL_HOME/cache/distill (parsed files, mined examples) and cache/runs (run
+   * records), keyed by content and code version: a re-distill redoes only what changed. CODEDISTILL_DISTILL_CACHE=0
+   * turns it off.
    */
   distillCache: boolean;
   /** Libraries' Python environments: $CODEDISTILL_HOME/envs/<key>/. */

@@ -24,7 +24,7 @@ import { trackedFiles } from '../ingest/tracked.js';
 import { NOTEBOOK_SIZE_FACTOR, walkRepo } from '../ingest/walk.js';
 import type { CodeParser, ParsedFile } from '../parse/types.js';
 import { parseAllCached, type ParseCache } from '../parse/cached.js';
-import { codeVersion } from '../kernel/code-version.js';
+import { codeVersion, codeVersionOf } from '../kernel/code-version.js';
 import { sitePackagesOf } from '../environment/site.js';
 import { contentKey, versionedContentCache, type ContentCache } from '../kernel/content-cache.js';
 import { cachingRunner, filesDigest, runContext, type CachingRunner } from '../validate/run-cache.js';
@@ -59,6 +59,9 @@ import { snapshotFiles } from '../library/snapshot.js';
 import { attemptedInstalls, constraintsOf, effectiveMode, installedVersions, manifestEnvironment, noEnvironment, prepareRuns, refuseRepositoryInterpreter, repositoryFolders, settingsOf, type RunSetting } from './environment.js';
 import { stageSnapshot } from './stage.js';
 
+/** The modules that make and key a run record (built paths): a change elsewhere keeps the records. */
+const RUN_CODE = ['validate/runner.js', 'validate/run-cache.js', 'validate/run-deps.js'];
+
 export interface DistillServices {
   config: Config;
   logger: Logger;
@@ -73,7 +76,7 @@ export interface DistillServices {
   /** Makes each library's own environment; absent or null: examples run with the base interpreter and the checkout. */
   environments?: Environments | null;
   /**
-   * The distill cache (parsed files, run records); absent: the home's (cache/distill) unless config.distillCache
+   * The distill cache (parsed files, run records); absent: the home's (cache/distill, and cache/runs for run records) unless config.distillCache
    * is off; null: none.
    */
   cache?: ContentCache | null;
@@ -186,6 +189,9 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
   const cache =
     services.cache === undefined ? (config.distillCache ? await versionedContentCache(path.join(config.cacheDir, 'distill'), version) : null) : services.cache;
   const parseCache: ParseCache | null = cache ? { cache, codeVersion: version } : null;
+  // Run records are the runner's work alone: kept apart, under the version of the code that runs and keys them.
+  const runsVersion = cache ? await codeVersionOf(RUN_CODE) : '';
+  const runsCache = services.cache === undefined && cache ? await versionedContentCache(path.join(config.cacheDir, 'runs'), runsVersion) : cache;
 
   // Parse every source file that can hold blocks or examples; a syntax error is counted and named, never fatal.
   const toParse = walk.files.filter((f) => f.language && PARSE_ROLES.includes(f.role));
@@ -373,7 +379,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
     const absImportRoots = [...run.importRoots, ...providerRoots];
     let mismatched = 0;
     let cachedRuns: CachingRunner | null = null;
-    if (req.validate && cache) {
+    if (req.validate && runsCache) {
       // A run whose code, place in the snapshot, environment and the package files it can import are unchanged
       // is not run again. Test, docs, notebook and example files are the examples' sources, not what they import.
       const notImported: FileRole[] = ['test', 'docs', 'notebook', 'example'];
@@ -385,7 +391,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       const modules = imported.filter((f) => f.path.endsWith('.py'));
       const dependencies = runDependencies(await Promise.all(modules.map(async (f) => ({ path: f.path, text: await readFile(f.absPath, 'utf8').catch(() => '\u0000unreadable') }))));
       const context = {
-        codeVersion: version,
+        codeVersion: runsVersion,
         environment: run.record?.lockHash ?? `${run.python ?? ''} ${info.interpreter ?? ''} ${info.sandbox}`,
         files: await filesDigest(imported.filter((f) => !f.path.endsWith('.py'))),
         providers: providers.map((l) => `${l.name}@${l.fingerprint}`),
@@ -394,7 +400,7 @@ export async function distillRepo(req: DistillJobRequest, services: DistillServi
       // A package that had to be built runs from its wheel in the environment: its runs are traced there too.
       const site = run.record ? await sitePackagesOf(path.join(run.record.dir, 'venv')) : null;
       const traceRoots = site ? packageNames.map((p) => path.join(site, p)) : [];
-      runner = cachedRuns = cachingRunner(runner, { cache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies, trace: config.runTrace, traceRoots, keepSkipped: run.record !== null });
+      runner = cachedRuns = cachingRunner(runner, { cache: runsCache, root: stage?.dir ?? src.root, python: run.python, environmentDir: run.record?.dir, context: runContext(context), dependencies, trace: config.runTrace, traceRoots, keepSkipped: run.record !== null });
     }
     if (req.validate) {
       const validated = await runBlockExamples(blocks, runner, {
