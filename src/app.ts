@@ -22,7 +22,8 @@ import type { Runner } from './validate/types.js';
 import { usageFor } from './distill/usage.js';
 import { RevalidateRequest, type RevalidateReport } from './domain/revalidate.js';
 import { createLlmClient, type LlmClient } from './enrich/client.js';
-import { EnvironmentReport, EnvironmentRequest } from './domain/environment.js';
+import { EnvironmentReport, EnvironmentRequest, type PruneReport } from './domain/environment.js';
+import { removeEnvironments, unusedEnvironments } from './environment/prune.js';
 import type { Environments } from './environment/builder.js';
 import { attemptedInstalls, installedVersions, manifestEnvironment, prepareLibraryRuns } from './jobs/environment.js';
 import { LOCK_FILE, snapshotOf, writeLibrary } from './library/files.js';
@@ -51,6 +52,8 @@ export interface App {
   validateSnippet(req: unknown, opts?: JobOptions): Promise<SnippetResult>;
   /** Make, rebuild or upgrade a library's environment and store its lock with the library. */
   environment(req: unknown, opts?: JobOptions): Promise<EnvironmentReport>;
+  /** Environments no library needs any more (environment/prune.ts): listed, and removed unless `dryRun`. */
+  pruneEnvironments(opts: { dryRun: boolean }): Promise<PruneReport>;
   libraries(): Promise<LibraryInfo[]>;
   /** Every library as list_libraries shows it. */
   listLibraries(): Promise<LibrarySummary[]>;
@@ -461,6 +464,15 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         await refresh(opts).catch((e) => logger.warn(`re-indexing after the environment failed: ${errorMessage(e)}`));
       }
       return { library: lib.name, environment: run.outcome, python: run.ref?.python ?? null, lockPath };
+    },
+
+    async pruneEnvironments({ dryRun }) {
+      await live(false);
+      const used = catalogue.list().flatMap((l) => (l.manifest.environment?.key ? [l.manifest.environment.key] : []));
+      const unused = await unusedEnvironments(config.envsDir, used);
+      const all = (await fsp.readdir(config.envsDir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && !e.name.endsWith('.lock')).length;
+      const done = dryRun ? { removed: [], failed: [] } : await removeEnvironments(unused);
+      return { dryRun, kept: all - unused.length, unused: unused.map(({ key, bytes, madeAt }) => ({ key, bytes, madeAt })), ...done };
     },
 
     async libraries() {

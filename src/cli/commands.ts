@@ -43,6 +43,7 @@ Usage:
   codedistill revalidate <library> [--id ID ...] [--timeout MS] [--rebuild|--upgrade]
   codedistill env <library> [--rebuild|--upgrade] [--python <cmd>] [--extra <group> ...]
                                             make the library's environment; print what is installed or missing
+  codedistill env --prune [--dry-run]       remove the environments no library needs (older than an hour, not being built)
   codedistill libraries                     the libraries, with counts and environment state
   codedistill remove <library>              delete one of your libraries (not a shipped one)
   codedistill doctor                        what this machine gives: Node, Python, bubblewrap and the limits a run
@@ -110,6 +111,8 @@ async function main(argv: string[], early: Early): Promise<number> {
       'gen-usd': { type: 'string' },
       'gen-repairs': { type: 'string' },
       rebuild: { type: 'boolean', default: false },
+      prune: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
       upgrade: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -322,7 +325,19 @@ async function main(argv: string[], early: Early): Promise<number> {
         return r.changed.some((ch) => ch.before === 'passed' && ch.after !== 'passed') ? 1 : 0;
       }
       case 'env': {
-        if (!rest[0]) throw usage('env needs a library name (see: codedistill libraries)');
+        if (values.prune || values['dry-run']) {
+          const r = await app.pruneEnvironments({ dryRun: values['dry-run'] });
+          const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+          const total = r.unused.reduce((a, u) => a + u.bytes, 0);
+          print(
+            r,
+            `${r.unused.length} environments no library needs (${mb(total)})${r.dryRun ? ', not removed (--dry-run)' : `, ${r.removed.length} removed`}; ${r.kept} kept` +
+              r.unused.map((u) => `\n  ${u.key}  ${mb(u.bytes)}  made ${u.madeAt}`).join('') +
+              r.failed.map((f) => `\n  could not remove ${f.key}: ${f.reason}`).join(''),
+          );
+          return r.failed.length ? 1 : 0;
+        }
+        if (!rest[0]) throw usage('env needs a library name (see: codedistill libraries), or --prune');
         const r = await app.environment(
           { library: rest[0], mode: values.upgrade ? 'upgrade' : values.rebuild ? 'rebuild' : 'auto', python: values.python, extras: values.extra },
           { onProgress: bar(STAGE_PLANS.environment) },

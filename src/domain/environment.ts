@@ -135,3 +135,21 @@ export const EnvironmentReport = z.object({
   lockPath: z.string().nullable().describe('The library file holding the lock (pip freeze form); null when nothing was locked.'),
 });
 export type EnvironmentReport = z.infer<typeof EnvironmentReport>;
+
+/** What `codedistill env --prune` found and removed: environments no library needs any more. */
+export const PruneReport = z.object({
+  dryRun: z.boolean().describe('true: listed, nothing removed.'),
+  kept: z.number().int().describe('Environments kept: named by a library, copied from by one, being built, or made within the last hour.'),
+  unused: z
+    .array(
+      z.object({
+        key: z.string(),
+        bytes: z.number().int().describe('What removing it frees (files it shares with a copy through hard links not counted).'),
+        madeAt: z.string(),
+      }),
+    )
+    .describe('Environments no library needs, oldest first.'),
+  removed: z.array(z.string()).describe('Keys removed (empty in a dry run).'),
+  failed: z.array(z.object({ key: z.string(), reason: z.string() })).describe('Environments that could not be removed, and why.'),
+});
+export type PruneReport = z.infer<typeof PruneReport>;
