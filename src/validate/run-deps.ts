@@ -7,8 +7,11 @@
  *   defaults included), i.e. the text without the bodies of its functions and methods, comments left out. Every run
  *   imports the package (a package's `__init__` usually imports all of it), so a change to any surface touches
  *   every run;
- * - its **units**: each outermost function with its body, and each class whole (its methods' bodies included), by
- *   name, with the names its text mentions (identifiers, words in strings: `getattr(m, "name")`, dispatch tables).
+ * - its **units**: each outermost function with its body, and each method of an outermost class with its body
+ *   (`Class.method`: a class's own body is in the surface, as importing runs it), by name, with the names its text
+ *   mentions (identifiers, words in strings: `getattr(m, "name")`, dispatch tables). Code that names a class
+ *   reaches all its methods; code that uses a name as an attribute (`obj.fit(...)`) or a whole string reaches the
+ *   methods of that name in every class (a parameter that shares a method's name does not).
  *
  * A run depends on the surfaces of all modules and on the units its code mentions by name, followed through the
  * names those units mention, in any module (a name defined twice counts both), and through module-level
@@ -30,6 +33,8 @@ interface Unit {
   id: string;
   hash: string;
   mentions: Set<string>;
+  /** The names it uses as attributes (`x.name`) or as whole strings (`getattr(x, "name")`): what reaches methods. */
+  attrs: Set<string>;
 }
 
 /** A unit's lines in its module (0-based, first decorator to last line). */
@@ -75,6 +80,15 @@ function words(text: string): Set<string> {
   return out;
 }
 
+const ATTRIBUTE = /\.\s*([A-Za-z_][A-Za-z0-9_]*)|(['"])([A-Za-z_][A-Za-z0-9_]*)\2/g;
+
+/** Names used as attributes or as whole strings: a method is reached through these, not through any word. */
+function attributes(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(ATTRIBUTE)) out.add(m[1] ?? m[3]!);
+  return out;
+}
+
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** A logical line as written, less its comments (found in the mask, so a '#' inside a string stays). */
@@ -92,49 +106,69 @@ function withoutComments(text: string, masked: string): string {
 /** A module's surface and units (see the header). */
 export function readModule(m: ModuleText): {
   surface: string;
-  units: Array<{ name: string; text: string; start: number; end: number }>;
+  /** Outermost functions, and the methods of outermost classes (`owner` the class): each with its text and lines. */
+  units: Array<{ name: string; owner?: string; text: string; start: number; end: number }>;
   /** Module-level assignments by the name they bind (`METHODS = {"a": _a}`), with their text. */
   bindings: Array<{ name: string; text: string }>;
 } {
   const bindings: Array<{ name: string; text: string }> = [];
   const lls = logicalLines(m.text, scanPython(m.text));
   const surface: string[] = [];
-  const units: Array<{ name: string; text: string[]; start: number; end: number }> = [];
-  // The innermost def whose body we are in (its indent), and the outermost unit being collected.
+  type Collected = { name: string; owner?: string; text: string[]; start: number; end: number };
+  const units: Collected[] = [];
+  // The innermost def whose body we are in (its indent); the outermost def or class; the method being collected.
   let bodyOf: number | null = null;
-  let unit: { indent: number; item: (typeof units)[number] } | null = null;
+  let top: { indent: number; kind: 'def' | 'class'; name: string; item: Collected | null } | null = null;
+  let method: { indent: number; item: Collected } | null = null;
   let pendingDecorators: { text: string; start: number }[] = [];
   for (const ll of lls) {
     const text = withoutComments(ll.text, ll.masked);
     const head = ll.masked.trimStart();
     if (bodyOf !== null && ll.indent <= bodyOf) bodyOf = null;
-    if (unit && ll.indent <= unit.indent) unit = null;
+    if (method && ll.indent <= method.indent) method = null;
+    if (top && ll.indent <= top.indent) top = method = null;
     const def = DEF.exec(head);
     const cls = def ? null : CLASS.exec(head);
-    if (!unit && (def || cls)) {
-      const start = pendingDecorators[0]?.start ?? ll.start;
-      unit = { indent: ll.indent, item: { name: (def ?? cls)![1]!, text: pendingDecorators.map((d) => d.text), start, end: ll.end } };
-      units.push(unit.item);
+    const start = pendingDecorators[0]?.start ?? ll.start;
+    const decorators = pendingDecorators.map((d) => d.text);
+    if (!top && def) {
+      const item = { name: def[1]!, text: decorators, start, end: ll.end };
+      units.push(item);
+      top = { indent: ll.indent, kind: 'def', name: item.name, item };
+    } else if (!top && cls) {
+      // A class's own body runs at import: it is in the surface; each of its methods is a unit of its own.
+      top = { indent: ll.indent, kind: 'class', name: cls[1]!, item: null };
+    } else if (top?.kind === 'class' && !method && def && bodyOf === null) {
+      const item = { name: def[1]!, owner: top.name, text: decorators, start, end: ll.end };
+      units.push(item);
+      method = { indent: ll.indent, item };
     }
     if (head.startsWith('@')) pendingDecorators.push({ text, start: ll.start });
     else pendingDecorators = [];
-    if (unit) {
-      unit.item.text.push(text);
-      unit.item.end = ll.end;
+    for (const u of [top?.item, method?.item]) {
+      if (!u) continue;
+      u.text.push(text);
+      u.end = ll.end;
     }
     if (bodyOf !== null) continue;
     surface.push(text);
-    const bound = ll.indent === 0 && !unit ? ASSIGN.exec(head) : null;
+    const bound = ll.indent === 0 && !top ? ASSIGN.exec(head) : null;
     if (bound) bindings.push({ name: bound[1]!, text });
     if (def) bodyOf = ll.indent;
   }
-  return { surface: surface.join('\n'), units: units.map((u) => ({ name: u.name, text: u.text.join('\n'), start: u.start, end: u.end })), bindings };
+  return {
+    surface: surface.join('\n'),
+    units: units.map((u) => ({ name: u.name, ...(u.owner ? { owner: u.owner } : {}), text: u.text.join('\n'), start: u.start, end: u.end })),
+    bindings,
+  };
 }
 
 /** The dependencies of runs over these modules (the repository's importable Python files). */
 export function runDependencies(modules: readonly ModuleText[]): RunDependencies {
   const surfaces = createHash('sha256');
   const byName = new Map<string, Unit[]>();
+  // Methods by their own name, reached through attributes (`obj.fit(...)`); by their class's name through byName.
+  const byMethod = new Map<string, Unit[]>();
   const spans = new Map<string, Span[]>();
   const byId = new Map<string, Unit>();
   // What a module-level name is bound to: a dispatch table names the functions a unit reaches through it.
@@ -145,19 +179,26 @@ export function runDependencies(modules: readonly ModuleText[]): RunDependencies
     const inModule: Span[] = [];
     // A name defined twice in one module (one def per Python version) is one unit: either may be the one that runs.
     const here = new Map<string, Unit>();
+    const named = (index: Map<string, Unit[]>, name: string, entry: Unit) => {
+      const list = index.get(name);
+      if (!list) index.set(name, [entry]);
+      else if (!list.includes(entry)) list.push(entry);
+    };
     for (const u of read.units) {
-      let entry = here.get(u.name);
+      const local = u.owner ? `${u.owner}.${u.name}` : u.name;
+      let entry = here.get(local);
       if (entry) {
         entry.hash = sha(entry.hash + u.text).slice(0, 32);
         for (const w of words(u.text)) entry.mentions.add(w);
+        for (const w of attributes(u.text)) entry.attrs.add(w);
       } else {
-        entry = { id: `${m.path}:${u.name}`, hash: sha(u.text).slice(0, 32), mentions: words(u.text) };
-        here.set(u.name, entry);
+        entry = { id: `${m.path}:${local}`, hash: sha(u.text).slice(0, 32), mentions: words(u.text), attrs: attributes(u.text) };
+        here.set(local, entry);
         byId.set(entry.id, entry);
-        const list = byName.get(u.name);
-        if (list) list.push(entry);
-        else byName.set(u.name, [entry]);
+        named(u.owner ? byMethod : byName, u.name, entry);
       }
+      // Code that names the class (to make one, or to call it) may run any of its methods.
+      if (u.owner) named(byName, u.owner, entry);
       inModule.push({ start: u.start, end: u.end, unit: entry });
     }
     spans.set(m.path, inModule);
@@ -172,22 +213,30 @@ export function runDependencies(modules: readonly ModuleText[]): RunDependencies
     const seen = new Set<Unit>();
     const queue: Unit[] = [];
     const followed = new Set<string>();
-    const visit = (names: Set<string>) => {
+    const take = (units: Unit[] | undefined) => {
+      for (const u of units ?? []) {
+        if (seen.has(u)) continue;
+        seen.add(u);
+        queue.push(u);
+      }
+    };
+    const visit = (names: Set<string>, attrs: Set<string>) => {
       for (const n of names) {
         const via = bound.get(n);
         if (via && !followed.has(n)) {
           followed.add(n);
-          visit(via);
+          // A table's names may be looked up as attributes or strings too.
+          visit(via, via);
         }
-        for (const u of byName.get(n) ?? []) {
-          if (seen.has(u)) continue;
-          seen.add(u);
-          queue.push(u);
-        }
+        take(byName.get(n));
       }
+      for (const a of attrs) take(byMethod.get(a));
     };
-    visit(words(code));
-    while (queue.length) visit(queue.pop()!.mentions);
+    visit(words(code), attributes(code));
+    while (queue.length) {
+      const u = queue.pop()!;
+      visit(u.mentions, u.attrs);
+    }
     return [...seen].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   };
   let bySuffix: Map<string, string | null> | undefined;

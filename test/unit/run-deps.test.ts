@@ -48,7 +48,7 @@ const mods = (friction = FRICTION, core = CORE): ModuleText[] => [
 
 test("a module's surface is what importing it runs: bodies of functions and methods and comments left out", () => {
   const m = readModule({ path: 'f.py', text: FRICTION });
-  assert.deepEqual(m.units.map((u) => u.name), ['blasius', 'colebrook', 'friction_factor', 'Pipe']);
+  assert.deepEqual(m.units.map((u) => (u.owner ? `${u.owner}.${u.name}` : u.name)), ['blasius', 'colebrook', 'friction_factor', 'Pipe.__init__', 'Pipe.Re']);
   assert.ok(m.surface.includes('LIMIT = 2300') && !m.surface.includes('laminar'));
   assert.ok(m.surface.includes('def colebrook(Re, eD=0.0):') && !m.surface.includes('math.log10'));
   assert.ok(m.surface.includes('roughness = 1e-5') && m.surface.includes('def Re(self, V, nu):') && !m.surface.includes('self.D = D'));
@@ -59,7 +59,7 @@ test('a run reaches the units its code names, through the names they mention, in
   const d = runDependencies(mods());
   assert.deepEqual(d.unitsOf('from fluids import blasius\nprint(blasius(1e5))'), ['fluids/friction.py:blasius']);
   assert.deepEqual(d.unitsOf('import fluids\nprint(fluids.friction_factor(1e5, Method="Blasius"))'), ['fluids/friction.py:colebrook', 'fluids/friction.py:friction_factor']);
-  assert.deepEqual(d.unitsOf('from fluids import Pipe\nprint(Pipe(0.1).Re(1, 1e-6))'), ['fluids/core.py:Reynolds', 'fluids/friction.py:Pipe']);
+  assert.deepEqual(d.unitsOf('from fluids import Pipe\nprint(Pipe(0.1).Re(1, 1e-6))'), ['fluids/core.py:Reynolds', 'fluids/friction.py:Pipe.Re', 'fluids/friction.py:Pipe.__init__'], 'a class named: all its methods');
   assert.deepEqual(d.unitsOf('print(getattr(__import__("fluids"), "Prandtl")(1, 2, 3))'), ['fluids/core.py:Prandtl'], 'a name in a string counts');
 });
 
@@ -74,6 +74,14 @@ test("digests: a comment or an edit to another function keeps a run's, an edit t
   assert.notEqual(runDependencies(mods(FRICTION.replace('eD=0.0):\n    return 0.25', 'eD=1/0):\n    return 0.25'))).digestOf(code), base, 'a default is run at import: every run');
   const pipe = 'from fluids import Pipe\nprint(Pipe(0.1).Re(1, 1e-6))';
   assert.notEqual(runDependencies(mods(undefined, CORE.replace('V * D / nu', 'D * V / nu'))).digestOf(pipe), runDependencies(mods()).digestOf(pipe), 'what a method calls in another module');
+});
+
+test('an edit to one method keeps the runs that reach another method of the class by name', () => {
+  const re = 'import fluids\np = fluids.pipes[0]\nprint(p.Re(1, 1e-6))';
+  const base = runDependencies(mods()).digestOf(re);
+  assert.equal(runDependencies(mods(FRICTION.replace('self.D = D', 'self.D = float(D)'))).digestOf(re), base, 'Pipe.__init__ edited: a run that calls Re alone keeps its digest');
+  assert.notEqual(runDependencies(mods(FRICTION.replace('nu=nu)', 'nu=nu) * 1'))).digestOf(re), base, 'Pipe.Re edited');
+  assert.notEqual(runDependencies(mods(FRICTION.replace('roughness = 1e-5', 'roughness = 2e-5'))).digestOf(re), base, 'the class body: every run');
 });
 
 const record = (stdout: string): RunRecord => ({ status: 'passed', exitCode: 0, durationMs: 1, stdout, stderr: '', error: null, message: 'passed', sandbox: 'none', ranAt: '2026-01-01T00:00:00Z' });
@@ -105,12 +113,13 @@ test('with the dependencies in its keys, a run cache runs again only the runs th
   assert.deepEqual(await distill(FRICTION.replace('5.74', '5.75').replace('LIMIT = 2300', 'LIMIT = 1')), reqs.map((r) => r.code), 'a module-level value edited: all of them');
 });
 
-test('a code object is placed in the outermost unit around its first line; module-level code in none', () => {
+test('a code object is placed in the function or method around its first line; module-level code and class bodies in none', () => {
   const d = runDependencies(mods());
   const lines = FRICTION.split('\n');
   const at = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
   assert.equal(d.unitAt('fluids/friction.py', at('def blasius'))?.[0], 'fluids/friction.py:blasius');
-  assert.equal(d.unitAt('fluids/friction.py', at('def Re(self'))?.[0], 'fluids/friction.py:Pipe', 'a method is its class');
+  assert.equal(d.unitAt('fluids/friction.py', at('def Re(self'))?.[0], 'fluids/friction.py:Pipe.Re', 'a method is its own unit');
+  assert.equal(d.unitAt('fluids/friction.py', at('class Pipe')), null, "a class's body runs at import: the surface");
   assert.equal(d.unitAt('fluids/friction.py', 1), null, 'the module itself is the surface');
   assert.equal(d.unitAt('tests/helper.py', 1), undefined, 'a file that is not a module');
   assert.equal(d.hashOf('fluids/friction.py:blasius'), d.unitAt('fluids/friction.py', at('def blasius'))?.[1]);
