@@ -464,7 +464,7 @@ async function main(argv: string[], early: Early): Promise<number> {
     }
     console.error(forCli(describeError(e)));
     // With --json a script (a batch worker) gets the failure's cause too, as the last line of stdout.
-    if (values.json) console.log(JSON.stringify({ error: { code: e instanceof CodedistillError ? e.code : 'internal', message: describeError(e) } }));
+    if (values.json) console.log(JSON.stringify({ error: { code: e instanceof CodedistillError ? e.code : 'internal', message: forCli(describeError(e)) } }));
     return 1;
   } finally {
     stopBar();

@@ -15,6 +15,10 @@ const COMMANDS: Record<string, string> = {
 
 const TOOL_NAME = new RegExp(`\\b(${Object.keys(COMMANDS).join('|')})\\b`, 'g');
 
+/** Tool parameters a hint names that have an option of their own here. */
+const OPTIONS: Record<string, string> = { timeoutMs: '--timeout' };
+const PARAMETER = new RegExp(`\\b(${Object.keys(OPTIONS).join('|')})\\b`, 'g');
+
 export function forCli(message: string): string {
-  return message.replace(TOOL_NAME, (name) => `\`${COMMANDS[name]}\``);
+  return message.replace(TOOL_NAME, (name) => `\`${COMMANDS[name]}\``).replace(PARAMETER, (name) => OPTIONS[name]!);
 }

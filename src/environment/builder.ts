@@ -440,8 +440,11 @@ export function refOf(record: EnvironmentRecord, base: string, modules: string[]
 function outcomeOf(record: EnvironmentRecord, status: 'built' | 'reused', ms: number, previousLock: string | null): EnvironmentOutcome {
   const changes = previousLock && previousLock !== record.lock ? lockChanges(previousLock, record.lock) : [];
   const missing = record.missing;
+  // A copy made now (derive) is new, but saying "built" would promise a build that did not happen.
+  const made =
+    status === 'reused' ? `reused environment ${record.key}` : record.derivedFrom ? `copied environment ${record.derivedFrom} to ${record.key} with the edited modules` : `built environment ${record.key}`;
   const what =
-    `${status === 'built' ? 'built' : 'reused'} environment ${record.key} (${record.installer}, ${record.installed.length} installed, ` +
+    `${made} (${record.installer}, ${record.installed.length} installed, ` +
     `package ${record.package.status})` +
     (missing.length ? `; missing: ${missing.map((m) => `${m.requirement} (${m.reason})`).join('; ')}` : '');
   return {

@@ -46,7 +46,8 @@ export async function createEmbedder(opts: CreateEmbedderOptions): Promise<Embed
   const fallbackWhat =
     `${fallback.id}: lexical vectors over code-aware tokens and character trigrams`;
   if (opts.model === 'none') {
-    opts.logger.warn(`neural embeddings are off (model "none"); search uses ${fallbackWhat}.`);
+    // Asked for by the user (CODEDISTILL_MODEL=none): said at debug level only, as the README promises.
+    opts.logger.debug(`neural embeddings are off (model "none"); search uses ${fallbackWhat}.`);
     return fallback;
   }
   const profile = opts.profile ?? modelProfile(opts.model);

@@ -138,11 +138,12 @@ describe('createEmbedder', () => {
     assert.equal(log.lines.filter((l) => l.level === 'error').length, 0);
   });
 
-  test('model "none" selects the fallback without touching transformers', async () => {
+  test('model "none" selects the fallback without touching transformers, and without a warning (the user asked for it)', async () => {
     const log = recordingLogger();
     const e = await createEmbedder({ model: 'none', modelDir: null, cacheDir: tempDir(), allowRemote: true, logger: log });
     assert.equal(e.id, HASHING_ID);
-    assert.equal(log.lines.filter((l) => l.level === 'warn').length, 1);
+    assert.equal(log.lines.filter((l) => l.level === 'warn').length, 0);
+    assert.equal(log.lines.filter((l) => l.level === 'debug' && /neural embeddings are off/.test(l.msg)).length, 1);
   });
 
   test('a model that cannot run falls back instead of failing later', { skip: skip ?? false }, async () => {

@@ -245,6 +245,7 @@ test('an edit to a package module keeps the environment and runs see the edit; a
   const scmEdited = await plain.ensure({ ...edited('scmpkg', 'src/scmpkg/geometry.py', '\n\ndef edited():\n    return "edited"\n'), version: '2.0.0' }, { mode: 'auto' });
   assert.equal(scmEdited.outcome.status, 'built');
   assert.equal(scmEdited.record.derivedFrom, scm.record.key, scmEdited.record.package.message);
+  assert.match(scmEdited.outcome.message, new RegExp(`^copied environment ${scm.record.key} to ${scmEdited.record.key} with the edited modules`));
   assert.notEqual(scmEdited.record.key, scm.record.key);
   assert.equal(scmEdited.record.lockHash, scm.record.lockHash, 'the same versions');
   assert.equal(await runIn(scmEdited, 'import scmpkg, scmpkg.geometry as g; print(g.edited(), scmpkg.__version__)'), 'edited 2.0.0');
