@@ -28,7 +28,12 @@ import { importedTopModules } from '../python/syntax.js';
 import type { RunDependencies } from './run-deps.js';
 import type { BatchOptions, RunRequest, Runner, RunTrace } from './types.js';
 
-const NAMESPACE = 'runs-v2';
+const NAMESPACE = 'runs-v3';
+/**
+ * Records kept per request, one per state of the code it reached (the newest first): an edit undone, or a branch
+ * checked out again, finds the record of that state instead of running again.
+ */
+const VARIANTS = 4;
 /** In a run's units, a file that is not one of the modules (a test helper it imported): its whole content counts. */
 const WHOLE_FILE = '*';
 const ROOT = '\u0000snapshot\u0000';
@@ -64,7 +69,12 @@ export interface RunCacheOptions {
   keepSkipped?: boolean;
 }
 
-/** A cache entry: the record as the runner made it, and what of the repository the run reached then. */
+/** A cache entry: records of one request (`variants`, newest first), each one `Entry`. */
+interface Stored {
+  variants: Entry[];
+}
+
+/** A record as the runner made it, and what of the repository the run reached then. */
 interface Entry {
   record: string;
   /** Names of the units reached, by module path (WHOLE_FILE for a file that is not a module). */
@@ -237,22 +247,33 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
     return h.digest('hex');
   };
 
+  /** What the cache holds for a request, as read (a file another version or a crash left may hold anything). */
+  const variantsOf = async (key: string): Promise<Partial<Entry>[]> => {
+    const stored = (await opts.cache.get(NAMESPACE, key)) as { variants?: unknown } | undefined;
+    return Array.isArray(stored?.variants) ? (stored.variants as unknown[]).filter((v): v is Partial<Entry> => !!v && typeof v === 'object') : [];
+  };
   /** The record to reuse, or none; and then how long the same request took when it last ran, where it did. */
   const lookup = async (key: string): Promise<{ hit: RunRecord | null; lastMs?: number }> => {
-    const entry = (await opts.cache.get(NAMESPACE, key)) as Partial<Entry> | undefined;
-    if (!entry || typeof entry.record !== 'string') return { hit: null };
-    let rec: RunRecord;
-    try {
-      rec = JSON.parse(showJson(entry.record)) as RunRecord;
-    } catch {
-      return { hit: null };
+    let lastMs: number | undefined;
+    for (const entry of await variantsOf(key)) {
+      if (typeof entry.record !== 'string') continue;
+      let rec: RunRecord;
+      try {
+        rec = JSON.parse(showJson(entry.record)) as RunRecord;
+      } catch {
+        continue;
+      }
+      if (opts.dependencies) {
+        // A changed function the run reaches: this record is another state's; the newest says how long it takes.
+        const stale = !entry.units || typeof entry.units !== 'object' || typeof entry.digest !== 'string' || (await digestOf(opts.dependencies, entry.units)) !== entry.digest;
+        if (stale) {
+          if (lastMs === undefined && typeof rec.durationMs === 'number') lastMs = rec.durationMs;
+          continue;
+        }
+      }
+      return { hit: rec };
     }
-    if (opts.dependencies) {
-      // A changed function the run reaches: it runs again, and likely takes about as long as it did.
-      const stale = !entry.units || typeof entry.units !== 'object' || typeof entry.digest !== 'string' || (await digestOf(opts.dependencies, entry.units)) !== entry.digest;
-      if (stale) return { hit: null, ...(typeof rec.durationMs === 'number' ? { lastMs: rec.durationMs } : {}) };
-    }
-    return { hit: rec };
+    return { hit: null, ...(lastMs !== undefined ? { lastMs } : {}) };
   };
   /** The record as the runner made it, before a caller reclassifies or relocates it in place. */
   const snapshot = (rec: RunRecord): string | null =>
@@ -264,12 +285,17 @@ export function cachingRunner(inner: Runner, opts: RunCacheOptions): CachingRunn
   const store = async (key: string, text: string | null, code: string, trace?: RunTrace): Promise<void> => {
     if (text === null) return;
     const entry: Entry = { record: hideJson(text) };
+    let variants: Entry[] = [entry];
     if (opts.dependencies) {
       entry.units = reachedOf(opts.dependencies, code, trace);
       entry.digest = await digestOf(opts.dependencies, entry.units);
       if (trace) stats.traced++;
+      // The other states' records stay, newest first; this state's replaces its own.
+      const others = (await variantsOf(key)).filter((v): v is Entry => typeof v.record === 'string' && typeof v.digest === 'string' && v.digest !== entry.digest);
+      variants = [entry, ...others].slice(0, VARIANTS);
     }
-    await opts.cache.put(NAMESPACE, key, entry);
+    const stored: Stored = { variants };
+    await opts.cache.put(NAMESPACE, key, stored);
   };
 
   const runner: CachingRunner = {

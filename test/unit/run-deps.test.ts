@@ -126,7 +126,7 @@ test('a code object is placed in the function or method around its first line; m
 });
 
 test('a run whose trace is known is run again only when the code it executed changed, not what it merely names', async () => {
-  const cache = memoryContentCache();
+  let cache = memoryContentCache();
   const seen: string[] = [];
   // friction_factor names colebrook and, by string, blasius; the run with Method="Blasius" executes only blasius.
   const traces: Record<string, Record<string, number[]>> = {
@@ -155,9 +155,33 @@ test('a run whose trace is known is run again only when the code it executed cha
   assert.deepEqual((await distill(FRICTION.replace('5.74', '5.75'))).ran, [reqs[1]!.code], 'colebrook edited: only the run that executed it');
   assert.deepEqual((await distill(FRICTION.replace('5.74', '5.75').replace('0.3164', '0.316'))).ran, [reqs[0]!.code], 'blasius edited: only the run that executed it');
   assert.deepEqual((await distill(FRICTION.replace('5.74', '5.75').replace('0.3164', '0.316').replace('Method.lower()', 'Method.casefold()'))).ran, reqs.map((r) => r.code), 'the dispatcher both executed');
-  // Without a trace each run keeps to what its code can reach by name: friction_factor names colebrook.
+  // Without a trace each run keeps to what its code can reach by name: friction_factor names colebrook. (A fresh
+  // cache: the traced records of these states would still answer.)
+  cache = memoryContentCache();
   await distill(FRICTION, 'never');
   assert.deepEqual((await distill(FRICTION.replace('5.74', '5.76'), 'never')).ran, reqs.map((r) => r.code));
+});
+
+test('an edit undone finds the records of the state it returns to: nothing runs again', async () => {
+  const cache = memoryContentCache();
+  const seen: string[] = [];
+  const inner: Runner = {
+    info: async () => ({ sandbox: 'none', interpreter: 'python3', available: true, reason: null }),
+    run: async (r: RunRequest) => (seen.push(r.code), record('ok\n')),
+    runBatch: async (reqs, opts) => reqs.map((r, i) => (seen.push(r.code), opts.onResult?.(i, record('ok\n')), record('ok\n'))),
+  };
+  const reqs: RunRequest[] = [{ code: 'from fluids import colebrook\ncolebrook(1e5)' }];
+  const distill = async (friction: string) => {
+    seen.length = 0;
+    await cachingRunner(inner, { cache, context: 'c', root: '/snap', dependencies: runDependencies(mods(friction)) }).runBatch!(reqs, { importRoots: ['/snap'], preload: [] });
+    return seen.length;
+  };
+  const states = ['5.74', '5.75', '5.76', '5.77', '5.78'].map((v) => FRICTION.replace('5.74', v));
+  for (const st of states) assert.equal(await distill(st), 1, 'a new state runs');
+  assert.equal(await distill(states[4]!), 0);
+  assert.equal(await distill(states[2]!), 0, 'two edits back: kept');
+  assert.equal(await distill(states[1]!), 0, 'three back: kept');
+  assert.equal(await distill(states[0]!), 1, 'more states than are kept: the oldest ran again');
 });
 
 test('a unit that reads a module-level dispatch table reaches the functions the table names', () => {
