@@ -24,7 +24,7 @@ import { blamedRequirement, installFailureReason, type Installer } from './insta
 import { lockChanges, lockHash, lockVersions, pinsToInstall, renderLock } from './lock.js';
 import { withLock } from '../kernel/lock.js';
 import { BUILD_TIMEOUT_MS, buildPlan, buildWheel, stageProject } from './package-build.js';
-import { installedIn, sitePackagesOf, topLevelNames } from './site.js';
+import { compiledModule, installedIn, sitePackagesOf, topLevelNames } from './site.js';
 import { requirementSatisfied } from './satisfied.js';
 import { copyVenv, modulesAsInSnapshot, overlayModules } from './derive.js';
 
@@ -523,12 +523,6 @@ async function inSnapshot(site: string, input: EnvironmentInput): Promise<boolea
     // can only import it from the snapshot, so it neither shadows an installed file nor stops the others from it.
   }
   return any;
-}
-
-/** Whether site-packages holds `pkg` as an extension module (`pkg.cpython-311-x86_64-linux-gnu.so`, `pkg.pyd`). */
-async function compiledModule(site: string, pkg: string): Promise<boolean> {
-  const names = await fsp.readdir(site).catch(() => [] as string[]);
-  return names.some((n) => n.startsWith(`${pkg}.`) && /\.(so|pyd|dylib)$/.test(n));
 }
 
 async function listFiles(dir: string, rel = ''): Promise<string[]> {

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { compiledModule } from './site.js';
 
 /** Where a package's modules are in the snapshot (the first import root that has it), or null. */
 async function snapshotPlace(projectDir: string, roots: string[], pkg: string): Promise<{ dir: string } | { file: string } | null> {
@@ -39,10 +40,8 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
 }
 
 /** An extension module beside `file` with its stem (`core.cpython-311-x86_64-linux-gnu.so`): it wins the import over the .py. */
-async function compiledSibling(file: string): Promise<boolean> {
-  const stem = path.basename(file, '.py');
-  const names = await fsp.readdir(path.dirname(file)).catch(() => [] as string[]);
-  return names.some((n) => n.startsWith(`${stem}.`) && /\.(so|pyd|dylib)$/.test(n));
+function compiledSibling(file: string): Promise<boolean> {
+  return compiledModule(path.dirname(file), path.basename(file, '.py'));
 }
 
 /**
@@ -63,7 +62,7 @@ export async function modulesAsInSnapshot(
     if ('file' in place) {
       const installed = path.join(site, `${pkg}.py`);
       if (!(await fsp.stat(installed).catch(() => null))) {
-        if ((await fsp.readdir(site).catch(() => [] as string[])).some((n) => n.startsWith(`${pkg}.`) && /\.(so|pyd|dylib)$/.test(n))) return null;
+        if (await compiledModule(site, pkg)) return null;
         continue;
       }
       if (!(await sameBytes(place.file, installed)) || (await compiledSibling(installed))) return null;

@@ -78,3 +78,9 @@ export async function topLevelNames(sitePackages: string): Promise<string[]> {
   }
   return [...out].sort();
 }
+
+/** Whether `dir` holds `name` as an extension module (`name.cpython-311-x86_64-linux-gnu.so`, `name.pyd`): it wins the import over `name.py`. */
+export async function compiledModule(dir: string, name: string): Promise<boolean> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  return names.some((n) => n.startsWith(`${name}.`) && /\.(so|pyd|dylib)$/.test(n));
+}
