@@ -367,6 +367,13 @@ export function createApp(config: Config, logger: Logger, services: AppServices 
         python = run.python;
       }
       const record = await services.runner.run({ code: req.code, importRoots, timeoutMs: clampTimeout(req.timeoutMs), signal: opts.signal, python, collectOutputs: true });
+      if (!req.library && record.status === 'skipped' && record.missingModule) {
+        // Run without a library, the code imports one that is distilled: that library's environment has it.
+        await live(false);
+        const top = record.missingModule.split('.')[0]!;
+        const lib = catalogue.list().find((l) => l.packages.includes(top));
+        if (lib) record.message = `${record.message} The library ${lib.name} provides ${top}: run it with validate_snippet with library "${lib.name}".`;
+      }
       return { ...record, library: req.library ?? null };
     },
 

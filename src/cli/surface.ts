@@ -20,5 +20,8 @@ const OPTIONS: Record<string, string> = { timeoutMs: '--timeout' };
 const PARAMETER = new RegExp(`\\b(${Object.keys(OPTIONS).join('|')})\\b`, 'g');
 
 export function forCli(message: string): string {
-  return message.replace(TOOL_NAME, (name) => `\`${COMMANDS[name]}\``).replace(PARAMETER, (name) => OPTIONS[name]!);
+  return message
+    .replace(/\bvalidate_snippet with library "([^"]+)"/g, (_, lib: string) => `\`codedistill validate --library ${lib}\``)
+    .replace(TOOL_NAME, (name) => `\`${COMMANDS[name]}\``)
+    .replace(PARAMETER, (name) => OPTIONS[name]!);
 }

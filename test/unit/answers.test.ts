@@ -92,6 +92,7 @@ test('the CLI names its own commands where the core names tools', () => {
   assert.equal(forCli('Ids come from search_library results'), 'Ids come from `codedistill search` results');
   assert.equal(forCli('distill_repository'), 'distill_repository');
   assert.equal(forCli('make the code faster or allow more time (timeoutMs, at most 120000).'), 'make the code faster or allow more time (--timeout, at most 120000).');
+  assert.equal(forCli('run it with validate_snippet with library "lmfit".'), 'run it with `codedistill validate --library lmfit`.');
 });
 
 test("get_pattern's usage view is capped: a shorter validated example first, else comments out and the code cut, said in cut", () => {

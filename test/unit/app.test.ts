@@ -135,6 +135,19 @@ describe('app core', () => {
     assert.equal(req.timeoutMs, app.config.maxTimeoutMs);
   });
 
+  it('a snippet run without a library that misses a module a distilled library provides is told to name it', async () => {
+    const f = fakes();
+    const skipped: RunRecord = {
+      status: 'skipped', exitCode: 1, durationMs: 1, stdout: '', stderr: '', error: null, missingModule: 'flowcalc',
+      message: 'missing dependency flowcalc (install name flowcalc); install it in python3 to run this code.', sandbox: 'bwrap', ranAt: new Date(0).toISOString(),
+    };
+    const app = appWith({ ...f.services, runner: { ...f.services.runner, run: async () => ({ ...skipped }) } });
+    const res = await app.validateSnippet({ code: 'import flowcalc' });
+    assert.match(res.message, /The library flowcalc provides flowcalc: run it with validate_snippet with library "flowcalc"\.$/);
+    const other = await appWith({ ...f.services, runner: { ...f.services.runner, run: async () => ({ ...skipped, missingModule: 'nowhere_pkg' }) } }).validateSnippet({ code: 'import nowhere_pkg' });
+    assert.equal(other.message, skipped.message, 'no library provides it: nothing added');
+  });
+
   it('search input is validated before the index is asked', async () => {
     const f = fakes();
     const app = appWith(f.services);
